@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""One-command tasks for a fresh checkout; needs only Python 3.11+.
+
+    python3 dev.py demo          install, build the demo database and serve it on http://127.0.0.1:5000
+    python3 dev.py test [ARGS]   install with the dev extras and run the whole test suite (ARGS go to pytest)
+    python3 dev.py translations  extract the messages and update every catalog
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+LOCALES = ("de", "en", "tr", "ar", "uk", "ru", "pl")
+
+
+def run(*args: str | os.PathLike, env: dict | None = None) -> None:
+    """Run a command in the checkout, stopping on the first failure."""
+    print("+", " ".join(str(a) for a in args), flush=True)
+    result = subprocess.run([str(a) for a in args], cwd=ROOT, env=env)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def install(extras: str = "") -> None:
+    """Create .venv once and install juryfund into it (editable)."""
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older python3
+        sys.exit("juryfund needs Python 3.11 or newer.")
+    if not PYTHON.exists():
+        venv.create(VENV, with_pip=True)
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--editable", f".{extras}")
+
+
+def flask(*args: str, env: dict) -> None:
+    """Run `flask --app app ...` inside the virtual environment."""
+    run(PYTHON, "-m", "flask", "--app", "app", *args, env=env)
+
+
+def demo() -> None:
+    """Install, migrate, seed the demo and serve it (SQLite, mail written to files)."""
+    install()
+    env = {**os.environ, "JURYFUND_ENV": os.environ.get("JURYFUND_ENV", "development")}
+    env.setdefault("JURYFUND_INSTANCE_PATH", str(ROOT / "instance"))
+    flask("db", "upgrade", env=env)
+    flask("juryfund", "demo", env=env)
+    host, port = env.get("JURYFUND_HOST", "127.0.0.1"), env.get("JURYFUND_PORT", "5000")
+    print(f"\njuryfund demo: open http://{host}:{port}/  (staff login at /staff/login)")
+    print(f"Mails are written as .eml files to {Path(env['JURYFUND_INSTANCE_PATH']) / 'mail'}\n", flush=True)
+    # The mail sender runs beside the web server, as in production, writing .eml files.
+    sender = subprocess.Popen([str(PYTHON), "-m", "flask", "--app", "app", "juryfund", "send-mail", "--loop",
+                               "--interval", "2"], cwd=ROOT, env=env)
+    try:
+        flask("run", "--host", host, "--port", port, env=env)
+    finally:
+        sender.terminate()
+
+
+def test(pytest_args: list[str]) -> None:
+    """Install with the dev extras and run pytest over the whole suite."""
+    install("[dev]")
+    run(PYTHON, "-m", "pytest", *pytest_args)
+
+
+def translations() -> None:
+    """Extract messages from code and templates and merge them into every catalog."""
+    install("[dev]")
+    pybabel = BIN / "pybabel"
+    pot = ROOT / "translations" / "messages.pot"
+    run(pybabel, "extract", "-F", "babel.cfg", "-k", "_l", "--no-location",
+        "--sort-output", "--omit-header", "-o", pot, ".")
+    for locale in LOCALES:
+        catalog = ROOT / "translations" / locale / "LC_MESSAGES" / "messages.po"
+        action = "update" if catalog.exists() else "init"
+        extra = ["--no-fuzzy-matching", "--ignore-obsolete"] if action == "update" else []
+        run(pybabel, action, "-i", pot, "-d", ROOT / "translations", "-l", locale, *extra)
+    # Message ids are English, so the English catalog is the ids themselves.
+    run(PYTHON, "-c", FILL_ENGLISH)
+
+
+FILL_ENGLISH = """
+from babel.messages.pofile import read_po, write_po
+path = 'translations/en/LC_MESSAGES/messages.po'
+with open(path, 'rb') as f:
+    catalog = read_po(f, locale='en')
+for message in catalog:
+    if not message.id:
+        continue
+    if message.pluralizable and not all(message.string):
+        message.string = tuple(message.id)
+    elif not message.pluralizable and not message.string:
+        message.string = message.id
+    message.flags.discard('fuzzy')
+with open(path, 'wb') as f:
+    write_po(f, catalog, width=100, omit_header=False)
+"""
+
+
+def main(argv: list[str]) -> None:
+    """Dispatch the sub-command."""
+    if not argv or argv[0] not in {"demo", "test", "translations"}:
+        sys.exit(__doc__)
+    if argv[0] == "demo":
+        demo()
+    elif argv[0] == "test":
+        test(argv[1:])
+    else:
+        translations()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

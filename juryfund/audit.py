@@ -1,0 +1,461 @@
+"""The audit trail: an append-only, hash-chained log of what happened and who did it.
+
+`record()` queues an event in the current transaction. When the transaction commits, its queued
+events are chained onto the newest stored event and inserted with the rest of the transaction,
+so an event exists exactly when the change it describes does.
+
+Each event's hash is SHA-256 over a canonical JSON document of its contents and the previous
+event's hash (`event_hash`). Changing a stored event breaks its own hash; removing one breaks the
+link of its successor and leaves a gap in the ids, which are dense (1, 2, 3, …: the chain
+assigns them itself). `verify()` walks the whole chain and reports each break.
+
+Chaining happens at commit, under a lock held until the transaction ends, so two transactions
+never chain onto the same event: on PostgreSQL a transaction-level advisory lock, on SQLite the
+database write lock (taken by a write before the newest hash is read, as `ledger.lock_fund_year`
+does). Taking the lock last, after every other lock of the transaction, means it can never be
+part of a deadlock, and it is held only for the few statements of the commit.
+
+What cannot be caught from inside the database: removing the newest events (nothing follows them)
+or rewriting the whole chain from some event on. `flask juryfund verify-audit` prints the head
+hash; noting it elsewhere and passing it later as `--expect` catches both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import and_, event, func, or_, select, text
+from sqlalchemy.orm import Session, SessionTransaction
+
+from .extensions import db
+from .models import (
+    AgendaItem,
+    Application,
+    AuditEvent,
+    Decision,
+    LedgerEntry,
+    Round,
+    RoundMember,
+    StaffUser,
+)
+from .models.base import utcnow
+
+#: The "previous hash" of the first event.
+GENESIS = "0" * 64
+#: Key of the PostgreSQL advisory lock that serialises chaining ("juryaudi" in ASCII).
+LOCK_KEY = 0x6A75727961756469
+#: Where a session keeps the events it will chain at commit.
+_PENDING = "juryfund.audit.pending"
+
+
+# --- recording ---------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly form of the values services pass as details."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Fraction):
+        return f"{value.numerator}/{value.denominator}"
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"cannot record {type(value).__name__} in the audit trail")
+
+
+def canonical_data(data: dict[str, Any]) -> str:
+    """The details as canonical JSON: sorted keys, no blanks, UTF-8 kept as it is."""
+    return json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
+    )
+
+
+def _iso(at: datetime) -> str:
+    """A UTC timestamp in one fixed spelling, with microseconds (both databases keep them)."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event_hash(
+    *,
+    prev_hash: str,
+    at: datetime,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    area_id: int | None,
+    data: str,
+) -> str:
+    """SHA-256 (hex) of the canonical JSON of an event's contents and its predecessor's hash.
+
+    `data` is the stored JSON text itself (already canonical), so any change to it counts.
+    """
+    document = json.dumps(
+        {
+            "prev_hash": prev_hash,
+            "at": _iso(at),
+            "actor": actor,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "area_id": area_id,
+            "data": data,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+
+
+def _hash_of(row: Any) -> str:
+    """The hash an event (model or row) should carry."""
+    return event_hash(
+        prev_hash=row.prev_hash,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        object_type=row.object_type,
+        object_id=row.object_id,
+        area_id=row.area_id,
+        data=row.data,
+    )
+
+
+def record(
+    action: str,
+    *,
+    actor: str,
+    object_type: str,
+    object_id: int | str,
+    area_id: int | None = None,
+    **data: Any,
+) -> AuditEvent:
+    """Queue an event in the current transaction; it is chained and stored at commit.
+
+    The returned event gets its id, prev_hash and hash at commit; a rollback drops it with the
+    rest of the transaction (or of the savepoint it was recorded in).
+    """
+    audit_event = AuditEvent(
+        at=utcnow(),
+        actor=actor[:80],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id)[:40],
+        area_id=area_id,
+        data=canonical_data(data),
+    )
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((audit_event, transaction))
+    return audit_event
+
+
+def _lock(session: Session) -> None:
+    """Make every other transaction that wants to chain wait until this one ends."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    elif dialect == "sqlite":
+        # A write, even of no row, takes SQLite's database write lock (waiting busy_timeout for
+        # it) and, under pysqlite's deferred BEGIN, starts the transaction if nothing else did:
+        # the newest hash is then read inside the lock.
+        session.execute(text("UPDATE audit_event SET id = id WHERE 1 = 0"))
+
+
+@event.listens_for(Session, "before_commit")
+def _chain_pending(session: Session) -> None:
+    """At commit: lock, read the newest event, chain the queued events onto it and add them."""
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    _lock(session)
+    last = session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    next_id, prev_hash = (last.id + 1, last.hash) if last is not None else (1, GENESIS)
+    for audit_event, _transaction in pending:
+        audit_event.id, audit_event.prev_hash = next_id, prev_hash
+        audit_event.hash = _hash_of(audit_event)
+        session.add(audit_event)
+        next_id, prev_hash = next_id + 1, audit_event.hash
+    session.flush()
+    session.info[_PENDING] = []  # only now: a commit that failed before here keeps them queued
+
+
+def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    """True when `transaction` is `ended` or nested inside it (None: the whole session)."""
+    if transaction is None:
+        return ended.parent is None
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    """Forget the events of a transaction or savepoint that was rolled back."""
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.info[_PENDING] = [
+            (audit_event, transaction)
+            for audit_event, transaction in pending
+            if not _within(transaction, previous_transaction)
+        ]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_at_end(session: Session, transaction: SessionTransaction) -> None:
+    """When the outermost transaction ends without a commit (e.g. the session is closed)."""
+    if transaction.parent is None and session.info.get(_PENDING):
+        session.info[_PENDING] = []
+
+
+# --- who did it --------------------------------------------------------------------------------
+
+
+def actor_for_request() -> str:
+    """Who is acting in the current request.
+
+    "staff:<id>" for a logged-in staff member; "member:<id>" on a ballot page whose round the
+    session holds a grant for; "applicant:<reference>" on a status page of a granted
+    application; "anonymous" for any other visitor; "system" outside a request (cron, CLI).
+    """
+    from flask import has_request_context, request, session
+    from flask_login import current_user
+
+    if not has_request_context():
+        return "system"
+    if getattr(current_user, "is_authenticated", False):
+        return f"staff:{current_user.id}"
+    view_args = request.view_args or {}
+    round_id = view_args.get("round_id")
+    if isinstance(round_id, int):
+        from .web.ballot.routes import SESSION_KEY as BALLOT_KEY
+
+        participant_id = (session.get(BALLOT_KEY) or {}).get(str(round_id))
+        participant = (
+            db.session.get(RoundMember, participant_id) if isinstance(participant_id, int) else None
+        )
+        if participant is not None and participant.round_id == round_id:
+            return f"member:{participant.member_id}"
+    reference = view_args.get("reference")
+    if isinstance(reference, str):
+        from .web.status.routes import SESSION_KEY as STATUS_KEY
+
+        application_id = db.session.scalar(
+            select(Application.id).where(Application.reference == reference)
+        )
+        if application_id is not None and str(application_id) in (session.get(STATUS_KEY) or {}):
+            return f"applicant:{reference}"
+    return "anonymous"
+
+
+def actor_of(
+    actor_kind: str, *, staff: StaffUser | None = None, application: Application | None = None
+) -> str:
+    """The actor of an application history entry (its actor_kind and staff member)."""
+    if staff is not None:
+        return f"staff:{staff.id}"
+    if actor_kind == "applicant" and application is not None:
+        return f"applicant:{application.reference}"
+    if actor_kind == "system":
+        return "system"
+    return actor_for_request()
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _about(object_type: str, ids: list[int]):
+    """Events about these objects of one type."""
+    return and_(
+        AuditEvent.object_type == object_type,
+        AuditEvent.object_id.in_([str(i) for i in ids]),
+    )
+
+
+def events_for_application(application: Application) -> list[AuditEvent]:
+    """Everything recorded about an application: its states and notes, the votes and conflicts
+    on its agenda items, its decisions and its bookings; oldest first."""
+    item_ids = list(
+        db.session.scalars(select(AgendaItem.id).where(AgendaItem.application_id == application.id))
+    )
+    decision_ids = list(
+        db.session.scalars(select(Decision.id).where(Decision.application_id == application.id))
+    )
+    entry_ids = list(
+        db.session.scalars(
+            select(LedgerEntry.id).where(LedgerEntry.application_id == application.id)
+        )
+    )
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.area_id == application.area_id,
+                or_(
+                    _about("application", [application.id]),
+                    _about("agenda_item", item_ids),
+                    _about("decision", decision_ids),
+                    _about("ledger_entry", entry_ids),
+                ),
+            )
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+def events_for_round(round_: Round) -> list[AuditEvent]:
+    """Everything recorded about a round: opening, objection, closing, members' access and
+    presence, votes and conflicts on its items, and the decisions on them; oldest first."""
+    item_ids = list(
+        db.session.scalars(select(AgendaItem.id).where(AgendaItem.round_id == round_.id))
+    )
+    participant_ids = list(
+        db.session.scalars(select(RoundMember.id).where(RoundMember.round_id == round_.id))
+    )
+    decision_ids = (
+        list(db.session.scalars(select(Decision.id).where(Decision.agenda_item_id.in_(item_ids))))
+        if item_ids
+        else []
+    )
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.area_id == round_.body.area_id,
+                or_(
+                    _about("round", [round_.id]),
+                    _about("agenda_item", item_ids),
+                    _about("round_member", participant_ids),
+                    _about("decision", decision_ids),
+                ),
+            )
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+def details(audit_event: AuditEvent) -> dict[str, Any]:
+    """An event's details as a dict ({} if the stored text is not JSON any more)."""
+    try:
+        value = json.loads(audit_event.data)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+# --- verifying ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One break in the chain.
+
+    kind: "edited" (contents do not match the event's own hash), "rewritten" (changed and
+    re-hashed: its successor was chained to another hash), "removed" (ids missing), "fork" (an
+    event chained to an older event than its predecessor), "unlinked" (the first event does not
+    start the chain), "head" (an expected head hash is gone).
+    """
+
+    event_id: int | None
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"event {self.event_id}" if self.event_id is not None else "chain"
+        return f"{where}: {self.kind}: {self.message}"
+
+
+def head() -> tuple[int, str]:
+    """How many events there are and the newest one's hash (GENESIS when there are none)."""
+    count = db.session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    newest = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    return count, newest or GENESIS
+
+
+def verify(*, expect_head: str | None = None) -> list[Problem]:
+    """Walk the chain in id order and report every edited, rewritten, removed or forked event.
+
+    With `expect_head` (a hash noted earlier), also report when that event is no longer there,
+    which is how removing the newest events shows.
+    """
+    table = AuditEvent.__table__
+    problems: list[Problem] = []
+    previous = None
+    found_head = expect_head is None
+    rows = db.session.execute(select(table).order_by(table.c.id).execution_options(yield_per=500))
+    for row in rows:
+        intact = _hash_of(row) == row.hash
+        if not intact:
+            problems.append(
+                Problem(row.id, "edited", "its contents do not match its hash: the row was changed")
+            )
+        if expect_head is not None and row.hash == expect_head:
+            found_head = True
+        expected_id = previous.id + 1 if previous is not None else 1
+        expected_prev = previous.hash if previous is not None else GENESIS
+        if row.id != expected_id:
+            missing = (
+                f"event {expected_id}"
+                if row.id == expected_id + 1
+                else f"events {expected_id} to {row.id - 1}"
+            )
+            problems.append(Problem(row.id, "removed", f"{missing} before it are missing"))
+        elif row.prev_hash != expected_prev:
+            problems.extend(_broken_link(row, previous, intact))
+        previous = row
+    if not found_head:
+        problems.append(
+            Problem(
+                None,
+                "head",
+                f"no event has the expected hash {expect_head}: newer events were removed "
+                "or the chain was rewritten",
+            )
+        )
+    return problems
+
+
+def _broken_link(row: Any, previous: Any, intact: bool) -> list[Problem]:
+    """Explain why an event does not follow its predecessor (ids are consecutive)."""
+    table = AuditEvent.__table__
+    if previous is None:
+        return [Problem(row.id, "unlinked", "the first event does not start the chain")]
+    parent_id = db.session.scalar(select(table.c.id).where(table.c.hash == row.prev_hash))
+    if parent_id is not None or row.prev_hash == GENESIS:
+        parent = f"event {parent_id}" if parent_id is not None else "the start of the chain"
+        return [
+            Problem(
+                row.id,
+                "fork",
+                f"it is chained to {parent}, not to event {previous.id}: the chain forked",
+            )
+        ]
+    if not intact:
+        return []  # its own prev_hash was changed; reported as edited above
+    return [
+        Problem(
+            previous.id,
+            "rewritten",
+            f"it was changed and its hash recomputed, or events after it were removed: event "
+            f"{row.id} was chained to a different hash",
+        )
+    ]

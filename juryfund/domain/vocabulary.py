@@ -1,0 +1,36 @@
+"""The closed vocabularies of the domain: kinds of funds, bodies, members, applicants and costs."""
+
+from __future__ import annotations
+
+FUND_KINDS = ("action_fund", "neighbourhood_fund")
+BODY_KINDS = ("jury", "council")
+MEMBER_ROLES = ("resident", "institution", "deputy")
+APPLICANT_KINDS = ("person", "initiative", "association")
+ROUND_MODES = ("meeting", "circulation")
+
+#: Cost categories of a cost plan. A fund lists which of them it pays for; fees for the
+#: applicants themselves are a category so the form can say plainly that they are not eligible.
+COST_CATEGORIES = (
+    "material",
+    "consumables",
+    "services",
+    "rent",
+    "publicity",
+    "catering",
+    "transport",
+    "equipment",
+    "applicant_fee",
+    "other",
+)
+
+#: What a new fund pays for unless set otherwise (FACTS.md: material, consumables, outside
+#: services; never fees for the applicants themselves).
+DEFAULT_ELIGIBLE_CATEGORIES = (
+    "material",
+    "consumables",
+    "services",
+    "rent",
+    "publicity",
+    "catering",
+    "transport",
+)

@@ -1,0 +1,148 @@
+"""Language and time zone selection, and the template helpers that format per locale."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import get_datetime_format
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, current_app, g, request
+from flask_babel import format_date, format_time, get_locale
+
+from .domain.money import format_amount_for_input, format_money
+from .extensions import babel
+
+LANGUAGE_COOKIE = "juryfund_lang"
+
+#: Each language's own name, shown in the switcher (never translated).
+LANGUAGE_NAMES = {
+    "de": "Deutsch",
+    "en": "English",
+    "tr": "Türkçe",
+    "ar": "العربية",
+    "uk": "Українська",
+    "ru": "Русский",
+    "pl": "Polski",
+}
+RTL_LANGUAGES = frozenset({"ar"})
+
+
+def offered_languages() -> list[str]:
+    """Languages offered on this page: the area's subset where a page belongs to an area."""
+    area = getattr(g, "area", None)
+    supported = list(current_app.config["JURYFUND_LOCALES"])
+    if area is not None:
+        chosen = [code for code in area.language_list if code in supported]
+        return chosen or ["de"]
+    return supported
+
+
+def select_locale() -> str:
+    """Cookie first, then the browser's Accept-Language, then German."""
+    offered = offered_languages()
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in offered:
+        return chosen
+    return request.accept_languages.best_match(offered) or offered[0]
+
+
+def remember_language(response, language: str):
+    """Keep the person's own language (member, applicant) unless they already chose one here."""
+    if (
+        not request.cookies.get(LANGUAGE_COOKIE)
+        and language in current_app.config["JURYFUND_LOCALES"]
+    ):
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
+
+
+def select_timezone() -> str:
+    """The area's time zone where a page belongs to an area, else the installation default."""
+    area = getattr(g, "area", None)
+    return area.timezone if area is not None else current_app.config["JURYFUND_DEFAULT_TIMEZONE"]
+
+
+def current_language() -> str:
+    """The active locale as a plain language code."""
+    return str(get_locale() or "de")
+
+
+def money(cents: int | None) -> str:
+    """Format cents as currency in the active locale ('1.234,50 €' in German)."""
+    if cents is None:
+        return ""
+    return format_money(cents, current_language())
+
+
+def money_input(cents: int | None) -> str:
+    """Format cents for a form input in the active locale, without currency sign."""
+    return "" if cents is None else format_amount_for_input(cents, current_language())
+
+
+def when(value: datetime | date | None, fmt: str = "medium") -> str:
+    """Format a date, or a UTC datetime in the page's time zone, in the active locale.
+
+    Datetimes show the date in `fmt` and the time without seconds, joined the locale's way.
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return format_date(value, fmt)
+    pattern = get_datetime_format(fmt, locale=get_locale())
+    return pattern.replace("{1}", format_date(value, fmt)).replace(
+        "{0}", format_time(value, "short")
+    )
+
+
+def zone() -> ZoneInfo:
+    """The time zone of the current request."""
+    return ZoneInfo(select_timezone())
+
+
+def compile_catalogs(directory: Path) -> None:
+    """Compile each messages.po whose .mo is missing or older, so every way of starting works.
+
+    The .mo files are build products and not committed; compiling seven small catalogs takes
+    milliseconds and happens only when a .po changed.
+    """
+    for po_path in directory.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        tmp_path = mo_path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        tmp_path.replace(mo_path)  # atomic: a concurrent worker never reads half a file
+
+
+def init_app(app: Flask) -> None:
+    """Attach Flask-Babel with our selectors and expose the helpers to templates."""
+    compile_catalogs(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["money_input"] = money_input
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def language_context() -> dict:
+        """Template globals for the language switcher and the page direction."""
+        lang = current_language()
+        return {
+            "current_language": lang,
+            "text_direction": "rtl" if lang in RTL_LANGUAGES else "ltr",
+            "offered_languages": [(code, LANGUAGE_NAMES[code]) for code in offered_languages()],
+        }

@@ -1,0 +1,34 @@
+"""SQLAlchemy 2.0 typed models: tables and database constraints, no business rules."""
+
+from .applications import Application, ApplicationEvent, Attachment, CostItem
+from .areas import Area, Body, Fund, FundYear, Member
+from .ledger import LedgerEntry, ProofOfUse, Receipt
+from .rounds import AgendaItem, ConflictDeclaration, Decision, Round, RoundMember, Vote
+from .staff import StaffUser, staff_area
+from .system import AuditEvent, LinkGrant, Mail
+
+__all__ = [
+    "AgendaItem",
+    "Application",
+    "ApplicationEvent",
+    "Area",
+    "Attachment",
+    "AuditEvent",
+    "Body",
+    "ConflictDeclaration",
+    "CostItem",
+    "Decision",
+    "Fund",
+    "FundYear",
+    "LedgerEntry",
+    "LinkGrant",
+    "Mail",
+    "Member",
+    "ProofOfUse",
+    "Receipt",
+    "Round",
+    "RoundMember",
+    "StaffUser",
+    "Vote",
+    "staff_area",
+]

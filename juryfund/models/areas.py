@@ -1,0 +1,222 @@
+"""Areas, their funds and fund years, and the bodies (jury, council) that decide."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..domain.vocabulary import BODY_KINDS, FUND_KINDS, MEMBER_ROLES
+from ..domain.voting import Majority, VotingRule
+from ..extensions import db
+from .base import UTCDateTime, one_of, utcnow
+
+if TYPE_CHECKING:
+    pass
+
+MAJORITIES = tuple(m.value for m in Majority)
+
+
+class Area(db.Model):
+    """One neighbourhood (Quartier) with its own QM team and funds."""
+
+    __tablename__ = "area"
+    __table_args__ = (CheckConstraint("length(code) = 3", name="code_length"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: URL part: /<slug>/
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    #: Three capital letters that start every application reference, e.g. SOL-2026-0042.
+    code: Mapped[str] = mapped_column(String(3), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    #: Comma-separated locale codes the area's forms offer, e.g. "de,en,tr,ar".
+    languages: Mapped[str] = mapped_column(String(100), default="de,en")
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: One action field (Handlungsfeld) per line; applicants tick the ones their project serves.
+    action_fields: Mapped[str] = mapped_column(Text, default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    funds: Mapped[list[Fund]] = relationship(back_populates="area", order_by="Fund.id")
+    bodies: Mapped[list[Body]] = relationship(back_populates="area", order_by="Body.id")
+
+    @property
+    def language_list(self) -> list[str]:
+        """The offered locales as a list, in their stored order."""
+        return [code for code in self.languages.split(",") if code]
+
+    @property
+    def action_field_list(self) -> list[str]:
+        """The action fields as a list of non-empty lines."""
+        return [line.strip() for line in self.action_fields.splitlines() if line.strip()]
+
+
+class Body(db.Model):
+    """A jury or council that decides a fund's applications under its own voting rule."""
+
+    __tablename__ = "body"
+    __table_args__ = (
+        one_of("kind", BODY_KINDS),
+        one_of("majority", MAJORITIES),
+        CheckConstraint(
+            "quorum_denominator > 0 AND quorum_numerator > 0 "
+            "AND quorum_numerator <= quorum_denominator",
+            name="quorum_fraction",
+        ),
+        CheckConstraint("quorum_minimum >= 1", name="quorum_minimum_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(200))
+    #: The voting rule (DESIGN.md §4), stored field by field; rounds copy it when they open.
+    quorum_numerator: Mapped[int] = mapped_column(default=1)
+    quorum_denominator: Mapped[int] = mapped_column(default=2)
+    quorum_strict: Mapped[bool] = mapped_column(default=True)
+    quorum_minimum: Mapped[int] = mapped_column(default=3)
+    majority: Mapped[str] = mapped_column(String(12), default=Majority.SIMPLE.value)
+    abstain_counts_as_no: Mapped[bool] = mapped_column(default=False)
+    #: The chair whose vote decides a tie under a simple majority.
+    tie_breaker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member.id", use_alter=True, ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    area: Mapped[Area] = relationship(back_populates="bodies")
+    members: Mapped[list[Member]] = relationship(
+        back_populates="body", order_by="Member.name", foreign_keys="Member.body_id"
+    )
+    tie_breaker: Mapped[Member | None] = relationship(
+        foreign_keys=[tie_breaker_id], post_update=True
+    )
+
+    @property
+    def rule(self) -> VotingRule:
+        """The body's current voting rule as the domain value object."""
+        return VotingRule(
+            quorum=Fraction(self.quorum_numerator, self.quorum_denominator),
+            quorum_strict=self.quorum_strict,
+            quorum_minimum=self.quorum_minimum,
+            majority=Majority(self.majority),
+            abstain_counts_as_no=self.abstain_counts_as_no,
+            tie_breaker=str(self.tie_breaker_id) if self.tie_breaker_id else None,
+        )
+
+    def voting_members(self, on: date) -> list[Member]:
+        """Members whose term covers the given day and who were not taken off the body."""
+        return [m for m in self.members if m.serves_on(on)]
+
+
+class Member(db.Model):
+    """A person on a body, with a term and a preferred language for mails."""
+
+    __tablename__ = "member"
+    __table_args__ = (
+        one_of("role", MEMBER_ROLES),
+        CheckConstraint("term_end IS NULL OR term_end >= term_start", name="term_order"),
+        # One serving entry per person and body; someone taken off can be added again later.
+        Index(
+            "uq_member_body_email_serving",
+            "body_id",
+            "email",
+            unique=True,
+            sqlite_where=text("removed_at IS NULL"),
+            postgresql_where=text("removed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: Stored lower-cased.
+    email: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(5), default="de")
+    role: Mapped[str] = mapped_column(String(12), default="resident")
+    term_start: Mapped[date]
+    term_end: Mapped[date | None]
+    #: Set when the member is taken off the body; their ballot links stop working at once.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    body: Mapped[Body] = relationship(back_populates="members", foreign_keys=[body_id])
+
+    def serves_on(self, day: date) -> bool:
+        """True when the member is on the body on that day."""
+        if self.removed_at is not None:
+            return False
+        return self.term_start <= day and (self.term_end is None or day <= self.term_end)
+
+
+class Fund(db.Model):
+    """An area's fund (Aktionsfonds or Quartiersfonds) with its rules and deciding body."""
+
+    __tablename__ = "fund"
+    __table_args__ = (
+        one_of("kind", FUND_KINDS),
+        CheckConstraint("cap_cents > 0", name="cap_positive"),
+        CheckConstraint("minimum_cents >= 0 AND minimum_cents <= cap_cents", name="minimum_range"),
+        CheckConstraint("lead_time_days >= 0", name="lead_time_nonnegative"),
+        CheckConstraint("proof_weeks > 0", name="proof_weeks_positive"),
+        CheckConstraint("retention_years > 0", name="retention_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: Most one application may get, in cents (Berlin Aktionsfonds: 1,500 €).
+    cap_cents: Mapped[int]
+    #: Smallest request this fund takes (Projektfonds: from 5,000 €); 0 for none.
+    minimum_cents: Mapped[int] = mapped_column(default=0)
+    #: Days between submitting and the action's start.
+    lead_time_days: Mapped[int] = mapped_column(default=14)
+    #: Comma-separated codes from domain.vocabulary.COST_CATEGORIES.
+    eligible_categories: Mapped[str] = mapped_column(String(300))
+    #: Unspent money moves into next year's fund year (else it lapses at year close).
+    carry_over: Mapped[bool] = mapped_column(default=False)
+    #: Proof of use is due this many weeks after the action ends.
+    proof_weeks: Mapped[int] = mapped_column(default=4)
+    #: Personal data of applicants is anonymised this many years after the final state.
+    retention_years: Mapped[int] = mapped_column(default=10)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    area: Mapped[Area] = relationship(back_populates="funds")
+    body: Mapped[Body | None] = relationship()
+    years: Mapped[list[FundYear]] = relationship(
+        back_populates="fund", order_by="FundYear.year.desc()"
+    )
+
+    @property
+    def category_list(self) -> list[str]:
+        """Eligible cost category codes as a list."""
+        return [c for c in self.eligible_categories.split(",") if c]
+
+
+class FundYear(db.Model):
+    """The money of one fund for one calendar year; bookings lock this row."""
+
+    __tablename__ = "fund_year"
+    __table_args__ = (
+        UniqueConstraint("fund_id", "year"),
+        CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id"), index=True)
+    year: Mapped[int]
+    #: Set by year close; a closed year takes no more bookings.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Bumped by every booking: the write that serialises concurrent bookings.
+    version: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    fund: Mapped[Fund] = relationship(back_populates="years")

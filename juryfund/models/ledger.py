@@ -1,0 +1,98 @@
+"""The fund-year books and the applicant's proof of use."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..domain.budget import EntryKind
+from ..extensions import db
+from .base import UTCDateTime, one_of, utcnow
+
+if TYPE_CHECKING:
+    from .applications import Application
+    from .areas import FundYear
+    from .staff import StaffUser
+
+ENTRY_KINDS = tuple(k.value for k in EntryKind)
+PAYMENT_TYPES = ("advance", "instalment", "reimbursement")
+PROOF_STATES = ("draft", "submitted", "changes_requested", "accepted")
+APPLICATION_KINDS = ("commitment", "release", "payment", "refund")
+
+
+class LedgerEntry(db.Model):
+    """One booking in a fund year; never edited or deleted, a correction is a new entry."""
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        one_of("kind", ENTRY_KINDS),
+        one_of("payment_type", PAYMENT_TYPES),
+        CheckConstraint(
+            "(kind = 'adjustment' AND amount_cents <> 0) OR (kind <> 'adjustment' AND amount_cents > 0)",
+            name="amount_sign",
+        ),
+        CheckConstraint(
+            "(kind IN ('commitment', 'release', 'payment', 'refund')) = (application_id IS NOT NULL)",
+            name="application_where_needed",
+        ),
+        CheckConstraint("kind <> 'adjustment' OR note <> ''", name="adjustment_has_reason"),
+        CheckConstraint("(kind = 'payment') = (payment_type IS NOT NULL)", name="payment_typed"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_year_id: Mapped[int] = mapped_column(ForeignKey("fund_year.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    amount_cents: Mapped[int]
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"), index=True)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id"))
+    payment_type: Mapped[str | None] = mapped_column(String(14))
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    fund_year: Mapped[FundYear] = relationship()
+    application: Mapped[Application | None] = relationship()
+    actor: Mapped[StaffUser | None] = relationship()
+
+
+class ProofOfUse(db.Model):
+    """The applicant's report on how the money was used (Verwendungsnachweis)."""
+
+    __tablename__ = "proof_of_use"
+    __table_args__ = (one_of("state", PROOF_STATES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
+    state: Mapped[str] = mapped_column(String(20), default="draft")
+    report: Mapped[str] = mapped_column(Text, default="")
+    due_on: Mapped[date]
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    application: Mapped[Application] = relationship()
+    receipts: Mapped[list[Receipt]] = relationship(
+        back_populates="proof", order_by="Receipt.position", cascade="all, delete-orphan"
+    )
+
+
+class Receipt(db.Model):
+    """One line of the receipt list (Belegliste) of a proof of use."""
+
+    __tablename__ = "receipt"
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proof_id: Mapped[int] = mapped_column(ForeignKey("proof_of_use.id"), index=True)
+    position: Mapped[int]
+    date: Mapped[date]
+    supplier: Mapped[str] = mapped_column(String(200))
+    item: Mapped[str] = mapped_column(String(300))
+    amount_cents: Mapped[int]
+
+    proof: Mapped[ProofOfUse] = relationship(back_populates="receipts")

@@ -1,0 +1,235 @@
+"""Voting rounds of a body: frozen rule and members, agenda, votes, conflicts and decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..domain.vocabulary import ROUND_MODES
+from ..domain.voting import Choice, Majority, Outcome, VotingRule
+from ..extensions import db
+from .base import UTCDateTime, one_of, utcnow
+
+if TYPE_CHECKING:
+    from .applications import Application
+    from .areas import Body, Member
+    from .staff import StaffUser
+
+ROUND_STATES = ("draft", "open", "closed", "deferred")
+CHOICES = tuple(c.value for c in Choice)
+OUTCOMES = tuple(o.value for o in Outcome)
+MAJORITIES = tuple(m.value for m in Majority)
+
+
+class Round(db.Model):
+    """A body deciding an agenda, in a meeting or by circulation; the rule freezes at opening."""
+
+    __tablename__ = "round"
+    __table_args__ = (
+        one_of("mode", ROUND_MODES),
+        one_of("state", ROUND_STATES),
+        one_of("majority", MAJORITIES),
+        CheckConstraint(
+            "mode <> 'circulation' OR deadline IS NOT NULL", name="circulation_deadline"
+        ),
+        CheckConstraint("mode <> 'meeting' OR meeting_at IS NOT NULL", name="meeting_date"),
+        CheckConstraint(
+            "quorum_denominator > 0 AND quorum_numerator > 0 "
+            "AND quorum_numerator <= quorum_denominator",
+            name="quorum_fraction",
+        ),
+        CheckConstraint("quorum_minimum >= 1", name="quorum_minimum_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), index=True)
+    mode: Mapped[str] = mapped_column(String(12))
+    state: Mapped[str] = mapped_column(String(10), default="draft")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    meeting_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    place: Mapped[str] = mapped_column(String(300), default="")
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Copy of the body's rule taken when the round opens; later edits of the body don't reach it.
+    quorum_numerator: Mapped[int] = mapped_column(default=1)
+    quorum_denominator: Mapped[int] = mapped_column(default=2)
+    quorum_strict: Mapped[bool] = mapped_column(default=True)
+    quorum_minimum: Mapped[int] = mapped_column(default=3)
+    majority: Mapped[str] = mapped_column(String(12), default=Majority.SIMPLE.value)
+    abstain_counts_as_no: Mapped[bool] = mapped_column(default=False)
+    tie_breaker_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: A member's objection to deciding in writing (§ 90 (1) VwVfG) defers the round.
+    objected_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    objected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    body: Mapped[Body] = relationship()
+    created_by: Mapped[StaffUser | None] = relationship()
+    participants: Mapped[list[RoundMember]] = relationship(
+        back_populates="round", order_by="RoundMember.id"
+    )
+    agenda: Mapped[list[AgendaItem]] = relationship(
+        back_populates="round", order_by="AgendaItem.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def due_at(self) -> datetime | None:
+        """When the round ends: the circulation deadline or the meeting's date."""
+        return self.deadline if self.mode == "circulation" else self.meeting_at
+
+    def freeze_rule(self, rule: VotingRule) -> None:
+        """Copy a voting rule into the round so it stays as it was at opening."""
+        self.quorum_numerator = rule.quorum.numerator
+        self.quorum_denominator = rule.quorum.denominator
+        self.quorum_strict = rule.quorum_strict
+        self.quorum_minimum = rule.quorum_minimum
+        self.majority = Majority(rule.majority).value
+        self.abstain_counts_as_no = rule.abstain_counts_as_no
+        self.tie_breaker_id = int(rule.tie_breaker) if rule.tie_breaker else None
+
+    @property
+    def rule(self) -> VotingRule:
+        """The frozen voting rule as the domain value object."""
+        return VotingRule(
+            quorum=Fraction(self.quorum_numerator, self.quorum_denominator),
+            quorum_strict=self.quorum_strict,
+            quorum_minimum=self.quorum_minimum,
+            majority=Majority(self.majority),
+            abstain_counts_as_no=self.abstain_counts_as_no,
+            tie_breaker=str(self.tie_breaker_id) if self.tie_breaker_id else None,
+        )
+
+
+class RoundMember(db.Model):
+    """A member as frozen into a round at opening; also the ballot grant's server-side record."""
+
+    __tablename__ = "round_member"
+    __table_args__ = (UniqueConstraint("round_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    #: Meeting mode: recorded by staff; None while unknown.
+    present: Mapped[bool | None]
+    #: Revoking the grant makes every ballot link of this member for this round useless.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    round: Mapped[Round] = relationship(back_populates="participants")
+    member: Mapped[Member] = relationship()
+
+
+class AgendaItem(db.Model):
+    """One application on a round's agenda, in order; holds the tally once the round closes."""
+
+    __tablename__ = "agenda_item"
+    __table_args__ = (
+        UniqueConstraint("round_id", "application_id"),
+        UniqueConstraint("round_id", "position"),
+        one_of("result", OUTCOMES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    position: Mapped[int]
+    #: The tally at closing (None while the round is open). An approved item still waits for
+    #: staff to confirm the amount; its Decision is written then.
+    result: Mapped[str | None] = mapped_column(String(10))
+    eligible: Mapped[int | None]
+    participating: Mapped[int | None]
+    quorum_needed: Mapped[int | None]
+    yes: Mapped[int | None]
+    no: Mapped[int | None]
+    abstain: Mapped[int | None]
+
+    round: Mapped[Round] = relationship(back_populates="agenda")
+    application: Mapped[Application] = relationship()
+    votes: Mapped[list[Vote]] = relationship(back_populates="agenda_item")
+    conflicts: Mapped[list[ConflictDeclaration]] = relationship(back_populates="agenda_item")
+
+
+class Vote(db.Model):
+    """A member's choice on an agenda item; one row per member and item, changeable while open."""
+
+    __tablename__ = "vote"
+    __table_args__ = (UniqueConstraint("agenda_item_id", "member_id"), one_of("choice", CHOICES))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    choice: Mapped[str] = mapped_column(String(8))
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Staff who recorded it in a meeting; None when the member voted through the ballot link.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+
+    agenda_item: Mapped[AgendaItem] = relationship(back_populates="votes")
+    member: Mapped[Member] = relationship()
+
+
+class ConflictDeclaration(db.Model):
+    """A member's declared conflict of interest on one item (Befangenheit, § 20 VwVfG)."""
+
+    __tablename__ = "conflict_declaration"
+    __table_args__ = (UniqueConstraint("agenda_item_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+
+    agenda_item: Mapped[AgendaItem] = relationship(back_populates="conflicts")
+    member: Mapped[Member] = relationship()
+
+
+class Decision(db.Model):
+    """A recorded decision on an application; never edited, a correction supersedes it."""
+
+    __tablename__ = "decision"
+    __table_args__ = (
+        one_of("outcome", OUTCOMES),
+        CheckConstraint(
+            "(outcome = 'approved' AND approved_cents IS NOT NULL AND approved_cents > 0) "
+            "OR (outcome <> 'approved' AND approved_cents IS NULL)",
+            name="approved_amount",
+        ),
+        CheckConstraint(
+            "eligible >= 0 AND participating >= 0 AND quorum_needed >= 0 "
+            "AND yes >= 0 AND no >= 0 AND abstain >= 0",
+            name="counts_nonnegative",
+        ),
+        CheckConstraint(
+            "supersedes_id IS NULL OR correction_reason <> ''", name="correction_has_reason"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"))
+    outcome: Mapped[str] = mapped_column(String(10))
+    approved_cents: Mapped[int | None]
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    #: The tally as computed when the round closed.
+    eligible: Mapped[int] = mapped_column(default=0)
+    participating: Mapped[int] = mapped_column(default=0)
+    quorum_needed: Mapped[int] = mapped_column(default=0)
+    yes: Mapped[int] = mapped_column(default=0)
+    no: Mapped[int] = mapped_column(default=0)
+    abstain: Mapped[int] = mapped_column(default=0)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id"), unique=True)
+    correction_reason: Mapped[str] = mapped_column(Text, default="")
+
+    application: Mapped[Application] = relationship()
+    agenda_item: Mapped[AgendaItem | None] = relationship()
+    decided_by: Mapped[StaffUser | None] = relationship()

@@ -1,0 +1,75 @@
+"""Staff accounts: QM team members and administrators who log in with a password."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .base import UTCDateTime, one_of, utcnow
+
+if TYPE_CHECKING:
+    from .areas import Area
+
+ROLES = ("admin", "staff")
+
+#: Which areas a staff member works in (admins see all areas regardless).
+staff_area = Table(
+    "staff_area",
+    db.metadata,
+    Column("staff_id", ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class StaffUser(UserMixin, db.Model):
+    """A person of the QM team (role staff, scoped to areas) or an administrator."""
+
+    __tablename__ = "staff_user"
+    __table_args__ = (one_of("role", ROLES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lower-cased; the login compares lower-cased input.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10), default="staff")
+    active: Mapped[bool] = mapped_column(default=True)
+    language: Mapped[str] = mapped_column(String(5), default="de")
+    #: Bumped at logout and password change so every other session of the user ends.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    areas: Mapped[list[Area]] = relationship(secondary=staff_area, order_by="Area.name")
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash of the password, never the password."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """True when the password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins may do everything in every area."""
+        return self.role == "admin"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login asks this
+        """Deactivated accounts cannot log in."""
+        return self.active
+
+    def get_id(self) -> str:
+        """Session identity: id plus session version, so bumping the version logs out everywhere."""
+        return f"{self.id}:{self.session_version}"
+
+    def can_manage_area(self, area: Area) -> bool:
+        """Admins manage every area; staff only the areas they are assigned to."""
+        return self.is_admin or any(a.id == area.id for a in self.areas)

@@ -1,0 +1,70 @@
+"""Cross-cutting records: the mail outbox, link grants and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import UTCDateTime, one_of, utcnow
+
+GRANT_PURPOSES = ("status",)  # ballot links use RoundMember as their server-side record
+
+
+class Mail(db.Model):
+    """An outgoing mail, written in the same transaction as the change that causes it."""
+
+    __tablename__ = "mail"
+    __table_args__ = (CheckConstraint("attempts >= 0", name="attempts_nonnegative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: RFC 5322 Message-ID, unique so a retried delivery is recognisable.
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    to_addr: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(5))
+    #: What the mail is for (e.g. "application.confirmation"); for logs and tests.
+    purpose: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class LinkGrant(db.Model):
+    """Server-side record of an applicant's status link, so it can be revoked."""
+
+    __tablename__ = "link_grant"
+    __table_args__ = (one_of("purpose", GRANT_PURPOSES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEvent(db.Model):
+    """An append-only, hash-chained record of something that happened."""
+
+    __tablename__ = "audit_event"
+    #: The staff pages list the trail of one application or one round.
+    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: "staff:12", "member:5", "applicant:SOL-2026-0042" or "system".
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(40))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    #: JSON text of the details, with sorted keys so the hash is reproducible.
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,70 @@
+"""HTTP hardening: security headers, proxies, staff session time-outs and rate limits."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .extensions import limiter
+
+#: No inline script or style anywhere: everything comes from our own static files.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def add_security_headers(response):
+    """Headers every response carries; HSTS only over TLS, where it means something."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["X-Frame-Options"] = "DENY"
+    if request.is_secure:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response
+
+
+def start_staff_session() -> None:
+    """Mark the moment of login, for the absolute time-out."""
+    now = int(time.time())
+    session["auth_at"] = session["seen_at"] = now
+
+
+def enforce_session_timeouts():
+    """End a staff session that was idle too long or is older than the absolute limit."""
+    if not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    idle = current_app.config["JURYFUND_SESSION_IDLE_MINUTES"] * 60
+    maximum = current_app.config["JURYFUND_SESSION_MAX_HOURS"] * 3600
+    started, seen = session.get("auth_at", 0), session.get("seen_at", 0)
+    if now - seen > idle or now - started > maximum:
+        logout_user()
+        session.clear()
+        flash(_("Your session has ended. Please log in again."), "error")
+        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    session["seen_at"] = now
+    return None
+
+
+def limit(setting: str):
+    """A rate limit on POSTs whose value comes from a setting (e.g. "10 per minute")."""
+    return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
+
+
+def init_app(app: Flask) -> None:
+    """Install headers, proxy handling, time-outs and the rate limiter."""
+    proxies = app.config["JURYFUND_TRUSTED_PROXIES"]
+    if proxies:
+        # Behind N reverse proxies: trust their X-Forwarded-For/-Proto for the client address
+        # (rate limits) and for HTTPS (Secure cookies, HSTS).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    limiter.init_app(app)
+    app.after_request(add_security_headers)
+    app.before_request(enforce_session_timeouts)

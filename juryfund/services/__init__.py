@@ -1,0 +1,1 @@
+"""Use cases: load, call the domain, change, flush. The caller commits once."""

@@ -1,0 +1,241 @@
+"""Decisions on applications: recorded at closing, confirmed with an amount, corrected, mailed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from .. import audit
+from ..domain.budget import EntryKind
+from ..domain.errors import DomainError
+from ..domain.states import State
+from ..extensions import db
+from ..links import external_url
+from ..mail import queue_mail
+from ..models import AgendaItem, Application, Decision, Fund, FundYear, StaffUser
+from . import history, intake, ledger, proofs
+
+
+def current_decision(application: Application) -> Decision | None:
+    """The application's decision in force: the newest one no later decision supersedes."""
+    decisions = db.session.scalars(
+        select(Decision).where(Decision.application_id == application.id).order_by(Decision.id)
+    ).all()
+    superseded = {d.supersedes_id for d in decisions if d.supersedes_id}
+    live = [d for d in decisions if d.id not in superseded]
+    return live[-1] if live else None
+
+
+def decision_for_item(item: AgendaItem) -> Decision | None:
+    """The decision recorded for an agenda item, if any."""
+    return db.session.scalar(
+        select(Decision).where(Decision.agenda_item_id == item.id).order_by(Decision.id)
+    )
+
+
+def _from_item(item: AgendaItem, *, outcome: str, actor: StaffUser | None, **extra) -> Decision:
+    """A decision carrying the item's tally."""
+    decision = Decision(
+        application_id=item.application_id,
+        agenda_item_id=item.id,
+        outcome=outcome,
+        eligible=item.eligible,
+        participating=item.participating,
+        quorum_needed=item.quorum_needed,
+        yes=item.yes,
+        no=item.no,
+        abstain=item.abstain,
+        decided_at=item.round.closed_at,
+        decided_by_id=actor.id if actor else None,
+        **extra,
+    )
+    db.session.add(decision)
+    db.session.flush()
+    return decision
+
+
+def _audit(action: str, decision: Decision, application: Application, actor: StaffUser | None):
+    """Record a decision in the audit trail: outcome, tally and amount, no free text."""
+    audit.record(
+        action,
+        actor=f"staff:{actor.id}" if actor else "system",
+        object_type="decision",
+        object_id=decision.id,
+        area_id=application.area_id,
+        application_id=application.id,
+        agenda_item_id=decision.agenda_item_id,
+        supersedes_id=decision.supersedes_id,
+        outcome=decision.outcome,
+        approved_cents=decision.approved_cents,
+        eligible=decision.eligible,
+        participating=decision.participating,
+        quorum_needed=decision.quorum_needed,
+        yes=decision.yes,
+        no=decision.no,
+        abstain=decision.abstain,
+    )
+
+
+def record_outcome(item: AgendaItem, *, actor: StaffUser | None) -> Decision:
+    """At closing: a rejection is final (letter); no quorum puts the application back to ready."""
+    decision = _from_item(item, outcome=item.result, actor=actor)
+    application = item.application
+    _audit("decision.recorded", decision, application, actor)
+    if item.result == "rejected":
+        history.transition(
+            application, State.REJECTED, actor_kind="staff" if actor else "system", actor=actor
+        )
+        send_letter(application, decision)
+    else:
+        history.transition(
+            application,
+            State.READY,
+            actor_kind="staff" if actor else "system",
+            actor=actor,
+            note="no quorum",
+        )
+    return decision
+
+
+def fund_year_for(application: Application, *, today: date | None = None) -> FundYear:
+    """The open fund year that pays for a decision taken now."""
+    return fund_year_for_fund(application.fund, today=today)
+
+
+def fund_year_for_fund(fund: Fund, *, today: date | None = None) -> FundYear:
+    """A fund's open fund year of the current year (DomainError when there is none)."""
+    year = (today or date.today()).year
+    fund_year = db.session.scalar(
+        select(FundYear).where(FundYear.fund_id == fund.id, FundYear.year == year)
+    )
+    if fund_year is None or fund_year.closed_at is not None:
+        raise DomainError("decision.no_fund_year", field="amount", year=year)
+    return fund_year
+
+
+def confirm_approval(
+    item: AgendaItem, *, amount_cents: int, conditions: str, actor: StaffUser
+) -> Decision:
+    """Staff confirm the amount of an approved item: decision, commitment and letter together."""
+    application = item.application
+    if (
+        item.result != "approved"
+        or decision_for_item(item) is not None
+        or application.state != State.SCHEDULED
+    ):
+        raise DomainError("decision.not_pending")
+    _check_amount(application, amount_cents)
+    fund_year = fund_year_for(application)
+    decision = _from_item(
+        item,
+        outcome="approved",
+        actor=actor,
+        approved_cents=amount_cents,
+        conditions=conditions.strip(),
+    )
+    _audit("decision.confirmed", decision, application, actor)
+    ledger.book(
+        fund_year,
+        EntryKind.COMMITMENT,
+        amount_cents,
+        application=application,
+        actor=actor,
+        decision_id=decision.id,
+        note=item.round.title or "",
+    )
+    history.transition(application, State.APPROVED, actor_kind="staff", actor=actor)
+    proofs.proof_for(application)  # starts the clock for the proof of use and its reminder
+    send_letter(application, decision)
+    return decision
+
+
+def correct_decision(
+    decision: Decision, *, amount_cents: int, conditions: str, reason: str, actor: StaffUser
+) -> Decision:
+    """A new decision that replaces an approved one's amount or conditions; the books follow."""
+    application = decision.application
+    if (
+        decision.outcome != "approved"
+        or current_decision(application) != decision
+        or application.state != State.APPROVED
+    ):
+        raise DomainError("decision.not_correctable")
+    if not reason.strip():
+        raise DomainError("decision.reason_required", field="reason")
+    _check_amount(application, amount_cents)
+    fund_year = fund_year_for(application)
+    correction = Decision(
+        application_id=application.id,
+        agenda_item_id=None,
+        outcome="approved",
+        approved_cents=amount_cents,
+        conditions=conditions.strip(),
+        eligible=decision.eligible,
+        participating=decision.participating,
+        quorum_needed=decision.quorum_needed,
+        yes=decision.yes,
+        no=decision.no,
+        abstain=decision.abstain,
+        decided_by_id=actor.id,
+        supersedes_id=decision.id,
+        correction_reason=reason.strip(),
+    )
+    db.session.add(correction)
+    db.session.flush()
+    _audit("decision.corrected", correction, application, actor)
+    difference = amount_cents - decision.approved_cents
+    if difference > 0:
+        ledger.book(
+            fund_year,
+            EntryKind.COMMITMENT,
+            difference,
+            application=application,
+            actor=actor,
+            decision_id=correction.id,
+            note=reason,
+        )
+    elif difference < 0:
+        ledger.book(
+            fund_year,
+            EntryKind.RELEASE,
+            -difference,
+            application=application,
+            actor=actor,
+            decision_id=correction.id,
+            note=reason,
+        )
+    history.record(application, "note", actor_kind="staff", actor=actor, note=reason)
+    send_letter(application, correction)
+    return correction
+
+
+def _check_amount(application: Application, amount_cents: int | None) -> None:
+    """An approved amount is positive, at most the request and at most the fund's cap."""
+    if amount_cents is None or amount_cents <= 0:
+        raise DomainError("decision.amount_not_positive", field="amount")
+    if amount_cents > application.requested_cents:
+        raise DomainError(
+            "decision.above_requested", field="amount", requested=application.requested_cents
+        )
+    if amount_cents > application.fund.cap_cents:
+        raise DomainError("decision.above_cap", field="amount", cap=application.fund.cap_cents)
+
+
+def send_letter(application: Application, decision: Decision) -> None:
+    """The decision letter to the applicant, in their language, with the next steps."""
+    if not application.email:
+        return
+    token = intake.new_status_token(application)
+    queue_mail(
+        to=application.email,
+        language=application.language,
+        purpose=f"decision.{decision.outcome}",
+        template="decision_letter",
+        application=application,
+        decision=decision,
+        fund=application.fund,
+        area=application.area,
+        proof_due=proofs.due_date(application),
+        status_url=external_url("status.land", token=token),
+    )

@@ -1,0 +1,385 @@
+"""Applications from residents (or entered by staff): routing, checks, submission, edits, links."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import tokens
+from ..domain.errors import DomainError
+from ..domain.files import check_upload, safe_filename
+from ..domain.intake import CostLine, Draft, FundOption, FundRules, check_draft, route
+from ..domain.states import APPLICANT_EDITABLE, WITHDRAWABLE, State
+from ..extensions import db
+from ..links import external_url
+from ..mail import queue_mail
+from ..models import Application, Area, Attachment, CostItem, Fund, LinkGrant, StaffUser
+from ..models.base import utcnow
+from . import history
+
+DRAFT_LIFETIME = timedelta(days=1)
+
+
+@dataclass
+class ApplicationInput:
+    """Everything the application form collects, already parsed (money in cents)."""
+
+    applicant_kind: str
+    applicant_name: str
+    organisation: str
+    email: str
+    phone: str
+    address: str
+    lives_or_acts_in_area: bool
+    title: str
+    description: str
+    goals: list[str]
+    target_group: str
+    place: str
+    start_date: date
+    end_date: date
+    participants: int
+    cost_lines: list[CostLine]
+    volunteer_hours: int
+    in_kind: str
+    cofunding_source: str
+    cofunding_cents: int
+    requested_cents: int
+    declared_not_started: bool
+    declared_no_own_fee: bool
+    consent_processing: bool
+    consent_publish_name: bool
+    language: str = "de"
+    extra: dict = field(default_factory=dict)
+
+
+# --- routing and checks ------------------------------------------------------------------------
+
+
+def open_funds(area: Area) -> list[Fund]:
+    """The area's funds that take applications: active and with a deciding body."""
+    return [fund for fund in area.funds if fund.active and fund.body_id is not None]
+
+
+def route_fund(area: Area, requested_cents: int) -> Fund:
+    """The fund an amount goes to (DomainError on the `requested` field when none fits)."""
+    funds = {fund.id: fund for fund in open_funds(area)}
+    options = [FundOption(f.id, f.kind, f.cap_cents, f.minimum_cents) for f in funds.values()]
+    return funds[route(requested_cents, options).id]
+
+
+def check(
+    area: Area, data: ApplicationInput, *, today: date | None = None
+) -> tuple[Fund | None, list[DomainError]]:
+    """Route the application and check every rule of its fund; all errors at once."""
+    try:
+        fund = route_fund(area, data.requested_cents)
+    except DomainError as error:
+        return None, [error]
+    rules = FundRules(
+        fund.cap_cents, fund.minimum_cents, fund.lead_time_days, frozenset(fund.category_list)
+    )
+    draft = Draft(data.requested_cents, data.start_date, data.end_date, tuple(data.cost_lines))
+    errors = check_draft(draft, rules, today=today or date.today())
+    unknown_goals = set(data.goals) - set(area.action_field_list)
+    if unknown_goals:
+        errors.append(DomainError("application.unknown_goal", field="goals"))
+    return fund, errors
+
+
+# --- submitting and editing --------------------------------------------------------------------
+
+
+def _fill(application: Application, data: ApplicationInput) -> None:
+    """Copy the form's data onto the application and rebuild its cost plan."""
+    for name in (
+        "applicant_kind",
+        "applicant_name",
+        "organisation",
+        "phone",
+        "address",
+        "lives_or_acts_in_area",
+        "title",
+        "description",
+        "target_group",
+        "place",
+        "start_date",
+        "end_date",
+        "participants",
+        "volunteer_hours",
+        "in_kind",
+        "cofunding_source",
+        "cofunding_cents",
+        "requested_cents",
+        "declared_not_started",
+        "declared_no_own_fee",
+        "consent_processing",
+        "consent_publish_name",
+    ):
+        value = getattr(data, name)
+        setattr(application, name, value.strip() if isinstance(value, str) else value)
+    application.email = data.email.strip().lower()
+    application.goals = "\n".join(data.goals)
+    application.cost_items.clear()
+    db.session.flush()  # the old lines go first, so positions can be reused
+    application.cost_items.extend(
+        CostItem(
+            position=i + 1,
+            description=line.description.strip(),
+            category=line.category,
+            quantity=line.quantity,
+            unit_cents=line.unit_cents,
+            total_cents=line.total_cents,
+        )
+        for i, line in enumerate(data.cost_lines)
+    )
+    application.total_cents = sum(line.total_cents for line in data.cost_lines)
+
+
+def _refuse_if_invalid(area: Area, data: ApplicationInput) -> Fund:
+    """Re-check at the service boundary; the form checked already, so this only guards."""
+    fund, errors = check(area, data)
+    if errors:
+        raise errors[0]
+    assert fund is not None
+    return fund
+
+
+def submit(
+    area: Area, data: ApplicationInput, *, draft_key: str | None, actor: StaffUser | None = None
+) -> Application:
+    """Create the application with the next reference, claim its uploads, mail the status link."""
+    fund = _refuse_if_invalid(area, data)
+    year = date.today().year
+    for _attempt in range(5):
+        number, reference = history.next_reference(area, year)
+        application = Application(
+            area_id=area.id,
+            fund_id=fund.id,
+            year=year,
+            number=number,
+            reference=reference,
+            language=data.language,
+            entered_by_id=actor.id if actor else None,
+        )
+        _fill(application, data)
+        savepoint = db.session.begin_nested()
+        db.session.add(application)
+        try:
+            savepoint.commit()
+            break
+        except IntegrityError:
+            # Someone took the same number at the same moment: try the next one.
+            savepoint.rollback()
+    else:  # pragma: no cover - five collisions in a row
+        raise DomainError("application.busy")
+    history.record(
+        application,
+        "submitted",
+        actor_kind="staff" if actor else "applicant",
+        actor=actor,
+        to_state=State.SUBMITTED,
+    )
+    if draft_key:
+        claim_uploads(application, draft_key)
+    if application.email:
+        send_status_link(
+            application, purpose="application.received", template="application_received"
+        )
+    db.session.flush()
+    return application
+
+
+def update(
+    application: Application,
+    data: ApplicationInput,
+    *,
+    draft_key: str | None,
+    actor: StaffUser | None = None,
+) -> None:
+    """Change an application while it is submitted or returned; a returned one is resubmitted."""
+    if application.state not in APPLICANT_EDITABLE:
+        raise DomainError("application.not_editable")
+    application.fund_id = _refuse_if_invalid(application.area, data).id
+    _fill(application, data)
+    if draft_key:
+        claim_uploads(application, draft_key)
+    actor_kind = "staff" if actor else "applicant"
+    if application.state == State.RETURNED:
+        history.transition(application, State.SUBMITTED, actor_kind=actor_kind, actor=actor)
+    else:
+        history.record(application, "changed", actor_kind=actor_kind, actor=actor)
+    db.session.flush()
+
+
+def withdraw(application: Application, *, reason: str = "") -> None:
+    """The applicant takes the application back (until it is decided)."""
+    if application.state not in WITHDRAWABLE:
+        raise DomainError("application.not_withdrawable")
+    history.transition(application, State.WITHDRAWN, actor_kind="applicant", note=reason)
+    db.session.flush()
+
+
+# --- staff review ------------------------------------------------------------------------------
+
+
+def return_for_changes(application: Application, *, note: str, actor: StaffUser) -> None:
+    """Send the application back to the applicant with what to change (mailed)."""
+    if not note.strip():
+        raise DomainError("review.note_required", field="note")
+    history.transition(application, State.RETURNED, actor_kind="staff", actor=actor, note=note)
+    if application.email:
+        send_status_link(
+            application,
+            purpose="application.returned",
+            template="application_returned",
+            note=note.strip(),
+        )
+
+
+def mark_ineligible(application: Application, *, reason: str, actor: StaffUser) -> None:
+    """Refuse an application that the fund cannot pay for (reason mailed)."""
+    if not reason.strip():
+        raise DomainError("review.reason_required", field="note")
+    history.transition(application, State.INELIGIBLE, actor_kind="staff", actor=actor, note=reason)
+    if application.email:
+        send_status_link(
+            application,
+            purpose="application.ineligible",
+            template="application_ineligible",
+            note=reason.strip(),
+        )
+
+
+def mark_ready(application: Application, *, review_note: str, actor: StaffUser) -> None:
+    """Formal review passed: the application goes to its fund's body."""
+    history.transition(application, State.READY, actor_kind="staff", actor=actor, note=review_note)
+    application.review_note = review_note.strip()
+
+
+# --- status links ------------------------------------------------------------------------------
+
+
+def new_status_token(application: Application) -> str:
+    """A fresh grant for the applicant's status page and its signed token."""
+    grant = LinkGrant(purpose="status", application_id=application.id)
+    db.session.add(grant)
+    db.session.flush()
+    return tokens.sign("status", {"g": grant.id, "a": application.id})
+
+
+def send_status_link(application: Application, *, purpose: str, template: str, **context) -> None:
+    """Queue a mail to the applicant in their language, carrying a new status link."""
+    token = new_status_token(application)
+    queue_mail(
+        to=application.email,
+        language=application.language,
+        purpose=purpose,
+        template=template,
+        application=application,
+        area=application.area,
+        fund=application.fund,
+        status_url=external_url("status.land", token=token),
+        **context,
+    )
+
+
+def grant_for_token(token: str) -> LinkGrant:
+    """The valid grant behind a status token; BadLink when expired, tampered or revoked."""
+    payload = tokens.read("status", token, max_age=tokens.STATUS_MAX_AGE)
+    grant = (
+        db.session.get(LinkGrant, payload.get("g")) if isinstance(payload.get("g"), int) else None
+    )
+    if grant is None or grant.revoked_at is not None or grant.application_id != payload.get("a"):
+        raise tokens.BadLink("unknown or revoked grant")
+    return grant
+
+
+def resend_links(email: str) -> int:
+    """Mail a fresh status link for every application made with this address; how many."""
+    address = email.strip().lower()
+    applications = db.session.scalars(
+        select(Application).where(func.lower(Application.email) == address, Application.email != "")
+    ).all()
+    for application in applications:
+        send_status_link(application, purpose="application.link", template="status_link")
+    return len(applications)
+
+
+# --- uploads -----------------------------------------------------------------------------------
+
+
+def new_draft_key() -> str:
+    """A random key that ties uploads to one form in one browser session."""
+    return secrets.token_urlsafe(24)
+
+
+def drafts(draft_key: str | None) -> list[Attachment]:
+    """Files uploaded with a form that is not submitted yet."""
+    if not draft_key:
+        return []
+    return list(
+        db.session.scalars(
+            select(Attachment)
+            .where(Attachment.draft_key == draft_key, Attachment.application_id.is_(None))
+            .order_by(Attachment.id)
+        )
+    )
+
+
+def stage_upload(
+    draft_key: str, filename: str, data: bytes, *, already: int, kind: str = "quote"
+) -> Attachment:
+    """Keep an uploaded file with the form until it is submitted (checked by content)."""
+    media_type = check_upload(data, already=already)
+    attachment = Attachment(
+        draft_key=draft_key,
+        kind=kind,
+        filename=safe_filename(filename, media_type),
+        content_type=media_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def discard_upload(
+    attachment_id: int, *, draft_key: str | None, application: Application | None
+) -> None:
+    """Remove a file from a form: a draft upload, or one of the application's own files."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        return
+    owned_draft = (
+        draft_key and attachment.draft_key == draft_key and attachment.application_id is None
+    )
+    owned_file = application is not None and attachment.application_id == application.id
+    if owned_draft or owned_file:
+        db.session.delete(attachment)
+        db.session.flush()
+
+
+def claim_uploads(application: Application, draft_key: str) -> None:
+    """Attach the form's draft uploads to the submitted application."""
+    for attachment in drafts(draft_key):
+        attachment.application_id = application.id
+        attachment.draft_key = None
+
+
+def purge_stale_drafts(now=None) -> int:
+    """Delete uploads of forms never submitted (run from `tick`)."""
+    cutoff = (now or utcnow()) - DRAFT_LIFETIME
+    result = db.session.execute(
+        delete(Attachment).where(
+            Attachment.application_id.is_(None), Attachment.uploaded_at < cutoff
+        )
+    )
+    return result.rowcount or 0

@@ -1,0 +1,196 @@
+"""Proof of use (Verwendungsnachweis): the applicant's report and receipts, the QM team's review,
+and settlement, which pays what is still owed and releases what was not spent."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from ..domain.budget import EntryKind
+from ..domain.errors import DomainError
+from ..domain.files import check_upload, safe_filename
+from ..domain.states import State
+from ..extensions import db
+from ..links import external_url
+from ..mail import queue_mail
+from ..models import Application, Attachment, ProofOfUse, Receipt, StaffUser
+from ..models.base import utcnow
+from . import history, intake, ledger
+
+#: The reminder goes out this many days before the proof is due.
+REMIND_BEFORE = timedelta(days=7)
+EDITABLE = ("draft", "changes_requested")
+#: Receipts and photos together; a small action rarely has more.
+MAX_PROOF_FILES = 30
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    """One line of the receipt list as typed by the applicant."""
+
+    date: date
+    supplier: str
+    item: str
+    amount_cents: int
+
+
+def due_date(application: Application) -> date:
+    """When the proof is due: the fund's weeks after the action's end."""
+    return application.end_date + timedelta(weeks=application.fund.proof_weeks)
+
+
+def find(application: Application) -> ProofOfUse | None:
+    """The application's proof of use, if it was started (reading only, for GET requests)."""
+    return db.session.scalar(select(ProofOfUse).where(ProofOfUse.application_id == application.id))
+
+
+def proof_for(application: Application) -> ProofOfUse:
+    """The application's proof of use, started (as a draft) the first time it is needed."""
+    proof = db.session.scalar(select(ProofOfUse).where(ProofOfUse.application_id == application.id))
+    if proof is None:
+        proof = ProofOfUse(application_id=application.id, due_on=due_date(application), state="draft")
+        db.session.add(proof)
+        db.session.flush()
+    return proof
+
+
+def proven_cents(proof: ProofOfUse) -> int:
+    """The sum of the receipt list."""
+    return sum(receipt.amount_cents for receipt in proof.receipts)
+
+
+def save(proof: ProofOfUse, *, report: str, receipts: list[ReceiptLine]) -> None:
+    """Keep the report and the receipt list (while the proof is a draft or sent back)."""
+    if proof.state not in EDITABLE:
+        raise DomainError("proof.not_editable")
+    proof.report = report.strip()
+    proof.receipts.clear()
+    db.session.flush()
+    proof.receipts.extend(
+        Receipt(position=i + 1, date=line.date, supplier=line.supplier.strip(), item=line.item.strip(),
+                amount_cents=line.amount_cents)
+        for i, line in enumerate(receipts)
+    )
+    db.session.flush()
+
+
+def add_file(proof: ProofOfUse, filename: str, data: bytes, *, kind: str) -> Attachment:
+    """Attach a receipt scan or a photo to the proof (checked by content, like every upload)."""
+    if proof.state not in EDITABLE:
+        raise DomainError("proof.not_editable")
+    already = db.session.scalar(
+        select(db.func.count(Attachment.id)).where(Attachment.proof_id == proof.id)
+    )
+    media_type = check_upload(data, already=already, limit=MAX_PROOF_FILES, field="files")
+    attachment = Attachment(application_id=proof.application_id, proof_id=proof.id, kind=kind,
+                            filename=safe_filename(filename, media_type), content_type=media_type,
+                            size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data)
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def files_of(proof: ProofOfUse) -> list[Attachment]:
+    """The proof's receipt scans and photos (none for a proof not stored yet)."""
+    if proof.id is None:
+        return []
+    return list(db.session.scalars(select(Attachment).where(Attachment.proof_id == proof.id).order_by(Attachment.id)))
+
+
+def submit(proof: ProofOfUse, *, now: datetime | None = None) -> None:
+    """Send the proof to the QM team; it needs a report and at least one receipt."""
+    if proof.state not in EDITABLE:
+        raise DomainError("proof.not_editable")
+    if not proof.report:
+        raise DomainError("proof.report_required", field="report")
+    if not proof.receipts:
+        raise DomainError("proof.receipts_required", field="receipts")
+    proof.state, proof.submitted_at = "submitted", now or utcnow()
+    history.record(proof.application, "proof", actor_kind="applicant")
+
+
+def request_changes(proof: ProofOfUse, *, note: str, actor: StaffUser) -> None:
+    """Send the proof back with what is missing (mailed to the applicant)."""
+    if proof.state != "submitted":
+        raise DomainError("proof.not_submitted")
+    if not note.strip():
+        raise DomainError("review.note_required", field="note")
+    proof.state, proof.review_note, proof.reviewed_at = "changes_requested", note.strip(), utcnow()
+    _mail(proof, purpose="proof.changes", template="proof_changes", note=note.strip())
+
+
+def accept(proof: ProofOfUse, *, actor: StaffUser) -> int:
+    """Settle: pay what is still owed up to the proven amount, release the rest; how much released."""
+    if proof.state != "submitted":
+        raise DomainError("proof.not_submitted")
+    application = proof.application
+    account = ledger.account_of(application.id)
+    proven = min(proven_cents(proof), account.committed)
+    if account.paid > proven:
+        raise DomainError("proof.refund_first", open=account.paid - proven)
+    fund_year = ledger.fund_year_of(application)
+    if proven > account.paid:
+        ledger.book(fund_year, EntryKind.PAYMENT, proven - account.paid, application=application,
+                    payment_type="reimbursement", note="settlement", actor=actor)
+    unspent = account.committed - proven
+    if unspent > 0:
+        ledger.book(fund_year, EntryKind.RELEASE, unspent, application=application, note="settlement",
+                    actor=actor)
+    proof.state, proof.reviewed_at = "accepted", utcnow()
+    history.transition(application, State.SETTLED, actor_kind="staff", actor=actor)
+    _mail(proof, purpose="proof.accepted", template="proof_accepted", proven=proven, released=unspent)
+    return unspent
+
+
+def claim_refund(proof: ProofOfUse, *, note: str, actor: StaffUser) -> int:
+    """Ask the applicant to pay back what was paid but not proven (mailed); the amount."""
+    if proof.state != "submitted":
+        raise DomainError("proof.not_submitted")
+    account = ledger.account_of(proof.application_id)
+    owed = account.paid - min(proven_cents(proof), account.committed)
+    if owed <= 0:
+        raise DomainError("proof.nothing_to_refund")
+    history.record(proof.application, "note", actor_kind="staff", actor=actor, note=note)
+    _mail(proof, purpose="proof.refund", template="proof_refund", owed=owed, note=note.strip())
+    return owed
+
+
+def _mail(proof: ProofOfUse, *, purpose: str, template: str, **context) -> None:
+    """A mail about the proof to the applicant, with a fresh status link."""
+    application = proof.application
+    if application.email:
+        queue_mail(to=application.email, language=application.language, purpose=purpose, template=template,
+                   application=application, proof=proof,
+                   status_url=external_url("status.land", token=intake.new_status_token(application)),
+                   **context)
+
+
+def due_reminders(now: datetime) -> tuple[list[ProofOfUse], list[ProofOfUse]]:
+    """Proofs to remind (due within a week) and overdue ones the QM team has not been told of."""
+    proofs = db.session.scalars(
+        select(ProofOfUse).join(Application, ProofOfUse.application_id == Application.id)
+        .where(ProofOfUse.state.in_(EDITABLE), Application.state == State.APPROVED.value)
+    ).all()
+    today = now.date()
+    remind = [p for p in proofs if p.reminded_at is None and today <= p.due_on <= today + REMIND_BEFORE]
+    overdue = [p for p in proofs if p.overdue_notified_at is None and p.due_on < today]
+    return remind, overdue
+
+
+def send_reminder(proof: ProofOfUse, *, now: datetime) -> None:
+    """Remind the applicant that the proof is due soon."""
+    proof.reminded_at = now
+    _mail(proof, purpose="proof.reminder", template="proof_reminder")
+
+
+def notify_overdue(proof: ProofOfUse, *, now: datetime) -> None:
+    """Tell the QM team (the area's contact address) that a proof is overdue."""
+    proof.overdue_notified_at = now
+    area = proof.application.area
+    if area.contact_email:
+        queue_mail(to=area.contact_email, language="de", purpose="proof.overdue", template="proof_overdue",
+                   application=proof.application, proof=proof,
+                   detail_url=external_url("review.detail", application_id=proof.application_id))

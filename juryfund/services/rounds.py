@@ -1,0 +1,381 @@
+"""Voting rounds: set up, open (freeze rule and members, mail ballot links), remind, tally, close."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from .. import audit, tokens
+from ..domain.errors import DomainError
+from ..domain.states import State
+from ..domain.voting import Tally, tally
+from ..extensions import db
+from ..links import external_url
+from ..mail import queue_mail
+from ..models import (
+    AgendaItem,
+    Application,
+    Body,
+    ConflictDeclaration,
+    Fund,
+    Round,
+    RoundMember,
+    StaffUser,
+    Vote,
+)
+from ..models.base import utcnow
+from . import decisions, history, ledger
+
+#: Ballot links keep working this long after the deadline or meeting, for late reading.
+GRACE = timedelta(days=2)
+#: No round runs longer than this; it bounds every ballot signature's age.
+BALLOT_MAX_AGE = 120 * 24 * 3600
+#: The automatic reminder goes out this long before a circulation deadline.
+REMINDER_BEFORE = timedelta(hours=48)
+
+
+# --- setting up --------------------------------------------------------------------------------
+
+
+def available_money(round_: Round) -> list[tuple[str, int]]:
+    """("fund year", money still available) for each fund the body decides, in the fund year
+    that an approval made now would be booked into (shown to staff and on the ballot)."""
+    rows = []
+    for fund in round_.body.area.funds:
+        if fund.body_id != round_.body_id:
+            continue
+        try:
+            fund_year = decisions.fund_year_for_fund(fund)
+        except DomainError:
+            continue  # no open fund year this year: nothing can be approved from it
+        rows.append((f"{fund.name} {fund_year.year}", ledger.balances_of(fund_year.id).available))
+    return rows
+
+
+def ready_applications(body: Body) -> list[Application]:
+    """Applications ready for this body: formally reviewed, for a fund the body decides."""
+    return list(
+        db.session.scalars(
+            select(Application)
+            .join(Fund, Application.fund_id == Fund.id)
+            .where(Fund.body_id == body.id, Application.state == State.READY.value)
+            .order_by(Application.submitted_at, Application.id)
+        )
+    )
+
+
+def save_round(
+    round_: Round | None,
+    body: Body,
+    *,
+    mode: str,
+    title: str,
+    when: datetime,
+    place: str,
+    actor: StaffUser,
+    now: datetime | None = None,
+) -> Round:
+    """Create a round of a body (round_=None) or change one that is not open yet."""
+    if round_ is not None and round_.state != "draft":
+        raise DomainError("round.not_draft")
+    if mode == "circulation" and when <= (now or utcnow()):
+        raise DomainError("round.deadline_past", field="when")
+    if round_ is None:
+        round_ = Round(body_id=body.id, created_by_id=actor.id)
+        db.session.add(round_)
+    round_.mode, round_.title, round_.place = mode, title.strip(), place.strip()
+    round_.deadline = when if mode == "circulation" else None
+    round_.meeting_at = when if mode == "meeting" else None
+    round_.freeze_rule(body.rule)  # shown while drafting; taken again at opening
+    db.session.flush()
+    return round_
+
+
+def set_agenda(round_: Round, application_ids: list[int]) -> None:
+    """Put ready applications of the body on a draft round's agenda, in the given order."""
+    if round_.state != "draft":
+        raise DomainError("round.not_draft")
+    ready = {application.id: application for application in ready_applications(round_.body)}
+    if any(application_id not in ready for application_id in application_ids):
+        raise DomainError("round.not_ready", field="applications")
+    round_.agenda.clear()
+    db.session.flush()
+    round_.agenda.extend(
+        AgendaItem(application_id=application_id, position=position)
+        for position, application_id in enumerate(dict.fromkeys(application_ids), start=1)
+    )
+    db.session.flush()
+
+
+def open_round(round_: Round, *, actor: StaffUser, now: datetime | None = None) -> int:
+    """Freeze rule and members, schedule the agenda and mail every member a ballot link."""
+    now = now or utcnow()
+    if round_.state != "draft":
+        raise DomainError("round.not_draft")
+    if not round_.agenda:
+        raise DomainError("round.empty_agenda", field="applications")
+    if round_.mode == "circulation" and round_.deadline <= now:
+        raise DomainError("round.deadline_past", field="when")
+    day = (round_.due_at or now).date()
+    members = round_.body.voting_members(
+        min(day, date.today()) if round_.mode == "circulation" else day
+    )
+    if not members:
+        raise DomainError("round.no_members")
+    for item in round_.agenda:
+        if item.application.state != State.READY:
+            raise DomainError("round.not_ready", field="applications")
+    round_.freeze_rule(round_.body.rule)
+    round_.state, round_.opened_at = "open", now
+    for item in round_.agenda:
+        history.transition(item.application, State.SCHEDULED, actor_kind="staff", actor=actor)
+    participants = [RoundMember(round_id=round_.id, member_id=member.id) for member in members]
+    db.session.add_all(participants)
+    db.session.flush()
+    audit.record(
+        "round.opened",
+        actor=f"staff:{actor.id}",
+        object_type="round",
+        object_id=round_.id,
+        area_id=round_.body.area_id,
+        mode=round_.mode,
+        due_at=round_.due_at,
+        applications=[item.application_id for item in round_.agenda],
+        members=[participant.member_id for participant in participants],
+        rule=_frozen_rule(round_),
+    )
+    for participant in participants:
+        _mail_ballot(participant, purpose="ballot.invitation", template="ballot_invitation")
+    return len(participants)
+
+
+# --- ballot links ------------------------------------------------------------------------------
+
+
+def ballot_token(participant: RoundMember) -> str:
+    """A signed ballot link token bound to member and round."""
+    return tokens.sign(
+        "ballot", {"p": participant.id, "r": participant.round_id, "m": participant.member_id}
+    )
+
+
+def participant_for_token(token: str, *, now: datetime | None = None) -> RoundMember:
+    """The round member a ballot token grants; BadLink when tampered, expired or revoked.
+
+    The signature's age is capped at BALLOT_MAX_AGE; the link's real end is the round's
+    deadline (or meeting) plus GRACE, checked against the server's record of the round.
+    """
+    payload = tokens.read("ballot", token, max_age=BALLOT_MAX_AGE)
+    participant = (
+        db.session.get(RoundMember, payload.get("p")) if isinstance(payload.get("p"), int) else None
+    )
+    if participant is None or (participant.round_id, participant.member_id) != (
+        payload.get("r"),
+        payload.get("m"),
+    ):
+        raise tokens.BadLink("unknown participant")
+    check_access(participant, now=now)
+    return participant
+
+
+def check_access(participant: RoundMember, *, now: datetime | None = None) -> None:
+    """Refuse a revoked grant, a member taken off the body, a round not opened, or a link past
+    the deadline (or meeting) plus GRACE; checked on every request, not only at the link."""
+    if participant.revoked_at is not None or participant.member.removed_at is not None:
+        raise tokens.BadLink("revoked")
+    due = participant.round.due_at
+    if due is not None and (now or utcnow()) > due + GRACE:
+        raise tokens.BadLink("expired")
+    if participant.round.state not in ("open", "closed", "deferred"):
+        raise tokens.BadLink("round not open")
+
+
+def revoke(participant: RoundMember) -> None:
+    """End a member's access to this round at once."""
+    if participant.revoked_at is None:
+        audit.record(
+            "ballot.revoked",
+            actor=audit.actor_for_request(),
+            object_type="round_member",
+            object_id=participant.id,
+            area_id=participant.round.body.area_id,
+            round_id=participant.round_id,
+            member_id=participant.member_id,
+        )
+    participant.revoked_at = participant.revoked_at or utcnow()
+
+
+def _mail_ballot(participant: RoundMember, *, purpose: str, template: str) -> None:
+    """Mail a member a fresh ballot link in their language."""
+    member, round_ = participant.member, participant.round
+    queue_mail(
+        to=member.email,
+        language=member.language,
+        purpose=purpose,
+        template=template,
+        member=member,
+        round=round_,
+        body=round_.body,
+        items=round_.agenda,
+        ballot_url=external_url("ballot.land", token=ballot_token(participant)),
+    )
+
+
+# --- tallies -----------------------------------------------------------------------------------
+
+
+def tallies(round_: Round) -> dict[int, Tally]:
+    """The current tally of every agenda item under the round's frozen rule (two queries)."""
+    item_ids = [item.id for item in round_.agenda]
+    votes: dict[int, dict[str, str]] = {item_id: {} for item_id in item_ids}
+    conflicts: dict[int, set[str]] = {item_id: set() for item_id in item_ids}
+    for vote in db.session.scalars(select(Vote).where(Vote.agenda_item_id.in_(item_ids))):
+        votes[vote.agenda_item_id][str(vote.member_id)] = vote.choice
+    for conflict in db.session.scalars(
+        select(ConflictDeclaration).where(ConflictDeclaration.agenda_item_id.in_(item_ids))
+    ):
+        conflicts[conflict.agenda_item_id].add(str(conflict.member_id))
+    members = {str(p.member_id) for p in round_.participants}
+    present = (
+        {str(p.member_id) for p in round_.participants if p.present}
+        if round_.mode == "meeting"
+        else None
+    )
+    return {
+        item_id: tally(
+            members=members,
+            votes=votes[item_id],
+            conflicted=frozenset(conflicts[item_id]),
+            present=present,
+            rule=round_.rule,
+        )
+        for item_id in item_ids
+    }
+
+
+def missing_votes(round_: Round) -> dict[int, int]:
+    """Per participant id: on how many items they can still vote but have not."""
+    item_ids = [item.id for item in round_.agenda]
+    done: dict[int, set[int]] = {p.member_id: set() for p in round_.participants}
+    for vote in db.session.scalars(select(Vote).where(Vote.agenda_item_id.in_(item_ids))):
+        done.setdefault(vote.member_id, set()).add(vote.agenda_item_id)
+    for conflict in db.session.scalars(
+        select(ConflictDeclaration).where(ConflictDeclaration.agenda_item_id.in_(item_ids))
+    ):
+        done.setdefault(conflict.member_id, set()).add(conflict.agenda_item_id)
+    return {p.id: len(item_ids) - len(done[p.member_id]) for p in round_.participants}
+
+
+# --- reminders, objection, closing -------------------------------------------------------------
+
+
+def send_reminders(round_: Round, *, now: datetime | None = None) -> int:
+    """Mail a fresh link to every member who has not voted on everything yet; how many."""
+    if round_.state != "open":
+        raise DomainError("round.not_open")
+    now = now or utcnow()
+    missing = missing_votes(round_)
+    count = 0
+    for participant in round_.participants:
+        if (
+            missing[participant.id]
+            and participant.revoked_at is None
+            and participant.member.removed_at is None
+        ):
+            _mail_ballot(participant, purpose="ballot.reminder", template="ballot_reminder")
+            participant.reminded_at = now
+            count += 1
+    round_.reminded_at = now
+    return count
+
+
+def object_to_writing(participant: RoundMember, *, now: datetime | None = None) -> None:
+    """A member objects to deciding in writing: every item goes back to be decided in a meeting."""
+    round_ = participant.round
+    if round_.mode != "circulation" or round_.state != "open":
+        raise DomainError("round.not_open")
+    round_.state, round_.objected_by_id, round_.objected_at = (
+        "deferred",
+        participant.member_id,
+        now or utcnow(),
+    )
+    audit.record(
+        "round.objected",
+        actor=f"member:{participant.member_id}",
+        object_type="round",
+        object_id=round_.id,
+        area_id=round_.body.area_id,
+        member_id=participant.member_id,
+    )
+    for item in round_.agenda:
+        history.transition(
+            item.application, State.READY, actor_kind="member", note="§ 90 (1) VwVfG"
+        )
+
+
+def close_round(
+    round_: Round, *, actor: StaffUser | None, now: datetime | None = None
+) -> dict[int, Tally]:
+    """Tally every item with the frozen rule and record the outcomes that need no confirmation."""
+    if round_.state != "open":
+        raise DomainError("round.not_open")
+    results = tallies(round_)
+    round_.state, round_.closed_at = "closed", now or utcnow()
+    for item in round_.agenda:
+        result = results[item.id]
+        item.result = result.outcome.value
+        item.eligible, item.participating, item.quorum_needed = (
+            result.eligible,
+            result.participating,
+            result.quorum_needed,
+        )
+        item.yes, item.no, item.abstain = result.yes, result.no, result.abstain
+        if item.result != "approved":
+            decisions.record_outcome(item, actor=actor)
+    db.session.flush()
+    audit.record(
+        "round.closed",
+        actor=f"staff:{actor.id}" if actor is not None else "system",
+        object_type="round",
+        object_id=round_.id,
+        area_id=round_.body.area_id,
+        results={
+            str(item.application_id): {
+                "result": item.result,
+                "yes": item.yes,
+                "no": item.no,
+                "abstain": item.abstain,
+                "participating": item.participating,
+                "eligible": item.eligible,
+            }
+            for item in round_.agenda
+        },
+    )
+    return results
+
+
+def _frozen_rule(round_: Round) -> dict:
+    """The voting rule a round froze at opening, for the audit trail."""
+    return {
+        "quorum": f"{round_.quorum_numerator}/{round_.quorum_denominator}",
+        "quorum_strict": round_.quorum_strict,
+        "quorum_minimum": round_.quorum_minimum,
+        "majority": round_.majority,
+        "abstain_counts_as_no": round_.abstain_counts_as_no,
+        "tie_breaker_id": round_.tie_breaker_id,
+    }
+
+
+def due_rounds(now: datetime) -> tuple[list[Round], list[Round]]:
+    """Open circulation rounds that need a reminder, and those past their deadline."""
+    rounds = db.session.scalars(
+        select(Round).where(Round.state == "open", Round.mode == "circulation")
+    ).all()
+    to_remind = [
+        r
+        for r in rounds
+        if r.reminded_at is None and r.deadline - REMINDER_BEFORE <= now < r.deadline
+    ]
+    to_close = [r for r in rounds if r.deadline <= now]
+    return to_remind, to_close

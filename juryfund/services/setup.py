@@ -1,0 +1,358 @@
+"""Setting up an installation: areas, funds, fund years, bodies and their members."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from fractions import Fraction
+from functools import cache
+from zoneinfo import available_timezones
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from .. import audit
+from ..domain.budget import EntryKind
+from ..domain.errors import DomainError
+from ..domain.vocabulary import COST_CATEGORIES
+from ..domain.voting import Majority, VotingRule, validate_rule
+from ..extensions import db
+from ..models import Area, Body, Fund, FundYear, Member, StaffUser
+from ..models.base import utcnow
+from . import ledger
+
+#: First path segments the app itself uses; an area slug may not take them.
+RESERVED_SLUGS = frozenset(
+    {
+        "staff",
+        "admin",
+        "api",
+        "static",
+        "language",
+        "status",
+        "ballot",
+        "privacy",
+        "login",
+        "health",
+        "apply",
+        "open-data",
+        "decisions",
+        "about",
+        "help",
+        "imprint",
+        "impressum",
+        "datenschutz",
+    }
+)
+
+
+def _audit(action: str, obj, area_id: int, **data) -> None:
+    """Record a settings change in the audit trail, by whoever is acting in this request."""
+    audit.record(
+        action,
+        actor=audit.actor_for_request(),
+        object_type=type(obj).__tablename__,
+        object_id=obj.id,
+        area_id=area_id,
+        **data,
+    )
+
+
+def reserved_slugs() -> frozenset[str]:
+    """The fixed slugs plus every first path segment the running app routes itself."""
+    fixed = {rule.rule.split("/")[1] for rule in current_app.url_map.iter_rules()}
+    return RESERVED_SLUGS | {segment for segment in fixed if segment and "<" not in segment}
+
+
+def refuse(errors: list[DomainError]) -> None:
+    """Raise the first refusal with the others attached, so a form can show every one at once.
+
+    Callers that only look at one error see the first as usual; forms read ``error.more``.
+    """
+    if errors:
+        first = errors[0]
+        first.more = tuple(errors[1:])
+        raise first
+
+
+def all_refusals(error: DomainError) -> list[DomainError]:
+    """The error and every refusal raised together with it."""
+    return [error, *getattr(error, "more", ())]
+
+
+# --- areas -------------------------------------------------------------------------------------
+
+
+@cache
+def _timezones_by_folded_name() -> dict[str, str]:
+    """The IANA time zone names, found by their case-folded spelling."""
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def canonical_timezone(name: str) -> str | None:
+    """The IANA spelling of a time zone typed in any case ("europe/berlin"); None if unknown."""
+    return _timezones_by_folded_name().get(name.strip().casefold())
+
+
+def _check_area_fields(
+    area: Area | None, *, slug: str, code: str, timezone: str, languages: Iterable[str]
+) -> None:
+    """Refuse slugs and codes that are taken or reserved, unknown time zones, no German."""
+    errors: list[DomainError] = []
+    own_id = area.id if area is not None else -1
+    if slug in reserved_slugs():
+        errors.append(DomainError("area.slug_reserved", field="slug"))
+    elif db.session.scalar(select(Area.id).where(Area.slug == slug, Area.id != own_id)):
+        errors.append(DomainError("area.slug_taken", field="slug"))
+    if db.session.scalar(select(Area.id).where(Area.code == code, Area.id != own_id)):
+        errors.append(DomainError("area.code_taken", field="code"))
+    if canonical_timezone(timezone) is None:
+        errors.append(DomainError("area.timezone_unknown", field="timezone"))
+    if "de" not in list(languages):
+        # German is the legally binding version, so every area offers it.
+        errors.append(DomainError("area.german_required", field="languages"))
+    refuse(errors)
+
+
+def save_area(
+    area: Area | None,
+    *,
+    name: str,
+    slug: str,
+    code: str,
+    city: str,
+    timezone: str,
+    languages: list[str],
+    description: str = "",
+    action_fields: str = "",
+    contact_email: str = "",
+) -> Area:
+    """Create an area (area=None) or change one."""
+    slug, code = slug.strip().lower(), code.strip().upper()
+    _check_area_fields(area, slug=slug, code=code, timezone=timezone, languages=languages)
+    timezone = canonical_timezone(timezone) or timezone
+    created = area is None
+    if area is None:
+        area = Area()
+        db.session.add(area)
+    area.name, area.slug, area.code, area.city = name.strip(), slug, code, city.strip()
+    area.timezone, area.languages = timezone, ",".join(languages)
+    area.description, area.contact_email = description.strip(), contact_email.strip().lower()
+    area.action_fields = "\n".join(
+        line.strip() for line in action_fields.splitlines() if line.strip()
+    )
+    db.session.flush()
+    _audit(
+        "area.created" if created else "area.changed",
+        area,
+        area.id,
+        slug=area.slug,
+        code=area.code,
+        timezone=area.timezone,
+        languages=area.languages,
+    )
+    return area
+
+
+# --- funds -------------------------------------------------------------------------------------
+
+
+def save_fund(
+    fund: Fund | None,
+    area: Area,
+    *,
+    kind: str,
+    name: str,
+    body: Body | None,
+    cap_cents: int,
+    minimum_cents: int,
+    lead_time_days: int,
+    eligible_categories: list[str],
+    carry_over: bool,
+    proof_weeks: int,
+    description: str = "",
+    retention_years: int = 10,
+) -> Fund:
+    """Create a fund in an area (fund=None) or change one."""
+    errors: list[DomainError] = []
+    if body is not None and body.area_id != area.id:
+        errors.append(DomainError("fund.body_other_area", field="body"))
+    if cap_cents is None or cap_cents <= 0:
+        errors.append(DomainError("fund.cap_not_positive", field="cap"))
+    elif minimum_cents is not None and minimum_cents > cap_cents:
+        errors.append(DomainError("fund.minimum_above_cap", field="minimum"))
+    unknown = set(eligible_categories) - set(COST_CATEGORIES)
+    if unknown or not eligible_categories:
+        errors.append(DomainError("fund.categories_required", field="eligible_categories"))
+    refuse(errors)
+    created = fund is None
+    if fund is None:
+        fund = Fund(area_id=area.id)
+        db.session.add(fund)
+    fund.kind, fund.name, fund.body_id = kind, name.strip(), body.id if body else None
+    fund.cap_cents, fund.minimum_cents, fund.lead_time_days = (
+        cap_cents,
+        minimum_cents,
+        lead_time_days,
+    )
+    fund.eligible_categories = ",".join(c for c in COST_CATEGORIES if c in eligible_categories)
+    fund.carry_over, fund.proof_weeks, fund.description = (
+        carry_over,
+        proof_weeks,
+        description.strip(),
+    )
+    fund.retention_years = retention_years
+    db.session.flush()
+    _audit(
+        "fund.created" if created else "fund.changed",
+        fund,
+        area.id,
+        kind=fund.kind,
+        body_id=fund.body_id,
+        cap_cents=fund.cap_cents,
+        minimum_cents=fund.minimum_cents,
+        lead_time_days=fund.lead_time_days,
+        eligible_categories=fund.eligible_categories,
+        carry_over=fund.carry_over,
+        proof_weeks=fund.proof_weeks,
+        retention_years=fund.retention_years,
+    )
+    return fund
+
+
+def open_fund_year(
+    fund: Fund, *, year: int, allocation_cents: int, actor: StaffUser | None
+) -> FundYear:
+    """Start a fund year and book its allocation as the first ledger entry."""
+    errors: list[DomainError] = []
+    if db.session.scalar(
+        select(FundYear.id).where(FundYear.fund_id == fund.id, FundYear.year == year)
+    ):
+        errors.append(DomainError("fund_year.exists", field="year"))
+    if allocation_cents is None or allocation_cents <= 0:
+        errors.append(DomainError("fund_year.allocation_not_positive", field="allocation"))
+    refuse(errors)
+    fund_year = FundYear(fund_id=fund.id, year=year)
+    db.session.add(fund_year)
+    db.session.flush()
+    _audit(
+        "fund_year.opened",
+        fund_year,
+        fund.area_id,
+        fund_id=fund.id,
+        year=year,
+        allocation_cents=allocation_cents,
+    )
+    ledger.book(fund_year, EntryKind.ALLOCATION, allocation_cents, note="allocation", actor=actor)
+    return fund_year
+
+
+# --- bodies and members ------------------------------------------------------------------------
+
+
+def save_body(
+    body: Body | None,
+    area: Area,
+    *,
+    kind: str,
+    name: str,
+    quorum: Fraction,
+    quorum_strict: bool,
+    quorum_minimum: int,
+    majority: str,
+    abstain_counts_as_no: bool,
+    tie_breaker: Member | None,
+) -> Body:
+    """Create a body (body=None) or change its name and rule; opened rounds keep their copy."""
+    rule = VotingRule(
+        quorum=quorum,
+        quorum_strict=quorum_strict,
+        quorum_minimum=quorum_minimum,
+        majority=Majority(majority),
+        abstain_counts_as_no=abstain_counts_as_no,
+        tie_breaker=str(tie_breaker.id) if tie_breaker else None,
+    )
+    validate_rule(rule)
+    if tie_breaker is not None and (body is None or tie_breaker.body_id != body.id):
+        raise DomainError("body.tie_breaker_not_member", field="tie_breaker")
+    created = body is None
+    if body is None:
+        body = Body(area_id=area.id)
+        db.session.add(body)
+    body.kind, body.name = kind, name.strip()
+    body.quorum_numerator, body.quorum_denominator = quorum.numerator, quorum.denominator
+    body.quorum_strict, body.quorum_minimum = quorum_strict, quorum_minimum
+    body.majority, body.abstain_counts_as_no = Majority(majority).value, abstain_counts_as_no
+    body.tie_breaker_id = tie_breaker.id if tie_breaker else None
+    db.session.flush()
+    _audit(
+        "body.created" if created else "body.changed",
+        body,
+        area.id,
+        kind=body.kind,
+        quorum=f"{body.quorum_numerator}/{body.quorum_denominator}",
+        quorum_strict=body.quorum_strict,
+        quorum_minimum=body.quorum_minimum,
+        majority=body.majority,
+        abstain_counts_as_no=body.abstain_counts_as_no,
+        tie_breaker_id=body.tie_breaker_id,
+    )
+    return body
+
+
+def save_member(
+    member: Member | None,
+    body: Body,
+    *,
+    name: str,
+    email: str,
+    language: str,
+    role: str,
+    term_start: date,
+    term_end: date | None,
+) -> Member:
+    """Add a member to a body (member=None) or change one."""
+    email = email.strip().lower()
+    errors: list[DomainError] = []
+    if term_end is not None and term_end < term_start:
+        errors.append(DomainError("member.term_order", field="term_end"))
+    own_id = member.id if member is not None else -1
+    taken = db.session.scalar(
+        select(Member.id).where(
+            Member.body_id == body.id,
+            func.lower(Member.email) == email,
+            Member.id != own_id,
+            Member.removed_at.is_(None),
+        )
+    )
+    if taken:
+        errors.append(DomainError("member.email_taken", field="email"))
+    refuse(errors)
+    created = member is None
+    if member is None:
+        member = Member(body_id=body.id)
+        db.session.add(member)
+    member.name, member.email, member.language, member.role = name.strip(), email, language, role
+    member.term_start, member.term_end = term_start, term_end
+    db.session.flush()
+    _audit(  # no name or email: personal data stays out of the trail
+        "member.created" if created else "member.changed",
+        member,
+        body.area_id,
+        body_id=body.id,
+        role=member.role,
+        language=member.language,
+        term_start=member.term_start,
+        term_end=member.term_end,
+    )
+    return member
+
+
+def remove_member(member: Member) -> None:
+    """Take a member off the body; their ballot access ends at once."""
+    if member.removed_at is None:
+        _audit("member.removed", member, member.body.area_id, body_id=member.body_id)
+        member.removed_at = utcnow()
+        if member.body.tie_breaker_id == member.id:
+            member.body.tie_breaker_id = None
+    db.session.flush()

@@ -1,0 +1,63 @@
+"""Blueprints: one package per audience, each with routes.py and forms.py."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every blueprint to the app."""
+    from .admin.routes import bp as admin_bp
+    from .api.routes import bp as api_bp
+    from .apply.routes import bp as apply_bp
+    from .audit.routes import bp as audit_bp
+    from .auth.routes import bp as auth_bp
+    from .ballot.routes import bp as ballot_bp
+    from .books.routes import bp as books_bp
+    from .public.routes import bp as public_bp
+    from .review.routes import bp as review_bp
+    from .rounds.routes import bp as rounds_bp
+    from .staff.routes import bp as staff_bp
+    from .status import proof as _proof_routes  # noqa: F401  (adds the proof pages to status_bp)
+    from .status.routes import bp as status_bp
+    from .transparency.routes import bp as transparency_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(rounds_bp)
+    app.register_blueprint(books_bp)
+    app.register_blueprint(ballot_bp)
+    app.register_blueprint(status_bp)
+    app.register_blueprint(apply_bp)
+    app.register_blueprint(transparency_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(audit_bp)
+    # Last: the public blueprint owns /<area>/ and must not shadow fixed paths.
+    app.register_blueprint(public_bp)
+
+    from .fields import error_list
+
+    app.jinja_env.globals["form_error_list"] = error_list
+
+    @app.context_processor
+    def labels() -> dict:
+        """Translated labels of the domain's codes, for every template."""
+        from . import labels as lbl
+
+        return {
+            "fund_kind_labels": lbl.FUND_KIND_LABELS,
+            "body_kind_labels": lbl.BODY_KIND_LABELS,
+            "role_labels": lbl.ROLE_LABELS,
+            "majority_labels": lbl.MAJORITY_LABELS,
+            "category_labels": lbl.CATEGORY_LABELS,
+            "state_labels": lbl.STATE_LABELS,
+            "applicant_kind_labels": lbl.APPLICANT_KIND_LABELS,
+            "choice_labels": lbl.CHOICE_LABELS,
+            "outcome_labels": lbl.OUTCOME_LABELS,
+            "mode_labels": lbl.MODE_LABELS,
+            "round_state_labels": lbl.ROUND_STATE_LABELS,
+            "entry_kind_labels": lbl.ENTRY_KIND_LABELS,
+            "proof_state_labels": lbl.PROOF_STATE_LABELS,
+        }

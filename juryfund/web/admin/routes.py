@@ -1,0 +1,136 @@
+"""Administration: areas and staff accounts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+from sqlalchemy import select
+
+from ...domain.errors import DomainError
+from ...extensions import db
+from ...models import Area, StaffUser
+from ...services import accounts, setup
+from ..fields import REQUIRED, apply_domain_error, options
+from ..permissions import admin_required
+from .forms import AreaForm, StaffForm
+
+bp = Blueprint("admin", __name__, url_prefix="/staff/admin")
+
+
+def show_refusals(form, error: DomainError) -> None:
+    """Put every refusal of a save next to its field (the service reports them together)."""
+    for each in setup.all_refusals(error):
+        apply_domain_error(form, each)
+
+
+@bp.get("/areas")
+@admin_required
+def areas():
+    """List every area of the installation."""
+    rows = db.session.scalars(select(Area).order_by(Area.name)).all()
+    return render_template("admin/areas.html", areas=rows)
+
+
+@bp.route("/areas/new", methods=["GET", "POST"])
+@bp.route("/areas/<int:area_id>/edit", methods=["GET", "POST"])
+@admin_required
+def area_form(area_id: int | None = None):
+    """Create an area or change its settings."""
+    area = db.get_or_404(Area, area_id) if area_id else None
+    form = AreaForm(obj=area)
+    if area is not None and not form.is_submitted():
+        form.languages.data = area.language_list
+    if form.validate_on_submit():
+        try:
+            area = setup.save_area(area, **_area_fields(form))
+        except DomainError as error:
+            db.session.rollback()
+            show_refusals(form, error)
+        else:
+            db.session.commit()
+            flash(_("The area “%(name)s” is saved.", name=area.name), "success")
+            return redirect(url_for("staff.area", area_id=area.id))
+    return render_template("admin/area_form.html", form=form, area=area)
+
+
+def _area_fields(form: AreaForm) -> dict:
+    """The service's keyword arguments from a validated area form."""
+    return {
+        "name": form.name.data,
+        "slug": form.slug.data,
+        "code": form.code.data,
+        "city": form.city.data or "",
+        "timezone": form.timezone.data.strip(),
+        "languages": form.languages.data,
+        "description": form.description.data or "",
+        "action_fields": form.action_fields.data or "",
+        "contact_email": form.contact_email.data or "",
+    }
+
+
+def _refuse_self_lockout(user: StaffUser, *, role: str, active: bool) -> None:
+    """An admin may not demote or deactivate their own account and lock everyone out."""
+    if user.id == current_user.id and (role != "admin" or not active):
+        raise DomainError("staff.self_lockout", field="role" if role != "admin" else "active")
+
+
+@bp.get("/staff")
+@admin_required
+def staff():
+    """List the staff and admin accounts."""
+    rows = db.session.scalars(select(StaffUser).order_by(StaffUser.name)).all()
+    return render_template("admin/staff.html", users=rows)
+
+
+@bp.route("/staff/new", methods=["GET", "POST"])
+@bp.route("/staff/<int:user_id>/edit", methods=["GET", "POST"])
+@admin_required
+def staff_form(user_id: int | None = None):
+    """Create a staff account or change one."""
+    user = db.get_or_404(StaffUser, user_id) if user_id else None
+    all_areas = db.session.scalars(select(Area).order_by(Area.name)).all()
+    form = StaffForm(obj=user)
+    form.areas.choices = options((a.id, a.name) for a in all_areas)
+    if user is not None and not form.is_submitted():
+        form.areas.data = [a.id for a in user.areas]
+    if user is not None:
+        del form.email  # an account keeps its email; it is shown, not edited
+    valid = form.validate_on_submit()
+    if form.is_submitted() and user is None and not form.password.data:
+        form.password.errors = [*form.password.errors, REQUIRED]  # a new account needs one
+        valid = False
+    if valid:
+        chosen = [a for a in all_areas if a.id in (form.areas.data or [])]
+        password_changed = bool(form.password.data)
+        try:
+            if user is None:
+                user = accounts.create_staff(
+                    email=form.email.data,
+                    name=form.name.data,
+                    password=form.password.data,
+                    role=form.role.data,
+                    areas=chosen,
+                )
+                user.active = form.active.data
+            else:
+                _refuse_self_lockout(user, role=form.role.data, active=form.active.data)
+                accounts.update_staff(
+                    user,
+                    name=form.name.data,
+                    role=form.role.data,
+                    active=form.active.data,
+                    areas=chosen,
+                    password=form.password.data or "",
+                )
+        except DomainError as error:
+            db.session.rollback()
+            show_refusals(form, error)
+        else:
+            db.session.commit()
+            if user.id == current_user.id and password_changed:
+                # The new password ends the account's other sessions, not this one.
+                login_user(user)
+            flash(_("The account of %(name)s is saved.", name=user.name), "success")
+            return redirect(url_for("admin.staff"))
+    return render_template("admin/staff_form.html", form=form, user=user)

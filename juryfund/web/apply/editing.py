@@ -1,0 +1,173 @@
+"""The form workflow shared by applying, editing and paper entry: buttons, uploads, checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request, session
+from werkzeug.datastructures import FileStorage
+
+from ... import i18n
+from ...domain.errors import DomainError
+from ...domain.files import MAX_FILE_BYTES
+from ...extensions import db
+from ...models import Application, Area, Attachment, Fund
+from ...services import intake
+from ..fields import apply_domain_error, options
+from .forms import ApplicationForm
+
+DRAFT_KEY = "upload_key"
+
+
+@dataclass
+class Outcome:
+    """What the form step ended with: ready to save (fund chosen and confirmed) or shown again."""
+
+    form: ApplicationForm
+    fund: Fund | None = None
+    confirmed: bool = False
+    files: list[Attachment] | None = None
+    saved: bool = False
+    result: Any = None
+
+
+def complete(
+    form: ApplicationForm,
+    area: Area,
+    save: Callable[[], Any],
+    *,
+    application: Application | None = None,
+) -> Outcome:
+    """Run one request of an application form and, once fund and body are confirmed, save it.
+
+    The uploads of this request are committed before saving, so a refused save (shown on the
+    form) never loses them. The outcome says whether it was saved and what `save` returned.
+    """
+    prepare(form, area)
+    if not form.is_submitted():
+        return Outcome(form, files=files(application))
+    outcome = run(form, area, application=application)
+    db.session.commit()
+    if outcome.confirmed:
+        try:
+            outcome.result = save()
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+            outcome.files = files(application)
+        else:
+            db.session.commit()
+            rotate_draft_key()
+            outcome.saved = True
+    return outcome
+
+
+def draft_key() -> str:
+    """The browser session's key for uploads of forms not yet sent."""
+    if DRAFT_KEY not in session:
+        session[DRAFT_KEY] = intake.new_draft_key()
+    return session[DRAFT_KEY]
+
+
+def rotate_draft_key() -> None:
+    """After saving, the next form starts without files."""
+    session.pop(DRAFT_KEY, None)
+
+
+def prepare(form: ApplicationForm, area: Area) -> None:
+    """Fill the choices that depend on the area."""
+    form.goals.choices = options((goal, goal) for goal in area.action_field_list)
+
+
+def _stage_uploads(form: ApplicationForm, existing: int) -> list[DomainError]:
+    """Keep every newly uploaded file (checked by content); the refusals, for the file field."""
+    refused = []
+    files: list[FileStorage] = [
+        f for f in request.files.getlist(form.attachments.name) if f and f.filename
+    ]
+    for upload in files:
+        data = upload.read(MAX_FILE_BYTES + 1)
+        try:
+            intake.stage_upload(draft_key(), upload.filename, data, already=existing)
+            existing += 1
+        except DomainError as error:
+            error.params.setdefault("name", upload.filename)
+            refused.append(error)
+    return refused
+
+
+def run(form: ApplicationForm, area: Area, *, application: Application | None = None) -> Outcome:
+    """Handle one POST of the form: add/remove lines or files, or check and confirm.
+
+    Nothing typed or uploaded is lost: every path re-renders the form with what was sent,
+    and uploads are stored with the session's draft key until the form is saved.
+    """
+    action = request.form.get("action", "check")
+    own_files = list(application.attachments) if application else []
+    refused = _stage_uploads(form, len(own_files) + len(intake.drafts(session.get(DRAFT_KEY))))
+    outcome = _act(form, area, action, application)
+    for error in refused:  # after validation, which would clear them
+        apply_domain_error(form, error)
+    if refused:
+        outcome.fund, outcome.confirmed = None, False
+    db.session.flush()
+    outcome.files = files(application)
+    return outcome
+
+
+def _act(
+    form: ApplicationForm, area: Area, action: str, application: Application | None
+) -> Outcome:
+    """Carry out the button that was pressed."""
+    if action.startswith("remove_file-") and action[12:].isdigit():
+        intake.discard_upload(
+            int(action[12:]), draft_key=session.get(DRAFT_KEY), application=application
+        )
+    elif action == "add_line" and len(form.cost_items.entries) < form.cost_items.max_entries:
+        form.cost_items.append_entry()
+    elif action.startswith("remove_line-") and action[12:].isdigit():
+        _remove_line(form, int(action[12:]))
+    elif action in ("check", "submit"):
+        fund = _check(form, area)
+        if fund is not None:
+            confirmed = action == "submit" and request.form.get("confirmed_fund") == str(fund.id)
+            return Outcome(form, fund, confirmed)
+    return Outcome(form)
+
+
+def files(application: Application | None) -> list[Attachment]:
+    """The files shown with the form: the application's own and this session's drafts."""
+    own = list(application.attachments) if application else []
+    return own + intake.drafts(session.get(DRAFT_KEY))
+
+
+def _remove_line(form: ApplicationForm, index: int) -> None:
+    """Drop one cost line; at least one line stays."""
+    entries = form.cost_items.entries
+    if 0 <= index < len(entries) and len(entries) > 1:
+        entries.pop(index)
+
+
+def _check(form: ApplicationForm, area: Area) -> Fund | None:
+    """Validate the fields and every rule of the fund; the fund when all is well."""
+    valid = form.validate()
+    needed = (form.requested.data, form.start_date.data, form.end_date.data)
+    if any(value is None for value in needed) or form.requested.errors:
+        return None
+    entries = [e for e in form.cost_items.entries if not e.form.is_blank()]
+    fund, errors = intake.check(area, form.to_input(i18n.current_language()))
+    for error in errors:
+        if error.field and error.field.startswith("cost_items-"):
+            # The domain counts filled lines; the form may have blank ones in between.
+            index = int(error.field.split("-")[1])
+            error.field = f"{entries[index].id}-category" if index < len(entries) else "cost_items"
+        if error.field == "cost_items":
+            error.field = (
+                entries[0].id + "-description"
+                if entries
+                else form.cost_items.entries[0].id + "-description"
+            )
+        apply_domain_error(form, error)
+    return fund if valid and not errors else None

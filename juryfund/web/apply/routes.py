@@ -1,0 +1,51 @@
+"""Applying for money: the form, the check of fund and body, the confirmation page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, session, url_for
+
+from ... import i18n
+from ...security import limit
+from ...services import intake
+from ..areas import load_area
+from . import editing
+from .forms import ApplicationForm
+
+bp = Blueprint("apply", __name__)
+
+
+@bp.route("/<slug>/apply", methods=["GET", "POST"])
+@limit("JURYFUND_LIMIT_APPLY")
+def form(slug: str):
+    """The application form; it checks everything and names the fund and body before sending."""
+    area = load_area(slug)
+    form = ApplicationForm()
+    outcome = editing.complete(
+        form,
+        area,
+        lambda: intake.submit(
+            area, form.to_input(i18n.current_language()), draft_key=editing.draft_key()
+        ),
+    )
+    if outcome.saved:
+        session["submitted_reference"] = outcome.result.reference
+        return redirect(url_for("apply.done", slug=area.slug))
+    return render_template(
+        "apply/form.html",
+        area=area,
+        form=form,
+        fund=outcome.fund,
+        files=outcome.files,
+        funds=intake.open_funds(area),
+        mode="apply",
+    )
+
+
+@bp.get("/<slug>/apply/done")
+def done(slug: str):
+    """What happens next, with the reference of the application just sent."""
+    area = load_area(slug)
+    reference = session.get("submitted_reference")
+    if not reference:
+        return redirect(url_for("apply.form", slug=area.slug))
+    return render_template("apply/done.html", area=area, reference=reference)

@@ -1,0 +1,1 @@
+"""Staff pages of the audit trail, per application and per round."""

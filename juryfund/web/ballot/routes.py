@@ -1,0 +1,179 @@
+"""The member's ballot: dossiers of the round's agenda, conflicts of interest, votes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ... import tokens
+from ...domain.errors import DomainError
+from ...extensions import db
+from ...i18n import remember_language
+from ...models import AgendaItem, ConflictDeclaration, RoundMember, Vote
+from ...security import limit
+from ...services import ballots, rounds
+from ..downloads import load_with_data, send_attachment
+from ..messages import reason_text
+
+bp = Blueprint("ballot", __name__, url_prefix="/ballot")
+
+SESSION_KEY = "ballots"
+
+
+@bp.get("/link/<token>")
+def land(token: str):
+    """Check the personal link, keep the grant in the session, and drop the token from the URL."""
+    try:
+        participant = rounds.participant_for_token(token)
+    except tokens.BadLink:
+        return render_template("ballot/bad_link.html"), 400
+    grants = dict(session.get(SESSION_KEY, {}))
+    grants[str(participant.round_id)] = participant.id
+    session[SESSION_KEY] = dict(list(grants.items())[-20:])
+    response = redirect(url_for("ballot.page", round_id=participant.round_id))
+    return remember_language(response, participant.member.language)
+
+
+def granted_participant(round_id: int) -> RoundMember:
+    """The member this session may act as in the round; 403 when revoked or never granted."""
+    participant_id = session.get(SESSION_KEY, {}).get(str(round_id))
+    participant = (
+        db.session.get(RoundMember, participant_id) if isinstance(participant_id, int) else None
+    )
+    if participant is None or participant.round_id != round_id:
+        abort(403)
+    try:
+        rounds.check_access(participant)
+    except tokens.BadLink:
+        abort(403)
+    g.area = participant.round.body.area
+    return participant
+
+
+def _item(participant: RoundMember, item_id: int) -> AgendaItem:
+    """An item of the participant's round (404 otherwise)."""
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.round_id != participant.round_id:
+        abort(404)
+    return item
+
+
+@bp.get("/<int:round_id>")
+def page(round_id: int):
+    """Every agenda item with its dossier, the member's own vote or conflict, and the money left."""
+    participant = granted_participant(round_id)
+    round_ = participant.round
+    item_ids = [item.id for item in round_.agenda]
+    votes = {
+        v.agenda_item_id: v.choice
+        for v in db.session.scalars(
+            select(Vote).where(
+                Vote.agenda_item_id.in_(item_ids), Vote.member_id == participant.member_id
+            )
+        )
+    }
+    conflicts = {
+        c.agenda_item_id: c
+        for c in db.session.scalars(
+            select(ConflictDeclaration).where(
+                ConflictDeclaration.agenda_item_id.in_(item_ids),
+                ConflictDeclaration.member_id == participant.member_id,
+            )
+        )
+    }
+    done = sum(1 for item_id in item_ids if item_id in votes or item_id in conflicts)
+    return render_template(
+        "ballot/page.html",
+        participant=participant,
+        round=round_,
+        votes=votes,
+        conflicts=conflicts,
+        done=done,
+        available=rounds.available_money(round_),
+        error_item=request.args.get("error_item", type=int),
+    )
+
+
+def _done(participant: RoundMember, message: str, item: AgendaItem | None = None):
+    """Commit and go back to the ballot, to the item just handled."""
+    db.session.commit()
+    flash(message, "success")
+    anchor = f"item-{item.id}" if item else None
+    return redirect(url_for("ballot.page", round_id=participant.round_id, _anchor=anchor))
+
+
+def _refused(participant: RoundMember, error: DomainError, item: AgendaItem | None = None):
+    """Show why a change was refused, on the ballot page."""
+    db.session.rollback()
+    flash(reason_text(error), "error")
+    anchor = f"item-{item.id}" if item else None
+    return redirect(url_for("ballot.page", round_id=participant.round_id, _anchor=anchor))
+
+
+@bp.post("/<int:round_id>/items/<int:item_id>/vote")
+@limit("JURYFUND_LIMIT_VOTE")
+def vote(round_id: int, item_id: int):
+    """Cast or change the member's vote on one item."""
+    participant = granted_participant(round_id)
+    item = _item(participant, item_id)
+    try:
+        ballots.cast_vote(participant, item, request.form.get("choice", ""))
+    except DomainError as error:
+        return _refused(participant, error, item)
+    return _done(
+        participant, _("Your vote on “%(title)s” is saved.", title=item.application.title), item
+    )
+
+
+@bp.post("/<int:round_id>/items/<int:item_id>/conflict")
+def conflict(round_id: int, item_id: int):
+    """Declare a conflict of interest on one item (with a reason)."""
+    participant = granted_participant(round_id)
+    item = _item(participant, item_id)
+    try:
+        ballots.declare_conflict(participant, item, request.form.get("reason", "")[:2000])
+    except DomainError as error:
+        return _refused(participant, error, item)
+    return _done(
+        participant, _("Your conflict of interest is recorded. You do not vote on this item."), item
+    )
+
+
+@bp.post("/<int:round_id>/items/<int:item_id>/conflict/withdraw")
+def withdraw_conflict(round_id: int, item_id: int):
+    """Take back a conflict declared by mistake."""
+    participant = granted_participant(round_id)
+    item = _item(participant, item_id)
+    try:
+        ballots.withdraw_conflict(participant, item)
+    except DomainError as error:
+        return _refused(participant, error, item)
+    return _done(participant, _("Your declaration is withdrawn; you can vote on this item."), item)
+
+
+@bp.post("/<int:round_id>/object")
+def object_to_writing(round_id: int):
+    """Object to deciding in writing: the whole round goes to a meeting."""
+    participant = granted_participant(round_id)
+    if request.form.get("confirm") != "y":
+        flash(_("Please tick the box to confirm your objection."), "error")
+        return redirect(url_for("ballot.page", round_id=round_id, _anchor="objection"))
+    try:
+        rounds.object_to_writing(participant)
+    except DomainError as error:
+        return _refused(participant, error)
+    return _done(
+        participant, _("Your objection is recorded. The applications will be decided in a meeting.")
+    )
+
+
+@bp.get("/<int:round_id>/files/<int:attachment_id>")
+def download(round_id: int, attachment_id: int):
+    """A file of an application on this round's agenda."""
+    participant = granted_participant(round_id)
+    attachment = load_with_data(attachment_id)
+    on_agenda = {item.application_id for item in participant.round.agenda}
+    if attachment is None or attachment.application_id not in on_agenda:
+        abort(404)
+    return send_attachment(attachment)

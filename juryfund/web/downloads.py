@@ -1,0 +1,26 @@
+"""Sending a stored file: always as a download, never rendered by the browser."""
+
+from __future__ import annotations
+
+from flask import Response
+from sqlalchemy import select
+from sqlalchemy.orm import undefer
+
+from ..extensions import db
+from ..models import Attachment
+
+
+def load_with_data(attachment_id: int) -> Attachment | None:
+    """The attachment with its bytes (which are otherwise never loaded)."""
+    return db.session.scalar(
+        select(Attachment).where(Attachment.id == attachment_id).options(undefer(Attachment.data))
+    )
+
+
+def send_attachment(attachment: Attachment) -> Response:
+    """The file as an attachment with its sniffed type and nosniff."""
+    response = Response(attachment.data, mimetype=attachment.content_type)
+    response.headers.set("Content-Disposition", "attachment", filename=attachment.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,103 @@
+"""Form fields and helpers shared by every blueprint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FieldList, FormField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .. import i18n
+from ..domain.errors import DomainError, MoneyError
+from ..domain.money import parse_money
+from .messages import reason_text
+
+REQUIRED = _l("This field is required.")
+
+
+def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """Choices of a select, radio or checkbox field from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MoneyField(StringField):
+    """An amount typed in the user's locale ("1.234,50" in German), held as integer cents.
+
+    With allow_negative a leading minus sign is accepted (adjustments may lower a budget).
+    """
+
+    def __init__(self, *args, allow_negative: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allow_negative = allow_negative
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        """Parse the typed text; an error message in the user's language on bad input."""
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            text = valuelist[0].strip()
+            sign = 1
+            if self.allow_negative and text[:1] in "-−":
+                sign, text = -1, text[1:]
+            try:
+                self.data = sign * parse_money(text, i18n.current_language())
+            except MoneyError as error:
+                raise ValueError(reason_text(error)) from error
+
+    def _value(self) -> str:
+        """Show exactly what was typed when the form comes back; else the stored amount."""
+        if self.raw_data:
+            return self.raw_data[0]
+        return i18n.money_input(self.data)
+
+
+class CheckboxesField(SelectMultipleField):
+    """A group of checkboxes; works without JavaScript."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def field_by_path(form: FlaskForm, path: str | None):
+    """The (possibly nested) field named like "cost_items-2-category", or None."""
+    if not path:
+        return None
+    fields = list(iter_fields(form))
+    # The id carries a form's prefix ("pay-amount"); the domain names the plain field ("amount").
+    return next((f for f in fields if f.id == path), None) or next(
+        (f for f in fields if f.short_name == path and f.id.endswith(path)), None
+    )
+
+
+def iter_fields(form):
+    """Every leaf field of a form, descending into field lists and sub-forms, in order."""
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                yield from iter_fields(entry.form) if isinstance(entry, FormField) else [entry]
+        elif isinstance(field, FormField):
+            yield from iter_fields(field.form)
+        else:
+            yield field
+
+
+def error_list(form: FlaskForm) -> list[tuple[str, str, str]]:
+    """(field id, label, message) of every error, nested fields included, for the summary."""
+    rows = []
+    for field in iter_fields(form):
+        for message in field.errors if isinstance(field.errors, list | tuple) else []:
+            rows.append((field.id, str(field.label.text), str(message)))
+    return rows
+
+
+def apply_domain_error(form: FlaskForm, error: DomainError) -> None:
+    """Put a domain error next to its field, or at the top of the form when it has none."""
+    message = reason_text(error)
+    field = field_by_path(form, error.field)
+    if field is not None:
+        field.errors = [*field.errors, message]
+    else:
+        form.form_errors.append(message)

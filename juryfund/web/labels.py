@@ -1,0 +1,80 @@
+"""Translated labels for the domain's codes, shared by forms and templates."""
+
+from flask_babel import lazy_gettext as _l
+
+FUND_KIND_LABELS = {
+    "action_fund": _l("Action fund (Aktionsfonds)"),
+    "neighbourhood_fund": _l("Neighbourhood fund (Quartiersfonds)"),
+}
+BODY_KIND_LABELS = {
+    "jury": _l("Jury (Aktionsfondsjury)"),
+    "council": _l("Neighbourhood council (Quartiersrat)"),
+}
+ROLE_LABELS = {
+    "resident": _l("Resident"),
+    "institution": _l("Representative of an institution"),
+    "deputy": _l("Deputy"),
+}
+MAJORITY_LABELS = {
+    "simple": _l("Simple majority of votes cast"),
+    "two_thirds": _l("Two-thirds majority of votes cast"),
+    "absolute": _l("More than half of the eligible members"),
+    "unanimous": _l("Unanimous (no vote against)"),
+}
+CATEGORY_LABELS = {
+    "material": _l("Material"),
+    "consumables": _l("Consumables"),
+    "services": _l("Services (e.g. musician, moderator)"),
+    "rent": _l("Room or equipment rent"),
+    "publicity": _l("Publicity and printing"),
+    "catering": _l("Food and drink"),
+    "transport": _l("Transport"),
+    "equipment": _l("Equipment"),
+    "applicant_fee": _l("Fees for the applicants themselves"),
+    "other": _l("Other"),
+}
+STATE_LABELS = {
+    "submitted": _l("Submitted"),
+    "returned": _l("Returned for changes"),
+    "ineligible": _l("Ineligible"),
+    "ready": _l("Ready for decision"),
+    "scheduled": _l("On the agenda"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "withdrawn": _l("Withdrawn"),
+    "settled": _l("Settled"),
+    "cancelled": _l("Cancelled"),
+}
+APPLICANT_KIND_LABELS = {
+    "person": _l("Private person"),
+    "initiative": _l("Initiative (group without legal form)"),
+    "association": _l("Registered association (e. V.)"),
+}
+CHOICE_LABELS = {"yes": _l("Yes"), "no": _l("No"), "abstain": _l("Abstain")}
+OUTCOME_LABELS = {
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "no_quorum": _l("Not decided: no quorum"),
+}
+MODE_LABELS = {"meeting": _l("Meeting"), "circulation": _l("In writing (circulation)")}
+ROUND_STATE_LABELS = {
+    "draft": _l("In preparation"),
+    "open": _l("Open"),
+    "closed": _l("Closed"),
+    "deferred": _l("Deferred to a meeting"),
+}
+ENTRY_KIND_LABELS = {
+    "allocation": _l("Allocation"),
+    "adjustment": _l("Adjustment"),
+    "carry_in": _l("Carried over from last year"),
+    "commitment": _l("Commitment (approval)"),
+    "release": _l("Release"),
+    "payment": _l("Payment"),
+    "refund": _l("Refund"),
+}
+PROOF_STATE_LABELS = {
+    "draft": _l("not sent yet"),
+    "submitted": _l("sent, to be checked"),
+    "changes_requested": _l("changes requested"),
+    "accepted": _l("accepted"),
+}

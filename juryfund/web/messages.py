@@ -1,0 +1,171 @@
+"""Translated texts for the domain's reason codes, so errors read well in every language."""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from .. import i18n
+from ..domain.errors import DomainError
+
+REASONS = {
+    # money input
+    "money.empty": _l("Please enter an amount."),
+    "money.invalid": _l("Please enter an amount such as %(example)s."),
+    "money.negative": _l("The amount cannot be negative."),
+    "money.not_finite": _l("Please enter a real amount of money."),
+    "money.too_many_decimals": _l("Use at most two decimal places (cents)."),
+    "money.too_large": _l("This amount is far too large (at most %(maximum_cents)s)."),
+    # voting rule
+    "rule.quorum_range": _l("The quorum must be a share between 0 and 1, e.g. 1/2 or 2/3."),
+    "rule.quorum_minimum": _l("At least one member must take part."),
+    "rule.tie_breaker_majority": _l("A tie breaker only applies to a simple majority."),
+    "rule.tie_breaker_not_member": _l("The tie breaker must be a member of this body."),
+    # set-up
+    "area.slug_reserved": _l("This address is used by juryfund itself; please choose another."),
+    "area.slug_taken": _l("Another area already uses this address."),
+    "area.code_taken": _l("Another area already uses this code."),
+    "area.timezone_unknown": _l("Unknown time zone; use a name such as Europe/Berlin."),
+    "area.german_required": _l("German must be offered: it is the legally binding version."),
+    "fund.body_other_area": _l("Choose a body of this area."),
+    "fund.cap_not_positive": _l("The cap must be more than zero."),
+    "fund.minimum_above_cap": _l("The minimum cannot be above the cap."),
+    "fund.categories_required": _l("Tick at least one eligible cost category."),
+    "fund_year.exists": _l("This fund already has a fund year for that year."),
+    "fund_year.allocation_not_positive": _l("The allocation must be more than zero."),
+    "body.tie_breaker_not_member": _l("The tie breaker must be a member of this body."),
+    "member.term_order": _l("The term cannot end before it starts."),
+    "member.email_taken": _l("This body already has a member with this email address."),
+    "staff.email_taken": _l("An account with this email address already exists."),
+    "staff.self_lockout": _l("You cannot demote or deactivate your own account."),
+    "password.too_short": _l("The password must have at least %(length)s characters."),
+    # bookings
+    "booking.year_closed": _l("The fund year %(year)s is closed; it takes no more bookings."),
+    "booking.reason_required": _l("Please give a reason for the adjustment."),
+    "booking.amount_not_positive": _l("The amount must be more than zero."),
+    "booking.amount_zero": _l("An adjustment cannot be zero."),
+    "booking.application_required": _l("This booking needs an application."),
+    "booking.application_not_allowed": _l("This booking cannot belong to an application."),
+    "booking.exceeds_available": _l("Only %(available)s is still available in this fund year."),
+    "booking.paid_exceeds_committed": _l(
+        "Only %(open)s of the commitment is still open for payment."
+    ),
+    "booking.release_exceeds_commitment": _l("More would be released than was committed."),
+    "booking.release_exceeds_open": _l(
+        "Only %(open)s can be released; the rest is already paid out."
+    ),
+    "booking.refund_exceeds_paid": _l("Only %(paid)s was paid out, so no more can be refunded."),
+    # routing and application rules
+    "routing.no_fund": _l("This area has no fund that takes applications right now."),
+    "routing.above_every_cap": _l(
+        "This is more than any fund of this area gives (at most %(cap)s)."
+    ),
+    "routing.gap": _l(
+        "Up to %(cap)s the action fund decides, from %(minimum)s the neighbourhood fund. Please ask for at most %(cap)s or at least %(minimum)s."
+    ),
+    "application.no_cost_lines": _l("Please add at least one line to the cost plan."),
+    "application.too_many_cost_lines": _l("The cost plan can have at most %(maximum)s lines."),
+    "application.category_not_eligible": _l("This fund does not pay for this kind of cost."),
+    "application.requested_empty": _l("Please ask for more than 0 €."),
+    "application.requested_above_total": _l(
+        "You can ask for at most the total of your cost plan (%(total)s)."
+    ),
+    "application.over_cap": _l("This fund gives at most %(cap)s per application."),
+    "application.under_minimum": _l("This fund gives at least %(minimum)s per application."),
+    "application.already_started": _l(
+        "The action must not have started yet: this date is in the past."
+    ),
+    "application.too_late": _l(
+        "Applications must arrive at least %(days)s days before the action starts."
+    ),
+    "application.dates_order": _l("The end cannot be before the start."),
+    "application.unknown_goal": _l("Please choose from the listed goals."),
+    "application.busy": _l(
+        "Many applications arrived at the same moment. Please send yours again."
+    ),
+    "application.not_editable": _l("This application can no longer be changed."),
+    "application.not_withdrawable": _l("This application can no longer be withdrawn."),
+    "review.note_required": _l("Please write what the applicant should change."),
+    "review.reason_required": _l("Please give the reason."),
+    # rounds, ballots, decisions
+    "round.not_draft": _l("This round is already open; it can no longer be changed."),
+    "round.deadline_past": _l("The deadline must be in the future."),
+    "round.not_ready": _l("Only applications that are ready for this body can be on the agenda."),
+    "round.empty_agenda": _l("Put at least one application on the agenda first."),
+    "round.no_members": _l("This body has no members serving on the round's date."),
+    "round.not_open": _l("This round is not open."),
+    "ballot.wrong_round": _l("This application is not on this round's agenda."),
+    "ballot.round_closed": _l("Voting in this round has ended."),
+    "ballot.no_access": _l("Your access to this round has ended."),
+    "ballot.choice_required": _l("Please choose yes, no or abstain."),
+    "ballot.meeting_mode": _l("In a meeting, the QM team records the votes."),
+    "ballot.not_present": _l("Only members present at the meeting can vote."),
+    "ballot.conflicted": _l(
+        "You declared a conflict of interest on this application, so you do not vote on it."
+    ),
+    "ballot.reason_required": _l("Please give the reason for your conflict of interest."),
+    "decision.not_pending": _l("This item has no approval waiting for confirmation."),
+    "decision.no_fund_year": _l("This fund has no open fund year %(year)s."),
+    "decision.not_correctable": _l(
+        "Only the current decision of an approved application can be corrected."
+    ),
+    "decision.reason_required": _l("Please give the reason for the correction."),
+    "decision.amount_not_positive": _l("The approved amount must be more than zero."),
+    "decision.above_requested": _l("At most the amount requested (%(requested)s)."),
+    "decision.above_cap": _l("At most the fund's cap per application (%(cap)s)."),
+    # books and proof of use
+    "booking.no_commitment": _l("This application has no commitment in the books."),
+    "books.not_approved": _l("Only approved projects can be paid out or cancelled."),
+    "books.payment_type": _l("Please choose the kind of payment."),
+    "books.reason_required": _l("Please give the reason."),
+    "books.year_closed_already": _l("This fund year is already closed."),
+    "books.year_not_over": _l("The year %(year)s is not over yet."),
+    "proof.not_editable": _l("The proof of use is sent and can no longer be changed."),
+    "proof.report_required": _l("Please write a short report."),
+    "proof.receipts_required": _l("Please list at least one receipt."),
+    "proof.not_submitted": _l("The proof of use has not been sent yet."),
+    "proof.refund_first": _l("More was paid out than proven: first claim and book the refund of %(open)s."),
+    "proof.nothing_to_refund": _l("Nothing was paid out beyond the proven amount."),
+    # uploads
+    "file.too_many": _l("You can add at most %(maximum)s files."),
+    "file.empty": _l("The file “%(name)s” is empty."),
+    "file.too_large": _l("The file “%(name)s” is larger than %(maximum_mb)s MB."),
+    "file.wrong_type": _l("The file “%(name)s” is not a PDF, JPEG or PNG file."),
+    # states
+    "state.invalid_transition": _l("This step is not possible in the application's current state."),
+    "state.unknown": _l("Unknown state."),
+}
+
+
+#: Parameters of domain errors that hold cents and are shown as money.
+MONEY_PARAMS = frozenset(
+    {
+        "available",
+        "requested",
+        "cap",
+        "owed",
+        "total",
+        "minimum",
+        "committed",
+        "paid",
+        "open",
+        "commitment",
+        "released",
+        "maximum_cents",
+    }
+)
+
+
+def reason_text(error: DomainError) -> str:
+    """The translated message for a domain error, with its parameters filled in."""
+    template = REASONS.get(error.reason)
+    if template is None:
+        return gettext("This was refused (%(reason)s).", reason=error.reason)
+    params = {
+        key: i18n.money(value) if key in MONEY_PARAMS and isinstance(value, int) else value
+        for key, value in error.params.items()
+        if isinstance(value, (int, str))
+    }
+    if error.reason == "money.invalid":
+        params["example"] = i18n.money_input(123450)
+    return str(template) % params if params else str(template)

@@ -1,0 +1,231 @@
+"""The QM team's inbox: find applications, review them, enter paper applications."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+
+from ...domain.errors import DomainError
+from ...domain.states import State
+from ...extensions import db
+from ...models import Application, Area, Decision
+from ...services import decisions, history, intake, privacy
+from ..apply import editing
+from ..apply.forms import PaperApplicationForm
+from ..downloads import load_with_data, send_attachment
+from ..fields import apply_domain_error, options
+from ..labels import STATE_LABELS
+from ..permissions import require_area
+from .forms import InboxFilterForm, InternalNoteForm, ReviewActionForm
+
+bp = Blueprint("review", __name__, url_prefix="/staff")
+
+PAGE_SIZE = 25
+
+#: Review steps: the service to call and the message when it is done.
+ACTIONS = {
+    "return": (intake.return_for_changes, "note", _l("Returned to the applicant with your note.")),
+    "ineligible": (
+        intake.mark_ineligible,
+        "reason",
+        _l("Marked ineligible; the applicant is told the reason."),
+    ),
+    "ready": (intake.mark_ready, "review_note", _l("Ready for the body.")),
+}
+
+
+@bp.get("/areas/<int:area_id>/applications")
+@login_required
+def inbox(area_id: int):
+    """The area's applications with filters by state, fund and year, a search and pages."""
+    area = require_area(db.get_or_404(Area, area_id))
+    form = InboxFilterForm(request.args)
+    form.state.choices = options(
+        [("", _("all"))] + [(s.value, STATE_LABELS[s.value]) for s in State]
+    )
+    form.fund.choices = options([("", _("all"))] + [(str(f.id), f.name) for f in area.funds])
+    years = db.session.scalars(
+        select(Application.year).where(Application.area_id == area.id).distinct()
+    ).all()
+    form.year.choices = options(
+        [("", _("all"))] + [(str(y), str(y)) for y in sorted(years, reverse=True)]
+    )
+    form.validate()  # a filter with a bad value is ignored; the others still apply
+    query = _filtered(select(Application).where(Application.area_id == area.id), form)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.order_by(Application.submitted_at.desc(), Application.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "review/inbox.html",
+        area=area,
+        form=form,
+        applications=rows,
+        page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        total=total,
+        args=args,
+    )
+
+
+def _filtered(query, form: InboxFilterForm):
+    """Apply the chosen filters that are valid, and the search words."""
+    if form.state.data and not form.state.errors:
+        query = query.where(Application.state == form.state.data)
+    if form.fund.data and not form.fund.errors:
+        query = query.where(Application.fund_id == int(form.fund.data))
+    if form.year.data and not form.year.errors:
+        query = query.where(Application.year == int(form.year.data))
+    for word in (form.q.data or "").split()[:5]:
+        pattern = f"%{word.lower().replace('%', '').replace('_', '')}%"
+        query = query.where(
+            or_(
+                func.lower(Application.reference).like(pattern),
+                func.lower(Application.title).like(pattern),
+                func.lower(Application.applicant_name).like(pattern),
+                func.lower(Application.email).like(pattern),
+                func.lower(Application.organisation).like(pattern),
+            )
+        )
+    return query
+
+
+def _application(application_id: int) -> Application:
+    """An application of one of the staff member's areas (403 otherwise)."""
+    application = db.get_or_404(Application, application_id)
+    require_area(application.area)
+    return application
+
+
+@bp.get("/applications/<int:application_id>")
+@login_required
+def detail(application_id: int):
+    """Everything about an application, with the review steps that are possible now."""
+    application = _application(application_id)
+    return render_template(
+        "review/detail.html",
+        **_detail_context(application),
+        action_form=ReviewActionForm(),
+        note_form=InternalNoteForm(),
+    )
+
+
+def _detail_context(application: Application) -> dict:
+    """What the detail page shows besides its forms: history and decisions."""
+    rows = db.session.scalars(
+        select(Decision).where(Decision.application_id == application.id).order_by(Decision.id)
+    ).all()
+    return {
+        "application": application,
+        "events": application.events,
+        "decisions": rows,
+        "current_decision": decisions.current_decision(application),
+    }
+
+
+@bp.post("/applications/<int:application_id>/<any(return, ineligible, ready):action>")
+@login_required
+def act(application_id: int, action: str):
+    """Return for changes, mark ineligible, or mark ready; each recorded in the history."""
+    application = _application(application_id)
+    form = ReviewActionForm()
+    if form.validate_on_submit():
+        service, keyword, done = ACTIONS[action]
+        try:
+            service(application, **{keyword: form.note.data or ""}, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(str(done), "success")
+            return redirect(url_for("review.detail", application_id=application.id))
+    return render_template(
+        "review/detail.html",
+        **_detail_context(application),
+        action_form=form,
+        note_form=InternalNoteForm(),
+        failed_action=action,
+    ), 200
+
+
+@bp.post("/applications/<int:application_id>/note")
+@login_required
+def note(application_id: int):
+    """Add an internal note for the QM team."""
+    application = _application(application_id)
+    form = InternalNoteForm()
+    if form.validate_on_submit():
+        history.add_note(application, form.internal_note.data, actor=current_user, internal=True)
+        db.session.commit()
+        flash(_("Note saved."), "success")
+        return redirect(url_for("review.detail", application_id=application.id))
+    return render_template(
+        "review/detail.html",
+        **_detail_context(application),
+        action_form=ReviewActionForm(),
+        note_form=form,
+    ), 200
+
+
+@bp.get("/applications/<int:application_id>/personal-data.json")
+@login_required
+def personal_data(application_id: int):
+    """Everything stored about the applicant, as a JSON download (to answer an Art. 15 request)."""
+    application = _application(application_id)
+    response = jsonify(privacy.export(application))
+    response.headers.set("Content-Disposition", "attachment",
+                         filename=f"{application.reference}-personal-data.json")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/files/<int:attachment_id>")
+@login_required
+def download(attachment_id: int):
+    """An attachment of an application in one of the staff member's areas."""
+    attachment = load_with_data(attachment_id)
+    if attachment is None or attachment.application is None:
+        abort(404)
+    require_area(attachment.application.area)
+    return send_attachment(attachment)
+
+
+@bp.route("/areas/<int:area_id>/applications/new", methods=["GET", "POST"])
+@login_required
+def paper(area_id: int):
+    """Enter a paper application on behalf of a resident."""
+    area = require_area(db.get_or_404(Area, area_id))
+    form = PaperApplicationForm()
+    outcome = editing.complete(
+        form,
+        area,
+        lambda: intake.submit(
+            area,
+            form.to_input(form.language.data),
+            draft_key=editing.draft_key(),
+            actor=current_user,
+        ),
+    )
+    if outcome.saved:
+        application = outcome.result
+        flash(
+            _("Application %(reference)s is entered.", reference=application.reference), "success"
+        )
+        return redirect(url_for("review.detail", application_id=application.id))
+    return render_template(
+        "review/paper.html",
+        area=area,
+        form=form,
+        fund=outcome.fund,
+        files=outcome.files,
+        funds=intake.open_funds(area),
+        mode="paper",
+    )

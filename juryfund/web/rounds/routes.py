@@ -1,0 +1,306 @@
+"""Staff pages of voting rounds: set up, agenda, open, live status, meeting record, close, minutes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from ...domain.errors import DomainError
+from ...extensions import db
+from ...models import AgendaItem, Body, Decision, Round, RoundMember
+from ...services import ballots, decisions, rounds
+from ..fields import apply_domain_error
+from ..messages import reason_text
+from ..permissions import require_area
+from .forms import ConfirmForm, CorrectionForm, RoundForm
+
+bp = Blueprint("rounds", __name__, url_prefix="/staff")
+
+
+def _round(round_id: int) -> Round:
+    """A round of one of the staff member's areas (403 otherwise)."""
+    round_ = db.get_or_404(Round, round_id)
+    require_area(round_.body.area)
+    return round_
+
+
+def _local_to_utc(value: datetime, timezone: str) -> datetime:
+    """A wall-clock time typed in the area's time zone, as UTC."""
+    return value.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+@bp.route("/bodies/<int:body_id>/rounds/new", methods=["GET", "POST"])
+@bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
+@login_required
+def round_form(body_id: int | None = None, round_id: int | None = None):
+    """Create a round for a body, or change one that is not open yet."""
+    round_ = _round(round_id) if round_id else None
+    body = round_.body if round_ else db.get_or_404(Body, body_id)
+    require_area(body.area)
+    form = RoundForm(obj=round_)
+    if round_ is not None and not form.is_submitted() and round_.due_at:
+        form.when.data = round_.due_at.astimezone(ZoneInfo(body.area.timezone)).replace(tzinfo=None)
+    if form.validate_on_submit():
+        try:
+            round_ = rounds.save_round(
+                round_,
+                body,
+                mode=form.mode.data,
+                title=form.title.data or "",
+                when=_local_to_utc(form.when.data, body.area.timezone),
+                place=form.place.data or "",
+                actor=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("rounds.detail", round_id=round_.id))
+    return render_template("rounds/form.html", form=form, body=body, round=round_)
+
+
+@bp.get("/rounds/<int:round_id>")
+@login_required
+def detail(round_id: int):
+    """A round: agenda and money while in preparation; live status, record and results later."""
+    round_ = _round(round_id)
+    context = {"round": round_, "form": FlaskForm(), "confirm_forms": {}}
+    if round_.state == "draft":
+        context["ready"] = rounds.ready_applications(round_.body)
+    else:
+        context["tallies"] = rounds.tallies(round_) if round_.state == "open" else {}
+        context["missing"] = rounds.missing_votes(round_)
+        context["decisions"] = {
+            item.id: decisions.decision_for_item(item) for item in round_.agenda
+        }
+        context["grid"] = _meeting_grid(round_) if round_.mode == "meeting" else {}
+    context["available"] = rounds.available_money(round_)
+    return render_template("rounds/detail.html", **context)
+
+
+def _meeting_grid(round_: Round) -> dict:
+    """Votes and conflicts by (member id, item id), for the meeting record."""
+    from ...models import ConflictDeclaration, Vote
+
+    item_ids = [item.id for item in round_.agenda]
+    votes = {
+        (v.member_id, v.agenda_item_id): v.choice
+        for v in db.session.scalars(db.select(Vote).where(Vote.agenda_item_id.in_(item_ids)))
+    }
+    conflicts = {
+        (c.member_id, c.agenda_item_id): c.reason
+        for c in db.session.scalars(
+            db.select(ConflictDeclaration).where(ConflictDeclaration.agenda_item_id.in_(item_ids))
+        )
+    }
+    return {"votes": votes, "conflicts": conflicts}
+
+
+def _back(round_: Round, message: str | None = None, error: DomainError | None = None):
+    """Commit (or roll back on error) and return to the round page with a message."""
+    if error is not None:
+        db.session.rollback()
+        flash(reason_text(error), "error")
+    else:
+        db.session.commit()
+        if message:
+            flash(message, "success")
+    return redirect(url_for("rounds.detail", round_id=round_.id))
+
+
+@bp.post("/rounds/<int:round_id>/agenda")
+@login_required
+def agenda(round_id: int):
+    """Choose the agenda from the body's ready applications and order it."""
+    round_ = _round(round_id)
+    chosen = [int(v) for v in request.form.getlist("application") if v.isdigit()]
+    order = {app_id: request.form.get(f"position-{app_id}", "") for app_id in chosen}
+    chosen.sort(
+        key=lambda app_id: (int(order[app_id]) if order[app_id].isdigit() else 10**6, app_id)
+    )
+    try:
+        rounds.set_agenda(round_, chosen)
+    except DomainError as error:
+        return _back(round_, error=error)
+    return _back(round_, _("The agenda is saved."))
+
+
+@bp.post("/rounds/<int:round_id>/open")
+@login_required
+def open_round(round_id: int):
+    """Open the round: rule and members are frozen and every member gets a ballot link."""
+    round_ = _round(round_id)
+    try:
+        count = rounds.open_round(round_, actor=current_user)
+    except DomainError as error:
+        return _back(round_, error=error)
+    return _back(
+        round_, _("The round is open; %(count)s members got their ballot link.", count=count)
+    )
+
+
+@bp.post("/rounds/<int:round_id>/remind")
+@login_required
+def remind(round_id: int):
+    """Mail a reminder to every member who has not voted on everything."""
+    round_ = _round(round_id)
+    try:
+        count = rounds.send_reminders(round_)
+    except DomainError as error:
+        return _back(round_, error=error)
+    return _back(round_, _("Reminder sent to %(count)s members.", count=count))
+
+
+@bp.post("/rounds/<int:round_id>/close")
+@login_required
+def close(round_id: int):
+    """Close the round: every item is tallied under the frozen rule."""
+    round_ = _round(round_id)
+    try:
+        rounds.close_round(round_, actor=current_user)
+    except DomainError as error:
+        return _back(round_, error=error)
+    return _back(
+        round_, _("The round is closed. Please confirm the amounts of the approved applications.")
+    )
+
+
+@bp.post("/rounds/<int:round_id>/participants/<int:participant_id>/revoke")
+@login_required
+def revoke(round_id: int, participant_id: int):
+    """End one member's access to this round's ballot at once."""
+    round_ = _round(round_id)
+    participant = db.get_or_404(RoundMember, participant_id)
+    if participant.round_id != round_.id:
+        abort(404)
+    rounds.revoke(participant)
+    return _back(
+        round_, _("The ballot link of %(name)s no longer works.", name=participant.member.name)
+    )
+
+
+@bp.post("/rounds/<int:round_id>/record")
+@login_required
+def record(round_id: int):
+    """Record a meeting: who is present, conflicts declared, and each member's vote."""
+    round_ = _round(round_id)
+    try:
+        for participant in round_.participants:
+            ballots.set_presence(participant, request.form.get(f"present-{participant.id}") == "y")
+        for participant in round_.participants:
+            for item in round_.agenda:
+                reason = request.form.get(f"conflict-{participant.id}-{item.id}", "").strip()[:2000]
+                choice = request.form.get(f"vote-{participant.id}-{item.id}", "")
+                if reason:
+                    ballots.declare_conflict(participant, item, reason, recorded_by=current_user)
+                elif ballots.is_conflicted(participant, item):
+                    ballots.withdraw_conflict(participant, item)
+                if choice and not reason and participant.present:
+                    ballots.cast_vote(participant, item, choice, recorded_by=current_user)
+                elif not choice:
+                    ballots.clear_vote(participant, item, recorded_by=current_user)
+    except DomainError as error:
+        return _back(round_, error=error)
+    return _back(round_, _("The meeting record is saved."))
+
+
+@bp.route("/rounds/<int:round_id>/items/<int:item_id>/confirm", methods=["GET", "POST"])
+@login_required
+def confirm(round_id: int, item_id: int):
+    """Confirm an approved item's amount (up to the request, cap and money available)."""
+    round_ = _round(round_id)
+    item = db.get_or_404(AgendaItem, item_id)
+    if item.round_id != round_.id:
+        abort(404)
+    form = ConfirmForm()
+    if not form.is_submitted():
+        form.amount.data = item.application.requested_cents
+    if form.validate_on_submit():
+        try:
+            decisions.confirm_approval(
+                item,
+                amount_cents=form.amount.data,
+                conditions=form.conditions.data or "",
+                actor=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "The approval of “%(title)s” is recorded and booked.",
+                    title=item.application.title,
+                ),
+                "success",
+            )
+            return redirect(url_for("rounds.detail", round_id=round_.id))
+    return render_template(
+        "rounds/confirm.html", round=round_, item=item, form=form, available=rounds.available_money(round_)
+    )
+
+
+@bp.route("/decisions/<int:decision_id>/correct", methods=["GET", "POST"])
+@login_required
+def correct(decision_id: int):
+    """Correct an approved decision's amount or conditions, as a new decision with a reason."""
+    decision = db.get_or_404(Decision, decision_id)
+    require_area(decision.application.area)
+    form = CorrectionForm()
+    if not form.is_submitted():
+        form.amount.data, form.conditions.data = decision.approved_cents, decision.conditions
+    if form.validate_on_submit():
+        try:
+            decisions.correct_decision(
+                decision,
+                amount_cents=form.amount.data,
+                conditions=form.conditions.data or "",
+                reason=form.reason.data,
+                actor=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The correction is recorded."), "success")
+            return redirect(url_for("review.detail", application_id=decision.application_id))
+    return render_template("rounds/correct.html", decision=decision, form=form)
+
+
+@bp.get("/rounds/<int:round_id>/minutes")
+@login_required
+def minutes(round_id: int):
+    """The round's minutes (Protokoll), printable."""
+    round_ = _round(round_id)
+    if round_.state == "draft":
+        abort(404)
+    grid = _meeting_grid(round_)
+    conflicts = [
+        (p, item, grid["conflicts"][(p.member_id, item.id)])
+        for item in round_.agenda
+        for p in round_.participants
+        if (p.member_id, item.id) in grid["conflicts"]
+    ]
+    taking_part = (
+        {p.member_id for p in round_.participants if p.present}
+        if round_.mode == "meeting"
+        else {member_id for member_id, _item in grid["votes"]}
+        | {member_id for member_id, _item in grid["conflicts"]}
+    )
+    return render_template(
+        "rounds/minutes.html",
+        round=round_,
+        conflicts=conflicts,
+        taking_part=taking_part,
+        tallies=rounds.tallies(round_) if round_.state == "open" else {},
+        decisions={item.id: decisions.decision_for_item(item) for item in round_.agenda},
+        generated=datetime.now(UTC),
+    )

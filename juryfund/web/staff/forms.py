@@ -1,0 +1,229 @@
+"""Forms for funds, fund years, bodies and members."""
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+
+from ...config import SUPPORTED_LOCALES
+from ...i18n import LANGUAGE_NAMES
+from ..admin.forms import EMAIL_INVALID, FILLED, strip
+from ..fields import REQUIRED, CheckboxesField, MoneyField, options
+from ..labels import (
+    BODY_KIND_LABELS,
+    CATEGORY_LABELS,
+    FUND_KIND_LABELS,
+    MAJORITY_LABELS,
+    ROLE_LABELS,
+)
+
+WHOLE_NUMBER = _l("Please enter a whole number.")
+DATE_INVALID = _l("Please enter a date as YYYY-MM-DD.")
+
+#: Term dates outside these years are typing mistakes ("0224" for "2024"), not real terms.
+EARLIEST_TERM, LATEST_TERM = date(1990, 1, 1), date(2100, 12, 31)
+
+
+def _range(low: int, high: int):
+    """A NumberRange with a message that names the bounds."""
+    return NumberRange(low, high, message=_l("Enter a number from %(min)s to %(max)s."))
+
+
+class WholeNumberField(IntegerField):
+    """An integer input whose unreadable text gets one clear message, not two."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, invalid_value_message=WHOLE_NUMBER, **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        """Read digits only (no "1_000" or other forms Python's int() would also take)."""
+        if not valuelist:
+            return
+        text = valuelist[0].strip()
+        self.data = None
+        if not text:
+            return
+        digits = text[1:] if text[:1] == "-" else text
+        if not digits.isascii() or not digits.isdigit() or len(digits) > 30:
+            raise ValueError(WHOLE_NUMBER)
+        self.data = int(text)
+
+    def pre_validate(self, form) -> None:
+        """Unreadable input already has its message; range checks would only repeat it."""
+        if self.process_errors:
+            raise StopValidation()
+
+
+class TermDateField(DateField):
+    """A date (the browser sends YYYY-MM-DD) with our own message and a plausible range."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, invalid_value_message=DATE_INVALID, **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        """An empty input is no date (the validators decide whether one is needed)."""
+        if valuelist and not " ".join(valuelist).strip():
+            self.data = None
+            return
+        super().process_formdata([" ".join(valuelist).strip()] if valuelist else valuelist)
+
+    def pre_validate(self, form) -> None:
+        """Unreadable input already has its message; stop there."""
+        if self.process_errors:
+            raise StopValidation()
+
+
+def plausible_term_date(form, field) -> None:
+    """Refuse dates far outside any real term."""
+    if field.data is not None and not EARLIEST_TERM <= field.data <= LATEST_TERM:
+        raise ValidationError(
+            _l(
+                "Please enter a date between the years %(first)s and %(last)s.",
+                first=EARLIEST_TERM.year,
+                last=LATEST_TERM.year,
+            )
+        )
+
+
+class ValueRequired:
+    """A value must be typed: blanks alone are none (0 is one, and the rules judge it)."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message=REQUIRED) -> None:
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if field.data is None and not field.process_errors:
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
+class FundForm(FlaskForm):
+    """Kind, rules and deciding body of a fund."""
+
+    kind = SelectField(_l("Kind of fund"), choices=options(FUND_KIND_LABELS.items()))
+    name = StringField(
+        _l("Name of the fund"), filters=[strip], validators=[FILLED, Length(max=200)]
+    )
+    body = SelectField(
+        _l("Deciding body"), coerce=int, choices=[], validators=[InputRequired(REQUIRED)]
+    )
+    cap = MoneyField(_l("Most per application (€)"), validators=[ValueRequired()])
+    minimum = MoneyField(
+        _l("Least per application (€)"), description=_l("Leave empty for no minimum.")
+    )
+    lead_time_days = WholeNumberField(
+        _l("Lead time in days"),
+        description=_l("How many days before the action's start an application must arrive."),
+        default=14,
+        validators=[ValueRequired(WHOLE_NUMBER), _range(0, 365)],
+    )
+    eligible_categories = CheckboxesField(
+        _l("Eligible cost categories"),
+        choices=options(CATEGORY_LABELS.items()),
+        validators=[InputRequired(_l("Tick at least one eligible cost category."))],
+    )
+    carry_over = BooleanField(_l("Unspent money carries over into next year"))
+    proof_weeks = WholeNumberField(
+        _l("Proof of use due (weeks after the action)"),
+        default=4,
+        validators=[ValueRequired(WHOLE_NUMBER), _range(1, 52)],
+    )
+    retention_years = WholeNumberField(
+        _l("Keep applicants' personal data for (years after the application is finished)"),
+        default=10,
+        validators=[ValueRequired(WHOLE_NUMBER), _range(1, 30)],
+    )
+    description = TextAreaField(
+        _l("What the fund is for"), filters=[strip], validators=[Optional(), Length(max=5000)]
+    )
+
+
+class FundYearForm(FlaskForm):
+    """A new fund year and its allocation."""
+
+    year = WholeNumberField(
+        _l("Year"), validators=[ValueRequired(WHOLE_NUMBER), _range(2000, 2100)]
+    )
+    allocation = MoneyField(_l("Allocation (€)"), validators=[ValueRequired()])
+
+
+class BodyForm(FlaskForm):
+    """A jury or council and its voting rule (every field of the rule)."""
+
+    kind = SelectField(_l("Kind of body"), choices=options(BODY_KIND_LABELS.items()))
+    name = StringField(
+        _l("Name of the body"), filters=[strip], validators=[FILLED, Length(max=200)]
+    )
+    quorum_numerator = WholeNumberField(
+        _l("Quorum: share of eligible members (numerator)"),
+        default=1,
+        validators=[ValueRequired(WHOLE_NUMBER), _range(1, 100)],
+    )
+    quorum_denominator = WholeNumberField(
+        _l("Quorum: share of eligible members (denominator)"),
+        default=2,
+        validators=[ValueRequired(WHOLE_NUMBER), _range(1, 100)],
+    )
+    quorum_strict = BooleanField(
+        _l("More than that share must take part (otherwise at least that share)"), default=True
+    )
+    quorum_minimum = WholeNumberField(
+        _l("Never fewer participants than"),
+        default=3,
+        validators=[ValueRequired(WHOLE_NUMBER), _range(1, 100)],
+    )
+    majority = SelectField(_l("Majority needed"), choices=options(MAJORITY_LABELS.items()))
+    abstain_counts_as_no = BooleanField(_l("Abstentions count as no"))
+    tie_breaker = SelectField(
+        _l("Chair whose vote decides a tie"),
+        coerce=int,
+        choices=[],
+        default=0,
+        description=_l("Only for a simple majority. Without a chair, a tie rejects."),
+    )
+
+
+class MemberForm(FlaskForm):
+    """A member of a body."""
+
+    name = StringField(_l("Name"), filters=[strip], validators=[FILLED, Length(max=200)])
+    email = EmailField(
+        _l("Email"),
+        filters=[strip],
+        validators=[FILLED, Email(EMAIL_INVALID), Length(max=254)],
+    )
+    language = SelectField(
+        _l("Preferred language"),
+        choices=options((code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LOCALES),
+    )
+    role = SelectField(_l("Role"), choices=options(ROLE_LABELS.items()))
+    term_start = TermDateField(
+        _l("Term starts"),
+        default=date.today,
+        validators=[ValueRequired(DATE_INVALID), plausible_term_date],
+    )
+    term_end = TermDateField(
+        _l("Term ends"),
+        validators=[Optional(), plausible_term_date],
+        description=_l("Leave empty if open."),
+    )

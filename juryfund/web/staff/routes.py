@@ -1,0 +1,224 @@
+"""Staff set-up pages: area overview, funds, fund years, bodies and members."""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from ...domain.errors import DomainError
+from ...extensions import db
+from ...models import Area, Body, Fund, Member, Round
+from ...services import ledger, setup
+from ..admin.routes import show_refusals
+from ..fields import options
+from ..permissions import require_area
+from .forms import BodyForm, FundForm, FundYearForm, MemberForm
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    """The areas this staff member works in (all areas for admins)."""
+    if current_user.is_admin:
+        areas = db.session.scalars(select(Area).order_by(Area.name)).all()
+    else:
+        areas = current_user.areas
+    return render_template("staff/dashboard.html", areas=areas)
+
+
+@bp.get("/areas/<int:area_id>")
+@login_required
+def area(area_id: int):
+    """An area's funds with this year's balances, and its bodies."""
+    area = require_area(db.get_or_404(Area, area_id))
+    year_ids = [fy.id for fund in area.funds for fy in fund.years]
+    return render_template(
+        "staff/area.html",
+        area=area,
+        balances=ledger.balances_by_year(year_ids),
+        today=date.today(),
+    )
+
+
+@bp.route("/areas/<int:area_id>/funds/new", methods=["GET", "POST"])
+@bp.route("/funds/<int:fund_id>/edit", methods=["GET", "POST"])
+@login_required
+def fund_form(area_id: int | None = None, fund_id: int | None = None):
+    """Create a fund in an area or change its rules."""
+    fund = db.get_or_404(Fund, fund_id) if fund_id else None
+    area = require_area(fund.area if fund else db.get_or_404(Area, area_id))
+    form = FundForm(obj=fund)
+    form.body.choices = options((b.id, b.name) for b in area.bodies)
+    if fund is not None and not form.is_submitted():
+        form.cap.data, form.minimum.data = fund.cap_cents, fund.minimum_cents or None
+        form.body.data, form.eligible_categories.data = fund.body_id, fund.category_list
+    if not area.bodies:
+        form.form_errors.append(_("Set up the deciding body (jury or council) first."))
+    elif form.validate_on_submit():
+        try:
+            fund = setup.save_fund(
+                fund,
+                area,
+                kind=form.kind.data,
+                name=form.name.data,
+                body=db.session.get(Body, form.body.data),
+                cap_cents=form.cap.data,
+                minimum_cents=form.minimum.data or 0,
+                lead_time_days=form.lead_time_days.data,
+                eligible_categories=form.eligible_categories.data,
+                carry_over=form.carry_over.data,
+                proof_weeks=form.proof_weeks.data,
+                retention_years=form.retention_years.data,
+                description=form.description.data or "",
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_refusals(form, error)
+        else:
+            db.session.commit()
+            flash(_("The fund “%(name)s” is saved.", name=fund.name), "success")
+            return redirect(url_for("staff.area", area_id=area.id))
+    return render_template("staff/fund_form.html", form=form, area=area, fund=fund)
+
+
+@bp.route("/funds/<int:fund_id>/years/new", methods=["GET", "POST"])
+@login_required
+def fund_year_form(fund_id: int):
+    """Open a fund year with its allocation."""
+    fund = db.get_or_404(Fund, fund_id)
+    require_area(fund.area)
+    form = FundYearForm()
+    if not form.is_submitted():
+        form.year.data = date.today().year
+    if form.validate_on_submit():
+        try:
+            setup.open_fund_year(
+                fund, year=form.year.data, allocation_cents=form.allocation.data, actor=current_user
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_refusals(form, error)
+        else:
+            db.session.commit()
+            flash(_("Fund year %(year)s is open.", year=form.year.data), "success")
+            return redirect(url_for("staff.area", area_id=fund.area_id))
+    return render_template("staff/fund_year_form.html", form=form, fund=fund)
+
+
+@bp.route("/areas/<int:area_id>/bodies/new", methods=["GET", "POST"])
+@bp.route("/bodies/<int:body_id>/edit", methods=["GET", "POST"])
+@login_required
+def body_form(area_id: int | None = None, body_id: int | None = None):
+    """Create a jury or council, or change its name and voting rule."""
+    body = db.get_or_404(Body, body_id) if body_id else None
+    area = require_area(body.area if body else db.get_or_404(Area, area_id))
+    form = BodyForm(obj=body)
+    if body is None:
+        del form.tie_breaker  # a new body has no members yet, so no chair to choose
+    else:
+        candidates = body.voting_members(date.today())
+        chair = body.tie_breaker
+        if chair is not None and chair.removed_at is None and chair not in candidates:
+            candidates.append(chair)  # keep a chair between terms rather than drop them unseen
+        form.tie_breaker.choices = options(
+            [(0, _("No chair decides ties"))] + [(m.id, m.name) for m in candidates]
+        )
+        if not form.is_submitted():
+            form.tie_breaker.data = body.tie_breaker_id or 0
+    if form.validate_on_submit():
+        chair_id = form.tie_breaker.data if body is not None else 0
+        try:
+            body = setup.save_body(
+                body,
+                area,
+                kind=form.kind.data,
+                name=form.name.data,
+                quorum=_quorum(form),
+                quorum_strict=form.quorum_strict.data,
+                quorum_minimum=form.quorum_minimum.data,
+                majority=form.majority.data,
+                abstain_counts_as_no=form.abstain_counts_as_no.data,
+                tie_breaker=db.session.get(Member, chair_id) if chair_id else None,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_refusals(form, error)
+        else:
+            db.session.commit()
+            flash(_("The body “%(name)s” is saved.", name=body.name), "success")
+            return redirect(url_for("staff.body", body_id=body.id))
+    return render_template("staff/body_form.html", form=form, area=area, body=body)
+
+
+def _quorum(form: BodyForm) -> Fraction:
+    """The quorum share typed as numerator and denominator; out of range is the domain's call."""
+    numerator, denominator = form.quorum_numerator.data, form.quorum_denominator.data
+    if numerator > denominator:
+        raise DomainError("rule.quorum_range", field="quorum_numerator")
+    return Fraction(numerator, denominator)
+
+
+@bp.get("/bodies/<int:body_id>")
+@login_required
+def body(body_id: int):
+    """A body's rule, its members (current and former) and its rounds."""
+    body = db.get_or_404(Body, body_id)
+    require_area(body.area)
+    body_rounds = db.session.scalars(
+        select(Round)
+        .where(Round.body_id == body.id)
+        .order_by(Round.created_at.desc(), Round.id.desc())
+    ).all()
+    return render_template("staff/body.html", body=body, today=date.today(), rounds=body_rounds)
+
+
+@bp.route("/bodies/<int:body_id>/members/new", methods=["GET", "POST"])
+@bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
+@login_required
+def member_form(body_id: int | None = None, member_id: int | None = None):
+    """Add a member to a body or change one."""
+    member = db.get_or_404(Member, member_id) if member_id else None
+    body = member.body if member else db.get_or_404(Body, body_id)
+    require_area(body.area)
+    form = MemberForm(obj=member)
+    if form.validate_on_submit():
+        try:
+            member = setup.save_member(
+                member,
+                body,
+                name=form.name.data,
+                email=form.email.data,
+                language=form.language.data,
+                role=form.role.data,
+                term_start=form.term_start.data,
+                term_end=form.term_end.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_refusals(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is saved as a member.", name=member.name), "success")
+            return redirect(url_for("staff.body", body_id=body.id))
+    return render_template("staff/member_form.html", form=form, body=body, member=member)
+
+
+@bp.post("/members/<int:member_id>/remove")
+@login_required
+def remove_member(member_id: int):
+    """Take a member off their body."""
+    member = db.get_or_404(Member, member_id)
+    require_area(member.body.area)
+    if FlaskForm().validate_on_submit():
+        setup.remove_member(member)
+        db.session.commit()
+        flash(_("%(name)s is no longer a member.", name=member.name), "success")
+    return redirect(url_for("staff.body", body_id=member.body_id))

@@ -1,0 +1,29 @@
+"""Forms of the applicant's status pages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, Optional
+
+from ..fields import REQUIRED
+
+EMAIL_INVALID = _l("Please enter an email address such as name@example.org.")
+
+
+class ResendForm(FlaskForm):
+    """Ask for the status links again."""
+
+    email = EmailField(
+        _l("Your email address"),
+        validators=[InputRequired(REQUIRED), Email(EMAIL_INVALID), Length(max=254)],
+    )
+
+
+class WithdrawForm(FlaskForm):
+    """Take the application back."""
+
+    reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=2000)])
+    confirm = BooleanField(
+        _l("Yes, I withdraw my application."),
+        validators=[InputRequired(_l("Please confirm that you want to withdraw."))],
+    )

@@ -1,0 +1,140 @@
+"""The applicant's proof of use (Verwendungsnachweis), reached through the status link."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    MultipleFileField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Length, Optional
+
+from ...domain.errors import DomainError
+from ...domain.files import MAX_FILE_BYTES
+from ...extensions import db
+from ...services import proofs
+from ..fields import REQUIRED, MoneyField, apply_domain_error
+from .routes import bp, granted_application
+
+
+class ReceiptLineForm(Form):
+    """One receipt of the receipt list; an empty line is ignored."""
+
+    date = DateField(_l("Date"), validators=[Optional()])
+    supplier = StringField(_l("Supplier"), validators=[Optional(), Length(max=200)])
+    item = StringField(_l("Item"), validators=[Optional(), Length(max=300)])
+    amount = MoneyField(_l("Amount (€)"))
+
+    def is_blank(self) -> bool:
+        """Nothing typed on this line."""
+        return not (self.supplier.data or "").strip() and not (self.item.data or "").strip() and \
+            self.amount.data is None and self.date.data is None
+
+    def validate(self, extra_validators=None) -> bool:
+        """A started line needs all four fields."""
+        valid = super().validate(extra_validators)
+        if self.is_blank():
+            return valid
+        for field in (self.date, self.supplier, self.item, self.amount):
+            if field.data in (None, "") and not field.errors:
+                field.errors = [*field.errors, str(REQUIRED)]
+                valid = False
+        return valid
+
+
+class ProofForm(FlaskForm):
+    """Report, receipt list, receipt scans and photos."""
+
+    report = TextAreaField(_l("Short report: what happened, how many took part?"),
+                           validators=[Optional(), Length(max=10000)])
+    receipts = FieldList(FormField(ReceiptLineForm), min_entries=3, max_entries=60)
+    receipt_files = MultipleFileField(_l("Receipts (PDF, JPEG or PNG)"))
+    photos = MultipleFileField(_l("Photos of the action (JPEG or PNG)"))
+
+    def lines(self) -> list[proofs.ReceiptLine]:
+        """The filled receipt lines as service values."""
+        return [proofs.ReceiptLine(line.date.data, line.supplier.data, line.item.data, line.amount.data)
+                for line in (entry.form for entry in self.receipts) if not line.is_blank()]
+
+
+@bp.route("/<reference>/proof", methods=["GET", "POST"])
+def proof(reference: str):
+    """Fill in and send the proof of use; files are kept as they are uploaded."""
+    application = granted_application(reference)
+    if application.state not in ("approved", "settled"):
+        flash(_("A proof of use is needed only for an approved project."), "error")
+        return redirect(url_for("status.page", reference=reference))
+    # A GET only reads (mail scanners follow links); the proof is started by the first POST.
+    record = proofs.find(application) if request.method == "GET" else proofs.proof_for(application)
+    if record is None:
+        record = proofs.ProofOfUse(application_id=application.id, due_on=proofs.due_date(application),
+                                   state="draft")
+    if request.method == "GET":
+        form = ProofForm(data={"report": record.report, "receipts": [
+            {"date": r.date, "supplier": r.supplier, "item": r.item, "amount": r.amount_cents} for r in record.receipts]})
+    else:
+        form = ProofForm()
+        action = request.form.get("action", "save")
+        if action == "add_line" and len(form.receipts.entries) < form.receipts.max_entries:
+            form.receipts.append_entry()
+        elif action.startswith("remove_line-") and action[12:].isdigit() and len(form.receipts.entries) > 1:
+            index = int(action[12:])
+            if index < len(form.receipts.entries):
+                form.receipts.entries.pop(index)
+        elif action in ("save", "submit"):
+            # Files are kept even when a line of the list is wrong, so nothing uploaded is lost.
+            refused = _attach_files(form, record)
+            if form.validate() and _save_text(form, record) and not refused:
+                if action == "save":
+                    flash(_("Your proof of use is saved. You can send it when it is complete."), "success")
+                    return redirect(url_for("status.proof", reference=reference))
+                try:
+                    proofs.submit(record)
+                except DomainError as error:
+                    db.session.rollback()
+                    apply_domain_error(form, error)
+                else:
+                    db.session.commit()
+                    flash(_("Thank you. Your proof of use is sent to the QM team."), "success")
+                    return redirect(url_for("status.page", reference=reference))
+            for error in refused:  # validate() clears field errors; show the file refusals again
+                apply_domain_error(form, error)
+    return render_template("status/proof.html", application=application, proof=record, form=form,
+                           files=proofs.files_of(record), proven=proofs.proven_cents(record))
+
+
+def _save_text(form: ProofForm, record) -> bool:
+    """Keep report and receipt list; a refusal goes next to its field. True when kept."""
+    try:
+        proofs.save(record, report=form.report.data or "", receipts=form.lines())
+    except DomainError as error:
+        db.session.rollback()
+        apply_domain_error(form, error)
+        return False
+    db.session.commit()
+    return True
+
+
+def _attach_files(form: ProofForm, record) -> list[DomainError]:
+    """Attach every uploaded receipt scan and photo that passes the checks; the refusals."""
+    refused = []
+    for field, kind in ((form.receipt_files, "receipt"), (form.photos, "photo")):
+        for upload in request.files.getlist(field.name):
+            if not upload or not upload.filename:
+                continue
+            try:
+                proofs.add_file(record, upload.filename, upload.read(MAX_FILE_BYTES + 1), kind=kind)
+            except DomainError as error:
+                error.field = field.name
+                error.params.setdefault("name", upload.filename)
+                refused.append(error)
+    db.session.commit()
+    return refused

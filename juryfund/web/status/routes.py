@@ -1,0 +1,192 @@
+"""The applicant's status page, reached through a signed link sent by mail."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ... import tokens
+from ...domain.errors import DomainError
+from ...domain.states import APPLICANT_EDITABLE, WITHDRAWABLE
+from ...extensions import db
+from ...i18n import remember_language
+from ...models import Application, LinkGrant, ProofOfUse
+from ...security import limit
+from ...services import decisions, intake
+from ..apply import editing
+from ..apply.forms import ApplicationForm
+from ..downloads import load_with_data, send_attachment
+from .forms import ResendForm, WithdrawForm
+
+bp = Blueprint("status", __name__, url_prefix="/status")
+
+SESSION_KEY = "status_grants"
+MAX_GRANTS_IN_SESSION = 20
+
+
+@bp.get("/link/<token>")
+def land(token: str):
+    """Check the link, remember the grant in the session and drop the token from the URL.
+
+    Mail scanners open links too, so this changes nothing but the visitor's own session.
+    """
+    try:
+        grant = intake.grant_for_token(token)
+    except tokens.BadLink:
+        return render_template("status/bad_link.html"), 400
+    grants = dict(session.get(SESSION_KEY, {}))
+    grants[str(grant.application_id)] = grant.id
+    session[SESSION_KEY] = dict(list(grants.items())[-MAX_GRANTS_IN_SESSION:])
+    application = db.session.get(Application, grant.application_id)
+    response = redirect(url_for("status.page", reference=application.reference))
+    return remember_language(response, application.language)
+
+
+def granted_application(reference: str) -> Application:
+    """The application of the reference when this session holds a live grant for it (else 403)."""
+    application = db.session.scalar(select(Application).where(Application.reference == reference))
+    grant_id = session.get(SESSION_KEY, {}).get(str(application.id)) if application else None
+    grant = db.session.get(LinkGrant, grant_id) if isinstance(grant_id, int) else None
+    if (
+        application is None
+        or grant is None
+        or grant.revoked_at is not None
+        or grant.application_id != application.id
+    ):
+        abort(403)
+    g.area = application.area
+    return application
+
+
+@bp.get("/<reference>")
+def page(reference: str):
+    """State, history and data of the applicant's own application."""
+    application = granted_application(reference)
+    return _page(application, WithdrawForm())
+
+
+def _page(application: Application, withdraw_form: WithdrawForm):
+    """The status page with its withdraw form (fresh, or with errors)."""
+    events = [e for e in application.events if not e.internal]
+    return render_template(
+        "status/page.html",
+        application=application,
+        events=events,
+        decision=decisions.current_decision(application),
+        proof=db.session.scalar(select(ProofOfUse).where(ProofOfUse.application_id == application.id)),
+        editable=application.state in APPLICANT_EDITABLE,
+        withdrawable=application.state in WITHDRAWABLE,
+        withdraw_form=withdraw_form,
+    )
+
+
+@bp.route("/<reference>/edit", methods=["GET", "POST"])
+def edit(reference: str):
+    """Change the application while it is submitted or returned; a returned one goes back in."""
+    application = granted_application(reference)
+    if application.state not in APPLICANT_EDITABLE:
+        flash(_("This application can no longer be changed."), "error")
+        return redirect(url_for("status.page", reference=reference))
+    area = application.area
+    form = ApplicationForm(data=None if request.method == "POST" else _form_data(application))
+    outcome = editing.complete(
+        form,
+        area,
+        lambda: intake.update(
+            application, form.to_input(application.language), draft_key=editing.draft_key()
+        ),
+        application=application,
+    )
+    if outcome.saved:
+        flash(_("Your changes are saved."), "success")
+        return redirect(url_for("status.page", reference=reference))
+    return render_template(
+        "status/edit.html",
+        application=application,
+        area=area,
+        form=form,
+        fund=outcome.fund,
+        files=outcome.files,
+        funds=intake.open_funds(area),
+        mode="edit",
+    )
+
+
+@bp.post("/<reference>/withdraw")
+def withdraw(reference: str):
+    """Take the application back, after an explicit confirmation."""
+    application = granted_application(reference)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            intake.withdraw(application, reason=form.reason.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Your application is withdrawn."), "success")
+        return redirect(url_for("status.page", reference=reference))
+    return _page(application, form)
+
+
+@bp.get("/<reference>/files/<int:attachment_id>")
+def download(reference: str, attachment_id: int):
+    """One of the application's own files."""
+    application = granted_application(reference)
+    attachment = load_with_data(attachment_id)
+    if attachment is None or attachment.application_id != application.id:
+        abort(404)
+    return send_attachment(attachment)
+
+
+@bp.route("/resend", methods=["GET", "POST"])
+@limit("JURYFUND_LIMIT_RESEND")
+def resend():
+    """Mail the status links again; the answer is the same whether the address is known or not."""
+    form = ResendForm()
+    if form.validate_on_submit():
+        intake.resend_links(form.email.data)
+        db.session.commit()
+        return render_template("status/resend_sent.html")
+    return render_template("status/resend.html", form=form)
+
+
+def _form_data(application: Application) -> dict:
+    """The application as form data, amounts formatted for the applicant's locale."""
+    return {
+        "applicant_kind": application.applicant_kind,
+        "applicant_name": application.applicant_name,
+        "organisation": application.organisation,
+        "email": application.email,
+        "phone": application.phone,
+        "address": application.address,
+        "lives_or_acts_in_area": application.lives_or_acts_in_area,
+        "title": application.title,
+        "description": application.description,
+        "goals": [goal for goal in application.goals.splitlines() if goal],
+        "target_group": application.target_group,
+        "place": application.place,
+        "start_date": application.start_date,
+        "end_date": application.end_date,
+        "participants": application.participants,
+        "volunteer_hours": application.volunteer_hours,
+        "in_kind": application.in_kind,
+        "cofunding_source": application.cofunding_source,
+        "cofunding": application.cofunding_cents or None,
+        "requested": application.requested_cents,
+        "cost_items": [
+            {
+                "description": item.description,
+                "category": item.category,
+                "quantity": item.quantity,
+                "unit_price": item.unit_cents,
+            }
+            for item in application.cost_items
+        ],
+        "declared_not_started": application.declared_not_started,
+        "declared_no_own_fee": application.declared_no_own_fee,
+        "consent_processing": application.consent_processing,
+        "consent_publish_name": application.consent_publish_name,
+    }

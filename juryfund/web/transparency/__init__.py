@@ -1,0 +1,1 @@
+"""Transparency: published decisions, project pages, budget, annual report, open data, city view."""

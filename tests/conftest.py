@@ -1,0 +1,204 @@
+"""Fixtures: an app on SQLite (default) or PostgreSQL (JURYFUND_TEST_DATABASE_URL), clients, factories."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from fractions import Fraction
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+import juryfund.models  # noqa: F401  (registers every table on db.metadata)
+from juryfund import create_app
+from juryfund.extensions import db
+
+pytest_plugins = ["tests.smtp_server"]  # the real SMTP server fixtures, for every test module
+
+POSTGRES_URL = os.environ.get("JURYFUND_TEST_DATABASE_URL", "")
+PASSWORD = "correct horse battery"
+
+
+def _reset_schema(url: str) -> None:
+    """Start the session from an empty database with the models' tables."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        db.metadata.create_all(conn)
+    engine.dispose()
+
+
+def _truncate(url: str) -> None:
+    """Empty every table between tests; much faster than rebuilding the schema."""
+    engine = create_engine(url)
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            for name in tables:
+                conn.execute(text(f'DELETE FROM "{name}"'))
+    engine.dispose()
+
+
+class FreshContextClient(FlaskClient):
+    """Runs every request in its own app context, as in production.
+
+    Without this, requests would reuse the test's app context and share its `g` and database
+    session, hiding bugs that only appear with a fresh session per request.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()  # the test's own session then sees what the request changed
+        return response
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """The URL of the test database, freshly built once per test session."""
+    url = POSTGRES_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    _reset_schema(url)
+    return url
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """An app bound to the test database, with an app context pushed for the test."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "JURYFUND_SECRET_KEYS": ["test-secret-key"],
+            "JURYFUND_MAIL_BACKEND": "file",
+            "JURYFUND_INSTANCE_PATH": str(tmp_path),
+            # Counters would carry over between tests; the security tests switch limits on.
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    app.instance_path = str(tmp_path)
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    _truncate(database_url)
+
+
+@pytest.fixture
+def client(app):
+    """A test client that keeps cookies (session, language) between requests."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for `flask juryfund ...` commands."""
+    return app.test_cli_runner()
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|value="([^"]+)" name="csrf_token"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return next(group for group in match.groups() if group)
+
+
+@pytest.fixture
+def post_form(client):
+    """POST a form as a browser would: fetch the page first for its CSRF token."""
+
+    def post(url: str, data: dict, *, page: str | None = None, **kwargs):
+        html = client.get(page or url).get_data(as_text=True)
+        payload = {"csrf_token": csrf_from(html), **data}
+        return client.post(url, data=payload, **kwargs)
+
+    return post
+
+
+@pytest.fixture
+def make(app):
+    """Factories for the set-up entities, committed; each returns the created object."""
+    from juryfund.services import accounts, setup
+
+    class Make:
+        counter = 0
+
+        def _next(self) -> int:
+            Make.counter += 1
+            return Make.counter
+
+        def area(self, name="Soldiner Kiez", slug=None, code=None, **kw):
+            n = self._next()
+            area = setup.save_area(
+                None, name=name, slug=slug or f"area-{n}", code=code or f"A{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}",
+                city=kw.get("city", "Berlin"), timezone="Europe/Berlin",
+                languages=kw.get("languages", ["de", "en", "tr", "ar", "uk", "ru", "pl"]),
+                description=kw.get("description", ""), action_fields="Nachbarschaft\nKultur",
+            )
+            db.session.commit()
+            return area
+
+        def staff(self, email=None, role="staff", areas=(), password=PASSWORD):
+            user = accounts.create_staff(
+                email=email or f"staff{self._next()}@example.org", name="Sam Staff",
+                password=password, role=role, areas=list(areas),
+            )
+            db.session.commit()
+            return user
+
+        def admin(self, email=None):
+            return self.staff(email=email or f"admin{self._next()}@example.org", role="admin")
+
+        def body(self, area, kind="jury", members=7, **rule):
+            body = setup.save_body(
+                None, area, kind=kind, name=f"Jury {area.name}",
+                quorum=rule.get("quorum", Fraction(1, 2)), quorum_strict=rule.get("quorum_strict", True),
+                quorum_minimum=rule.get("quorum_minimum", 3), majority=rule.get("majority", "simple"),
+                abstain_counts_as_no=rule.get("abstain_counts_as_no", False), tie_breaker=None,
+            )
+            for i in range(members):
+                setup.save_member(
+                    None, body, name=f"Member {i + 1}", email=f"m{i + 1}.b{body.id}@example.org",
+                    language="de", role="resident", term_start=date(2020, 1, 1), term_end=None,
+                )
+            db.session.commit()
+            return body
+
+        def fund(self, area, body, cap_cents=150000, allocation_cents=1_000_000, year=None):
+            fund = setup.save_fund(
+                None, area, kind="action_fund", name="Aktionsfonds", body=body, cap_cents=cap_cents,
+                minimum_cents=0, lead_time_days=14, eligible_categories=["material", "services"],
+                carry_over=False, proof_weeks=4,
+            )
+            if allocation_cents:
+                setup.open_fund_year(fund, year=year or date.today().year,
+                                     allocation_cents=allocation_cents, actor=None)
+            db.session.commit()
+            return fund
+
+    return Make()
+
+
+@pytest.fixture
+def login(client):
+    """Log a staff user in through the real login form."""
+
+    def do_login(user, password=PASSWORD):
+        html = client.get("/staff/login").get_data(as_text=True)
+        response = client.post(
+            "/staff/login", data={"csrf_token": csrf_from(html), "email": user.email, "password": password}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return response
+
+    return do_login

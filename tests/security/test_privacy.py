@@ -1,0 +1,118 @@
+"""Personal data: export, anonymisation after the retention period, privacy notice, backup."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from juryfund.extensions import db
+from juryfund.models import ApplicationEvent, Attachment, Decision, LedgerEntry, LinkGrant
+from juryfund.services import privacy
+from tests.ledger.conftest import approved  # noqa: F401  (fixture)
+from tests.voting.conftest import area, fund, jury, staff  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.security
+
+
+def test_privacy_notice_is_public_and_linked(client):
+    response = client.get("/privacy", headers={"Accept-Language": "en"})
+    assert response.status_code == 200 and "Privacy notice" in response.get_data(as_text=True)
+    assert 'href="/privacy"' in client.get("/").get_data(as_text=True)
+
+
+def test_staff_export_personal_data_as_json(client, approved, staff, login):
+    login(staff)
+    response = client.get(f"/staff/applications/{approved.id}/personal-data.json")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    data = json.loads(response.data)
+    assert data["reference"] == approved.reference
+    assert data["applicant"]["email"] == "ayse@example.org"
+    assert [d["outcome"] for d in data["decisions"]] == ["approved"]
+    assert [b["kind"] for b in data["bookings"]] == ["commitment"]
+
+
+def test_export_closed_to_staff_of_other_area(client, approved, make, login):
+    login(make.staff(areas=[make.area(slug="elsewhere")]))
+    assert client.get(f"/staff/applications/{approved.id}/personal-data.json").status_code == 403
+
+
+def _finish(application, days_ago: int):
+    application.state = "settled"
+    for event in application.events:
+        event.at = datetime.now(UTC) - timedelta(days=days_ago)
+    db.session.commit()
+
+
+def test_tick_anonymises_after_retention_keeping_decisions_and_money(runner, approved):
+    db.session.add(Attachment(application_id=approved.id, kind="quote", filename="q.pdf",
+                              content_type="application/pdf", size=4, sha256="0" * 64, data=b"%PDF"))
+    _finish(approved, days_ago=365 * 10 + 5)
+    result = runner.invoke(args=["juryfund", "tick"])
+    assert "1 applications anonymised" in result.output, result.output
+    db.session.refresh(approved)
+    assert (approved.applicant_name, approved.email, approved.phone, approved.address) == ("—", "", "", "—")
+    assert approved.anonymised_at is not None
+    assert db.session.scalar(select(func.count(Attachment.id))) == 0
+    assert db.session.scalar(select(func.count(LinkGrant.id))) == 0
+    assert db.session.scalar(select(func.count(Decision.id))) == 1
+    assert db.session.scalar(select(func.count(LedgerEntry.id)).where(LedgerEntry.application_id == approved.id)) == 1
+    assert db.session.scalar(select(func.count(ApplicationEvent.id))) > 0
+
+
+def test_nothing_anonymised_before_retention_or_while_running(approved):
+    now = datetime.now(UTC)
+    assert privacy.due_for_anonymisation(now) == []  # approved: not final yet
+    _finish(approved, days_ago=365 * 9)
+    assert privacy.due_for_anonymisation(now) == []
+
+
+def test_backup_of_sqlite_restores_with_same_data(runner, app, approved, tmp_path):
+    if db.engine.url.get_backend_name() != "sqlite":
+        result = runner.invoke(args=["juryfund", "backup", str(tmp_path / "b.sqlite3")])
+        assert result.exit_code != 0 and "pg_dump" in result.output
+        return
+    target = tmp_path / "backup.sqlite3"
+    result = runner.invoke(args=["juryfund", "backup", str(target)])
+    assert result.exit_code == 0, result.output
+    restored = sqlite3.connect(target)
+    counts = {t: restored.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
+              for t in ("application", "decision", "ledger_entry", "member")}
+    restored.close()
+    assert counts == {
+        "application": 1, "decision": 1, "ledger_entry": 2,  # allocation and commitment
+        "member": 7,
+    }
+    from juryfund import create_app
+
+    again = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{target}",
+                        "JURYFUND_SECRET_KEYS": ["k"]})
+    with again.app_context():
+        from juryfund.services import ledger
+
+        assert ledger.account_of(approved.id).commitment == 40000
+
+
+def test_form_with_too_many_parts_refused(client, area):
+    data = {f"field{i}": "x" for i in range(500)}
+    response = client.post("/status/resend", data=data, content_type="multipart/form-data")
+    assert response.status_code == 413
+
+
+def test_tokens_survive_key_rotation_but_not_removal(app, approved):
+    from juryfund import tokens
+    from juryfund.services import intake
+
+    token = intake.new_status_token(approved)
+    db.session.commit()
+    app.config["JURYFUND_SECRET_KEYS"] = ["brand-new-key", "test-secret-key"]
+    assert intake.grant_for_token(token).application_id == approved.id
+    fresh = tokens.sign("status", {"g": 1, "a": approved.id})
+    app.config["JURYFUND_SECRET_KEYS"] = ["brand-new-key"]
+    assert tokens.read("status", fresh, max_age=60)["a"] == approved.id  # newest key signed it
+    with pytest.raises(tokens.BadLink):
+        intake.grant_for_token(token)

@@ -1,0 +1,1 @@
+"""Tests of the public transparency pages, open data, the API and the city overview."""
