@@ -267,3 +267,21 @@ def test_parse_money_round_trips_arabic_numbering_system(cents):
     # make it the default for "ar", so it must be understood either way.
     text = format_currency(cents_to_decimal(cents), "EUR", locale="ar", numbering_system="arab")
     assert parse_money(text, "ar") == cents
+
+
+@pytest.mark.parametrize("locale", ["de", "en", "tr", "ar", "uk", "ru", "pl", "de_DE", "en-GB"])
+@given(cents=st.integers(min_value=-MAX_CENTS * 10, max_value=MAX_CENTS * 10))
+@settings(max_examples=300)
+def test_format_money_fast_path_equals_babel(locale, cents):
+    """The cached layout writes every amount exactly as Babel does, in every offered language."""
+    from juryfund.domain.money import _babel_money
+
+    assert format_money(cents, locale) == _babel_money(cents, locale, "EUR")
+
+
+@pytest.mark.parametrize("cents", [0, 1, 99, 100, 999_99, 1_000_00, 9_999_99, 10_000_00, 123_456_78, -1_000_00])
+@pytest.mark.parametrize("locale", ["de", "en", "tr", "ar", "uk", "ru", "pl"])
+def test_format_money_fast_path_at_grouping_boundaries(locale, cents):
+    from juryfund.domain.money import _babel_money
+
+    assert format_money(cents, locale) == _babel_money(cents, locale, "EUR")
