@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 #: Environments in which the app may run without a configured secret key.
 RELAXED_ENVIRONMENTS = frozenset({"development", "testing"})
 
@@ -80,12 +83,50 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
         "JURYFUND_LIMIT_APPLY": _env("LIMIT_APPLY", "60 per hour"),
         "JURYFUND_LIMIT_RESEND": _env("LIMIT_RESEND", "5 per hour"),
         "JURYFUND_LIMIT_VOTE": _env("LIMIT_VOTE", "120 per minute"),
+        # Rendered public pages kept per worker process (juryfund/pagecache.py); 0 = no cache.
+        "JURYFUND_PAGE_CACHE_SIZE": _env_int("PAGE_CACHE_SIZE", 500),
+        # Connection pool of each process (PostgreSQL only; see engine_options).
+        "JURYFUND_DB_POOL_SIZE": _env_int("DB_POOL_SIZE", 2),
+        "JURYFUND_DB_MAX_OVERFLOW": _env_int("DB_MAX_OVERFLOW", 3),
+        "JURYFUND_DB_POOL_RECYCLE": _env_int("DB_POOL_RECYCLE", 1800),
+        "JURYFUND_DB_POOL_TIMEOUT": _env_int("DB_POOL_TIMEOUT", 10),
     }
 
 
+def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """SQLAlchemy engine options for the configured database.
+
+    Every engine checks a pooled connection before use (pre-ping), so a restarted database or
+    a connection dropped by a firewall costs a reconnect, not an error page.
+
+    PostgreSQL gets a bounded pool per process. A sync gunicorn worker serves one request at a
+    time and a request uses one connection, so a small pool suffices; the bound matters because
+    every process of every server counts against the server's max_connections (docs/deploy.md).
+    Connections are recycled before idle time-outs of firewalls or PgBouncer cut them, and a
+    request gives up waiting for a free connection well before gunicorn's worker time-out.
+
+    SQLite keeps what SQLAlchemy and Flask-SQLAlchemy choose for it (a static pool for an
+    in-memory database, where pool sizes make no sense); its settings are the connect hook in
+    juryfund/database.py.
+    """
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    try:
+        backend = make_url(config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+    except (ArgumentError, KeyError):
+        return options  # Flask-SQLAlchemy reports a bad URL itself
+    if backend == "postgresql":
+        options.update(
+            pool_size=config["JURYFUND_DB_POOL_SIZE"],
+            max_overflow=config["JURYFUND_DB_MAX_OVERFLOW"],
+            pool_recycle=config["JURYFUND_DB_POOL_RECYCLE"],
+            pool_timeout=config["JURYFUND_DB_POOL_TIMEOUT"],
+        )
+    return options
+
+
 def apply_defaults(config: dict[str, Any]) -> None:
-    """Fixed framework settings that do not depend on the environment."""
-    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    """Framework settings not set by the caller; only the engine options follow other settings."""
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(config))
     config.setdefault("BABEL_DEFAULT_LOCALE", "de")
     config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent.parent / "translations")
@@ -149,4 +190,13 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dic
         raise ConfigError("JURYFUND_MAIL_BACKEND must be 'file' or 'smtp'.")
     if config["JURYFUND_SMTP_SECURITY"] not in {"none", "starttls", "tls"}:
         raise ConfigError("JURYFUND_SMTP_SECURITY must be 'none', 'starttls' or 'tls'.")
+    # SQLAlchemy reads a pool size of 0 and an overflow of -1 as "no limit", the opposite of a bound.
+    for name, minimum in (
+        ("DB_POOL_SIZE", 1),
+        ("DB_MAX_OVERFLOW", 0),
+        ("DB_POOL_RECYCLE", 1),
+        ("DB_POOL_TIMEOUT", 1),
+    ):
+        if config[f"JURYFUND_{name}"] < minimum:
+            raise ConfigError(f"JURYFUND_{name} must be at least {minimum}.")
     return config
