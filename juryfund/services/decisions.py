@@ -34,6 +34,19 @@ def decision_for_item(item: AgendaItem) -> Decision | None:
     )
 
 
+def decisions_for_items(items: list[AgendaItem]) -> dict[int, Decision | None]:
+    """decision_for_item of every item, in one query (for the round pages)."""
+    found: dict[int, Decision | None] = {item.id: None for item in items}
+    if found:
+        rows = db.session.scalars(
+            select(Decision).where(Decision.agenda_item_id.in_(found)).order_by(Decision.id)
+        )
+        for decision in rows:
+            if found[decision.agenda_item_id] is None:
+                found[decision.agenda_item_id] = decision
+    return found
+
+
 def _from_item(item: AgendaItem, *, outcome: str, actor: StaffUser | None, **extra) -> Decision:
     """A decision carrying the item's tally."""
     decision = Decision(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..domain.budget import Account, Balances, Entry, EntryKind, check_booking
@@ -15,9 +16,10 @@ NEW_MONEY_KINDS = frozenset({EntryKind.ALLOCATION, EntryKind.ADJUSTMENT, EntryKi
 
 
 def entries_of(fund_year_id: int) -> list[LedgerEntry]:
-    """Every booking of a fund year, newest first."""
+    """Every booking of a fund year, newest first, with the application and actor it names."""
     return list(db.session.scalars(
         select(LedgerEntry).where(LedgerEntry.fund_year_id == fund_year_id).order_by(LedgerEntry.id.desc())
+        .options(joinedload(LedgerEntry.application), joinedload(LedgerEntry.actor))
     ))
 
 

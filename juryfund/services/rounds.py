@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit, tokens
 from ..domain.errors import DomainError
@@ -19,6 +20,7 @@ from ..models import (
     Body,
     ConflictDeclaration,
     Fund,
+    FundYear,
     Round,
     RoundMember,
     StaffUser,
@@ -40,17 +42,59 @@ REMINDER_BEFORE = timedelta(hours=48)
 
 def available_money(round_: Round) -> list[tuple[str, int]]:
     """("fund year", money still available) for each fund the body decides, in the fund year
-    that an approval made now would be booked into (shown to staff and on the ballot)."""
-    rows = []
-    for fund in round_.body.area.funds:
-        if fund.body_id != round_.body_id:
-            continue
-        try:
-            fund_year = decisions.fund_year_for_fund(fund)
-        except DomainError:
-            continue  # no open fund year this year: nothing can be approved from it
-        rows.append((f"{fund.name} {fund_year.year}", ledger.balances_of(fund_year.id).available))
-    return rows
+    that an approval made now would be booked into (shown to staff and on the ballot).
+
+    The fund years are those decisions.fund_year_for_fund picks, read for all funds at once.
+    """
+    funds = [fund for fund in round_.body.area.funds if fund.body_id == round_.body_id]
+    open_years = {
+        fund_year.fund_id: fund_year
+        for fund_year in db.session.scalars(
+            select(FundYear).where(
+                FundYear.fund_id.in_([fund.id for fund in funds]),
+                FundYear.year == date.today().year,
+                FundYear.closed_at.is_(None),
+            )
+        )
+    }
+    balances = ledger.balances_by_year([fund_year.id for fund_year in open_years.values()])
+    # A fund without an open fund year this year has nothing that could be approved now.
+    return [
+        (f"{fund.name} {open_years[fund.id].year}", balances[open_years[fund.id].id].available)
+        for fund in funds
+        if fund.id in open_years
+    ]
+
+
+def with_agenda(round_id: int, *, dossiers: bool = False, members: bool = True) -> Round | None:
+    """A round with its agenda's applications and its members, loaded in a fixed number of
+    queries for the pages that list them all; `dossiers` adds what the ballot shows of each
+    application (fund, cost plan, files); `members=False` leaves the members out."""
+    application = selectinload(Round.agenda).joinedload(AgendaItem.application)
+    options = [application, joinedload(Round.body)]
+    if members:
+        options.append(selectinload(Round.participants).joinedload(RoundMember.member))
+    if dossiers:
+        options += [
+            application.joinedload(Application.fund),
+            application.selectinload(Application.cost_items),
+            application.selectinload(Application.attachments),
+        ]
+    return db.session.scalar(select(Round).where(Round.id == round_id).options(*options))
+
+
+def load_dossiers(applications: list[Application]) -> None:
+    """Load the fund, cost plan and files of these applications in three queries."""
+    if applications:
+        db.session.scalars(
+            select(Application)
+            .where(Application.id.in_([a.id for a in applications]))
+            .options(
+                joinedload(Application.fund),
+                selectinload(Application.cost_items),
+                selectinload(Application.attachments),
+            )
+        ).all()
 
 
 def ready_applications(body: Body) -> list[Application]:

@@ -1,35 +1,17 @@
-"""Query budgets: the decisions page and the API list read with a constant number of queries."""
+"""Query budgets: the decisions page and the API list read with a constant number of queries.
+
+The other pages' budgets are in tests/perf.
+"""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
-from juryfund.extensions import db
+from tests.perf.conftest import count_queries  # noqa: F401  (fixture shared with the query budgets)
 
 from .conftest import Spec
 
 pytestmark = [pytest.mark.transparency, pytest.mark.perf]
-
-
-@pytest.fixture
-def count_queries(app):
-    """count_queries(fn) -> number of SQL statements the database saw while fn ran."""
-
-    def run(fn) -> int:
-        statements: list[str] = []
-
-        def listener(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            fn()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
-
-    return run
 
 
 def test_decisions_page_and_api_do_not_grow_with_decisions(client, area, jury, make, decide, count_queries):

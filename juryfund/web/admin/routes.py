@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ...domain.errors import DomainError
 from ...extensions import db
@@ -79,7 +80,9 @@ def _refuse_self_lockout(user: StaffUser, *, role: str, active: bool) -> None:
 @admin_required
 def staff():
     """List the staff and admin accounts."""
-    rows = db.session.scalars(select(StaffUser).order_by(StaffUser.name)).all()
+    rows = db.session.scalars(
+        select(StaffUser).options(selectinload(StaffUser.areas)).order_by(StaffUser.name)
+    ).all()
     return render_template("admin/staff.html", users=rows)
 
 

@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from ...domain.errors import DomainError
 from ...domain.states import State
 from ...extensions import db
-from ...models import Application, Area, Decision
+from ...models import Application, ApplicationEvent, Area, Decision
 from ...services import decisions, history, intake, privacy
 from ..apply import editing
 from ..apply.forms import PaperApplicationForm
@@ -122,9 +123,16 @@ def _detail_context(application: Application) -> dict:
     rows = db.session.scalars(
         select(Decision).where(Decision.application_id == application.id).order_by(Decision.id)
     ).all()
+    # The history names the staff member of each line; many notes come from a few people.
+    events = db.session.scalars(
+        select(ApplicationEvent)
+        .where(ApplicationEvent.application_id == application.id)
+        .options(joinedload(ApplicationEvent.actor_staff))
+        .order_by(ApplicationEvent.id)
+    ).all()
     return {
         "application": application,
-        "events": application.events,
+        "events": events,
         "decisions": rows,
         "current_decision": decisions.current_decision(application),
     }

@@ -29,6 +29,13 @@ def _round(round_id: int) -> Round:
     return round_
 
 
+def _listed_round(round_id: int) -> Round:
+    """Like _round, with the agenda's applications and the members loaded for a page listing them."""
+    round_ = rounds.with_agenda(round_id) or abort(404)
+    require_area(round_.body.area)
+    return round_
+
+
 def _local_to_utc(value: datetime, timezone: str) -> datetime:
     """A wall-clock time typed in the area's time zone, as UTC."""
     return value.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
@@ -69,16 +76,14 @@ def round_form(body_id: int | None = None, round_id: int | None = None):
 @login_required
 def detail(round_id: int):
     """A round: agenda and money while in preparation; live status, record and results later."""
-    round_ = _round(round_id)
+    round_ = _listed_round(round_id)
     context = {"round": round_, "form": FlaskForm(), "confirm_forms": {}}
     if round_.state == "draft":
         context["ready"] = rounds.ready_applications(round_.body)
     else:
         context["tallies"] = rounds.tallies(round_) if round_.state == "open" else {}
         context["missing"] = rounds.missing_votes(round_)
-        context["decisions"] = {
-            item.id: decisions.decision_for_item(item) for item in round_.agenda
-        }
+        context["decisions"] = decisions.decisions_for_items(round_.agenda)
         context["grid"] = _meeting_grid(round_) if round_.mode == "meeting" else {}
     context["available"] = rounds.available_money(round_)
     return render_template("rounds/detail.html", **context)
@@ -279,7 +284,7 @@ def correct(decision_id: int):
 @login_required
 def minutes(round_id: int):
     """The round's minutes (Protokoll), printable."""
-    round_ = _round(round_id)
+    round_ = _listed_round(round_id)
     if round_.state == "draft":
         abort(404)
     grid = _meeting_grid(round_)
@@ -301,6 +306,6 @@ def minutes(round_id: int):
         conflicts=conflicts,
         taking_part=taking_part,
         tallies=rounds.tallies(round_) if round_.state == "open" else {},
-        decisions={item.id: decisions.decision_for_item(item) for item in round_.agenda},
+        decisions=decisions.decisions_for_items(round_.agenda),
         generated=datetime.now(UTC),
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from fractions import Fraction
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ...domain.errors import DomainError
 from ...extensions import db
@@ -38,7 +39,18 @@ def dashboard():
 @login_required
 def area(area_id: int):
     """An area's funds with this year's balances, and its bodies."""
-    area = require_area(db.get_or_404(Area, area_id))
+    area = db.session.scalar(
+        select(Area)
+        .where(Area.id == area_id)
+        .options(
+            selectinload(Area.funds).selectinload(Fund.years),
+            selectinload(Area.funds).joinedload(Fund.body),
+            selectinload(Area.bodies).selectinload(Body.members),
+        )
+    )
+    if area is None:
+        abort(404)
+    require_area(area)
     year_ids = [fy.id for fund in area.funds for fy in fund.years]
     return render_template(
         "staff/area.html",
