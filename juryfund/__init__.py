@@ -21,7 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(build_config(app.instance_path, config))
 
-    from . import database, errors, i18n, retry, security, web
+    from . import database, errors, i18n, pagecache, retry, security, web
     from .cli import register_cli
     from .extensions import csrf, db, login_manager, migrate
 
@@ -32,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    pagecache.init_app(app)
     web.register_blueprints(app)
     retry.wrap_views(app)
     register_cli(app)

@@ -5,7 +5,7 @@ from .areas import Area, Body, Fund, FundYear, Member
 from .ledger import LedgerEntry, ProofOfUse, Receipt
 from .rounds import AgendaItem, ConflictDeclaration, Decision, Round, RoundMember, Vote
 from .staff import StaffUser, staff_area
-from .system import AuditEvent, LinkGrant, Mail
+from .system import AuditEvent, ContentVersion, LinkGrant, Mail
 
 __all__ = [
     "AgendaItem",
@@ -16,6 +16,7 @@ __all__ = [
     "AuditEvent",
     "Body",
     "ConflictDeclaration",
+    "ContentVersion",
     "CostItem",
     "Decision",
     "Fund",

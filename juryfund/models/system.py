@@ -68,3 +68,16 @@ class AuditEvent(db.Model):
     data: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ContentVersion(db.Model):
+    """A counter that every commit changing what the public pages show moves on by one.
+
+    Rendered public pages are cached under it (juryfund/pagecache.py): one row, read once per
+    cached request, so no worker or server ever serves a page older than the data.
+    """
+
+    __tablename__ = "content_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)

@@ -46,7 +46,7 @@ def register_blueprints(app: Flask) -> None:
         """Translated labels of the domain's codes, for every template."""
         from . import labels as lbl
 
-        return {
+        named = {
             "fund_kind_labels": lbl.FUND_KIND_LABELS,
             "body_kind_labels": lbl.BODY_KIND_LABELS,
             "role_labels": lbl.ROLE_LABELS,
@@ -61,3 +61,4 @@ def register_blueprints(app: Flask) -> None:
             "entry_kind_labels": lbl.ENTRY_KIND_LABELS,
             "proof_state_labels": lbl.PROOF_STATE_LABELS,
         }
+        return {name: lbl.TranslatedOnce(labels) for name, labels in named.items()}

@@ -1,6 +1,31 @@
 """Translated labels for the domain's codes, shared by forms and templates."""
 
+from collections.abc import Iterator, Mapping
+
 from flask_babel import lazy_gettext as _l
+
+
+class TranslatedOnce(Mapping):
+    """A label table for one template render: each label is translated on first use, then kept.
+
+    The tables hold lazy strings, which translate again on every use; a ballot of twenty
+    items uses the same few labels hundreds of times. A new instance per render keeps
+    force_locale (mails in the recipient's language) right.
+    """
+
+    def __init__(self, labels: Mapping) -> None:
+        self._labels, self._done = labels, {}
+
+    def __getitem__(self, key) -> str:
+        if key not in self._done:
+            self._done[key] = str(self._labels[key])
+        return self._done[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)
 
 FUND_KIND_LABELS = {
     "action_fund": _l("Action fund (Aktionsfonds)"),

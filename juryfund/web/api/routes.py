@@ -15,6 +15,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed, Not
 from ...extensions import csrf, db
 from ...links import external_url
 from ...models import Area, Fund
+from ...pagecache import public_page
 from ...services import transparency
 from ...services.transparency import FIRST_YEAR, LAST_YEAR
 from .openapi import MAX_ID, MAX_PAGE, MAX_PER_PAGE, PER_PAGE, document
@@ -135,6 +136,7 @@ def openapi():
 
 
 @bp.get("/areas")
+@public_page
 def areas():
     """Every area with its funds (two queries)."""
     rows = db.session.scalars(
@@ -144,12 +146,14 @@ def areas():
 
 
 @bp.get("/areas/<slug>")
+@public_page
 def area(slug: str):
     """One area with its funds, action fields and links."""
     return jsonify(_area_json(_area(slug), detail=True))
 
 
 @bp.get("/areas/<slug>/decisions")
+@public_page
 def decisions(slug: str):
     """The area's published decisions, newest first, a page at a time; year and fund optional."""
     year = _int_param("year", default=None, low=FIRST_YEAR, high=LAST_YEAR)
@@ -186,6 +190,7 @@ def decisions(slug: str):
 
 
 @bp.get("/areas/<slug>/budget")
+@public_page
 def budget(slug: str):
     """Allocated / committed / paid / available per fund of the area in a year (default: now)."""
     year = _int_param("year", default=None, low=FIRST_YEAR, high=LAST_YEAR)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ... import tokens
 from ...domain.errors import DomainError
 from ...extensions import db
 from ...i18n import remember_language
-from ...models import AgendaItem, ConflictDeclaration, RoundMember, Vote
+from ...models import AgendaItem, Body, ConflictDeclaration, Round, RoundMember, Vote
+from ...pagecache import has_fragments
 from ...security import limit
 from ...services import ballots, rounds
 from ..downloads import load_with_data, send_attachment
@@ -39,7 +41,17 @@ def granted_participant(round_id: int) -> RoundMember:
     """The member this session may act as in the round; 403 when revoked or never granted."""
     participant_id = session.get(SESSION_KEY, {}).get(str(round_id))
     participant = (
-        db.session.get(RoundMember, participant_id) if isinstance(participant_id, int) else None
+        # One query for what every ballot request checks: member, round, body and area.
+        db.session.get(
+            RoundMember,
+            participant_id,
+            options=[
+                joinedload(RoundMember.member),
+                joinedload(RoundMember.round).joinedload(Round.body).joinedload(Body.area),
+            ],
+        )
+        if isinstance(participant_id, int)
+        else None
     )
     if participant is None or participant.round_id != round_id:
         abort(403)
@@ -52,8 +64,8 @@ def granted_participant(round_id: int) -> RoundMember:
 
 
 def _item(participant: RoundMember, item_id: int) -> AgendaItem:
-    """An item of the participant's round (404 otherwise)."""
-    item = db.session.get(AgendaItem, item_id)
+    """An item of the participant's round (404 otherwise), with its application."""
+    item = db.session.get(AgendaItem, item_id, options=[joinedload(AgendaItem.application)])
     if item is None or item.round_id != participant.round_id:
         abort(404)
     return item
@@ -63,7 +75,11 @@ def _item(participant: RoundMember, item_id: int) -> AgendaItem:
 def page(round_id: int):
     """Every agenda item with its dossier, the member's own vote or conflict, and the money left."""
     participant = granted_participant(round_id)
-    round_ = participant.round
+    round_ = rounds.with_agenda(round_id, members=False)
+    # The dossiers are rendered once for all members (pagecache.fragment_cache); their data is
+    # loaded only when one of them is not in the cache.
+    if not has_fragments([("ballot-dossier", round_id, item.application_id) for item in round_.agenda]):
+        rounds.load_dossiers([item.application for item in round_.agenda])
     item_ids = [item.id for item in round_.agenda]
     votes = {
         v.agenda_item_id: v.choice
@@ -97,10 +113,12 @@ def page(round_id: int):
 
 def _done(participant: RoundMember, message: str, item: AgendaItem | None = None):
     """Commit and go back to the ballot, to the item just handled."""
+    # Read before the commit, which expires every loaded object (reading after it reloads them).
+    target = url_for("ballot.page", round_id=participant.round_id,
+                     _anchor=f"item-{item.id}" if item else None)
     db.session.commit()
     flash(message, "success")
-    anchor = f"item-{item.id}" if item else None
-    return redirect(url_for("ballot.page", round_id=participant.round_id, _anchor=anchor))
+    return redirect(target)
 
 
 def _refused(participant: RoundMember, error: DomainError, item: AgendaItem | None = None):

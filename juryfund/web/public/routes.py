@@ -11,6 +11,7 @@ from ...extensions import db
 from ...i18n import LANGUAGE_COOKIE
 from ...models import Area, FundYear, Round
 from ...models.base import utcnow
+from ...pagecache import public_page
 from ...services import ledger
 from ..redirects import safe_next_path
 
@@ -20,6 +21,7 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 @bp.get("/")
+@public_page
 def index():
     """The start page: every area with a link to its page."""
     areas = db.session.scalars(select(Area).order_by(Area.name)).all()
@@ -27,6 +29,7 @@ def index():
 
 
 @bp.get("/privacy")
+@public_page
 def privacy():
     """The privacy notice: what juryfund stores, why, for how long, and the rights of the people."""
     return render_template("public/privacy.html")
@@ -50,6 +53,7 @@ def set_language(code: str):
 
 
 @bp.get("/<slug>/")
+@public_page
 def area(slug: str):
     """An area's page: its funds, caps, lead times, money left this year and next sessions."""
     area = db.session.scalar(select(Area).where(Area.slug == slug)) or abort(404)

@@ -31,6 +31,7 @@ from ...domain.budget import Balances
 from ...i18n import RTL_LANGUAGES, current_language, money
 from ...links import external_url
 from ...models import Area
+from ...pagecache import public_page
 from ...services import transparency
 from ...services.transparency import FIRST_YEAR, LAST_YEAR, Budget, PublishedDecision
 from ..areas import load_area
@@ -100,6 +101,7 @@ def _who(decision) -> str:
 
 
 @bp.get("/<slug>/decisions")
+@public_page
 def decisions(slug: str):
     """The published decisions of a year, filterable by fund, 20 per page, newest first."""
     area = load_area(slug)
@@ -125,6 +127,7 @@ def decisions(slug: str):
 
 
 @bp.get("/<slug>/projects/<reference>")
+@public_page
 def project(slug: str, reference: str):
     """A funded project's public page; 404 for anything not funded by a decision in force."""
     area = load_area(slug)
@@ -231,6 +234,7 @@ def budget_chart(budget: Budget, *, rtl: bool) -> Chart:
 
 
 @bp.get("/<slug>/budget")
+@public_page
 def budget(slug: str):
     """The year's budget per fund: allocated, committed, paid, available, as chart and table."""
     area = load_area(slug)
@@ -257,6 +261,7 @@ def report_now(slug: str):
 
 
 @bp.get("/<slug>/report/<int:year>")
+@public_page
 def report(slug: str, year: int):
     """The annual report (Jahresbericht): funded projects, totals per fund and action field."""
     area = load_area(slug)
@@ -322,6 +327,7 @@ def decisions_csv(slug: str):
 
 
 @bp.get("/<slug>/decisions.json")
+@public_page
 def decisions_json(slug: str):
     """The year's published decisions as JSON: the same rows as the CSV."""
     area = load_area(slug)
@@ -344,6 +350,7 @@ def decisions_json(slug: str):
 
 
 @bp.get("/<slug>/decisions.atom")
+@public_page
 def decisions_feed(slug: str):
     """An Atom 1.0 feed of the area's newest published decisions."""
     area = load_area(slug)

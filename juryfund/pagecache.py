@@ -1,0 +1,250 @@
+"""Rendered public pages, kept in each worker's memory until the public data changes.
+
+The public pages (areas, decisions, projects, budget, report, open data) are the same for
+every anonymous visitor in a language, and they change only when staff or the tick change
+decisions, bookings, rounds, applications or settings. Every commit that touches such data
+moves one counter on (``content_version``, in the same transaction); a cached page is used
+only while the counter still has the value it was rendered under. So no worker and no server
+ever shows a page older than the data, and a hit costs one primary-key read instead of the
+page's queries and its rendering.
+
+What is never cached: requests of logged-in staff, requests whose session carries a message
+to show (flash), responses that set a cookie or hold a CSRF token, anything but a plain 200.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask_babel import get_timezone
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.orm import Session
+
+from .extensions import db
+from .i18n import LANGUAGE_COOKIE, current_language
+from .models import (
+    Application,
+    ApplicationEvent,
+    Attachment,
+    AuditEvent,
+    ConflictDeclaration,
+    ContentVersion,
+    CostItem,
+    LinkGrant,
+    Mail,
+    RoundMember,
+    StaffUser,
+    Vote,
+)
+
+#: Records that no public page shows: writing them leaves every cached page valid. Votes and
+#: conflicts stay secret until a round closes (the closing writes agenda results and decisions).
+QUIET = (ApplicationEvent, AuditEvent, ConflictDeclaration, LinkGrant, Mail, RoundMember,
+         StaffUser, Vote)
+#: Response headers worth keeping with a cached page (the app's after_request hooks add the rest).
+KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language")
+_CHANGED = "juryfund.public_changed"
+#: How far behind the clock a cached page may be (pages that say "next session" or "this year").
+CLOCK_SECONDS = 300
+
+
+class PageCache:
+    """A bounded least-recently-used map from (page, language, version) to a rendered response."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple, tuple[bytes, list[tuple[str, str]]]] = OrderedDict()
+        self.lock = threading.Lock()  # threaded servers share one cache per process
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple) -> tuple[bytes, list[tuple[str, str]]] | None:
+        """The stored body and headers, or None (counted as hit or miss)."""
+        with self.lock:
+            found = self.entries.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self.entries.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(self, key: tuple, body: bytes, headers: list[tuple[str, str]]) -> None:
+        """Store a response; drop the least recently used beyond the size."""
+        with self.lock:
+            self.entries[key] = (body, headers)
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its own cache (sized by JURYFUND_PAGE_CACHE_SIZE; 0 switches it off)."""
+    app.extensions["juryfund.pagecache"] = PageCache(app.config["JURYFUND_PAGE_CACHE_SIZE"])
+    app.jinja_env.globals["fragment_cache"] = fragment_cache
+
+
+def current_version() -> int:
+    """The public data's version: moves on with every commit that changes a public page.
+
+    Read once per request: a request sees one version, however many fragments it renders.
+    """
+    if "content_version" not in g:
+        g.content_version = (
+            db.session.scalar(select(ContentVersion.value).where(ContentVersion.id == 1)) or 0
+        )
+    return g.content_version
+
+
+def fragment_cache(*key, caller: Callable[[], str]) -> Markup:
+    """Jinja: ``{% call fragment_cache("dossier", id) %}...{% endcall %}`` renders the block once
+    per language, time zone and data version, for every visitor (never put personal data in it).
+    """
+    cache: PageCache = current_app.extensions["juryfund.pagecache"]
+    if cache.size <= 0:
+        return Markup(caller())
+    full_key = _fragment_key(key)
+    found = cache.get(full_key)
+    if found is not None:
+        return Markup(found[0].decode())
+    html = caller()
+    cache.put(full_key, html.encode(), [])
+    return Markup(html)
+
+
+def _cacheable() -> bool:
+    """True when this request may be answered from the cache (and its answer stored)."""
+    return (
+        request.method == "GET"
+        and current_app.config["JURYFUND_PAGE_CACHE_SIZE"] > 0
+        and not current_user.is_authenticated
+        and "_flashes" not in session
+    )
+
+
+def public_page(view: Callable) -> Callable:
+    """Decorator for a public view: answer from the cache while the data is unchanged."""
+
+    @wraps(view)
+    def cached(*args, **kwargs):
+        if not _cacheable():
+            return view(*args, **kwargs)
+        cache: PageCache = current_app.extensions["juryfund.pagecache"]
+        # The clock is part of the key: pages show "next sessions" and "this year", which move
+        # on with time alone; no page lags behind the clock by more than CLOCK_SECONDS.
+        clock = int(time.time() // CLOCK_SECONDS)
+        key = (request.path, request.query_string, *_language_inputs(), current_version(), clock)
+        found = cache.get(key)
+        if found is not None:
+            body, headers = found
+            return Response(body, status=200, headers=headers)
+        response = current_app.make_response(view(*args, **kwargs))
+        if _storable(response):
+            headers = [(name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers]
+            cache.put(key, response.get_data(), headers)
+        return response
+
+    return cached
+
+
+def _fragment_key(key: tuple) -> tuple:
+    return ("fragment", *key, current_language(), str(get_timezone()), current_version())
+
+
+def has_fragments(keys: list[tuple]) -> bool:
+    """True when every one of these fragments is cached (so their data need not be loaded)."""
+    cache: PageCache = current_app.extensions["juryfund.pagecache"]
+    with cache.lock:
+        return cache.size > 0 and all(_fragment_key(key) in cache.entries for key in keys)
+
+
+def _language_inputs() -> tuple[str, str]:
+    """What the page's language is chosen from (i18n.select_locale): cookie and browser.
+
+    Not the chosen language itself: asking for it before the view has loaded the area would
+    fix it without the area's own offer of languages.
+    """
+    return request.cookies.get(LANGUAGE_COOKIE, ""), request.headers.get("Accept-Language", "")[:200]
+
+
+def _storable(response: Response) -> bool:
+    """A plain, complete 200 that holds nothing personal (no cookie set, no CSRF token)."""
+    return (
+        response.status_code == 200
+        and not response.is_streamed
+        and "Set-Cookie" not in response.headers
+        and "csrf_token" not in g
+        and not session.modified
+    )
+
+
+# --- the version moves on with every public change --------------------------------------------
+
+
+def _changes_public(obj: object, *, new: bool) -> bool:
+    """Whether writing this record can change a public page."""
+    if isinstance(obj, QUIET):
+        return False
+    if isinstance(obj, Application | CostItem) and new:
+        # A new application (with its cost plan) is not public until it is decided; a later
+        # change of its cost plan also changes the application's row (total, updated_at).
+        return False
+    # A file staged with a form that was not sent yet is not public either.
+    return not (isinstance(obj, Attachment) and obj.application_id is None)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_public_changes(session: Session, flush_context) -> None:
+    """Remember in the session that this transaction changed public data."""
+    if session.info.get(_CHANGED):
+        return
+    if (
+        any(_changes_public(obj, new=True) for obj in session.new)
+        or any(_changes_public(obj, new=False) for obj in session.dirty if session.is_modified(obj))
+        or any(_changes_public(obj, new=False) for obj in session.deleted)
+    ):
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_changes(state) -> None:
+    """UPDATE and DELETE statements bypass the flush: count them as public changes."""
+    if (state.is_update or state.is_delete) and not _is_version_statement(state.statement):
+        state.session.info[_CHANGED] = True
+
+
+def _is_version_statement(statement) -> bool:
+    return getattr(getattr(statement, "table", None), "name", None) == ContentVersion.__tablename__
+
+
+@event.listens_for(Session, "before_commit")
+def _move_version_on(session: Session) -> None:
+    """Move the version on inside the committing transaction, so page and data agree."""
+    session.flush()  # the last changes may not be flushed yet
+    if not session.info.pop(_CHANGED, False):
+        return
+    moved = session.execute(
+        update(ContentVersion).where(ContentVersion.id == 1).values(value=ContentVersion.value + 1)
+    )
+    if moved.rowcount == 0:  # a database built without the migrations (tests): start the row
+        session.execute(insert(ContentVersion).values(id=1, value=1))
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_version(session: Session) -> None:
+    """A request that commits and then renders reads the version anew."""
+    if has_app_context():
+        g.pop("content_version", None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_changes(session: Session, previous_transaction) -> None:
+    """The whole transaction rolled back: nothing changed (a savepoint's rollback keeps the rest)."""
+    if previous_transaction.parent is None:
+        session.info.pop(_CHANGED, None)
