@@ -4,11 +4,13 @@
     python3 dev.py demo          install, build the demo database and serve it on http://127.0.0.1:5000
     python3 dev.py test [ARGS]   install with the dev extras and run the whole test suite (ARGS go to pytest)
     python3 dev.py translations  extract the messages and update every catalog
+    python3 dev.py bench [ARGS]  benchmark with gunicorn and wrk on seeded databases (ARGS: bench/run.py --help)
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -69,6 +71,20 @@ def test(pytest_args: list[str]) -> None:
     run(PYTHON, "-m", "pytest", *pytest_args)
 
 
+def bench(bench_args: list[str]) -> None:
+    """Install, then run the benchmark (bench/run.py) and the CSV export memory check."""
+    install()
+    if shutil.which("wrk") is None:
+        if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+            run("apt-get", "update", "-q")
+            run("apt-get", "install", "-y", "-q", "wrk")
+        else:
+            sys.exit("The benchmark needs wrk: sudo apt-get install wrk")
+    run(PYTHON, ROOT / "bench" / "run.py", *bench_args)
+    if not bench_args:
+        run(PYTHON, ROOT / "bench" / "export_memory.py")
+
+
 def translations() -> None:
     """Extract messages from code and templates and merge them into every catalog."""
     install("[dev]")
@@ -105,12 +121,14 @@ with open(path, 'wb') as f:
 
 def main(argv: list[str]) -> None:
     """Dispatch the sub-command."""
-    if not argv or argv[0] not in {"demo", "test", "translations"}:
+    if not argv or argv[0] not in {"demo", "test", "translations", "bench"}:
         sys.exit(__doc__)
     if argv[0] == "demo":
         demo()
     elif argv[0] == "test":
         test(argv[1:])
+    elif argv[0] == "bench":
+        bench(argv[1:])
     else:
         translations()
 

@@ -148,8 +148,10 @@ def backup(target: str) -> None:
 def register_cli(app: Flask) -> None:
     """Attach the command group to the app."""
     from .cli_audit import verify_audit_command
+    from .cli_bench import seed_bench_command
     from .cli_mail import send_mail_command
 
     juryfund_cli.add_command(send_mail_command)
     juryfund_cli.add_command(verify_audit_command)
+    juryfund_cli.add_command(seed_bench_command)
     app.cli.add_command(juryfund_cli)

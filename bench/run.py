@@ -1,0 +1,553 @@
+"""The benchmark: gunicorn (2 sync workers) on seeded databases, loaded by wrk.
+
+    python3 dev.py bench                      # what the README documents
+    .venv/bin/python bench/run.py --help      # the same, with every option
+
+First a bare Flask "hello" app runs under the same server settings: the ceiling. Then, per
+database (SQLite; PostgreSQL when JURYFUND_TEST_DATABASE_URL is set) and per size (1,000 and
+100,000 applications by default), juryfund serves each scenario to wrk for a fixed time. The
+report gives req/s, p50, p99 and the ratio to the ceiling, checks the targets of issue 8, and
+the numbers go to bench/results/<time>.json.
+
+Seeded databases are kept under bench/.data/ and reused while seed-bench, the migrations and
+the day stay the same; every measurement works on a fresh copy of them (writes from the POST
+scenarios never pile up from one run to the next).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+DATA = BENCH / ".data"
+RESULTS = BENCH / "results"
+BIN = Path(sys.executable).parent
+SECRET = "bench-secret-key-not-for-production"
+
+#: Targets of issue 8 (2 cores, 16 connections).
+READ_SHARE, VOTE_SHARE, P99_MS, GROWTH, PG_FACTOR = 0.30, 0.15, 50.0, 1.5, 1.5
+
+
+@dataclass
+class Result:
+    """One wrk run."""
+
+    scenario: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int  # non-2xx/3xx responses plus socket errors
+    ratio: float | None = None
+    note: str = ""
+
+
+@dataclass
+class Run:
+    """Every scenario on one database at one size."""
+
+    backend: str
+    applications: int
+    areas: int
+    seed_seconds: float | None
+    results: list[Result] = field(default_factory=list)
+    checks: dict = field(default_factory=dict)
+
+
+# --- wrk ---------------------------------------------------------------------------------------
+
+
+def _ms(value: str) -> float:
+    """wrk's '812.00us', '3.40ms' or '1.02s' in milliseconds."""
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def parse_wrk(output: str) -> tuple[float, float, float, int, int]:
+    """(req/s, p50 ms, p99 ms, requests, errors) from wrk --latency output."""
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", output).group(1))
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", output).group(1))
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    errors = 0
+    if match := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
+        errors += int(match.group(1))
+    if match := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
+        # Sync workers close every connection after the response; wrk counts the reads that
+        # then fail as errors although each request was answered. Connect, write and timeout
+        # errors are real.
+        errors += int(match.group(1)) + int(match.group(3)) + int(match.group(4))
+    return rps, p50, p99, requests, errors
+
+
+def wrk(url: str, *, seconds: int, connections: int, threads: int, script: str | None = None,
+        headers: dict[str, str] | None = None, warmup: int = 2) -> str:
+    """Load url with wrk (after a short warm-up) and return its report."""
+    command = ["wrk", f"-t{threads}", f"-c{connections}", "--latency", "--timeout", "5s"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    if script:
+        command += ["-s", script]
+    if warmup:
+        subprocess.run([*command, f"-d{warmup}s", url], capture_output=True, text=True, check=True)
+    return subprocess.run([*command, f"-d{seconds}s", url], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def lua_post(path: str, body: str, headers: dict[str, str], directory: Path, name: str) -> str:
+    """A wrk script that POSTs one form body."""
+    lines = ['wrk.method = "POST"', f"wrk.path = {json.dumps(path)}", f"wrk.body = {json.dumps(body)}",
+             'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"']
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    script = directory / f"{name}.lua"
+    script.write_text("\n".join(lines) + "\n")
+    return str(script)
+
+
+def lua_votes(round_id: int, items: list[int], token: str, headers: dict[str, str],
+              directory: Path) -> str:
+    """A wrk script that votes in turn on every item, cycling yes / no / abstain."""
+    lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"']
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    lines += [
+        f"local items = {{{', '.join(map(str, items))}}}",
+        'local choices = {"yes", "no", "abstain"}',
+        "local n = 0",
+        "request = function()",
+        "  n = n + 1",
+        f'  local path = "/ballot/{round_id}/items/" .. items[n % #items + 1] .. "/vote"',
+        f'  local body = "csrf_token={urllib.parse.quote(token)}&choice=" .. choices[n % 3 + 1]',
+        "  return wrk.format(nil, path, nil, body)",
+        "end",
+    ]
+    script = directory / "vote.lua"
+    script.write_text("\n".join(lines) + "\n")
+    return str(script)
+
+
+# --- servers -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(app: str, env: dict[str, str], *, workers: int, pythonpath: Path = ROOT):
+    """gunicorn with the project's config (deploy/gunicorn.conf.py) on a free port; its URL."""
+    port = free_port()
+    command = [
+        str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "sync",
+        # Steady state is measured: no access log lines and no worker recycling during a run.
+        "--access-logfile", "/dev/null", "--max-requests", "0",
+        "--pythonpath", str(pythonpath), app,
+    ]
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "/", timeout=2).read()
+                break
+            except OSError:  # not listening yet, or still starting up
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    output = log.read().decode(errors="replace")
+                    raise SystemExit(f"gunicorn did not start:\n{output}") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+# --- databases ---------------------------------------------------------------------------------
+
+
+def _fingerprint(applications: int, areas: int, years: int) -> str:
+    """Changes when the seeded data would: seed-bench, models, migrations, the day."""
+    digest = hashlib.sha256(f"{applications}/{areas}/{years}/{date.today()}".encode())
+    for path in sorted([ROOT / "juryfund" / "benchdata.py", *(ROOT / "juryfund" / "models").glob("*.py"),
+                        *(ROOT / "migrations" / "versions").glob("*.py")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def flask(*args: str, env: dict[str, str]) -> str:
+    """`flask --app app ...` in the virtual environment; its output."""
+    result = subprocess.run([str(BIN / "flask"), "--app", "app", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    if result.returncode:
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def base_env(instance: Path) -> dict[str, str]:
+    """The app's environment for the benchmark: production mode, mail to files, loose limits."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JURYFUND_")}
+    env.update({
+        "JURYFUND_ENV": "production",
+        "JURYFUND_SECRET_KEY": SECRET,
+        "JURYFUND_INSTANCE_PATH": str(instance),
+        "JURYFUND_MAIL_BACKEND": "file",
+        # The limiter stays on (its cost is part of each request) with limits the load never hits.
+        "JURYFUND_LIMIT_VOTE": "10000000 per minute",
+        "JURYFUND_LIMIT_APPLY": "10000000 per minute",
+    })
+    return env
+
+
+class Database:
+    """A seeded database kept between runs, and fresh working copies of it."""
+
+    def __init__(self, backend: str, applications: int, areas: int, admin_url: str | None,
+                 years: int = 10) -> None:
+        self.backend, self.applications, self.areas, self.years = backend, applications, areas, years
+        self.admin_url = admin_url
+        self.key = _fingerprint(applications, areas, years)
+        self.label = f"{areas}x{applications}x{years}y"
+        self.name = f"juryfund_bench_{self.label}"
+        self.seed_seconds: float | None = None
+
+    # SQLite: a file and its copies.
+    def _file(self, suffix: str = "") -> Path:
+        return DATA / f"sqlite-{self.label}{suffix}.sqlite3"
+
+    def _url(self, name: str) -> str:
+        parts = urllib.parse.urlsplit(self.admin_url)
+        return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+    def _admin(self, *statements: str) -> None:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+        engine.dispose()
+
+    def prepare(self, env: dict[str, str]) -> None:
+        """Seed the pristine database unless an identical one is already there."""
+        DATA.mkdir(parents=True, exist_ok=True)
+        stamp = DATA / f"{self.backend}-{self.label}.key"
+        if stamp.exists() and stamp.read_text() == self.key:
+            print(f"  reusing the seeded {self.backend} database ({self.applications:,} applications)")
+            return
+        if self.backend == "sqlite":
+            for path in DATA.glob(f"sqlite-{self.label}.sqlite3*"):
+                path.unlink()
+        else:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)', f'CREATE DATABASE "{self.name}"')
+        url = self.url()
+        seed_env = {**env, "JURYFUND_DATABASE_URL": url}
+        print(f"  seeding {self.backend} with {self.applications:,} applications in {self.areas} areas ...",
+              flush=True)
+        flask("db", "upgrade", env=seed_env)
+        started = time.perf_counter()
+        flask("juryfund", "seed-bench", "--areas", str(self.areas), "--applications",
+              str(self.applications), "--years", str(self.years), env=seed_env)
+        self.seed_seconds = round(time.perf_counter() - started, 1)
+        if self.backend == "postgresql":  # fresh statistics, as autovacuum would have by now
+            from sqlalchemy import create_engine, text
+
+            engine = create_engine(url, isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                conn.execute(text("VACUUM ANALYZE"))
+            engine.dispose()
+        stamp.write_text(self.key)
+        print(f"  seeded in {self.seed_seconds} s", flush=True)
+
+    def url(self) -> str:
+        """The pristine database's URL (for reading only)."""
+        return f"sqlite:///{self._file()}" if self.backend == "sqlite" else self._url(self.name)
+
+    def working_copy(self) -> str:
+        """A fresh copy of the pristine database for one measurement; its URL."""
+        if self.backend == "sqlite":
+            copy = self._file("-work")
+            for path in DATA.glob(f"sqlite-{self.label}-work.sqlite3*"):
+                path.unlink()
+            shutil.copyfile(self._file(), copy)
+            return f"sqlite:///{copy}"
+        work = f"{self.name}_work"
+        self._admin(f'DROP DATABASE IF EXISTS "{work}" WITH (FORCE)',
+                    f'CREATE DATABASE "{work}" TEMPLATE "{self.name}"')
+        return self._url(work)
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+
+class Browser:
+    """Just enough of a browser to get a session cookie and a CSRF token from the server."""
+
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):  # noqa: D102
+            return None
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url, self.cookies = base_url, {}
+        self.opener = urllib.request.build_opener(self._NoRedirect)
+
+    def get(self, path: str) -> str:
+        """GET a path with the cookies so far; the body (redirects are not followed)."""
+        request = urllib.request.Request(self.base_url + path, headers={"Cookie": self.cookie_header()})
+        try:
+            response = self.opener.open(request, timeout=10)
+        except urllib.error.HTTPError as redirect:
+            if redirect.code not in (301, 302, 303):
+                raise
+            response = redirect
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, value = header.split(";", 1)[0].partition("=")
+            self.cookies[name.strip()] = value.strip()
+        return response.read().decode("utf-8", errors="replace")
+
+    def cookie_header(self) -> str:
+        """The cookies as a Cookie header."""
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
+    def csrf(self, path: str) -> str:
+        """The CSRF token of the form on a page."""
+        page = self.get(path)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+            r'value="([^"]+)"[^>]*name="csrf_token"', page)
+        if not match:
+            raise SystemExit(f"no CSRF token on {path}")
+        return match.group(1)
+
+
+def application_form(token: str, fund_id: int) -> str:
+    """A complete, valid application as a German browser sends it, ready to be saved."""
+    start = date.fromordinal(date.today().toordinal() + 30).isoformat()
+    fields = [
+        ("csrf_token", token), ("action", "submit"), ("confirmed_fund", str(fund_id)),
+        ("applicant_kind", "initiative"), ("applicant_name", "Ayşe Yılmaz"),
+        ("organisation", "Hofgemeinschaft"), ("email", "bench@example.org"), ("phone", ""),
+        ("address", "Soldiner Str. 1, 13359 Berlin"), ("lives_or_acts_in_area", "y"),
+        ("title", "Hoffest"), ("description", "Ein Fest im Hof für alle Nachbarinnen und Nachbarn."),
+        ("goals", "Nachbarschaft"), ("target_group", "Nachbarschaft"), ("place", "Hof"),
+        ("start_date", start), ("end_date", start), ("participants", "40"),
+        ("cost_items-0-description", "Erde"), ("cost_items-0-category", "material"),
+        ("cost_items-0-quantity", "10"), ("cost_items-0-unit_price", "4,50"),
+        ("cost_items-1-description", "Stauden"), ("cost_items-1-category", "material"),
+        ("cost_items-1-quantity", "20"), ("cost_items-1-unit_price", "30,00"),
+        ("cost_items-2-description", "Musiker"), ("cost_items-2-category", "services"),
+        ("cost_items-2-quantity", "1"), ("cost_items-2-unit_price", "600"),
+        ("volunteer_hours", "12"), ("in_kind", ""), ("cofunding_source", ""), ("cofunding", ""),
+        ("requested", "1.234,50"), ("declared_not_started", "y"), ("declared_no_own_fee", "y"),
+        ("consent_processing", "y"),
+    ]
+    return urllib.parse.urlencode(fields)
+
+
+# --- scenarios -----------------------------------------------------------------------------------
+
+
+def count_rows(url: str, sql: str) -> int:
+    """One number from the database (to confirm that the POSTs really wrote)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        value = conn.execute(text(sql)).scalar_one()
+    engine.dispose()
+    return int(value)
+
+
+def measure_app(run: Run, url: str, env: dict[str, str], args, ceiling: float) -> None:
+    """Every juryfund scenario against one working copy of a database."""
+    env = {**env, "JURYFUND_DATABASE_URL": url}
+    found = json.loads(subprocess.run([str(BIN / "python"), str(BENCH / "targets.py")], cwd=ROOT,
+                                      env=env, capture_output=True, text=True, check=True).stdout)
+    print(f"  {found['applications']:,} applications; ballot round {found['round_id']} "
+          f"with {found['agenda_items']} items; {found['decisions_this_year']} decisions this year",
+          flush=True)
+    load = {"seconds": args.duration, "connections": args.connections, "threads": args.threads}
+    with tempfile.TemporaryDirectory() as scripts, gunicorn("app:app", env, workers=args.workers) as base:
+        scripts = Path(scripts)
+        area = found["area"]
+        member = Browser(base)
+        member.get(f"/ballot/link/{found['ballot_token']}")
+        vote_token = member.csrf(f"/ballot/{found['round_id']}")
+        applicant = Browser(base)
+        apply_token = applicant.csrf(f"/{area}/apply")
+        reads = [
+            ("area page", f"/{area}/", None),
+            ("decisions, first page", f"/{area}/decisions", None),
+            ("decisions, deep page", f"/{area}/decisions?year={found['year']}&page={found['deep_page']}", None),
+            ("project page", f"/{area}/projects/{found['project']}", None),
+            ("ballot, 20 items", f"/ballot/{found['round_id']}", {"Cookie": member.cookie_header()}),
+            ("CSV export", f"/{area}/decisions.csv", None),
+        ]
+        for name, path, headers in reads:
+            if args.only and not any(o in name for o in args.only):
+                continue
+            report(run, name, wrk(base + path, headers=headers, **load), ceiling)
+        votes_before = count_rows(url, "SELECT count(*) FROM audit_event WHERE action LIKE 'vote%'")
+        if not args.only or any(o in "vote POST" for o in args.only):
+            script = lua_votes(found["round_id"], found["items"], vote_token,
+                               {"Cookie": member.cookie_header()}, scripts)
+            result = report(run, "vote POST", wrk(base + "/", script=script, **load), ceiling)
+            written = count_rows(url, "SELECT count(*) FROM audit_event WHERE action LIKE 'vote%'") - votes_before
+            result.note = f"{written} votes recorded in the audit trail"
+            print(f"      {result.note}")
+        if not args.only or any(o in "application POST" for o in args.only):
+            before = count_rows(url, "SELECT count(*) FROM application")
+            body = application_form(apply_token, found["fund_id"])
+            script = lua_post(f"/{area}/apply", body, {"Cookie": applicant.cookie_header()}, scripts, "apply")
+            result = report(run, "application POST", wrk(base + f"/{area}/apply", script=script, **load), ceiling)
+            result.note = f"{count_rows(url, 'SELECT count(*) FROM application') - before} applications saved"
+            print(f"      {result.note}")
+
+
+def report(run: Run, name: str, output: str, ceiling: float) -> Result:
+    """Parse, print and keep one wrk result."""
+    rps, p50, p99, requests, errors = parse_wrk(output)
+    result = Result(name, round(rps, 1), round(p50, 2), round(p99, 2), requests, errors,
+                    round(rps / ceiling, 3) if ceiling else None)
+    run.results.append(result)
+    flag = f"  ERRORS: {errors}" if errors else ""
+    print(f"    {name:<24} {rps:>9.1f} req/s  p50 {p50:>7.2f} ms  p99 {p99:>7.2f} ms"
+          f"  {100 * (result.ratio or 0):>5.1f} % of ceiling{flag}", flush=True)
+    return result
+
+
+# --- targets ---------------------------------------------------------------------------------------
+
+
+def check_targets(runs: list[Run]) -> list[str]:
+    """The targets of issue 8, one line each: 'ok ...' or 'MISS ...'."""
+    lines = []
+
+    def line(ok: bool, text: str) -> None:
+        lines.append(("ok   " if ok else "MISS ") + text)
+
+    by_key = {(r.backend, r.applications): {x.scenario: x for x in r.results} for r in runs}
+    for run in runs:
+        label = f"{run.backend} {run.applications:,}"
+        for result in run.results:
+            share = VOTE_SHARE if result.scenario == "vote POST" else (
+                None if result.scenario == "application POST" else READ_SHARE)
+            if share is not None:
+                line(result.ratio >= share, f"{label}: {result.scenario} at {100 * result.ratio:.1f} % "
+                     f"of the ceiling (target ≥ {100 * share:.0f} %)")
+            line(result.p99_ms < P99_MS, f"{label}: {result.scenario} p99 {result.p99_ms:.1f} ms (target < {P99_MS:.0f} ms)")
+            if result.errors:
+                line(False, f"{label}: {result.scenario} had {result.errors} failed requests")
+    sizes = sorted({r.applications for r in runs})
+    for backend in sorted({r.backend for r in runs}):
+        if len(sizes) > 1 and (backend, sizes[0]) in by_key and (backend, sizes[-1]) in by_key:
+            small, big = by_key[(backend, sizes[0])], by_key[(backend, sizes[-1])]
+            for name in small.keys() & big.keys():
+                factor = small[name].requests_per_second / max(big[name].requests_per_second, 0.1)
+                line(factor <= GROWTH, f"{backend}: {name} at {sizes[-1]:,} is {factor:.2f}× slower than at "
+                     f"{sizes[0]:,} (target ≤ {GROWTH}×)")
+    for size in sizes:
+        if ("sqlite", size) in by_key and ("postgresql", size) in by_key:
+            lite, pg = by_key[("sqlite", size)], by_key[("postgresql", size)]
+            for name in lite.keys() & pg.keys():
+                factor = lite[name].requests_per_second / max(pg[name].requests_per_second, 0.1)
+                line(factor <= PG_FACTOR, f"{size:,}: {name} on PostgreSQL is {factor:.2f}× slower than on "
+                     f"SQLite (target ≤ {PG_FACTOR}×)")
+    return lines
+
+
+# --- main ------------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    """Run the benchmark and write the report; exit 0 unless --strict and a target was missed."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,100000", help="applications per run (comma-separated)")
+    parser.add_argument("--areas", type=int, default=50)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--backends", default="", help="sqlite,postgresql (default: sqlite, and "
+                        "postgresql when JURYFUND_TEST_DATABASE_URL is set)")
+    parser.add_argument("--only", action="append", help="run only scenarios whose name contains this")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args()
+
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk (Debian's package)")
+    if not (BIN / "gunicorn").exists():
+        raise SystemExit(f"gunicorn is missing in {BIN}: pip install -e .")
+    pg_url = os.environ.get("JURYFUND_TEST_DATABASE_URL", "")
+    backends = [b for b in (args.backends or ("sqlite,postgresql" if pg_url else "sqlite")).split(",") if b]
+    if "postgresql" in backends and not pg_url:
+        raise SystemExit("PostgreSQL needs JURYFUND_TEST_DATABASE_URL (the server's admin database)")
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    started = datetime.now()
+    print(f"juryfund benchmark, {started:%Y-%m-%d %H:%M}: gunicorn {args.workers} sync workers, "
+          f"wrk {args.threads} threads × {args.connections} connections, {args.duration} s per scenario")
+    with tempfile.TemporaryDirectory() as instance:
+        env = base_env(Path(instance))
+        print("ceiling: bare Flask hello app", flush=True)
+        with gunicorn("hello:app", env, workers=args.workers, pythonpath=BENCH) as base:
+            rps, p50, p99, requests, errors = parse_wrk(wrk(base + "/", seconds=args.duration,
+                                                           connections=args.connections, threads=args.threads))
+        ceiling = Result("hello (ceiling)", round(rps, 1), round(p50, 2), round(p99, 2), requests, errors, 1.0)
+        print(f"    {'hello':<24} {rps:>9.1f} req/s  p50 {p50:>7.2f} ms  p99 {p99:>7.2f} ms", flush=True)
+        runs = []
+        for backend in backends:
+            for size in sizes:
+                print(f"{backend}, {size:,} applications", flush=True)
+                database = Database(backend, size, args.areas, pg_url or None)
+                database.prepare(env)
+                run = Run(backend, size, args.areas, database.seed_seconds)
+                measure_app(run, database.working_copy(), env, args, ceiling.requests_per_second)
+                runs.append(run)
+    checks = check_targets(runs)
+    print("\ntargets:")
+    for line in checks:
+        print("  " + line)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{started:%Y%m%d-%H%M%S}.json"
+    out.write_text(json.dumps({
+        "started": started.isoformat(timespec="seconds"),
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()},
+        "settings": vars(args) | {"backends": backends},
+        "ceiling": asdict(ceiling),
+        "runs": [asdict(r) for r in runs],
+        "targets": checks,
+    }, indent=2, ensure_ascii=False) + "\n")
+    print(f"\nresults written to {out.relative_to(ROOT)}")
+    missed = any(line.startswith("MISS") for line in checks)
+    return 1 if args.strict and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
