@@ -24,7 +24,7 @@ from flask import Flask, Response, current_app, g, has_app_context, request, ses
 from flask_babel import get_timezone
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, insert, update
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -53,6 +53,7 @@ KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language")
 _CHANGED = "juryfund.public_changed"
 #: How far behind the clock a cached page may be (pages that say "next session" or "this year").
 CLOCK_SECONDS = 300
+_VERSION_SQL = "SELECT value FROM content_version WHERE id = 1"
 
 
 class PageCache:
@@ -96,8 +97,10 @@ def current_version() -> int:
     Read once per request: a request sees one version, however many fragments it renders.
     """
     if "content_version" not in g:
+        # Plain SQL on the session's connection: this runs on every cached request, and the
+        # ORM's statement building and result processing would cost more than the read itself.
         g.content_version = (
-            db.session.scalar(select(ContentVersion.value).where(ContentVersion.id == 1)) or 0
+            db.session.connection().exec_driver_sql(_VERSION_SQL).scalar() or 0
         )
     return g.content_version
 
