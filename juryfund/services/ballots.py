@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -74,13 +74,20 @@ def cast_vote(
             raise DomainError("ballot.meeting_mode")
         if not participant.present:
             raise DomainError("ballot.not_present")
-    if is_conflicted(participant, item):
-        raise DomainError("ballot.conflicted")
-    previous = db.session.scalar(
-        select(Vote.choice).where(
-            Vote.agenda_item_id == item.id, Vote.member_id == participant.member_id
+    # The conflict check and the earlier vote in one round trip: this runs on every vote.
+    conflicted, previous = db.session.execute(
+        select(
+            exists().where(
+                ConflictDeclaration.agenda_item_id == item.id,
+                ConflictDeclaration.member_id == participant.member_id,
+            ),
+            select(Vote.choice)
+            .where(Vote.agenda_item_id == item.id, Vote.member_id == participant.member_id)
+            .scalar_subquery(),
         )
-    )
+    ).one()
+    if conflicted:
+        raise DomainError("ballot.conflicted")
     values = dict(
         agenda_item_id=item.id,
         member_id=participant.member_id,
