@@ -125,7 +125,7 @@ class Writer:
 
     def add(self, model, **row) -> None:
         """Queue one row."""
-        self.rows[model].append(row)
+        self.add_row(model, row)
 
     def add_row(self, model, row: dict) -> None:
         """Queue one row as this very dict, so the caller may still change it before flush."""

@@ -12,17 +12,6 @@ from juryfund.extensions import db
 pytestmark = pytest.mark.foundation
 
 
-@pytest.fixture
-def clean_env(monkeypatch, tmp_path):
-    """No JURYFUND_* variable from the outside leaks into these tests."""
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("JURYFUND_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("JURYFUND_INSTANCE_PATH", str(tmp_path))
-    return monkeypatch
-
 
 def test_create_app_production_without_secret_key_refuses_and_says_why(clean_env):
     with pytest.raises(ConfigError, match="JURYFUND_SECRET_KEY"):

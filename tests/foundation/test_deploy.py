@@ -33,14 +33,10 @@ HELPERS = {"os", "re", "glogging", "RedactingLogger"}
 
 
 @pytest.fixture
-def clean_env(monkeypatch, tmp_path):
-    """No JURYFUND_* variable from the outside leaks in; a secret key so production starts."""
-    for name in list(os.environ):
-        if name.startswith("JURYFUND_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("JURYFUND_INSTANCE_PATH", str(tmp_path))
-    monkeypatch.setenv("JURYFUND_SECRET_KEY", "k")
-    return monkeypatch
+def clean_env(clean_env):
+    """The foundation's clean environment, with a secret key so production starts."""
+    clean_env.setenv("JURYFUND_SECRET_KEY", "k")
+    return clean_env
 
 
 # --- connection pool ---------------------------------------------------------------------------

@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import current_app, g
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from juryfund.extensions import db
 from juryfund.models import Application
 from juryfund.pagecache import current_version
 from juryfund.services import ballots, rounds
+from tests.perf.conftest import count_queries  # noqa: F401  (the shared query counter)
 
 from .conftest import Spec
 
@@ -28,26 +29,11 @@ def cache_of(app):
     return app.extensions["juryfund.pagecache"]
 
 
-def statements_of(fn) -> int:
-    """How many SQL statements fn sent."""
-    seen = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        fn()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return len(seen)
-
-
-def test_a_repeated_public_page_costs_one_query_and_is_identical(app, client, area, fund, decide):
+def test_a_repeated_public_page_costs_one_query_and_is_identical(app, client, area, fund, decide, count_queries):
     decide([Spec("Hoffest")])
     url = f"/{area.slug}/decisions"
     first_body = client.get(url).get_data()
-    queries = statements_of(lambda: client.get(url).get_data())
+    queries = count_queries(lambda: client.get(url).get_data())
     assert queries == 1  # only the content version
     assert client.get(url).get_data() == first_body
     assert cache_of(app).hits >= 2
@@ -140,11 +126,11 @@ def test_a_page_with_a_message_to_show_is_not_cached(app, client, area, fund):
     assert "Gespeichert." not in client.get(f"/{area.slug}/").get_data(as_text=True)
 
 
-def test_the_cache_can_be_switched_off(app, client, area, fund):
+def test_the_cache_can_be_switched_off(app, client, area, fund, count_queries):
     current_app.config["JURYFUND_PAGE_CACHE_SIZE"] = 0
     url = f"/{area.slug}/"
     client.get(url)
-    assert statements_of(lambda: client.get(url).get_data()) > 1
+    assert count_queries(lambda: client.get(url).get_data()) > 1
     assert cache_of(app).hits == 0
 
 
