@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 
 from .domain.states import State
 from .extensions import db
@@ -35,9 +35,9 @@ from .models import (
     FundYear,
     LedgerEntry,
     Member,
+    Position,
     Round,
     RoundMember,
-    Vote,
 )
 
 #: Rows per INSERT batch: big enough to be fast, small enough to keep memory flat.
@@ -117,7 +117,7 @@ class Writer:
 
     #: Insert order: a table's foreign keys point only to tables earlier in the list.
     ORDER = (Area, Body, Member, Fund, FundYear, Round, RoundMember, Application, CostItem,
-             Attachment, ApplicationEvent, AgendaItem, Vote, Decision, LedgerEntry)
+             Attachment, ApplicationEvent, AgendaItem, Position, Decision, LedgerEntry)
 
     def __init__(self, report: Report) -> None:
         self.rows: dict[type, list[dict]] = {model: [] for model in self.ORDER}
@@ -189,6 +189,7 @@ class AreaBuilder:
         self.neighbourhood_fund = self._fund("neighbourhood_fund", "Quartiersfonds", self.council,
                                              cap=5_000_000, minimum=500_000)
         self.committed: dict[int, int] = {}  # fund year id -> committed cents, for the allocation
+        self.closures: dict[int, datetime] = {}  # fund year id -> when the past year was closed
         self.fund_years = {(fund, year): self._fund_year(fund, year)
                            for fund in (self.action_fund, self.neighbourhood_fund) for year in self.years}
         reserved = BALLOT_ITEMS if ballot_round else 0
@@ -230,8 +231,11 @@ class AreaBuilder:
 
     def _fund_year(self, fund_id: int, year: int) -> int:
         fund_year_id = self.ids.take(FundYear)
-        closed = datetime(year + 1, 1, 15, tzinfo=UTC) if year < self.today.year else None
-        self.out.add(FundYear, id=fund_year_id, fund_id=fund_id, year=year, closed_at=closed,
+        # Past years are closed after their bookings are in (close_years): a closed year takes
+        # no bookings, the database refuses them.
+        if year < self.today.year:
+            self.closures[fund_year_id] = datetime(year + 1, 1, 15, tzinfo=UTC)
+        self.out.add(FundYear, id=fund_year_id, fund_id=fund_id, year=year, closed_at=None,
                      version=0, created_at=datetime(year, 1, 2, tzinfo=UTC))
         self.committed[fund_year_id] = 0
         return fund_year_id
@@ -403,8 +407,9 @@ class AreaBuilder:
             choices = ["yes"] * yes + ["no"] * no + ["abstain"] * abstain
             rng.shuffle(choices)
             for member, choice in zip(members, choices, strict=True):
-                self.out.add(Vote, id=self.ids.take(Vote), agenda_item_id=item_id, member_id=member,
-                             choice=choice, cast_at=decided_at - timedelta(minutes=rng.randint(1, 600)),
+                self.out.add(Position, id=self.ids.take(Position), agenda_item_id=item_id,
+                             member_id=member, kind="vote", choice=choice, reason="",
+                             at=decided_at - timedelta(minutes=rng.randint(1, 600)),
                              recorded_by_id=None)
             decision_id = self.ids.take(Decision)
             amount = app["requested_cents"] if rng.random() < 0.8 else app["requested_cents"] * 9 // 10
@@ -436,6 +441,7 @@ class AreaBuilder:
                              to_state=State.SETTLED.value, note="", internal=False)
                 if paid < amount:
                     entry("release", amount - paid, at + timedelta(days=90))
+                    self.committed[fund_year] -= amount - paid
 
     def _open_round(self, items: int) -> int:
         """The jury's open circulation round of this month, with a few votes already cast."""
@@ -452,9 +458,10 @@ class AreaBuilder:
                          position=position, result=None, eligible=None, participating=None,
                          quorum_needed=None, yes=None, no=None, abstain=None)
             for member in self.jury_members[1:4]:  # three members have voted; the first has not
-                self.out.add(Vote, id=self.ids.take(Vote), agenda_item_id=item_id, member_id=member,
-                             choice=rng.choice(("yes", "yes", "no", "abstain")),
-                             cast_at=_moment(rng, self.today - timedelta(days=1)), recorded_by_id=None)
+                self.out.add(Position, id=self.ids.take(Position), agenda_item_id=item_id,
+                             member_id=member, kind="vote", choice=rng.choice(("yes", "yes", "no", "abstain")),
+                             reason="", at=_moment(rng, self.today - timedelta(days=1)),
+                             recorded_by_id=None)
         return round_id
 
     def _allocations(self) -> None:
@@ -467,6 +474,17 @@ class AreaBuilder:
                          kind="allocation", amount_cents=allocation, application_id=None,
                          decision_id=None, payment_type=None, note="Zuweisung", actor_id=None,
                          at=datetime(year, 1, 10, 9, tzinfo=UTC))
+            closed = self.closures.get(fund_year)
+            if closed is not None:  # the close: what the year did not commit lapsed
+                self.out.add(LedgerEntry, id=self.ids.take(LedgerEntry), fund_year_id=fund_year,
+                             kind="lapse", amount_cents=allocation - self.committed[fund_year],
+                             application_id=None, decision_id=None, payment_type=None,
+                             note=str(year), actor_id=None, at=closed)
+
+    def close_years(self) -> None:
+        """Close the past fund years, once their bookings are written."""
+        for fund_year, closed in self.closures.items():
+            db.session.execute(update(FundYear).where(FundYear.id == fund_year).values(closed_at=closed))
 
 
 def seed_bench(areas: int, applications: int, *, years: int = 10, seed: int = 2026,
@@ -481,9 +499,11 @@ def seed_bench(areas: int, applications: int, *, years: int = 10, seed: int = 20
     rng, ids, report = random.Random(seed), Ids(), Report()
     out = Writer(report)
     for index, share in enumerate(_spread(applications, areas)):
-        round_id = AreaBuilder(index, share, year_list, today, rng, ids, out).build(ballot_round=index == 0)
+        builder = AreaBuilder(index, share, year_list, today, rng, ids, out)
+        round_id = builder.build(ballot_round=index == 0)
         report.ballot_round_id = report.ballot_round_id or round_id
         out.flush()
+        builder.close_years()
         db.session.commit()  # one transaction per area keeps memory and lock times small
         if progress:
             progress(index + 1, areas)

@@ -71,7 +71,10 @@ def tick() -> None:
         count = rounds.send_reminders(round_, now=now)
         click.echo(f"Round {round_.id}: reminder sent to {count} members.")
     for round_ in to_close:
-        rounds.close_round(round_, actor=None, now=now)
+        try:
+            rounds.close_round(round_, actor=None, now=now)
+        except DomainError:  # closed or deferred meanwhile (staff, or another tick)
+            continue
         click.echo(f"Round {round_.id}: closed at its deadline.")
     remind, overdue = proofs.due_reminders(now)
     for proof in remind:

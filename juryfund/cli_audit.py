@@ -1,11 +1,12 @@
-"""`flask juryfund verify-audit`: check the audit trail's hash chain from its first event on."""
+"""`flask juryfund verify-audit`: check the audit trail's hash chain from its first event on, and
+that the books, decisions and votes say what the trail says (juryfund.reconcile)."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
-from . import audit
+from . import audit, reconcile
 
 
 @click.command("verify-audit")
@@ -18,12 +19,13 @@ from . import audit
 )
 @with_appcontext
 def verify_audit_command(expect_head: str | None) -> None:
-    """Check every audit event; print OK, or each problem and exit with status 1."""
+    """Check every audit event and reconcile the tables; print OK, or each problem and exit 1."""
     problems = audit.verify(expect_head=expect_head.strip().lower() if expect_head else None)
+    problems += reconcile.reconcile()
     if problems:
         for problem in problems:
             click.echo(str(problem))
         click.echo(f"{len(problems)} problem(s) found in the audit trail.", err=True)
         raise click.exceptions.Exit(1)
     count, head = audit.head()
-    click.echo(f"OK: {count} events, chain head {head}")
+    click.echo(f"OK: {count} events, chain head {head}; books, decisions and votes agree with it")

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 import juryfund.models  # noqa: F401  (registers every table on db.metadata)
 from juryfund import create_app
 from juryfund.extensions import db
+from juryfund.models import guards
 
 pytest_plugins = ["tests.smtp_server"]  # the real SMTP server fixtures, for every test module
 
@@ -41,8 +42,14 @@ def _truncate(url: str) -> None:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            # The append-only guards refuse DELETE; lift them while emptying, then put them back.
+            for (trigger,) in conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            ).all():
+                conn.exec_driver_sql(f'DROP TRIGGER "{trigger}"')
             for name in tables:
                 conn.execute(text(f'DELETE FROM "{name}"'))
+            guards.install(conn)
     engine.dispose()
 
 
@@ -202,3 +209,16 @@ def login(client):
         return response
 
     return do_login
+
+
+@pytest.fixture
+def clock_at(monkeypatch):
+    """Move the product's one clock (juryfund.clock.now) to a given aware moment."""
+    from juryfund import clock
+
+    def move(moment):
+        assert moment.tzinfo is not None, "the clock is aware (UTC)"
+        monkeypatch.setattr(clock, "now", lambda: moment)
+        return moment
+
+    return move

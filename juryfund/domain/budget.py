@@ -8,7 +8,7 @@ balances and decides whether one more booking is allowed. All amounts are intege
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from .errors import BookingRefused
@@ -20,10 +20,16 @@ __all__ = [
     "Balances",
     "Entry",
     "EntryKind",
+    "Origin",
+    "Routed",
+    "Target",
     "account",
     "apply",
     "balances",
     "check_booking",
+    "close_entries",
+    "route_money_back",
+    "route_payment",
 ]
 
 
@@ -37,14 +43,35 @@ class EntryKind(StrEnum):
     RELEASE = "release"  # unspent or cancelled part of a commitment, back to the fund
     PAYMENT = "payment"  # advance, instalment or reimbursement to the applicant
     REFUND = "refund"  # money the applicant paid back
+    CARRY_OUT = "carry_out"  # at year close: unspent money moved into the next year
+    LAPSE = "lapse"  # unspent money that goes back to the funder
+    RETURN = "return"  # money of a closed year's commitment that came back in an open year
+
+
+class Origin(StrEnum):
+    """Where a RETURN came from: an unspent commitment, or money the applicant paid back."""
+
+    RELEASE = "release"
+    REFUND = "refund"
 
 
 #: Kinds that change the fund year's budget; they never name an application.
 FUND_KINDS: frozenset[EntryKind] = frozenset(
-    {EntryKind.ALLOCATION, EntryKind.ADJUSTMENT, EntryKind.CARRY_IN}
+    {
+        EntryKind.ALLOCATION,
+        EntryKind.ADJUSTMENT,
+        EntryKind.CARRY_IN,
+        EntryKind.CARRY_OUT,
+        # A lapse names no application: after a RETURN in a fund without carry-over the lapse
+        # beside it says in its note which project the money came from.
+        EntryKind.LAPSE,
+    }
 )
 #: Kinds that concern the money of one application; they always name it.
-APPLICATION_KINDS: frozenset[EntryKind] = frozenset(EntryKind) - FUND_KINDS
+APPLICATION_KINDS: frozenset[EntryKind] = frozenset(
+    {EntryKind.COMMITMENT, EntryKind.RELEASE, EntryKind.PAYMENT, EntryKind.REFUND,
+     EntryKind.RETURN}
+)
 
 
 def _check_cents(value: object, name: str) -> None:
@@ -61,9 +88,13 @@ class Entry:
     amount_cents: int
     #: Opaque application key (database id or public reference); compared with ``==`` only.
     application: str | int | None = None
+    #: For a RETURN only: whether unspent commitment or a refund came back.
+    origin: Origin | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", EntryKind(self.kind))
+        if self.origin is not None:
+            object.__setattr__(self, "origin", Origin(self.origin))
         _check_cents(self.amount_cents, "amount_cents")
 
 
@@ -79,16 +110,29 @@ def _totals_by_kind(totals: Mapping[EntryKind | str, int | None]) -> dict[EntryK
 
 @dataclass(frozen=True)
 class Balances:
-    """The totals of a fund year: allocated, committed and paid, in cents."""
+    """The totals of a fund year, in cents.
+
+    An open year shows allocated / committed / paid / available; a closed year shows allocated /
+    committed / paid and what lapsed or was carried, and its available is zero by construction
+    (the close books the unspent rest as LAPSE or CARRY_OUT).
+    """
 
     allocated: int = 0  # allocation + adjustment + carry_in
     committed: int = 0  # commitment - release
     paid: int = 0  # payment - refund
+    returned: int = 0  # money of closed years' commitments that came back into this year
+    lapsed: int = 0  # money given back to the funder
+    carried_out: int = 0  # unspent money moved into the next year at close
 
     @property
     def available(self) -> int:
-        """Money not yet committed: allocated - committed."""
-        return self.allocated - self.committed
+        """Money not yet committed, lapsed or carried away."""
+        return self.allocated + self.returned - self.committed - self.lapsed - self.carried_out
+
+    @property
+    def lapsed_or_carried(self) -> int:
+        """Money the year gave up: lapsed to the funder or carried into the next year."""
+        return self.lapsed + self.carried_out
 
     @classmethod
     def from_totals(cls, totals: Mapping[EntryKind | str, int | None]) -> Balances:
@@ -100,16 +144,30 @@ class Balances:
             + sums[EntryKind.CARRY_IN],
             committed=sums[EntryKind.COMMITMENT] - sums[EntryKind.RELEASE],
             paid=sums[EntryKind.PAYMENT] - sums[EntryKind.REFUND],
+            returned=sums[EntryKind.RETURN],
+            lapsed=sums[EntryKind.LAPSE],
+            carried_out=sums[EntryKind.CARRY_OUT],
+        )
+
+    def __add__(self, other: Balances) -> Balances:
+        """Totals of several fund years or funds, field by field."""
+        return Balances(
+            self.allocated + other.allocated,
+            self.committed + other.committed,
+            self.paid + other.paid,
+            self.returned + other.returned,
+            self.lapsed + other.lapsed,
+            self.carried_out + other.carried_out,
         )
 
 
 @dataclass(frozen=True)
 class Account:
-    """The money of one application within a fund year, in cents."""
+    """The money of one application over all fund years, in cents."""
 
     commitment: int = 0  # sum of commitments
-    released: int = 0  # sum of releases
-    paid: int = 0  # payments - refunds
+    released: int = 0  # releases, and returns of money after its year closed
+    paid: int = 0  # payments - refunds - refunds that came back after the year closed
 
     @property
     def committed(self) -> int:
@@ -122,17 +180,24 @@ class Account:
         return self.committed - self.paid
 
     @classmethod
-    def from_totals(cls, totals: Mapping[EntryKind | str, int | None]) -> Account:
-        """Build an account from one application's per-kind sums; fund kinds must not appear."""
+    def from_totals(
+        cls, totals: Mapping[EntryKind | str, int | None], *, refunds_returned: int = 0
+    ) -> Account:
+        """Build an account from one application's per-kind sums; fund kinds must not appear.
+
+        ``refunds_returned`` is the part of the RETURN total whose origin is a refund: that
+        money was paid out and came back, so it lowers what was paid as well.
+        """
         sums = _totals_by_kind(totals)
         stray = sorted(kind for kind in FUND_KINDS if sums[kind])
         if stray:
             # An allocation attached to an application means the query forgot a filter.
             raise ValueError(f"fund-level kinds in an application's totals: {stray}")
+        _check_cents(refunds_returned, "refunds_returned")
         return cls(
             commitment=sums[EntryKind.COMMITMENT],
-            released=sums[EntryKind.RELEASE],
-            paid=sums[EntryKind.PAYMENT] - sums[EntryKind.REFUND],
+            released=sums[EntryKind.RELEASE] + sums[EntryKind.RETURN],
+            paid=sums[EntryKind.PAYMENT] - sums[EntryKind.REFUND] - refunds_returned,
         )
 
 
@@ -149,10 +214,12 @@ def balances(entries: Iterable[Entry]) -> Balances:
 
 
 def account(entries: Iterable[Entry], application: str | int) -> Account:
-    """Compute one application's account from the fund year's entries."""
-    return Account.from_totals(
-        _sum_by_kind(entry for entry in entries if entry.application == application)
+    """Compute one application's account from its entries (of any fund year)."""
+    own = [entry for entry in entries if entry.application == application]
+    refunds_returned = sum(
+        e.amount_cents for e in own if e.kind is EntryKind.RETURN and e.origin is Origin.REFUND
     )
+    return Account.from_totals(_sum_by_kind(own), refunds_returned=refunds_returned)
 
 
 def check_booking(*, fund: Balances, account: Account | None, entry: Entry) -> None:
@@ -168,6 +235,8 @@ def check_booking(*, fund: Balances, account: Account | None, entry: Entry) -> N
         raise BookingRefused("booking.application_required", field="application", kind=str(kind))
     if kind in FUND_KINDS and entry.application is not None:
         raise BookingRefused("booking.application_not_allowed", field="application", kind=str(kind))
+    if (kind is EntryKind.RETURN) != (entry.origin is not None):
+        raise BookingRefused("booking.origin", field="amount", kind=str(kind))
     if kind is EntryKind.ADJUSTMENT:
         if amount == 0:
             raise BookingRefused("booking.amount_zero", field="amount", kind=str(kind))
@@ -190,7 +259,7 @@ def check_booking(*, fund: Balances, account: Account | None, entry: Entry) -> N
                     available=fund.available,
                     requested=-amount,
                 )
-        case EntryKind.COMMITMENT:
+        case EntryKind.COMMITMENT | EntryKind.LAPSE | EntryKind.CARRY_OUT:
             if amount > fund.available:
                 raise BookingRefused(
                     "booking.exceeds_available",
@@ -199,23 +268,9 @@ def check_booking(*, fund: Balances, account: Account | None, entry: Entry) -> N
                     requested=amount,
                 )
         case EntryKind.RELEASE:
-            if current.released + amount > current.commitment:
-                raise BookingRefused(
-                    "booking.release_exceeds_commitment",
-                    field="amount",
-                    commitment=current.commitment,
-                    released=current.released,
-                    requested=amount,
-                )
-            if amount > current.open:
-                # Releasing money already paid out would leave paid > committed.
-                raise BookingRefused(
-                    "booking.release_exceeds_open",
-                    field="amount",
-                    open=current.open,
-                    paid=current.paid,
-                    requested=amount,
-                )
+            _check_release(current, amount)
+        case EntryKind.RETURN if entry.origin is Origin.RELEASE:
+            _check_release(current, amount)
         case EntryKind.PAYMENT:
             if current.paid + amount > current.committed:
                 raise BookingRefused(
@@ -226,7 +281,9 @@ def check_booking(*, fund: Balances, account: Account | None, entry: Entry) -> N
                     open=current.open,
                     requested=amount,
                 )
-        case EntryKind.REFUND:
+        case EntryKind.REFUND | EntryKind.RETURN:
+            # A refund after the year closed lowers paid and committed together (the money
+            # leaves the project), so paid <= committed keeps holding.
             if amount > current.paid:
                 raise BookingRefused(
                     "booking.refund_exceeds_paid",
@@ -236,25 +293,131 @@ def check_booking(*, fund: Balances, account: Account | None, entry: Entry) -> N
                 )
 
 
+def _check_release(current: Account, amount: int) -> None:
+    """A release never exceeds what was committed, nor what is committed and still unpaid."""
+    if current.released + amount > current.commitment:
+        raise BookingRefused(
+            "booking.release_exceeds_commitment",
+            field="amount",
+            commitment=current.commitment,
+            released=current.released,
+            requested=amount,
+        )
+    if amount > current.open:
+        # Releasing money already paid out would leave paid > committed.
+        raise BookingRefused(
+            "booking.release_exceeds_open",
+            field="amount",
+            open=current.open,
+            paid=current.paid,
+            requested=amount,
+        )
+
+
 def apply(fund: Balances, account: Account | None, entry: Entry) -> tuple[Balances, Account | None]:
     """Check a booking and return the fund's balances and the application's account after it."""
     check_booking(fund=fund, account=account, entry=entry)
     amount = entry.amount_cents
     current = account if account is not None else Account()
+    c, r, p = current.commitment, current.released, current.paid
     match entry.kind:
         case EntryKind.ALLOCATION | EntryKind.ADJUSTMENT | EntryKind.CARRY_IN:
             # A fund-level entry leaves any account the caller passed untouched.
-            return Balances(fund.allocated + amount, fund.committed, fund.paid), account
+            return replace(fund, allocated=fund.allocated + amount), account
+        case EntryKind.CARRY_OUT:
+            return replace(fund, carried_out=fund.carried_out + amount), account
+        case EntryKind.LAPSE:
+            return replace(fund, lapsed=fund.lapsed + amount), account
         case EntryKind.COMMITMENT:
-            fund = Balances(fund.allocated, fund.committed + amount, fund.paid)
-            return fund, Account(current.commitment + amount, current.released, current.paid)
+            return replace(fund, committed=fund.committed + amount), Account(c + amount, r, p)
         case EntryKind.RELEASE:
-            fund = Balances(fund.allocated, fund.committed - amount, fund.paid)
-            return fund, Account(current.commitment, current.released + amount, current.paid)
+            return replace(fund, committed=fund.committed - amount), Account(c, r + amount, p)
         case EntryKind.PAYMENT:
-            fund = Balances(fund.allocated, fund.committed, fund.paid + amount)
-            return fund, Account(current.commitment, current.released, current.paid + amount)
+            return replace(fund, paid=fund.paid + amount), Account(c, r, p + amount)
         case EntryKind.REFUND:
-            fund = Balances(fund.allocated, fund.committed, fund.paid - amount)
-            return fund, Account(current.commitment, current.released, current.paid - amount)
+            return replace(fund, paid=fund.paid - amount), Account(c, r, p - amount)
+        case EntryKind.RETURN:
+            paid_back = amount if entry.origin is Origin.REFUND else 0
+            return (
+                replace(fund, returned=fund.returned + amount),
+                Account(c, r + amount, p - paid_back),
+            )
     raise AssertionError(f"unhandled kind {entry.kind!r}")  # pragma: no cover
+
+
+# --- money after a fund year has closed (DESIGN.md §5) ------------------------------------------
+
+
+class Target(StrEnum):
+    """The fund year a booking goes to."""
+
+    OWN = "own"  # the year that holds the application's commitment
+    CURRENT = "current"  # the fund's open year of today
+
+
+@dataclass(frozen=True)
+class Routed:
+    """One entry to write: kind, amount, the year it goes to and, for a RETURN, its origin."""
+
+    kind: EntryKind
+    amount_cents: int
+    target: Target
+    origin: Origin | None = None
+
+
+def route_payment(amount_cents: int, *, own_year_closed: bool) -> list[Routed]:
+    """A payment goes to the commitment's year while it is open, else to today's open year.
+
+    A closed year's figures are final; money paid out later is cash of the year it leaves in.
+    """
+    target = Target.CURRENT if own_year_closed else Target.OWN
+    return [Routed(EntryKind.PAYMENT, amount_cents, target)]
+
+
+def route_money_back(
+    kind: EntryKind | str,
+    amount_cents: int,
+    *,
+    own_year_closed: bool,
+    carry_over: bool,
+    release_refund: bool = False,
+) -> list[Routed]:
+    """Where money that comes back (RELEASE of a commitment, REFUND of a payment) is booked.
+
+    While the commitment's year is open, in that year; ``release_refund`` also releases a
+    refund (the project is settled or cancelled, so the money is no longer committed to it).
+    Once the year is closed, never in it: in today's open year as a RETURN, which the fund
+    keeps when it carries money over and which otherwise lapses at once (back to the funder).
+    """
+    kind = EntryKind(kind)
+    if kind not in (EntryKind.RELEASE, EntryKind.REFUND):
+        raise ValueError(f"{kind} is not money coming back")
+    if not own_year_closed:
+        routed = [Routed(kind, amount_cents, Target.OWN)]
+        if kind is EntryKind.REFUND and release_refund:
+            routed.append(Routed(EntryKind.RELEASE, amount_cents, Target.OWN))
+        return routed
+    origin = Origin.RELEASE if kind is EntryKind.RELEASE else Origin.REFUND
+    routed = [Routed(EntryKind.RETURN, amount_cents, Target.CURRENT, origin)]
+    if not carry_over:
+        routed.append(Routed(EntryKind.LAPSE, amount_cents, Target.CURRENT))
+    return routed
+
+
+def close_entries(unspent_cents: int, *, carry_over: bool) -> list[Routed]:
+    """What closing a year books: its unspent rest lapses, or is carried into the next year.
+
+    OWN is the closing year; CURRENT here stands for the following year (which takes the
+    CARRY_IN). Nothing is booked when nothing is left.
+    """
+    _check_cents(unspent_cents, "unspent_cents")
+    if unspent_cents < 0:
+        raise ValueError("a fund year never has less than nothing available")
+    if unspent_cents == 0:
+        return []
+    if carry_over:
+        return [
+            Routed(EntryKind.CARRY_OUT, unspent_cents, Target.OWN),
+            Routed(EntryKind.CARRY_IN, unspent_cents, Target.CURRENT),
+        ]
+    return [Routed(EntryKind.LAPSE, unspent_cents, Target.OWN)]

@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from .errors import DomainError
+from .errors import DomainError, MoneyError
+from .money import MAX_CENTS, bounded_sum
 
 #: Most lines a cost plan may have; more is a sign of a bot or a misunderstanding.
 MAX_COST_LINES = 30
+#: Most pieces on one cost line (the form offers the same range).
+MAX_QUANTITY = 100_000
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class Draft:
     start_date: date
     end_date: date
     cost_lines: Sequence[CostLine] = field(default_factory=tuple)
+    cofunding_cents: int = 0
 
     @property
     def total_cents(self) -> int:
@@ -102,8 +106,11 @@ def check_draft(draft: Draft, rules: FundRules, *, today: date) -> list[DomainEr
                     "application.category_not_eligible", field=f"cost_items-{index}-category"
                 )
             )
+    errors.extend(_amount_errors(draft))
     if draft.requested_cents <= 0:
         errors.append(DomainError("application.requested_empty", field="requested"))
+    elif draft.requested_cents > MAX_CENTS:
+        errors.append(MoneyError("money.too_large", field="requested", maximum_cents=MAX_CENTS))
     elif draft.requested_cents > draft.total_cents and draft.cost_lines:
         errors.append(
             DomainError(
@@ -124,4 +131,43 @@ def check_draft(draft: Draft, rules: FundRules, *, today: date) -> list[DomainEr
         )
     if draft.end_date < draft.start_date:
         errors.append(DomainError("application.dates_order", field="end_date"))
+    return errors
+
+
+def _amount_errors(draft: Draft) -> list[DomainError]:
+    """Quantities out of range, and cost lines, cost plan or other funding above MAX_CENTS."""
+    # The parser bounds each typed amount; products and sums of them need their own check, or
+    # they reach the database as numbers no column (and no reader) should hold.
+    errors: list[DomainError] = []
+    totals: list[tuple[int, str]] = []
+    for index, line in enumerate(draft.cost_lines):
+        price = f"cost_items-{index}-unit_price"
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            errors.append(
+                DomainError(
+                    "application.quantity_range",
+                    field=f"cost_items-{index}-quantity",
+                    min=1,
+                    max=MAX_QUANTITY,
+                )
+            )
+        elif line.unit_cents < 0:
+            errors.append(MoneyError("money.negative", field=price))
+        elif line.unit_cents > MAX_CENTS:
+            errors.append(MoneyError("money.too_large", field=price, maximum_cents=MAX_CENTS))
+        elif line.total_cents > MAX_CENTS:
+            errors.append(
+                MoneyError("money.line_too_large", field=price, maximum_cents=MAX_CENTS)
+            )
+        else:
+            totals.append((line.total_cents, price))
+    if not errors:
+        try:
+            bounded_sum(totals, reason="money.total_too_large")
+        except MoneyError as error:
+            errors.append(error)
+    if draft.cofunding_cents < 0:
+        errors.append(MoneyError("money.negative", field="cofunding"))
+    elif draft.cofunding_cents > MAX_CENTS:
+        errors.append(MoneyError("money.too_large", field="cofunding", maximum_cents=MAX_CENTS))
     return errors

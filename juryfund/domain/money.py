@@ -7,6 +7,7 @@ group symbols Babel knows for the locale; output is formatted by Babel.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
 
@@ -17,13 +18,17 @@ from .errors import MoneyError
 
 __all__ = [
     "MAX_CENTS",
+    "bounded_sum",
     "cents_to_decimal",
+    "check_bound",
     "format_amount_for_input",
     "format_money",
     "parse_money",
 ]
 
-#: 100 million euros. Anything above is a typing accident, not a neighbourhood fund.
+#: 100 million euros. Anything above is a typing accident, not a neighbourhood fund. The one
+#: bound for every amount: typed, multiplied (quantity x unit price) or summed (a cost plan, a
+#: receipt list, a fund year's money); the 64-bit columns hold it with room to spare.
 MAX_CENTS = 100_000_000_00
 
 # Number of integer digits above which a value is certainly too large; checked before int() so
@@ -155,6 +160,25 @@ def parse_money(text: str, locale: str, *, field: str | None = None) -> int:
     if cents > MAX_CENTS:
         raise MoneyError("money.too_large", field=field, maximum_cents=MAX_CENTS)
     return cents
+
+
+def check_bound(cents: int, *, field: str | None = None, reason: str = "money.too_large") -> int:
+    """Return ``cents``; refuse an amount above MAX_CENTS with MoneyError(reason) on ``field``."""
+    if cents > MAX_CENTS:
+        raise MoneyError(reason, field=field, maximum_cents=MAX_CENTS)
+    return cents
+
+
+def bounded_sum(
+    amounts: Iterable[tuple[int, str | None]], *, reason: str = "money.total_too_large"
+) -> int:
+    """Sum (cents, field) pairs; MoneyError on the field of the amount that passes MAX_CENTS."""
+    # The running total names the line that tips it over, so the error sits next to a field
+    # the user can change rather than above the whole form.
+    total = 0
+    for cents, field in amounts:
+        total = check_bound(total + cents, field=field, reason=reason)
+    return total
 
 
 def cents_to_decimal(cents: int) -> Decimal:

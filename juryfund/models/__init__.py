@@ -3,7 +3,15 @@
 from .applications import Application, ApplicationEvent, Attachment, CostItem
 from .areas import Area, Body, Fund, FundYear, Member
 from .ledger import LedgerEntry, ProofOfUse, Receipt
-from .rounds import AgendaItem, ConflictDeclaration, Decision, Round, RoundMember, Vote
+from .rounds import (
+    AgendaItem,
+    ConflictDeclaration,
+    Decision,
+    Position,
+    Round,
+    RoundMember,
+    Vote,
+)
 from .staff import StaffUser, staff_area
 from .system import AuditEvent, ContentVersion, LinkGrant, Mail
 
@@ -25,6 +33,7 @@ __all__ = [
     "LinkGrant",
     "Mail",
     "Member",
+    "Position",
     "ProofOfUse",
     "Receipt",
     "Round",
@@ -33,3 +42,8 @@ __all__ = [
     "Vote",
     "staff_area",
 ]
+
+# The database guards (triggers) need every table defined first.
+from . import guards  # noqa: E402
+
+guards.register()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from ..domain.states import State
 from ..domain.vocabulary import APPLICANT_KINDS, COST_CATEGORIES
 from ..extensions import db
-from .base import UTCDateTime, one_of, utcnow
+from .base import Cents, UTCDateTime, one_of, utcnow
 
 if TYPE_CHECKING:
     from .areas import Area, Fund
@@ -75,10 +75,10 @@ class Application(db.Model):
     volunteer_hours: Mapped[int] = mapped_column(default=0)
     in_kind: Mapped[str] = mapped_column(Text, default="")
     cofunding_source: Mapped[str] = mapped_column(String(200), default="")
-    cofunding_cents: Mapped[int] = mapped_column(default=0)
+    cofunding_cents: Mapped[Cents] = mapped_column(default=0)
     #: Sum of the cost plan, kept with the lines so lists need no join.
-    total_cents: Mapped[int] = mapped_column(default=0)
-    requested_cents: Mapped[int]
+    total_cents: Mapped[Cents] = mapped_column(default=0)
+    requested_cents: Mapped[Cents]
 
     declared_not_started: Mapped[bool] = mapped_column(default=False)
     declared_no_own_fee: Mapped[bool] = mapped_column(default=False)
@@ -124,9 +124,9 @@ class CostItem(db.Model):
     position: Mapped[int]
     description: Mapped[str] = mapped_column(String(300))
     category: Mapped[str] = mapped_column(String(20))
-    quantity: Mapped[int]
-    unit_cents: Mapped[int]
-    total_cents: Mapped[int]
+    quantity: Mapped[Cents]  # multiplied into total_cents, so as wide
+    unit_cents: Mapped[Cents]
+    total_cents: Mapped[Cents]
 
     application: Mapped[Application] = relationship(back_populates="cost_items")
 

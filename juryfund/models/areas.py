@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..domain.vocabulary import BODY_KINDS, FUND_KINDS, MEMBER_ROLES
 from ..domain.voting import Majority, VotingRule
 from ..extensions import db
-from .base import UTCDateTime, one_of, utcnow
+from .base import Cents, UTCDateTime, one_of, utcnow
 
 if TYPE_CHECKING:
     pass
@@ -173,9 +173,9 @@ class Fund(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     #: Most one application may get, in cents (Berlin Aktionsfonds: 1,500 €).
-    cap_cents: Mapped[int]
+    cap_cents: Mapped[Cents]
     #: Smallest request this fund takes (Projektfonds: from 5,000 €); 0 for none.
-    minimum_cents: Mapped[int] = mapped_column(default=0)
+    minimum_cents: Mapped[Cents] = mapped_column(default=0)
     #: Days between submitting and the action's start.
     lead_time_days: Mapped[int] = mapped_column(default=14)
     #: Comma-separated codes from domain.vocabulary.COST_CATEGORIES.

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..domain.budget import EntryKind
+from ..domain.budget import APPLICATION_KINDS, EntryKind, Origin
 from ..extensions import db
 from .base import UTCDateTime, one_of, utcnow
 
@@ -18,9 +18,10 @@ if TYPE_CHECKING:
     from .staff import StaffUser
 
 ENTRY_KINDS = tuple(k.value for k in EntryKind)
+ORIGINS = tuple(o.value for o in Origin)
 PAYMENT_TYPES = ("advance", "instalment", "reimbursement")
 PROOF_STATES = ("draft", "submitted", "changes_requested", "accepted")
-APPLICATION_KINDS = ("commitment", "release", "payment", "refund")
+_NAMING_KINDS = ", ".join(f"'{k.value}'" for k in sorted(APPLICATION_KINDS))
 
 
 class LedgerEntry(db.Model):
@@ -30,14 +31,16 @@ class LedgerEntry(db.Model):
     __table_args__ = (
         one_of("kind", ENTRY_KINDS),
         one_of("payment_type", PAYMENT_TYPES),
+        one_of("origin", ORIGINS),
         CheckConstraint(
             "(kind = 'adjustment' AND amount_cents <> 0) OR (kind <> 'adjustment' AND amount_cents > 0)",
             name="amount_sign",
         ),
         CheckConstraint(
-            "(kind IN ('commitment', 'release', 'payment', 'refund')) = (application_id IS NOT NULL)",
+            f"(kind IN ({_NAMING_KINDS})) = (application_id IS NOT NULL)",
             name="application_where_needed",
         ),
+        CheckConstraint("(kind = 'return') = (origin IS NOT NULL)", name="return_has_origin"),
         CheckConstraint("kind <> 'adjustment' OR note <> ''", name="adjustment_has_reason"),
         CheckConstraint("(kind = 'payment') = (payment_type IS NOT NULL)", name="payment_typed"),
     )
@@ -45,10 +48,12 @@ class LedgerEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     fund_year_id: Mapped[int] = mapped_column(ForeignKey("fund_year.id"), index=True)
     kind: Mapped[str] = mapped_column(String(12))
-    amount_cents: Mapped[int]
+    amount_cents: Mapped[int] = mapped_column(db.BigInteger)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"), index=True)
     decision_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id"))
     payment_type: Mapped[str | None] = mapped_column(String(14))
+    #: For a return only: whether unspent commitment or a refund came back after the year closed.
+    origin: Mapped[str | None] = mapped_column(String(8))
     note: Mapped[str] = mapped_column(Text, default="")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -93,6 +98,6 @@ class Receipt(db.Model):
     date: Mapped[date]
     supplier: Mapped[str] = mapped_column(String(200))
     item: Mapped[str] = mapped_column(String(300))
-    amount_cents: Mapped[int]
+    amount_cents: Mapped[int] = mapped_column(db.BigInteger)
 
     proof: Mapped[ProofOfUse] = relationship(back_populates="receipts")

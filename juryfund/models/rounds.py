@@ -7,7 +7,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from ..domain.vocabulary import ROUND_MODES
 from ..domain.voting import Choice, Majority, Outcome, VotingRule
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .staff import StaffUser
 
 ROUND_STATES = ("draft", "open", "closed", "deferred")
+POSITION_KINDS = ("vote", "conflict")
 CHOICES = tuple(c.value for c in Choice)
 OUTCOMES = tuple(o.value for o in Outcome)
 MAJORITIES = tuple(m.value for m in Majority)
@@ -152,43 +153,57 @@ class AgendaItem(db.Model):
 
     round: Mapped[Round] = relationship(back_populates="agenda")
     application: Mapped[Application] = relationship()
-    votes: Mapped[list[Vote]] = relationship(back_populates="agenda_item")
-    conflicts: Mapped[list[ConflictDeclaration]] = relationship(back_populates="agenda_item")
+    votes: Mapped[list[Vote]] = relationship(viewonly=True)
+    conflicts: Mapped[list[ConflictDeclaration]] = relationship(viewonly=True)
 
 
-class Vote(db.Model):
-    """A member's choice on an agenda item; one row per member and item, changeable while open."""
+class Position(db.Model):
+    """A member's one position on an agenda item: a vote or a declared conflict, never both.
 
-    __tablename__ = "vote"
-    __table_args__ = (UniqueConstraint("agenda_item_id", "member_id"), one_of("choice", CHOICES))
+    One row per member and item (a unique constraint), its kind saying which: a vote and a
+    conflict declaration sent at the same moment from two tabs end as one row, whichever came
+    last, and the tally never sees both.
+    """
+
+    __tablename__ = "member_position"
+    __table_args__ = (
+        UniqueConstraint("agenda_item_id", "member_id"),
+        one_of("kind", POSITION_KINDS),
+        one_of("choice", CHOICES),
+        CheckConstraint("(kind = 'vote') = (choice IS NOT NULL)", name="vote_has_choice"),
+        CheckConstraint("kind <> 'conflict' OR reason <> ''", name="conflict_has_reason"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
-    choice: Mapped[str] = mapped_column(String(8))
-    cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: Staff who recorded it in a meeting; None when the member voted through the ballot link.
+    kind: Mapped[str] = mapped_column(String(8))
+    #: A vote's choice; None for a conflict.
+    choice: Mapped[str | None] = mapped_column(String(8))
+    #: A conflict's reason as the member gave it (personal: never in the audit trail).
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Staff who recorded it in a meeting; None when the member acted through the ballot link.
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
 
-    agenda_item: Mapped[AgendaItem] = relationship(back_populates="votes")
+    agenda_item: Mapped[AgendaItem] = relationship()
     member: Mapped[Member] = relationship()
 
+    __mapper_args__ = {"polymorphic_on": "kind"}
 
-class ConflictDeclaration(db.Model):
+
+class Vote(Position):
+    """A member's choice on an agenda item; changeable while the round is open."""
+
+    __mapper_args__ = {"polymorphic_identity": "vote"}
+    cast_at = synonym("at")
+
+
+class ConflictDeclaration(Position):
     """A member's declared conflict of interest on one item (Befangenheit, § 20 VwVfG)."""
 
-    __tablename__ = "conflict_declaration"
-    __table_args__ = (UniqueConstraint("agenda_item_id", "member_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
-    reason: Mapped[str] = mapped_column(Text)
-    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
-
-    agenda_item: Mapped[AgendaItem] = relationship(back_populates="conflicts")
-    member: Mapped[Member] = relationship()
+    __mapper_args__ = {"polymorphic_identity": "conflict"}
+    declared_at = synonym("at")
 
 
 class Decision(db.Model):
@@ -214,9 +229,11 @@ class Decision(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
-    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"))
+    #: At most one decision per agenda item (a correction names none): two staff confirming
+    #: the same approval at once cannot both succeed.
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"), unique=True)
     outcome: Mapped[str] = mapped_column(String(10))
-    approved_cents: Mapped[int | None]
+    approved_cents: Mapped[int | None] = mapped_column(db.BigInteger)
     conditions: Mapped[str] = mapped_column(Text, default="")
     #: The tally as computed when the round closed.
     eligible: Mapped[int] = mapped_column(default=0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, select
+from datetime import datetime
+
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -10,8 +12,9 @@ from .. import audit
 from ..domain.errors import DomainError
 from ..domain.voting import Choice
 from ..extensions import db
-from ..models import AgendaItem, ConflictDeclaration, RoundMember, StaffUser, Vote
+from ..models import AgendaItem, ConflictDeclaration, Position, Round, RoundMember, StaffUser, Vote
 from ..models.base import utcnow
+from . import locks
 
 
 def _insert(model):
@@ -36,122 +39,108 @@ def _audit(action: str, participant: RoundMember, item: AgendaItem, actor: str, 
     )
 
 
-def _check_open(participant: RoundMember, item: AgendaItem) -> None:
-    """Changes only while the round is open, on the round's own items, by members with access."""
+def _check_open(participant: RoundMember, item: AgendaItem, now: datetime) -> None:
+    """Changes only while the round is open, on the round's own items, by members with access.
+
+    The round row is locked (shared: votes of one round go on side by side) and read afresh,
+    so a vote racing the round's close or an objection either lands before it or is refused.
+    """
     if item.round_id != participant.round_id:
         raise DomainError("ballot.wrong_round")
-    round_ = participant.round
-    if round_.state != "open" or (round_.mode == "circulation" and utcnow() >= round_.deadline):
+    round_ = locks.lock(Round, participant.round_id, shared=True)
+    if round_.state != "open" or (round_.mode == "circulation" and now >= round_.deadline):
         # After the deadline nothing changes, even before `tick` has closed the round.
         raise DomainError("ballot.round_closed")
     if participant.revoked_at is not None or participant.member.removed_at is not None:
         raise DomainError("ballot.no_access")
 
 
+def _position(participant: RoundMember, item: AgendaItem) -> tuple[str | None, str | None]:
+    """The member's current position on the item: (kind, choice), (None, None) when none."""
+    row = db.session.execute(
+        select(Position.kind, Position.choice).where(
+            Position.agenda_item_id == item.id, Position.member_id == participant.member_id
+        )
+    ).one_or_none()
+    return (row.kind, row.choice) if row is not None else (None, None)
+
+
 def is_conflicted(participant: RoundMember, item: AgendaItem) -> bool:
     """True when the member declared a conflict of interest on this item."""
-    return (
-        db.session.scalar(
-            select(ConflictDeclaration.id).where(
-                ConflictDeclaration.agenda_item_id == item.id,
-                ConflictDeclaration.member_id == participant.member_id,
-            )
-        )
-        is not None
-    )
+    return _position(participant, item)[0] == "conflict"
+
+
+def _actor(participant: RoundMember, recorded_by: StaffUser | None) -> str:
+    return f"staff:{recorded_by.id}" if recorded_by else f"member:{participant.member_id}"
 
 
 def cast_vote(
     participant: RoundMember, item: AgendaItem, choice: str, *, recorded_by: StaffUser | None = None
 ) -> None:
-    """Record or change a vote; one row per member and item however often it is sent."""
-    _check_open(participant, item)
+    """Record or change a vote; one row per member and item however often it is sent.
+
+    The write itself refuses to turn a conflict into a vote (ON CONFLICT … WHERE kind =
+    'vote'), so a vote and a conflict declaration sent at once from two tabs leave one
+    position, never both.
+    """
+    now = utcnow()
+    _check_open(participant, item, now)
     choice = Choice(choice).value if choice in {c.value for c in Choice} else None
     if choice is None:
         raise DomainError("ballot.choice_required", field="choice")
     if participant.round.mode == "meeting":
         if recorded_by is None:
             raise DomainError("ballot.meeting_mode")
+        db.session.refresh(participant, ["present"])  # read after the round lock
         if not participant.present:
             raise DomainError("ballot.not_present")
-    # The conflict check and the earlier vote in one round trip: this runs on every vote.
-    conflicted, previous = db.session.execute(
-        select(
-            exists().where(
-                ConflictDeclaration.agenda_item_id == item.id,
-                ConflictDeclaration.member_id == participant.member_id,
-            ),
-            select(Vote.choice)
-            .where(Vote.agenda_item_id == item.id, Vote.member_id == participant.member_id)
-            .scalar_subquery(),
-        )
-    ).one()
-    if conflicted:
+    kind, previous = _position(participant, item)
+    if kind == "conflict":
         raise DomainError("ballot.conflicted")
-    values = dict(
-        agenda_item_id=item.id,
-        member_id=participant.member_id,
-        choice=choice,
-        cast_at=utcnow(),
-        recorded_by_id=recorded_by.id if recorded_by else None,
+    table = Position.__table__
+    recorded_by_id = recorded_by.id if recorded_by else None
+    statement = _insert(table).values(
+        agenda_item_id=item.id, member_id=participant.member_id, kind="vote", choice=choice,
+        reason="", at=now, recorded_by_id=recorded_by_id,
     )
-    statement = _insert(Vote).values(**values)
-    db.session.execute(
+    written = db.session.execute(
         statement.on_conflict_do_update(
             index_elements=["agenda_item_id", "member_id"],
-            set_={
-                "choice": choice,
-                "cast_at": values["cast_at"],
-                "recorded_by_id": values["recorded_by_id"],
-            },
-        )
-    )
+            set_={"choice": choice, "at": now, "recorded_by_id": recorded_by_id},
+            where=table.c.kind == "vote",
+        ).returning(table.c.id)
+    ).first()
+    if written is None:  # a conflict was declared in between
+        raise DomainError("ballot.conflicted")
     if previous != choice:  # the same vote sent again changes nothing
-        _audit(
-            "vote.cast",
-            participant,
-            item,
-            f"staff:{recorded_by.id}" if recorded_by else f"member:{participant.member_id}",
-            choice=choice,
-            previous=previous,
-        )
+        _audit("vote.cast", participant, item, _actor(participant, recorded_by),
+               choice=choice, previous=previous)
 
 
 def declare_conflict(
     participant: RoundMember, item: AgendaItem, reason: str, *, recorded_by: StaffUser | None = None
 ) -> None:
-    """Declare a conflict of interest on an item: the member's vote on it is withdrawn."""
-    _check_open(participant, item)
+    """Declare a conflict of interest on an item: it takes the place of the member's vote."""
+    now = utcnow()
+    _check_open(participant, item, now)
     if not reason.strip():
         raise DomainError("ballot.reason_required", field="reason")
     if not is_conflicted(participant, item):  # the reason is not recorded: it may be personal
-        _audit(
-            "conflict.declared",
-            participant,
-            item,
-            f"staff:{recorded_by.id}" if recorded_by else f"member:{participant.member_id}",
-        )
-    db.session.execute(
-        delete(Vote).where(Vote.agenda_item_id == item.id, Vote.member_id == participant.member_id)
-    )
-    statement = _insert(ConflictDeclaration).values(
-        agenda_item_id=item.id,
-        member_id=participant.member_id,
-        reason=reason.strip(),
-        declared_at=utcnow(),
-        recorded_by_id=recorded_by.id if recorded_by else None,
+        _audit("conflict.declared", participant, item, _actor(participant, recorded_by))
+    recorded_by_id = recorded_by.id if recorded_by else None
+    values = dict(kind="conflict", choice=None, reason=reason.strip(), at=now,
+                  recorded_by_id=recorded_by_id)
+    statement = _insert(Position.__table__).values(
+        agenda_item_id=item.id, member_id=participant.member_id, **values
     )
     db.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["agenda_item_id", "member_id"],
-            set_={"reason": reason.strip()},
-        )
+        statement.on_conflict_do_update(index_elements=["agenda_item_id", "member_id"], set_=values)
     )
 
 
 def withdraw_conflict(participant: RoundMember, item: AgendaItem) -> None:
     """Take back a conflict declared by mistake; the member may then vote on the item."""
-    _check_open(participant, item)
+    _check_open(participant, item, utcnow())
     removed = db.session.execute(
         delete(ConflictDeclaration).where(
             ConflictDeclaration.agenda_item_id == item.id,
@@ -170,7 +159,7 @@ def withdraw_conflict(participant: RoundMember, item: AgendaItem) -> None:
 
 def clear_vote(participant: RoundMember, item: AgendaItem, *, recorded_by: StaffUser) -> None:
     """Remove a member's vote on an item (staff correcting the meeting record)."""
-    _check_open(participant, item)
+    _check_open(participant, item, utcnow())
     removed = db.session.execute(
         delete(Vote).where(Vote.agenda_item_id == item.id, Vote.member_id == participant.member_id)
     )
@@ -180,7 +169,8 @@ def clear_vote(participant: RoundMember, item: AgendaItem, *, recorded_by: Staff
 
 def set_presence(participant: RoundMember, present: bool) -> None:
     """Record in a meeting whether a member is present; an absent member's votes are withdrawn."""
-    if participant.round.mode != "meeting" or participant.round.state != "open":
+    round_ = locks.lock(Round, participant.round_id)
+    if round_.mode != "meeting" or round_.state != "open":
         raise DomainError("ballot.round_closed")
     if participant.present != present:
         audit.record(

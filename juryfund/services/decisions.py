@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from .. import audit
+from .. import audit, clock
 from ..domain.budget import EntryKind
 from ..domain.errors import DomainError
 from ..domain.states import State
@@ -14,7 +14,7 @@ from ..extensions import db
 from ..links import external_url
 from ..mail import queue_mail
 from ..models import AgendaItem, Application, Decision, Fund, FundYear, StaffUser
-from . import history, intake, ledger, proofs
+from . import history, intake, ledger, locks, proofs
 
 
 def current_decision(application: Application) -> Decision | None:
@@ -117,8 +117,8 @@ def fund_year_for(application: Application, *, today: date | None = None) -> Fun
 
 
 def fund_year_for_fund(fund: Fund, *, today: date | None = None) -> FundYear:
-    """A fund's open fund year of the current year (DomainError when there is none)."""
-    year = (today or date.today()).year
+    """A fund's open fund year of today in its area (DomainError when there is none)."""
+    year = (today or clock.area_today(fund.area)).year
     fund_year = db.session.scalar(
         select(FundYear).where(FundYear.fund_id == fund.id, FundYear.year == year)
     )
@@ -130,8 +130,13 @@ def fund_year_for_fund(fund: Fund, *, today: date | None = None) -> FundYear:
 def confirm_approval(
     item: AgendaItem, *, amount_cents: int, conditions: str, actor: StaffUser
 ) -> Decision:
-    """Staff confirm the amount of an approved item: decision, commitment and letter together."""
-    application = item.application
+    """Staff confirm the amount of an approved item: decision, commitment and letter together.
+
+    The application is locked first and every check reads afresh under that lock, so two
+    staff confirming at once give one decision: the second waits and is then refused (a unique
+    constraint on the decision's agenda item holds the same in the database).
+    """
+    application = locks.lock(Application, item.application_id)
     if (
         item.result != "approved"
         or decision_for_item(item) is not None
@@ -166,8 +171,13 @@ def confirm_approval(
 def correct_decision(
     decision: Decision, *, amount_cents: int, conditions: str, reason: str, actor: StaffUser
 ) -> Decision:
-    """A new decision that replaces an approved one's amount or conditions; the books follow."""
-    application = decision.application
+    """A new decision that replaces an approved one's amount or conditions; the books follow.
+
+    The difference is booked in the year of the commitment while it is open. Once that year
+    is closed, a lower amount returns money to today's open year (domain.budget) and a higher
+    one is refused: a closed year takes no new commitment.
+    """
+    application = locks.lock(Application, decision.application_id)
     if (
         decision.outcome != "approved"
         or current_decision(application) != decision
@@ -177,7 +187,10 @@ def correct_decision(
     if not reason.strip():
         raise DomainError("decision.reason_required", field="reason")
     _check_amount(application, amount_cents)
-    fund_year = fund_year_for(application)
+    own_year = ledger.fund_year_of(application)
+    difference = amount_cents - decision.approved_cents
+    if difference > 0 and own_year is not None and own_year.closed_at is not None:
+        raise DomainError("decision.year_closed", field="amount", year=own_year.year)
     correction = Decision(
         application_id=application.id,
         agenda_item_id=None,
@@ -197,10 +210,9 @@ def correct_decision(
     db.session.add(correction)
     db.session.flush()
     _audit("decision.corrected", correction, application, actor)
-    difference = amount_cents - decision.approved_cents
     if difference > 0:
         ledger.book(
-            fund_year,
+            own_year or fund_year_for(application),
             EntryKind.COMMITMENT,
             difference,
             application=application,
@@ -209,14 +221,13 @@ def correct_decision(
             note=reason,
         )
     elif difference < 0:
-        ledger.book(
-            fund_year,
+        ledger.money_back(
+            application,
             EntryKind.RELEASE,
             -difference,
-            application=application,
+            note=reason,
             actor=actor,
             decision_id=correction.id,
-            note=reason,
         )
     history.record(application, "note", actor_kind="staff", actor=actor, note=reason)
     send_letter(application, correction)

@@ -8,6 +8,7 @@ from .. import audit
 from ..domain.states import State, move
 from ..extensions import db
 from ..models import Application, ApplicationEvent, Area, StaffUser
+from . import locks
 
 
 def next_reference(area: Area, year: int) -> tuple[int, str]:
@@ -33,7 +34,14 @@ def transition(
     actor: StaffUser | None = None,
     note: str = "",
 ) -> ApplicationEvent:
-    """Move an application to a new state (the domain refuses invalid moves) and log it."""
+    """Move an application to a new state (the domain refuses invalid moves) and log it.
+
+    The move starts from the state in the database, read under a row lock: two people acting
+    on one application at once (the applicant withdrawing while staff confirm, two staff
+    reviewing) move it one after the other, and the second move is checked against what the
+    first one left.
+    """
+    locks.lock(Application, application.id)  # refreshes `application` itself (one identity)
     current = application.state
     application.state = move(current, target).value
     event = ApplicationEvent(

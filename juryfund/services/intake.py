@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import tokens
-from ..domain.errors import DomainError
+from .. import clock, tokens
+from ..domain.errors import DomainError, InvalidTransition
 from ..domain.files import check_upload, safe_filename
 from ..domain.intake import CostLine, Draft, FundOption, FundRules, check_draft, route
 from ..domain.states import APPLICANT_EDITABLE, WITHDRAWABLE, State
@@ -84,8 +84,14 @@ def check(
     rules = FundRules(
         fund.cap_cents, fund.minimum_cents, fund.lead_time_days, frozenset(fund.category_list)
     )
-    draft = Draft(data.requested_cents, data.start_date, data.end_date, tuple(data.cost_lines))
-    errors = check_draft(draft, rules, today=today or date.today())
+    draft = Draft(
+        data.requested_cents,
+        data.start_date,
+        data.end_date,
+        tuple(data.cost_lines),
+        cofunding_cents=data.cofunding_cents,
+    )
+    errors = check_draft(draft, rules, today=today or clock.area_today(area))
     unknown_goals = set(data.goals) - set(area.action_field_list)
     if unknown_goals:
         errors.append(DomainError("application.unknown_goal", field="goals"))
@@ -155,7 +161,7 @@ def submit(
 ) -> Application:
     """Create the application with the next reference, claim its uploads, mail the status link."""
     fund = _refuse_if_invalid(area, data)
-    year = date.today().year
+    year = clock.area_today(area).year
     for _attempt in range(5):
         number, reference = history.next_reference(area, year)
         application = Application(
@@ -257,7 +263,14 @@ def mark_ineligible(application: Application, *, reason: str, actor: StaffUser) 
 
 
 def mark_ready(application: Application, *, review_note: str, actor: StaffUser) -> None:
-    """Formal review passed: the application goes to its fund's body."""
+    """Formal review passed: the application goes to its fund's body.
+
+    Only from the formal review: an application on a round's agenda (scheduled) stays with the
+    body until the round decides it; moving it back here would leave the round unable to
+    record its outcome.
+    """
+    if application.state != State.SUBMITTED:
+        raise InvalidTransition(State(application.state), State.READY)
     history.transition(application, State.READY, actor_kind="staff", actor=actor, note=review_note)
     application.review_note = review_note.strip()
 

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from .. import audit
-from ..domain.budget import Account, Balances, Entry, EntryKind, check_booking
+from .. import audit, clock
+from ..domain.budget import (
+    APPLICATION_KINDS,
+    Account,
+    Balances,
+    Entry,
+    EntryKind,
+    Origin,
+    Routed,
+    Target,
+    check_booking,
+    route_money_back,
+    route_payment,
+)
 from ..domain.errors import BookingRefused
 from ..extensions import db
-from ..models import Application, FundYear, LedgerEntry, StaffUser
-
-#: Entry kinds a closed fund year refuses.
-NEW_MONEY_KINDS = frozenset({EntryKind.ALLOCATION, EntryKind.ADJUSTMENT, EntryKind.CARRY_IN, EntryKind.COMMITMENT})
+from ..models import Application, Fund, FundYear, LedgerEntry, StaffUser
 
 
 def entries_of(fund_year_id: int) -> list[LedgerEntry]:
@@ -28,6 +38,7 @@ def fund_year_of(application: Application) -> FundYear | None:
     return db.session.scalar(
         select(FundYear).join(LedgerEntry, LedgerEntry.fund_year_id == FundYear.id)
         .where(LedgerEntry.application_id == application.id, LedgerEntry.kind == EntryKind.COMMITMENT.value)
+        .order_by(LedgerEntry.id)
         .limit(1)
     )
 
@@ -57,13 +68,19 @@ def balances_by_year(fund_year_ids: list[int]) -> dict[int, Balances]:
 
 
 def account_of(application_id: int) -> Account:
-    """Committed, released and paid money of one application."""
+    """Committed, released and paid money of one application, over all fund years."""
     rows = db.session.execute(
-        select(LedgerEntry.kind, func.sum(LedgerEntry.amount_cents))
+        select(LedgerEntry.kind, LedgerEntry.origin, func.sum(LedgerEntry.amount_cents))
         .where(LedgerEntry.application_id == application_id)
-        .group_by(LedgerEntry.kind)
+        .group_by(LedgerEntry.kind, LedgerEntry.origin)
     )
-    return Account.from_totals({kind: int(total) for kind, total in rows})
+    totals: dict[str, int] = {}
+    refunds_returned = 0
+    for kind, origin, total in rows:
+        totals[kind] = totals.get(kind, 0) + int(total)
+        if kind == EntryKind.RETURN and origin == Origin.REFUND:
+            refunds_returned += int(total)
+    return Account.from_totals(totals, refunds_returned=refunds_returned)
 
 
 def lock_fund_year(fund_year_id: int) -> FundYear:
@@ -94,13 +111,15 @@ def book(
     actor: StaffUser | None = None,
     payment_type: str | None = None,
     decision_id: int | None = None,
+    origin: Origin | None = None,
 ) -> LedgerEntry:
     """Write one ledger entry after checking every invariant against fresh, locked balances."""
     kind = EntryKind(kind)
     locked = lock_fund_year(fund_year.id)
-    if locked.closed_at is not None and kind in NEW_MONEY_KINDS:
-        # A closed year takes no new money or commitments; payments, refunds and releases of
-        # projects approved in it still follow, as projects often end after the year does.
+    if locked.closed_at is not None:
+        # A closed year's figures are final (DESIGN.md §5): what happens later to its projects'
+        # money is booked in the fund's open year (route_payment, route_money_back). A database
+        # trigger refuses it too (models.guards).
         raise BookingRefused("booking.year_closed", field="amount", year=locked.year)
     if kind is EntryKind.ADJUSTMENT and not note.strip():
         raise BookingRefused("booking.reason_required", field="note")
@@ -108,7 +127,8 @@ def book(
     check_booking(
         fund=balances_of(locked.id),
         account=account,
-        entry=Entry(kind, amount_cents, application.id if application is not None else None),
+        entry=Entry(kind, amount_cents, application.id if application is not None else None,
+                    origin),
     )
     entry = LedgerEntry(
         fund_year_id=locked.id,
@@ -116,6 +136,7 @@ def book(
         amount_cents=amount_cents,
         application_id=application.id if application is not None else None,
         payment_type=payment_type,
+        origin=origin.value if origin is not None else None,
         note=note.strip(),
         actor_id=actor.id if actor is not None else None,
         decision_id=decision_id,
@@ -134,5 +155,97 @@ def book(
         application_id=entry.application_id,
         decision_id=entry.decision_id,
         payment_type=entry.payment_type,
+        origin=entry.origin,
     )
     return entry
+
+
+# --- the year a booking belongs to (DESIGN.md §5, domain.budget.route_*) -----------------------
+
+
+def current_fund_year(fund: Fund) -> FundYear:
+    """The fund's year of today (in the area's time zone), made when it does not exist yet.
+
+    Money of a closed year's projects that moves later needs a year to be booked in even
+    before the QM team has allocated the new year's budget. A closed current year cannot
+    happen (only past years close), but is refused all the same.
+    """
+    year = clock.area_today(fund.area).year
+    fund_year = year_of_fund(fund.id, year)
+    if fund_year.closed_at is not None:
+        raise BookingRefused("booking.year_closed", field="amount", year=year)
+    return fund_year
+
+
+def year_of_fund(fund_id: int, year: int) -> FundYear:
+    """A fund's year, made (without money) when it does not exist yet."""
+    query = select(FundYear).where(FundYear.fund_id == fund_id, FundYear.year == year)
+    fund_year = db.session.scalar(query)
+    if fund_year is None:
+        try:
+            with db.session.begin_nested():  # another request may be making it right now
+                fund_year = FundYear(fund_id=fund_id, year=year)
+                db.session.add(fund_year)
+        except IntegrityError:
+            fund_year = db.session.scalar(query)
+    return fund_year
+
+
+def _commitment_year(application: Application) -> FundYear:
+    """The fund year holding the application's commitment, locked (refused before approval).
+
+    Locked before the route is chosen: a close of that year running at the same moment
+    finishes first, and the money then goes to the open year instead.
+    """
+    fund_year = fund_year_of(application)
+    if fund_year is None:
+        raise BookingRefused("booking.no_commitment", field="amount")
+    return lock_fund_year(fund_year.id)
+
+
+def _book_routed(
+    application: Application, routed: list[Routed], own: FundYear, *, note: str,
+    actor: StaffUser | None, payment_type: str | None = None, decision_id: int | None = None,
+) -> list[LedgerEntry]:
+    """Write the entries the domain routed, each into its year."""
+    entries = []
+    for step in routed:
+        target = own if step.target is Target.OWN else current_fund_year(application.fund)
+        names_application = step.kind in APPLICATION_KINDS
+        entries.append(book(
+            target, step.kind, step.amount_cents,
+            application=application if names_application else None,
+            # A lapse names no application; its note says whose money came back.
+            note=note if names_application else f"{application.reference}: {note}".strip(": "),
+            actor=actor,
+            payment_type=payment_type if step.kind is EntryKind.PAYMENT else None,
+            decision_id=decision_id,
+            origin=step.origin,
+        ))
+    return entries
+
+
+def pay(
+    application: Application, amount_cents: int, *, payment_type: str, note: str = "",
+    actor: StaffUser | None,
+) -> LedgerEntry:
+    """Book a payment to the applicant in the commitment's year, or today's once it closed."""
+    own = _commitment_year(application)
+    routed = route_payment(amount_cents, own_year_closed=own.closed_at is not None)
+    [entry] = _book_routed(application, routed, own, note=note, actor=actor,
+                           payment_type=payment_type)
+    return entry
+
+
+def money_back(
+    application: Application, kind: EntryKind, amount_cents: int, *, note: str = "",
+    actor: StaffUser | None, release_refund: bool = False, decision_id: int | None = None,
+) -> list[LedgerEntry]:
+    """Book a release or a refund where it belongs: in the commitment's year while it is open,
+    else as a return into today's open year (lapsing there unless the fund carries over)."""
+    own = _commitment_year(application)
+    routed = route_money_back(
+        kind, amount_cents, own_year_closed=own.closed_at is not None,
+        carry_over=application.fund.carry_over, release_refund=release_refund,
+    )
+    return _book_routed(application, routed, own, note=note, actor=actor, decision_id=decision_id)

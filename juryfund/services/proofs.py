@@ -10,15 +10,16 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from ..domain.budget import EntryKind
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, MoneyError
 from ..domain.files import check_upload, safe_filename
+from ..domain.money import MAX_CENTS, bounded_sum
 from ..domain.states import State
 from ..extensions import db
 from ..links import external_url
 from ..mail import queue_mail
 from ..models import Application, Attachment, ProofOfUse, Receipt, StaffUser
 from ..models.base import utcnow
-from . import history, intake, ledger
+from . import history, intake, ledger, locks
 
 #: The reminder goes out this many days before the proof is due.
 REMIND_BEFORE = timedelta(days=7)
@@ -66,6 +67,7 @@ def save(proof: ProofOfUse, *, report: str, receipts: list[ReceiptLine]) -> None
     """Keep the report and the receipt list (while the proof is a draft or sent back)."""
     if proof.state not in EDITABLE:
         raise DomainError("proof.not_editable")
+    check_receipts(receipts)
     proof.report = report.strip()
     proof.receipts.clear()
     db.session.flush()
@@ -75,6 +77,21 @@ def save(proof: ProofOfUse, *, report: str, receipts: list[ReceiptLine]) -> None
         for i, line in enumerate(receipts)
     )
     db.session.flush()
+
+
+def check_receipts(receipts: list[ReceiptLine]) -> int:
+    """The receipt list's sum; DomainError on the first amount that is 0 or takes it too far."""
+    # Fields are named by the receipt's place in the list, as the form counts its filled lines.
+    for index, line in enumerate(receipts):
+        if line.amount_cents <= 0:
+            raise DomainError("proof.amount_not_positive", field=f"receipts-{index}-amount")
+        if line.amount_cents > MAX_CENTS:
+            raise MoneyError(
+                "money.too_large", field=f"receipts-{index}-amount", maximum_cents=MAX_CENTS
+            )
+    return bounded_sum(
+        (line.amount_cents, f"receipts-{index}-amount") for index, line in enumerate(receipts)
+    )
 
 
 def add_file(proof: ProofOfUse, filename: str, data: bytes, *, kind: str) -> Attachment:
@@ -102,6 +119,7 @@ def files_of(proof: ProofOfUse) -> list[Attachment]:
 
 def submit(proof: ProofOfUse, *, now: datetime | None = None) -> None:
     """Send the proof to the QM team; it needs a report and at least one receipt."""
+    proof = _locked(proof)
     if proof.state not in EDITABLE:
         raise DomainError("proof.not_editable")
     if not proof.report:
@@ -114,6 +132,7 @@ def submit(proof: ProofOfUse, *, now: datetime | None = None) -> None:
 
 def request_changes(proof: ProofOfUse, *, note: str, actor: StaffUser) -> None:
     """Send the proof back with what is missing (mailed to the applicant)."""
+    proof = _locked(proof)
     if proof.state != "submitted":
         raise DomainError("proof.not_submitted")
     if not note.strip():
@@ -122,8 +141,20 @@ def request_changes(proof: ProofOfUse, *, note: str, actor: StaffUser) -> None:
     _mail(proof, purpose="proof.changes", template="proof_changes", note=note.strip())
 
 
+def _locked(proof: ProofOfUse) -> ProofOfUse:
+    """Lock the proof's application and read the proof afresh: reviews of one proof queue."""
+    locks.lock(Application, proof.application_id)
+    return locks.lock(ProofOfUse, proof.id)
+
+
 def accept(proof: ProofOfUse, *, actor: StaffUser) -> int:
-    """Settle: pay what is still owed up to the proven amount, release the rest; how much released."""
+    """Settle: pay what is still owed up to the proven amount, release the rest; how much released.
+
+    Accepting twice at once settles once: the second waits for the lock and finds the proof
+    accepted. Money goes where domain.budget routes it (the open year once the project's year
+    closed).
+    """
+    proof = _locked(proof)
     if proof.state != "submitted":
         raise DomainError("proof.not_submitted")
     application = proof.application
@@ -131,14 +162,12 @@ def accept(proof: ProofOfUse, *, actor: StaffUser) -> int:
     proven = min(proven_cents(proof), account.committed)
     if account.paid > proven:
         raise DomainError("proof.refund_first", open=account.paid - proven)
-    fund_year = ledger.fund_year_of(application)
     if proven > account.paid:
-        ledger.book(fund_year, EntryKind.PAYMENT, proven - account.paid, application=application,
-                    payment_type="reimbursement", note="settlement", actor=actor)
+        ledger.pay(application, proven - account.paid, payment_type="reimbursement",
+                   note="settlement", actor=actor)
     unspent = account.committed - proven
     if unspent > 0:
-        ledger.book(fund_year, EntryKind.RELEASE, unspent, application=application, note="settlement",
-                    actor=actor)
+        ledger.money_back(application, EntryKind.RELEASE, unspent, note="settlement", actor=actor)
     proof.state, proof.reviewed_at = "accepted", utcnow()
     history.transition(application, State.SETTLED, actor_kind="staff", actor=actor)
     _mail(proof, purpose="proof.accepted", template="proof_accepted", proven=proven, released=unspent)
@@ -147,6 +176,7 @@ def accept(proof: ProofOfUse, *, actor: StaffUser) -> int:
 
 def claim_refund(proof: ProofOfUse, *, note: str, actor: StaffUser) -> int:
     """Ask the applicant to pay back what was paid but not proven (mailed); the amount."""
+    proof = _locked(proof)
     if proof.state != "submitted":
         raise DomainError("proof.not_submitted")
     account = ledger.account_of(proof.application_id)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import logging
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import audit, tokens
+from .. import audit, clock, tokens
 from ..domain.errors import DomainError
 from ..domain.states import State
 from ..domain.voting import Tally, tally
@@ -18,16 +19,17 @@ from ..models import (
     AgendaItem,
     Application,
     Body,
-    ConflictDeclaration,
     Fund,
     FundYear,
+    Position,
     Round,
     RoundMember,
     StaffUser,
-    Vote,
 )
 from ..models.base import utcnow
-from . import decisions, history, ledger
+from . import decisions, history, ledger, locks
+
+_log = logging.getLogger(__name__)
 
 #: Ballot links keep working this long after the deadline or meeting, for late reading.
 GRACE = timedelta(days=2)
@@ -52,7 +54,7 @@ def available_money(round_: Round) -> list[tuple[str, int]]:
         for fund_year in db.session.scalars(
             select(FundYear).where(
                 FundYear.fund_id.in_([fund.id for fund in funds]),
-                FundYear.year == date.today().year,
+                FundYear.year == clock.area_today(round_.body.area).year,
                 FundYear.closed_at.is_(None),
             )
         )
@@ -138,6 +140,7 @@ def save_round(
 
 def set_agenda(round_: Round, application_ids: list[int]) -> None:
     """Put ready applications of the body on a draft round's agenda, in the given order."""
+    round_ = locks.lock(Round, round_.id)
     if round_.state != "draft":
         raise DomainError("round.not_draft")
     ready = {application.id: application for application in ready_applications(round_.body)}
@@ -155,6 +158,7 @@ def set_agenda(round_: Round, application_ids: list[int]) -> None:
 def open_round(round_: Round, *, actor: StaffUser, now: datetime | None = None) -> int:
     """Freeze rule and members, schedule the agenda and mail every member a ballot link."""
     now = now or utcnow()
+    round_ = locks.lock(Round, round_.id)  # opened twice at once: the second finds it open
     if round_.state != "draft":
         raise DomainError("round.not_draft")
     if not round_.agenda:
@@ -163,7 +167,7 @@ def open_round(round_: Round, *, actor: StaffUser, now: datetime | None = None) 
         raise DomainError("round.deadline_past", field="when")
     day = (round_.due_at or now).date()
     members = round_.body.voting_members(
-        min(day, date.today()) if round_.mode == "circulation" else day
+        min(day, clock.area_today(round_.body.area)) if round_.mode == "circulation" else day
     )
     if not members:
         raise DomainError("round.no_members")
@@ -270,22 +274,36 @@ def _mail_ballot(participant: RoundMember, *, purpose: str, template: str) -> No
 
 
 def tallies(round_: Round) -> dict[int, Tally]:
-    """The current tally of every agenda item under the round's frozen rule (two queries)."""
+    """The current tally of every agenda item under the round's frozen rule (one query).
+
+    Each member has one position per item (a vote or a conflict, one row: the database holds
+    it), so the inputs agree with domain.voting.tally's rules. Should a row still not fit (a
+    vote by someone not frozen into the round, or, in a meeting, by a member marked absent
+    while it was recorded), it is left out and logged: a tally never fails a page, the
+    minutes, the closing or `tick`.
+    """
     item_ids = [item.id for item in round_.agenda]
-    votes: dict[int, dict[str, str]] = {item_id: {} for item_id in item_ids}
-    conflicts: dict[int, set[str]] = {item_id: set() for item_id in item_ids}
-    for vote in db.session.scalars(select(Vote).where(Vote.agenda_item_id.in_(item_ids))):
-        votes[vote.agenda_item_id][str(vote.member_id)] = vote.choice
-    for conflict in db.session.scalars(
-        select(ConflictDeclaration).where(ConflictDeclaration.agenda_item_id.in_(item_ids))
-    ):
-        conflicts[conflict.agenda_item_id].add(str(conflict.member_id))
     members = {str(p.member_id) for p in round_.participants}
     present = (
         {str(p.member_id) for p in round_.participants if p.present}
         if round_.mode == "meeting"
         else None
     )
+    votes: dict[int, dict[str, str]] = {item_id: {} for item_id in item_ids}
+    conflicts: dict[int, set[str]] = {item_id: set() for item_id in item_ids}
+    for position in db.session.scalars(
+        select(Position).where(Position.agenda_item_id.in_(item_ids))
+    ):
+        member = str(position.member_id)
+        if member not in members:
+            _log.error("round %s: position %s of a member outside the round left out",
+                       round_.id, position.id)
+        elif position.kind == "conflict":
+            conflicts[position.agenda_item_id].add(member)
+        elif present is not None and member not in present:
+            _log.error("round %s: vote %s of an absent member left out", round_.id, position.id)
+        else:
+            votes[position.agenda_item_id][member] = position.choice
     return {
         item_id: tally(
             members=members,
@@ -302,12 +320,12 @@ def missing_votes(round_: Round) -> dict[int, int]:
     """Per participant id: on how many items they can still vote but have not."""
     item_ids = [item.id for item in round_.agenda]
     done: dict[int, set[int]] = {p.member_id: set() for p in round_.participants}
-    for vote in db.session.scalars(select(Vote).where(Vote.agenda_item_id.in_(item_ids))):
-        done.setdefault(vote.member_id, set()).add(vote.agenda_item_id)
-    for conflict in db.session.scalars(
-        select(ConflictDeclaration).where(ConflictDeclaration.agenda_item_id.in_(item_ids))
+    for member_id, item_id in db.session.execute(
+        select(Position.member_id, Position.agenda_item_id).where(
+            Position.agenda_item_id.in_(item_ids)
+        )
     ):
-        done.setdefault(conflict.member_id, set()).add(conflict.agenda_item_id)
+        done.setdefault(member_id, set()).add(item_id)
     return {p.id: len(item_ids) - len(done[p.member_id]) for p in round_.participants}
 
 
@@ -335,14 +353,22 @@ def send_reminders(round_: Round, *, now: datetime | None = None) -> int:
 
 
 def object_to_writing(participant: RoundMember, *, now: datetime | None = None) -> None:
-    """A member objects to deciding in writing: every item goes back to be decided in a meeting."""
-    round_ = participant.round
+    """A member objects to deciding in writing: every item goes back to be decided in a meeting.
+
+    Only before the deadline: after it nothing on a round changes, and closing (`tick`, maybe
+    minutes later) takes the round as it stood at the deadline. The round is locked, so an
+    objection and a close sent at once happen one after the other.
+    """
+    now = now or utcnow()
+    round_ = locks.lock(Round, participant.round_id)
     if round_.mode != "circulation" or round_.state != "open":
         raise DomainError("round.not_open")
+    if now >= round_.deadline:
+        raise DomainError("ballot.round_closed")
     round_.state, round_.objected_by_id, round_.objected_at = (
         "deferred",
         participant.member_id,
-        now or utcnow(),
+        now,
     )
     audit.record(
         "round.objected",
@@ -361,7 +387,12 @@ def object_to_writing(participant: RoundMember, *, now: datetime | None = None) 
 def close_round(
     round_: Round, *, actor: StaffUser | None, now: datetime | None = None
 ) -> dict[int, Tally]:
-    """Tally every item with the frozen rule and record the outcomes that need no confirmation."""
+    """Tally every item with the frozen rule and record the outcomes that need no confirmation.
+
+    The round is locked first: votes still being written finish before the tally, later ones
+    find the round closed, and a second close (staff and `tick` at once) is refused.
+    """
+    round_ = locks.lock(Round, round_.id)
     if round_.state != "open":
         raise DomainError("round.not_open")
     results = tallies(round_)
@@ -375,7 +406,9 @@ def close_round(
             result.quorum_needed,
         )
         item.yes, item.no, item.abstain = result.yes, result.no, result.abstain
-        if item.result != "approved":
+        # An application withdrawn while the round was open keeps its tally in the minutes
+        # but gets no decision: nothing may stop a round from closing.
+        if item.result != "approved" and item.application.state == State.SCHEDULED:
             decisions.record_outcome(item, actor=actor)
     db.session.flush()
     audit.record(

@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..domain.budget import EntryKind
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, MoneyError
+from ..domain.money import MAX_CENTS
 from ..domain.vocabulary import COST_CATEGORIES
 from ..domain.voting import Majority, VotingRule, validate_rule
 from ..extensions import db
-from ..models import Area, Body, Fund, FundYear, Member, StaffUser
+from ..models import Area, Body, Fund, FundYear, LedgerEntry, Member, StaffUser
 from ..models.base import utcnow
 from . import ledger
 
@@ -179,6 +180,8 @@ def save_fund(
         errors.append(DomainError("fund.body_other_area", field="body"))
     if cap_cents is None or cap_cents <= 0:
         errors.append(DomainError("fund.cap_not_positive", field="cap"))
+    elif cap_cents > MAX_CENTS:
+        errors.append(MoneyError("money.too_large", field="cap", maximum_cents=MAX_CENTS))
     elif minimum_cents is not None and minimum_cents > cap_cents:
         errors.append(DomainError("fund.minimum_above_cap", field="minimum"))
     unknown = set(eligible_categories) - set(COST_CATEGORIES)
@@ -223,18 +226,39 @@ def save_fund(
 def open_fund_year(
     fund: Fund, *, year: int, allocation_cents: int, actor: StaffUser | None
 ) -> FundYear:
-    """Start a fund year and book its allocation as the first ledger entry."""
+    """Start a fund year and book its allocation as the first ledger entry.
+
+    A year that exists without an allocation (made by a carry-over at the close of the year
+    before, or by money of a closed year's project coming back) gets its allocation now.
+    """
     errors: list[DomainError] = []
-    if db.session.scalar(
-        select(FundYear.id).where(FundYear.fund_id == fund.id, FundYear.year == year)
+    fund_year = db.session.scalar(
+        select(FundYear).where(FundYear.fund_id == fund.id, FundYear.year == year)
+    )
+    if fund_year is not None and (
+        fund_year.closed_at is not None
+        or db.session.scalar(
+            select(LedgerEntry.id).where(
+                LedgerEntry.fund_year_id == fund_year.id,
+                LedgerEntry.kind == EntryKind.ALLOCATION.value,
+            ).limit(1)
+        )
     ):
         errors.append(DomainError("fund_year.exists", field="year"))
     if allocation_cents is None or allocation_cents <= 0:
         errors.append(DomainError("fund_year.allocation_not_positive", field="allocation"))
+    elif allocation_cents > MAX_CENTS - (
+        ledger.balances_of(fund_year.id).allocated if fund_year is not None else 0
+    ):
+        # A year made by a carry-over already holds money; the allocation adds to it.
+        errors.append(
+            MoneyError("money.allocated_too_large", field="allocation", maximum_cents=MAX_CENTS)
+        )
     refuse(errors)
-    fund_year = FundYear(fund_id=fund.id, year=year)
-    db.session.add(fund_year)
-    db.session.flush()
+    if fund_year is None:
+        fund_year = FundYear(fund_id=fund.id, year=year)
+        db.session.add(fund_year)
+        db.session.flush()
     _audit(
         "fund_year.opened",
         fund_year,

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, case, exists, func, literal, not_, or_, select
 from sqlalchemy.orm import aliased
 
+from .. import clock
 from ..domain.budget import Balances
 from ..domain.states import State
 from ..extensions import db
@@ -182,15 +183,12 @@ def year_bounds(year: int, timezone: str) -> tuple[datetime, datetime]:
 
 def current_year(area: Area) -> int:
     """Today's year in the area's time zone."""
-    return datetime.now(ZoneInfo(area.timezone)).year
+    return clock.area_today(area).year
 
 
 def sum_balances(items) -> Balances:
     """Add balances up field by field."""
-    allocated = committed = paid = 0
-    for b in items:
-        allocated, committed, paid = allocated + b.allocated, committed + b.committed, paid + b.paid
-    return Balances(allocated=allocated, committed=committed, paid=paid)
+    return sum(items, Balances())
 
 
 def _in_force():

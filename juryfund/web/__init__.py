@@ -38,7 +38,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
 
     from .fields import error_list
+    from .guard import install_guard
 
+    install_guard(app)  # NUL bytes, broken UTF-8 and absurd ids in addresses: 400 / 404
     app.jinja_env.globals["form_error_list"] = error_list
 
     @app.context_processor

@@ -14,14 +14,40 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from .. import i18n
 from ..domain.errors import DomainError, MoneyError
 from ..domain.money import parse_money
+from .guard import MAX_ID
 from .messages import reason_text
 
 REQUIRED = _l("This field is required.")
+#: A NUL character is nothing a person types, and no database column can store one.
+NUL_ERROR = _l("This contains a null character (NUL), which cannot be saved. Please remove it.")
 
 
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     """Choices of a select, radio or checkbox field from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def holds_nul(field) -> bool:
+    """True when what was sent for a field holds a NUL character."""
+    return any(isinstance(value, str) and "\x00" in value for value in field.raw_data or ())
+
+
+class AppForm(FlaskForm):
+    """The base of every form: a NUL character in any field is an error next to that field.
+
+    Checked after the fields' own validation (which resets their errors), through the nested
+    lines of a form too, so that no text holding a NUL reaches a service or the database.
+    What was typed stays in the fields and comes back with the form.
+    """
+
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' own checks, then the NUL check of every (nested) field."""
+        valid = super().validate(extra_validators)
+        for field in iter_fields(self):
+            if holds_nul(field):
+                field.errors = [str(NUL_ERROR), *field.errors]
+                valid = False
+        return valid
 
 
 class MoneyField(StringField):
@@ -101,3 +127,14 @@ def apply_domain_error(form: FlaskForm, error: DomainError) -> None:
         field.errors = [*field.errors, message]
     else:
         form.form_errors.append(message)
+
+
+def button_number(action: str, prefix: str) -> int | None:
+    """The number of a button like "remove_line-2"; None for another button or a number that
+    names no row ("²" is a digit to str.isdigit but not to int; ids end at MAX_ID)."""
+    if not action.startswith(prefix):
+        return None
+    digits = action[len(prefix):]
+    if not (digits.isascii() and digits.isdecimal()) or int(digits) > MAX_ID:
+        return None
+    return int(digits)

@@ -96,6 +96,9 @@ ENTRY_KIND_LABELS = {
     "release": _l("Release"),
     "payment": _l("Payment"),
     "refund": _l("Refund"),
+    "carry_out": _l("Carried into next year"),
+    "lapse": _l("Lapsed (back to the funder)"),
+    "return": _l("Returned from a closed year"),
 }
 PROOF_STATE_LABELS = {
     "draft": _l("not sent yet"),

@@ -16,6 +16,15 @@ REASONS = {
     "money.not_finite": _l("Please enter a real amount of money."),
     "money.too_many_decimals": _l("Use at most two decimal places (cents)."),
     "money.too_large": _l("This amount is far too large (at most %(maximum_cents)s)."),
+    "money.line_too_large": _l(
+        "Quantity times unit price is far too large (at most %(maximum_cents)s)."
+    ),
+    "money.total_too_large": _l(
+        "With this amount the total is far too large (at most %(maximum_cents)s)."
+    ),
+    "money.allocated_too_large": _l(
+        "This would take the fund year's money above %(maximum_cents)s."
+    ),
     # voting rule
     "rule.quorum_range": _l("The quorum must be a share between 0 and 1, e.g. 1/2 or 2/3."),
     "rule.quorum_minimum": _l("At least one member must take part."),
@@ -65,6 +74,7 @@ REASONS = {
     ),
     "application.no_cost_lines": _l("Please add at least one line to the cost plan."),
     "application.too_many_cost_lines": _l("The cost plan can have at most %(maximum)s lines."),
+    "application.quantity_range": _l("Enter a number from %(min)s to %(max)s."),
     "application.category_not_eligible": _l("This fund does not pay for this kind of cost."),
     "application.requested_empty": _l("Please ask for more than 0 €."),
     "application.requested_above_total": _l(
@@ -106,6 +116,10 @@ REASONS = {
     "ballot.reason_required": _l("Please give the reason for your conflict of interest."),
     "decision.not_pending": _l("This item has no approval waiting for confirmation."),
     "decision.no_fund_year": _l("This fund has no open fund year %(year)s."),
+    "decision.year_closed": _l(
+        "The fund year %(year)s is closed: its approvals can only be lowered. Approve more "
+        "money as a new application in the current year."
+    ),
     "decision.not_correctable": _l(
         "Only the current decision of an approved application can be corrected."
     ),
@@ -123,6 +137,7 @@ REASONS = {
     "proof.not_editable": _l("The proof of use is sent and can no longer be changed."),
     "proof.report_required": _l("Please write a short report."),
     "proof.receipts_required": _l("Please list at least one receipt."),
+    "proof.amount_not_positive": _l("The amount must be more than zero."),
     "proof.not_submitted": _l("The proof of use has not been sent yet."),
     "proof.refund_first": _l("More was paid out than proven: first claim and book the refund of %(open)s."),
     "proof.nothing_to_refund": _l("Nothing was paid out beyond the proven amount."),

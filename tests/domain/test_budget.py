@@ -12,10 +12,16 @@ from juryfund.domain.budget import (
     Balances,
     Entry,
     EntryKind,
+    Origin,
+    Routed,
+    Target,
     account,
     apply,
     balances,
     check_booking,
+    close_entries,
+    route_money_back,
+    route_payment,
 )
 from juryfund.domain.errors import BookingRefused
 
@@ -428,11 +434,13 @@ class Books(RuleBasedStateMachine):
             EntryKind.RELEASE: min(acc.commitment - acc.released, acc.open),
             EntryKind.PAYMENT: acc.open,
             EntryKind.REFUND: acc.paid,
+            EntryKind.RETURN: acc.paid,
         }[kind]
         fitting = st.integers(min_value=1, max_value=max(limit, 1))
         edges = st.sampled_from([-1, 0, limit, limit + 1])
         amount = data.draw(st.one_of(fitting, fitting, edges), label="amount")
-        self._attempt(Entry(kind, amount, application))
+        origin = Origin.REFUND if kind is EntryKind.RETURN else None
+        self._attempt(Entry(kind, amount, application, origin))
 
     @invariant()
     def available_never_negative(self):
@@ -453,10 +461,96 @@ class Books(RuleBasedStateMachine):
 
     @invariant()
     def fund_totals_are_sum_of_accounts(self):
-        assert self.fund.committed == sum(a.committed for a in self.accounts.values())
-        assert self.fund.paid == sum(a.paid for a in self.accounts.values())
+        # A RETURN (money back after a year closed) lowers the project's commitment, not the
+        # commitment of the year it is booked in; a returned refund lowers its payments too.
+        refunds_returned = sum(e.amount_cents for e in self.entries
+                               if e.kind is EntryKind.RETURN and e.origin is Origin.REFUND)
+        assert self.fund.committed - self.fund.returned == sum(
+            a.committed for a in self.accounts.values())
+        assert self.fund.paid - refunds_returned == sum(a.paid for a in self.accounts.values())
 
 
 Books.TestCase.settings = settings(max_examples=100, stateful_step_count=50, deadline=None)
 # Hypothesis runs a state machine as a unittest.TestCase; the module's pytestmark applies to it.
 TestBooksKeepInvariantsUnderRandomBookings = Books.TestCase
+
+
+# --- money after a fund year has closed (issue 11 item 4) -------------------------------------
+
+R = Routed
+
+
+@pytest.mark.parametrize(
+    ("kind", "closed", "carry", "release_refund", "expected"),
+    [
+        (K.RELEASE, False, False, False, [R(K.RELEASE, 300, Target.OWN)]),
+        (K.RELEASE, False, True, False, [R(K.RELEASE, 300, Target.OWN)]),
+        (K.REFUND, False, False, False, [R(K.REFUND, 300, Target.OWN)]),
+        (K.REFUND, False, False, True,
+         [R(K.REFUND, 300, Target.OWN), R(K.RELEASE, 300, Target.OWN)]),
+        (K.RELEASE, True, True, False, [R(K.RETURN, 300, Target.CURRENT, Origin.RELEASE)]),
+        (K.RELEASE, True, False, False,
+         [R(K.RETURN, 300, Target.CURRENT, Origin.RELEASE), R(K.LAPSE, 300, Target.CURRENT)]),
+        (K.REFUND, True, True, True, [R(K.RETURN, 300, Target.CURRENT, Origin.REFUND)]),
+        (K.REFUND, True, False, False,
+         [R(K.RETURN, 300, Target.CURRENT, Origin.REFUND), R(K.LAPSE, 300, Target.CURRENT)]),
+    ],
+)
+def test_money_back_is_never_booked_into_a_closed_year(kind, closed, carry, release_refund, expected):
+    routed = route_money_back(kind, 300, own_year_closed=closed, carry_over=carry,
+                              release_refund=release_refund)
+    assert routed == expected
+    if closed:
+        assert all(r.target is Target.CURRENT for r in routed)
+
+
+@pytest.mark.parametrize(("closed", "target"), [(False, Target.OWN), (True, Target.CURRENT)])
+def test_payment_goes_to_the_open_year(closed, target):
+    assert route_payment(500, own_year_closed=closed) == [R(K.PAYMENT, 500, target)]
+
+
+def test_money_back_refuses_other_kinds():
+    with pytest.raises(ValueError):
+        route_money_back(K.PAYMENT, 1, own_year_closed=False, carry_over=False)
+
+
+@pytest.mark.parametrize(
+    ("unspent", "carry", "expected"),
+    [
+        (0, True, []),
+        (0, False, []),
+        (700, False, [R(K.LAPSE, 700, Target.OWN)]),
+        (700, True, [R(K.CARRY_OUT, 700, Target.OWN), R(K.CARRY_IN, 700, Target.CURRENT)]),
+    ],
+)
+def test_close_entries_lapse_or_carry(unspent, carry, expected):
+    assert close_entries(unspent, carry_over=carry) == expected
+
+
+def test_closed_year_shows_nothing_available_and_keeps_its_allocation():
+    year = balances([Entry(K.ALLOCATION, 1_000), Entry(K.COMMITMENT, 600, "a"),
+                     Entry(K.CARRY_OUT, 400)])
+    assert (year.allocated, year.committed, year.carried_out, year.available) == (1_000, 600, 400, 0)
+    lapsing = balances([Entry(K.ALLOCATION, 1_000), Entry(K.LAPSE, 1_000)])
+    assert (lapsing.allocated, lapsing.lapsed, lapsing.available) == (1_000, 1_000, 0)
+
+
+def test_refund_after_close_lowers_paid_and_committed_of_the_project():
+    entries = [Entry(K.COMMITMENT, 1_000, "a"), Entry(K.PAYMENT, 800, "a"),
+               Entry(K.RETURN, 200, "a", Origin.REFUND), Entry(K.RETURN, 200, "a", Origin.RELEASE)]
+    acc = account(entries, "a")
+    assert (acc.commitment, acc.released, acc.committed, acc.paid) == (1_000, 400, 600, 600)
+
+
+def test_return_needs_an_origin_and_only_a_return_has_one():
+    with pytest.raises(BookingRefused):
+        check_booking(fund=Balances(), account=Account(1_000, 0, 0), entry=Entry(K.RETURN, 10, "a"))
+    with pytest.raises(BookingRefused):
+        check_booking(fund=Balances(), account=Account(1_000, 0, 0),
+                      entry=Entry(K.RELEASE, 10, "a", Origin.RELEASE))
+
+
+def test_lapse_and_carry_out_never_exceed_what_is_available():
+    with pytest.raises(BookingRefused):
+        check_booking(fund=Balances(allocated=100), account=None, entry=Entry(K.LAPSE, 101))
+    check_booking(fund=Balances(allocated=100), account=None, entry=Entry(K.CARRY_OUT, 100))

@@ -56,3 +56,74 @@ def test_downgrade_removes_every_table(migration_app):
     downgrade(revision="base")
     tables = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
     assert tables == set()
+
+
+#: Every money column (and the quantity multiplied into one), as the 64-bit migration made them.
+MONEY_COLUMNS = {
+    "fund": {"cap_cents", "minimum_cents"},
+    "application": {"cofunding_cents", "total_cents", "requested_cents"},
+    "cost_item": {"quantity", "unit_cents", "total_cents"},
+    "decision": {"approved_cents"},
+    "receipt": {"amount_cents"},
+    "ledger_entry": {"amount_cents"},
+}
+_ROWS = [
+    "INSERT INTO area (id, slug, code, name, city, timezone, languages, description, action_fields,"
+    " contact_email, created_at) VALUES (1, 'a', 'AAA', 'A', '', 'Europe/Berlin', 'de', '', '', '',"
+    " '2026-01-01')",
+    "INSERT INTO fund (id, area_id, kind, name, description, cap_cents, minimum_cents,"
+    " lead_time_days, eligible_categories, carry_over, proof_weeks, retention_years, active,"
+    " created_at) VALUES"
+    " (1, 1, 'action_fund', 'F', '', 150000, 0, 14, 'material', false, 4, 10, true, '2026-01-01')",
+    "INSERT INTO application (id, area_id, fund_id, year, number, reference, state, language,"
+    " applicant_kind, applicant_name, organisation, email, phone, address, lives_or_acts_in_area,"
+    " title, description, goals, target_group, place, start_date, end_date, participants,"
+    " volunteer_hours, in_kind, cofunding_source, cofunding_cents, total_cents, requested_cents,"
+    " declared_not_started, declared_no_own_fee, consent_processing, consent_publish_name,"
+    " review_note, submitted_at, updated_at) VALUES (1, 1, 1, 2026, 1, 'AAA-2026-1', 'submitted',"
+    " 'de', 'person', 'X', '', '', '', '', true, 'T', 'D', '', '', '', '2026-02-01', '2026-02-01',"
+    " 0, 0, '', '', 0, 1000, 1000, true, true, true, false, '', '2026-01-01', '2026-01-01')",
+    "INSERT INTO cost_item (id, application_id, position, description, category, quantity,"
+    " unit_cents, total_cents) VALUES (1, 1, 1, 'Erde', 'material', 2, 500, 1000)",
+]
+
+
+def test_money_columns_become_64_bit_and_keep_their_rows(migration_app):
+    upgrade(revision="e47f251b688f")
+    with db.engine.begin() as conn:
+        for statement in _ROWS:
+            conn.execute(text(statement))
+    upgrade(revision="b64c0a11e5ce")
+    inspector = inspect(db.engine)
+    for table, columns in MONEY_COLUMNS.items():
+        types = {c["name"]: c["type"] for c in inspector.get_columns(table)}
+        assert {name: type(types[name]).__name__ for name in columns} == dict.fromkeys(
+            columns, "BIGINT"
+        ), table
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "sqlite":
+            # The table rebuild ran without foreign keys (else dropping `application` would have
+            # cascaded into cost_item); the pooled connection has them back.
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.execute(text("SELECT total_cents FROM cost_item")).scalars().all() == [1000]
+        # 100,000 pieces at 1,000 €: 32 bits end at 21 million euros.
+        conn.execute(text(
+            "UPDATE cost_item SET quantity = 100000, unit_cents = 100000, total_cents = 10000000000"
+        ))
+        conn.execute(text("UPDATE application SET total_cents = 10000000000"))
+        assert conn.execute(text("SELECT total_cents FROM application")).scalar() == 10_000_000_000
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL (JURYFUND_TEST_DATABASE_URL)")
+def test_money_columns_are_bigint_on_postgresql(migration_app):
+    upgrade(revision="b64c0a11e5ce")
+    with db.engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns"
+            " WHERE table_schema = 'public' AND table_name = ANY(:tables)"
+        ), {"tables": list(MONEY_COLUMNS)}).all()
+    found = {(table, column): kind for table, column, kind in rows}
+    assert {key: found[key] for key in found if key[1] in MONEY_COLUMNS[key[0]]} == {
+        (table, column): "bigint" for table, columns in MONEY_COLUMNS.items() for column in columns
+    }

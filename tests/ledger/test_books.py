@@ -87,19 +87,26 @@ def test_close_year_lapses_or_carries_unspent_money(fund, make, staff, carry_ove
     assert old.closed_at is not None
     carried = ledger.balances_of(this_year.id).allocated - before
     assert carried == (500_000 if carry_over else 0)
-    assert ledger.balances_of(old.id).available == (0 if carry_over else 500_000)
+    closed = ledger.balances_of(old.id)
+    # A closed year keeps its allocation and shows what lapsed or was carried, never "available".
+    assert (closed.allocated, closed.available) == (500_000, 0)
+    assert (closed.lapsed, closed.carried_out) == ((0, 500_000) if carry_over else (500_000, 0))
     kinds = db.session.scalars(select(LedgerEntry.kind).where(LedgerEntry.fund_year_id == this_year.id)).all()
     assert ("carry_in" in kinds) is carry_over
 
 
-def test_closed_year_refuses_new_money_but_takes_payouts(approved, fund, staff):
+def test_closed_year_refuses_every_booking(approved, fund, staff):
     fund_year = fund.years[0]
     fund_year.closed_at = __import__("datetime").datetime.now(__import__("datetime").UTC)
     db.session.commit()
     with pytest.raises(BookingRefused) as caught:
         books.record_adjustment(fund_year, amount_cents=100, reason="zu spät", actor=staff)
     assert caught.value.reason == "booking.year_closed"
-    books.record_payment(approved, amount_cents=40000, payment_type="reimbursement", note="", actor=staff)
+    # Its projects' money moves on in the open year; with none open, it is refused, not lost.
+    with pytest.raises(BookingRefused) as caught:
+        books.record_payment(approved, amount_cents=40000, payment_type="reimbursement", note="",
+                             actor=staff)
+    assert caught.value.reason == "booking.year_closed"
 
 
 def test_current_year_cannot_be_closed(fund, staff):

@@ -441,3 +441,59 @@ def test_concurrent_writers_keep_one_unbroken_chain(app, world):
     assert audit.verify() == []
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)
                              .where(AuditEvent.action == "booking", AuditEvent.area_id == area.id)) == 2 * rounds_per_thread + 1
+
+
+# --- the books, decisions and votes agree with the trail (issue 11 item 5) ---------------------
+
+
+def _without_guards(sql: str, **params) -> None:
+    """Change a guarded table as someone who first switched its triggers off."""
+    db.session.rollback()
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    table = re.search(r"(?:UPDATE|FROM)\s+(\w+)", sql).group(1)
+    try:
+        if postgres:
+            db.session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+        else:
+            for (name,) in db.session.execute(text(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"), {"t": table}):
+                db.session.execute(text(f'DROP TRIGGER "{name}"'))
+        db.session.execute(text(sql), params)
+        db.session.commit()
+    finally:
+        if postgres:  # the next tests need the guards back (SQLite's come back with the reset)
+            db.session.rollback()
+            db.session.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
+            db.session.commit()
+
+
+def test_the_tables_agree_with_the_trail_after_a_whole_flow(flow):
+    from juryfund import reconcile
+
+    assert reconcile.reconcile() == []
+
+
+def test_a_booking_edited_behind_the_guards_is_found(flow, runner):
+    entry_id = db.session.scalar(text("SELECT id FROM ledger_entry WHERE kind = 'commitment'"))
+    _without_guards("UPDATE ledger_entry SET amount_cents = 150000 WHERE id = :id", id=entry_id)
+    code, output = _verify_cli(runner)
+    assert code == 1
+    assert f"ledger entry {entry_id}: amount_cents is 150000, the trail says 45000" in output
+
+
+def test_a_decision_removed_behind_the_guards_is_found(flow, runner):
+    decision_id = db.session.scalar(text("SELECT MAX(id) FROM decision"))
+    _without_guards("DELETE FROM ledger_entry WHERE decision_id = :id", id=decision_id)
+    _without_guards("DELETE FROM decision WHERE id = :id", id=decision_id)
+    code, output = _verify_cli(runner)
+    assert code == 1
+    assert f"decision {decision_id} is recorded but not there" in output
+
+
+def test_a_vote_changed_in_the_database_is_found(flow, runner):
+    position_id, member_id = db.session.execute(text(
+        "SELECT id, member_id FROM member_position WHERE kind = 'vote' AND choice = 'yes' LIMIT 1")).one()
+    _tamper("UPDATE member_position SET choice = 'no' WHERE id = :id", id=position_id)
+    code, output = _verify_cli(runner)
+    assert code == 1
+    assert f"vote of member {member_id}" in output and "is not the last vote in the trail" in output

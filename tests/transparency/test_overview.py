@@ -38,7 +38,8 @@ def test_admin_sees_every_area_fund_and_totals(client, login, make, area, fund, 
     assert unfunded.name in lerchenberg
     assert "This area has no fund." in html
     totals = dict(re.findall(r'data-series="(\w+)" data-total="(-?\d+)"', html))
-    assert totals == {"allocated": "1500000", "committed": "60000", "paid": "10000", "available": "1440000"}
+    assert totals == {"allocated": "1500000", "committed": "60000", "paid": "10000", "available": "1440000",
+                      "lapsed_or_carried": "0"}
 
 
 def test_overview_tolerates_bad_years(client, login, make):

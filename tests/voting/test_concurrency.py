@@ -35,6 +35,7 @@ from juryfund.models import (
 )
 from juryfund.services import ballots, decisions, ledger, rounds
 
+from ..races import race
 from .conftest import ballot_links, make_ready
 
 pytestmark = pytest.mark.voting
@@ -232,36 +233,17 @@ def tight_round(area, jury, staff, make):
 
 def _race_confirmations(app, item_ids, staff_id, amount_cents):
     """Confirm every item from its own thread, session and transaction; outcomes by item."""
-    outcomes: dict[int, object] = {}
 
-    def confirm(item_id, ready: threading.Barrier):
-        with app.app_context():
-            try:
-                item = db.session.get(AgendaItem, item_id)
-                actor = db.session.get(StaffUser, staff_id)
-                item.application, item.round  # noqa: B018  (load before the race starts)
-                ready.wait(TIMEOUT)
-                try:
-                    decisions.confirm_approval(item, amount_cents=amount_cents, conditions="", actor=actor)
-                    db.session.commit()
-                    outcomes[item_id] = "ok"
-                except DomainError as error:
-                    db.session.rollback()
-                    outcomes[item_id] = error
-            except BaseException as error:  # noqa: BLE001  (database errors count as failures)
-                db.session.rollback()
-                outcomes[item_id] = error
-            finally:
-                db.session.remove()
+    def confirm(item_id):
+        def job(ready):
+            item = db.session.get(AgendaItem, item_id)
+            actor = db.session.get(StaffUser, staff_id)
+            item.application, item.round  # noqa: B018  (load before the race starts)
+            ready()
+            decisions.confirm_approval(item, amount_cents=amount_cents, conditions="", actor=actor)
+        return job
 
-    ready = threading.Barrier(len(item_ids))
-    threads = [threading.Thread(target=confirm, args=(item_id, ready), daemon=True) for item_id in item_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a confirmation hung"
-    return outcomes
+    return dict(zip(item_ids, race(app, *(confirm(item_id) for item_id in item_ids)), strict=True))
 
 
 def test_two_approvals_racing_for_the_last_euros_exactly_one_wins(app, tight_round, staff):

@@ -1,13 +1,12 @@
 """Forms for areas and staff accounts (admins only)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
 from ...config import SUPPORTED_LOCALES
 from ...i18n import LANGUAGE_NAMES
-from ..fields import REQUIRED, CheckboxesField, options
+from ..fields import REQUIRED, AppForm, CheckboxesField, options
 
 EMAIL_INVALID = _l("Please enter an email address such as name@example.org.")
 
@@ -31,7 +30,7 @@ def upper(value):
 FILLED = DataRequired(REQUIRED)
 
 
-class AreaForm(FlaskForm):
+class AreaForm(AppForm):
     """Name, address and settings of an area."""
 
     name = StringField(
@@ -91,7 +90,7 @@ class AreaForm(FlaskForm):
     )
 
 
-class StaffForm(FlaskForm):
+class StaffForm(AppForm):
     """A staff account: who, what role, which areas."""
 
     email = EmailField(

@@ -56,6 +56,31 @@ YEAR = {
 }
 CENTS = {"type": "integer", "description": "Amount in euro cents."}
 
+#: The balances of a fund year (or their sum), as the budget endpoint gives them.
+BALANCES = {
+    "allocated_cents": {**CENTS, "description": "Allocation + adjustments + carried in."},
+    "committed_cents": {**CENTS, "description": "Commitments − releases."},
+    "paid_cents": {**CENTS, "description": "Payments − refunds."},
+    "available_cents": {
+        "type": "integer",
+        "nullable": True,
+        "minimum": 0,
+        "description": "Allocated + returned − committed − lapsed − carried out, in euro "
+        "cents; null for a closed year, whose figures are final.",
+    },
+    "returned_cents": {
+        **CENTS,
+        "minimum": 0,
+        "description": "Money of closed years' projects that came back into this year.",
+    },
+    "lapsed_cents": {**CENTS, "minimum": 0, "description": "Given back to the funder."},
+    "carried_out_cents": {
+        **CENTS,
+        "minimum": 0,
+        "description": "Unspent money carried into the next year at the close.",
+    },
+}
+
 SCHEMAS = {
     "Error": _object({"error": {"type": "string"}}, "What went wrong, in English."),
     "Fund": _object(
@@ -149,24 +174,14 @@ SCHEMAS = {
             "items": {"type": "array", "items": _ref("Decision"), "maxItems": MAX_PER_PAGE},
         }
     ),
-    "Balances": _object(
-        {
-            "allocated_cents": {**CENTS, "description": "Allocation + adjustments + carried in."},
-            "committed_cents": {**CENTS, "description": "Commitments − releases."},
-            "paid_cents": {**CENTS, "description": "Payments − refunds."},
-            "available_cents": {**CENTS, "minimum": 0, "description": "Allocated − committed."},
-        }
-    ),
+    "Balances": _object(BALANCES),
     "BudgetLine": _object(
         {
             "id": {"type": "integer", "minimum": 1},
             "name": {"type": "string"},
             "kind": {"type": "string", "enum": list(FUND_KINDS)},
             "closed": {"type": "boolean", "description": "The year is closed."},
-            "allocated_cents": CENTS,
-            "committed_cents": CENTS,
-            "paid_cents": CENTS,
-            "available_cents": {**CENTS, "minimum": 0},
+            **BALANCES,
         }
     ),
     "Budget": _object(

@@ -197,12 +197,16 @@ def budget(slug: str):
     area = _area(slug)
     overview = transparency.budget(area, year or transparency.current_year(area))
 
-    def money(balances) -> dict:
+    def money(balances, closed: bool = False) -> dict:
+        # A closed year's figures are final: nothing in it is available any more (null).
         return {
             "allocated_cents": balances.allocated,
             "committed_cents": balances.committed,
             "paid_cents": balances.paid,
-            "available_cents": balances.available,
+            "available_cents": None if closed else balances.available,
+            "returned_cents": balances.returned,
+            "lapsed_cents": balances.lapsed,
+            "carried_out_cents": balances.carried_out,
         }
 
     return jsonify(
@@ -215,7 +219,7 @@ def budget(slug: str):
                     "name": line.fund_name,
                     "kind": line.fund_kind,
                     "closed": line.closed,
-                    **money(line.balances),
+                    **money(line.balances, line.closed),
                 }
                 for line in overview.lines
             ],

@@ -15,7 +15,7 @@ from ...domain.files import MAX_FILE_BYTES
 from ...extensions import db
 from ...models import Application, Area, Attachment, Fund
 from ...services import intake
-from ..fields import apply_domain_error, options
+from ..fields import apply_domain_error, button_number, field_by_path, options
 from .forms import ApplicationForm
 
 DRAFT_KEY = "upload_key"
@@ -121,14 +121,12 @@ def _act(
     form: ApplicationForm, area: Area, action: str, application: Application | None
 ) -> Outcome:
     """Carry out the button that was pressed."""
-    if action.startswith("remove_file-") and action[12:].isdigit():
-        intake.discard_upload(
-            int(action[12:]), draft_key=session.get(DRAFT_KEY), application=application
-        )
+    if (number := button_number(action, "remove_file-")) is not None:
+        intake.discard_upload(number, draft_key=session.get(DRAFT_KEY), application=application)
     elif action == "add_line" and len(form.cost_items.entries) < form.cost_items.max_entries:
         form.cost_items.append_entry()
-    elif action.startswith("remove_line-") and action[12:].isdigit():
-        _remove_line(form, int(action[12:]))
+    elif (number := button_number(action, "remove_line-")) is not None:
+        _remove_line(form, number)
     elif action in ("check", "submit"):
         fund = _check(form, area)
         if fund is not None:
@@ -156,13 +154,19 @@ def _check(form: ApplicationForm, area: Area) -> Fund | None:
     needed = (form.requested.data, form.start_date.data, form.end_date.data)
     if any(value is None for value in needed) or form.requested.errors:
         return None
-    entries = [e for e in form.cost_items.entries if not e.form.is_blank()]
+    entries = form.filled_cost_entries()
     fund, errors = intake.check(area, form.to_input(i18n.current_language()))
     for error in errors:
         if error.field and error.field.startswith("cost_items-"):
             # The domain counts filled lines; the form may have blank ones in between.
-            index = int(error.field.split("-")[1])
-            error.field = f"{entries[index].id}-category" if index < len(entries) else "cost_items"
+            _prefix, index, *rest = error.field.split("-", 2)
+            name = rest[0] if rest else "category"
+            error.field = (
+                f"{entries[int(index)].id}-{name}" if int(index) < len(entries) else "cost_items"
+            )
+            target = field_by_path(form, error.field)
+            if target is not None and target.errors:
+                continue  # the form's own check said it already (a quantity out of range)
         if error.field == "cost_items":
             error.field = (
                 entries[0].id + "-description"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -22,11 +21,12 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from ...config import SUPPORTED_LOCALES
-from ...domain.intake import MAX_COST_LINES, CostLine
+from ...domain.intake import MAX_COST_LINES, MAX_QUANTITY, CostLine
 from ...i18n import LANGUAGE_NAMES
 from ...services.intake import ApplicationInput
-from ..fields import REQUIRED, CheckboxesField, MoneyField, options
+from ..fields import REQUIRED, AppForm, CheckboxesField, MoneyField, options
 from ..labels import APPLICANT_KIND_LABELS, CATEGORY_LABELS
+from ..staff.forms import WholeNumberField
 
 EMAIL_INVALID = _l("Please enter an email address such as name@example.org.")
 WHOLE_NUMBER = _l("Please enter a whole number.")
@@ -41,12 +41,13 @@ class CostLineForm(Form):
     category = SelectField(
         _l("Category"), choices=options(CATEGORY_LABELS.items()), default="material"
     )
-    quantity = IntegerField(
+    # WholeNumberField: a wall of digits or "1,5" gets one translated message, not two.
+    quantity = WholeNumberField(
         _l("Quantity"),
         default=1,
         validators=[
             Optional(),
-            NumberRange(1, 100000, message=_l("Enter a number from %(min)s to %(max)s.")),
+            NumberRange(1, MAX_QUANTITY, message=_l("Enter a number from %(min)s to %(max)s.")),
         ],
     )
     unit_price = MoneyField(_l("Unit price (€)"))
@@ -67,7 +68,7 @@ class CostLineForm(Form):
         return valid
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(AppForm):
     """Everything a resident fills in to apply."""
 
     # applicant
@@ -162,6 +163,16 @@ class ApplicationForm(FlaskForm):
         _l("Quotes and other documents (PDF, JPEG or PNG, at most 5 files of 5 MB each)")
     )
 
+    def filled_cost_entries(self) -> list:
+        """The cost plan's entries that become domain lines, in order (the domain's indexes)."""
+        return [
+            entry
+            for entry in self.cost_items
+            if not entry.form.is_blank()
+            and entry.form.unit_price.data is not None
+            and entry.form.quantity.data
+        ]
+
     def filled_cost_lines(self) -> list[CostLine]:
         """The cost plan's non-blank lines as domain values."""
         return [
@@ -171,8 +182,7 @@ class ApplicationForm(FlaskForm):
                 line.quantity.data,
                 line.unit_price.data,
             )
-            for line in (entry.form for entry in self.cost_items)
-            if not line.is_blank() and line.unit_price.data is not None and line.quantity.data
+            for line in (entry.form for entry in self.filled_cost_entries())
         ]
 
     def to_input(self, language: str) -> ApplicationInput:

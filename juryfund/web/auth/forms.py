@@ -1,14 +1,13 @@
 """Login form."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
-from ..fields import REQUIRED
+from ..fields import REQUIRED, AppForm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     """Email and password of a staff account."""
 
     email = EmailField(_l("Email"), validators=[InputRequired(REQUIRED), Length(max=254)])

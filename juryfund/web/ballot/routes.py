@@ -16,6 +16,7 @@ from ...pagecache import has_fragments
 from ...security import limit
 from ...services import ballots, rounds
 from ..downloads import load_with_data, send_attachment
+from ..guard import text_value
 from ..messages import reason_text
 
 bp = Blueprint("ballot", __name__, url_prefix="/ballot")
@@ -150,7 +151,8 @@ def conflict(round_id: int, item_id: int):
     participant = granted_participant(round_id)
     item = _item(participant, item_id)
     try:
-        ballots.declare_conflict(participant, item, request.form.get("reason", "")[:2000])
+        reason = text_value(request.form.get("reason", ""))[:2000]
+        ballots.declare_conflict(participant, item, reason)
     except DomainError as error:
         return _refused(participant, error, item)
     return _done(

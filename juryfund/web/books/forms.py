@@ -1,11 +1,10 @@
 """Forms for bookings, cancellation, year close and the review of a proof of use."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..fields import REQUIRED, MoneyField, options
+from ..fields import REQUIRED, AppForm, MoneyField, options
 
 PAYMENT_TYPE_LABELS = {
     "advance": _l("Advance (before the action)"),
@@ -15,7 +14,7 @@ PAYMENT_TYPE_LABELS = {
 MUST_CONFIRM = _l("Please tick the box to confirm.")
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(AppForm):
     """Money paid out to the applicant."""
 
     payment_type = SelectField(_l("Kind of payment"), choices=options(PAYMENT_TYPE_LABELS.items()))
@@ -23,14 +22,14 @@ class PaymentForm(FlaskForm):
     note = StringField(_l("Note (e.g. bank transfer reference)"), validators=[Optional(), Length(max=300)])
 
 
-class RefundForm(FlaskForm):
+class RefundForm(AppForm):
     """Money the applicant paid back."""
 
     amount = MoneyField(_l("Amount paid back (€)"), validators=[InputRequired(REQUIRED)])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
 
 
-class AdjustmentForm(FlaskForm):
+class AdjustmentForm(AppForm):
     """A later raise or cut of the fund year's money, with its reason."""
 
     amount = MoneyField(_l("Change (€)"), description=_l("Negative for a cut, e.g. -500,00."),
@@ -38,20 +37,20 @@ class AdjustmentForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[InputRequired(REQUIRED), Length(max=300)])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(AppForm):
     """Cancel an approved project."""
 
     reason = TextAreaField(_l("Reason for the cancellation"), validators=[InputRequired(REQUIRED), Length(max=2000)])
     confirm = BooleanField(_l("Yes, cancel this project."), validators=[InputRequired(MUST_CONFIRM)])
 
 
-class CloseYearForm(FlaskForm):
+class CloseYearForm(AppForm):
     """Close a fund year."""
 
     confirm = BooleanField(_l("Yes, close this fund year."), validators=[InputRequired(MUST_CONFIRM)])
 
 
-class ProofReviewForm(FlaskForm):
+class ProofReviewForm(AppForm):
     """The QM team's note on a proof of use (what is missing, or about the refund)."""
 
     note = TextAreaField(_l("Note to the applicant"), validators=[Optional(), Length(max=3000)])

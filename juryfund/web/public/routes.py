@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request
 from sqlalchemy import select
 
+from ... import clock
 from ...extensions import db
 from ...i18n import LANGUAGE_COOKIE
 from ...models import Area, FundYear, Round
@@ -58,7 +57,7 @@ def area(slug: str):
     """An area's page: its funds, caps, lead times, money left this year and next sessions."""
     area = db.session.scalar(select(Area).where(Area.slug == slug)) or abort(404)
     g.area = area
-    this_year = date.today().year
+    this_year = clock.area_today(area).year
     funds = [fund for fund in area.funds if fund.active]
     years = db.session.scalars(
         select(FundYear).where(

@@ -1,20 +1,19 @@
 """Forms of the staff review."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..fields import REQUIRED
+from ..fields import REQUIRED, AppForm
 
 
-class ReviewActionForm(FlaskForm):
+class ReviewActionForm(AppForm):
     """One review step with its note (what to change, the reason, or the review note)."""
 
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
 
 
-class InternalNoteForm(FlaskForm):
+class InternalNoteForm(AppForm):
     """A note for the QM team only."""
 
     internal_note = TextAreaField(
@@ -24,7 +23,7 @@ class InternalNoteForm(FlaskForm):
     )
 
 
-class InboxFilterForm(FlaskForm):
+class InboxFilterForm(AppForm):
     """Filters of the inbox (GET, so no CSRF token)."""
 
     class Meta:

@@ -56,8 +56,10 @@ def inbox(area_id: int):
     )
     form.validate()  # a filter with a bad value is ignored; the others still apply
     query = _filtered(select(Application).where(Application.area_id == area.id), form)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    # A page beyond the last shows the last: a huge number would overflow the database's OFFSET.
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
     rows = db.session.scalars(
         query.order_by(Application.submitted_at.desc(), Application.id.desc())
         .limit(PAGE_SIZE)
@@ -70,7 +72,7 @@ def inbox(area_id: int):
         form=form,
         applications=rows,
         page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        pages=pages,
         total=total,
         args=args,
     )

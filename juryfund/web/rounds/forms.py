@@ -1,15 +1,14 @@
 """Forms for rounds: setting one up, confirming approvals, correcting decisions."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..fields import REQUIRED, MoneyField, options
+from ..fields import REQUIRED, AppForm, MoneyField, options
 from ..labels import MODE_LABELS
 
 
-class RoundForm(FlaskForm):
+class RoundForm(AppForm):
     """A round of a body: meeting (date, place) or circulation (deadline)."""
 
     mode = SelectField(_l("How the body decides"), choices=options(MODE_LABELS.items()))
@@ -26,7 +25,7 @@ class RoundForm(FlaskForm):
     place = StringField(_l("Place (for a meeting)"), validators=[Optional(), Length(max=300)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     """The amount (possibly less than requested) and conditions of an approval."""
 
     amount = MoneyField(_l("Approved amount (€)"), validators=[InputRequired(REQUIRED)])

@@ -10,11 +10,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from ... import clock
 from ...domain.errors import DomainError
 from ...extensions import db
 from ...models import AgendaItem, Body, Decision, Round, RoundMember
 from ...services import ballots, decisions, rounds
 from ..fields import apply_domain_error
+from ..guard import MAX_ID, text_value
 from ..messages import reason_text
 from ..permissions import require_area
 from .forms import ConfirmForm, CorrectionForm, RoundForm
@@ -124,10 +126,15 @@ def _back(round_: Round, message: str | None = None, error: DomainError | None =
 def agenda(round_id: int):
     """Choose the agenda from the body's ready applications and order it."""
     round_ = _round(round_id)
-    chosen = [int(v) for v in request.form.getlist("application") if v.isdigit()]
+    # isdecimal, not isdigit: int() refuses digits like "²"; an id beyond MAX_ID names no row.
+    chosen = [
+        int(v)
+        for v in request.form.getlist("application")
+        if v.isdecimal() and len(v) < 20 and int(v) <= MAX_ID
+    ]
     order = {app_id: request.form.get(f"position-{app_id}", "") for app_id in chosen}
     chosen.sort(
-        key=lambda app_id: (int(order[app_id]) if order[app_id].isdigit() else 10**6, app_id)
+        key=lambda app_id: (int(order[app_id]) if order[app_id].isdecimal() else 10**6, app_id)
     )
     try:
         rounds.set_agenda(round_, chosen)
@@ -195,6 +202,8 @@ def revoke(round_id: int, participant_id: int):
 def record(round_id: int):
     """Record a meeting: who is present, conflicts declared, and each member's vote."""
     round_ = _round(round_id)
+    for _name, value in request.form.items(multi=True):
+        text_value(value)  # a NUL anywhere refuses the whole record (400) before anything changes
     try:
         for participant in round_.participants:
             ballots.set_presence(participant, request.form.get(f"present-{participant.id}") == "y")
@@ -307,5 +316,5 @@ def minutes(round_id: int):
         taking_part=taking_part,
         tallies=rounds.tallies(round_) if round_.state == "open" else {},
         decisions=decisions.decisions_for_items(round_.agenda),
-        generated=datetime.now(UTC),
+        generated=clock.now(),
     )

@@ -3,7 +3,6 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -26,7 +25,7 @@ from wtforms.validators import (
 from ...config import SUPPORTED_LOCALES
 from ...i18n import LANGUAGE_NAMES
 from ..admin.forms import EMAIL_INVALID, FILLED, strip
-from ..fields import REQUIRED, CheckboxesField, MoneyField, options
+from ..fields import REQUIRED, AppForm, CheckboxesField, MoneyField, options
 from ..labels import (
     BODY_KIND_LABELS,
     CATEGORY_LABELS,
@@ -117,7 +116,7 @@ class ValueRequired:
             raise StopValidation(self.message)
 
 
-class FundForm(FlaskForm):
+class FundForm(AppForm):
     """Kind, rules and deciding body of a fund."""
 
     kind = SelectField(_l("Kind of fund"), choices=options(FUND_KIND_LABELS.items()))
@@ -158,7 +157,7 @@ class FundForm(FlaskForm):
     )
 
 
-class FundYearForm(FlaskForm):
+class FundYearForm(AppForm):
     """A new fund year and its allocation."""
 
     year = WholeNumberField(
@@ -167,7 +166,7 @@ class FundYearForm(FlaskForm):
     allocation = MoneyField(_l("Allocation (€)"), validators=[ValueRequired()])
 
 
-class BodyForm(FlaskForm):
+class BodyForm(AppForm):
     """A jury or council and its voting rule (every field of the rule)."""
 
     kind = SelectField(_l("Kind of body"), choices=options(BODY_KIND_LABELS.items()))
@@ -203,7 +202,7 @@ class BodyForm(FlaskForm):
     )
 
 
-class MemberForm(FlaskForm):
+class MemberForm(AppForm):
     """A member of a body."""
 
     name = StringField(_l("Name"), filters=[strip], validators=[FILLED, Length(max=200)])

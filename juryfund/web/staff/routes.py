@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from fractions import Fraction
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -12,6 +11,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ... import clock
 from ...domain.errors import DomainError
 from ...extensions import db
 from ...models import Area, Body, Fund, Member, Round
@@ -56,7 +56,7 @@ def area(area_id: int):
         "staff/area.html",
         area=area,
         balances=ledger.balances_by_year(year_ids),
-        today=date.today(),
+        today=clock.area_today(area),
     )
 
 
@@ -109,7 +109,7 @@ def fund_year_form(fund_id: int):
     require_area(fund.area)
     form = FundYearForm()
     if not form.is_submitted():
-        form.year.data = date.today().year
+        form.year.data = clock.area_today(fund.area).year
     if form.validate_on_submit():
         try:
             setup.open_fund_year(
@@ -136,7 +136,7 @@ def body_form(area_id: int | None = None, body_id: int | None = None):
     if body is None:
         del form.tie_breaker  # a new body has no members yet, so no chair to choose
     else:
-        candidates = body.voting_members(date.today())
+        candidates = body.voting_members(clock.area_today(body.area))
         chair = body.tie_breaker
         if chair is not None and chair.removed_at is None and chair not in candidates:
             candidates.append(chair)  # keep a chair between terms rather than drop them unseen
@@ -189,7 +189,9 @@ def body(body_id: int):
         .where(Round.body_id == body.id)
         .order_by(Round.created_at.desc(), Round.id.desc())
     ).all()
-    return render_template("staff/body.html", body=body, today=date.today(), rounds=body_rounds)
+    return render_template(
+        "staff/body.html", body=body, today=clock.area_today(body.area), rounds=body_rounds
+    )
 
 
 @bp.route("/bodies/<int:body_id>/members/new", methods=["GET", "POST"])

@@ -1,16 +1,15 @@
 """Forms of the applicant's status pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
-from ..fields import REQUIRED
+from ..fields import REQUIRED, AppForm
 
 EMAIL_INVALID = _l("Please enter an email address such as name@example.org.")
 
 
-class ResendForm(FlaskForm):
+class ResendForm(AppForm):
     """Ask for the status links again."""
 
     email = EmailField(
@@ -19,7 +18,7 @@ class ResendForm(FlaskForm):
     )
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(AppForm):
     """Take the application back."""
 
     reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=2000)])

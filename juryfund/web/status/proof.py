@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     FieldList,
@@ -21,7 +20,7 @@ from ...domain.errors import DomainError
 from ...domain.files import MAX_FILE_BYTES
 from ...extensions import db
 from ...services import proofs
-from ..fields import REQUIRED, MoneyField, apply_domain_error
+from ..fields import REQUIRED, AppForm, MoneyField, apply_domain_error, button_number
 from .routes import bp, granted_application
 
 
@@ -50,7 +49,7 @@ class ReceiptLineForm(Form):
         return valid
 
 
-class ProofForm(FlaskForm):
+class ProofForm(AppForm):
     """Report, receipt list, receipt scans and photos."""
 
     report = TextAreaField(_l("Short report: what happened, how many took part?"),
@@ -59,10 +58,14 @@ class ProofForm(FlaskForm):
     receipt_files = MultipleFileField(_l("Receipts (PDF, JPEG or PNG)"))
     photos = MultipleFileField(_l("Photos of the action (JPEG or PNG)"))
 
+    def filled_entries(self) -> list:
+        """The receipt list's entries that are not blank, in order (the service's indexes)."""
+        return [entry for entry in self.receipts if not entry.form.is_blank()]
+
     def lines(self) -> list[proofs.ReceiptLine]:
         """The filled receipt lines as service values."""
         return [proofs.ReceiptLine(line.date.data, line.supplier.data, line.item.data, line.amount.data)
-                for line in (entry.form for entry in self.receipts) if not line.is_blank()]
+                for line in (entry.form for entry in self.filled_entries())]
 
 
 @bp.route("/<reference>/proof", methods=["GET", "POST"])
@@ -85,8 +88,7 @@ def proof(reference: str):
         action = request.form.get("action", "save")
         if action == "add_line" and len(form.receipts.entries) < form.receipts.max_entries:
             form.receipts.append_entry()
-        elif action.startswith("remove_line-") and action[12:].isdigit() and len(form.receipts.entries) > 1:
-            index = int(action[12:])
+        elif (index := button_number(action, "remove_line-")) is not None and len(form.receipts.entries) > 1:
             if index < len(form.receipts.entries):
                 form.receipts.entries.pop(index)
         elif action in ("save", "submit"):
@@ -117,6 +119,12 @@ def _save_text(form: ProofForm, record) -> bool:
         proofs.save(record, report=form.report.data or "", receipts=form.lines())
     except DomainError as error:
         db.session.rollback()
+        if error.field and error.field.startswith("receipts-"):
+            # The service counts filled lines; the form may have blank ones in between.
+            _prefix, index, name = error.field.split("-", 2)
+            entries = form.filled_entries()
+            if int(index) < len(entries):
+                error.field = f"{entries[int(index)].id}-{name}"
         apply_domain_error(form, error)
         return False
     db.session.commit()

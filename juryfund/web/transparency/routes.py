@@ -11,13 +11,13 @@ import csv
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     redirect,
     render_template,
     request,
@@ -27,7 +27,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ... import clock
 from ...domain.budget import Balances
+from ...domain.spreadsheet import spreadsheet_cell
 from ...i18n import RTL_LANGUAGES, current_language, money
 from ...links import external_url
 from ...models import Area
@@ -51,13 +53,25 @@ PROJECT_STATE_LABELS = {
     "settled": _l("Settled"),
     "cancelled": _l("Cancelled"),
 }
-#: The four balances, in the order of the chart and the tables.
+#: The balances, in the order of the chart and the tables. A closed year has nothing
+#: "available" (its table cell stays empty); what it gave up lapsed or was carried over.
 SERIES = (
     ("allocated", _l("Allocated")),
     ("committed", _l("Committed")),
     ("paid", _l("Paid")),
     ("available", _l("Available")),
+    ("lapsed_or_carried", _l("Lapsed or carried over")),
 )
+
+
+def shows(line, key: str) -> bool:
+    """Whether a fund year's line shows this balance: a closed year never shows "available",
+    an open one shows "lapsed or carried over" only when something did."""
+    if key == "available":
+        return not getattr(line, "closed", False)
+    if key == "lapsed_or_carried":
+        return getattr(line, "closed", False) or line.balances.lapsed_or_carried != 0
+    return True
 
 
 # --- query-string parsing: lenient, never fails -----------------------------------------------
@@ -204,6 +218,8 @@ def budget_chart(budget: Budget, *, rtl: bool) -> Chart:
         y += HEADING_HEIGHT
         parts = []
         for key, label in SERIES:
+            if not shows(line, key):
+                continue
             amount = getattr(line.balances, key)
             width = max(amount, 0) * scale
             text = money(amount)
@@ -249,6 +265,7 @@ def budget(slug: str):
         budget=overview,
         totals=overview.totals,
         series=SERIES,
+        shows=shows,
         chart=budget_chart(overview, rtl=current_language() in RTL_LANGUAGES),
     )
 
@@ -276,6 +293,7 @@ def report(slug: str, year: int):
         day_of=_day_of(area),
         state_labels=PROJECT_STATE_LABELS,
         series=SERIES,
+        shows=shows,
     )
 
 
@@ -287,6 +305,19 @@ def _project_url(area: Area, decision: PublishedDecision) -> str:
     if not decision.has_project_page:
         return ""
     return external_url("transparency.project", slug=area.slug, reference=decision.reference)
+
+
+#: CSV columns that hold numbers (or a date) and are written untouched, so a spreadsheet reads
+#: them as numbers ("-12.50" stays a negative amount). Every other column is text and is
+#: escaped against formula injection, so a column added later is safe by default.
+_CSV_NUMBER_FIELDS = frozenset({"fund_id", "decided_at", "amount_cents", "amount_eur"})
+
+
+def _csv_cell(key: str, value):
+    """One cell of the decisions CSV: None as empty, text neutralised against formulas."""
+    if value is None:
+        return ""
+    return value if key in _CSV_NUMBER_FIELDS else spreadsheet_cell(value)
 
 
 class _Echo:
@@ -310,11 +341,8 @@ def decisions_csv(slug: str):
             record = transparency.decision_record(decision)
             yield writer.writerow(
                 [
-                    *(
-                        "" if record[key] is None else record[key]
-                        for key in transparency.RECORD_FIELDS
-                    ),
-                    _project_url(area, decision),
+                    *(_csv_cell(key, record[key]) for key in transparency.RECORD_FIELDS),
+                    spreadsheet_cell(_project_url(area, decision)),
                 ]
             )
 
@@ -422,7 +450,7 @@ class AreaBlock:
 @admin_required
 def overview():
     """For admins: every area's funds with the year's balances, subtotals and city totals."""
-    year = _year_arg(date.today().year)
+    year = _year_arg(clock.today_in(current_app.config["JURYFUND_DEFAULT_TIMEZONE"]).year)
     blocks: dict[int, AreaBlock] = {}
     for line in transparency.city_overview(year):
         block = blocks.setdefault(
@@ -441,4 +469,5 @@ def overview():
         blocks=list(blocks.values()),
         total=transparency.sum_balances(block.subtotal for block in blocks.values()),
         series=SERIES,
+        shows=shows,
     )

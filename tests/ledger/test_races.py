@@ -1,0 +1,100 @@
+"""Bookings two people send at once (issue 11): real threads, each with its own session."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from juryfund.domain.states import State
+from juryfund.extensions import db
+from juryfund.models import Application, FundYear, LedgerEntry, ProofOfUse, StaffUser
+from juryfund.services import books, ledger, proofs, setup
+from juryfund.services.proofs import ReceiptLine
+from tests.races import one_won, race
+
+pytestmark = pytest.mark.ledger
+
+TRIES = 4
+
+
+def _pay(application_id, staff_id, amount):
+    def job(ready):
+        application = db.session.get(Application, application_id)
+        actor = db.session.get(StaffUser, staff_id)
+        application.fund.area  # noqa: B018
+        ready()
+        books.record_payment(application, amount_cents=amount, payment_type="advance", note="", actor=actor)
+    return job
+
+
+def test_two_payments_at_once_never_pay_more_than_committed(app, approved, staff):
+    outcomes = race(app, _pay(approved.id, staff.id, 30000), _pay(approved.id, staff.id, 30000))
+    one_won(outcomes, "booking.paid_exceeds_committed")
+    account = ledger.account_of(approved.id)
+    assert (account.committed, account.paid) == (40000, 30000)
+    # Two that fit both land, one after the other.
+    assert race(app, _pay(approved.id, staff.id, 5000), _pay(approved.id, staff.id, 5000)) == ["ok", "ok"]
+    assert ledger.account_of(approved.id).paid == 40000
+
+
+def test_accepting_a_proof_twice_at_once_settles_once(app, approved, staff, make, area):
+    staff_id, other_id = staff.id, make.staff(areas=[area]).id
+    proof = proofs.proof_for(approved)
+    proofs.save(proof, report="Bericht", receipts=[ReceiptLine(approved.start_date, "Baumarkt", "Erde", 30000)])
+    proofs.submit(proof)
+    db.session.commit()
+
+    application_id = approved.id  # read here: the threads must not touch this session's objects
+
+    def accept(ready, actor_id):
+        found = db.session.scalar(select(ProofOfUse).where(ProofOfUse.application_id == application_id))
+        actor = db.session.get(StaffUser, actor_id)
+        found.application, found.receipts  # noqa: B018
+        ready()
+        proofs.accept(found, actor=actor)
+
+    one_won(race(app, lambda r: accept(r, staff_id), lambda r: accept(r, other_id)), "proof.not_submitted")
+    kinds = db.session.execute(select(LedgerEntry.kind, LedgerEntry.amount_cents)
+                               .where(LedgerEntry.application_id == approved.id)
+                               .order_by(LedgerEntry.id)).all()
+    assert [tuple(k) for k in kinds] == [("commitment", 40000), ("payment", 30000), ("release", 10000)]
+    assert db.session.get(Application, approved.id).state == State.SETTLED
+
+
+def test_closing_a_year_while_a_booking_runs_keeps_the_books_whole(app, fund, staff, clock_at):
+    """A payment of last year's project and an adjustment racing the close of last year."""
+    from tests.voting.conftest import make_ready
+
+    this_year, staff_id = datetime.now(UTC).year, staff.id
+    for attempt in range(TRIES):
+        last = setup.open_fund_year(fund, year=this_year - 1 - attempt, allocation_cents=500_000, actor=staff)
+        application = make_ready(fund.area, fund, f"Altprojekt {attempt}", 20000)
+        ledger.book(last, "commitment", 20000, application=application, actor=staff)
+        application.state = State.APPROVED.value
+        db.session.commit()
+        last_id = last.id
+
+        def close(ready):
+            fund_year = db.session.get(FundYear, last_id)
+            fund_year.fund.area  # noqa: B018
+            ready()
+            books.close_year(fund_year, actor=None)
+
+        def adjust(ready):
+            fund_year = db.session.get(FundYear, last_id)
+            actor = db.session.get(StaffUser, staff_id)
+            ready()
+            books.record_adjustment(fund_year, amount_cents=1000, reason="Nachtrag", actor=actor)
+
+        outcomes = race(app, close, _pay(application.id, staff.id, 5000), adjust)
+        assert outcomes[0] == "ok" and outcomes[1] == "ok", outcomes
+        assert outcomes[2] == "ok" or outcomes[2].reason == "booking.year_closed", outcomes
+        closed = ledger.balances_of(last_id)
+        assert closed.available == 0  # whatever came first, the close took all that was left
+        assert closed.lapsed == closed.allocated - closed.committed
+        payments = db.session.scalar(select(func.count()).select_from(LedgerEntry).where(
+            LedgerEntry.application_id == application.id, LedgerEntry.kind == "payment"))
+        assert payments == 1
+        assert ledger.account_of(application.id).paid == 5000
