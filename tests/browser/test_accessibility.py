@@ -87,5 +87,9 @@ def test_application_form_with_errors_fits_a_phone_without_sideways_scrolling(
     page.goto(f"/{area.slug}/apply")
     page.get_by_role("button", name=t(language, "Check application")).click()
     page.locator("#error-summary").wait_for()
+    # Measure the finished page: on a loaded machine the stylesheet may still be on its way
+    # when the error summary is already in the document.
+    page.wait_for_load_state("load")
+    page.evaluate("document.fonts.ready.then(() => true)")
     width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert width[0] <= width[1], f"page is {width[0]} px wide on a {width[1]} px screen"
