@@ -203,3 +203,17 @@ def test_a_closed_year_refuses_bookings_in_the_database(approved, fund, next_jan
     db.session.rollback()
     with pytest.raises(BookingRefused):
         books.record_adjustment(_year(fund, this.year), amount_cents=100, reason="spät", actor=staff)
+
+
+def test_public_budget_and_api_show_a_closed_year_without_available(client, approved, next_january, staff):
+    this, _following = next_january
+    _close(this, staff, carry_over=True)
+    slug = approved.area.slug
+    html = client.get(f"/{slug}/budget?year={this.year}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    row = html[html.index('<tbody>'):html.index('</tbody>')]
+    assert 'data-series="lapsed_or_carried">€9,600.00' in row
+    assert "not applicable" in row  # the available cell of a closed year
+    data = client.get(f"/api/v1/areas/{slug}/budget?year={this.year}").get_json()
+    [line] = data["funds"]
+    assert (line["closed"], line["available_cents"], line["carried_out_cents"]) == (True, None, 960_000)
+    assert line["allocated_cents"] == 1_000_000
