@@ -11,7 +11,7 @@ from sqlalchemy import select
 from juryfund.domain.states import State
 from juryfund.extensions import db
 from juryfund.models import Application, CostItem, Mail, Round
-from juryfund.services import history, rounds
+from juryfund.services import ballots, history, rounds
 
 
 @pytest.fixture
@@ -84,6 +84,21 @@ def open_round(jury, ready_apps, staff):
         return round_
 
     return build
+
+
+def approved_round(jury, staff, applications: list[Application], *, title: str = "Umlauf") -> Round:
+    """A circulation round over the applications where five members voted yes on everything,
+    closed: every item approved and waiting for staff to confirm its amount."""
+    round_ = rounds.save_round(None, jury, mode="circulation", title=title,
+                               when=datetime.now(UTC) + timedelta(days=7), place="", actor=staff)
+    rounds.set_agenda(round_, [a.id for a in applications])
+    rounds.open_round(round_, actor=staff)
+    for participant in round_.participants[:5]:
+        for item in round_.agenda:
+            ballots.cast_vote(participant, item, "yes")
+    rounds.close_round(round_, actor=staff)
+    db.session.commit()
+    return round_
 
 
 def ballot_links() -> dict[str, str]:

@@ -13,7 +13,6 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -33,10 +32,10 @@ from juryfund.models import (
     StaffUser,
     Vote,
 )
-from juryfund.services import ballots, decisions, ledger, rounds
+from juryfund.services import decisions, ledger, rounds
 
 from ..races import race
-from .conftest import ballot_links, make_ready
+from .conftest import approved_round, ballot_links, make_ready
 
 pytestmark = pytest.mark.voting
 
@@ -216,16 +215,8 @@ def tight_round(area, jury, staff, make):
     """A closed round with two approved items of 1,000 € each and only 1,500 € in the fund year."""
     fund = make.fund(area, jury, cap_cents=150000, allocation_cents=150000)
     apps = [make_ready(area, fund, "Sommerfest", 100000), make_ready(area, fund, "Kiezgarten", 100000)]
-    round_ = rounds.save_round(None, jury, mode="circulation", title="Umlauf knapp",
-                               when=datetime.now(UTC) + timedelta(days=7), place="", actor=staff)
-    rounds.set_agenda(round_, [a.id for a in apps])
-    rounds.open_round(round_, actor=staff)
-    for participant in round_.participants[:5]:
-        for item in round_.agenda:
-            ballots.cast_vote(participant, item, "yes")
-    results = rounds.close_round(round_, actor=staff)
-    db.session.commit()
-    assert [r.outcome.value for r in results.values()] == ["approved", "approved"]
+    round_ = approved_round(jury, staff, apps, title="Umlauf knapp")
+    assert [item.result for item in round_.agenda] == ["approved", "approved"]
     fund_year = db.session.scalar(select(FundYear).where(FundYear.fund_id == fund.id))
     assert ledger.balances_of(fund_year.id).available == 150000
     return round_, fund_year

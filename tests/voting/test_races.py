@@ -28,7 +28,7 @@ from tests.conftest import PASSWORD
 from tests.races import one_won, race
 from tests.voting.test_concurrency import server  # noqa: F401  (the real threaded server)
 
-from .conftest import make_ready
+from .conftest import approved_round, make_ready
 
 pytestmark = pytest.mark.voting
 
@@ -43,16 +43,7 @@ def _count(model, *where) -> int:
 def approved_items(area, fund, jury, staff):
     """A closed round whose TRIES items were all approved and wait for confirmation."""
     apps = [make_ready(area, fund, f"Aktion {i}", 50000) for i in range(TRIES)]
-    round_ = rounds.save_round(None, jury, mode="circulation", title="Umlauf",
-                               when=datetime.now(UTC) + timedelta(days=7), place="", actor=staff)
-    rounds.set_agenda(round_, [a.id for a in apps])
-    rounds.open_round(round_, actor=staff)
-    for participant in round_.participants[:5]:
-        for item in round_.agenda:
-            ballots.cast_vote(participant, item, "yes")
-    rounds.close_round(round_, actor=staff)
-    db.session.commit()
-    return [item.id for item in round_.agenda]
+    return [item.id for item in approved_round(jury, staff, apps).agenda]
 
 
 def test_two_staff_confirming_the_same_approval_give_one_decision(app, approved_items, staff, make, area):
