@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.budget import APPLICATION_KINDS, EntryKind, Origin
+from ..domain.lifecycles import ProofState
 from ..extensions import db
 from .base import UTCDateTime, one_of, utcnow
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 ENTRY_KINDS = tuple(k.value for k in EntryKind)
 ORIGINS = tuple(o.value for o in Origin)
 PAYMENT_TYPES = ("advance", "instalment", "reimbursement")
-PROOF_STATES = ("draft", "submitted", "changes_requested", "accepted")
+PROOF_STATES = tuple(state.value for state in ProofState)
 _NAMING_KINDS = ", ".join(f"'{k.value}'" for k in sorted(APPLICATION_KINDS))
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
+from ..domain.lifecycles import RoundState
 from ..domain.vocabulary import ROUND_MODES
 from ..domain.voting import Choice, Majority, Outcome, VotingRule
 from ..extensions import db
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from .areas import Body, Member
     from .staff import StaffUser
 
-ROUND_STATES = ("draft", "open", "closed", "deferred")
+ROUND_STATES = tuple(state.value for state in RoundState)
 POSITION_KINDS = ("vote", "conflict")
 CHOICES = tuple(c.value for c in Choice)
 OUTCOMES = tuple(o.value for o in Outcome)

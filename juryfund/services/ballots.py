@@ -10,6 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import audit
 from ..domain.errors import DomainError
+from ..domain.lifecycles import RoundState, ballot_refusal
 from ..domain.voting import Choice
 from ..extensions import db
 from ..models import AgendaItem, ConflictDeclaration, Position, Round, RoundMember, StaffUser, Vote
@@ -47,12 +48,19 @@ def _check_open(participant: RoundMember, item: AgendaItem, now: datetime) -> No
     """
     if item.round_id != participant.round_id:
         raise DomainError("ballot.wrong_round")
-    round_ = locks.lock(Round, participant.round_id, shared=True)
-    if round_.state != "open" or (round_.mode == "circulation" and now >= round_.deadline):
-        # After the deadline nothing changes, even before `tick` has closed the round.
-        raise DomainError("ballot.round_closed")
-    if participant.revoked_at is not None or participant.member.removed_at is not None:
-        raise DomainError("ballot.no_access")
+    locks.lock(Round, participant.round_id, shared=True)  # refreshes participant.round
+    refusal = refusal_now(participant, now=now)
+    if refusal:
+        raise DomainError(refusal)
+
+
+def refusal_now(participant: RoundMember, *, now: datetime | None = None) -> str | None:
+    """Why the member may not change a vote or conflict in this round now (None: they may)."""
+    round_ = participant.round
+    return ballot_refusal(
+        state=round_.state, mode=round_.mode, deadline=round_.deadline, now=now or utcnow(),
+        revoked=participant.revoked_at is not None or participant.member.removed_at is not None,
+    )
 
 
 def _position(participant: RoundMember, item: AgendaItem) -> tuple[str | None, str | None]:
@@ -170,7 +178,7 @@ def clear_vote(participant: RoundMember, item: AgendaItem, *, recorded_by: Staff
 def set_presence(participant: RoundMember, present: bool) -> None:
     """Record in a meeting whether a member is present; an absent member's votes are withdrawn."""
     round_ = locks.lock(Round, participant.round_id)
-    if round_.mode != "meeting" or round_.state != "open":
+    if round_.mode != "meeting" or round_.state != RoundState.OPEN:
         raise DomainError("ballot.round_closed")
     if participant.present != present:
         audit.record(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ..domain.budget import EntryKind
 from ..domain.errors import DomainError, MoneyError
 from ..domain.files import check_upload, safe_filename
+from ..domain.lifecycles import PROOF_EDITABLE, ProofState, move_proof
 from ..domain.money import MAX_CENTS, bounded_sum
 from ..domain.states import State
 from ..extensions import db
@@ -23,7 +24,8 @@ from . import history, intake, ledger, locks
 
 #: The reminder goes out this many days before the proof is due.
 REMIND_BEFORE = timedelta(days=7)
-EDITABLE = ("draft", "changes_requested")
+#: The states in which the applicant may still change the proof (domain.lifecycles).
+EDITABLE = tuple(state.value for state in PROOF_EDITABLE)
 #: Receipts and photos together; a small action rarely has more.
 MAX_PROOF_FILES = 30
 
@@ -52,7 +54,7 @@ def proof_for(application: Application) -> ProofOfUse:
     """The application's proof of use, started (as a draft) the first time it is needed."""
     proof = db.session.scalar(select(ProofOfUse).where(ProofOfUse.application_id == application.id))
     if proof is None:
-        proof = ProofOfUse(application_id=application.id, due_on=due_date(application), state="draft")
+        proof = ProofOfUse(application_id=application.id, due_on=due_date(application), state=ProofState.DRAFT.value)
         db.session.add(proof)
         db.session.flush()
     return proof
@@ -126,18 +128,17 @@ def submit(proof: ProofOfUse, *, now: datetime | None = None) -> None:
         raise DomainError("proof.report_required", field="report")
     if not proof.receipts:
         raise DomainError("proof.receipts_required", field="receipts")
-    proof.state, proof.submitted_at = "submitted", now or utcnow()
+    proof.state, proof.submitted_at = move_proof(proof.state, ProofState.SUBMITTED), now or utcnow()
     history.record(proof.application, "proof", actor_kind="applicant")
 
 
 def request_changes(proof: ProofOfUse, *, note: str, actor: StaffUser) -> None:
     """Send the proof back with what is missing (mailed to the applicant)."""
     proof = _locked(proof)
-    if proof.state != "submitted":
-        raise DomainError("proof.not_submitted")
+    changes_requested = move_proof(proof.state, ProofState.CHANGES_REQUESTED)
     if not note.strip():
         raise DomainError("review.note_required", field="note")
-    proof.state, proof.review_note, proof.reviewed_at = "changes_requested", note.strip(), utcnow()
+    proof.state, proof.review_note, proof.reviewed_at = changes_requested, note.strip(), utcnow()
     _mail(proof, purpose="proof.changes", template="proof_changes", note=note.strip())
 
 
@@ -155,8 +156,7 @@ def accept(proof: ProofOfUse, *, actor: StaffUser) -> int:
     closed).
     """
     proof = _locked(proof)
-    if proof.state != "submitted":
-        raise DomainError("proof.not_submitted")
+    accepted = move_proof(proof.state, ProofState.ACCEPTED)
     application = proof.application
     account = ledger.account_of(application.id)
     proven = min(proven_cents(proof), account.committed)
@@ -168,7 +168,7 @@ def accept(proof: ProofOfUse, *, actor: StaffUser) -> int:
     unspent = account.committed - proven
     if unspent > 0:
         ledger.money_back(application, EntryKind.RELEASE, unspent, note="settlement", actor=actor)
-    proof.state, proof.reviewed_at = "accepted", utcnow()
+    proof.state, proof.reviewed_at = accepted, utcnow()
     history.transition(application, State.SETTLED, actor_kind="staff", actor=actor)
     _mail(proof, purpose="proof.accepted", template="proof_accepted", proven=proven, released=unspent)
     return unspent
@@ -177,7 +177,7 @@ def accept(proof: ProofOfUse, *, actor: StaffUser) -> int:
 def claim_refund(proof: ProofOfUse, *, note: str, actor: StaffUser) -> int:
     """Ask the applicant to pay back what was paid but not proven (mailed); the amount."""
     proof = _locked(proof)
-    if proof.state != "submitted":
+    if proof.state != ProofState.SUBMITTED:
         raise DomainError("proof.not_submitted")
     account = ledger.account_of(proof.application_id)
     owed = account.paid - min(proven_cents(proof), account.committed)

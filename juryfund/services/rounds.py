@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit, clock, tokens
 from ..domain.errors import DomainError
+from ..domain.lifecycles import RoundState, move_round
 from ..domain.states import State
 from ..domain.voting import Tally, tally
 from ..extensions import db
@@ -123,7 +124,7 @@ def save_round(
     now: datetime | None = None,
 ) -> Round:
     """Create a round of a body (round_=None) or change one that is not open yet."""
-    if round_ is not None and round_.state != "draft":
+    if round_ is not None and round_.state != RoundState.DRAFT:
         raise DomainError("round.not_draft")
     if mode == "circulation" and when <= (now or utcnow()):
         raise DomainError("round.deadline_past", field="when")
@@ -141,7 +142,7 @@ def save_round(
 def set_agenda(round_: Round, application_ids: list[int]) -> None:
     """Put ready applications of the body on a draft round's agenda, in the given order."""
     round_ = locks.lock(Round, round_.id)
-    if round_.state != "draft":
+    if round_.state != RoundState.DRAFT:
         raise DomainError("round.not_draft")
     ready = {application.id: application for application in ready_applications(round_.body)}
     if any(application_id not in ready for application_id in application_ids):
@@ -159,8 +160,7 @@ def open_round(round_: Round, *, actor: StaffUser, now: datetime | None = None) 
     """Freeze rule and members, schedule the agenda and mail every member a ballot link."""
     now = now or utcnow()
     round_ = locks.lock(Round, round_.id)  # opened twice at once: the second finds it open
-    if round_.state != "draft":
-        raise DomainError("round.not_draft")
+    opened = move_round(round_.state, RoundState.OPEN)
     if not round_.agenda:
         raise DomainError("round.empty_agenda", field="applications")
     if round_.mode == "circulation" and round_.deadline <= now:
@@ -175,7 +175,7 @@ def open_round(round_: Round, *, actor: StaffUser, now: datetime | None = None) 
         if item.application.state != State.READY:
             raise DomainError("round.not_ready", field="applications")
     round_.freeze_rule(round_.body.rule)
-    round_.state, round_.opened_at = "open", now
+    round_.state, round_.opened_at = opened, now
     for item in round_.agenda:
         history.transition(item.application, State.SCHEDULED, actor_kind="staff", actor=actor)
     participants = [RoundMember(round_id=round_.id, member_id=member.id) for member in members]
@@ -235,7 +235,7 @@ def check_access(participant: RoundMember, *, now: datetime | None = None) -> No
     due = participant.round.due_at
     if due is not None and (now or utcnow()) > due + GRACE:
         raise tokens.BadLink("expired")
-    if participant.round.state not in ("open", "closed", "deferred"):
+    if participant.round.state == RoundState.DRAFT:
         raise tokens.BadLink("round not open")
 
 
@@ -334,7 +334,7 @@ def missing_votes(round_: Round) -> dict[int, int]:
 
 def send_reminders(round_: Round, *, now: datetime | None = None) -> int:
     """Mail a fresh link to every member who has not voted on everything yet; how many."""
-    if round_.state != "open":
+    if round_.state != RoundState.OPEN:
         raise DomainError("round.not_open")
     now = now or utcnow()
     missing = missing_votes(round_)
@@ -361,12 +361,13 @@ def object_to_writing(participant: RoundMember, *, now: datetime | None = None) 
     """
     now = now or utcnow()
     round_ = locks.lock(Round, participant.round_id)
-    if round_.mode != "circulation" or round_.state != "open":
+    if round_.mode != "circulation":
         raise DomainError("round.not_open")
+    deferred = move_round(round_.state, RoundState.DEFERRED)
     if now >= round_.deadline:
         raise DomainError("ballot.round_closed")
     round_.state, round_.objected_by_id, round_.objected_at = (
-        "deferred",
+        deferred,
         participant.member_id,
         now,
     )
@@ -393,10 +394,9 @@ def close_round(
     find the round closed, and a second close (staff and `tick` at once) is refused.
     """
     round_ = locks.lock(Round, round_.id)
-    if round_.state != "open":
-        raise DomainError("round.not_open")
+    closed = move_round(round_.state, RoundState.CLOSED)
     results = tallies(round_)
-    round_.state, round_.closed_at = "closed", now or utcnow()
+    round_.state, round_.closed_at = closed, now or utcnow()
     for item in round_.agenda:
         result = results[item.id]
         item.result = result.outcome.value
@@ -447,7 +447,7 @@ def _frozen_rule(round_: Round) -> dict:
 def due_rounds(now: datetime) -> tuple[list[Round], list[Round]]:
     """Open circulation rounds that need a reminder, and those past their deadline."""
     rounds = db.session.scalars(
-        select(Round).where(Round.state == "open", Round.mode == "circulation")
+        select(Round).where(Round.state == RoundState.OPEN.value, Round.mode == "circulation")
     ).all()
     to_remind = [
         r

@@ -236,6 +236,10 @@ def test_no_vote_after_circulation_deadline_even_before_tick(app, opened):
     db.session.commit()
     member.post(f"/ballot/{round_.id}/items/{round_.agenda[0].id}/vote", data={"csrf_token": token, "choice": "yes"})
     assert db.session.scalar(select(func.count(Vote.id))) == 0
+    # The page no longer offers what would be refused, and says why.
+    html = member.get(f"/ballot/{round_.id}").get_data(as_text=True)  # in the member's German
+    assert 'name="choice"' not in html and "/object" not in html
+    assert "Die Abstimmung in dieser Runde ist beendet." in html
 
 
 def test_ballot_session_ends_after_grace_period(app, opened):

@@ -109,6 +109,8 @@ def page(round_id: int):
         done=done,
         available=rounds.available_money(round_),
         error_item=request.args.get("error_item", type=int),
+        # The forms are offered exactly when the services would take what they send.
+        can_act=ballots.refusal_now(participant) is None,
     )
 
 

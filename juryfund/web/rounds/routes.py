@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 
 from ... import clock
 from ...domain.errors import DomainError
+from ...domain.lifecycles import RoundState
 from ...extensions import db
 from ...models import AgendaItem, Body, Decision, Round, RoundMember
 from ...services import ballots, decisions, rounds
@@ -80,10 +81,10 @@ def detail(round_id: int):
     """A round: agenda and money while in preparation; live status, record and results later."""
     round_ = _listed_round(round_id)
     context = {"round": round_, "form": FlaskForm(), "confirm_forms": {}}
-    if round_.state == "draft":
+    if round_.state == RoundState.DRAFT:
         context["ready"] = rounds.ready_applications(round_.body)
     else:
-        context["tallies"] = rounds.tallies(round_) if round_.state == "open" else {}
+        context["tallies"] = rounds.tallies(round_) if round_.state == RoundState.OPEN else {}
         context["missing"] = rounds.missing_votes(round_)
         context["decisions"] = decisions.decisions_for_items(round_.agenda)
         context["grid"] = _meeting_grid(round_) if round_.mode == "meeting" else {}
@@ -294,7 +295,7 @@ def correct(decision_id: int):
 def minutes(round_id: int):
     """The round's minutes (Protokoll), printable."""
     round_ = _listed_round(round_id)
-    if round_.state == "draft":
+    if round_.state == RoundState.DRAFT:
         abort(404)
     grid = _meeting_grid(round_)
     conflicts = [
@@ -314,7 +315,7 @@ def minutes(round_id: int):
         round=round_,
         conflicts=conflicts,
         taking_part=taking_part,
-        tallies=rounds.tallies(round_) if round_.state == "open" else {},
+        tallies=rounds.tallies(round_) if round_.state == RoundState.OPEN else {},
         decisions=decisions.decisions_for_items(round_.agenda),
         generated=clock.now(),
     )

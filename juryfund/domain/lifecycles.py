@@ -1,0 +1,112 @@
+"""The lifecycles of a round and of a proof of use: states, allowed moves, and who may act.
+
+Applications have theirs in states.py; these follow the same pattern: an enum, a read-only
+transition table and one `move` that refuses any other step with a stable reason code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+
+from .errors import DomainError
+
+__all__ = [
+    "PROOF_EDITABLE",
+    "PROOF_TRANSITIONS",
+    "ROUND_TRANSITIONS",
+    "ProofState",
+    "RoundState",
+    "ballot_refusal",
+    "move_proof",
+    "move_round",
+]
+
+
+class RoundState(StrEnum):
+    """Where a voting round stands: prepared, open for votes, decided, or sent to a meeting."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    DEFERRED = "deferred"  # a member objected to deciding in writing (§ 90 (1) VwVfG)
+
+
+ROUND_TRANSITIONS: Mapping[RoundState, frozenset[RoundState]] = MappingProxyType(
+    {
+        RoundState.DRAFT: frozenset({RoundState.OPEN}),
+        RoundState.OPEN: frozenset({RoundState.CLOSED, RoundState.DEFERRED}),
+        RoundState.CLOSED: frozenset(),
+        RoundState.DEFERRED: frozenset(),
+    }
+)
+
+
+class ProofState(StrEnum):
+    """Where a proof of use (Verwendungsnachweis) stands."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    ACCEPTED = "accepted"
+
+
+PROOF_TRANSITIONS: Mapping[ProofState, frozenset[ProofState]] = MappingProxyType(
+    {
+        ProofState.DRAFT: frozenset({ProofState.SUBMITTED}),
+        ProofState.CHANGES_REQUESTED: frozenset({ProofState.SUBMITTED}),
+        ProofState.SUBMITTED: frozenset({ProofState.CHANGES_REQUESTED, ProofState.ACCEPTED}),
+        ProofState.ACCEPTED: frozenset(),
+    }
+)
+
+#: States in which the applicant may still change the report, the receipts and the files.
+PROOF_EDITABLE: frozenset[ProofState] = frozenset(
+    state for state, exits in PROOF_TRANSITIONS.items() if ProofState.SUBMITTED in exits
+)
+
+
+def move_round(current: RoundState | str, target: RoundState | str) -> RoundState:
+    """Return ``target`` if a round may move there now; else DomainError("round.not_<from>")
+    naming the state the round would have to be in (e.g. "round.not_open" for a close)."""
+    target = RoundState(target)
+    if target in ROUND_TRANSITIONS[RoundState(current)]:
+        return target
+    sources = [state for state, exits in ROUND_TRANSITIONS.items() if target in exits]
+    # Every reachable state has one way in; a move back to draft has none at all.
+    raise DomainError(f"round.not_{sources[0].value}" if sources else "round.not_open")
+
+
+def move_proof(current: ProofState | str, target: ProofState | str) -> ProofState:
+    """Return ``target`` if a proof may move there now; else DomainError: "proof.not_editable"
+    for sending one that is already sent, "proof.not_submitted" for reviewing one not sent."""
+    target = ProofState(target)
+    if target in PROOF_TRANSITIONS[ProofState(current)]:
+        return target
+    raise DomainError(
+        "proof.not_editable" if target is ProofState.SUBMITTED else "proof.not_submitted"
+    )
+
+
+def ballot_refusal(
+    *, state: RoundState | str, mode: str, deadline: datetime | None, now: datetime,
+    revoked: bool, same_round: bool = True,
+) -> str | None:
+    """Why a member may not change their vote or conflict on an item now, or None if they may.
+
+    The one answer to "may this participant act on this item now", asked by the ballot page
+    (to offer the forms) and by every service that changes a position: only on the round's own
+    items, only while it is open and, in writing, before its deadline (after it nothing
+    changes, even before `tick` has closed the round), and only with access not revoked.
+    """
+    if not same_round:
+        return "ballot.wrong_round"
+    if RoundState(state) is not RoundState.OPEN or (
+        mode == "circulation" and deadline is not None and now >= deadline
+    ):
+        return "ballot.round_closed"
+    if revoked:
+        return "ballot.no_access"
+    return None
