@@ -73,6 +73,25 @@ def _position(participant: RoundMember, item: AgendaItem) -> tuple[str | None, s
     return (row.kind, row.choice) if row is not None else (None, None)
 
 
+def positions_of(
+    participant: RoundMember, item_ids: list[int]
+) -> tuple[dict[int, str], dict[int, ConflictDeclaration]]:
+    """The member's votes (item id -> choice) and conflicts (item id -> declaration) on these
+    items, in one query: a member has one position per item, so no item is in both."""
+    votes: dict[int, str] = {}
+    conflicts: dict[int, ConflictDeclaration] = {}
+    for position in db.session.scalars(
+        select(Position).where(
+            Position.agenda_item_id.in_(item_ids), Position.member_id == participant.member_id
+        )
+    ):
+        if isinstance(position, ConflictDeclaration):
+            conflicts[position.agenda_item_id] = position
+        else:
+            votes[position.agenda_item_id] = position.choice
+    return votes, conflicts
+
+
 def is_conflicted(participant: RoundMember, item: AgendaItem) -> bool:
     """True when the member declared a conflict of interest on this item."""
     return _position(participant, item)[0] == "conflict"

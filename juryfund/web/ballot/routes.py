@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ... import tokens
 from ...domain.errors import DomainError
 from ...extensions import db
 from ...i18n import remember_language
-from ...models import AgendaItem, Body, ConflictDeclaration, Round, RoundMember, Vote
+from ...models import AgendaItem, Body, Round, RoundMember
 from ...pagecache import has_fragments
 from ...security import limit
 from ...services import ballots, rounds
@@ -82,24 +81,8 @@ def page(round_id: int):
     if not has_fragments([("ballot-dossier", round_id, item.application_id) for item in round_.agenda]):
         rounds.load_dossiers([item.application for item in round_.agenda])
     item_ids = [item.id for item in round_.agenda]
-    votes = {
-        v.agenda_item_id: v.choice
-        for v in db.session.scalars(
-            select(Vote).where(
-                Vote.agenda_item_id.in_(item_ids), Vote.member_id == participant.member_id
-            )
-        )
-    }
-    conflicts = {
-        c.agenda_item_id: c
-        for c in db.session.scalars(
-            select(ConflictDeclaration).where(
-                ConflictDeclaration.agenda_item_id.in_(item_ids),
-                ConflictDeclaration.member_id == participant.member_id,
-            )
-        )
-    }
-    done = sum(1 for item_id in item_ids if item_id in votes or item_id in conflicts)
+    votes, conflicts = ballots.positions_of(participant, item_ids)
+    done = len(votes) + len(conflicts)
     return render_template(
         "ballot/page.html",
         participant=participant,
