@@ -16,7 +16,7 @@ from juryfund.models import Application, CostItem
 
 from .conftest import application_data, only_application
 
-pytestmark = pytest.mark.intake
+pytestmark = [pytest.mark.intake, pytest.mark.security]
 
 URL = "/soldiner-kiez/apply"
 #: A cost plan of one line: 100,000 pieces at 1,000 € each, exactly the bound of 100 million €.

@@ -13,7 +13,7 @@ from juryfund.services import decisions, transparency
 
 from .conftest import only_application
 
-pytestmark = pytest.mark.intake
+pytestmark = [pytest.mark.intake, pytest.mark.ledger]
 
 #: 23:30 UTC on 31 December is already 00:30 on 1 January in Berlin.
 NEW_YEARS_NIGHT = datetime(date.today().year, 12, 31, 23, 30, tzinfo=UTC)
