@@ -93,3 +93,25 @@ def test_application_form_with_errors_fits_a_phone_without_sideways_scrolling(
     page.evaluate("document.fonts.ready.then(() => true)")
     width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert width[0] <= width[1], f"page is {width[0]} px wide on a {width[1]} px screen"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_budget_and_report_of_a_closed_year_fit_a_phone(page, context, live_server, language, area, fund, staff):
+    """Five balance columns, the lapsed/carried wording and the budget terms stay on screen."""
+    from datetime import date
+
+    from juryfund.extensions import db
+    from juryfund.services import books, setup
+
+    last = setup.open_fund_year(fund, year=date.today().year - 1, allocation_cents=500_000, actor=staff)
+    db.session.commit()
+    books.close_year(last, actor=staff)
+    db.session.commit()
+    set_language(context, live_server, language)
+    page.set_viewport_size({"width": 320, "height": 640})
+    for path in (f"/{area.slug}/budget?year={last.year}", f"/{area.slug}/report?year={last.year}",
+                 f"/{area.slug}/budget"):
+        page.goto(path)
+        page.wait_for_load_state("load")
+        width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert width[0] <= width[1], f"{path} is {width[0]} px wide on a {width[1]} px screen"
