@@ -10,6 +10,7 @@ from .. import audit, clock
 from ..domain.budget import EntryKind
 from ..domain.errors import DomainError
 from ..domain.states import State
+from ..domain.voting import Outcome
 from ..extensions import db
 from ..links import external_url
 from ..mail import queue_mail
@@ -95,7 +96,7 @@ def record_outcome(item: AgendaItem, *, actor: StaffUser | None) -> Decision:
     decision = _from_item(item, outcome=item.result, actor=actor)
     application = item.application
     _audit("decision.recorded", decision, application, actor)
-    if item.result == "rejected":
+    if item.result == Outcome.REJECTED:
         history.transition(
             application, State.REJECTED, actor_kind="staff" if actor else "system", actor=actor
         )
@@ -138,7 +139,7 @@ def confirm_approval(
     """
     application = locks.lock(Application, item.application_id)
     if (
-        item.result != "approved"
+        item.result != Outcome.APPROVED
         or decision_for_item(item) is not None
         or application.state != State.SCHEDULED
     ):
@@ -147,7 +148,7 @@ def confirm_approval(
     fund_year = fund_year_for(application)
     decision = _from_item(
         item,
-        outcome="approved",
+        outcome=Outcome.APPROVED.value,
         actor=actor,
         approved_cents=amount_cents,
         conditions=conditions.strip(),
@@ -179,7 +180,7 @@ def correct_decision(
     """
     application = locks.lock(Application, decision.application_id)
     if (
-        decision.outcome != "approved"
+        decision.outcome != Outcome.APPROVED
         or current_decision(application) != decision
         or application.state != State.APPROVED
     ):
@@ -194,7 +195,7 @@ def correct_decision(
     correction = Decision(
         application_id=application.id,
         agenda_item_id=None,
-        outcome="approved",
+        outcome=Outcome.APPROVED.value,
         approved_cents=amount_cents,
         conditions=conditions.strip(),
         eligible=decision.eligible,

@@ -12,7 +12,7 @@ from .. import audit, clock, tokens
 from ..domain.errors import DomainError
 from ..domain.lifecycles import RoundState, move_round
 from ..domain.states import State
-from ..domain.voting import Tally, tally
+from ..domain.voting import Outcome, Tally, tally
 from ..extensions import db
 from ..links import external_url
 from ..mail import queue_mail
@@ -408,7 +408,7 @@ def close_round(
         item.yes, item.no, item.abstain = result.yes, result.no, result.abstain
         # An application withdrawn while the round was open keeps its tally in the minutes
         # but gets no decision: nothing may stop a round from closing.
-        if item.result != "approved" and item.application.state == State.SCHEDULED:
+        if item.result != Outcome.APPROVED and item.application.state == State.SCHEDULED:
             decisions.record_outcome(item, actor=actor)
     db.session.flush()
     audit.record(

@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 from .. import clock
 from ..domain.budget import Balances
 from ..domain.states import State
+from ..domain.voting import Outcome
 from ..extensions import db
 from ..models import AgendaItem, Application, Area, Body, Decision, Fund, FundYear, Round
 from . import ledger
@@ -289,7 +290,7 @@ def _row_to_decision(row) -> PublishedDecision:
         approved_cents=row.approved_cents,
         fund_id=row.fund_id,
         fund_name=row.fund_name,
-        has_project_page=row.outcome == "approved" and row.state in FUNDED_STATES,
+        has_project_page=row.outcome == Outcome.APPROVED and row.state in FUNDED_STATES,
     )
 
 
@@ -403,7 +404,7 @@ def _project_query(area: Area) -> Select:
     return join_bodies(query).where(
         Application.area_id == area.id,
         Application.state.in_(FUNDED_STATES),
-        Decision.outcome == "approved",
+        Decision.outcome == Outcome.APPROVED.value,
         _in_force(),
     )
 

@@ -18,6 +18,8 @@ from wtforms.validators import Length, Optional
 
 from ...domain.errors import DomainError
 from ...domain.files import MAX_FILE_BYTES
+from ...domain.lifecycles import ProofState
+from ...domain.states import State
 from ...extensions import db
 from ...services import proofs
 from ..fields import REQUIRED, AppForm, MoneyField, apply_domain_error, button_number
@@ -72,14 +74,14 @@ class ProofForm(AppForm):
 def proof(reference: str):
     """Fill in and send the proof of use; files are kept as they are uploaded."""
     application = granted_application(reference)
-    if application.state not in ("approved", "settled"):
+    if application.state not in (State.APPROVED, State.SETTLED):
         flash(_("A proof of use is needed only for an approved project."), "error")
         return redirect(url_for("status.page", reference=reference))
     # A GET only reads (mail scanners follow links); the proof is started by the first POST.
     record = proofs.find(application) if request.method == "GET" else proofs.proof_for(application)
     if record is None:
         record = proofs.ProofOfUse(application_id=application.id, due_on=proofs.due_date(application),
-                                   state="draft")
+                                   state=ProofState.DRAFT.value)
     if request.method == "GET":
         form = ProofForm(data={"report": record.report, "receipts": [
             {"date": r.date, "supplier": r.supplier, "item": r.item, "amount": r.amount_cents} for r in record.receipts]})
