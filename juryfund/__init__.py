@@ -21,9 +21,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(build_config(app.instance_path, config))
 
-    from . import database, errors, i18n, pagecache, retry, security, web
+    from . import web
     from .cli import register_cli
     from .extensions import csrf, db, login_manager, migrate
+    from .infra import database
+    from .web import errors, i18n, pagecache, retry, security
 
     database.install_connect_hooks()
     db.init_app(app)

@@ -31,5 +31,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-#: Limits are declared per view (juryfund.security.limit); the storage comes from the settings.
+#: Limits are declared per view (juryfund.web.security.limit); the storage comes from the settings.
 limiter = Limiter(key_func=get_remote_address)

@@ -213,8 +213,8 @@ def login(client):
 
 @pytest.fixture
 def clock_at(monkeypatch):
-    """Move the product's one clock (juryfund.clock.now) to a given aware moment."""
-    from juryfund import clock
+    """Move the product's one clock (juryfund.infra.clock.now) to a given aware moment."""
+    from juryfund.infra import clock
 
     def move(moment):
         assert moment.tzinfo is not None, "the clock is aware (UTC)"

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, CheckConstraint, DateTime
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from .. import clock
+from ..infra import clock
 
 #: Money in integer cents, and counts that are multiplied into cents. 64-bit: a 32-bit column
 #: ends at 21 million euros, below the 100 million (domain.money.MAX_CENTS) a form accepts.
@@ -18,7 +18,7 @@ Cents = Annotated[int, mapped_column(BigInteger)]
 
 
 def utcnow() -> datetime:
-    """The current time as an aware UTC datetime (from the one clock, juryfund.clock)."""
+    """The current time as an aware UTC datetime (from the one clock, juryfund.infra.clock)."""
     return clock.now()
 
 

@@ -8,9 +8,9 @@ from functools import cache
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit
 from ..domain.errors import DomainError
 from ..extensions import db
+from ..infra import audit
 from ..models import Area, StaffUser
 from ..models.base import utcnow
 

@@ -8,11 +8,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .. import audit
 from ..domain.errors import DomainError
 from ..domain.lifecycles import RoundState, ballot_refusal
 from ..domain.voting import Choice
 from ..extensions import db
+from ..infra import audit
 from ..models import AgendaItem, ConflictDeclaration, Position, Round, RoundMember, StaffUser, Vote
 from ..models.base import utcnow
 from . import locks

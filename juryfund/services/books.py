@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from .. import clock
 from ..domain.budget import EntryKind, Target, close_entries
 from ..domain.errors import DomainError
 from ..domain.money import check_bound
 from ..domain.states import State
 from ..extensions import db
+from ..infra import clock
 from ..models import Application, FundYear, LedgerEntry, StaffUser
 from ..models.base import utcnow
 from . import history, ledger, locks

@@ -6,14 +6,14 @@ from datetime import date
 
 from sqlalchemy import select
 
-from .. import audit, clock
 from ..domain.budget import EntryKind
 from ..domain.errors import DomainError
 from ..domain.states import State
 from ..domain.voting import Outcome
 from ..extensions import db
-from ..links import external_url
-from ..mail import queue_mail
+from ..infra import audit, clock
+from ..infra.links import external_url
+from ..infra.mail import queue_mail
 from ..models import AgendaItem, Application, Decision, Fund, FundYear, StaffUser
 from . import history, intake, ledger, locks, proofs
 

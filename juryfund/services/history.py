@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from .. import audit
 from ..domain.states import State, move
 from ..extensions import db
+from ..infra import audit
 from ..models import Application, ApplicationEvent, Area, StaffUser
 from . import locks
 

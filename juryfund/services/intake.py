@@ -10,14 +10,14 @@ from datetime import date, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock, tokens
 from ..domain.errors import DomainError, InvalidTransition
 from ..domain.files import check_upload, safe_filename
 from ..domain.intake import CostLine, Draft, FundOption, FundRules, check_draft, route
 from ..domain.states import APPLICANT_EDITABLE, WITHDRAWABLE, State
 from ..extensions import db
-from ..links import external_url
-from ..mail import queue_mail
+from ..infra import clock, tokens
+from ..infra.links import external_url
+from ..infra.mail import queue_mail
 from ..models import Application, Area, Attachment, CostItem, Fund, LinkGrant, StaffUser
 from ..models.base import utcnow
 from . import history

@@ -6,7 +6,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from .. import audit, clock
 from ..domain.budget import (
     APPLICATION_KINDS,
     Account,
@@ -22,6 +21,7 @@ from ..domain.budget import (
 )
 from ..domain.errors import BookingRefused
 from ..extensions import db
+from ..infra import audit, clock
 from ..models import Application, Fund, FundYear, LedgerEntry, StaffUser
 
 

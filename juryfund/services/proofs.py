@@ -16,8 +16,8 @@ from ..domain.lifecycles import PROOF_EDITABLE, ProofState, move_proof
 from ..domain.money import MAX_CENTS, bounded_sum
 from ..domain.states import State
 from ..extensions import db
-from ..links import external_url
-from ..mail import queue_mail
+from ..infra.links import external_url
+from ..infra.mail import queue_mail
 from ..models import Application, Attachment, ProofOfUse, Receipt, StaffUser
 from ..models.base import utcnow
 from . import history, intake, ledger, locks

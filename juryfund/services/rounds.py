@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import audit, clock, tokens
 from ..domain.errors import DomainError
 from ..domain.lifecycles import RoundState, move_round
 from ..domain.states import State
 from ..domain.voting import Outcome, Tally, tally
 from ..extensions import db
-from ..links import external_url
-from ..mail import queue_mail
+from ..infra import audit, clock, tokens
+from ..infra.links import external_url
+from ..infra.mail import queue_mail
 from ..models import (
     AgendaItem,
     Application,

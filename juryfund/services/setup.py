@@ -11,13 +11,13 @@ from zoneinfo import available_timezones
 from flask import current_app
 from sqlalchemy import func, select
 
-from .. import audit
 from ..domain.budget import EntryKind
 from ..domain.errors import DomainError, MoneyError
 from ..domain.money import MAX_CENTS
 from ..domain.vocabulary import COST_CATEGORIES
 from ..domain.voting import Majority, VotingRule, validate_rule
 from ..extensions import db
+from ..infra import audit
 from ..models import Area, Body, Fund, FundYear, LedgerEntry, Member, StaffUser
 from ..models.base import utcnow
 from . import ledger

@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, case, exists, func, literal, not_, or_, select
 from sqlalchemy.orm import aliased
 
-from .. import clock
 from ..domain.budget import Balances
 from ..domain.states import State
 from ..domain.voting import Outcome
 from ..extensions import db
+from ..infra import clock
 from ..models import AgendaItem, Application, Area, Body, Decision, Fund, FundYear, Round
 from . import ledger
 

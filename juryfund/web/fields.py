@@ -11,9 +11,9 @@ from wtforms import FieldList, FormField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import i18n
 from ..domain.errors import DomainError, MoneyError
 from ..domain.money import parse_money
+from . import i18n
 from .guard import MAX_ID
 from .messages import reason_text
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from .. import i18n
 from ..domain.errors import DomainError
+from . import i18n
 
 REASONS = {
     # money input

@@ -24,10 +24,10 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from juryfund.domain.intake import CostLine
 from juryfund.extensions import db
-from juryfund.i18n import LANGUAGE_COOKIE
 from juryfund.models import Mail, Round
 from juryfund.services import intake, rounds
 from juryfund.services.intake import ApplicationInput
+from juryfund.web.i18n import LANGUAGE_COOKIE
 from tests.voting.conftest import make_ready
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from juryfund.extensions import db
-from juryfund.mail import deliver_pending
+from juryfund.infra.mail import deliver_pending
 from juryfund.models import ConflictDeclaration, Vote
 from tests.smtp_server import links_in, messages_to
 

@@ -18,9 +18,9 @@ from sqlalchemy import select
 
 from juryfund.domain.money import format_amount_for_input
 from juryfund.extensions import db
-from juryfund.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES
 from juryfund.models import Mail
 from juryfund.services import ballots, decisions, rounds, transparency
+from juryfund.web.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES
 from tests.intake.conftest import application_data
 from tests.voting.conftest import make_ready
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from juryfund.extensions import db
-from juryfund.mail import deliver_pending
+from juryfund.infra.mail import deliver_pending
 from tests.smtp_server import links_in, messages_to, text_of
 
 from ..conftest import csrf_from

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from juryfund import clock
 from juryfund.domain.errors import DomainError
+from juryfund.infra import clock
 from juryfund.services import decisions, transparency
 
 from .conftest import only_application

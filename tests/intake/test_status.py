@@ -66,7 +66,7 @@ def test_status_page_without_grant_is_forbidden(client, applied):
 
 
 def test_status_token_of_other_purpose_refused(client, applied, app):
-    from juryfund import tokens
+    from juryfund.infra import tokens
 
     application, _link = applied
     token = tokens.sign("ballot", {"g": 1, "a": application.id})

@@ -23,11 +23,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from sqlalchemy import select
 
-from juryfund import clock
 from juryfund.domain.budget import Entry, balances
 from juryfund.domain.errors import DomainError
 from juryfund.domain.states import State
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import AgendaItem, Application, FundYear, LedgerEntry, ProofOfUse, Round
 from juryfund.services import books, decisions, history, ledger, proofs, setup
 from juryfund.services.proofs import ReceiptLine

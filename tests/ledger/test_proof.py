@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from juryfund.extensions import db
-from juryfund.mail import deliver_pending
+from juryfund.infra.mail import deliver_pending
 from juryfund.models import Attachment, Mail, ProofOfUse
 from juryfund.services import books, ledger, proofs
 from tests.smtp_server import links_in, messages_to, text_of

@@ -14,10 +14,11 @@ from flask.cli import AppGroup
 from flask_babel import force_locale, get_locale, gettext
 from sqlalchemy import func, select
 
-from juryfund import cli_mail, mail
-from juryfund.cli_mail import send_mail_command
+from juryfund.cli import mail as cli_mail
+from juryfund.cli.mail import send_mail_command
 from juryfund.extensions import babel, db
-from juryfund.mail import MAX_ATTEMPTS, deliver_pending, queue_mail, retry_delay
+from juryfund.infra import mail
+from juryfund.infra.mail import MAX_ATTEMPTS, deliver_pending, queue_mail, retry_delay
 from juryfund.models.base import utcnow
 from juryfund.models.system import Mail
 from tests.conftest import POSTGRES_URL

@@ -47,7 +47,7 @@ from werkzeug.security import generate_password_hash
 
 from juryfund import create_app
 from juryfund.extensions import db
-from juryfund.i18n import LANGUAGE_COOKIE
+from juryfund.web.i18n import LANGUAGE_COOKIE
 
 from ..conftest import PASSWORD, FreshContextClient, _truncate, csrf_from
 

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, text
 
-from juryfund import audit
 from juryfund.extensions import db
+from juryfund.infra import audit
 from juryfund.models import Application, AuditEvent, FundYear, Round, StaffUser
 from juryfund.services import ledger
 from tests.intake.conftest import application_data
@@ -468,7 +468,7 @@ def _without_guards(sql: str, **params) -> None:
 
 
 def test_the_tables_agree_with_the_trail_after_a_whole_flow(flow):
-    from juryfund import reconcile
+    from juryfund.infra import reconcile
 
     assert reconcile.reconcile() == []
 

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from juryfund import database
 from juryfund.extensions import db
+from juryfund.infra import database
 from juryfund.models import LedgerEntry, Mail
-from juryfund.retry import is_transient
+from juryfund.web.retry import is_transient
 
 from ..conftest import POSTGRES_URL, csrf_from
 
@@ -104,7 +104,7 @@ app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": sys.argv[1], "JURY
 with app.app_context():
     fund_year = db.session.get(FundYear, int(sys.argv[2]))
     ledger.book(fund_year, "adjustment", 12345, note="half done")
-    from juryfund.mail import queue_mail  # a mail written in the same transaction
+    from juryfund.infra.mail import queue_mail  # a mail written in the same transaction
     queue_mail(to="x@example.org", language="de", purpose="test", template="test_message",
                reference="R", name="N", note="n", link="http://x")
     db.session.flush()
@@ -140,8 +140,8 @@ def test_worker_killed_mid_transaction_leaves_no_partial_change(app, make):
 def test_real_postgres_deadlock_is_retried_until_both_succeed(app, make):
     """Two transactions lock two fund years in opposite order: PostgreSQL aborts one (40P01);
     the retry runs it again and both bookings land."""
-    from juryfund.retry import retrying
     from juryfund.services import ledger
+    from juryfund.web.retry import retrying
 
     area = make.area()
     body = make.body(area, members=1)

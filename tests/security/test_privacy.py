@@ -104,7 +104,7 @@ def test_form_with_too_many_parts_refused(client, area):
 
 
 def test_tokens_survive_key_rotation_but_not_removal(app, approved):
-    from juryfund import tokens
+    from juryfund.infra import tokens
     from juryfund.services import intake
 
     token = intake.new_status_token(approved)

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from juryfund.extensions import db
 from juryfund.models import Application
-from juryfund.pagecache import current_version
 from juryfund.services import ballots, rounds
+from juryfund.web.pagecache import current_version
 from tests.perf.conftest import count_queries  # noqa: F401  (the shared query counter)
 
 from .conftest import Spec

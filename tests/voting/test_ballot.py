@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from juryfund import tokens
 from juryfund.extensions import db
+from juryfund.infra import tokens
 from juryfund.models import ConflictDeclaration, RoundMember, Vote
 from juryfund.services import rounds, setup
 

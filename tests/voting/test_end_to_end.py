@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from juryfund.extensions import db
-from juryfund.mail import deliver_pending
+from juryfund.infra.mail import deliver_pending
 from juryfund.models import Decision, LedgerEntry, Vote
 from juryfund.services import ledger
 from tests.smtp_server import links_in, messages_to, text_of

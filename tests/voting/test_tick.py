@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from juryfund import tokens
 from juryfund.domain.states import State
 from juryfund.extensions import db
+from juryfund.infra import tokens
 from juryfund.models import Decision, Mail, Round
 from juryfund.services import ballots, rounds
 

@@ -5,8 +5,8 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
 from ...config import SUPPORTED_LOCALES
-from ...i18n import LANGUAGE_NAMES
 from ..fields import REQUIRED, AppForm, CheckboxesField, options
+from ..i18n import LANGUAGE_NAMES
 
 EMAIL_INVALID = _l("Please enter an email address such as name@example.org.")
 

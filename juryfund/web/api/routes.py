@@ -13,11 +13,11 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed, NotFound
 
 from ...extensions import csrf, db
-from ...links import external_url
+from ...infra.links import external_url
 from ...models import Area, Fund
-from ...pagecache import public_page
 from ...services import transparency
 from ...services.transparency import FIRST_YEAR, LAST_YEAR
+from ..pagecache import public_page
 from .openapi import MAX_ID, MAX_PAGE, MAX_PER_PAGE, PER_PAGE, document
 
 PREFIX = "/api/v1"

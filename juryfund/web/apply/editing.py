@@ -9,12 +9,12 @@ from typing import Any
 from flask import request, session
 from werkzeug.datastructures import FileStorage
 
-from ... import i18n
 from ...domain.errors import DomainError
 from ...domain.files import MAX_FILE_BYTES
 from ...extensions import db
 from ...models import Application, Area, Attachment, Fund
 from ...services import intake
+from .. import i18n
 from ..fields import apply_domain_error, button_number, field_by_path, options
 from .forms import ApplicationForm
 

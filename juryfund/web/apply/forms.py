@@ -22,9 +22,9 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 
 from ...config import SUPPORTED_LOCALES
 from ...domain.intake import MAX_COST_LINES, MAX_QUANTITY, CostLine
-from ...i18n import LANGUAGE_NAMES
 from ...services.intake import ApplicationInput
 from ..fields import REQUIRED, AppForm, CheckboxesField, MoneyField, options
+from ..i18n import LANGUAGE_NAMES
 from ..labels import APPLICANT_KIND_LABELS, CATEGORY_LABELS
 from ..staff.forms import WholeNumberField
 

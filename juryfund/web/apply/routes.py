@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, session, url_for
 
-from ... import i18n
-from ...security import limit
 from ...services import intake
+from .. import i18n
 from ..areas import load_area
+from ..security import limit
 from . import editing
 from .forms import ApplicationForm
 

@@ -13,10 +13,10 @@ from flask_babel import ngettext
 from flask_login import login_required
 from sqlalchemy import select
 
-from ... import audit
 from ...extensions import db
-from ...i18n import money
+from ...infra import audit
 from ...models import Application, AuditEvent, Member, Round, StaffUser
+from ..i18n import money
 from ..labels import (
     CHOICE_LABELS,
     ENTRY_KIND_LABELS,

@@ -6,12 +6,12 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ... import audit
 from ...extensions import db, login_manager
+from ...infra import audit
 from ...models import StaffUser
-from ...security import limit, start_staff_session
 from ...services import accounts
 from ..redirects import safe_next_path
+from ..security import limit, start_staff_session
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")

@@ -6,17 +6,17 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from ... import tokens
 from ...domain.errors import DomainError
 from ...extensions import db
-from ...i18n import remember_language
+from ...infra import tokens
 from ...models import AgendaItem, Body, Round, RoundMember
-from ...pagecache import has_fragments
-from ...security import limit
 from ...services import ballots, rounds
 from ..downloads import load_with_data, send_attachment
 from ..guard import text_value
+from ..i18n import remember_language
 from ..messages import reason_text
+from ..pagecache import has_fragments
+from ..security import limit
 
 bp = Blueprint("ballot", __name__, url_prefix="/ballot")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request
 from sqlalchemy import select
 
-from ... import clock
 from ...extensions import db
-from ...i18n import LANGUAGE_COOKIE
+from ...infra import clock
 from ...models import Area, FundYear, Round
 from ...models.base import utcnow
-from ...pagecache import public_page
 from ...services import ledger
+from ..i18n import LANGUAGE_COOKIE
+from ..pagecache import public_page
 from ..redirects import safe_next_path
 
 bp = Blueprint("public", __name__)

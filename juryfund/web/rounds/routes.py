@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from ... import clock
 from ...domain.errors import DomainError
 from ...domain.lifecycles import RoundState
 from ...extensions import db
+from ...infra import clock
 from ...models import AgendaItem, Body, Decision, Round, RoundMember
 from ...services import ballots, decisions, rounds
 from ..fields import apply_domain_error

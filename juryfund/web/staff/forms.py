@@ -23,9 +23,9 @@ from wtforms.validators import (
 )
 
 from ...config import SUPPORTED_LOCALES
-from ...i18n import LANGUAGE_NAMES
 from ..admin.forms import EMAIL_INVALID, FILLED, strip
 from ..fields import REQUIRED, AppForm, CheckboxesField, MoneyField, options
+from ..i18n import LANGUAGE_NAMES
 from ..labels import (
     BODY_KIND_LABELS,
     CATEGORY_LABELS,

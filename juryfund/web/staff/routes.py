@@ -11,9 +11,9 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ... import clock
 from ...domain.errors import DomainError
 from ...extensions import db
+from ...infra import clock
 from ...models import Area, Body, Fund, Member, Round
 from ...services import ledger, setup
 from ..admin.routes import show_refusals

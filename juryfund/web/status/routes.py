@@ -6,17 +6,17 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ... import tokens
 from ...domain.errors import DomainError
 from ...domain.states import APPLICANT_EDITABLE, WITHDRAWABLE
 from ...extensions import db
-from ...i18n import remember_language
+from ...infra import tokens
 from ...models import Application, LinkGrant, ProofOfUse
-from ...security import limit
 from ...services import decisions, intake
 from ..apply import editing
 from ..apply.forms import ApplicationForm
 from ..downloads import load_with_data, send_attachment
+from ..i18n import remember_language
+from ..security import limit
 from .forms import ResendForm, WithdrawForm
 
 bp = Blueprint("status", __name__, url_prefix="/status")

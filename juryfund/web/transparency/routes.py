@@ -27,17 +27,17 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ... import clock
 from ...domain.budget import Balances
 from ...domain.spreadsheet import spreadsheet_cell
-from ...i18n import RTL_LANGUAGES, current_language, money
-from ...links import external_url
+from ...infra import clock
+from ...infra.links import external_url
 from ...models import Area
-from ...pagecache import public_page
 from ...services import transparency
 from ...services.transparency import FIRST_YEAR, LAST_YEAR, Budget, PublishedDecision
 from ..areas import load_area
+from ..i18n import RTL_LANGUAGES, current_language, money
 from ..labels import OUTCOME_LABELS
+from ..pagecache import public_page
 from ..permissions import admin_required
 
 bp = Blueprint("transparency", __name__)

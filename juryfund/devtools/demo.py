@@ -7,16 +7,16 @@ from fractions import Fraction
 
 from sqlalchemy import select
 
-from .domain.budget import EntryKind
-from .domain.states import State
-from .extensions import db
-from .models import (
+from ..domain.budget import EntryKind
+from ..domain.states import State
+from ..extensions import db
+from ..models import (
     Application,
     Area,
     CostItem,
     StaffUser,
 )
-from .services import accounts, ballots, decisions, history, ledger, rounds, setup
+from ..services import accounts, ballots, decisions, history, ledger, rounds, setup
 
 ADMIN = ("admin@juryfund.example", "demo-admin-2026")
 STAFF = ("qm-soldiner@juryfund.example", "demo-staff-2026")

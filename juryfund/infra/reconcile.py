@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..extensions import db
+from ..models import AuditEvent, Decision, LedgerEntry, Position
 from .audit import Problem
-from .extensions import db
-from .models import AuditEvent, Decision, LedgerEntry, Position
 
 #: The fields of a booking event that must equal the ledger row's columns.
 BOOKING_FIELDS = ("fund_year_id", "kind", "amount_cents", "application_id", "decision_id",

@@ -6,7 +6,7 @@ import time
 
 import click
 
-from .extensions import db
+from ..extensions import db
 
 
 @click.command("seed-bench")
@@ -16,7 +16,7 @@ from .extensions import db
 @click.option("--seed", default=2026, show_default=True, help="Random seed (same seed, same data).")
 def seed_bench_command(areas: int, applications: int, years: int, seed: int) -> None:
     """Write areas, applications, rounds, votes, decisions and books in bulk (empty database only)."""
-    from .benchdata import seed_bench
+    from ..devtools.benchdata import seed_bench
 
     started = time.perf_counter()
 

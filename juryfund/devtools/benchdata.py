@@ -20,9 +20,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, insert, select, text, update
 
-from .domain.states import State
-from .extensions import db
-from .models import (
+from ..domain.states import State
+from ..extensions import db
+from ..models import (
     AgendaItem,
     Application,
     ApplicationEvent,

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .extensions import limiter
+from ..extensions import limiter
 
 #: No inline script or style anywhere: everything comes from our own static files.
 CONTENT_SECURITY_POLICY = (

@@ -9,8 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .extensions import db
-from .mail import deliver_pending, show_info_logs
+from ..extensions import db
+from ..infra.mail import deliver_pending, show_info_logs
 
 
 @click.command("send-mail")

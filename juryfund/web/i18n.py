@@ -13,8 +13,8 @@ from babel.messages.pofile import read_po
 from flask import Flask, current_app, g, request
 from flask_babel import format_date, format_time, get_locale
 
-from .domain.money import format_amount_for_input, format_money
-from .extensions import babel
+from ..domain.money import format_amount_for_input, format_money
+from ..extensions import babel
 
 LANGUAGE_COOKIE = "juryfund_lang"
 

@@ -1,12 +1,12 @@
 """`flask juryfund verify-audit`: check the audit trail's hash chain from its first event on, and
-that the books, decisions and votes say what the trail says (juryfund.reconcile)."""
+that the books, decisions and votes say what the trail says (juryfund.infra.reconcile)."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
-from . import audit, reconcile
+from ..infra import audit, reconcile
 
 
 @click.command("verify-audit")

@@ -39,9 +39,9 @@ from flask import Flask, current_app
 from flask_babel import force_locale
 from sqlalchemy import or_, select
 
-from .extensions import db
-from .models.base import utcnow
-from .models.system import Mail
+from ..extensions import db
+from ..models.base import utcnow
+from ..models.system import Mail
 
 #: Right-to-left languages get dir="rtl" in the HTML part.
 RTL_LANGUAGES = frozenset({"ar"})

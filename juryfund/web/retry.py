@@ -14,7 +14,7 @@ from functools import wraps
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from .extensions import db
+from ..extensions import db
 
 ATTEMPTS = 3
 #: PostgreSQL SQLSTATEs: serialization_failure, deadlock_detected, lock_not_available.

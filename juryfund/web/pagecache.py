@@ -27,9 +27,8 @@ from markupsafe import Markup
 from sqlalchemy import event, insert, update
 from sqlalchemy.orm import Session
 
-from .extensions import db
-from .i18n import LANGUAGE_COOKIE, current_language
-from .models import (
+from ..extensions import db
+from ..models import (
     Application,
     ApplicationEvent,
     Attachment,
@@ -43,6 +42,7 @@ from .models import (
     StaffUser,
     Vote,
 )
+from .i18n import LANGUAGE_COOKIE, current_language
 
 #: Records that no public page shows: writing them leaves every cached page valid. Votes and
 #: conflicts stay secret until a round closes (the closing writes agenda results and decisions).

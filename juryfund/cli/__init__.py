@@ -6,8 +6,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from .domain.errors import DomainError
-from .extensions import db
+from ..domain.errors import DomainError
+from ..extensions import db
 
 juryfund_cli = AppGroup("juryfund", help="juryfund administration commands.")
 
@@ -26,7 +26,7 @@ def create_admin(email: str, name: str, password: str) -> None:
     """Create an administrator account."""
     from email_validator import EmailNotValidError, validate_email
 
-    from .services import accounts
+    from ..services import accounts
 
     try:
         validate_email(email, check_deliverability=False)
@@ -48,7 +48,7 @@ def create_admin(email: str, name: str, password: str) -> None:
 @juryfund_cli.command("demo")
 def demo() -> None:
     """Seed a realistic demo installation; running it again changes nothing."""
-    from .demo import seed_demo
+    from ..devtools.demo import seed_demo
 
     report = seed_demo()
     db.session.commit()
@@ -62,8 +62,8 @@ def tick() -> None:
     Sends the reminder 48 hours before a circulation deadline, closes circulation rounds
     whose deadline has passed, and deletes uploads of forms never sent.
     """
-    from .models.base import utcnow
-    from .services import intake, privacy, proofs, rounds
+    from ..models.base import utcnow
+    from ..services import intake, privacy, proofs, rounds
 
     now = utcnow()
     to_remind, to_close = rounds.due_rounds(now)
@@ -101,8 +101,8 @@ def close_year(year: int, fund_id: int | None) -> None:
     """Close the fund years of YEAR: unspent money lapses or is carried into the next year."""
     from sqlalchemy import select
 
-    from .models import FundYear
-    from .services import books
+    from ..models import FundYear
+    from ..services import books
 
     query = select(FundYear).where(FundYear.year == year, FundYear.closed_at.is_(None))
     if fund_id is not None:
@@ -150,9 +150,9 @@ def backup(target: str) -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach the command group to the app."""
-    from .cli_audit import verify_audit_command
-    from .cli_bench import seed_bench_command
-    from .cli_mail import send_mail_command
+    from .audit import verify_audit_command
+    from .bench import seed_bench_command
+    from .mail import send_mail_command
 
     juryfund_cli.add_command(send_mail_command)
     juryfund_cli.add_command(verify_audit_command)

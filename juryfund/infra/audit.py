@@ -34,8 +34,8 @@ from typing import Any
 from sqlalchemy import and_, event, func, or_, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
-from .extensions import db
-from .models import (
+from ..extensions import db
+from ..models import (
     AgendaItem,
     Application,
     AuditEvent,
@@ -45,7 +45,7 @@ from .models import (
     RoundMember,
     StaffUser,
 )
-from .models.base import utcnow
+from ..models.base import utcnow
 
 #: The "previous hash" of the first event.
 GENESIS = "0" * 64
@@ -247,7 +247,7 @@ def actor_for_request() -> str:
     view_args = request.view_args or {}
     round_id = view_args.get("round_id")
     if isinstance(round_id, int):
-        from .web.ballot.routes import SESSION_KEY as BALLOT_KEY
+        from ..web.ballot.routes import SESSION_KEY as BALLOT_KEY
 
         participant_id = (session.get(BALLOT_KEY) or {}).get(str(round_id))
         participant = (
@@ -257,7 +257,7 @@ def actor_for_request() -> str:
             return f"member:{participant.member_id}"
     reference = view_args.get("reference")
     if isinstance(reference, str):
-        from .web.status.routes import SESSION_KEY as STATUS_KEY
+        from ..web.status.routes import SESSION_KEY as STATUS_KEY
 
         application_id = db.session.scalar(
             select(Application.id).where(Application.reference == reference)

@@ -1,0 +1,1 @@
+"""Developer tools: the demo installation and the benchmark data; never imported by the app itself."""

@@ -1,0 +1,1 @@
+"""Shared infrastructure below the services: audit trail, mail, tokens, links, clock, database."""
