@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """One-command tasks for a fresh checkout; needs only Python 3.11+.
 
-    python3 dev.py demo          install, build the demo database and serve it on http://127.0.0.1:5000
-    python3 dev.py test [ARGS]   install with the dev extras and run the whole test suite (ARGS go to pytest)
-    python3 dev.py translations  extract the messages and update every catalog
-    python3 dev.py bench [ARGS]  benchmark with gunicorn and wrk on seeded databases (ARGS: bench/run.py --help)
+python3 dev.py demo          install, build the demo database and serve it on http://127.0.0.1:5000
+python3 dev.py test [ARGS]   install with the dev extras and run the whole test suite (ARGS go to pytest)
+python3 dev.py translations  extract the messages and update every catalog
+python3 dev.py bench [ARGS]  benchmark with gunicorn and wrk on seeded databases (ARGS: bench/run.py --help)
 """
 
 from __future__ import annotations
@@ -55,10 +55,27 @@ def demo() -> None:
     flask("juryfund", "demo", env=env)
     host, port = env.get("JURYFUND_HOST", "127.0.0.1"), env.get("JURYFUND_PORT", "5000")
     print(f"\njuryfund demo: open http://{host}:{port}/  (staff login at /staff/login)")
-    print(f"Mails are written as .eml files to {Path(env['JURYFUND_INSTANCE_PATH']) / 'mail'}\n", flush=True)
+    print(
+        f"Mails are written as .eml files to {Path(env['JURYFUND_INSTANCE_PATH']) / 'mail'}\n",
+        flush=True,
+    )
     # The mail sender runs beside the web server, as in production, writing .eml files.
-    sender = subprocess.Popen([str(PYTHON), "-m", "flask", "--app", "app", "juryfund", "send-mail", "--loop",
-                               "--interval", "2"], cwd=ROOT, env=env)
+    sender = subprocess.Popen(
+        [
+            str(PYTHON),
+            "-m",
+            "flask",
+            "--app",
+            "app",
+            "juryfund",
+            "send-mail",
+            "--loop",
+            "--interval",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         flask("run", "--host", host, "--port", port, env=env)
     finally:
@@ -90,8 +107,20 @@ def translations() -> None:
     install("[dev]")
     pybabel = BIN / "pybabel"
     pot = ROOT / "translations" / "messages.pot"
-    run(pybabel, "extract", "-F", "babel.cfg", "-k", "_l", "--no-location",
-        "--sort-output", "--omit-header", "-o", pot, ".")
+    run(
+        pybabel,
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "_l",
+        "--no-location",
+        "--sort-output",
+        "--omit-header",
+        "-o",
+        pot,
+        ".",
+    )
     for locale in LOCALES:
         catalog = ROOT / "translations" / locale / "LC_MESSAGES" / "messages.po"
         action = "update" if catalog.exists() else "init"

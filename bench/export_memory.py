@@ -57,14 +57,23 @@ def stream_export(url: str, instance: str) -> dict:
     response.close()
     seconds = time.perf_counter() - started
     peak = max(peak, rss_mb())
-    return {"rows": rows - 1, "bytes": size, "seconds": round(seconds, 2), "rss_before_mb": round(before, 1),
-            "rss_peak_mb": round(peak, 1), "growth_mb": round(peak - before, 1),
-            "streamed": response.is_streamed, "target_mb": TARGET_MB}
+    return {
+        "rows": rows - 1,
+        "bytes": size,
+        "seconds": round(seconds, 2),
+        "rss_before_mb": round(before, 1),
+        "rss_peak_mb": round(peak, 1),
+        "growth_mb": round(peak - before, 1),
+        "streamed": response.is_streamed,
+        "target_mb": TARGET_MB,
+    }
 
 
 def main() -> int:
     """Seed when needed, measure in a fresh process, print (or --json) the result."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--applications", type=int, default=120_000)
     parser.add_argument("--backend", default="sqlite", choices=("sqlite", "postgresql"))
     parser.add_argument("--json", action="store_true", help="print only the result as JSON")
@@ -74,24 +83,37 @@ def main() -> int:
         if args.measure:
             print(json.dumps(stream_export(args.measure, instance)))
             return 0
-        database = Database(args.backend, args.applications, 1,
-                            os.environ.get("JURYFUND_TEST_DATABASE_URL") or None, years=1)
+        database = Database(
+            args.backend,
+            args.applications,
+            1,
+            os.environ.get("JURYFUND_TEST_DATABASE_URL") or None,
+            years=1,
+        )
         if not args.json:
-            print(f"CSV export of one area's year ({args.backend}, {args.applications:,} applications)")
+            print(
+                f"CSV export of one area's year ({args.backend}, {args.applications:,} applications)"
+            )
         database.prepare(base_env(Path(instance)))
         import subprocess
 
         # A fresh process: the seeding above must not count towards the memory measured.
-        child = subprocess.run([sys.executable, __file__, "--measure", database.url()],
-                               capture_output=True, text=True, check=True)
+        child = subprocess.run(
+            [sys.executable, __file__, "--measure", database.url()],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         result = json.loads(child.stdout.strip().splitlines()[-1])
     if args.json:
         print(json.dumps(result))
     else:
         verdict = "ok" if result["growth_mb"] < TARGET_MB and result["streamed"] else "MISS"
-        print(f"  {result['rows']:,} decisions, {result['bytes'] / 1e6:.1f} MB of CSV in {result['seconds']} s; "
-              f"memory {result['rss_before_mb']} → {result['rss_peak_mb']} MB "
-              f"(+{result['growth_mb']} MB; target < {TARGET_MB} MB): {verdict}")
+        print(
+            f"  {result['rows']:,} decisions, {result['bytes'] / 1e6:.1f} MB of CSV in {result['seconds']} s; "
+            f"memory {result['rss_before_mb']} → {result['rss_peak_mb']} MB "
+            f"(+{result['growth_mb']} MB; target < {TARGET_MB} MB): {verdict}"
+        )
     return 0
 
 

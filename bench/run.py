@@ -91,7 +91,9 @@ def parse_wrk(output: str) -> tuple[float, float, float, int, int]:
     errors = 0
     if match := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
         errors += int(match.group(1))
-    if match := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
+    if match := re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    ):
         # Sync workers close every connection after the response; wrk counts the reads that
         # then fail as errors although each request was answered. Connect, write and timeout
         # errors are real.
@@ -99,8 +101,16 @@ def parse_wrk(output: str) -> tuple[float, float, float, int, int]:
     return rps, p50, p99, requests, errors
 
 
-def wrk(url: str, *, seconds: int, connections: int, threads: int, script: str | None = None,
-        headers: dict[str, str] | None = None, warmup: int = 2) -> str:
+def wrk(
+    url: str,
+    *,
+    seconds: int,
+    connections: int,
+    threads: int,
+    script: str | None = None,
+    headers: dict[str, str] | None = None,
+    warmup: int = 2,
+) -> str:
     """Load url with wrk (after a short warm-up) and return its report."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", "--latency", "--timeout", "5s"]
     for name, value in (headers or {}).items():
@@ -109,24 +119,33 @@ def wrk(url: str, *, seconds: int, connections: int, threads: int, script: str |
         command += ["-s", script]
     if warmup:
         subprocess.run([*command, f"-d{warmup}s", url], capture_output=True, text=True, check=True)
-    return subprocess.run([*command, f"-d{seconds}s", url], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        [*command, f"-d{seconds}s", url], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def lua_post(path: str, body: str, headers: dict[str, str], directory: Path, name: str) -> str:
     """A wrk script that POSTs one form body."""
-    lines = ['wrk.method = "POST"', f"wrk.path = {json.dumps(path)}", f"wrk.body = {json.dumps(body)}",
-             'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"']
+    lines = [
+        'wrk.method = "POST"',
+        f"wrk.path = {json.dumps(path)}",
+        f"wrk.body = {json.dumps(body)}",
+        'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"',
+    ]
     lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
     script = directory / f"{name}.lua"
     script.write_text("\n".join(lines) + "\n")
     return str(script)
 
 
-def lua_votes(round_id: int, items: list[int], token: str, headers: dict[str, str],
-              directory: Path) -> str:
+def lua_votes(
+    round_id: int, items: list[int], token: str, headers: dict[str, str], directory: Path
+) -> str:
     """A wrk script that votes in turn on every item, cycling yes / no / abstain."""
-    lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"']
+    lines = [
+        'wrk.method = "POST"',
+        'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"',
+    ]
     lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
     lines += [
         f"local items = {{{', '.join(map(str, items))}}}",
@@ -188,11 +207,22 @@ def gunicorn(app: str, env: dict[str, str], *, workers: int, pythonpath: Path = 
     for address in ["127.0.0.1", *ADDRESSES]:
         binds += ["--bind", f"{address}:{port}"]
     command = [
-        str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), *binds,
-        "--workers", str(workers), "--worker-class", "sync",
+        str(BIN / "gunicorn"),
+        "-c",
+        str(ROOT / "deploy" / "gunicorn.conf.py"),
+        *binds,
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
         # Steady state is measured: no access log lines and no worker recycling during a run.
-        "--access-logfile", "/dev/null", "--max-requests", "0",
-        "--pythonpath", str(pythonpath), app,
+        "--access-logfile",
+        "/dev/null",
+        "--max-requests",
+        "0",
+        "--pythonpath",
+        str(pythonpath),
+        app,
     ]
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -225,16 +255,26 @@ def gunicorn(app: str, env: dict[str, str], *, workers: int, pythonpath: Path = 
 def _fingerprint(applications: int, areas: int, years: int) -> str:
     """Changes when the seeded data would: seed-bench, models, migrations, the day."""
     digest = hashlib.sha256(f"{applications}/{areas}/{years}/{date.today()}".encode())
-    for path in sorted([ROOT / "juryfund" / "benchdata.py", *(ROOT / "juryfund" / "models").glob("*.py"),
-                        *(ROOT / "migrations" / "versions").glob("*.py")]):
+    for path in sorted(
+        [
+            ROOT / "juryfund" / "benchdata.py",
+            *(ROOT / "juryfund" / "models").glob("*.py"),
+            *(ROOT / "migrations" / "versions").glob("*.py"),
+        ]
+    ):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
 def flask(*args: str, env: dict[str, str]) -> str:
     """`flask --app app ...` in the virtual environment; its output."""
-    result = subprocess.run([str(BIN / "flask"), "--app", "app", *args], cwd=ROOT, env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(BIN / "flask"), "--app", "app", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if result.returncode:
         raise SystemExit(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
@@ -243,26 +283,34 @@ def flask(*args: str, env: dict[str, str]) -> str:
 def base_env(instance: Path) -> dict[str, str]:
     """The app's environment for the benchmark: production mode, mail to files, loose limits."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JURYFUND_")}
-    env.update({
-        "JURYFUND_ENV": "production",
-        "JURYFUND_SECRET_KEY": SECRET,
-        "JURYFUND_INSTANCE_PATH": str(instance),
-        "JURYFUND_MAIL_BACKEND": "file",
-        # Rate limits off: wrk sends from one address what thousands of residents would send,
-        # so real limits would answer 429, and limits raised high enough would make the limiter
-        # keep a minute's worth of hits per address in its moving window (thousands of entries
-        # scanned per request), a cost no real member causes.
-        "JURYFUND_RATELIMIT_ENABLED": "false",
-    })
+    env.update(
+        {
+            "JURYFUND_ENV": "production",
+            "JURYFUND_SECRET_KEY": SECRET,
+            "JURYFUND_INSTANCE_PATH": str(instance),
+            "JURYFUND_MAIL_BACKEND": "file",
+            # Rate limits off: wrk sends from one address what thousands of residents would send,
+            # so real limits would answer 429, and limits raised high enough would make the limiter
+            # keep a minute's worth of hits per address in its moving window (thousands of entries
+            # scanned per request), a cost no real member causes.
+            "JURYFUND_RATELIMIT_ENABLED": "false",
+        }
+    )
     return env
 
 
 class Database:
     """A seeded database kept between runs, and fresh working copies of it."""
 
-    def __init__(self, backend: str, applications: int, areas: int, admin_url: str | None,
-                 years: int = 10) -> None:
-        self.backend, self.applications, self.areas, self.years = backend, applications, areas, years
+    def __init__(
+        self, backend: str, applications: int, areas: int, admin_url: str | None, years: int = 10
+    ) -> None:
+        self.backend, self.applications, self.areas, self.years = (
+            backend,
+            applications,
+            areas,
+            years,
+        )
         self.admin_url = admin_url
         self.key = _fingerprint(applications, areas, years)
         self.label = f"{areas}x{applications}x{years}y"
@@ -291,21 +339,37 @@ class Database:
         DATA.mkdir(parents=True, exist_ok=True)
         stamp = DATA / f"{self.backend}-{self.label}.key"
         if stamp.exists() and stamp.read_text() == self.key:
-            print(f"  reusing the seeded {self.backend} database ({self.applications:,} applications)")
+            print(
+                f"  reusing the seeded {self.backend} database ({self.applications:,} applications)"
+            )
             return
         if self.backend == "sqlite":
             for path in DATA.glob(f"sqlite-{self.label}.sqlite3*"):
                 path.unlink()
         else:
-            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)', f'CREATE DATABASE "{self.name}"')
+            self._admin(
+                f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)',
+                f'CREATE DATABASE "{self.name}"',
+            )
         url = self.url()
         seed_env = {**env, "JURYFUND_DATABASE_URL": url}
-        print(f"  seeding {self.backend} with {self.applications:,} applications in {self.areas} areas ...",
-              flush=True)
+        print(
+            f"  seeding {self.backend} with {self.applications:,} applications in {self.areas} areas ...",
+            flush=True,
+        )
         flask("db", "upgrade", env=seed_env)
         started = time.perf_counter()
-        flask("juryfund", "seed-bench", "--areas", str(self.areas), "--applications",
-              str(self.applications), "--years", str(self.years), env=seed_env)
+        flask(
+            "juryfund",
+            "seed-bench",
+            "--areas",
+            str(self.areas),
+            "--applications",
+            str(self.applications),
+            "--years",
+            str(self.years),
+            env=seed_env,
+        )
         self.seed_seconds = round(time.perf_counter() - started, 1)
         if self.backend == "postgresql":  # fresh statistics, as autovacuum would have by now
             from sqlalchemy import create_engine, text
@@ -337,8 +401,10 @@ class Database:
             target.close()
             return f"sqlite:///{copy}"
         work = f"{self.name}_work"
-        self._admin(f'DROP DATABASE IF EXISTS "{work}" WITH (FORCE)',
-                    f'CREATE DATABASE "{work}" TEMPLATE "{self.name}"')
+        self._admin(
+            f'DROP DATABASE IF EXISTS "{work}" WITH (FORCE)',
+            f'CREATE DATABASE "{work}" TEMPLATE "{self.name}"',
+        )
         return self._url(work)
 
 
@@ -358,7 +424,9 @@ class Browser:
 
     def get(self, path: str) -> str:
         """GET a path with the cookies so far; the body (redirects are not followed)."""
-        request = urllib.request.Request(self.base_url + path, headers={"Cookie": self.cookie_header()})
+        request = urllib.request.Request(
+            self.base_url + path, headers={"Cookie": self.cookie_header()}
+        )
         try:
             response = self.opener.open(request, timeout=10)
         except urllib.error.HTTPError as redirect:
@@ -378,7 +446,8 @@ class Browser:
         """The CSRF token of the form on a page."""
         page = self.get(path)
         match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-            r'value="([^"]+)"[^>]*name="csrf_token"', page)
+            r'value="([^"]+)"[^>]*name="csrf_token"', page
+        )
         if not match:
             raise SystemExit(f"no CSRF token on {path}")
         return match.group(1)
@@ -388,21 +457,43 @@ def application_form(token: str, fund_id: int) -> str:
     """A complete, valid application as a German browser sends it, ready to be saved."""
     start = date.fromordinal(date.today().toordinal() + 30).isoformat()
     fields = [
-        ("csrf_token", token), ("action", "submit"), ("confirmed_fund", str(fund_id)),
-        ("applicant_kind", "initiative"), ("applicant_name", "Ayşe Yılmaz"),
-        ("organisation", "Hofgemeinschaft"), ("email", "bench@example.org"), ("phone", ""),
-        ("address", "Soldiner Str. 1, 13359 Berlin"), ("lives_or_acts_in_area", "y"),
-        ("title", "Hoffest"), ("description", "Ein Fest im Hof für alle Nachbarinnen und Nachbarn."),
-        ("goals", "Nachbarschaft"), ("target_group", "Nachbarschaft"), ("place", "Hof"),
-        ("start_date", start), ("end_date", start), ("participants", "40"),
-        ("cost_items-0-description", "Erde"), ("cost_items-0-category", "material"),
-        ("cost_items-0-quantity", "10"), ("cost_items-0-unit_price", "4,50"),
-        ("cost_items-1-description", "Stauden"), ("cost_items-1-category", "material"),
-        ("cost_items-1-quantity", "20"), ("cost_items-1-unit_price", "30,00"),
-        ("cost_items-2-description", "Musiker"), ("cost_items-2-category", "services"),
-        ("cost_items-2-quantity", "1"), ("cost_items-2-unit_price", "600"),
-        ("volunteer_hours", "12"), ("in_kind", ""), ("cofunding_source", ""), ("cofunding", ""),
-        ("requested", "1.234,50"), ("declared_not_started", "y"), ("declared_no_own_fee", "y"),
+        ("csrf_token", token),
+        ("action", "submit"),
+        ("confirmed_fund", str(fund_id)),
+        ("applicant_kind", "initiative"),
+        ("applicant_name", "Ayşe Yılmaz"),
+        ("organisation", "Hofgemeinschaft"),
+        ("email", "bench@example.org"),
+        ("phone", ""),
+        ("address", "Soldiner Str. 1, 13359 Berlin"),
+        ("lives_or_acts_in_area", "y"),
+        ("title", "Hoffest"),
+        ("description", "Ein Fest im Hof für alle Nachbarinnen und Nachbarn."),
+        ("goals", "Nachbarschaft"),
+        ("target_group", "Nachbarschaft"),
+        ("place", "Hof"),
+        ("start_date", start),
+        ("end_date", start),
+        ("participants", "40"),
+        ("cost_items-0-description", "Erde"),
+        ("cost_items-0-category", "material"),
+        ("cost_items-0-quantity", "10"),
+        ("cost_items-0-unit_price", "4,50"),
+        ("cost_items-1-description", "Stauden"),
+        ("cost_items-1-category", "material"),
+        ("cost_items-1-quantity", "20"),
+        ("cost_items-1-unit_price", "30,00"),
+        ("cost_items-2-description", "Musiker"),
+        ("cost_items-2-category", "services"),
+        ("cost_items-2-quantity", "1"),
+        ("cost_items-2-unit_price", "600"),
+        ("volunteer_hours", "12"),
+        ("in_kind", ""),
+        ("cofunding_source", ""),
+        ("cofunding", ""),
+        ("requested", "1.234,50"),
+        ("declared_not_started", "y"),
+        ("declared_no_own_fee", "y"),
         ("consent_processing", "y"),
     ]
     return urllib.parse.urlencode(fields)
@@ -425,13 +516,26 @@ def count_rows(url: str, sql: str) -> int:
 def measure_app(run: Run, url: str, env: dict[str, str], args, ceiling: float) -> None:
     """Every juryfund scenario against one working copy of a database."""
     env = {**env, "JURYFUND_DATABASE_URL": url}
-    found = json.loads(subprocess.run([str(BIN / "python"), str(BENCH / "targets.py")], cwd=ROOT,
-                                      env=env, capture_output=True, text=True, check=True).stdout)
-    print(f"  {found['applications']:,} applications; ballot round {found['round_id']} "
-          f"with {found['agenda_items']} items; {found['decisions_this_year']} decisions this year",
-          flush=True)
+    found = json.loads(
+        subprocess.run(
+            [str(BIN / "python"), str(BENCH / "targets.py")],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    print(
+        f"  {found['applications']:,} applications; ballot round {found['round_id']} "
+        f"with {found['agenda_items']} items; {found['decisions_this_year']} decisions this year",
+        flush=True,
+    )
     load = {"seconds": args.duration, "connections": args.connections, "threads": args.threads}
-    with tempfile.TemporaryDirectory() as scripts, gunicorn("app:app", env, workers=args.workers) as server:
+    with (
+        tempfile.TemporaryDirectory() as scripts,
+        gunicorn("app:app", env, workers=args.workers) as server,
+    ):
         scripts = Path(scripts)
         base = server.url
         area = found["area"]
@@ -443,9 +547,17 @@ def measure_app(run: Run, url: str, env: dict[str, str], args, ceiling: float) -
         reads = [
             ("area page", f"/{area}/", None),
             ("decisions, first page", f"/{area}/decisions", None),
-            ("decisions, deep page", f"/{area}/decisions?year={found['year']}&page={found['deep_page']}", None),
+            (
+                "decisions, deep page",
+                f"/{area}/decisions?year={found['year']}&page={found['deep_page']}",
+                None,
+            ),
             ("project page", f"/{area}/projects/{found['project']}", None),
-            ("ballot, 20 items", f"/ballot/{found['round_id']}", {"Cookie": member.cookie_header()}),
+            (
+                "ballot, 20 items",
+                f"/ballot/{found['round_id']}",
+                {"Cookie": member.cookie_header()},
+            ),
             ("CSV export", f"/{area}/decisions.csv", None),
         ]
         for name, path, headers in reads:
@@ -454,30 +566,59 @@ def measure_app(run: Run, url: str, env: dict[str, str], args, ceiling: float) -
             report(run, name, wrk(server.fresh_url() + path, headers=headers, **load), ceiling)
         votes_before = count_rows(url, "SELECT count(*) FROM audit_event WHERE action LIKE 'vote%'")
         if not args.only or any(o in "vote POST" for o in args.only):
-            script = lua_votes(found["round_id"], found["items"], vote_token,
-                               {"Cookie": member.cookie_header()}, scripts)
-            result = report(run, "vote POST", wrk(server.fresh_url() + "/", script=script, **load), ceiling)
-            written = count_rows(url, "SELECT count(*) FROM audit_event WHERE action LIKE 'vote%'") - votes_before
+            script = lua_votes(
+                found["round_id"],
+                found["items"],
+                vote_token,
+                {"Cookie": member.cookie_header()},
+                scripts,
+            )
+            result = report(
+                run, "vote POST", wrk(server.fresh_url() + "/", script=script, **load), ceiling
+            )
+            written = (
+                count_rows(url, "SELECT count(*) FROM audit_event WHERE action LIKE 'vote%'")
+                - votes_before
+            )
             result.note = f"{written} votes recorded in the audit trail"
             print(f"      {result.note}")
         if not args.only or any(o in "application POST" for o in args.only):
             before = count_rows(url, "SELECT count(*) FROM application")
             body = application_form(apply_token, found["fund_id"])
-            script = lua_post(f"/{area}/apply", body, {"Cookie": applicant.cookie_header()}, scripts, "apply")
-            result = report(run, "application POST", wrk(server.fresh_url() + f"/{area}/apply", script=script, **load), ceiling)
-            result.note = f"{count_rows(url, 'SELECT count(*) FROM application') - before} applications saved"
+            script = lua_post(
+                f"/{area}/apply", body, {"Cookie": applicant.cookie_header()}, scripts, "apply"
+            )
+            result = report(
+                run,
+                "application POST",
+                wrk(server.fresh_url() + f"/{area}/apply", script=script, **load),
+                ceiling,
+            )
+            result.note = (
+                f"{count_rows(url, 'SELECT count(*) FROM application') - before} applications saved"
+            )
             print(f"      {result.note}")
 
 
 def report(run: Run, name: str, output: str, ceiling: float) -> Result:
     """Parse, print and keep one wrk result."""
     rps, p50, p99, requests, errors = parse_wrk(output)
-    result = Result(name, round(rps, 1), round(p50, 2), round(p99, 2), requests, errors,
-                    round(rps / ceiling, 3) if ceiling else None)
+    result = Result(
+        name,
+        round(rps, 1),
+        round(p50, 2),
+        round(p99, 2),
+        requests,
+        errors,
+        round(rps / ceiling, 3) if ceiling else None,
+    )
     run.results.append(result)
     flag = f"  ERRORS: {errors}" if errors else ""
-    print(f"    {name:<24} {rps:>9.1f} req/s  p50 {p50:>7.2f} ms  p99 {p99:>7.2f} ms"
-          f"  {100 * (result.ratio or 0):>5.1f} % of ceiling{flag}", flush=True)
+    print(
+        f"    {name:<24} {rps:>9.1f} req/s  p50 {p50:>7.2f} ms  p99 {p99:>7.2f} ms"
+        f"  {100 * (result.ratio or 0):>5.1f} % of ceiling{flag}",
+        flush=True,
+    )
     return result
 
 
@@ -495,12 +636,21 @@ def check_targets(runs: list[Run]) -> list[str]:
     for run in runs:
         label = f"{run.backend} {run.applications:,}"
         for result in run.results:
-            share = VOTE_SHARE if result.scenario == "vote POST" else (
-                None if result.scenario == "application POST" else READ_SHARE)
+            share = (
+                VOTE_SHARE
+                if result.scenario == "vote POST"
+                else (None if result.scenario == "application POST" else READ_SHARE)
+            )
             if share is not None:
-                line(result.ratio >= share, f"{label}: {result.scenario} at {100 * result.ratio:.1f} % "
-                     f"of the ceiling (target ≥ {100 * share:.0f} %)")
-            line(result.p99_ms < P99_MS, f"{label}: {result.scenario} p99 {result.p99_ms:.1f} ms (target < {P99_MS:.0f} ms)")
+                line(
+                    result.ratio >= share,
+                    f"{label}: {result.scenario} at {100 * result.ratio:.1f} % "
+                    f"of the ceiling (target ≥ {100 * share:.0f} %)",
+                )
+            line(
+                result.p99_ms < P99_MS,
+                f"{label}: {result.scenario} p99 {result.p99_ms:.1f} ms (target < {P99_MS:.0f} ms)",
+            )
             if result.errors:
                 line(False, f"{label}: {result.scenario} had {result.errors} failed requests")
     sizes = sorted({r.applications for r in runs})
@@ -509,15 +659,21 @@ def check_targets(runs: list[Run]) -> list[str]:
             small, big = by_key[(backend, sizes[0])], by_key[(backend, sizes[-1])]
             for name in small.keys() & big.keys():
                 factor = small[name].requests_per_second / max(big[name].requests_per_second, 0.1)
-                line(factor <= GROWTH, f"{backend}: {name} at {sizes[-1]:,} is {factor:.2f}× slower than at "
-                     f"{sizes[0]:,} (target ≤ {GROWTH}×)")
+                line(
+                    factor <= GROWTH,
+                    f"{backend}: {name} at {sizes[-1]:,} is {factor:.2f}× slower than at "
+                    f"{sizes[0]:,} (target ≤ {GROWTH}×)",
+                )
     for size in sizes:
         if ("sqlite", size) in by_key and ("postgresql", size) in by_key:
             lite, pg = by_key[("sqlite", size)], by_key[("postgresql", size)]
             for name in lite.keys() & pg.keys():
                 factor = lite[name].requests_per_second / max(pg[name].requests_per_second, 0.1)
-                line(factor <= PG_FACTOR, f"{size:,}: {name} on PostgreSQL is {factor:.2f}× slower than on "
-                     f"SQLite (target ≤ {PG_FACTOR}×)")
+                line(
+                    factor <= PG_FACTOR,
+                    f"{size:,}: {name} on PostgreSQL is {factor:.2f}× slower than on "
+                    f"SQLite (target ≤ {PG_FACTOR}×)",
+                )
     return lines
 
 
@@ -526,16 +682,26 @@ def check_targets(runs: list[Run]) -> list[str]:
 
 def main() -> int:
     """Run the benchmark and write the report; exit 0 unless --strict and a target was missed."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1000,100000", help="applications per run (comma-separated)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", default="1000,100000", help="applications per run (comma-separated)"
+    )
     parser.add_argument("--areas", type=int, default=50)
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
-    parser.add_argument("--backends", default="", help="sqlite,postgresql (default: sqlite, and "
-                        "postgresql when JURYFUND_TEST_DATABASE_URL is set)")
-    parser.add_argument("--only", action="append", help="run only scenarios whose name contains this")
+    parser.add_argument(
+        "--backends",
+        default="",
+        help="sqlite,postgresql (default: sqlite, and "
+        "postgresql when JURYFUND_TEST_DATABASE_URL is set)",
+    )
+    parser.add_argument(
+        "--only", action="append", help="run only scenarios whose name contains this"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
 
@@ -544,27 +710,44 @@ def main() -> int:
     if not (BIN / "gunicorn").exists():
         raise SystemExit(f"gunicorn is missing in {BIN}: pip install -e .")
     pg_url = os.environ.get("JURYFUND_TEST_DATABASE_URL", "")
-    backends = [b for b in (args.backends or ("sqlite,postgresql" if pg_url else "sqlite")).split(",") if b]
+    backends = [
+        b for b in (args.backends or ("sqlite,postgresql" if pg_url else "sqlite")).split(",") if b
+    ]
     if "postgresql" in backends and not pg_url:
-        raise SystemExit("PostgreSQL needs JURYFUND_TEST_DATABASE_URL (the server's admin database)")
+        raise SystemExit(
+            "PostgreSQL needs JURYFUND_TEST_DATABASE_URL (the server's admin database)"
+        )
     sizes = [int(s) for s in args.sizes.split(",")]
 
     started = datetime.now()
-    print(f"juryfund benchmark, {started:%Y-%m-%d %H:%M}: gunicorn {args.workers} sync workers, "
-          f"wrk {args.threads} threads × {args.connections} connections, {args.duration} s per scenario, "
-          "rate limits off, page cache on")
+    print(
+        f"juryfund benchmark, {started:%Y-%m-%d %H:%M}: gunicorn {args.workers} sync workers, "
+        f"wrk {args.threads} threads × {args.connections} connections, {args.duration} s per scenario, "
+        "rate limits off, page cache on"
+    )
     with tempfile.TemporaryDirectory() as instance:
         env = base_env(Path(instance))
         print("ceiling: bare Flask hello app", flush=True)
         with gunicorn("hello:app", env, workers=args.workers, pythonpath=BENCH) as server:
             # The best of two runs: the ceiling is what the server can do, not a warm-up.
             rps, p50, p99, requests, errors = max(
-                parse_wrk(wrk(server.fresh_url() + "/", seconds=args.duration,
-                              connections=args.connections, threads=args.threads))
+                parse_wrk(
+                    wrk(
+                        server.fresh_url() + "/",
+                        seconds=args.duration,
+                        connections=args.connections,
+                        threads=args.threads,
+                    )
+                )
                 for _ in range(2)
             )
-        ceiling = Result("hello (ceiling)", round(rps, 1), round(p50, 2), round(p99, 2), requests, errors, 1.0)
-        print(f"    {'hello':<24} {rps:>9.1f} req/s  p50 {p50:>7.2f} ms  p99 {p99:>7.2f} ms", flush=True)
+        ceiling = Result(
+            "hello (ceiling)", round(rps, 1), round(p50, 2), round(p99, 2), requests, errors, 1.0
+        )
+        print(
+            f"    {'hello':<24} {rps:>9.1f} req/s  p50 {p50:>7.2f} ms  p99 {p99:>7.2f} ms",
+            flush=True,
+        )
         runs = []
         for backend in backends:
             for size in sizes:
@@ -580,14 +763,25 @@ def main() -> int:
         print("  " + line)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{started:%Y%m%d-%H%M%S}.json"
-    out.write_text(json.dumps({
-        "started": started.isoformat(timespec="seconds"),
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()},
-        "settings": vars(args) | {"backends": backends},
-        "ceiling": asdict(ceiling),
-        "runs": [asdict(r) for r in runs],
-        "targets": checks,
-    }, indent=2, ensure_ascii=False) + "\n")
+    out.write_text(
+        json.dumps(
+            {
+                "started": started.isoformat(timespec="seconds"),
+                "machine": {
+                    "cores": os.cpu_count(),
+                    "python": platform.python_version(),
+                    "system": platform.platform(),
+                },
+                "settings": vars(args) | {"backends": backends},
+                "ceiling": asdict(ceiling),
+                "runs": [asdict(r) for r in runs],
+                "targets": checks,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
     print(f"\nresults written to {out.relative_to(ROOT)}")
     missed = any(line.startswith("MISS") for line in checks)
     return 1 if args.strict and missed else 0

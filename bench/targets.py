@@ -25,7 +25,9 @@ AREA_SLUG = "quartier-02"
 def find() -> dict:
     """Slugs, ids and a member's ballot token for the scenarios."""
     area = db.session.scalar(select(Area).where(Area.slug == AREA_SLUG))
-    fund = db.session.scalar(select(Fund).where(Fund.area_id == area.id, Fund.kind == "action_fund"))
+    fund = db.session.scalar(
+        select(Fund).where(Fund.area_id == area.id, Fund.kind == "action_fund")
+    )
     project = db.session.scalar(
         select(Application.reference)
         .where(Application.area_id == area.id, Application.state == "settled")

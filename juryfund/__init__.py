@@ -24,10 +24,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import web
     from .cli import register_cli
     from .extensions import csrf, db, login_manager, migrate
-    from .infra import database
+    from .infra import audit, database, session_hooks
     from .web import errors, i18n, pagecache, retry, security
 
     database.install_connect_hooks()
+    session_hooks.install(
+        {
+            "after_flush": [pagecache.note_public_changes],
+            "do_orm_execute": [pagecache.note_bulk_changes],
+            # The audit trail chains last: its lock comes after every other lock of the commit.
+            "before_commit": [pagecache.move_version_on, audit.chain_pending],
+            "after_commit": [pagecache.forget_version],
+            "after_soft_rollback": [pagecache.forget_changes, audit.drop_rolled_back],
+            "after_transaction_end": [audit.drop_at_end],
+        }
+    )
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)

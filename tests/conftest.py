@@ -1,11 +1,13 @@
-"""Fixtures: an app on SQLite (default) or PostgreSQL (JURYFUND_TEST_DATABASE_URL), clients, factories."""
+"""Fixtures: an app on SQLite (default) or PostgreSQL (JURYFUND_TEST_DATABASE_URL), clients, logging in.
+
+The test data (areas, juries, funds, staff, decided applications) comes from the plugin
+``tests/fixtures.py``, built by the factory_boy factories of ``tests/factories.py``.
+"""
 
 from __future__ import annotations
 
 import os
 import re
-from datetime import date
-from fractions import Fraction
 
 import pytest
 from flask.testing import FlaskClient
@@ -15,11 +17,12 @@ import juryfund.models  # noqa: F401  (registers every table on db.metadata)
 from juryfund import create_app
 from juryfund.extensions import db
 from juryfund.models import guards
+from tests.factories import PASSWORD  # noqa: F401  (the tests import it from here)
 
-pytest_plugins = ["tests.smtp_server"]  # the real SMTP server fixtures, for every test module
+# For every test module: the real SMTP server, and the shared data fixtures.
+pytest_plugins = ["tests.smtp_server", "tests.fixtures"]
 
 POSTGRES_URL = os.environ.get("JURYFUND_TEST_DATABASE_URL", "")
-PASSWORD = "correct horse battery"
 
 
 def _reset_schema(url: str) -> None:
@@ -110,7 +113,9 @@ def runner(app):
     return app.test_cli_runner()
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|value="([^"]+)" name="csrf_token"|name="csrf_token" value="([^"]+)"')
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|value="([^"]+)" name="csrf_token"|name="csrf_token" value="([^"]+)"'
+)
 
 
 def csrf_from(html: str) -> str:
@@ -132,81 +137,23 @@ def post_form(client):
     return post
 
 
-@pytest.fixture
-def make(app):
-    """Factories for the set-up entities, committed; each returns the created object."""
-    from juryfund.services import accounts, setup
-
-    class Make:
-        counter = 0
-
-        def _next(self) -> int:
-            Make.counter += 1
-            return Make.counter
-
-        def area(self, name="Soldiner Kiez", slug=None, code=None, **kw):
-            n = self._next()
-            area = setup.save_area(
-                None, name=name, slug=slug or f"area-{n}", code=code or f"A{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}",
-                city=kw.get("city", "Berlin"), timezone="Europe/Berlin",
-                languages=kw.get("languages", ["de", "en", "tr", "ar", "uk", "ru", "pl"]),
-                description=kw.get("description", ""), action_fields="Nachbarschaft\nKultur",
-            )
-            db.session.commit()
-            return area
-
-        def staff(self, email=None, role="staff", areas=(), password=PASSWORD):
-            user = accounts.create_staff(
-                email=email or f"staff{self._next()}@example.org", name="Sam Staff",
-                password=password, role=role, areas=list(areas),
-            )
-            db.session.commit()
-            return user
-
-        def admin(self, email=None):
-            return self.staff(email=email or f"admin{self._next()}@example.org", role="admin")
-
-        def body(self, area, kind="jury", members=7, **rule):
-            body = setup.save_body(
-                None, area, kind=kind, name=f"Jury {area.name}",
-                quorum=rule.get("quorum", Fraction(1, 2)), quorum_strict=rule.get("quorum_strict", True),
-                quorum_minimum=rule.get("quorum_minimum", 3), majority=rule.get("majority", "simple"),
-                abstain_counts_as_no=rule.get("abstain_counts_as_no", False), tie_breaker=None,
-            )
-            for i in range(members):
-                setup.save_member(
-                    None, body, name=f"Member {i + 1}", email=f"m{i + 1}.b{body.id}@example.org",
-                    language="de", role="resident", term_start=date(2020, 1, 1), term_end=None,
-                )
-            db.session.commit()
-            return body
-
-        def fund(self, area, body, cap_cents=150000, allocation_cents=1_000_000, year=None):
-            fund = setup.save_fund(
-                None, area, kind="action_fund", name="Aktionsfonds", body=body, cap_cents=cap_cents,
-                minimum_cents=0, lead_time_days=14, eligible_categories=["material", "services"],
-                carry_over=False, proof_weeks=4,
-            )
-            if allocation_cents:
-                setup.open_fund_year(fund, year=year or date.today().year,
-                                     allocation_cents=allocation_cents, actor=None)
-            db.session.commit()
-            return fund
-
-    return Make()
+def log_in(client: FlaskClient, user, password: str = PASSWORD):
+    """Log a staff user in through the real login form of this client; the redirect response."""
+    html = client.get("/staff/login").get_data(as_text=True)
+    response = client.post(
+        "/staff/login",
+        data={"csrf_token": csrf_from(html), "email": user.email, "password": password},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
 
 
 @pytest.fixture
 def login(client):
-    """Log a staff user in through the real login form."""
+    """Log a staff user in through the real login form of the test's client."""
 
     def do_login(user, password=PASSWORD):
-        html = client.get("/staff/login").get_data(as_text=True)
-        response = client.post(
-            "/staff/login", data={"csrf_token": csrf_from(html), "email": user.email, "password": password}
-        )
-        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-        return response
+        return log_in(client, user, password)
 
     return do_login
 

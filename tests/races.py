@@ -42,7 +42,9 @@ def race(app, *jobs: Job) -> list[object]:
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=run, args=(i, job), daemon=True) for i, job in enumerate(jobs)]
+    threads = [
+        threading.Thread(target=run, args=(i, job), daemon=True) for i, job in enumerate(jobs)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

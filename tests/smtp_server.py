@@ -146,8 +146,7 @@ def messages_to(server: SmtpServer, address: str) -> list[EmailMessage]:
     """The received messages whose To header names `address` (case-insensitive)."""
     wanted = address.lower()
     return [
-        m for m in server.messages
-        if any(a.addr_spec.lower() == wanted for a in m["To"].addresses)
+        m for m in server.messages if any(a.addr_spec.lower() == wanted for a in m["To"].addresses)
     ]
 
 

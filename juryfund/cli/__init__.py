@@ -6,6 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from ..domain.actors import SYSTEM
 from ..domain.errors import DomainError
 from ..extensions import db
 
@@ -72,7 +73,7 @@ def tick() -> None:
         click.echo(f"Round {round_.id}: reminder sent to {count} members.")
     for round_ in to_close:
         try:
-            rounds.close_round(round_, actor=None, now=now)
+            rounds.close_round(round_, actor=SYSTEM, now=now)
         except DomainError:  # closed or deferred meanwhile (staff, or another tick)
             continue
         click.echo(f"Round {round_.id}: closed at its deadline.")
@@ -110,13 +111,15 @@ def close_year(year: int, fund_id: int | None) -> None:
     fund_years = db.session.scalars(query).all()
     for fund_year in fund_years:
         try:
-            unspent = books.close_year(fund_year, actor=None)
+            unspent = books.close_year(fund_year, actor=SYSTEM)
         except DomainError as error:
             db.session.rollback()
             raise click.ClickException(f"{fund_year.fund.name} {year}: {error.reason}") from error
         what = "carried into the next year" if fund_year.fund.carry_over else "lapsed"
         area = fund_year.fund.area.name
-        click.echo(f"{area} / {fund_year.fund.name} {year}: closed, {unspent / 100:.2f} EUR {what}.")
+        click.echo(
+            f"{area} / {fund_year.fund.name} {year}: closed, {unspent / 100:.2f} EUR {what}."
+        )
     db.session.commit()
     if not fund_years:
         click.echo(f"No open fund year {year}.")
@@ -135,7 +138,9 @@ def backup(target: str) -> None:
 
     url = db.engine.url
     if url.get_backend_name() != "sqlite":
-        raise click.ClickException("The database is not SQLite: use pg_dump (see README, 'Backups').")
+        raise click.ClickException(
+            "The database is not SQLite: use pg_dump (see README, 'Backups')."
+        )
     source = sqlite3.connect(url.database)
     destination = sqlite3.connect(target)
     try:

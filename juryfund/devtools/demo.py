@@ -4,205 +4,137 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
+from typing import NamedTuple
 
 from sqlalchemy import select
 
+from ..domain.actors import Actor
 from ..domain.budget import EntryKind
 from ..domain.states import State
+from ..domain.vocabulary import COST_CATEGORIES
+from ..domain.voting import Majority, VotingRule
 from ..extensions import db
-from ..models import (
-    Application,
-    Area,
-    CostItem,
-    StaffUser,
-)
+from ..models import Application, Area, Body, CostItem, Fund, Round, StaffUser
 from ..services import accounts, ballots, decisions, history, ledger, rounds, setup
 
 ADMIN = ("admin@juryfund.example", "demo-admin-2026")
 STAFF = ("qm-soldiner@juryfund.example", "demo-staff-2026")
 
-FIRST_NAMES = [
-    "Ayşe",
-    "Jonas",
-    "Fatima",
-    "Olena",
-    "Marek",
-    "Sabine",
-    "Mehmet",
-    "Irina",
-    "Lukas",
-    "Hanna",
-    "Yusuf",
-    "Petra",
-    "Dmytro",
-    "Leyla",
-    "Tobias",
-    "Agnieszka",
-    "Karim",
-]
-LAST_NAMES = [
-    "Yılmaz",
-    "Becker",
-    "Haddad",
-    "Kovalenko",
-    "Nowak",
-    "Schulz",
-    "Demir",
-    "Volkova",
-    "Wagner",
-    "Krüger",
-    "Aydın",
-    "Lehmann",
-    "Bondarenko",
-    "Şahin",
-    "Richter",
-    "Wiśniewska",
-    "Nasser",
-]
-LANGS = [
-    "de",
-    "tr",
-    "ar",
-    "uk",
-    "pl",
-    "de",
-    "tr",
-    "ru",
-    "de",
-    "de",
-    "ar",
-    "de",
-    "uk",
-    "tr",
-    "de",
-    "pl",
-    "ar",
-]
+# The tables in this module keep several values or one record a line; the formatter would give
+# every value a line of its own.
+# fmt: off
+#: People of the demo: the k-th first name goes with the k-th language; last names are mixed in.
+FIRST_NAMES = ["Ayşe", "Jonas", "Fatima", "Olena", "Marek", "Sabine", "Mehmet", "Irina", "Lukas",
+               "Hanna", "Yusuf", "Petra", "Dmytro", "Leyla", "Tobias", "Agnieszka", "Karim"]
+LAST_NAMES = ["Yılmaz", "Becker", "Haddad", "Kovalenko", "Nowak", "Schulz", "Demir", "Volkova",
+              "Wagner", "Krüger", "Aydın", "Lehmann", "Bondarenko", "Şahin", "Richter",
+              "Wiśniewska", "Nasser"]
+LANGS = ["de", "tr", "ar", "uk", "pl", "de", "tr", "ru", "de", "de", "ar", "de", "uk", "tr", "de",
+         "pl", "ar"]
+# fmt: on
 
-#: (title, applicant kind, organisation, cost lines, requested €, final state, language)
+ACTION_FIELDS = (
+    "Nachbarschaft und Zusammenleben\nBildung\nUmwelt und Grün\nKultur\nGesundheit und Sport"
+)
+MEETING_PLACE = "Nachbarschaftsetage, Osloer Str. 12"
+#: What the funds pay for: never fees for the applicants themselves; "other" only in the larger one.
+SMALL_COSTS = tuple(c for c in COST_CATEGORIES if c not in ("applicant_fee", "other"))
+ALL_BUT_FEES = tuple(c for c in COST_CATEGORIES if c != "applicant_fee")
+
+
+class DemoArea(NamedTuple):
+    """An area of the demo, as its QM team would describe it."""
+
+    name: str
+    slug: str
+    code: str
+    city: str
+    languages: list[str]
+    description: str
+
+
+class DemoBody(NamedTuple):
+    """A deciding body: "{area}" in the name stands for the area's name."""
+
+    kind: str
+    name: str
+    rule: VotingRule
+    members: int
+
+
+class DemoFund(NamedTuple):
+    """A fund with its rules and the allocation of its first year, in cents."""
+
+    kind: str
+    name: str
+    cap_cents: int
+    minimum_cents: int
+    lead_time_days: int
+    carry_over: bool
+    proof_weeks: int
+    allocation_cents: int
+    categories: tuple[str, ...]
+    description: str
+
+
+class DemoApplication(NamedTuple):
+    """An application, the state the demo takes it to, and its cost plan."""
+
+    title: str
+    kind: str
+    organisation: str
+    language: str
+    state: State
+    requested_cents: int
+    #: (description, category, quantity, unit price in cents)
+    cost_lines: list[tuple[str, str, int, int]]
+
+
+# fmt: off
+SOLDINER = DemoArea("Soldiner Kiez", "soldiner-kiez", "SOL", "Berlin", ["de", "en", "tr", "ar", "uk", "ru", "pl"], "Der Aktionsfonds unterstützt kleine Aktionen von Bewohnerinnen und Bewohnern im Soldiner Kiez (Berlin-Wedding). Über die Anträge entscheidet die Aktionsfondsjury.")
+LERCHENBERG = DemoArea("Lerchenberg", "lerchenberg", "LER", "Mainz", ["de", "en", "ru", "uk", "pl"], "Der Verfügungsfonds des Stadtteils Lerchenberg fördert Ideen aus der Nachbarschaft.")
+
+JURY = DemoBody("jury", "Aktionsfondsjury {area}", VotingRule(), members=7)
+COUNCIL = DemoBody("council", "Quartiersrat {area}", VotingRule(Fraction(2, 3), quorum_strict=False, majority=Majority.TWO_THIRDS), members=15)
+
+#: kind, name, cap, minimum, lead time (days), carry-over, proof due (weeks), allocation, categories, description
+ACTION_FUND = DemoFund("action_fund", "Aktionsfonds", 150_000, 0, 14, False, 4, 1_000_000, SMALL_COSTS, "Bis zu 1.500 € für Aktionen von Nachbarinnen und Nachbarn.")
+NEIGHBOURHOOD_FUND = DemoFund("neighbourhood_fund", "Quartiersfonds", 5_000_000, 500_000, 42, True, 8, 6_000_000, ALL_BUT_FEES, "Größere Projekte ab 5.000 €, über die der Quartiersrat entscheidet.")
+
+#: title, applicant kind, organisation, language, demo state, requested cents, cost lines
 SOLDINER_ACTIONS = [
-    (
-        "Hoffest in der Koloniestraße",
-        "initiative",
-        "Hofgemeinschaft Koloniestraße 10",
-        [
-            ("Bierbankgarnituren (Miete)", "rent", 4, 2500),
-            ("Zutaten Kuchenbuffet", "catering", 1, 12000),
-            ("Musiker Live-Set", "services", 1, 40000),
-        ],
-        57000,
-        State.SETTLED,
-        "de",
-    ),
-    (
-        "Pflanzaktion Baumscheiben Soldiner Straße",
-        "person",
-        "",
-        [
-            ("Blumenerde, 40 Sack", "material", 40, 450),
-            ("Stauden", "material", 60, 380),
-            ("Gießkannen", "equipment", 6, 1200),
-        ],
-        48000,
-        State.APPROVED,
-        "tr",
-    ),
-    (
-        "Nähwerkstatt für Nachbarinnen",
-        "association",
-        "Frauentreff Soldiner Kiez e.V.",
-        [
-            ("Stoffe und Garn", "consumables", 1, 35000),
-            ("Nähmaschinen-Wartung", "services", 2, 9000),
-        ],
-        53000,
-        State.APPROVED,
-        "ar",
-    ),
-    (
-        "Kiez-Kino im Sommer",
-        "initiative",
-        "Kinoinitiative Panke",
-        [("Beamer-Miete", "rent", 3, 8000), ("Leinwand", "equipment", 1, 22000)],
-        46000,
-        State.REJECTED,
-        "de",
-    ),
-    (
-        "Lesepatenschaften Grundschule",
-        "initiative",
-        "Lesepat*innen Wedding",
-        [("Kinderbücher", "material", 30, 1200), ("Plakate", "publicity", 1, 9000)],
-        45000,
-        State.SCHEDULED,
-        "uk",
-    ),
-    (
-        "Fahrrad-Reparaturtag",
-        "person",
-        "",
-        [("Ersatzteile", "material", 1, 30000), ("Werkzeugset", "equipment", 1, 15000)],
-        45000,
-        State.READY,
-        "de",
-    ),
-    (
-        "Nachbarschaftsfrühstück",
-        "initiative",
-        "Nachbarschaftsetage",
-        [("Lebensmittel", "catering", 1, 25000), ("Geschirr-Miete", "rent", 1, 5000)],
-        30000,
-        State.SUBMITTED,
-        "pl",
-    ),
-    (
-        "Graffiti-Workshop für Jugendliche",
-        "association",
-        "Jugendkunst e.V.",
-        [("Sprühdosen", "consumables", 80, 650), ("Workshopleitung", "services", 1, 60000)],
-        112000,
-        State.RETURNED,
-        "de",
-    ),
-    (
-        "Honorar für unsere eigene Moderation",
-        "person",
-        "",
-        [("Moderation durch die Antragstellerin", "applicant_fee", 1, 50000)],
-        50000,
-        State.INELIGIBLE,
-        "ru",
-    ),
-    (
-        "Spielplatzfest",
-        "initiative",
-        "Elterninitiative Pankstraße",
-        [("Hüpfburg-Miete", "rent", 1, 35000), ("Preise", "material", 1, 8000)],
-        43000,
-        State.WITHDRAWN,
-        "tr",
-    ),
+    DemoApplication("Hoffest in der Koloniestraße", "initiative", "Hofgemeinschaft Koloniestraße 10", "de", State.SETTLED, 57000, [("Bierbankgarnituren (Miete)", "rent", 4, 2500), ("Zutaten Kuchenbuffet", "catering", 1, 12000), ("Musiker Live-Set", "services", 1, 40000)]),
+    DemoApplication("Pflanzaktion Baumscheiben Soldiner Straße", "person", "", "tr", State.APPROVED, 48000, [("Blumenerde, 40 Sack", "material", 40, 450), ("Stauden", "material", 60, 380), ("Gießkannen", "equipment", 6, 1200)]),
+    DemoApplication("Nähwerkstatt für Nachbarinnen", "association", "Frauentreff Soldiner Kiez e.V.", "ar", State.APPROVED, 53000, [("Stoffe und Garn", "consumables", 1, 35000), ("Nähmaschinen-Wartung", "services", 2, 9000)]),
+    DemoApplication("Kiez-Kino im Sommer", "initiative", "Kinoinitiative Panke", "de", State.REJECTED, 46000, [("Beamer-Miete", "rent", 3, 8000), ("Leinwand", "equipment", 1, 22000)]),
+    DemoApplication("Lesepatenschaften Grundschule", "initiative", "Lesepat*innen Wedding", "uk", State.SCHEDULED, 45000, [("Kinderbücher", "material", 30, 1200), ("Plakate", "publicity", 1, 9000)]),
+    DemoApplication("Fahrrad-Reparaturtag", "person", "", "de", State.READY, 45000, [("Ersatzteile", "material", 1, 30000), ("Werkzeugset", "equipment", 1, 15000)]),
+    DemoApplication("Nachbarschaftsfrühstück", "initiative", "Nachbarschaftsetage", "pl", State.SUBMITTED, 30000, [("Lebensmittel", "catering", 1, 25000), ("Geschirr-Miete", "rent", 1, 5000)]),
+    DemoApplication("Graffiti-Workshop für Jugendliche", "association", "Jugendkunst e.V.", "de", State.RETURNED, 112000, [("Sprühdosen", "consumables", 80, 650), ("Workshopleitung", "services", 1, 60000)]),
+    DemoApplication("Honorar für unsere eigene Moderation", "person", "", "ru", State.INELIGIBLE, 50000, [("Moderation durch die Antragstellerin", "applicant_fee", 1, 50000)]),
+    DemoApplication("Spielplatzfest", "initiative", "Elterninitiative Pankstraße", "tr", State.WITHDRAWN, 43000, [("Hüpfburg-Miete", "rent", 1, 35000), ("Preise", "material", 1, 8000)]),
 ]
 LERCHENBERG_ACTIONS = [
-    (
-        "Seniorencafé am Hindemithweg",
-        "initiative",
-        "Café-Team Lerchenberg",
-        [("Kaffee und Kuchen", "catering", 10, 3000), ("Tischdecken", "material", 1, 6000)],
-        36000,
-        State.READY,
-        "de",
-    ),
-    (
-        "Sprachcafé Deutsch–Ukrainisch",
-        "person",
-        "",
-        [("Lernmaterial", "material", 1, 18000), ("Raummiete", "rent", 6, 2500)],
-        33000,
-        State.SUBMITTED,
-        "uk",
-    ),
+    DemoApplication("Seniorencafé am Hindemithweg", "initiative", "Café-Team Lerchenberg", "de", State.READY, 36000, [("Kaffee und Kuchen", "catering", 10, 3000), ("Tischdecken", "material", 1, 6000)]),
+    DemoApplication("Sprachcafé Deutsch–Ukrainisch", "person", "", "uk", State.SUBMITTED, 33000, [("Lernmaterial", "material", 1, 18000), ("Raummiete", "rent", 6, 2500)]),
 ]
+
+#: The review step (and its note) that takes an application towards its demo state; every
+#: state not listed but "submitted" goes through "ready".
+REVIEW_STEPS = {
+    State.RETURNED: "Bitte die Kosten für die Workshopleitung mit einem Angebot belegen.",
+    State.INELIGIBLE: "Honorare für die Antragstellenden selbst sind nicht förderfähig.",
+    State.WITHDRAWN: "Das Fest findet nicht statt.",
+}
+
+#: Rounds still to come: body, mode, title, days from today, hour, place, yes votes cast so far
+#: (None: the round is still being prepared). An open round takes the scheduled applications.
+UPCOMING_ROUNDS = [
+    ("jury", "circulation", "Umlaufverfahren November", 10, 18, "", 3),
+    ("jury", "meeting", "Jurysitzung Dezember", 24, 17, MEETING_PLACE, None),
+    ("council", "meeting", "Sitzung des Quartiersrats", 31, 18, "Stadtteilzentrum Pankstraße", None),
+]
+# fmt: on
 
 
 def _at(day: date, hour: int = 10) -> datetime:
@@ -210,7 +142,7 @@ def _at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
-def _members(body, count: int, offset: int, term_start: date) -> None:
+def _members(body: Body, count: int, offset: int, term_start: date) -> None:
     """Add `count` members with varied names and languages to a body."""
     for i in range(count):
         k = (offset + i) % len(FIRST_NAMES)
@@ -229,64 +161,66 @@ def _members(body, count: int, offset: int, term_start: date) -> None:
         )
 
 
-def _set_up_area(name, slug, code, city, languages, action_fields, description, actor):
+def _set_up_area(spec: DemoArea, actor: StaffUser) -> tuple[Area, Body, Fund]:
     """One area with its Aktionsfonds, fund year and 7-member jury."""
     area = setup.save_area(
         None,
-        name=name,
-        slug=slug,
-        code=code,
-        city=city,
+        name=spec.name,
+        slug=spec.slug,
+        code=spec.code,
+        city=spec.city,
         timezone="Europe/Berlin",
-        languages=languages,
-        description=description,
-        action_fields=action_fields,
-        contact_email=f"qm@{slug}.example",
+        languages=spec.languages,
+        description=spec.description,
+        action_fields=ACTION_FIELDS,
+        contact_email=f"qm@{spec.slug}.example",
     )
-    jury = setup.save_body(
-        None,
-        area,
-        kind="jury",
-        name=f"Aktionsfondsjury {name}",
-        quorum=Fraction(1, 2),
-        quorum_strict=True,
-        quorum_minimum=3,
-        majority="simple",
-        abstain_counts_as_no=False,
-        tie_breaker=None,
-    )
-    term_start = date(date.today().year - 1, 3, 1)
-    _members(jury, 7, len(slug), term_start)
-    fund = setup.save_fund(
-        None,
-        area,
-        kind="action_fund",
-        name="Aktionsfonds",
-        body=jury,
-        cap_cents=150000,
-        minimum_cents=0,
-        lead_time_days=14,
-        eligible_categories=[
-            "material",
-            "consumables",
-            "services",
-            "rent",
-            "publicity",
-            "catering",
-            "transport",
-            "equipment",
-        ],
-        carry_over=False,
-        proof_weeks=4,
-        description="Bis zu 1.500 € für Aktionen von Nachbarinnen und Nachbarn.",
-    )
-    setup.open_fund_year(fund, year=date.today().year, allocation_cents=1_000_000, actor=actor)
+    jury, fund = _set_up_fund(area, JURY, ACTION_FUND, len(spec.slug), actor)
     return area, jury, fund
 
 
-def _application(area, fund, row, number_offset, actor) -> Application:
+def _set_up_fund(
+    area: Area, body_spec: DemoBody, spec: DemoFund, member_offset: int, actor: StaffUser
+) -> tuple[Body, Fund]:
+    """A body with its members, the fund it decides, and the fund's current year."""
+    rule = body_spec.rule
+    body = setup.save_body(
+        None,
+        area,
+        kind=body_spec.kind,
+        name=body_spec.name.format(area=area.name),
+        quorum=rule.quorum,
+        quorum_strict=rule.quorum_strict,
+        quorum_minimum=rule.quorum_minimum,
+        majority=rule.majority.value,
+        abstain_counts_as_no=rule.abstain_counts_as_no,
+        tie_breaker=None,
+    )
+    _members(body, body_spec.members, member_offset, date(date.today().year - 1, 3, 1))
+    fund = setup.save_fund(
+        None,
+        area,
+        kind=spec.kind,
+        name=spec.name,
+        body=body,
+        cap_cents=spec.cap_cents,
+        minimum_cents=spec.minimum_cents,
+        lead_time_days=spec.lead_time_days,
+        eligible_categories=list(spec.categories),
+        carry_over=spec.carry_over,
+        proof_weeks=spec.proof_weeks,
+        description=spec.description,
+    )
+    setup.open_fund_year(
+        fund, year=date.today().year, allocation_cents=spec.allocation_cents, actor=actor.actor
+    )
+    return body, fund
+
+
+def _application(
+    area: Area, fund: Fund, row: DemoApplication, number_offset: int, actor: StaffUser
+) -> Application:
     """Create one application as a resident would have submitted it."""
-    title, kind, organisation, lines, requested, _state, language = row
     today = date.today()
     k = number_offset % len(FIRST_NAMES)
     number, reference = history.next_reference(area, today.year)
@@ -297,24 +231,24 @@ def _application(area, fund, row, number_offset, actor) -> Application:
         year=today.year,
         number=number,
         reference=reference,
-        language=language,
-        applicant_kind=kind,
+        language=row.language,
+        applicant_kind=row.kind,
         applicant_name=f"{FIRST_NAMES[k]} {LAST_NAMES[k]}",
-        organisation=organisation,
+        organisation=row.organisation,
         email=f"applicant{number_offset + 1}@juryfund.example",
         address=f"Soldiner Str. {10 + number_offset}, 13359 Berlin",
         lives_or_acts_in_area=True,
-        title=title,
-        description=f"{title}: eine Aktion von Nachbarinnen und Nachbarn für den Kiez.",
+        title=row.title,
+        description=f"{row.title}: eine Aktion von Nachbarinnen und Nachbarn für den Kiez.",
         goals="\n".join(area.action_field_list[:2]),
         target_group="Nachbarschaft, alle Altersgruppen",
-        place="Soldiner Kiez" if area.code == "SOL" else "Lerchenberg",
+        place=area.name,
         start_date=start,
         end_date=start,
         participants=40 + 5 * number_offset,
         volunteer_hours=12,
         in_kind="Aufbau, Abbau und Werbung ehrenamtlich",
-        requested_cents=requested,
+        requested_cents=row.requested_cents,
         declared_not_started=True,
         declared_no_own_fee=True,
         consent_processing=True,
@@ -325,72 +259,71 @@ def _application(area, fund, row, number_offset, actor) -> Application:
         CostItem(
             position=i + 1, description=d, category=c, quantity=q, unit_cents=u, total_cents=q * u
         )
-        for i, (d, c, q, u) in enumerate(lines)
+        for i, (d, c, q, u) in enumerate(row.cost_lines)
     ]
     app.total_cents = sum(item.total_cents for item in app.cost_items)
     db.session.add(app)
     db.session.flush()
     history.record(
-        app, "submitted", actor_kind="applicant", to_state=State.SUBMITTED
+        app, "submitted", actor=Actor.applicant(), to_state=State.SUBMITTED
     ).at = app.submitted_at
-    history.add_note(app, "Eingang bestätigt.", actor=actor, internal=True)
+    history.add_note(app, "Eingang bestätigt.", actor=actor.actor, internal=True)
     return app
 
 
-def _past_meeting(jury, apps, staff) -> None:
+def _save_round(
+    body: Body, mode: str, title: str, when: datetime, place: str, staff: StaffUser
+) -> Round:
+    """A new round of a body, prepared by staff."""
+    return rounds.save_round(
+        None, body, mode=mode, title=title, when=when, place=place, actor=staff.actor
+    )
+
+
+def _past_meeting(jury: Body, apps: list[tuple[Application, State]], staff: StaffUser) -> None:
     """A jury meeting three weeks ago, recorded with the real services: votes, decisions, books."""
     when = _at(date.today() - timedelta(days=21), 17)
-    round_ = rounds.save_round(
-        None,
-        jury,
-        mode="meeting",
-        title="Jurysitzung Oktober",
-        when=when,
-        place="Nachbarschaftsetage, Osloer Str. 12",
-        actor=staff,
-    )
+    round_ = _save_round(jury, "meeting", "Jurysitzung Oktober", when, MEETING_PLACE, staff)
     rounds.set_agenda(round_, [app.id for app, _target in apps])
-    rounds.open_round(round_, actor=staff, now=when - timedelta(days=10))
+    rounds.open_round(round_, actor=staff.actor, now=when - timedelta(days=10))
     for participant in round_.participants[:6]:
-        ballots.set_presence(participant, True)
+        ballots.set_presence(participant, True, actor=staff.actor)
     for item, (_app, target) in zip(round_.agenda, apps, strict=True):
         yes = 2 if target is State.REJECTED else 5
         for i, participant in enumerate(round_.participants[:6]):
-            ballots.cast_vote(participant, item, "yes" if i < yes else "no", recorded_by=staff)
-    rounds.close_round(round_, actor=staff, now=when + timedelta(hours=2))
+            ballots.cast_vote(participant, item, "yes" if i < yes else "no", actor=staff.actor)
+    rounds.close_round(round_, actor=staff.actor, now=when + timedelta(hours=2))
     for item, (app, target) in zip(round_.agenda, apps, strict=True):
         if item.result != "approved":
             continue
         decisions.confirm_approval(
-            item, amount_cents=app.requested_cents, conditions="", actor=staff
+            item, amount_cents=app.requested_cents, conditions="", actor=staff.actor
         )
         if target is State.SETTLED:
-            fund_year = decisions.fund_year_for(app)
-            spent = app.requested_cents - 8000
-            ledger.book(
-                fund_year,
-                EntryKind.PAYMENT,
-                spent,
-                application=app,
-                actor=staff,
-                payment_type="reimbursement",
-                note="Erstattung nach Belegen",
-            )
-            ledger.book(
-                fund_year,
-                EntryKind.RELEASE,
-                app.requested_cents - spent,
-                application=app,
-                actor=staff,
-                note="Nicht verbrauchter Teil",
-            )
-            history.transition(
-                app,
-                State.SETTLED,
-                actor_kind="staff",
-                actor=staff,
-                note="Verwendungsnachweis geprüft.",
-            )
+            _settle(app, spent=app.requested_cents - 8000, staff=staff)
+
+
+def _settle(app: Application, *, spent: int, staff: StaffUser) -> None:
+    """Reimburse what the receipts show, release the rest of the commitment, settle."""
+    fund_year = decisions.fund_year_for(app)
+    ledger.book(
+        fund_year,
+        EntryKind.PAYMENT,
+        spent,
+        application=app,
+        actor=staff.actor,
+        payment_type="reimbursement",
+        note="Erstattung nach Belegen",
+    )
+    ledger.book(
+        fund_year,
+        EntryKind.RELEASE,
+        app.requested_cents - spent,
+        application=app,
+        actor=staff.actor,
+        note="Nicht verbrauchter Teil",
+    )
+    history.transition(app, State.SETTLED, actor=staff.actor, note="Verwendungsnachweis geprüft.")
 
 
 def seed_demo() -> str:
@@ -409,149 +342,49 @@ def _seed() -> None:
     admin = accounts.find_staff_by_email(ADMIN[0]) or accounts.create_staff(
         email=ADMIN[0], name="Demo Admin", password=ADMIN[1], role="admin"
     )
-    fields = (
-        "Nachbarschaft und Zusammenleben\nBildung\nUmwelt und Grün\nKultur\nGesundheit und Sport"
-    )
-    soldiner, jury, action_fund = _set_up_area(
-        "Soldiner Kiez",
-        "soldiner-kiez",
-        "SOL",
-        "Berlin",
-        ["de", "en", "tr", "ar", "uk", "ru", "pl"],
-        fields,
-        "Der Aktionsfonds unterstützt kleine Aktionen von Bewohnerinnen und Bewohnern im Soldiner Kiez "
-        "(Berlin-Wedding). Über die Anträge entscheidet die Aktionsfondsjury.",
-        admin,
-    )
-    lerchenberg, _jury2, action_fund2 = _set_up_area(
-        "Lerchenberg",
-        "lerchenberg",
-        "LER",
-        "Mainz",
-        ["de", "en", "ru", "uk", "pl"],
-        fields,
-        "Der Verfügungsfonds des Stadtteils Lerchenberg fördert Ideen aus der Nachbarschaft.",
-        admin,
-    )
+    soldiner, jury, action_fund = _set_up_area(SOLDINER, admin)
+    lerchenberg, _jury2, action_fund2 = _set_up_area(LERCHENBERG, admin)
     staff = accounts.find_staff_by_email(STAFF[0]) or accounts.create_staff(
         email=STAFF[0], name="QM-Team Soldiner Kiez", password=STAFF[1], areas=[soldiner]
     )
-
-    council = setup.save_body(
-        None,
-        soldiner,
-        kind="council",
-        name="Quartiersrat Soldiner Kiez",
-        quorum=Fraction(2, 3),
-        quorum_strict=False,
-        quorum_minimum=3,
-        majority="two_thirds",
-        abstain_counts_as_no=False,
-        tie_breaker=None,
-    )
-    _members(council, 15, 3, date(date.today().year - 1, 3, 1))
-    quartiersfonds = setup.save_fund(
-        None,
-        soldiner,
-        kind="neighbourhood_fund",
-        name="Quartiersfonds",
-        body=council,
-        cap_cents=5_000_000,
-        minimum_cents=500_000,
-        lead_time_days=42,
-        eligible_categories=[
-            "material",
-            "consumables",
-            "services",
-            "rent",
-            "publicity",
-            "catering",
-            "transport",
-            "equipment",
-            "other",
-        ],
-        carry_over=True,
-        proof_weeks=8,
-        description="Größere Projekte ab 5.000 €, über die der Quartiersrat entscheidet.",
-    )
-    setup.open_fund_year(
-        quartiersfonds, year=date.today().year, allocation_cents=6_000_000, actor=admin
-    )
+    council, _quartiersfonds = _set_up_fund(soldiner, COUNCIL, NEIGHBOURHOOD_FUND, 3, admin)
 
     apps = [
-        (_application(soldiner, action_fund, row, i, staff), row[5])
+        (_application(soldiner, action_fund, row, i, staff), row.state)
         for i, row in enumerate(SOLDINER_ACTIONS)
     ]
     apps += [
-        (_application(lerchenberg, action_fund2, row, i + 20, admin), row[5])
+        (_application(lerchenberg, action_fund2, row, i + 20, admin), row.state)
         for i, row in enumerate(LERCHENBERG_ACTIONS)
     ]
     for app, target in apps:
         _walk_to_review(app, target, staff)
 
-    today = date.today()
     _past_meeting(
         jury,
         [(a, t) for a, t in apps if t in (State.SETTLED, State.APPROVED, State.REJECTED)],
         staff,
     )
-    current = rounds.save_round(
-        None,
-        jury,
-        mode="circulation",
-        title="Umlaufverfahren November",
-        when=_at(today + timedelta(days=10), 18),
-        place="",
-        actor=staff,
-    )
-    rounds.set_agenda(current, [a.id for a, t in apps if t is State.SCHEDULED])
-    rounds.open_round(current, actor=staff)
-    for participant in current.participants[:3]:
-        ballots.cast_vote(participant, current.agenda[0], "yes")
-    rounds.save_round(
-        None,
-        jury,
-        mode="meeting",
-        title="Jurysitzung Dezember",
-        when=_at(today + timedelta(days=24), 17),
-        place="Nachbarschaftsetage, Osloer Str. 12",
-        actor=staff,
-    )
-    rounds.save_round(
-        None,
-        council,
-        mode="meeting",
-        title="Sitzung des Quartiersrats",
-        when=_at(today + timedelta(days=31), 18),
-        place="Stadtteilzentrum Pankstraße",
-        actor=staff,
-    )
+    bodies = {"jury": jury, "council": council}
+    today = date.today()
+    for body, mode, title, days, hour, place, yes_votes in UPCOMING_ROUNDS:
+        round_ = _save_round(
+            bodies[body], mode, title, _at(today + timedelta(days=days), hour), place, staff
+        )
+        if yes_votes is None:
+            continue
+        rounds.set_agenda(round_, [a.id for a, t in apps if t is State.SCHEDULED])
+        rounds.open_round(round_, actor=staff.actor)
+        for participant in round_.participants[:yes_votes]:
+            ballots.cast_vote(participant, round_.agenda[0], "yes")
     db.session.flush()
 
 
 def _walk_to_review(app: Application, target: State, actor: StaffUser) -> None:
     """Move an application through the formal review towards its demo state."""
-    if target is State.RETURNED:
-        history.transition(
-            app,
-            State.RETURNED,
-            actor_kind="staff",
-            actor=actor,
-            note="Bitte die Kosten für die Workshopleitung mit einem Angebot belegen.",
-        )
-    elif target is State.INELIGIBLE:
-        history.transition(
-            app,
-            State.INELIGIBLE,
-            actor_kind="staff",
-            actor=actor,
-            note="Honorare für die Antragstellenden selbst sind nicht förderfähig.",
-        )
-    elif target is State.WITHDRAWN:
-        history.transition(
-            app, State.WITHDRAWN, actor_kind="applicant", note="Das Fest findet nicht statt."
-        )
-    elif target is not State.SUBMITTED:
-        history.transition(
-            app, State.READY, actor_kind="staff", actor=actor, note="Formal geprüft."
-        )
+    if target is State.SUBMITTED:
+        return  # still waiting for the review
+    step = target if target in REVIEW_STEPS else State.READY
+    # The applicant withdraws; every other step is the QM team's formal review.
+    who = Actor.applicant() if step is State.WITHDRAWN else actor.actor
+    history.transition(app, step, actor=who, note=REVIEW_STEPS.get(step, "Formal geprüft."))

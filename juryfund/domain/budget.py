@@ -8,8 +8,9 @@ balances and decides whether one more booking is allowed. All amounts are intege
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import NoReturn, TypeAlias
 
 from .errors import BookingRefused
 
@@ -20,11 +21,11 @@ __all__ = [
     "Balances",
     "Entry",
     "EntryKind",
+    "KindTotals",
     "Origin",
     "Routed",
     "Target",
     "account",
-    "apply",
     "balances",
     "check_booking",
     "close_entries",
@@ -69,9 +70,13 @@ FUND_KINDS: frozenset[EntryKind] = frozenset(
 )
 #: Kinds that concern the money of one application; they always name it.
 APPLICATION_KINDS: frozenset[EntryKind] = frozenset(
-    {EntryKind.COMMITMENT, EntryKind.RELEASE, EntryKind.PAYMENT, EntryKind.REFUND,
-     EntryKind.RETURN}
+    {EntryKind.COMMITMENT, EntryKind.RELEASE, EntryKind.PAYMENT, EntryKind.REFUND, EntryKind.RETURN}
 )
+
+#: Per-kind sums, keyed by the kind or by its stored value (``SUM(...) GROUP BY kind`` rows give
+#: strings); a kind with no rows may be missing or None. Two mappings, because a mapping's key
+#: type is invariant: a ``dict[EntryKind, int]`` is not a ``Mapping[str, int]``.
+KindTotals: TypeAlias = Mapping[EntryKind, int | None] | Mapping[str, int | None]
 
 
 def _check_cents(value: object, name: str) -> None:
@@ -98,7 +103,7 @@ class Entry:
         _check_cents(self.amount_cents, "amount_cents")
 
 
-def _totals_by_kind(totals: Mapping[EntryKind | str, int | None]) -> dict[EntryKind, int]:
+def _totals_by_kind(totals: KindTotals) -> dict[EntryKind, int]:
     sums = dict.fromkeys(EntryKind, 0)
     for kind, amount in totals.items():
         if amount is None:  # SUM() over no rows is NULL
@@ -135,7 +140,7 @@ class Balances:
         return self.lapsed + self.carried_out
 
     @classmethod
-    def from_totals(cls, totals: Mapping[EntryKind | str, int | None]) -> Balances:
+    def from_totals(cls, totals: KindTotals) -> Balances:
         """Build balances from per-kind sums, as ``SUM(amount_cents) GROUP BY kind`` gives them."""
         sums = _totals_by_kind(totals)
         return cls(
@@ -180,9 +185,7 @@ class Account:
         return self.committed - self.paid
 
     @classmethod
-    def from_totals(
-        cls, totals: Mapping[EntryKind | str, int | None], *, refunds_returned: int = 0
-    ) -> Account:
+    def from_totals(cls, totals: KindTotals, *, refunds_returned: int = 0) -> Account:
         """Build an account from one application's per-kind sums; fund kinds must not appear.
 
         ``refunds_returned`` is the part of the RETURN total whose origin is a refund: that
@@ -252,97 +255,54 @@ def check_booking(*, fund: Balances, account: Account | None, entry: Entry) -> N
         case EntryKind.ALLOCATION | EntryKind.CARRY_IN:
             pass  # only adds money
         case EntryKind.ADJUSTMENT:
-            if fund.available + amount < 0:
-                raise BookingRefused(
-                    "booking.exceeds_available",
-                    field="amount",
-                    available=fund.available,
-                    requested=-amount,
-                )
+            # Only a cut can overdraw the fund; it takes -amount from what is available.
+            _check_available(fund, -amount)
         case EntryKind.COMMITMENT | EntryKind.LAPSE | EntryKind.CARRY_OUT:
-            if amount > fund.available:
-                raise BookingRefused(
-                    "booking.exceeds_available",
-                    field="amount",
-                    available=fund.available,
-                    requested=amount,
-                )
+            _check_available(fund, amount)
         case EntryKind.RELEASE:
             _check_release(current, amount)
         case EntryKind.RETURN if entry.origin is Origin.RELEASE:
             _check_release(current, amount)
         case EntryKind.PAYMENT:
             if current.paid + amount > current.committed:
-                raise BookingRefused(
+                _refuse(
                     "booking.paid_exceeds_committed",
-                    field="amount",
+                    amount,
                     committed=current.committed,
                     paid=current.paid,
                     open=current.open,
-                    requested=amount,
                 )
         case EntryKind.REFUND | EntryKind.RETURN:
             # A refund after the year closed lowers paid and committed together (the money
             # leaves the project), so paid <= committed keeps holding.
             if amount > current.paid:
-                raise BookingRefused(
-                    "booking.refund_exceeds_paid",
-                    field="amount",
-                    paid=current.paid,
-                    requested=amount,
-                )
+                _refuse("booking.refund_exceeds_paid", amount, paid=current.paid)
+
+
+def _refuse(reason: str, requested: int, **figures: int) -> NoReturn:
+    """Refuse an amount that breaks an invariant, with the figures the message shows."""
+    # Every such refusal concerns the amount field and ends with the amount asked for.
+    raise BookingRefused(reason, field="amount", **figures, requested=requested)
+
+
+def _check_available(fund: Balances, requested: int) -> None:
+    """Taking ``requested`` out of the fund year never leaves less than nothing available."""
+    if requested > fund.available:
+        _refuse("booking.exceeds_available", requested, available=fund.available)
 
 
 def _check_release(current: Account, amount: int) -> None:
     """A release never exceeds what was committed, nor what is committed and still unpaid."""
     if current.released + amount > current.commitment:
-        raise BookingRefused(
+        _refuse(
             "booking.release_exceeds_commitment",
-            field="amount",
+            amount,
             commitment=current.commitment,
             released=current.released,
-            requested=amount,
         )
     if amount > current.open:
         # Releasing money already paid out would leave paid > committed.
-        raise BookingRefused(
-            "booking.release_exceeds_open",
-            field="amount",
-            open=current.open,
-            paid=current.paid,
-            requested=amount,
-        )
-
-
-def apply(fund: Balances, account: Account | None, entry: Entry) -> tuple[Balances, Account | None]:
-    """Check a booking and return the fund's balances and the application's account after it."""
-    check_booking(fund=fund, account=account, entry=entry)
-    amount = entry.amount_cents
-    current = account if account is not None else Account()
-    c, r, p = current.commitment, current.released, current.paid
-    match entry.kind:
-        case EntryKind.ALLOCATION | EntryKind.ADJUSTMENT | EntryKind.CARRY_IN:
-            # A fund-level entry leaves any account the caller passed untouched.
-            return replace(fund, allocated=fund.allocated + amount), account
-        case EntryKind.CARRY_OUT:
-            return replace(fund, carried_out=fund.carried_out + amount), account
-        case EntryKind.LAPSE:
-            return replace(fund, lapsed=fund.lapsed + amount), account
-        case EntryKind.COMMITMENT:
-            return replace(fund, committed=fund.committed + amount), Account(c + amount, r, p)
-        case EntryKind.RELEASE:
-            return replace(fund, committed=fund.committed - amount), Account(c, r + amount, p)
-        case EntryKind.PAYMENT:
-            return replace(fund, paid=fund.paid + amount), Account(c, r, p + amount)
-        case EntryKind.REFUND:
-            return replace(fund, paid=fund.paid - amount), Account(c, r, p - amount)
-        case EntryKind.RETURN:
-            paid_back = amount if entry.origin is Origin.REFUND else 0
-            return (
-                replace(fund, returned=fund.returned + amount),
-                Account(c, r + amount, p - paid_back),
-            )
-    raise AssertionError(f"unhandled kind {entry.kind!r}")  # pragma: no cover
+        _refuse("booking.release_exceeds_open", amount, open=current.open, paid=current.paid)
 
 
 # --- money after a fund year has closed (DESIGN.md §5) ------------------------------------------

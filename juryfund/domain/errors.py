@@ -8,6 +8,10 @@ from typing import Any
 class DomainError(Exception):
     """A business rule refused something; carries a stable reason code and the field concerned."""
 
+    #: Further refusals raised together with this one (services.setup.refuse), so that a form
+    #: can show every one at once; empty for an error raised on its own.
+    more: tuple[DomainError, ...] = ()
+
     def __init__(self, reason: str, *, field: str | None = None, **params: Any) -> None:
         # The reason is a dotted, lowercase, stable code (e.g. "money.too_large"); the web layer
         # maps it to a translated message and uses ``params`` for the placeholders, so the code

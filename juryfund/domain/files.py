@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from .errors import DomainError
 
-ALLOWED_TYPES = ("application/pdf", "image/jpeg", "image/png")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_FILES = 5
 
@@ -25,7 +24,9 @@ def sniff_type(head: bytes) -> str | None:
     return None
 
 
-def check_upload(data: bytes, *, already: int, limit: int = MAX_FILES, field: str = "attachments") -> str:
+def check_upload(
+    data: bytes, *, already: int, limit: int = MAX_FILES, field: str = "attachments"
+) -> str:
     """Refuse empty, oversized, unknown or one-too-many files; returns the detected type."""
     if already >= limit:
         raise DomainError("file.too_many", field=field, maximum=limit)

@@ -156,9 +156,7 @@ def _amount_errors(draft: Draft) -> list[DomainError]:
         elif line.unit_cents > MAX_CENTS:
             errors.append(MoneyError("money.too_large", field=price, maximum_cents=MAX_CENTS))
         elif line.total_cents > MAX_CENTS:
-            errors.append(
-                MoneyError("money.line_too_large", field=price, maximum_cents=MAX_CENTS)
-            )
+            errors.append(MoneyError("money.line_too_large", field=price, maximum_cents=MAX_CENTS))
         else:
             totals.append((line.total_cents, price))
     if not errors:

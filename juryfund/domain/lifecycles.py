@@ -91,8 +91,13 @@ def move_proof(current: ProofState | str, target: ProofState | str) -> ProofStat
 
 
 def ballot_refusal(
-    *, state: RoundState | str, mode: str, deadline: datetime | None, now: datetime,
-    revoked: bool, same_round: bool = True,
+    *,
+    state: RoundState | str,
+    mode: str,
+    deadline: datetime | None,
+    now: datetime,
+    revoked: bool,
+    same_round: bool = True,
 ) -> str | None:
     """Why a member may not change their vote or conflict on an item now, or None if they may.
 

@@ -213,8 +213,14 @@ class _MoneyLayout:
 
     __slots__ = ("decimal", "group", "min_grouped_digits", "negative", "positive")
 
-    def __init__(self, group: str, decimal: str, min_grouped_digits: int,
-                 positive: tuple[str, str], negative: tuple[str, str]) -> None:
+    def __init__(
+        self,
+        group: str,
+        decimal: str,
+        min_grouped_digits: int,
+        positive: tuple[str, str],
+        negative: tuple[str, str],
+    ) -> None:
         self.group, self.decimal, self.min_grouped_digits = group, decimal, min_grouped_digits
         self.positive, self.negative = positive, negative
 
@@ -237,13 +243,18 @@ def _money_layout(locale: str, currency: str) -> _MoneyLayout | None:
     if match is None:
         return None
     number = match.group(0)
-    if negative.count(number) != 1:
+    if sample.count(number) != 1 or negative.count(number) != 1:
         return None
     # Some locales (Polish, for one) group only from five integer digits on: "1234,56 zł".
     min_grouped_digits = 4 if match.group("group") in four_digits else 5
+    before, _, after = sample.partition(number)
+    negative_before, _, negative_after = negative.partition(number)
     layout = _MoneyLayout(
-        match.group("group"), match.group("decimal"), min_grouped_digits,
-        tuple(sample.split(number)), tuple(negative.split(number)),
+        match.group("group"),
+        match.group("decimal"),
+        min_grouped_digits,
+        (before, after),
+        (negative_before, negative_after),
     )
     return layout
 

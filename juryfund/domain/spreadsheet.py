@@ -8,14 +8,23 @@ OWASP, such a text cell gets a single quote in front, which spreadsheets take as
 
 from __future__ import annotations
 
+from typing import TypeVar, overload
+
 __all__ = ["FORMULA_TRIGGERS", "spreadsheet_cell"]
 
 #: First characters that make a spreadsheet program treat a cell as a formula (OWASP list).
 #: A tuple, not a string: ``"" in "=+-@"`` is True and would escape every empty cell.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 
-def spreadsheet_cell(value):
+_Cell = TypeVar("_Cell")
+
+
+@overload
+def spreadsheet_cell(value: str) -> str: ...
+@overload
+def spreadsheet_cell(value: _Cell) -> _Cell: ...
+def spreadsheet_cell(value: object) -> object:
     """A cell value safe to open in a spreadsheet: text starting like a formula gets a ' prefix."""
     # Only text is a risk; numbers (and None) are written as they are so they stay numbers.
     if not isinstance(value, str):

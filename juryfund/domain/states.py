@@ -14,7 +14,6 @@ __all__ = [
     "TRANSITIONS",
     "WITHDRAWABLE",
     "State",
-    "can_move",
     "move",
 ]
 
@@ -72,14 +71,6 @@ def _state(value: State | str) -> State:
         return State(value)
     except ValueError:
         raise DomainError("state.unknown", field="state", value=str(value)) from None
-
-
-def can_move(current: State | str, target: State | str) -> bool:
-    """Tell whether the table allows moving from ``current`` to ``target`` (unknown states: no)."""
-    try:
-        return _state(target) in TRANSITIONS[_state(current)]
-    except DomainError:
-        return False
 
 
 def move(current: State | str, target: State | str) -> State:

@@ -22,15 +22,3 @@ COST_CATEGORIES = (
     "applicant_fee",
     "other",
 )
-
-#: What a new fund pays for unless set otherwise (FACTS.md: material, consumables, outside
-#: services; never fees for the applicants themselves).
-DEFAULT_ELIGIBLE_CATEGORIES = (
-    "material",
-    "consumables",
-    "services",
-    "rent",
-    "publicity",
-    "catering",
-    "transport",
-)

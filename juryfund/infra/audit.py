@@ -24,16 +24,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import and_, event, func, or_, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
+from ..domain.actors import Actor
 from ..extensions import db
 from ..models import (
     AgendaItem,
@@ -43,7 +45,6 @@ from ..models import (
     LedgerEntry,
     Round,
     RoundMember,
-    StaffUser,
 )
 from ..models.base import utcnow
 
@@ -139,7 +140,7 @@ def _hash_of(row: Any) -> str:
 def record(
     action: str,
     *,
-    actor: str,
+    actor: Actor,
     object_type: str,
     object_id: int | str,
     area_id: int | None = None,
@@ -152,7 +153,7 @@ def record(
     """
     audit_event = AuditEvent(
         at=utcnow(),
-        actor=actor[:80],
+        actor=actor.name[:80],
         action=action,
         object_type=object_type,
         object_id=str(object_id)[:40],
@@ -163,6 +164,37 @@ def record(
     transaction = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(_PENDING, []).append((audit_event, transaction))
     return audit_event
+
+
+class StoredRow(Protocol):
+    """A stored row an audit event can be about: its table and id name it."""
+
+    __tablename__: str
+
+    @property
+    def id(self) -> int: ...
+
+
+def record_about(
+    subject: StoredRow,
+    action: str,
+    *,
+    actor: Actor,
+    area_id: int | None = None,
+    columns: Iterable[str] = (),
+    **data: Any,
+) -> AuditEvent:
+    """Queue an event about one stored row, copying the named columns of it into the event."""
+    copied = {name: getattr(subject, name) for name in columns}
+    return record(
+        action,
+        actor=actor,
+        object_type=subject.__tablename__,
+        object_id=subject.id,
+        area_id=area_id,
+        **copied,
+        **data,
+    )
 
 
 def _lock(session: Session) -> None:
@@ -177,8 +209,7 @@ def _lock(session: Session) -> None:
         session.execute(text("UPDATE audit_event SET id = id WHERE 1 = 0"))
 
 
-@event.listens_for(Session, "before_commit")
-def _chain_pending(session: Session) -> None:
+def chain_pending(session: Session) -> None:
     """At commit: lock, read the newest event, chain the queued events onto it and add them."""
     pending = session.info.get(_PENDING)
     if not pending:
@@ -208,8 +239,7 @@ def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -
     return False
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+def drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
     """Forget the events of a transaction or savepoint that was rolled back."""
     pending = session.info.get(_PENDING)
     if pending:
@@ -220,64 +250,10 @@ def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction
         ]
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _drop_at_end(session: Session, transaction: SessionTransaction) -> None:
+def drop_at_end(session: Session, transaction: SessionTransaction) -> None:
     """When the outermost transaction ends without a commit (e.g. the session is closed)."""
     if transaction.parent is None and session.info.get(_PENDING):
         session.info[_PENDING] = []
-
-
-# --- who did it --------------------------------------------------------------------------------
-
-
-def actor_for_request() -> str:
-    """Who is acting in the current request.
-
-    "staff:<id>" for a logged-in staff member; "member:<id>" on a ballot page whose round the
-    session holds a grant for; "applicant:<reference>" on a status page of a granted
-    application; "anonymous" for any other visitor; "system" outside a request (cron, CLI).
-    """
-    from flask import has_request_context, request, session
-    from flask_login import current_user
-
-    if not has_request_context():
-        return "system"
-    if getattr(current_user, "is_authenticated", False):
-        return f"staff:{current_user.id}"
-    view_args = request.view_args or {}
-    round_id = view_args.get("round_id")
-    if isinstance(round_id, int):
-        from ..web.ballot.routes import SESSION_KEY as BALLOT_KEY
-
-        participant_id = (session.get(BALLOT_KEY) or {}).get(str(round_id))
-        participant = (
-            db.session.get(RoundMember, participant_id) if isinstance(participant_id, int) else None
-        )
-        if participant is not None and participant.round_id == round_id:
-            return f"member:{participant.member_id}"
-    reference = view_args.get("reference")
-    if isinstance(reference, str):
-        from ..web.status.routes import SESSION_KEY as STATUS_KEY
-
-        application_id = db.session.scalar(
-            select(Application.id).where(Application.reference == reference)
-        )
-        if application_id is not None and str(application_id) in (session.get(STATUS_KEY) or {}):
-            return f"applicant:{reference}"
-    return "anonymous"
-
-
-def actor_of(
-    actor_kind: str, *, staff: StaffUser | None = None, application: Application | None = None
-) -> str:
-    """The actor of an application history entry (its actor_kind and staff member)."""
-    if staff is not None:
-        return f"staff:{staff.id}"
-    if actor_kind == "applicant" and application is not None:
-        return f"applicant:{application.reference}"
-    if actor_kind == "system":
-        return "system"
-    return actor_for_request()
 
 
 # --- reading -----------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 from flask_babel import force_locale
-from sqlalchemy import or_, select
+from sqlalchemy import String, or_, select
 
 from ..extensions import db
 from ..models.base import utcnow
@@ -57,10 +57,28 @@ ERROR_LIMIT = 1000
 RESERVED_CONTEXT = frozenset({"language", "direction", "subject", "base_url"})
 
 LINK_RE = re.compile(r"https?://[^\s<>\"']+")
-_SUBJECT_LENGTH = Mail.__table__.c.subject.type.length
+_subject_type = Mail.__table__.c.subject.type
+# Read from the column (String(300)) so that the cut and the column cannot drift apart.
+if not isinstance(_subject_type, String) or _subject_type.length is None:
+    raise TypeError("Mail.subject must be a String column with a length")
+_SUBJECT_LENGTH: int = _subject_type.length
 
 
 # --- queueing ---------------------------------------------------------------------------------
+
+
+class Addressee(Protocol):
+    """Someone the app writes to in their own language: an applicant or a member."""
+
+    email: str
+    language: str
+
+
+def mail_to(person: Addressee, *, purpose: str, template: str, **context: Any) -> Mail:
+    """Queue a mail to an applicant or a member in their language (see queue_mail)."""
+    return queue_mail(
+        to=person.email, language=person.language, purpose=purpose, template=template, **context
+    )
 
 
 def queue_mail(*, to: str, language: str, purpose: str, template: str, **context: Any) -> Mail:
@@ -311,6 +329,8 @@ def deliver_pending(
     call, since a failed one is not due again before `now` plus its back-off. Setting `stop`
     ends the run after the mail being sent.
     """
+    # Flask types `current_app` as Flask, not as the werkzeug LocalProxy it is, so the proxy's
+    # own method is unknown to the type checker.
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     now = now or utcnow()
     if now.tzinfo is None:

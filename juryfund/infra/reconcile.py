@@ -16,14 +16,21 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import AuditEvent, Decision, LedgerEntry, Position
+from ..models.rounds import TALLY_COLUMNS
 from .audit import Problem
 
 #: The fields of a booking event that must equal the ledger row's columns.
-BOOKING_FIELDS = ("fund_year_id", "kind", "amount_cents", "application_id", "decision_id",
-                  "payment_type", "origin")
+BOOKING_FIELDS = (
+    "fund_year_id",
+    "kind",
+    "amount_cents",
+    "application_id",
+    "decision_id",
+    "payment_type",
+    "origin",
+)
 #: The fields of a decision event that must equal the decision row's columns.
-DECISION_FIELDS = ("outcome", "approved_cents", "eligible", "participating", "quorum_needed",
-                   "yes", "no", "abstain", "supersedes_id")
+DECISION_FIELDS = ("outcome", "approved_cents", *TALLY_COLUMNS, "supersedes_id")
 DECISION_ACTIONS = ("decision.recorded", "decision.confirmed", "decision.corrected")
 #: Events that change a member's position on an agenda item.
 POSITION_ACTIONS = ("vote.cast", "vote.cleared", "conflict.declared", "conflict.withdrawn")
@@ -49,13 +56,16 @@ def _events(object_type: str, actions: tuple[str, ...]):
         yield event_id, action, object_id, _data(data)
 
 
-def _compare(what: str, row_id: int, row: Any, fields: tuple[str, ...], recorded: dict,
-             event_id: int) -> list[Problem]:
+def _compare(
+    what: str, row_id: int, row: Any, fields: tuple[str, ...], recorded: dict, event_id: int
+) -> list[Problem]:
     differing = [name for name in fields if recorded.get(name) != getattr(row, name)]
     if not differing:
         return []
-    detail = ", ".join(f"{name} is {getattr(row, name)!r}, the trail says {recorded.get(name)!r}"
-                       for name in differing)
+    detail = ", ".join(
+        f"{name} is {getattr(row, name)!r}, the trail says {recorded.get(name)!r}"
+        for name in differing
+    )
     return [Problem(event_id, "mismatch", f"{what} {row_id}: {detail}")]
 
 
@@ -67,14 +77,20 @@ def _rows_against_events(what: str, model, fields, events) -> list[Problem]:
         if object_id in recorded:
             problems.append(Problem(event_id, "mismatch", f"{what} {object_id} was recorded twice"))
         recorded[object_id] = (event_id, data)
-    for row in db.session.scalars(select(model).order_by(model.id).execution_options(yield_per=1000)):
+    for row in db.session.scalars(
+        select(model).order_by(model.id).execution_options(yield_per=1000)
+    ):
         found = recorded.pop(str(row.id), None)
         if found is None:
-            problems.append(Problem(None, "unrecorded", f"{what} {row.id} has no event in the trail"))
+            problems.append(
+                Problem(None, "unrecorded", f"{what} {row.id} has no event in the trail")
+            )
         else:
             problems.extend(_compare(what, row.id, row, fields, found[1], found[0]))
-    problems.extend(Problem(event_id, "missing", f"{what} {object_id} is recorded but not there")
-                    for object_id, (event_id, _data) in recorded.items())
+    problems.extend(
+        Problem(event_id, "missing", f"{what} {object_id} is recorded but not there")
+        for object_id, (event_id, _data) in recorded.items()
+    )
     return problems
 
 
@@ -88,9 +104,16 @@ def _positions() -> list[Problem]:
         key = (str(position.agenda_item_id), position.member_id)
         event_id, action, data = last.get(key, (None, None, {}))
         what = f"{position.kind} of member {position.member_id} on agenda item {position.agenda_item_id}"
-        if position.kind == "vote" and (action != "vote.cast" or data.get("choice") != position.choice):
-            problems.append(Problem(event_id, "mismatch",
-                                    f"{what} ({position.choice}) is not the last vote in the trail"))
+        if position.kind == "vote" and (
+            action != "vote.cast" or data.get("choice") != position.choice
+        ):
+            problems.append(
+                Problem(
+                    event_id,
+                    "mismatch",
+                    f"{what} ({position.choice}) is not the last vote in the trail",
+                )
+            )
         elif position.kind == "conflict" and action != "conflict.declared":
             problems.append(Problem(event_id, "mismatch", f"{what} is not recorded in the trail"))
     return problems
@@ -99,9 +122,11 @@ def _positions() -> list[Problem]:
 def reconcile() -> list[Problem]:
     """Every difference between the books, decisions and votes and the audit trail."""
     return [
-        *_rows_against_events("ledger entry", LedgerEntry, BOOKING_FIELDS,
-                              _events("ledger_entry", ("booking",))),
-        *_rows_against_events("decision", Decision, DECISION_FIELDS,
-                              _events("decision", DECISION_ACTIONS)),
+        *_rows_against_events(
+            "ledger entry", LedgerEntry, BOOKING_FIELDS, _events("ledger_entry", ("booking",))
+        ),
+        *_rows_against_events(
+            "decision", Decision, DECISION_FIELDS, _events("decision", DECISION_ACTIONS)
+        ),
         *_positions(),
     ]

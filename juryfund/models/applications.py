@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..domain.states import State
 from ..domain.vocabulary import APPLICANT_KINDS, COST_CATEGORIES
-from ..extensions import db
+from ..extensions import Model
 from .base import Cents, UTCDateTime, one_of, utcnow
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ EVENT_KINDS = ("state", "submitted", "changed", "note", "proof")
 ATTACHMENT_KINDS = ("quote", "receipt", "photo", "other")
 
 
-class Application(db.Model):
+class Application(Model):
     """A resident's request for money from a fund (Antrag)."""
 
     __tablename__ = "application"
@@ -107,7 +107,7 @@ class Application(db.Model):
     )
 
 
-class CostItem(db.Model):
+class CostItem(Model):
     """One line of an application's cost plan."""
 
     __tablename__ = "cost_item"
@@ -131,7 +131,7 @@ class CostItem(db.Model):
     application: Mapped[Application] = relationship(back_populates="cost_items")
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """An uploaded file (quote, receipt, photo), its bytes loaded only when downloaded."""
 
     __tablename__ = "attachment"
@@ -162,7 +162,7 @@ class Attachment(db.Model):
     application: Mapped[Application | None] = relationship(back_populates="attachments")
 
 
-class ApplicationEvent(db.Model):
+class ApplicationEvent(Model):
     """One line of an application's history: a state change or a note, with actor and time."""
 
     __tablename__ = "application_event"

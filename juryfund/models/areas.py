@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from fractions import Fraction
-from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.vocabulary import BODY_KINDS, FUND_KINDS, MEMBER_ROLES
-from ..domain.voting import Majority, VotingRule
-from ..extensions import db
+from ..extensions import Model
 from .base import Cents, UTCDateTime, one_of, utcnow
-
-if TYPE_CHECKING:
-    pass
-
-MAJORITIES = tuple(m.value for m in Majority)
+from .voting_rule import VotingRuleColumns
 
 
-class Area(db.Model):
+class Area(Model):
     """One neighbourhood (Quartier) with its own QM team and funds."""
 
     __tablename__ = "area"
@@ -56,32 +49,17 @@ class Area(db.Model):
         return [line.strip() for line in self.action_fields.splitlines() if line.strip()]
 
 
-class Body(db.Model):
+class Body(VotingRuleColumns, Model):
     """A jury or council that decides a fund's applications under its own voting rule."""
 
     __tablename__ = "body"
-    __table_args__ = (
-        one_of("kind", BODY_KINDS),
-        one_of("majority", MAJORITIES),
-        CheckConstraint(
-            "quorum_denominator > 0 AND quorum_numerator > 0 "
-            "AND quorum_numerator <= quorum_denominator",
-            name="quorum_fraction",
-        ),
-        CheckConstraint("quorum_minimum >= 1", name="quorum_minimum_positive"),
-    )
+    __table_args__ = (one_of("kind", BODY_KINDS), *VotingRuleColumns.rule_checks())
 
     id: Mapped[int] = mapped_column(primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(200))
-    #: The voting rule (DESIGN.md §4), stored field by field; rounds copy it when they open.
-    quorum_numerator: Mapped[int] = mapped_column(default=1)
-    quorum_denominator: Mapped[int] = mapped_column(default=2)
-    quorum_strict: Mapped[bool] = mapped_column(default=True)
-    quorum_minimum: Mapped[int] = mapped_column(default=3)
-    majority: Mapped[str] = mapped_column(String(12), default=Majority.SIMPLE.value)
-    abstain_counts_as_no: Mapped[bool] = mapped_column(default=False)
+    # The voting rule's columns come from VotingRuleColumns; rounds copy the rule when they open.
     #: The chair whose vote decides a tie under a simple majority.
     tie_breaker_id: Mapped[int | None] = mapped_column(
         ForeignKey("member.id", use_alter=True, ondelete="SET NULL")
@@ -96,24 +74,12 @@ class Body(db.Model):
         foreign_keys=[tie_breaker_id], post_update=True
     )
 
-    @property
-    def rule(self) -> VotingRule:
-        """The body's current voting rule as the domain value object."""
-        return VotingRule(
-            quorum=Fraction(self.quorum_numerator, self.quorum_denominator),
-            quorum_strict=self.quorum_strict,
-            quorum_minimum=self.quorum_minimum,
-            majority=Majority(self.majority),
-            abstain_counts_as_no=self.abstain_counts_as_no,
-            tie_breaker=str(self.tie_breaker_id) if self.tie_breaker_id else None,
-        )
-
     def voting_members(self, on: date) -> list[Member]:
         """Members whose term covers the given day and who were not taken off the body."""
         return [m for m in self.members if m.serves_on(on)]
 
 
-class Member(db.Model):
+class Member(Model):
     """A person on a body, with a term and a preferred language for mails."""
 
     __tablename__ = "member"
@@ -153,7 +119,7 @@ class Member(db.Model):
         return self.term_start <= day and (self.term_end is None or day <= self.term_end)
 
 
-class Fund(db.Model):
+class Fund(Model):
     """An area's fund (Aktionsfonds or Quartiersfonds) with its rules and deciding body."""
 
     __tablename__ = "fund"
@@ -201,7 +167,7 @@ class Fund(db.Model):
         return [c for c in self.eligible_categories.split(",") if c]
 
 
-class FundYear(db.Model):
+class FundYear(Model):
     """The money of one fund for one calendar year; bookings lock this row."""
 
     __tablename__ = "fund_year"

@@ -12,9 +12,6 @@ from sqlalchemy import DDL, event
 
 from ..extensions import db
 
-#: Tables whose rows are never changed or deleted: a correction is a new row.
-APPEND_ONLY = ("ledger_entry", "decision")
-
 _PG_FUNCTIONS = [
     """
     CREATE OR REPLACE FUNCTION juryfund_append_only() RETURNS trigger LANGUAGE plpgsql AS $$

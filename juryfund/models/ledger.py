@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.budget import APPLICATION_KINDS, EntryKind, Origin
 from ..domain.lifecycles import ProofState
-from ..extensions import db
+from ..extensions import Model
 from .base import UTCDateTime, one_of, utcnow
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ PROOF_STATES = tuple(state.value for state in ProofState)
 _NAMING_KINDS = ", ".join(f"'{k.value}'" for k in sorted(APPLICATION_KINDS))
 
 
-class LedgerEntry(db.Model):
+class LedgerEntry(Model):
     """One booking in a fund year; never edited or deleted, a correction is a new entry."""
 
     __tablename__ = "ledger_entry"
@@ -49,7 +49,7 @@ class LedgerEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     fund_year_id: Mapped[int] = mapped_column(ForeignKey("fund_year.id"), index=True)
     kind: Mapped[str] = mapped_column(String(12))
-    amount_cents: Mapped[int] = mapped_column(db.BigInteger)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"), index=True)
     decision_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id"))
     payment_type: Mapped[str | None] = mapped_column(String(14))
@@ -64,7 +64,7 @@ class LedgerEntry(db.Model):
     actor: Mapped[StaffUser | None] = relationship()
 
 
-class ProofOfUse(db.Model):
+class ProofOfUse(Model):
     """The applicant's report on how the money was used (Verwendungsnachweis)."""
 
     __tablename__ = "proof_of_use"
@@ -87,7 +87,7 @@ class ProofOfUse(db.Model):
     )
 
 
-class Receipt(db.Model):
+class Receipt(Model):
     """One line of the receipt list (Belegliste) of a proof of use."""
 
     __tablename__ = "receipt"
@@ -99,6 +99,6 @@ class Receipt(db.Model):
     date: Mapped[date]
     supplier: Mapped[str] = mapped_column(String(200))
     item: Mapped[str] = mapped_column(String(300))
-    amount_cents: Mapped[int] = mapped_column(db.BigInteger)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
 
     proof: Mapped[ProofOfUse] = relationship(back_populates="receipts")

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from ..domain.lifecycles import RoundState
 from ..domain.vocabulary import ROUND_MODES
-from ..domain.voting import Choice, Majority, Outcome, VotingRule
-from ..extensions import db
+from ..domain.voting import Choice, Outcome
+from ..extensions import Model
 from .base import UTCDateTime, one_of, utcnow
+from .voting_rule import VotingRuleColumns
 
 if TYPE_CHECKING:
     from .applications import Application
@@ -24,27 +24,20 @@ ROUND_STATES = tuple(state.value for state in RoundState)
 POSITION_KINDS = ("vote", "conflict")
 CHOICES = tuple(c.value for c in Choice)
 OUTCOMES = tuple(o.value for o in Outcome)
-MAJORITIES = tuple(m.value for m in Majority)
 
 
-class Round(db.Model):
+class Round(VotingRuleColumns, Model):
     """A body deciding an agenda, in a meeting or by circulation; the rule freezes at opening."""
 
     __tablename__ = "round"
     __table_args__ = (
         one_of("mode", ROUND_MODES),
         one_of("state", ROUND_STATES),
-        one_of("majority", MAJORITIES),
         CheckConstraint(
             "mode <> 'circulation' OR deadline IS NOT NULL", name="circulation_deadline"
         ),
         CheckConstraint("mode <> 'meeting' OR meeting_at IS NOT NULL", name="meeting_date"),
-        CheckConstraint(
-            "quorum_denominator > 0 AND quorum_numerator > 0 "
-            "AND quorum_numerator <= quorum_denominator",
-            name="quorum_fraction",
-        ),
-        CheckConstraint("quorum_minimum >= 1", name="quorum_minimum_positive"),
+        *VotingRuleColumns.rule_checks(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,13 +48,8 @@ class Round(db.Model):
     meeting_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     place: Mapped[str] = mapped_column(String(300), default="")
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: Copy of the body's rule taken when the round opens; later edits of the body don't reach it.
-    quorum_numerator: Mapped[int] = mapped_column(default=1)
-    quorum_denominator: Mapped[int] = mapped_column(default=2)
-    quorum_strict: Mapped[bool] = mapped_column(default=True)
-    quorum_minimum: Mapped[int] = mapped_column(default=3)
-    majority: Mapped[str] = mapped_column(String(12), default=Majority.SIMPLE.value)
-    abstain_counts_as_no: Mapped[bool] = mapped_column(default=False)
+    # The rule's columns (VotingRuleColumns) hold a copy of the body's rule taken by freeze_rule
+    # when the round opens; later edits of the body don't reach it.
     tie_breaker_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -86,30 +74,8 @@ class Round(db.Model):
         """When the round ends: the circulation deadline or the meeting's date."""
         return self.deadline if self.mode == "circulation" else self.meeting_at
 
-    def freeze_rule(self, rule: VotingRule) -> None:
-        """Copy a voting rule into the round so it stays as it was at opening."""
-        self.quorum_numerator = rule.quorum.numerator
-        self.quorum_denominator = rule.quorum.denominator
-        self.quorum_strict = rule.quorum_strict
-        self.quorum_minimum = rule.quorum_minimum
-        self.majority = Majority(rule.majority).value
-        self.abstain_counts_as_no = rule.abstain_counts_as_no
-        self.tie_breaker_id = int(rule.tie_breaker) if rule.tie_breaker else None
 
-    @property
-    def rule(self) -> VotingRule:
-        """The frozen voting rule as the domain value object."""
-        return VotingRule(
-            quorum=Fraction(self.quorum_numerator, self.quorum_denominator),
-            quorum_strict=self.quorum_strict,
-            quorum_minimum=self.quorum_minimum,
-            majority=Majority(self.majority),
-            abstain_counts_as_no=self.abstain_counts_as_no,
-            tie_breaker=str(self.tie_breaker_id) if self.tie_breaker_id else None,
-        )
-
-
-class RoundMember(db.Model):
+class RoundMember(Model):
     """A member as frozen into a round at opening; also the ballot grant's server-side record."""
 
     __tablename__ = "round_member"
@@ -128,7 +94,11 @@ class RoundMember(db.Model):
     member: Mapped[Member] = relationship()
 
 
-class AgendaItem(db.Model):
+#: The counts of a tally that an agenda item keeps at closing and its decision copies.
+TALLY_COLUMNS = ("eligible", "participating", "quorum_needed", "yes", "no", "abstain")
+
+
+class AgendaItem(Model):
     """One application on a round's agenda, in order; holds the tally once the round closes."""
 
     __tablename__ = "agenda_item"
@@ -158,7 +128,7 @@ class AgendaItem(db.Model):
     conflicts: Mapped[list[ConflictDeclaration]] = relationship(viewonly=True)
 
 
-class Position(db.Model):
+class Position(Model):
     """A member's one position on an agenda item: a vote or a declared conflict, never both.
 
     One row per member and item (a unique constraint), its kind saying which: a vote and a
@@ -207,7 +177,7 @@ class ConflictDeclaration(Position):
     declared_at = synonym("at")
 
 
-class Decision(db.Model):
+class Decision(Model):
     """A recorded decision on an application; never edited, a correction supersedes it."""
 
     __tablename__ = "decision"
@@ -234,7 +204,7 @@ class Decision(db.Model):
     #: the same approval at once cannot both succeed.
     agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"), unique=True)
     outcome: Mapped[str] = mapped_column(String(10))
-    approved_cents: Mapped[int | None] = mapped_column(db.BigInteger)
+    approved_cents: Mapped[int | None] = mapped_column(BigInteger)
     conditions: Mapped[str] = mapped_column(Text, default="")
     #: The tally as computed when the round closed.
     eligible: Mapped[int] = mapped_column(default=0)

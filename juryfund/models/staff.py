@@ -10,7 +10,8 @@ from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
+from ..domain.actors import Actor
+from ..extensions import Model, db
 from .base import UTCDateTime, one_of, utcnow
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ staff_area = Table(
 )
 
 
-class StaffUser(UserMixin, db.Model):
+class StaffUser(UserMixin, Model):
     """A person of the QM team (role staff, scoped to areas) or an administrator."""
 
     __tablename__ = "staff_user"
@@ -55,6 +56,11 @@ class StaffUser(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         """True when the password matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def actor(self) -> Actor:
+        """This staff member as the actor the services record."""
+        return Actor.staff(self.id)
 
     @property
     def is_admin(self) -> bool:

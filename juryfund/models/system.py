@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import UTCDateTime, one_of, utcnow
 
 GRANT_PURPOSES = ("status",)  # ballot links use RoundMember as their server-side record
 
 
-class Mail(db.Model):
+class Mail(Model):
     """An outgoing mail, written in the same transaction as the change that causes it."""
 
     __tablename__ = "mail"
@@ -36,7 +36,7 @@ class Mail(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
 
 
-class LinkGrant(db.Model):
+class LinkGrant(Model):
     """Server-side record of an applicant's status link, so it can be revoked."""
 
     __tablename__ = "link_grant"
@@ -49,7 +49,7 @@ class LinkGrant(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """An append-only, hash-chained record of something that happened."""
 
     __tablename__ = "audit_event"
@@ -70,7 +70,7 @@ class AuditEvent(db.Model):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-class ContentVersion(db.Model):
+class ContentVersion(Model):
     """A counter that every commit changing what the public pages show moves on by one.
 
     Rendered public pages are cached under it (juryfund/pagecache.py): one row, read once per

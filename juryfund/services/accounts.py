@@ -8,6 +8,7 @@ from functools import cache
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..domain.actors import SYSTEM, Actor
 from ..domain.errors import DomainError
 from ..extensions import db
 from ..infra import audit
@@ -36,7 +37,13 @@ def find_staff_by_email(email: str) -> StaffUser | None:
 
 
 def create_staff(
-    *, email: str, name: str, password: str, role: str = "staff", areas: Iterable[Area] = ()
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: str = "staff",
+    areas: Iterable[Area] = (),
+    actor: Actor = SYSTEM,
 ) -> StaffUser:
     """Create a staff or admin account; the email must be new."""
     if find_staff_by_email(email) is not None:
@@ -47,14 +54,7 @@ def create_staff(
     user.areas = list(areas)
     db.session.add(user)
     db.session.flush()
-    audit.record(
-        "staff.created",
-        actor=audit.actor_for_request(),
-        object_type="staff_user",
-        object_id=user.id,
-        role=user.role,
-        areas=sorted(area.id for area in user.areas),
-    )
+    _audit(user, "staff.created", actor)
     return user
 
 
@@ -66,6 +66,7 @@ def update_staff(
     active: bool,
     areas: Iterable[Area],
     password: str = "",
+    actor: Actor = SYSTEM,
 ) -> None:
     """Change a staff account; a new password or deactivation ends its other sessions."""
     user.name = name.strip()
@@ -77,16 +78,7 @@ def update_staff(
         user.session_version += 1
     if user.active and not active:
         user.session_version += 1
-    audit.record(
-        "staff.changed",
-        actor=audit.actor_for_request(),
-        object_type="staff_user",
-        object_id=user.id,
-        role=user.role,
-        active=active,
-        areas=sorted(area.id for area in user.areas),
-        password_changed=bool(password),
-    )
+    _audit(user, "staff.changed", actor, active=active, password_changed=bool(password))
     user.active = active
     db.session.flush()
 
@@ -113,3 +105,10 @@ def end_all_sessions(user: StaffUser) -> None:
 def _dummy_hash() -> str:
     """A hash to check against when the email is unknown, made once per process."""
     return generate_password_hash("no account has this password")
+
+
+def _audit(user: StaffUser, action: str, actor: Actor, **data: bool) -> None:
+    """Record an account change: role and areas, never the name, email or password."""
+    audit.record_about(
+        user, action, actor=actor, columns=("role",), areas=sorted(a.id for a in user.areas), **data
+    )

@@ -3,38 +3,56 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, Table, delete, select
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..domain.actors import Actor
 from ..domain.errors import DomainError
 from ..domain.lifecycles import RoundState, ballot_refusal
 from ..domain.voting import Choice
 from ..extensions import db
 from ..infra import audit
-from ..models import AgendaItem, ConflictDeclaration, Position, Round, RoundMember, StaffUser, Vote
+from ..models import AgendaItem, ConflictDeclaration, Position, Round, RoundMember, Vote
 from ..models.base import utcnow
 from . import locks
 
 
-def _insert(model):
+def _insert(table: Table) -> PgInsert | SqliteInsert:
     """INSERT … ON CONFLICT for the dialect in use (SQLite and PostgreSQL both have it)."""
     return (pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert)(
-        model
+        table
     )
 
 
-def _audit(action: str, participant: RoundMember, item: AgendaItem, actor: str, **data) -> None:
+def _audit(
+    action: str, participant: RoundMember, item: AgendaItem, actor: Actor, **data: object
+) -> None:
     """Record a ballot change on an agenda item in the audit trail."""
-    audit.record(
+    audit_participant(
+        participant, action, actor, about=item, application_id=item.application_id, **data
+    )
+
+
+def audit_participant(
+    participant: RoundMember,
+    action: str,
+    actor: Actor,
+    *,
+    about: AgendaItem | RoundMember | None = None,
+    **data: Any,
+) -> None:
+    """Record an event of a member's part in a round, naming the round and the member."""
+    audit.record_about(
+        about or participant,
         action,
         actor=actor,
-        object_type="agenda_item",
-        object_id=item.id,
         area_id=participant.round.body.area_id,
         round_id=participant.round_id,
-        application_id=item.application_id,
         member_id=participant.member_id,
         **data,
     )
@@ -80,7 +98,10 @@ def refusal_now(participant: RoundMember, *, now: datetime | None = None) -> str
     """Why the member may not change a vote or conflict in this round now (None: they may)."""
     round_ = participant.round
     return ballot_refusal(
-        state=round_.state, mode=round_.mode, deadline=round_.deadline, now=now or utcnow(),
+        state=round_.state,
+        mode=round_.mode,
+        deadline=round_.deadline,
+        now=now or utcnow(),
         revoked=participant.revoked_at is not None or participant.member.removed_at is not None,
     )
 
@@ -110,6 +131,8 @@ def positions_of(
         if isinstance(position, ConflictDeclaration):
             conflicts[position.agenda_item_id] = position
         else:
+            # A vote always has its choice (the CHECK vote_has_choice), a conflict never.
+            assert position.choice is not None
             votes[position.agenda_item_id] = position.choice
     return votes, conflicts
 
@@ -119,12 +142,13 @@ def is_conflicted(participant: RoundMember, item: AgendaItem) -> bool:
     return _position(participant, item)[0] == "conflict"
 
 
-def _actor(participant: RoundMember, recorded_by: StaffUser | None) -> str:
-    return f"staff:{recorded_by.id}" if recorded_by else f"member:{participant.member_id}"
+def _acting(participant: RoundMember, actor: Actor | None) -> Actor:
+    """Who acts on a ballot: the given actor (staff recording a meeting), else the member."""
+    return actor if actor is not None else Actor.member(participant.member_id)
 
 
 def cast_vote(
-    participant: RoundMember, item: AgendaItem, choice: str, *, recorded_by: StaffUser | None = None
+    participant: RoundMember, item: AgendaItem, choice: str, *, actor: Actor | None = None
 ) -> None:
     """Record or change a vote; one row per member and item however often it is sent.
 
@@ -132,13 +156,14 @@ def cast_vote(
     'vote'), so a vote and a conflict declaration sent at once from two tabs leave one
     position, never both.
     """
+    actor = _acting(participant, actor)
     now = utcnow()
     _check_open(participant, item, now)
-    choice = Choice(choice).value if choice in {c.value for c in Choice} else None
-    if choice is None:
+    if choice not in {c.value for c in Choice}:
         raise DomainError("ballot.choice_required", field="choice")
+    choice = Choice(choice).value
     if participant.round.mode == "meeting":
-        if recorded_by is None:
+        if actor.staff_id is None:  # in a meeting only staff record votes
             raise DomainError("ballot.meeting_mode")
         db.session.refresh(participant, ["present"])  # read after the round lock
         if not participant.present:
@@ -147,10 +172,15 @@ def cast_vote(
     if kind == "conflict":
         raise DomainError("ballot.conflicted")
     table = Position.__table__
-    recorded_by_id = recorded_by.id if recorded_by else None
+    recorded_by_id = actor.staff_id
     statement = _insert(table).values(
-        agenda_item_id=item.id, member_id=participant.member_id, kind="vote", choice=choice,
-        reason="", at=now, recorded_by_id=recorded_by_id,
+        agenda_item_id=item.id,
+        member_id=participant.member_id,
+        kind="vote",
+        choice=choice,
+        reason="",
+        at=now,
+        recorded_by_id=recorded_by_id,
     )
     written = db.session.execute(
         statement.on_conflict_do_update(
@@ -163,23 +193,23 @@ def cast_vote(
         raise DomainError("ballot.conflicted")
     _confirm_open(participant, now)
     if previous != choice:  # the same vote sent again changes nothing
-        _audit("vote.cast", participant, item, _actor(participant, recorded_by),
-               choice=choice, previous=previous)
+        _audit("vote.cast", participant, item, actor, choice=choice, previous=previous)
 
 
 def declare_conflict(
-    participant: RoundMember, item: AgendaItem, reason: str, *, recorded_by: StaffUser | None = None
+    participant: RoundMember, item: AgendaItem, reason: str, *, actor: Actor | None = None
 ) -> None:
     """Declare a conflict of interest on an item: it takes the place of the member's vote."""
+    actor = _acting(participant, actor)
     now = utcnow()
     _check_open(participant, item, now)
     if not reason.strip():
         raise DomainError("ballot.reason_required", field="reason")
     if not is_conflicted(participant, item):  # the reason is not recorded: it may be personal
-        _audit("conflict.declared", participant, item, _actor(participant, recorded_by))
-    recorded_by_id = recorded_by.id if recorded_by else None
-    values = dict(kind="conflict", choice=None, reason=reason.strip(), at=now,
-                  recorded_by_id=recorded_by_id)
+        _audit("conflict.declared", participant, item, actor)
+    values = dict(
+        kind="conflict", choice=None, reason=reason.strip(), at=now, recorded_by_id=actor.staff_id
+    )
     statement = _insert(Position.__table__).values(
         agenda_item_id=item.id, member_id=participant.member_id, **values
     )
@@ -189,55 +219,53 @@ def declare_conflict(
     _confirm_open(participant, now)
 
 
-def withdraw_conflict(participant: RoundMember, item: AgendaItem) -> None:
+def withdraw_conflict(
+    participant: RoundMember, item: AgendaItem, *, actor: Actor | None = None
+) -> None:
     """Take back a conflict declared by mistake; the member may then vote on the item."""
+    actor = _acting(participant, actor)
     now = utcnow()
     _check_open(participant, item, now)
-    removed = db.session.execute(
-        delete(ConflictDeclaration).where(
-            ConflictDeclaration.agenda_item_id == item.id,
-            ConflictDeclaration.member_id == participant.member_id,
-        )
+    # A DELETE's result is a CursorResult (it has rowcount), but Session.execute is typed to
+    # return a plain Result for every statement: SQLAlchemy's typing leaves only a cast.
+    removed = cast(
+        CursorResult[Any],
+        db.session.execute(
+            delete(ConflictDeclaration).where(
+                ConflictDeclaration.agenda_item_id == item.id,
+                ConflictDeclaration.member_id == participant.member_id,
+            )
+        ),
     )
     if removed.rowcount:
         _confirm_open(participant, now)
-        actor = audit.actor_for_request()
-        _audit(
-            "conflict.withdrawn",
-            participant,
-            item,
-            actor if actor != "system" else f"member:{participant.member_id}",
-        )
+        _audit("conflict.withdrawn", participant, item, actor)
 
 
-def clear_vote(participant: RoundMember, item: AgendaItem, *, recorded_by: StaffUser) -> None:
+def clear_vote(participant: RoundMember, item: AgendaItem, *, actor: Actor) -> None:
     """Remove a member's vote on an item (staff correcting the meeting record)."""
     now = utcnow()
     _check_open(participant, item, now)
-    removed = db.session.execute(
-        delete(Vote).where(Vote.agenda_item_id == item.id, Vote.member_id == participant.member_id)
+    removed = cast(
+        CursorResult[Any],
+        db.session.execute(  # a CursorResult: see withdraw_conflict
+            delete(Vote).where(
+                Vote.agenda_item_id == item.id, Vote.member_id == participant.member_id
+            )
+        ),
     )
     if removed.rowcount:
         _confirm_open(participant, now)
-        _audit("vote.cleared", participant, item, f"staff:{recorded_by.id}")
+        _audit("vote.cleared", participant, item, actor)
 
 
-def set_presence(participant: RoundMember, present: bool) -> None:
+def set_presence(participant: RoundMember, present: bool, *, actor: Actor) -> None:
     """Record in a meeting whether a member is present; an absent member's votes are withdrawn."""
     round_ = locks.lock(Round, participant.round_id)
     if round_.mode != "meeting" or round_.state != RoundState.OPEN:
         raise DomainError("ballot.round_closed")
     if participant.present != present:
-        audit.record(
-            "presence.set",
-            actor=audit.actor_for_request(),
-            object_type="round_member",
-            object_id=participant.id,
-            area_id=participant.round.body.area_id,
-            round_id=participant.round_id,
-            member_id=participant.member_id,
-            present=present,
-        )
+        audit_participant(participant, "presence.set", actor, present=present)
     participant.present = present
     if not present:
         item_ids = [item.id for item in participant.round.agenda]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..domain.actors import Actor
 from ..domain.budget import EntryKind, Target, close_entries
 from ..domain.errors import DomainError
 from ..domain.money import check_bound
 from ..domain.states import State
 from ..extensions import db
 from ..infra import clock
-from ..models import Application, FundYear, LedgerEntry, StaffUser
+from ..models import Application, FundYear, LedgerEntry
 from ..models.base import utcnow
 from . import history, ledger, locks
 
@@ -22,8 +23,9 @@ def _locked(application: Application) -> Application:
     return locks.lock(Application, application.id)
 
 
-def record_payment(application: Application, *, amount_cents: int, payment_type: str, note: str,
-                   actor: StaffUser) -> LedgerEntry:
+def record_payment(
+    application: Application, *, amount_cents: int, payment_type: str, note: str, actor: Actor
+) -> LedgerEntry:
     """Book money paid to the applicant (advance, instalment or reimbursement)."""
     application = _locked(application)
     if application.state != State.APPROVED:
@@ -33,16 +35,21 @@ def record_payment(application: Application, *, amount_cents: int, payment_type:
     return ledger.pay(application, amount_cents, payment_type=payment_type, note=note, actor=actor)
 
 
-def record_refund(application: Application, *, amount_cents: int, note: str, actor: StaffUser) -> LedgerEntry:
+def record_refund(
+    application: Application, *, amount_cents: int, note: str, actor: Actor
+) -> LedgerEntry:
     """Book money the applicant paid back; for a settled or cancelled project it is released too."""
     application = _locked(application)
     finished = application.state in (State.SETTLED, State.CANCELLED)
-    entries = ledger.money_back(application, EntryKind.REFUND, amount_cents, note=note, actor=actor,
-                                release_refund=finished)
+    entries = ledger.money_back(
+        application, EntryKind.REFUND, amount_cents, note=note, actor=actor, release_refund=finished
+    )
     return entries[0]
 
 
-def record_adjustment(fund_year: FundYear, *, amount_cents: int, reason: str, actor: StaffUser) -> LedgerEntry:
+def record_adjustment(
+    fund_year: FundYear, *, amount_cents: int, reason: str, actor: Actor
+) -> LedgerEntry:
     """Raise or lower a fund year's money (e.g. a later grant or a cut), with its reason.
 
     The year's money stays within the bound of every amount (domain.money.MAX_CENTS); it is
@@ -54,7 +61,7 @@ def record_adjustment(fund_year: FundYear, *, amount_cents: int, reason: str, ac
     return ledger.book(fund_year, EntryKind.ADJUSTMENT, amount_cents, note=reason, actor=actor)
 
 
-def cancel(application: Application, *, reason: str, actor: StaffUser) -> None:
+def cancel(application: Application, *, reason: str, actor: Actor) -> None:
     """Cancel an approved project: what is not paid out is released; paid money is to be refunded."""
     if not reason.strip():
         raise DomainError("books.reason_required", field="reason")
@@ -62,12 +69,12 @@ def cancel(application: Application, *, reason: str, actor: StaffUser) -> None:
     if application.state != State.APPROVED:
         raise DomainError("books.not_approved")
     account = ledger.account_of(application.id)
-    history.transition(application, State.CANCELLED, actor_kind="staff", actor=actor, note=reason)
+    history.transition(application, State.CANCELLED, actor=actor, note=reason)
     if account.open > 0:
         ledger.money_back(application, EntryKind.RELEASE, account.open, note=reason, actor=actor)
 
 
-def close_year(fund_year: FundYear, *, actor: StaffUser | None, today: date | None = None) -> int:
+def close_year(fund_year: FundYear, *, actor: Actor, today: date | None = None) -> int:
     """Close a fund year: unspent money lapses, or moves into next year (carry_out, carry_in).
 
     Returns how much was unspent. After the close the year takes no bookings (a database
@@ -80,11 +87,17 @@ def close_year(fund_year: FundYear, *, actor: StaffUser | None, today: date | No
         raise DomainError("books.year_not_over", year=fund_year.year)
     unspent = ledger.balances_of(fund_year.id).available
     for step in close_entries(unspent, carry_over=fund_year.fund.carry_over):
-        target = (fund_year if step.target is Target.OWN
-                  else ledger.year_of_fund(fund_year.fund_id, fund_year.year + 1))
-        note = f"{fund_year.year} → {fund_year.year + 1}" if fund_year.fund.carry_over else str(fund_year.year)
+        target = (
+            fund_year
+            if step.target is Target.OWN
+            else ledger.year_of_fund(fund_year.fund_id, fund_year.year + 1)
+        )
+        note = (
+            f"{fund_year.year} → {fund_year.year + 1}"
+            if fund_year.fund.carry_over
+            else str(fund_year.year)
+        )
         ledger.book(target, step.kind, step.amount_cents, note=note, actor=actor)
     fund_year.closed_at = utcnow()
     db.session.flush()
     return unspent
-

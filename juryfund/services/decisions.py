@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
+from ..domain.actors import Actor
 from ..domain.budget import EntryKind
 from ..domain.errors import DomainError
 from ..domain.states import State
 from ..domain.voting import Outcome
 from ..extensions import db
 from ..infra import audit, clock
-from ..infra.links import external_url
-from ..infra.mail import queue_mail
-from ..models import AgendaItem, Application, Decision, Fund, FundYear, StaffUser
+from ..infra.reconcile import DECISION_FIELDS
+from ..models import AgendaItem, Application, Decision, Fund, FundYear
+from ..models.rounds import TALLY_COLUMNS
 from . import history, intake, ledger, locks, proofs
 
 
@@ -43,72 +45,65 @@ def decisions_for_items(items: list[AgendaItem]) -> dict[int, Decision | None]:
             select(Decision).where(Decision.agenda_item_id.in_(found)).order_by(Decision.id)
         )
         for decision in rows:
+            # Selected by its agenda item: never a correction, whose agenda_item_id is None.
+            assert decision.agenda_item_id is not None
             if found[decision.agenda_item_id] is None:
                 found[decision.agenda_item_id] = decision
     return found
 
 
-def _from_item(item: AgendaItem, *, outcome: str, actor: StaffUser | None, **extra) -> Decision:
-    """A decision carrying the item's tally."""
+def _from_item(
+    item: AgendaItem,
+    *,
+    outcome: str,
+    actor: Actor,
+    approved_cents: int | None = None,
+    conditions: str = "",
+) -> Decision:
+    """A decision carrying the item's tally (an amount and conditions for an approval)."""
     decision = Decision(
         application_id=item.application_id,
         agenda_item_id=item.id,
         outcome=outcome,
-        eligible=item.eligible,
-        participating=item.participating,
-        quorum_needed=item.quorum_needed,
-        yes=item.yes,
-        no=item.no,
-        abstain=item.abstain,
         decided_at=item.round.closed_at,
-        decided_by_id=actor.id if actor else None,
-        **extra,
+        decided_by_id=actor.staff_id,
+        approved_cents=approved_cents,
+        conditions=conditions,
+        **_tally_of(item),
     )
     db.session.add(decision)
     db.session.flush()
     return decision
 
 
-def _audit(action: str, decision: Decision, application: Application, actor: StaffUser | None):
+def _audit(action: str, decision: Decision, application: Application, actor: Actor) -> None:
     """Record a decision in the audit trail: outcome, tally and amount, no free text."""
-    audit.record(
+    audit.record_about(
+        decision,
         action,
-        actor=f"staff:{actor.id}" if actor else "system",
-        object_type="decision",
-        object_id=decision.id,
+        actor=actor,
         area_id=application.area_id,
-        application_id=application.id,
-        agenda_item_id=decision.agenda_item_id,
-        supersedes_id=decision.supersedes_id,
-        outcome=decision.outcome,
-        approved_cents=decision.approved_cents,
-        eligible=decision.eligible,
-        participating=decision.participating,
-        quorum_needed=decision.quorum_needed,
-        yes=decision.yes,
-        no=decision.no,
-        abstain=decision.abstain,
+        columns=("application_id", "agenda_item_id", *DECISION_FIELDS),
     )
 
 
-def record_outcome(item: AgendaItem, *, actor: StaffUser | None) -> Decision:
+def _tally_of(source: AgendaItem | Decision) -> dict[str, Any]:
+    """The tally counts of a closed agenda item or of the decision a correction supersedes."""
+    return {name: getattr(source, name) for name in TALLY_COLUMNS}
+
+
+def record_outcome(item: AgendaItem, *, actor: Actor) -> Decision:
     """At closing: a rejection is final (letter); no quorum puts the application back to ready."""
+    # Called by rounds.close_round right after it set the item's result.
+    assert item.result is not None, "an agenda item gets its outcome when its round closes"
     decision = _from_item(item, outcome=item.result, actor=actor)
     application = item.application
     _audit("decision.recorded", decision, application, actor)
     if item.result == Outcome.REJECTED:
-        history.transition(
-            application, State.REJECTED, actor_kind="staff" if actor else "system", actor=actor
-        )
+        history.transition(application, State.REJECTED, actor=actor)
         send_letter(application, decision)
     else:
-        history.transition(
-            application,
-            State.READY,
-            actor_kind="staff" if actor else "system",
-            actor=actor,
-            note="no quorum",
-        )
+        history.transition(application, State.READY, actor=actor, note="no quorum")
     return decision
 
 
@@ -129,7 +124,7 @@ def fund_year_for_fund(fund: Fund, *, today: date | None = None) -> FundYear:
 
 
 def confirm_approval(
-    item: AgendaItem, *, amount_cents: int, conditions: str, actor: StaffUser
+    item: AgendaItem, *, amount_cents: int, conditions: str, actor: Actor
 ) -> Decision:
     """Staff confirm the amount of an approved item: decision, commitment and letter together.
 
@@ -163,14 +158,14 @@ def confirm_approval(
         decision_id=decision.id,
         note=item.round.title or "",
     )
-    history.transition(application, State.APPROVED, actor_kind="staff", actor=actor)
+    history.transition(application, State.APPROVED, actor=actor)
     proofs.proof_for(application)  # starts the clock for the proof of use and its reminder
     send_letter(application, decision)
     return decision
 
 
 def correct_decision(
-    decision: Decision, *, amount_cents: int, conditions: str, reason: str, actor: StaffUser
+    decision: Decision, *, amount_cents: int, conditions: str, reason: str, actor: Actor
 ) -> Decision:
     """A new decision that replaces an approved one's amount or conditions; the books follow.
 
@@ -189,6 +184,8 @@ def correct_decision(
         raise DomainError("decision.reason_required", field="reason")
     _check_amount(application, amount_cents)
     own_year = ledger.fund_year_of(application)
+    # An approved decision always has its amount (the CHECK approved_amount); checked above.
+    assert decision.approved_cents is not None
     difference = amount_cents - decision.approved_cents
     if difference > 0 and own_year is not None and own_year.closed_at is not None:
         raise DomainError("decision.year_closed", field="amount", year=own_year.year)
@@ -198,15 +195,10 @@ def correct_decision(
         outcome=Outcome.APPROVED.value,
         approved_cents=amount_cents,
         conditions=conditions.strip(),
-        eligible=decision.eligible,
-        participating=decision.participating,
-        quorum_needed=decision.quorum_needed,
-        yes=decision.yes,
-        no=decision.no,
-        abstain=decision.abstain,
-        decided_by_id=actor.id,
+        decided_by_id=actor.staff_id,
         supersedes_id=decision.id,
         correction_reason=reason.strip(),
+        **_tally_of(decision),
     )
     db.session.add(correction)
     db.session.flush()
@@ -230,7 +222,7 @@ def correct_decision(
             actor=actor,
             decision_id=correction.id,
         )
-    history.record(application, "note", actor_kind="staff", actor=actor, note=reason)
+    history.record(application, "note", actor=actor, note=reason)
     send_letter(application, correction)
     return correction
 
@@ -251,16 +243,10 @@ def send_letter(application: Application, decision: Decision) -> None:
     """The decision letter to the applicant, in their language, with the next steps."""
     if not application.email:
         return
-    token = intake.new_status_token(application)
-    queue_mail(
-        to=application.email,
-        language=application.language,
+    intake.send_status_link(
+        application,
         purpose=f"decision.{decision.outcome}",
         template="decision_letter",
-        application=application,
         decision=decision,
-        fund=application.fund,
-        area=application.area,
         proof_due=proofs.due_date(application),
-        status_url=external_url("status.land", token=token),
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 
+from ..domain.actors import Actor
 from ..domain.states import State, move
 from ..extensions import db
 from ..infra import audit
-from ..models import Application, ApplicationEvent, Area, StaffUser
+from ..models import Application, ApplicationEvent, Area
 from . import locks
 
 
@@ -30,8 +33,7 @@ def transition(
     application: Application,
     target: State | str,
     *,
-    actor_kind: str,
-    actor: StaffUser | None = None,
+    actor: Actor,
     note: str = "",
 ) -> ApplicationEvent:
     """Move an application to a new state (the domain refuses invalid moves) and log it.
@@ -44,78 +46,77 @@ def transition(
     locks.lock(Application, application.id)  # refreshes `application` itself (one identity)
     current = application.state
     application.state = move(current, target).value
-    event = ApplicationEvent(
-        application=application,
-        kind="state",
-        actor_kind=actor_kind,
-        actor_staff_id=actor.id if actor is not None else None,
-        from_state=current,
-        to_state=application.state,
-        note=note.strip(),
-    )
-    db.session.add(event)
-    audit.record(
+    return _log(
+        application,
         "application.state",
-        actor=audit.actor_of(actor_kind, staff=actor, application=application),
-        object_type="application",
-        object_id=application.id,
-        area_id=application.area_id,
-        from_state=getattr(current, "value", current),
+        actor,
+        kind="state",
+        from_state=State(current).value,
         to_state=application.state,
-        note=bool(event.note),
+        note=note,
     )
-    return event
 
 
 def record(
     application: Application,
     kind: str,
     *,
-    actor_kind: str,
-    actor: StaffUser | None = None,
+    actor: Actor,
     to_state: State | str | None = None,
     note: str = "",
 ) -> ApplicationEvent:
     """Log something that happened without a state change (e.g. submitted, changed)."""
-    event = ApplicationEvent(
-        application=application,
-        kind=kind,
-        actor_kind=actor_kind,
-        actor_staff_id=actor.id if actor is not None else None,
-        to_state=State(to_state).value if to_state else None,
-        note=note.strip(),
-    )
-    db.session.add(event)
-    audit.record(
+    return _log(
+        application,
         f"application.{kind}",
-        actor=audit.actor_of(actor_kind, staff=actor, application=application),
-        object_type="application",
-        object_id=application.id,
-        area_id=application.area_id,
-        to_state=event.to_state,
-        note=bool(event.note),
+        actor,
+        kind=kind,
+        to_state=State(to_state).value if to_state else None,
+        note=note,
     )
-    return event
 
 
 def add_note(
-    application: Application, note: str, *, actor: StaffUser, internal: bool
+    application: Application, note: str, *, actor: Actor, internal: bool
 ) -> ApplicationEvent:
     """Record a note in the history; internal notes stay within the QM team."""
+    return _log(application, "application.note", actor, note=note, internal=internal)
+
+
+def _log(
+    application: Application,
+    action: str,
+    actor: Actor,
+    *,
+    kind: str = "note",
+    from_state: str | None = None,
+    to_state: str | None = None,
+    note: str = "",
+    internal: bool = False,
+) -> ApplicationEvent:
+    """Write one history event and its audit record (which keeps whether a note was written)."""
     event = ApplicationEvent(
         application=application,
-        actor_kind="staff",
-        actor_staff_id=actor.id,
+        kind=kind,
+        actor_kind=actor.kind.value,
+        actor_staff_id=actor.staff_id,
+        from_state=from_state,
+        to_state=to_state,
         note=note.strip(),
         internal=internal,
     )
     db.session.add(event)
-    audit.record(
-        "application.note",
-        actor=f"staff:{actor.id}",
-        object_type="application",
-        object_id=application.id,
+    # The trail keeps whether a note was written, never the note itself (it may be personal).
+    details: dict[str, Any] = {"internal": internal}
+    if kind != "note":
+        details = {"to_state": to_state, "note": bool(event.note)}
+    if kind == "state":
+        details["from_state"] = from_state
+    audit.record_about(
+        application,
+        action,
+        actor=actor.of_application(application.reference),
         area_id=application.area_id,
-        internal=internal,
+        **details,
     )
     return event

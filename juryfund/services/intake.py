@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..domain.actors import Actor
 from ..domain.errors import DomainError, InvalidTransition
 from ..domain.files import check_upload, safe_filename
 from ..domain.intake import CostLine, Draft, FundOption, FundRules, check_draft, route
@@ -17,10 +19,13 @@ from ..domain.states import APPLICANT_EDITABLE, WITHDRAWABLE, State
 from ..extensions import db
 from ..infra import clock, tokens
 from ..infra.links import external_url
-from ..infra.mail import queue_mail
-from ..models import Application, Area, Attachment, CostItem, Fund, LinkGrant, StaffUser
+from ..infra.mail import mail_to
+from ..models import Application, Area, Attachment, CostItem, Fund, LinkGrant
 from ..models.base import utcnow
 from . import history
+
+#: Who submits, edits and withdraws unless staff act on paper's behalf.
+THE_APPLICANT = Actor.applicant()
 
 DRAFT_LIFETIME = timedelta(days=1)
 
@@ -55,7 +60,7 @@ class ApplicationInput:
     consent_processing: bool
     consent_publish_name: bool
     language: str = "de"
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
 
 
 # --- routing and checks ------------------------------------------------------------------------
@@ -101,32 +106,35 @@ def check(
 # --- submitting and editing --------------------------------------------------------------------
 
 
+#: What a resident enters that the application stores under the same name, as entered (text
+#: stripped); the edit form is filled back from these too.
+SAME_NAMED_FIELDS = (
+    "applicant_kind",
+    "applicant_name",
+    "organisation",
+    "phone",
+    "address",
+    "lives_or_acts_in_area",
+    "title",
+    "description",
+    "target_group",
+    "place",
+    "start_date",
+    "end_date",
+    "participants",
+    "volunteer_hours",
+    "in_kind",
+    "cofunding_source",
+    "declared_not_started",
+    "declared_no_own_fee",
+    "consent_processing",
+    "consent_publish_name",
+)
+
+
 def _fill(application: Application, data: ApplicationInput) -> None:
     """Copy the form's data onto the application and rebuild its cost plan."""
-    for name in (
-        "applicant_kind",
-        "applicant_name",
-        "organisation",
-        "phone",
-        "address",
-        "lives_or_acts_in_area",
-        "title",
-        "description",
-        "target_group",
-        "place",
-        "start_date",
-        "end_date",
-        "participants",
-        "volunteer_hours",
-        "in_kind",
-        "cofunding_source",
-        "cofunding_cents",
-        "requested_cents",
-        "declared_not_started",
-        "declared_no_own_fee",
-        "consent_processing",
-        "consent_publish_name",
-    ):
+    for name in (*SAME_NAMED_FIELDS, "cofunding_cents", "requested_cents"):
         value = getattr(data, name)
         setattr(application, name, value.strip() if isinstance(value, str) else value)
     application.email = data.email.strip().lower()
@@ -157,9 +165,12 @@ def _refuse_if_invalid(area: Area, data: ApplicationInput) -> Fund:
 
 
 def submit(
-    area: Area, data: ApplicationInput, *, draft_key: str | None, actor: StaffUser | None = None
+    area: Area, data: ApplicationInput, *, draft_key: str | None, actor: Actor = THE_APPLICANT
 ) -> Application:
-    """Create the application with the next reference, claim its uploads, mail the status link."""
+    """Create the application with the next reference, claim its uploads, mail the status link.
+
+    Staff entering a paper application act for the applicant (`entered_by` names them).
+    """
     fund = _refuse_if_invalid(area, data)
     year = clock.area_today(area).year
     for _attempt in range(5):
@@ -171,7 +182,7 @@ def submit(
             number=number,
             reference=reference,
             language=data.language,
-            entered_by_id=actor.id if actor else None,
+            entered_by_id=actor.staff_id,
         )
         _fill(application, data)
         savepoint = db.session.begin_nested()
@@ -184,13 +195,7 @@ def submit(
             savepoint.rollback()
     else:  # pragma: no cover - five collisions in a row
         raise DomainError("application.busy")
-    history.record(
-        application,
-        "submitted",
-        actor_kind="staff" if actor else "applicant",
-        actor=actor,
-        to_state=State.SUBMITTED,
-    )
+    history.record(application, "submitted", actor=actor, to_state=State.SUBMITTED)
     if draft_key:
         claim_uploads(application, draft_key)
     if application.email:
@@ -206,7 +211,7 @@ def update(
     data: ApplicationInput,
     *,
     draft_key: str | None,
-    actor: StaffUser | None = None,
+    actor: Actor = THE_APPLICANT,
 ) -> None:
     """Change an application while it is submitted or returned; a returned one is resubmitted."""
     if application.state not in APPLICANT_EDITABLE:
@@ -215,54 +220,51 @@ def update(
     _fill(application, data)
     if draft_key:
         claim_uploads(application, draft_key)
-    actor_kind = "staff" if actor else "applicant"
     if application.state == State.RETURNED:
-        history.transition(application, State.SUBMITTED, actor_kind=actor_kind, actor=actor)
+        history.transition(application, State.SUBMITTED, actor=actor)
     else:
-        history.record(application, "changed", actor_kind=actor_kind, actor=actor)
+        history.record(application, "changed", actor=actor)
     db.session.flush()
 
 
-def withdraw(application: Application, *, reason: str = "") -> None:
+def withdraw(application: Application, *, reason: str = "", actor: Actor = THE_APPLICANT) -> None:
     """The applicant takes the application back (until it is decided)."""
     if application.state not in WITHDRAWABLE:
         raise DomainError("application.not_withdrawable")
-    history.transition(application, State.WITHDRAWN, actor_kind="applicant", note=reason)
+    history.transition(application, State.WITHDRAWN, actor=actor, note=reason)
     db.session.flush()
 
 
 # --- staff review ------------------------------------------------------------------------------
 
 
-def return_for_changes(application: Application, *, note: str, actor: StaffUser) -> None:
+def return_for_changes(application: Application, *, note: str, actor: Actor) -> None:
     """Send the application back to the applicant with what to change (mailed)."""
+    _send_back(application, State.RETURNED, note, "review.note_required", actor)
+
+
+def mark_ineligible(application: Application, *, reason: str, actor: Actor) -> None:
+    """Refuse an application that the fund cannot pay for (reason mailed)."""
+    _send_back(application, State.INELIGIBLE, reason, "review.reason_required", actor)
+
+
+def _send_back(
+    application: Application, target: State, note: str, missing: str, actor: Actor
+) -> None:
+    """Move the application to the applicant's side and mail why; the why is required."""
     if not note.strip():
-        raise DomainError("review.note_required", field="note")
-    history.transition(application, State.RETURNED, actor_kind="staff", actor=actor, note=note)
+        raise DomainError(missing, field="note")
+    history.transition(application, target, actor=actor, note=note)
     if application.email:
-        send_status_link(
+        send_status_link(  # the mail says why: "application_returned", "…_ineligible"
             application,
-            purpose="application.returned",
-            template="application_returned",
+            purpose=f"application.{target.value}",
+            template=f"application_{target.value}",
             note=note.strip(),
         )
 
 
-def mark_ineligible(application: Application, *, reason: str, actor: StaffUser) -> None:
-    """Refuse an application that the fund cannot pay for (reason mailed)."""
-    if not reason.strip():
-        raise DomainError("review.reason_required", field="note")
-    history.transition(application, State.INELIGIBLE, actor_kind="staff", actor=actor, note=reason)
-    if application.email:
-        send_status_link(
-            application,
-            purpose="application.ineligible",
-            template="application_ineligible",
-            note=reason.strip(),
-        )
-
-
-def mark_ready(application: Application, *, review_note: str, actor: StaffUser) -> None:
+def mark_ready(application: Application, *, review_note: str, actor: Actor) -> None:
     """Formal review passed: the application goes to its fund's body.
 
     Only from the formal review: an application on a round's agenda (scheduled) stays with the
@@ -271,7 +273,7 @@ def mark_ready(application: Application, *, review_note: str, actor: StaffUser) 
     """
     if application.state != State.SUBMITTED:
         raise InvalidTransition(State(application.state), State.READY)
-    history.transition(application, State.READY, actor_kind="staff", actor=actor, note=review_note)
+    history.transition(application, State.READY, actor=actor, note=review_note)
     application.review_note = review_note.strip()
 
 
@@ -286,12 +288,13 @@ def new_status_token(application: Application) -> str:
     return tokens.sign("status", {"g": grant.id, "a": application.id})
 
 
-def send_status_link(application: Application, *, purpose: str, template: str, **context) -> None:
+def send_status_link(
+    application: Application, *, purpose: str, template: str, **context: object
+) -> None:
     """Queue a mail to the applicant in their language, carrying a new status link."""
     token = new_status_token(application)
-    queue_mail(
-        to=application.email,
-        language=application.language,
+    mail_to(
+        application,
         purpose=purpose,
         template=template,
         application=application,
@@ -350,14 +353,21 @@ def stage_upload(
 ) -> Attachment:
     """Keep an uploaded file with the form until it is submitted (checked by content)."""
     media_type = check_upload(data, already=already)
+    return store_file(filename, data, media_type, kind=kind, draft_key=draft_key)
+
+
+def store_file(
+    filename: str, data: bytes, media_type: str, *, kind: str, **owner: Any
+) -> Attachment:
+    """Store a checked upload with a safe name and its checksum; `owner` names what it is for."""
     attachment = Attachment(
-        draft_key=draft_key,
         kind=kind,
         filename=safe_filename(filename, media_type),
         content_type=media_type,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         data=data,
+        **owner,
     )
     db.session.add(attachment)
     db.session.flush()
@@ -387,12 +397,17 @@ def claim_uploads(application: Application, draft_key: str) -> None:
         attachment.draft_key = None
 
 
-def purge_stale_drafts(now=None) -> int:
+def purge_stale_drafts(now: datetime | None = None) -> int:
     """Delete uploads of forms never submitted (run from `tick`)."""
     cutoff = (now or utcnow()) - DRAFT_LIFETIME
-    result = db.session.execute(
-        delete(Attachment).where(
-            Attachment.application_id.is_(None), Attachment.uploaded_at < cutoff
-        )
+    # A DELETE's result is a CursorResult (it has rowcount), but Session.execute is typed to
+    # return a plain Result for every statement: SQLAlchemy's typing leaves only a cast.
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(
+            delete(Attachment).where(
+                Attachment.application_id.is_(None), Attachment.uploaded_at < cutoff
+            )
+        ),
     )
     return result.rowcount or 0

@@ -6,6 +6,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from ..domain.actors import SYSTEM, Actor
 from ..domain.budget import (
     APPLICATION_KINDS,
     Account,
@@ -22,22 +23,31 @@ from ..domain.budget import (
 from ..domain.errors import BookingRefused
 from ..extensions import db
 from ..infra import audit, clock
-from ..models import Application, Fund, FundYear, LedgerEntry, StaffUser
+from ..infra.reconcile import BOOKING_FIELDS
+from ..models import Application, Fund, FundYear, LedgerEntry
 
 
 def entries_of(fund_year_id: int) -> list[LedgerEntry]:
     """Every booking of a fund year, newest first, with the application and actor it names."""
-    return list(db.session.scalars(
-        select(LedgerEntry).where(LedgerEntry.fund_year_id == fund_year_id).order_by(LedgerEntry.id.desc())
-        .options(joinedload(LedgerEntry.application), joinedload(LedgerEntry.actor))
-    ))
+    return list(
+        db.session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.fund_year_id == fund_year_id)
+            .order_by(LedgerEntry.id.desc())
+            .options(joinedload(LedgerEntry.application), joinedload(LedgerEntry.actor))
+        )
+    )
 
 
 def fund_year_of(application: Application) -> FundYear | None:
     """The fund year that holds an application's commitment (None before approval)."""
     return db.session.scalar(
-        select(FundYear).join(LedgerEntry, LedgerEntry.fund_year_id == FundYear.id)
-        .where(LedgerEntry.application_id == application.id, LedgerEntry.kind == EntryKind.COMMITMENT.value)
+        select(FundYear)
+        .join(LedgerEntry, LedgerEntry.fund_year_id == FundYear.id)
+        .where(
+            LedgerEntry.application_id == application.id,
+            LedgerEntry.kind == EntryKind.COMMITMENT.value,
+        )
         .order_by(LedgerEntry.id)
         .limit(1)
     )
@@ -108,7 +118,7 @@ def book(
     *,
     application: Application | None = None,
     note: str = "",
-    actor: StaffUser | None = None,
+    actor: Actor = SYSTEM,
     payment_type: str | None = None,
     decision_id: int | None = None,
     origin: Origin | None = None,
@@ -127,8 +137,9 @@ def book(
     check_booking(
         fund=balances_of(locked.id),
         account=account,
-        entry=Entry(kind, amount_cents, application.id if application is not None else None,
-                    origin),
+        entry=Entry(
+            kind, amount_cents, application.id if application is not None else None, origin
+        ),
     )
     entry = LedgerEntry(
         fund_year_id=locked.id,
@@ -138,24 +149,13 @@ def book(
         payment_type=payment_type,
         origin=origin.value if origin is not None else None,
         note=note.strip(),
-        actor_id=actor.id if actor is not None else None,
+        actor_id=actor.staff_id,
         decision_id=decision_id,
     )
     db.session.add(entry)
     db.session.flush()
-    audit.record(
-        "booking",
-        actor=f"staff:{actor.id}" if actor is not None else audit.actor_for_request(),
-        object_type="ledger_entry",
-        object_id=entry.id,
-        area_id=locked.fund.area_id,
-        fund_year_id=locked.id,
-        kind=entry.kind,
-        amount_cents=entry.amount_cents,
-        application_id=entry.application_id,
-        decision_id=entry.decision_id,
-        payment_type=entry.payment_type,
-        origin=entry.origin,
+    audit.record_about(
+        entry, "booking", actor=actor, area_id=locked.fund.area_id, columns=BOOKING_FIELDS
     )
     return entry
 
@@ -188,6 +188,8 @@ def year_of_fund(fund_id: int, year: int) -> FundYear:
                 db.session.add(fund_year)
         except IntegrityError:
             fund_year = db.session.scalar(query)
+            if fund_year is None:  # not made by another request after all: a real error
+                raise
     return fund_year
 
 
@@ -204,48 +206,72 @@ def _commitment_year(application: Application) -> FundYear:
 
 
 def _book_routed(
-    application: Application, routed: list[Routed], own: FundYear, *, note: str,
-    actor: StaffUser | None, payment_type: str | None = None, decision_id: int | None = None,
+    application: Application,
+    routed: list[Routed],
+    own: FundYear,
+    *,
+    note: str,
+    actor: Actor,
+    payment_type: str | None = None,
+    decision_id: int | None = None,
 ) -> list[LedgerEntry]:
     """Write the entries the domain routed, each into its year."""
     entries = []
     for step in routed:
         target = own if step.target is Target.OWN else current_fund_year(application.fund)
         names_application = step.kind in APPLICATION_KINDS
-        entries.append(book(
-            target, step.kind, step.amount_cents,
-            application=application if names_application else None,
-            # A lapse names no application; its note says whose money came back.
-            note=note if names_application else f"{application.reference}: {note}".strip(": "),
-            actor=actor,
-            payment_type=payment_type if step.kind is EntryKind.PAYMENT else None,
-            decision_id=decision_id,
-            origin=step.origin,
-        ))
+        entries.append(
+            book(
+                target,
+                step.kind,
+                step.amount_cents,
+                application=application if names_application else None,
+                # A lapse names no application; its note says whose money came back.
+                note=note if names_application else f"{application.reference}: {note}".strip(": "),
+                actor=actor,
+                payment_type=payment_type if step.kind is EntryKind.PAYMENT else None,
+                decision_id=decision_id,
+                origin=step.origin,
+            )
+        )
     return entries
 
 
 def pay(
-    application: Application, amount_cents: int, *, payment_type: str, note: str = "",
-    actor: StaffUser | None,
+    application: Application,
+    amount_cents: int,
+    *,
+    payment_type: str,
+    note: str = "",
+    actor: Actor,
 ) -> LedgerEntry:
     """Book a payment to the applicant in the commitment's year, or today's once it closed."""
     own = _commitment_year(application)
     routed = route_payment(amount_cents, own_year_closed=own.closed_at is not None)
-    [entry] = _book_routed(application, routed, own, note=note, actor=actor,
-                           payment_type=payment_type)
+    [entry] = _book_routed(
+        application, routed, own, note=note, actor=actor, payment_type=payment_type
+    )
     return entry
 
 
 def money_back(
-    application: Application, kind: EntryKind, amount_cents: int, *, note: str = "",
-    actor: StaffUser | None, release_refund: bool = False, decision_id: int | None = None,
+    application: Application,
+    kind: EntryKind,
+    amount_cents: int,
+    *,
+    note: str = "",
+    actor: Actor,
+    release_refund: bool = False,
+    decision_id: int | None = None,
 ) -> list[LedgerEntry]:
     """Book a release or a refund where it belongs: in the commitment's year while it is open,
     else as a return into today's open year (lapsing there unless the fund carries over)."""
     own = _commitment_year(application)
     routed = route_money_back(
-        kind, amount_cents, own_year_closed=own.closed_at is not None,
-        carry_over=application.fund.carry_over, release_refund=release_refund,
+        kind,
+        amount_cents,
+        own_year_closed=own.closed_at is not None,
+        carry_over=application.fund.carry_over,
+        release_refund=release_refund,
     )
     return _book_routed(application, routed, own, note=note, actor=actor, decision_id=decision_id)

@@ -13,16 +13,28 @@ Lock order, to rule out deadlocks: round, application, fund year, then the audit
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import ClassVar, Protocol, TypeVar
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, select, text
+from sqlalchemy.orm import Mapped
 
 from ..extensions import db
 
-Model = TypeVar("Model")
+
+class LockableRow(Protocol):
+    """A model mapped to one table with an integer primary key `id`: what `lock` relies on."""
+
+    __table__: ClassVar[Table]
+    # The mapped attribute, a descriptor on the class: `model.id` is the column expression
+    # (InstrumentedAttribute[int]), `row.id` the int. Declared as a class variable so that
+    # protocol matching sees the descriptor and not only the int of an instance.
+    id: ClassVar[Mapped[int]]
 
 
-def lock(model: type[Model], row_id: int, *, shared: bool = False) -> Model:
+Row = TypeVar("Row", bound=LockableRow)
+
+
+def lock(model: type[Row], row_id: int, *, shared: bool = False) -> Row:
     """Lock one row until the transaction ends and return it read afresh (LookupError if gone).
 
     ``shared`` lets other shared holders proceed and blocks only exclusive ones (PostgreSQL;

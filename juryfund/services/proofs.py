@@ -3,22 +3,22 @@ and settlement, which pays what is still owed and releases what was not spent.""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from ..domain.actors import Actor
 from ..domain.budget import EntryKind
 from ..domain.errors import DomainError, MoneyError
-from ..domain.files import check_upload, safe_filename
+from ..domain.files import check_upload
 from ..domain.lifecycles import PROOF_EDITABLE, ProofState, move_proof
 from ..domain.money import MAX_CENTS, bounded_sum
 from ..domain.states import State
 from ..extensions import db
 from ..infra.links import external_url
 from ..infra.mail import queue_mail
-from ..models import Application, Attachment, ProofOfUse, Receipt, StaffUser
+from ..models import Application, Attachment, ProofOfUse, Receipt
 from ..models.base import utcnow
 from . import history, intake, ledger, locks
 
@@ -54,7 +54,11 @@ def proof_for(application: Application) -> ProofOfUse:
     """The application's proof of use, started (as a draft) the first time it is needed."""
     proof = db.session.scalar(select(ProofOfUse).where(ProofOfUse.application_id == application.id))
     if proof is None:
-        proof = ProofOfUse(application_id=application.id, due_on=due_date(application), state=ProofState.DRAFT.value)
+        proof = ProofOfUse(
+            application_id=application.id,
+            due_on=due_date(application),
+            state=ProofState.DRAFT.value,
+        )
         db.session.add(proof)
         db.session.flush()
     return proof
@@ -74,8 +78,13 @@ def save(proof: ProofOfUse, *, report: str, receipts: list[ReceiptLine]) -> None
     proof.receipts.clear()
     db.session.flush()
     proof.receipts.extend(
-        Receipt(position=i + 1, date=line.date, supplier=line.supplier.strip(), item=line.item.strip(),
-                amount_cents=line.amount_cents)
+        Receipt(
+            position=i + 1,
+            date=line.date,
+            supplier=line.supplier.strip(),
+            item=line.item.strip(),
+            amount_cents=line.amount_cents,
+        )
         for i, line in enumerate(receipts)
     )
     db.session.flush()
@@ -100,26 +109,34 @@ def add_file(proof: ProofOfUse, filename: str, data: bytes, *, kind: str) -> Att
     """Attach a receipt scan or a photo to the proof (checked by content, like every upload)."""
     if proof.state not in EDITABLE:
         raise DomainError("proof.not_editable")
-    already = db.session.scalar(
-        select(db.func.count(Attachment.id)).where(Attachment.proof_id == proof.id)
-    )
+    already = db.session.execute(
+        select(func.count(Attachment.id)).where(Attachment.proof_id == proof.id)
+    ).scalar_one()
     media_type = check_upload(data, already=already, limit=MAX_PROOF_FILES, field="files")
-    attachment = Attachment(application_id=proof.application_id, proof_id=proof.id, kind=kind,
-                            filename=safe_filename(filename, media_type), content_type=media_type,
-                            size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data)
-    db.session.add(attachment)
-    db.session.flush()
-    return attachment
+    return intake.store_file(
+        filename,
+        data,
+        media_type,
+        kind=kind,
+        application_id=proof.application_id,
+        proof_id=proof.id,
+    )
 
 
 def files_of(proof: ProofOfUse) -> list[Attachment]:
     """The proof's receipt scans and photos (none for a proof not stored yet)."""
     if proof.id is None:
         return []
-    return list(db.session.scalars(select(Attachment).where(Attachment.proof_id == proof.id).order_by(Attachment.id)))
+    return list(
+        db.session.scalars(
+            select(Attachment).where(Attachment.proof_id == proof.id).order_by(Attachment.id)
+        )
+    )
 
 
-def submit(proof: ProofOfUse, *, now: datetime | None = None) -> None:
+def submit(
+    proof: ProofOfUse, *, now: datetime | None = None, actor: Actor = intake.THE_APPLICANT
+) -> None:
     """Send the proof to the QM team; it needs a report and at least one receipt."""
     proof = _locked(proof)
     if proof.state not in EDITABLE:
@@ -129,10 +146,10 @@ def submit(proof: ProofOfUse, *, now: datetime | None = None) -> None:
     if not proof.receipts:
         raise DomainError("proof.receipts_required", field="receipts")
     proof.state, proof.submitted_at = move_proof(proof.state, ProofState.SUBMITTED), now or utcnow()
-    history.record(proof.application, "proof", actor_kind="applicant")
+    history.record(proof.application, "proof", actor=actor)
 
 
-def request_changes(proof: ProofOfUse, *, note: str, actor: StaffUser) -> None:
+def request_changes(proof: ProofOfUse, *, note: str, actor: Actor) -> None:
     """Send the proof back with what is missing (mailed to the applicant)."""
     proof = _locked(proof)
     changes_requested = move_proof(proof.state, ProofState.CHANGES_REQUESTED)
@@ -148,7 +165,7 @@ def _locked(proof: ProofOfUse) -> ProofOfUse:
     return locks.lock(ProofOfUse, proof.id)
 
 
-def accept(proof: ProofOfUse, *, actor: StaffUser) -> int:
+def accept(proof: ProofOfUse, *, actor: Actor) -> int:
     """Settle: pay what is still owed up to the proven amount, release the rest; how much released.
 
     Accepting twice at once settles once: the second waits for the lock and finds the proof
@@ -163,18 +180,25 @@ def accept(proof: ProofOfUse, *, actor: StaffUser) -> int:
     if account.paid > proven:
         raise DomainError("proof.refund_first", open=account.paid - proven)
     if proven > account.paid:
-        ledger.pay(application, proven - account.paid, payment_type="reimbursement",
-                   note="settlement", actor=actor)
+        ledger.pay(
+            application,
+            proven - account.paid,
+            payment_type="reimbursement",
+            note="settlement",
+            actor=actor,
+        )
     unspent = account.committed - proven
     if unspent > 0:
         ledger.money_back(application, EntryKind.RELEASE, unspent, note="settlement", actor=actor)
     proof.state, proof.reviewed_at = accepted, utcnow()
-    history.transition(application, State.SETTLED, actor_kind="staff", actor=actor)
-    _mail(proof, purpose="proof.accepted", template="proof_accepted", proven=proven, released=unspent)
+    history.transition(application, State.SETTLED, actor=actor)
+    _mail(
+        proof, purpose="proof.accepted", template="proof_accepted", proven=proven, released=unspent
+    )
     return unspent
 
 
-def claim_refund(proof: ProofOfUse, *, note: str, actor: StaffUser) -> int:
+def claim_refund(proof: ProofOfUse, *, note: str, actor: Actor) -> int:
     """Ask the applicant to pay back what was paid but not proven (mailed); the amount."""
     proof = _locked(proof)
     if proof.state != ProofState.SUBMITTED:
@@ -183,29 +207,31 @@ def claim_refund(proof: ProofOfUse, *, note: str, actor: StaffUser) -> int:
     owed = account.paid - min(proven_cents(proof), account.committed)
     if owed <= 0:
         raise DomainError("proof.nothing_to_refund")
-    history.record(proof.application, "note", actor_kind="staff", actor=actor, note=note)
+    history.record(proof.application, "note", actor=actor, note=note)
     _mail(proof, purpose="proof.refund", template="proof_refund", owed=owed, note=note.strip())
     return owed
 
 
-def _mail(proof: ProofOfUse, *, purpose: str, template: str, **context) -> None:
+def _mail(proof: ProofOfUse, *, purpose: str, template: str, **context: object) -> None:
     """A mail about the proof to the applicant, with a fresh status link."""
     application = proof.application
     if application.email:
-        queue_mail(to=application.email, language=application.language, purpose=purpose, template=template,
-                   application=application, proof=proof,
-                   status_url=external_url("status.land", token=intake.new_status_token(application)),
-                   **context)
+        intake.send_status_link(
+            application, purpose=purpose, template=template, proof=proof, **context
+        )
 
 
 def due_reminders(now: datetime) -> tuple[list[ProofOfUse], list[ProofOfUse]]:
     """Proofs to remind (due within a week) and overdue ones the QM team has not been told of."""
     proofs = db.session.scalars(
-        select(ProofOfUse).join(Application, ProofOfUse.application_id == Application.id)
+        select(ProofOfUse)
+        .join(Application, ProofOfUse.application_id == Application.id)
         .where(ProofOfUse.state.in_(EDITABLE), Application.state == State.APPROVED.value)
     ).all()
     today = now.date()
-    remind = [p for p in proofs if p.reminded_at is None and today <= p.due_on <= today + REMIND_BEFORE]
+    remind = [
+        p for p in proofs if p.reminded_at is None and today <= p.due_on <= today + REMIND_BEFORE
+    ]
     overdue = [p for p in proofs if p.overdue_notified_at is None and p.due_on < today]
     return remind, overdue
 
@@ -221,6 +247,12 @@ def notify_overdue(proof: ProofOfUse, *, now: datetime) -> None:
     proof.overdue_notified_at = now
     area = proof.application.area
     if area.contact_email:
-        queue_mail(to=area.contact_email, language="de", purpose="proof.overdue", template="proof_overdue",
-                   application=proof.application, proof=proof,
-                   detail_url=external_url("review.detail", application_id=proof.application_id))
+        queue_mail(
+            to=area.contact_email,
+            language="de",
+            purpose="proof.overdue",
+            template="proof_overdue",
+            application=proof.application,
+            proof=proof,
+            detail_url=external_url("review.detail", application_id=proof.application_id),
+        )

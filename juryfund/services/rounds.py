@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..domain.actors import Actor
 from ..domain.errors import DomainError
 from ..domain.lifecycles import RoundState, move_round
 from ..domain.states import State
@@ -15,7 +17,7 @@ from ..domain.voting import Outcome, Tally, tally
 from ..extensions import db
 from ..infra import audit, clock, tokens
 from ..infra.links import external_url
-from ..infra.mail import queue_mail
+from ..infra.mail import mail_to
 from ..models import (
     AgendaItem,
     Application,
@@ -25,10 +27,9 @@ from ..models import (
     Position,
     Round,
     RoundMember,
-    StaffUser,
 )
 from ..models.base import utcnow
-from . import decisions, history, ledger, locks
+from . import ballots, decisions, history, ledger, locks
 
 _log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ def save_round(
     title: str,
     when: datetime,
     place: str,
-    actor: StaffUser,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Round:
     """Create a round of a body (round_=None) or change one that is not open yet."""
@@ -129,7 +130,7 @@ def save_round(
     if mode == "circulation" and when <= (now or utcnow()):
         raise DomainError("round.deadline_past", field="when")
     if round_ is None:
-        round_ = Round(body_id=body.id, created_by_id=actor.id)
+        round_ = Round(body_id=body.id, created_by_id=actor.staff_id)
         db.session.add(round_)
     round_.mode, round_.title, round_.place = mode, title.strip(), place.strip()
     round_.deadline = when if mode == "circulation" else None
@@ -156,14 +157,14 @@ def set_agenda(round_: Round, application_ids: list[int]) -> None:
     db.session.flush()
 
 
-def open_round(round_: Round, *, actor: StaffUser, now: datetime | None = None) -> int:
+def open_round(round_: Round, *, actor: Actor, now: datetime | None = None) -> int:
     """Freeze rule and members, schedule the agenda and mail every member a ballot link."""
     now = now or utcnow()
     round_ = locks.lock(Round, round_.id)  # opened twice at once: the second finds it open
     opened = move_round(round_.state, RoundState.OPEN)
     if not round_.agenda:
         raise DomainError("round.empty_agenda", field="applications")
-    if round_.mode == "circulation" and round_.deadline <= now:
+    if round_.mode == "circulation" and _deadline(round_) <= now:
         raise DomainError("round.deadline_past", field="when")
     day = (round_.due_at or now).date()
     members = round_.body.voting_members(
@@ -177,21 +178,19 @@ def open_round(round_: Round, *, actor: StaffUser, now: datetime | None = None) 
     round_.freeze_rule(round_.body.rule)
     round_.state, round_.opened_at = opened, now
     for item in round_.agenda:
-        history.transition(item.application, State.SCHEDULED, actor_kind="staff", actor=actor)
+        history.transition(item.application, State.SCHEDULED, actor=actor)
     participants = [RoundMember(round_id=round_.id, member_id=member.id) for member in members]
     db.session.add_all(participants)
     db.session.flush()
-    audit.record(
+    _audit(
+        round_,
         "round.opened",
-        actor=f"staff:{actor.id}",
-        object_type="round",
-        object_id=round_.id,
-        area_id=round_.body.area_id,
+        actor,
         mode=round_.mode,
         due_at=round_.due_at,
         applications=[item.application_id for item in round_.agenda],
         members=[participant.member_id for participant in participants],
-        rule=_frozen_rule(round_),
+        rule=round_.rule_record(),
     )
     for participant in participants:
         _mail_ballot(participant, purpose="ballot.invitation", template="ballot_invitation")
@@ -239,27 +238,18 @@ def check_access(participant: RoundMember, *, now: datetime | None = None) -> No
         raise tokens.BadLink("round not open")
 
 
-def revoke(participant: RoundMember) -> None:
+def revoke(participant: RoundMember, *, actor: Actor) -> None:
     """End a member's access to this round at once."""
     if participant.revoked_at is None:
-        audit.record(
-            "ballot.revoked",
-            actor=audit.actor_for_request(),
-            object_type="round_member",
-            object_id=participant.id,
-            area_id=participant.round.body.area_id,
-            round_id=participant.round_id,
-            member_id=participant.member_id,
-        )
+        ballots.audit_participant(participant, "ballot.revoked", actor)
     participant.revoked_at = participant.revoked_at or utcnow()
 
 
 def _mail_ballot(participant: RoundMember, *, purpose: str, template: str) -> None:
     """Mail a member a fresh ballot link in their language."""
     member, round_ = participant.member, participant.round
-    queue_mail(
-        to=member.email,
-        language=member.language,
+    mail_to(
+        member,
         purpose=purpose,
         template=template,
         member=member,
@@ -296,13 +286,18 @@ def tallies(round_: Round) -> dict[int, Tally]:
     ):
         member = str(position.member_id)
         if member not in members:
-            _log.error("round %s: position %s of a member outside the round left out",
-                       round_.id, position.id)
+            _log.error(
+                "round %s: position %s of a member outside the round left out",
+                round_.id,
+                position.id,
+            )
         elif position.kind == "conflict":
             conflicts[position.agenda_item_id].add(member)
         elif present is not None and member not in present:
             _log.error("round %s: vote %s of an absent member left out", round_.id, position.id)
         else:
+            # A vote always has its choice (the CHECK vote_has_choice), a conflict never.
+            assert position.choice is not None
             votes[position.agenda_item_id][member] = position.choice
     return {
         item_id: tally(
@@ -360,34 +355,24 @@ def object_to_writing(participant: RoundMember, *, now: datetime | None = None) 
     objection and a close sent at once happen one after the other.
     """
     now = now or utcnow()
+    objector = Actor.member(participant.member_id)  # an objection is the member's own act
     round_ = locks.lock(Round, participant.round_id)
     if round_.mode != "circulation":
         raise DomainError("round.not_open")
     deferred = move_round(round_.state, RoundState.DEFERRED)
-    if now >= round_.deadline:
+    if now >= _deadline(round_):
         raise DomainError("ballot.round_closed")
     round_.state, round_.objected_by_id, round_.objected_at = (
         deferred,
         participant.member_id,
         now,
     )
-    audit.record(
-        "round.objected",
-        actor=f"member:{participant.member_id}",
-        object_type="round",
-        object_id=round_.id,
-        area_id=round_.body.area_id,
-        member_id=participant.member_id,
-    )
+    _audit(round_, "round.objected", objector, member_id=participant.member_id)
     for item in round_.agenda:
-        history.transition(
-            item.application, State.READY, actor_kind="member", note="§ 90 (1) VwVfG"
-        )
+        history.transition(item.application, State.READY, actor=objector, note="§ 90 (1) VwVfG")
 
 
-def close_round(
-    round_: Round, *, actor: StaffUser | None, now: datetime | None = None
-) -> dict[int, Tally]:
+def close_round(round_: Round, *, actor: Actor, now: datetime | None = None) -> dict[int, Tally]:
     """Tally every item with the frozen rule and record the outcomes that need no confirmation.
 
     The round is locked first: votes still being written finish before the tally, later ones
@@ -411,12 +396,10 @@ def close_round(
         if item.result != Outcome.APPROVED and item.application.state == State.SCHEDULED:
             decisions.record_outcome(item, actor=actor)
     db.session.flush()
-    audit.record(
+    _audit(
+        round_,
         "round.closed",
-        actor=f"staff:{actor.id}" if actor is not None else "system",
-        object_type="round",
-        object_id=round_.id,
-        area_id=round_.body.area_id,
+        actor,
         results={
             str(item.application_id): {
                 "result": item.result,
@@ -432,18 +415,6 @@ def close_round(
     return results
 
 
-def _frozen_rule(round_: Round) -> dict:
-    """The voting rule a round froze at opening, for the audit trail."""
-    return {
-        "quorum": f"{round_.quorum_numerator}/{round_.quorum_denominator}",
-        "quorum_strict": round_.quorum_strict,
-        "quorum_minimum": round_.quorum_minimum,
-        "majority": round_.majority,
-        "abstain_counts_as_no": round_.abstain_counts_as_no,
-        "tie_breaker_id": round_.tie_breaker_id,
-    }
-
-
 def due_rounds(now: datetime) -> tuple[list[Round], list[Round]]:
     """Open circulation rounds that need a reminder, and those past their deadline."""
     rounds = db.session.scalars(
@@ -452,7 +423,18 @@ def due_rounds(now: datetime) -> tuple[list[Round], list[Round]]:
     to_remind = [
         r
         for r in rounds
-        if r.reminded_at is None and r.deadline - REMINDER_BEFORE <= now < r.deadline
+        if r.reminded_at is None and _deadline(r) - REMINDER_BEFORE <= now < _deadline(r)
     ]
-    to_close = [r for r in rounds if r.deadline <= now]
+    to_close = [r for r in rounds if _deadline(r) <= now]
     return to_remind, to_close
+
+
+def _deadline(round_: Round) -> datetime:
+    """A circulation round's deadline: it always has one (the CHECK circulation_deadline)."""
+    assert round_.deadline is not None, f"circulation round {round_.id} without a deadline"
+    return round_.deadline
+
+
+def _audit(round_: Round, action: str, actor: Actor, **data: Any) -> None:
+    """Record a round's step in the audit trail, filed under its body's area."""
+    audit.record_about(round_, action, actor=actor, area_id=round_.body.area_id, **data)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from fractions import Fraction
 from functools import cache
+from typing import Any, TypeVar
 from zoneinfo import available_timezones
 
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..domain.actors import SYSTEM, Actor
 from ..domain.budget import EntryKind
 from ..domain.errors import DomainError, MoneyError
 from ..domain.money import MAX_CENTS
@@ -18,7 +20,7 @@ from ..domain.vocabulary import COST_CATEGORIES
 from ..domain.voting import Majority, VotingRule, validate_rule
 from ..extensions import db
 from ..infra import audit
-from ..models import Area, Body, Fund, FundYear, LedgerEntry, Member, StaffUser
+from ..models import Area, Body, Fund, FundYear, LedgerEntry, Member
 from ..models.base import utcnow
 from . import ledger
 
@@ -47,16 +49,45 @@ RESERVED_SLUGS = frozenset(
 )
 
 
-def _audit(action: str, obj, area_id: int, **data) -> None:
-    """Record a settings change in the audit trail, by whoever is acting in this request."""
-    audit.record(
-        action,
-        actor=audit.actor_for_request(),
-        object_type=type(obj).__tablename__,
-        object_id=obj.id,
-        area_id=area_id,
-        **data,
-    )
+Saved = TypeVar("Saved", Area, Fund, FundYear, Body, Member)
+
+#: What the audit trail keeps of a fund's settings and of a member (never name or email).
+FUND_RULES = (
+    "kind",
+    "body_id",
+    "cap_cents",
+    "minimum_cents",
+    "lead_time_days",
+    "eligible_categories",
+    "carry_over",
+    "proof_weeks",
+    "retention_years",
+)
+MEMBER_RECORDED = ("body_id", "role", "language", "term_start", "term_end")
+
+
+def _row_or_new(row: Saved | None, new: Callable[[], Saved]) -> tuple[Saved, bool]:
+    """The row to change, or a new one added to the session; and whether it is new."""
+    if row is not None:
+        return row, False
+    row = new()
+    db.session.add(row)
+    return row, True
+
+
+def _record_saved(
+    row: Area | Fund | Body | Member,
+    created: bool,
+    area_id: int,
+    actor: Actor,
+    *,
+    columns: tuple[str, ...],
+    **data: Any,
+) -> None:
+    """Write a created or changed setting and record it ("fund.created", "member.changed", …)."""
+    db.session.flush()
+    action = f"{row.__tablename__}.{'created' if created else 'changed'}"
+    audit.record_about(row, action, actor=actor, area_id=area_id, columns=columns, **data)
 
 
 def reserved_slugs() -> frozenset[str]:
@@ -78,7 +109,7 @@ def refuse(errors: list[DomainError]) -> None:
 
 def all_refusals(error: DomainError) -> list[DomainError]:
     """The error and every refusal raised together with it."""
-    return [error, *getattr(error, "more", ())]
+    return [error, *error.more]
 
 
 # --- areas -------------------------------------------------------------------------------------
@@ -127,31 +158,20 @@ def save_area(
     description: str = "",
     action_fields: str = "",
     contact_email: str = "",
+    actor: Actor = SYSTEM,
 ) -> Area:
     """Create an area (area=None) or change one."""
     slug, code = slug.strip().lower(), code.strip().upper()
     _check_area_fields(area, slug=slug, code=code, timezone=timezone, languages=languages)
     timezone = canonical_timezone(timezone) or timezone
-    created = area is None
-    if area is None:
-        area = Area()
-        db.session.add(area)
+    area, created = _row_or_new(area, Area)
     area.name, area.slug, area.code, area.city = name.strip(), slug, code, city.strip()
     area.timezone, area.languages = timezone, ",".join(languages)
     area.description, area.contact_email = description.strip(), contact_email.strip().lower()
     area.action_fields = "\n".join(
         line.strip() for line in action_fields.splitlines() if line.strip()
     )
-    db.session.flush()
-    _audit(
-        "area.created" if created else "area.changed",
-        area,
-        area.id,
-        slug=area.slug,
-        code=area.code,
-        timezone=area.timezone,
-        languages=area.languages,
-    )
+    _record_saved(area, created, area.id, actor, columns=("slug", "code", "timezone", "languages"))
     return area
 
 
@@ -173,6 +193,7 @@ def save_fund(
     proof_weeks: int,
     description: str = "",
     retention_years: int = 10,
+    actor: Actor = SYSTEM,
 ) -> Fund:
     """Create a fund in an area (fund=None) or change one."""
     errors: list[DomainError] = []
@@ -188,10 +209,7 @@ def save_fund(
     if unknown or not eligible_categories:
         errors.append(DomainError("fund.categories_required", field="eligible_categories"))
     refuse(errors)
-    created = fund is None
-    if fund is None:
-        fund = Fund(area_id=area.id)
-        db.session.add(fund)
+    fund, created = _row_or_new(fund, lambda: Fund(area_id=area.id))
     fund.kind, fund.name, fund.body_id = kind, name.strip(), body.id if body else None
     fund.cap_cents, fund.minimum_cents, fund.lead_time_days = (
         cap_cents,
@@ -205,26 +223,12 @@ def save_fund(
         description.strip(),
     )
     fund.retention_years = retention_years
-    db.session.flush()
-    _audit(
-        "fund.created" if created else "fund.changed",
-        fund,
-        area.id,
-        kind=fund.kind,
-        body_id=fund.body_id,
-        cap_cents=fund.cap_cents,
-        minimum_cents=fund.minimum_cents,
-        lead_time_days=fund.lead_time_days,
-        eligible_categories=fund.eligible_categories,
-        carry_over=fund.carry_over,
-        proof_weeks=fund.proof_weeks,
-        retention_years=fund.retention_years,
-    )
+    _record_saved(fund, created, area.id, actor, columns=FUND_RULES)
     return fund
 
 
 def open_fund_year(
-    fund: Fund, *, year: int, allocation_cents: int, actor: StaffUser | None
+    fund: Fund, *, year: int, allocation_cents: int, actor: Actor = SYSTEM
 ) -> FundYear:
     """Start a fund year and book its allocation as the first ledger entry.
 
@@ -238,10 +242,12 @@ def open_fund_year(
     if fund_year is not None and (
         fund_year.closed_at is not None
         or db.session.scalar(
-            select(LedgerEntry.id).where(
+            select(LedgerEntry.id)
+            .where(
                 LedgerEntry.fund_year_id == fund_year.id,
                 LedgerEntry.kind == EntryKind.ALLOCATION.value,
-            ).limit(1)
+            )
+            .limit(1)
         )
     ):
         errors.append(DomainError("fund_year.exists", field="year"))
@@ -255,16 +261,14 @@ def open_fund_year(
             MoneyError("money.allocated_too_large", field="allocation", maximum_cents=MAX_CENTS)
         )
     refuse(errors)
-    if fund_year is None:
-        fund_year = FundYear(fund_id=fund.id, year=year)
-        db.session.add(fund_year)
-        db.session.flush()
-    _audit(
-        "fund_year.opened",
+    fund_year, _ = _row_or_new(fund_year, lambda: FundYear(fund_id=fund.id, year=year))
+    db.session.flush()
+    audit.record_about(
         fund_year,
-        fund.area_id,
-        fund_id=fund.id,
-        year=year,
+        "fund_year.opened",
+        actor=actor,
+        area_id=fund.area_id,
+        columns=("fund_id", "year"),
         allocation_cents=allocation_cents,
     )
     ledger.book(fund_year, EntryKind.ALLOCATION, allocation_cents, note="allocation", actor=actor)
@@ -286,6 +290,7 @@ def save_body(
     majority: str,
     abstain_counts_as_no: bool,
     tie_breaker: Member | None,
+    actor: Actor = SYSTEM,
 ) -> Body:
     """Create a body (body=None) or change its name and rule; opened rounds keep their copy."""
     rule = VotingRule(
@@ -299,28 +304,10 @@ def save_body(
     validate_rule(rule)
     if tie_breaker is not None and (body is None or tie_breaker.body_id != body.id):
         raise DomainError("body.tie_breaker_not_member", field="tie_breaker")
-    created = body is None
-    if body is None:
-        body = Body(area_id=area.id)
-        db.session.add(body)
+    body, created = _row_or_new(body, lambda: Body(area_id=area.id))
     body.kind, body.name = kind, name.strip()
-    body.quorum_numerator, body.quorum_denominator = quorum.numerator, quorum.denominator
-    body.quorum_strict, body.quorum_minimum = quorum_strict, quorum_minimum
-    body.majority, body.abstain_counts_as_no = Majority(majority).value, abstain_counts_as_no
-    body.tie_breaker_id = tie_breaker.id if tie_breaker else None
-    db.session.flush()
-    _audit(
-        "body.created" if created else "body.changed",
-        body,
-        area.id,
-        kind=body.kind,
-        quorum=f"{body.quorum_numerator}/{body.quorum_denominator}",
-        quorum_strict=body.quorum_strict,
-        quorum_minimum=body.quorum_minimum,
-        majority=body.majority,
-        abstain_counts_as_no=body.abstain_counts_as_no,
-        tie_breaker_id=body.tie_breaker_id,
-    )
+    body.freeze_rule(rule)  # the tie-breaker as the member's id, checked above
+    _record_saved(body, created, area.id, actor, columns=("kind",), rule=body.rule_record())
     return body
 
 
@@ -334,6 +321,7 @@ def save_member(
     role: str,
     term_start: date,
     term_end: date | None,
+    actor: Actor = SYSTEM,
 ) -> Member:
     """Add a member to a body (member=None) or change one."""
     email = email.strip().lower()
@@ -352,30 +340,19 @@ def save_member(
     if taken:
         errors.append(DomainError("member.email_taken", field="email"))
     refuse(errors)
-    created = member is None
-    if member is None:
-        member = Member(body_id=body.id)
-        db.session.add(member)
+    member, created = _row_or_new(member, lambda: Member(body_id=body.id))
     member.name, member.email, member.language, member.role = name.strip(), email, language, role
     member.term_start, member.term_end = term_start, term_end
-    db.session.flush()
-    _audit(  # no name or email: personal data stays out of the trail
-        "member.created" if created else "member.changed",
-        member,
-        body.area_id,
-        body_id=body.id,
-        role=member.role,
-        language=member.language,
-        term_start=member.term_start,
-        term_end=member.term_end,
-    )
+    # No name or email: personal data stays out of the trail.
+    _record_saved(member, created, body.area_id, actor, columns=MEMBER_RECORDED)
     return member
 
 
-def remove_member(member: Member) -> None:
+def remove_member(member: Member, *, actor: Actor = SYSTEM) -> None:
     """Take a member off the body; their ballot access ends at once."""
     if member.removed_at is None:
-        _audit("member.removed", member, member.body.area_id, body_id=member.body_id)
+        area_id, body_id = member.body.area_id, member.body_id
+        audit.record_about(member, "member.removed", actor=actor, area_id=area_id, body_id=body_id)
         member.removed_at = utcnow()
         if member.body.tie_breaker_id == member.id:
             member.body.tie_breaker_id = None

@@ -12,13 +12,27 @@ Body, plus the round's body), whatever the number of rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, exists, func, literal, not_, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import (
+    ColumnElement,
+    Label,
+    Row,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+)
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from ..domain.budget import Balances
 from ..domain.states import State
@@ -36,6 +50,12 @@ FUNDED_STATES = (State.APPROVED.value, State.SETTLED.value, State.CANCELLED.valu
 GROUP_KINDS = ("initiative", "association")
 #: Years a fund year may have (the database CHECK on fund_year.year).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+if TYPE_CHECKING:
+    # The published queries pick their columns at run time (``_published_select(*columns)``):
+    # their rows are read by column name, so their column types are not tracked.
+    _AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+    _AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
@@ -69,7 +89,12 @@ class Page:
     @property
     def pages(self) -> int:
         """Number of pages, at least one (an empty list still has a first page)."""
-        return max((self.total + self.per_page - 1) // self.per_page, 1)
+        return page_count(self.total, self.per_page)
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages of ``per_page`` rows ``total`` rows fill, at least one."""
+    return max((total + per_page - 1) // per_page, 1)
 
 
 @dataclass(frozen=True)
@@ -119,7 +144,7 @@ class Budget:
 
 
 @dataclass
-class Tally:
+class FundingTotal:
     """Count and sum of approved money, for a fund or an action field of the report."""
 
     label: str
@@ -133,8 +158,8 @@ class Report:
 
     year: int
     projects: list[Project]
-    per_fund: list[Tally]
-    per_field: list[Tally]
+    per_fund: list[FundingTotal]
+    per_field: list[FundingTotal]
     budget: Budget
     participants: int
     approved_cents: int
@@ -166,9 +191,10 @@ def published_applicant(
     None means "private initiative". Pure, so the rule is tested on its own; the queries below
     apply the same rule in SQL so an unpublished name is never loaded.
     """
+    name = (name or "").strip()
     organisation = (organisation or "").strip()
-    if consent and (name or "").strip():
-        return f"{name.strip()}, {organisation}" if organisation else name.strip()
+    if consent and name:
+        return f"{name}, {organisation}" if organisation else name
     if kind in GROUP_KINDS and organisation:
         return organisation
     return None
@@ -187,18 +213,18 @@ def current_year(area: Area) -> int:
     return clock.area_today(area).year
 
 
-def sum_balances(items) -> Balances:
+def sum_balances(items: Iterable[Balances]) -> Balances:
     """Add balances up field by field."""
     return sum(items, Balances())
 
 
-def _in_force():
+def _in_force() -> ColumnElement[bool]:
     """SQL condition: no other decision supersedes this one."""
     later = aliased(Decision)
     return not_(exists().where(later.supersedes_id == Decision.id))
 
 
-def _published_columns():
+def _published_columns() -> tuple[Label[str], Label[str]]:
     """Name and organisation as the public may see them, decided in SQL by the consent."""
     name = case((Application.consent_publish_name, Application.applicant_name), else_=literal(""))
     organisation = case(
@@ -211,12 +237,12 @@ def _published_columns():
     return name.label("pub_name"), organisation.label("pub_organisation")
 
 
-def _body_name():
+def _body_name() -> tuple[Label[str], Callable[[_AnySelect], _AnySelect]]:
     """The name of the body that decided: the round's body, else (corrections) the fund's."""
     round_body, fund_body = aliased(Body), aliased(Body)
     column = func.coalesce(round_body.name, fund_body.name, literal("")).label("body_name")
 
-    def join(query: Select) -> Select:
+    def join(query: _AnySelect) -> _AnySelect:
         return (
             query.outerjoin(AgendaItem, AgendaItem.id == Decision.agenda_item_id)
             .outerjoin(Round, Round.id == AgendaItem.round_id)
@@ -228,8 +254,12 @@ def _body_name():
 
 
 def _decision_filter(
-    area: Area, *, year: int | None, fund_id: int | None, outcomes=PUBLISHED_OUTCOMES
-) -> list:
+    area: Area,
+    *,
+    year: int | None,
+    fund_id: int | None,
+    outcomes: tuple[str, ...] = PUBLISHED_OUTCOMES,
+) -> list[ColumnElement[bool]]:
     """Where-conditions of the published decisions of an area (a year and fund if given)."""
     conditions = [
         Application.area_id == area.id,
@@ -244,13 +274,15 @@ def _decision_filter(
     return conditions
 
 
-def _decision_query(area: Area, *, year: int | None, fund_id: int | None) -> Select:
-    """The published decisions' columns, newest first, without limit."""
+def _published_select(*columns: ColumnElement[Any] | QueryableAttribute[Any]) -> _AnySelect:
+    """Decisions joined to application, fund and deciding body: the public columns, plus ``columns``.
+
+    The applicant comes only as published (see ``_published_columns``); no filter yet.
+    """
     body_name, join_bodies = _body_name()
     pub_name, pub_organisation = _published_columns()
     query = (
         select(
-            Decision.id,
             Application.reference,
             Application.title,
             Application.applicant_kind,
@@ -260,36 +292,63 @@ def _decision_query(area: Area, *, year: int | None, fund_id: int | None) -> Sel
             Application.state,
             body_name,
             Decision.decided_at,
-            Decision.outcome,
             Decision.approved_cents,
             Fund.id.label("fund_id"),
             Fund.name.label("fund_name"),
+            *columns,
         )
         .select_from(Decision)
         .join(Application, Application.id == Decision.application_id)
         .join(Fund, Fund.id == Application.fund_id)
     )
+    return join_bodies(query)
+
+
+class _PublishedFields(TypedDict):
+    """The fields a published decision and a project page share (their types, see there)."""
+
+    reference: str
+    title: str
+    applicant: str | None
+    body: str
+    decided_at: datetime
+    fund_id: int
+    fund_name: str
+
+
+def _published_fields(row: _AnyRow) -> _PublishedFields:
+    """The fields every public item has, from a row of ``_published_select``.
+
+    Not the approved amount: a decision's may be None, a project's (approved) never is.
+    """
+    return {
+        "reference": row.reference,
+        "title": row.title,
+        "applicant": published_applicant(
+            row.applicant_kind, row.pub_name, row.pub_organisation, row.consent_publish_name
+        ),
+        "body": row.body_name,
+        "decided_at": row.decided_at,
+        "fund_id": row.fund_id,
+        "fund_name": row.fund_name,
+    }
+
+
+def _decision_query(area: Area, *, year: int | None, fund_id: int | None) -> _AnySelect:
+    """The published decisions' columns, newest first, without limit."""
     return (
-        join_bodies(query)
+        _published_select(Decision.id, Decision.outcome)
         .where(*_decision_filter(area, year=year, fund_id=fund_id))
         .order_by(Decision.decided_at.desc(), Decision.id.desc())
     )
 
 
-def _row_to_decision(row) -> PublishedDecision:
+def _row_to_decision(row: _AnyRow) -> PublishedDecision:
     return PublishedDecision(
-        decision_id=row.id,
-        reference=row.reference,
-        title=row.title,
-        applicant=published_applicant(
-            row.applicant_kind, row.pub_name, row.pub_organisation, row.consent_publish_name
-        ),
-        body=row.body_name,
-        decided_at=row.decided_at,
-        outcome=row.outcome,
+        **_published_fields(row),
         approved_cents=row.approved_cents,
-        fund_id=row.fund_id,
-        fund_name=row.fund_name,
+        decision_id=row.id,
+        outcome=row.outcome,
         has_project_page=row.outcome == Outcome.APPROVED and row.state in FUNDED_STATES,
     )
 
@@ -299,12 +358,12 @@ def _row_to_decision(row) -> PublishedDecision:
 
 def count_decisions(area: Area, *, year: int | None = None, fund_id: int | None = None) -> int:
     """How many published decisions match (one query)."""
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(Decision.id))
         .select_from(Decision)
         .join(Application, Application.id == Decision.application_id)
         .where(*_decision_filter(area, year=year, fund_id=fund_id))
-    )
+    ).scalar_one()
 
 
 def decisions_page(
@@ -321,11 +380,12 @@ def decisions_page(
     With ``clamp`` a page number beyond the last shows the last page (web pages); without it an
     empty page comes back (the API, where a client walks pages until one is empty).
     """
+    # Not db.paginate: it reads only the first column of each row, and counts an empty list as
+    # zero pages where the pager and the API say one.
     total = count_decisions(area, year=year, fund_id=fund_id)
-    pages = max((total + per_page - 1) // per_page, 1)
     page = max(page, 1)
     if clamp:
-        page = min(page, pages)
+        page = min(page, page_count(total, per_page))
     rows = db.session.execute(
         _decision_query(area, year=year, fund_id=fund_id)
         .limit(per_page)
@@ -371,64 +431,33 @@ def decision_years(area: Area) -> list[int]:
 # --- projects --------------------------------------------------------------------------------
 
 
-def _project_query(area: Area) -> Select:
-    """Funded projects with their approved decision in force (no year filter yet)."""
-    body_name, join_bodies = _body_name()
-    pub_name, pub_organisation = _published_columns()
-    query = (
-        select(
-            Application.reference,
-            Application.title,
-            Application.applicant_kind,
-            pub_name,
-            pub_organisation,
-            Application.consent_publish_name,
-            Application.description,
-            Application.place,
-            Application.start_date,
-            Application.end_date,
-            Application.target_group,
-            Application.goals,
-            Application.participants,
-            Application.state,
-            Decision.approved_cents,
-            Decision.decided_at,
-            body_name,
-            Fund.id.label("fund_id"),
-            Fund.name.label("fund_name"),
-        )
-        .select_from(Decision)
-        .join(Application, Application.id == Decision.application_id)
-        .join(Fund, Fund.id == Application.fund_id)
-    )
-    return join_bodies(query).where(
-        Application.area_id == area.id,
+#: Application columns a project page shows as they are, under the same name in Project.
+_PROJECT_COLUMNS = (
+    "description",
+    "place",
+    "start_date",
+    "end_date",
+    "target_group",
+    "participants",
+)
+
+
+def _project_query(area: Area, *, year: int | None = None) -> _AnySelect:
+    """Funded projects with their approved decision in force (of a year if given)."""
+    columns = [getattr(Application, name) for name in _PROJECT_COLUMNS]
+    return _published_select(*columns, Application.goals).where(
         Application.state.in_(FUNDED_STATES),
-        Decision.outcome == Outcome.APPROVED.value,
-        _in_force(),
+        *_decision_filter(area, year=year, fund_id=None, outcomes=(Outcome.APPROVED.value,)),
     )
 
 
-def _row_to_project(row) -> Project:
+def _row_to_project(row: _AnyRow) -> Project:
     return Project(
-        reference=row.reference,
-        title=row.title,
-        applicant=published_applicant(
-            row.applicant_kind, row.pub_name, row.pub_organisation, row.consent_publish_name
-        ),
-        description=row.description,
-        place=row.place,
-        start_date=row.start_date,
-        end_date=row.end_date,
-        target_group=row.target_group,
+        **_published_fields(row),
+        approved_cents=row.approved_cents,  # an approved decision's: never None (CHECK)
+        **{name: getattr(row, name) for name in _PROJECT_COLUMNS},
         goals=[line.strip() for line in row.goals.splitlines() if line.strip()],
-        participants=row.participants,
         state=row.state,
-        approved_cents=row.approved_cents,
-        body=row.body_name,
-        decided_at=row.decided_at,
-        fund_id=row.fund_id,
-        fund_name=row.fund_name,
     )
 
 
@@ -445,11 +474,8 @@ def project(area: Area, reference: str) -> Project | None:
 
 def funded_projects(area: Area, year: int) -> list[Project]:
     """Projects funded by decisions of a year (area time zone), oldest decision first."""
-    start, end = year_bounds(year, area.timezone)
     rows = db.session.execute(
-        _project_query(area)
-        .where(Decision.decided_at >= start, Decision.decided_at < end)
-        .order_by(Decision.decided_at, Application.reference)
+        _project_query(area, year=year).order_by(Decision.decided_at, Application.reference)
     )
     return [_row_to_project(r) for r in rows]
 
@@ -503,29 +529,20 @@ def annual_report(area: Area, year: int) -> Report:
     cancelled = [p for p in projects if p.state == State.CANCELLED.value]
     year_budget = budget(area, year)
 
-    per_fund: dict[int, Tally] = {line.fund_id: Tally(line.fund_name) for line in year_budget.lines}
-    per_field: dict[str, Tally] = {name: Tally(name) for name in area.action_field_list}
+    per_fund = {line.fund_id: FundingTotal(line.fund_name) for line in year_budget.lines}
+    per_field = {name: FundingTotal(name) for name in area.action_field_list}
     for p in active:
-        fund_tally = per_fund.setdefault(p.fund_id, Tally(p.fund_name))
-        fund_tally.projects += 1
-        fund_tally.approved_cents += p.approved_cents
-        for goal in p.goals:
-            goal_tally = per_field.setdefault(goal, Tally(goal))
-            goal_tally.projects += 1
-            goal_tally.approved_cents += p.approved_cents
+        totals = [per_fund.setdefault(p.fund_id, FundingTotal(p.fund_name))]
+        totals += [per_field.setdefault(goal, FundingTotal(goal)) for goal in p.goals]
+        for total in totals:
+            total.projects += 1
+            total.approved_cents += p.approved_cents
 
-    start, end = year_bounds(year, area.timezone)
     counts = dict(
         db.session.execute(
             select(Decision.outcome, func.count(Decision.id))
             .join(Application, Application.id == Decision.application_id)
-            .where(
-                Application.area_id == area.id,
-                Decision.outcome.in_(PUBLISHED_OUTCOMES),
-                _in_force(),
-                Decision.decided_at >= start,
-                Decision.decided_at < end,
-            )
+            .where(*_decision_filter(area, year=year, fund_id=None))
             .group_by(Decision.outcome)
         ).all()
     )
@@ -564,53 +581,6 @@ def city_overview(year: int) -> list[OverviewLine]:
         )
         for area_id, area_name, slug, fund_id, fund_name, fund_year_id in rows
     ]
-
-
-# --- open data -------------------------------------------------------------------------------
-
-
-def euros(cents: int | None) -> str | None:
-    """Cents as a decimal euro string with a dot ("1234.50"), for open data; None stays None."""
-    if cents is None:
-        return None
-    sign, cents = ("-" if cents < 0 else ""), abs(cents)
-    return f"{sign}{cents // 100}.{cents % 100:02d}"
-
-
-def iso_utc(moment: datetime) -> str:
-    """An aware datetime as RFC 3339 in UTC, to the second ("2026-03-01T17:00:00Z")."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-#: The fields of a published decision in CSV, JSON and the API, in this order.
-RECORD_FIELDS = (
-    "reference",
-    "title",
-    "applicant",
-    "fund_id",
-    "fund",
-    "body",
-    "decided_at",
-    "outcome",
-    "amount_cents",
-    "amount_eur",
-)
-
-
-def decision_record(decision: PublishedDecision) -> dict:
-    """A published decision as plain data (keys of RECORD_FIELDS); nothing personal beyond consent."""
-    return {
-        "reference": decision.reference,
-        "title": decision.title,
-        "applicant": decision.applicant,
-        "fund_id": decision.fund_id,
-        "fund": decision.fund_name,
-        "body": decision.body,
-        "decided_at": iso_utc(decision.decided_at),
-        "outcome": decision.outcome,
-        "amount_cents": decision.approved_cents,
-        "amount_eur": euros(decision.approved_cents),
-    }
 
 
 def all_budget_years(also: int) -> list[int]:

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.errors import DomainError, MoneyError
@@ -25,6 +26,26 @@ NUL_ERROR = _l("This contains a null character (NUL), which cannot be saved. Ple
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     """Choices of a select, radio or checkbox field from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def number_range(low: int, high: int) -> NumberRange:
+    """A NumberRange with a message that names the bounds."""
+    return NumberRange(low, high, message=_l("Enter a number from %(min)s to %(max)s."))
+
+
+def mark_missing(fields: Iterable) -> bool:
+    """Mark each of the fields left empty as required (unless it has an error); True when none is."""
+    complete = True
+    for field in fields:
+        if field.data in (None, "") and not field.errors:
+            field.errors = [*field.errors, str(REQUIRED)]
+            complete = False
+    return complete
+
+
+def field_data(form: FlaskForm, *names: str) -> dict[str, Any]:
+    """The data of the named fields by name, for a service whose keywords are the fields' names."""
+    return {name: form[name].data for name in names}
 
 
 def holds_nul(field) -> bool:
@@ -134,7 +155,7 @@ def button_number(action: str, prefix: str) -> int | None:
     names no row ("²" is a digit to str.isdigit but not to int; ids end at MAX_ID)."""
     if not action.startswith(prefix):
         return None
-    digits = action[len(prefix):]
+    digits = action[len(prefix) :]
     if not (digits.isascii() and digits.isdecimal()) or int(digits) > MAX_ID:
         return None
     return int(digits)

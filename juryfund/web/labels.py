@@ -27,6 +27,7 @@ class TranslatedOnce(Mapping):
     def __len__(self) -> int:
         return len(self._labels)
 
+
 FUND_KIND_LABELS = {
     "action_fund": _l("Action fund (Aktionsfonds)"),
     "neighbourhood_fund": _l("Neighbourhood fund (Quartiersfonds)"),

@@ -139,7 +139,9 @@ REASONS = {
     "proof.receipts_required": _l("Please list at least one receipt."),
     "proof.amount_not_positive": _l("The amount must be more than zero."),
     "proof.not_submitted": _l("The proof of use has not been sent yet."),
-    "proof.refund_first": _l("More was paid out than proven: first claim and book the refund of %(open)s."),
+    "proof.refund_first": _l(
+        "More was paid out than proven: first claim and book the refund of %(open)s."
+    ),
     "proof.nothing_to_refund": _l("Nothing was paid out beyond the proven amount."),
     # uploads
     "file.too_many": _l("You can add at most %(maximum)s files."),

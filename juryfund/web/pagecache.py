@@ -24,7 +24,7 @@ from flask import Flask, Response, current_app, g, has_app_context, request, ses
 from flask_babel import get_timezone
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import event, insert, update
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -46,8 +46,16 @@ from .i18n import LANGUAGE_COOKIE, current_language
 
 #: Records that no public page shows: writing them leaves every cached page valid. Votes and
 #: conflicts stay secret until a round closes (the closing writes agenda results and decisions).
-QUIET = (ApplicationEvent, AuditEvent, ConflictDeclaration, LinkGrant, Mail, RoundMember,
-         StaffUser, Vote)
+QUIET = (
+    ApplicationEvent,
+    AuditEvent,
+    ConflictDeclaration,
+    LinkGrant,
+    Mail,
+    RoundMember,
+    StaffUser,
+    Vote,
+)
 #: Response headers worth keeping with a cached page (the app's after_request hooks add the rest).
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language")
 _CHANGED = "juryfund.public_changed"
@@ -99,9 +107,7 @@ def current_version() -> int:
     if "content_version" not in g:
         # Plain SQL on the session's connection: this runs on every cached request, and the
         # ORM's statement building and result processing would cost more than the read itself.
-        g.content_version = (
-            db.session.connection().exec_driver_sql(_VERSION_SQL).scalar() or 0
-        )
+        g.content_version = db.session.connection().exec_driver_sql(_VERSION_SQL).scalar() or 0
     return g.content_version
 
 
@@ -149,7 +155,9 @@ def public_page(view: Callable) -> Callable:
             return Response(body, status=200, headers=headers)
         response = current_app.make_response(view(*args, **kwargs))
         if _storable(response):
-            headers = [(name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers]
+            headers = [
+                (name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers
+            ]
             cache.put(key, response.get_data(), headers)
         return response
 
@@ -173,7 +181,9 @@ def _language_inputs() -> tuple[str, str]:
     Not the chosen language itself: asking for it before the view has loaded the area would
     fix it without the area's own offer of languages.
     """
-    return request.cookies.get(LANGUAGE_COOKIE, ""), request.headers.get("Accept-Language", "")[:200]
+    return request.cookies.get(LANGUAGE_COOKIE, ""), request.headers.get("Accept-Language", "")[
+        :200
+    ]
 
 
 def _storable(response: Response) -> bool:
@@ -202,8 +212,7 @@ def _changes_public(obj: object, *, new: bool) -> bool:
     return not (isinstance(obj, Attachment) and obj.application_id is None)
 
 
-@event.listens_for(Session, "after_flush")
-def _note_public_changes(session: Session, flush_context) -> None:
+def note_public_changes(session: Session, flush_context) -> None:
     """Remember in the session that this transaction changed public data."""
     if session.info.get(_CHANGED):
         return
@@ -215,8 +224,7 @@ def _note_public_changes(session: Session, flush_context) -> None:
         session.info[_CHANGED] = True
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk_changes(state) -> None:
+def note_bulk_changes(state) -> None:
     """UPDATE and DELETE statements bypass the flush: count them as public changes."""
     if (state.is_update or state.is_delete) and not _is_version_statement(state.statement):
         state.session.info[_CHANGED] = True
@@ -226,8 +234,7 @@ def _is_version_statement(statement) -> bool:
     return getattr(getattr(statement, "table", None), "name", None) == ContentVersion.__tablename__
 
 
-@event.listens_for(Session, "before_commit")
-def _move_version_on(session: Session) -> None:
+def move_version_on(session: Session) -> None:
     """Move the version on inside the committing transaction, so page and data agree."""
     session.flush()  # the last changes may not be flushed yet
     if not session.info.pop(_CHANGED, False):
@@ -239,15 +246,13 @@ def _move_version_on(session: Session) -> None:
         session.execute(insert(ContentVersion).values(id=1, value=1))
 
 
-@event.listens_for(Session, "after_commit")
-def _forget_version(session: Session) -> None:
+def forget_version(session: Session) -> None:
     """A request that commits and then renders reads the version anew."""
     if has_app_context():
         g.pop("content_version", None)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_changes(session: Session, previous_transaction) -> None:
+def forget_changes(session: Session, previous_transaction) -> None:
     """The whole transaction rolled back: nothing changed (a savepoint's rollback keeps the rest)."""
     if previous_transaction.parent is None:
         session.info.pop(_CHANGED, None)

@@ -4,6 +4,10 @@ SQLite answers "database is locked" when busy_timeout runs out; PostgreSQL abort
 with a serialization failure or a deadlock. Each is transient: the view is run again from the
 start on a clean session, a few times with a short pause, and then a calm error page says that
 nothing was saved.
+
+Running a view again is safe because every view is one unit of work (web/unit_of_work.py): it
+commits once, at its end, so a lost race leaves nothing half done to be done twice, and it
+reads uploaded files from their start, so a second run sees the same bytes as the first.
 """
 
 from __future__ import annotations

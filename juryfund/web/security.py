@@ -48,7 +48,9 @@ def enforce_session_timeouts():
         logout_user()
         session.clear()
         flash(_("Your session has ended. Please log in again."), "error")
-        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        return redirect(
+            url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+        )
     session["seen_at"] = now
     return None
 

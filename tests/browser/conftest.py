@@ -28,7 +28,7 @@ from juryfund.models import Mail, Round
 from juryfund.services import intake, rounds
 from juryfund.services.intake import ApplicationInput
 from juryfund.web.i18n import LANGUAGE_COOKIE
-from tests.voting.conftest import make_ready
+from tests.factories import ApplicationFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -55,7 +55,9 @@ def _missing() -> str | None:
 
 SKIP_REASON = _missing()
 #: Put this in a browser test module's ``pytestmark``: the whole module skips with the reason.
-requires_chromium = pytest.mark.skipif(SKIP_REASON is not None, reason=f"browser tests skipped: {SKIP_REASON}")
+requires_chromium = pytest.mark.skipif(
+    SKIP_REASON is not None, reason=f"browser tests skipped: {SKIP_REASON}"
+)
 
 
 def t(language: str, message: str, **variables) -> str:
@@ -157,9 +159,11 @@ def page(context, request):
     page.on("pageerror", lambda error: errors.append(f"script error: {error}"))
     page.on(
         "console",
-        lambda msg: errors.append(f"{msg.text} ({msg.location.get('url')})")
-        if msg.type == "error" and "favicon.ico" not in (msg.location.get("url") or "")
-        else None,
+        lambda msg: (
+            errors.append(f"{msg.text} ({msg.location.get('url')})")
+            if msg.type == "error" and "favicon.ico" not in (msg.location.get("url") or "")
+            else None
+        ),
     )
     #: What the page reported besides the app's pages: script errors, CSP refusals, failed
     #: loads (a missing /favicon.ico, which browsers ask for on their own, is not counted).
@@ -182,7 +186,9 @@ def snapshot(page, request):
 
     def take(label: str) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{artifact_name(request.node)}-{label}.png"), full_page=True)
+        page.screenshot(
+            path=str(ARTIFACTS / f"{artifact_name(request.node)}-{label}.png"), full_page=True
+        )
 
     return take
 
@@ -205,7 +211,9 @@ def _axe_summary(violations: list[dict], heading: str = "") -> str:
     """Findings, one block per rule, with the elements and what is wrong with them."""
     lines = [heading] if heading and violations else []
     for violation in violations:
-        lines.append(f"[{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})")
+        lines.append(
+            f"[{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})"
+        )
         for node in violation["nodes"]:
             lines.append(f"    at {' '.join(map(str, node['target']))}")
             lines.append(f"       {node['html'][:300]}")
@@ -223,7 +231,9 @@ def axe(context, live_server):
     Content-Security-Policy that forbids inline scripts.
     """
     if not AXE_SCRIPT.exists():
-        pytest.skip(f"axe-core is not installed ({AXE_SCRIPT.relative_to(ROOT)} missing; run `npm ci`)")
+        pytest.skip(
+            f"axe-core is not installed ({AXE_SCRIPT.relative_to(ROOT)} missing; run `npm ci`)"
+        )
     context.route(
         f"{live_server}{AXE_URL_PATH}",
         lambda route: route.fulfill(path=str(AXE_SCRIPT), content_type="application/javascript"),
@@ -231,60 +241,59 @@ def axe(context, live_server):
 
     def run(page) -> tuple[list[dict], str]:
         page.add_script_tag(url=f"{live_server}{AXE_URL_PATH}")
-        results = page.evaluate("() => axe.run(document, {resultTypes: ['violations', 'incomplete']})")
+        results = page.evaluate(
+            "() => axe.run(document, {resultTypes: ['violations', 'incomplete']})"
+        )
         bad = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
-        report = "\n".join(filter(None, [
-            _axe_summary(results["violations"], "violations:"),
-            _axe_summary(results["incomplete"], "needs a person to review (not failed):"),
-        ]))
+        report = "\n".join(
+            filter(
+                None,
+                [
+                    _axe_summary(results["violations"], "violations:"),
+                    _axe_summary(results["incomplete"], "needs a person to review (not failed):"),
+                ],
+            )
+        )
         return bad, report
 
     return run
 
 
 # --- seed data through the real services -----------------------------------------------------------
-
-
-@pytest.fixture
-def area(make):
-    """Soldiner Kiez, offering all seven languages."""
-    return make.area(name="Soldiner Kiez", slug="soldiner-kiez", code="SOL")
-
-
-@pytest.fixture
-def jury(area, make):
-    """The jury; member languages de, tr, ar, uk, ru, pl, en (member 4 reads Ukrainian)."""
-    body = make.body(area, members=7)
-    for member, language in zip(body.members, ["de", "tr", "ar", "uk", "ru", "pl", "en"], strict=True):
-        member.language = language
-    db.session.commit()
-    return body
-
-
-@pytest.fixture
-def fund(area, jury, make):
-    """The Aktionsfonds: at most 1,500 € per application, 10,000 € this year."""
-    return make.fund(area, jury, cap_cents=150000, allocation_cents=1_000_000)
-
-
-@pytest.fixture
-def staff(make, area):
-    """A staff member of the area (acts through the services, never logs in here)."""
-    return make.staff(areas=[area])
+# The area (all seven languages), its jury (member 4 reads Ukrainian), fund and staff member are
+# the shared fixtures of tests/fixtures.py.
 
 
 def application_input(**overrides) -> ApplicationInput:
     """A complete application as the intake service takes it."""
     start = date.today() + timedelta(days=30)
     values = dict(
-        applicant_kind="initiative", applicant_name="Ayşe Yılmaz", organisation="Hofgemeinschaft",
-        email="ayse@example.org", phone="", address="Soldiner Str. 1, 13359 Berlin",
-        lives_or_acts_in_area=True, title="Hoffest", description="Ein Fest im Hof", goals=["Nachbarschaft"],
-        target_group="Nachbarschaft", place="Hof", start_date=start, end_date=start, participants=40,
+        applicant_kind="initiative",
+        applicant_name="Ayşe Yılmaz",
+        organisation="Hofgemeinschaft",
+        email="ayse@example.org",
+        phone="",
+        address="Soldiner Str. 1, 13359 Berlin",
+        lives_or_acts_in_area=True,
+        title="Hoffest",
+        description="Ein Fest im Hof",
+        goals=["Nachbarschaft"],
+        target_group="Nachbarschaft",
+        place="Hof",
+        start_date=start,
+        end_date=start,
+        participants=40,
         cost_lines=[CostLine("Erde", "material", 10, 450), CostLine("Musik", "services", 1, 60000)],
-        volunteer_hours=12, in_kind="", cofunding_source="", cofunding_cents=0, requested_cents=64500,
-        declared_not_started=True, declared_no_own_fee=True, consent_processing=True,
-        consent_publish_name=False, language="de",
+        volunteer_hours=12,
+        in_kind="",
+        cofunding_source="",
+        cofunding_cents=0,
+        requested_cents=64500,
+        declared_not_started=True,
+        declared_no_own_fee=True,
+        consent_processing=True,
+        consent_publish_name=False,
+        language="de",
     )
     values.update(overrides)
     return ApplicationInput(**values)
@@ -306,13 +315,26 @@ def open_round(area, fund, jury, staff, live_server):
     """open_round() -> a circulation round with three ready applications, opened (members mailed)."""
 
     def build() -> Round:
-        apps = [make_ready(area, fund, "Pflanzaktion", 48000), make_ready(area, fund, "Hoffest", 120000),
-                make_ready(area, fund, "Lesecafé", 30000)]
+        apps = [
+            ApplicationFactory(area=area, fund=fund, title=title, requested_cents=requested)
+            for title, requested in (
+                ("Pflanzaktion", 48000),
+                ("Hoffest", 120000),
+                ("Lesecafé", 30000),
+            )
+        ]
         when = datetime.now(UTC) + timedelta(days=7)
-        round_ = rounds.save_round(None, jury, mode="circulation", title="Umlauf März", when=when,
-                                   place="", actor=staff)
+        round_ = rounds.save_round(
+            None,
+            jury,
+            mode="circulation",
+            title="Umlauf März",
+            when=when,
+            place="",
+            actor=staff.actor,
+        )
         rounds.set_agenda(round_, [a.id for a in apps])
-        rounds.open_round(round_, actor=staff)
+        rounds.open_round(round_, actor=staff.actor)
         db.session.commit()
         return round_
 

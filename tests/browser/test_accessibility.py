@@ -46,7 +46,9 @@ def test_application_form_with_errors_has_no_serious_violations(
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_status_page_has_no_serious_violations(page, context, live_server, axe, language, submitted):
+def test_status_page_has_no_serious_violations(
+    page, context, live_server, axe, language, submitted
+):
     application, link = submitted
     set_language(context, live_server, language)
     page.goto(link)
@@ -67,11 +69,15 @@ def test_ballot_page_has_no_serious_violations(
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_skip_link_is_first_tab_stop_and_moves_focus_to_content(page, context, live_server, language, area, fund):
+def test_skip_link_is_first_tab_stop_and_moves_focus_to_content(
+    page, context, live_server, language, area, fund
+):
     set_language(context, live_server, language)
     page.goto(f"/{area.slug}/apply")
     page.keyboard.press("Tab")
-    focused = page.evaluate("[document.activeElement.className, document.activeElement.textContent]")
+    focused = page.evaluate(
+        "[document.activeElement.className, document.activeElement.textContent]"
+    )
     assert focused == ["skip-link", t(language, "Skip to content")]
     assert page.locator(".skip-link").is_visible()  # shown when focused
     page.keyboard.press("Enter")
@@ -91,27 +97,38 @@ def test_application_form_with_errors_fits_a_phone_without_sideways_scrolling(
     # when the error summary is already in the document.
     page.wait_for_load_state("load")
     page.evaluate("document.fonts.ready.then(() => true)")
-    width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    width = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
     assert width[0] <= width[1], f"page is {width[0]} px wide on a {width[1]} px screen"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_budget_and_report_of_a_closed_year_fit_a_phone(page, context, live_server, language, area, fund, staff):
+def test_budget_and_report_of_a_closed_year_fit_a_phone(
+    page, context, live_server, language, area, fund, staff
+):
     """Five balance columns, the lapsed/carried wording and the budget terms stay on screen."""
     from datetime import date
 
     from juryfund.extensions import db
     from juryfund.services import books, setup
 
-    last = setup.open_fund_year(fund, year=date.today().year - 1, allocation_cents=500_000, actor=staff)
+    last = setup.open_fund_year(
+        fund, year=date.today().year - 1, allocation_cents=500_000, actor=staff.actor
+    )
     db.session.commit()
-    books.close_year(last, actor=staff)
+    books.close_year(last, actor=staff.actor)
     db.session.commit()
     set_language(context, live_server, language)
     page.set_viewport_size({"width": 320, "height": 640})
-    for path in (f"/{area.slug}/budget?year={last.year}", f"/{area.slug}/report?year={last.year}",
-                 f"/{area.slug}/budget"):
+    for path in (
+        f"/{area.slug}/budget?year={last.year}",
+        f"/{area.slug}/report?year={last.year}",
+        f"/{area.slug}/budget",
+    ):
         page.goto(path)
         page.wait_for_load_state("load")
-        width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        width = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
         assert width[0] <= width[1], f"{path} is {width[0]} px wide on a {width[1]} px screen"

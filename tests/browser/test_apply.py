@@ -97,9 +97,15 @@ def test_resident_applies_in_turkish_after_switching_language(page, area, fund, 
     application = db.session.scalars(select(Application)).one()
     assert (application.reference, application.language) == (reference, "tr")
     assert (application.title, application.requested_cents, application.total_cents) == (
-        "Avlu şenliği", 123450, 10 * 450 + 20 * 3000 + 60000)
+        "Avlu şenliği",
+        123450,
+        10 * 450 + 20 * 3000 + 60000,
+    )
     assert [(c.description, c.quantity, c.unit_cents) for c in application.cost_items] == [
-        ("Toprak", 10, 450), ("Fide", 20, 3000), ("Müzisyen", 1, 60000)]
+        ("Toprak", 10, 450),
+        ("Fide", 20, 3000),
+        ("Müzisyen", 1, 60000),
+    ]
     assert page.js_errors == []
 
 
@@ -109,11 +115,18 @@ def test_resident_applies_in_arabic_understands_errors_and_keeps_input(page, sna
     assert html_attributes(page) == ("ar", "rtl")
 
     values = turkish_application("٢٠٠٠")  # 2,000 € in Arabic-Indic digits: above the 1,500 € cap
-    values.update({
-        "#applicant_name": "فاطمة حسن", "#organisation": "", "#title": "",
-        "#description": "نزرع الزهور مع الجيران في الفناء.", "#target_group": "سكان الحي",
-        "#place": "الفناء", "#cost_items-2-description": "موسيقي", "#cost_items-2-unit_price": "1600",
-    })
+    values.update(
+        {
+            "#applicant_name": "فاطمة حسن",
+            "#organisation": "",
+            "#title": "",
+            "#description": "نزرع الزهور مع الجيران في الفناء.",
+            "#target_group": "سكان الحي",
+            "#place": "الفناء",
+            "#cost_items-2-description": "موسيقي",
+            "#cost_items-2-unit_price": "1600",
+        }
+    )
     fill_application(page, values, DECLARATIONS)
     page.get_by_role("button", name=t("ar", "Check application")).click()
     page.wait_for_load_state()
@@ -132,7 +145,10 @@ def test_resident_applies_in_arabic_understands_errors_and_keeps_input(page, sna
         assert page.locator(target).count() == 1  # each link leads to its field
         text = links.nth(i).inner_text()
         assert ARABIC_LETTER.search(text), f"error not in Arabic: {text!r}"
-    required_ar, required_en = t("ar", "This field is required."), t("en", "This field is required.")
+    required_ar, required_en = (
+        t("ar", "This field is required."),
+        t("en", "This field is required."),
+    )
     assert required_ar != required_en, "the Arabic catalog lacks the required-field message"
     assert required_ar in page.locator("#title-error").inner_text()
     over_cap = page.locator("#requested-error").inner_text()
@@ -163,6 +179,10 @@ def test_resident_applies_in_arabic_understands_errors_and_keeps_input(page, sna
     reference = page.locator(".reference").inner_text()
     fresh()
     application = db.session.scalars(select(Application)).one()
-    assert (application.reference, application.language, application.title) == (reference, "ar", "زهور للفناء")
+    assert (application.reference, application.language, application.title) == (
+        reference,
+        "ar",
+        "زهور للفناء",
+    )
     assert application.requested_cents == 123450
     assert page.js_errors == []

@@ -38,7 +38,8 @@ def test_member_votes_in_ukrainian_from_mailed_link(smtp_app, smtp_server, page,
     item = page.locator(f"#item-{first.id}")
     assert t("uk", "Your vote:") in item.locator(".your-status").inner_text()
     assert page.locator(".flash").first.inner_text() == t(
-        "uk", "Your vote on “%(title)s” is saved.", title=first.application.title)
+        "uk", "Your vote on “%(title)s” is saved.", title=first.application.title
+    )
 
     # Declare a conflict of interest, with a reason, on the second.
     item = page.locator(f"#item-{second.id}")
@@ -56,6 +57,7 @@ def test_member_votes_in_ukrainian_from_mailed_link(smtp_app, smtp_server, page,
     votes = db.session.scalars(select(Vote).where(Vote.member_id == member.id)).all()
     assert [(v.agenda_item_id, v.choice) for v in votes] == [(first.id, "yes")]
     conflicts = db.session.scalars(
-        select(ConflictDeclaration).where(ConflictDeclaration.member_id == member.id)).all()
+        select(ConflictDeclaration).where(ConflictDeclaration.member_id == member.id)
+    ).all()
     assert [(c.agenda_item_id, c.reason) for c in conflicts] == [(second.id, reason)]
     assert page.js_errors == []

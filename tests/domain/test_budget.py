@@ -16,7 +16,6 @@ from juryfund.domain.budget import (
     Routed,
     Target,
     account,
-    apply,
     balances,
     check_booking,
     close_entries,
@@ -24,6 +23,8 @@ from juryfund.domain.budget import (
     route_payment,
 )
 from juryfund.domain.errors import BookingRefused
+
+from .helpers import apply
 
 pytestmark = pytest.mark.domain
 
@@ -463,10 +464,14 @@ class Books(RuleBasedStateMachine):
     def fund_totals_are_sum_of_accounts(self):
         # A RETURN (money back after a year closed) lowers the project's commitment, not the
         # commitment of the year it is booked in; a returned refund lowers its payments too.
-        refunds_returned = sum(e.amount_cents for e in self.entries
-                               if e.kind is EntryKind.RETURN and e.origin is Origin.REFUND)
+        refunds_returned = sum(
+            e.amount_cents
+            for e in self.entries
+            if e.kind is EntryKind.RETURN and e.origin is Origin.REFUND
+        )
         assert self.fund.committed - self.fund.returned == sum(
-            a.committed for a in self.accounts.values())
+            a.committed for a in self.accounts.values()
+        )
         assert self.fund.paid - refunds_returned == sum(a.paid for a in self.accounts.values())
 
 
@@ -486,19 +491,37 @@ R = Routed
         (K.RELEASE, False, False, False, [R(K.RELEASE, 300, Target.OWN)]),
         (K.RELEASE, False, True, False, [R(K.RELEASE, 300, Target.OWN)]),
         (K.REFUND, False, False, False, [R(K.REFUND, 300, Target.OWN)]),
-        (K.REFUND, False, False, True,
-         [R(K.REFUND, 300, Target.OWN), R(K.RELEASE, 300, Target.OWN)]),
+        (
+            K.REFUND,
+            False,
+            False,
+            True,
+            [R(K.REFUND, 300, Target.OWN), R(K.RELEASE, 300, Target.OWN)],
+        ),
         (K.RELEASE, True, True, False, [R(K.RETURN, 300, Target.CURRENT, Origin.RELEASE)]),
-        (K.RELEASE, True, False, False,
-         [R(K.RETURN, 300, Target.CURRENT, Origin.RELEASE), R(K.LAPSE, 300, Target.CURRENT)]),
+        (
+            K.RELEASE,
+            True,
+            False,
+            False,
+            [R(K.RETURN, 300, Target.CURRENT, Origin.RELEASE), R(K.LAPSE, 300, Target.CURRENT)],
+        ),
         (K.REFUND, True, True, True, [R(K.RETURN, 300, Target.CURRENT, Origin.REFUND)]),
-        (K.REFUND, True, False, False,
-         [R(K.RETURN, 300, Target.CURRENT, Origin.REFUND), R(K.LAPSE, 300, Target.CURRENT)]),
+        (
+            K.REFUND,
+            True,
+            False,
+            False,
+            [R(K.RETURN, 300, Target.CURRENT, Origin.REFUND), R(K.LAPSE, 300, Target.CURRENT)],
+        ),
     ],
 )
-def test_money_back_is_never_booked_into_a_closed_year(kind, closed, carry, release_refund, expected):
-    routed = route_money_back(kind, 300, own_year_closed=closed, carry_over=carry,
-                              release_refund=release_refund)
+def test_money_back_is_never_booked_into_a_closed_year(
+    kind, closed, carry, release_refund, expected
+):
+    routed = route_money_back(
+        kind, 300, own_year_closed=closed, carry_over=carry, release_refund=release_refund
+    )
     assert routed == expected
     if closed:
         assert all(r.target is Target.CURRENT for r in routed)
@@ -528,16 +551,26 @@ def test_close_entries_lapse_or_carry(unspent, carry, expected):
 
 
 def test_closed_year_shows_nothing_available_and_keeps_its_allocation():
-    year = balances([Entry(K.ALLOCATION, 1_000), Entry(K.COMMITMENT, 600, "a"),
-                     Entry(K.CARRY_OUT, 400)])
-    assert (year.allocated, year.committed, year.carried_out, year.available) == (1_000, 600, 400, 0)
+    year = balances(
+        [Entry(K.ALLOCATION, 1_000), Entry(K.COMMITMENT, 600, "a"), Entry(K.CARRY_OUT, 400)]
+    )
+    assert (year.allocated, year.committed, year.carried_out, year.available) == (
+        1_000,
+        600,
+        400,
+        0,
+    )
     lapsing = balances([Entry(K.ALLOCATION, 1_000), Entry(K.LAPSE, 1_000)])
     assert (lapsing.allocated, lapsing.lapsed, lapsing.available) == (1_000, 1_000, 0)
 
 
 def test_refund_after_close_lowers_paid_and_committed_of_the_project():
-    entries = [Entry(K.COMMITMENT, 1_000, "a"), Entry(K.PAYMENT, 800, "a"),
-               Entry(K.RETURN, 200, "a", Origin.REFUND), Entry(K.RETURN, 200, "a", Origin.RELEASE)]
+    entries = [
+        Entry(K.COMMITMENT, 1_000, "a"),
+        Entry(K.PAYMENT, 800, "a"),
+        Entry(K.RETURN, 200, "a", Origin.REFUND),
+        Entry(K.RETURN, 200, "a", Origin.RELEASE),
+    ]
     acc = account(entries, "a")
     assert (acc.commitment, acc.released, acc.committed, acc.paid) == (1_000, 400, 600, 600)
 
@@ -546,8 +579,11 @@ def test_return_needs_an_origin_and_only_a_return_has_one():
     with pytest.raises(BookingRefused):
         check_booking(fund=Balances(), account=Account(1_000, 0, 0), entry=Entry(K.RETURN, 10, "a"))
     with pytest.raises(BookingRefused):
-        check_booking(fund=Balances(), account=Account(1_000, 0, 0),
-                      entry=Entry(K.RELEASE, 10, "a", Origin.RELEASE))
+        check_booking(
+            fund=Balances(),
+            account=Account(1_000, 0, 0),
+            entry=Entry(K.RELEASE, 10, "a", Origin.RELEASE),
+        )
 
 
 def test_lapse_and_carry_out_never_exceed_what_is_available():

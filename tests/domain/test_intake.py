@@ -15,8 +15,12 @@ pytestmark = pytest.mark.domain
 TODAY = date(2026, 5, 1)
 ACTION = FundOption(id=1, kind="action_fund", cap_cents=150000)
 QUARTIER = FundOption(id=2, kind="neighbourhood_fund", cap_cents=5_000_000, minimum_cents=500_000)
-RULES = FundRules(cap_cents=150000, minimum_cents=0, lead_time_days=14,
-                  eligible_categories=frozenset({"material", "services"}))
+RULES = FundRules(
+    cap_cents=150000,
+    minimum_cents=0,
+    lead_time_days=14,
+    eligible_categories=frozenset({"material", "services"}),
+)
 
 
 @pytest.mark.parametrize(
@@ -54,7 +58,10 @@ def _draft(**overrides) -> Draft:
         requested_cents=100000,
         start_date=TODAY + timedelta(days=30),
         end_date=TODAY + timedelta(days=30),
-        cost_lines=(CostLine("Erde", "material", 10, 5000), CostLine("Musiker", "services", 1, 60000)),
+        cost_lines=(
+            CostLine("Erde", "material", 10, 5000),
+            CostLine("Musiker", "services", 1, 60000),
+        ),
     )
     values.update(overrides)
     return Draft(**values)
@@ -69,18 +76,35 @@ def test_check_draft_valid_gives_no_errors():
     [
         ({"requested_cents": 0}, [("application.requested_empty", "requested")]),
         ({"requested_cents": 110001}, [("application.requested_above_total", "requested")]),
-        ({"requested_cents": 150001, "cost_lines": (CostLine("x", "material", 1, 200000),)},
-         [("application.over_cap", "requested")]),
-        ({"start_date": TODAY - timedelta(days=1), "end_date": TODAY},
-         [("application.already_started", "start_date")]),
-        ({"start_date": TODAY + timedelta(days=13), "end_date": TODAY + timedelta(days=13)},
-         [("application.too_late", "start_date")]),
+        (
+            {"requested_cents": 150001, "cost_lines": (CostLine("x", "material", 1, 200000),)},
+            [("application.over_cap", "requested")],
+        ),
+        (
+            {"start_date": TODAY - timedelta(days=1), "end_date": TODAY},
+            [("application.already_started", "start_date")],
+        ),
+        (
+            {"start_date": TODAY + timedelta(days=13), "end_date": TODAY + timedelta(days=13)},
+            [("application.too_late", "start_date")],
+        ),
         ({"end_date": TODAY + timedelta(days=29)}, [("application.dates_order", "end_date")]),
         ({"cost_lines": (), "requested_cents": 100}, [("application.no_cost_lines", "cost_items")]),
-        ({"cost_lines": (CostLine("Honorar", "applicant_fee", 1, 100000),)},
-         [("application.category_not_eligible", "cost_items-0-category")]),
+        (
+            {"cost_lines": (CostLine("Honorar", "applicant_fee", 1, 100000),)},
+            [("application.category_not_eligible", "cost_items-0-category")],
+        ),
     ],
-    ids=["empty", "above-total", "over-cap", "started", "too-late", "dates", "no-lines", "category"],
+    ids=[
+        "empty",
+        "above-total",
+        "over-cap",
+        "started",
+        "too-late",
+        "dates",
+        "no-lines",
+        "category",
+    ],
 )
 def test_check_draft_reports_each_broken_rule_on_its_field(overrides, expected):
     errors = check_draft(_draft(**overrides), RULES, today=TODAY)
@@ -93,16 +117,27 @@ def test_check_draft_exactly_at_lead_time_is_fine():
 
 
 def test_check_draft_under_fund_minimum():
-    rules = FundRules(cap_cents=5_000_000, minimum_cents=500_000, lead_time_days=0,
-                      eligible_categories=frozenset({"material"}))
+    rules = FundRules(
+        cap_cents=5_000_000,
+        minimum_cents=500_000,
+        lead_time_days=0,
+        eligible_categories=frozenset({"material"}),
+    )
     draft = _draft(cost_lines=(CostLine("x", "material", 1, 1_000_000),), requested_cents=400_000)
-    assert [e.reason for e in check_draft(draft, rules, today=TODAY)] == ["application.under_minimum"]
+    assert [e.reason for e in check_draft(draft, rules, today=TODAY)] == [
+        "application.under_minimum"
+    ]
 
 
 def test_check_draft_collects_several_errors_at_once():
-    draft = _draft(requested_cents=0, start_date=TODAY - timedelta(days=3), end_date=TODAY - timedelta(days=5))
+    draft = _draft(
+        requested_cents=0, start_date=TODAY - timedelta(days=3), end_date=TODAY - timedelta(days=5)
+    )
     assert [e.reason for e in check_draft(draft, RULES, today=TODAY)] == [
-        "application.requested_empty", "application.already_started", "application.dates_order"]
+        "application.requested_empty",
+        "application.already_started",
+        "application.dates_order",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -36,16 +36,24 @@ def test_a_round_moves_only_as_the_table_says(current, target):
 
 
 def test_round_table_is_draft_open_then_closed_or_deferred():
-    assert dict(ROUND_TRANSITIONS) == {R.DRAFT: {R.OPEN}, R.OPEN: {R.CLOSED, R.DEFERRED},
-                                       R.CLOSED: set(), R.DEFERRED: set()}
+    assert dict(ROUND_TRANSITIONS) == {
+        R.DRAFT: {R.OPEN},
+        R.OPEN: {R.CLOSED, R.DEFERRED},
+        R.CLOSED: set(),
+        R.DEFERRED: set(),
+    }
     assert move_round("open", "closed") == "closed"  # plain strings from the database work
 
 
 @pytest.mark.parametrize(
     ("current", "target", "reason"),
-    [(P.SUBMITTED, P.SUBMITTED, "proof.not_editable"), (P.ACCEPTED, P.SUBMITTED, "proof.not_editable"),
-     (P.DRAFT, P.ACCEPTED, "proof.not_submitted"), (P.CHANGES_REQUESTED, P.ACCEPTED, "proof.not_submitted"),
-     (P.ACCEPTED, P.CHANGES_REQUESTED, "proof.not_submitted")],
+    [
+        (P.SUBMITTED, P.SUBMITTED, "proof.not_editable"),
+        (P.ACCEPTED, P.SUBMITTED, "proof.not_editable"),
+        (P.DRAFT, P.ACCEPTED, "proof.not_submitted"),
+        (P.CHANGES_REQUESTED, P.ACCEPTED, "proof.not_submitted"),
+        (P.ACCEPTED, P.CHANGES_REQUESTED, "proof.not_submitted"),
+    ],
 )
 def test_a_proof_refuses_steps_out_of_order(current, target, reason):
     with pytest.raises(DomainError) as caught:
@@ -73,6 +81,17 @@ def test_proof_table_and_editable_states():
         ("open", "circulation", NOW + timedelta(days=1), False, False, "ballot.wrong_round"),
     ],
 )
-def test_one_answer_to_may_this_member_act_now(state, mode, deadline, revoked, same_round, expected):
-    assert ballot_refusal(state=state, mode=mode, deadline=deadline, now=NOW, revoked=revoked,
-                          same_round=same_round) == expected
+def test_one_answer_to_may_this_member_act_now(
+    state, mode, deadline, revoked, same_round, expected
+):
+    assert (
+        ballot_refusal(
+            state=state,
+            mode=mode,
+            deadline=deadline,
+            now=NOW,
+            revoked=revoked,
+            same_round=same_round,
+        )
+        == expected
+    )

@@ -279,7 +279,9 @@ def test_format_money_fast_path_equals_babel(locale, cents):
     assert format_money(cents, locale) == _babel_money(cents, locale, "EUR")
 
 
-@pytest.mark.parametrize("cents", [0, 1, 99, 100, 999_99, 1_000_00, 9_999_99, 10_000_00, 123_456_78, -1_000_00])
+@pytest.mark.parametrize(
+    "cents", [0, 1, 99, 100, 999_99, 1_000_00, 9_999_99, 10_000_00, 123_456_78, -1_000_00]
+)
 @pytest.mark.parametrize("locale", ["de", "en", "tr", "ar", "uk", "ru", "pl"])
 def test_format_money_fast_path_at_grouping_boundaries(locale, cents):
     from juryfund.domain.money import _babel_money

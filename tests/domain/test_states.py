@@ -11,9 +11,10 @@ from juryfund.domain.states import (
     TRANSITIONS,
     WITHDRAWABLE,
     State,
-    can_move,
     move,
 )
+
+from .helpers import can_move
 
 pytestmark = pytest.mark.domain
 

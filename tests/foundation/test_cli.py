@@ -14,7 +14,9 @@ pytestmark = pytest.mark.foundation
 
 
 def test_create_admin_with_password_option_creates_hashed_admin(runner):
-    result = runner.invoke(args=["juryfund", "create-admin", "Boss@Example.org", "--password", "long enough secret"])
+    result = runner.invoke(
+        args=["juryfund", "create-admin", "Boss@Example.org", "--password", "long enough secret"]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(StaffUser))
     assert (user.email, user.role) == ("boss@example.org", "admin")
@@ -23,7 +25,10 @@ def test_create_admin_with_password_option_creates_hashed_admin(runner):
 
 
 def test_create_admin_asks_for_password_when_not_given(runner):
-    result = runner.invoke(args=["juryfund", "create-admin", "a@example.org"], input="typed secret 123\ntyped secret 123\n")
+    result = runner.invoke(
+        args=["juryfund", "create-admin", "a@example.org"],
+        input="typed secret 123\ntyped secret 123\n",
+    )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(StaffUser)).check_password("typed secret 123")
 
@@ -33,7 +38,9 @@ def test_create_admin_asks_for_password_when_not_given(runner):
     [("short", "at least 10 characters")],
 )
 def test_create_admin_refuses_weak_password(runner, password, message):
-    result = runner.invoke(args=["juryfund", "create-admin", "a@example.org", "--password", password])
+    result = runner.invoke(
+        args=["juryfund", "create-admin", "a@example.org", "--password", password]
+    )
     assert result.exit_code != 0
     assert message in result.output
     assert db.session.scalar(select(func.count(StaffUser.id))) == 0
@@ -41,7 +48,9 @@ def test_create_admin_refuses_weak_password(runner, password, message):
 
 def test_create_admin_refuses_existing_email(runner, make):
     make.admin(email="taken@example.org")
-    result = runner.invoke(args=["juryfund", "create-admin", "TAKEN@example.org", "--password", "long enough secret"])
+    result = runner.invoke(
+        args=["juryfund", "create-admin", "TAKEN@example.org", "--password", "long enough secret"]
+    )
     assert result.exit_code != 0
     assert "already exists" in result.output
 
@@ -68,13 +77,25 @@ def test_demo_seeds_realistic_installation_and_prints_logins(runner):
         assert ledger.balances_of(action_fund.years[0].id).allocated == 1_000_000
     council_fund = next(f for f in areas["soldiner-kiez"].funds if f.kind == "neighbourhood_fund")
     assert (council_fund.body.kind, len(council_fund.body.members)) == ("council", 15)
-    assert (council_fund.body.majority, council_fund.body.quorum_numerator, council_fund.body.quorum_denominator) == (
-        "two_thirds", 2, 3)
+    assert (
+        council_fund.body.majority,
+        council_fund.body.quorum_numerator,
+        council_fund.body.quorum_denominator,
+    ) == ("two_thirds", 2, 3)
 
     states = {app.state for app in db.session.scalars(select(Application))}
     assert db.session.scalar(select(func.count(Application.id))) >= 12
-    assert {State.SUBMITTED, State.RETURNED, State.READY, State.SCHEDULED, State.APPROVED, State.REJECTED,
-            State.SETTLED, State.INELIGIBLE, State.WITHDRAWN} <= states
+    assert {
+        State.SUBMITTED,
+        State.RETURNED,
+        State.READY,
+        State.SCHEDULED,
+        State.APPROVED,
+        State.REJECTED,
+        State.SETTLED,
+        State.INELIGIBLE,
+        State.WITHDRAWN,
+    } <= states
 
 
 def test_demo_books_are_consistent(runner):

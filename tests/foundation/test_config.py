@@ -12,7 +12,6 @@ from juryfund.extensions import db
 pytestmark = pytest.mark.foundation
 
 
-
 def test_create_app_production_without_secret_key_refuses_and_says_why(clean_env):
     with pytest.raises(ConfigError, match="JURYFUND_SECRET_KEY"):
         create_app()
@@ -60,7 +59,10 @@ def test_settings_from_environment(clean_env):
     clean_env.setenv("JURYFUND_SMTP_PORT", "587")
     clean_env.setenv("JURYFUND_SMTP_SECURITY", "starttls")
     config = create_app().config
-    assert (config["SQLALCHEMY_DATABASE_URI"], config["JURYFUND_MAIL_BACKEND"]) == ("sqlite:///x.db", "smtp")
+    assert (config["SQLALCHEMY_DATABASE_URI"], config["JURYFUND_MAIL_BACKEND"]) == (
+        "sqlite:///x.db",
+        "smtp",
+    )
     assert (config["JURYFUND_SMTP_HOST"], config["JURYFUND_SMTP_PORT"]) == ("mail.example.org", 587)
 
 

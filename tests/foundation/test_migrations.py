@@ -31,7 +31,9 @@ def migration_app(tmp_path, database_url):
     """An app on an empty database of the same kind as the suite's."""
     url = POSTGRES_URL or f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
     _empty_database(url)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "JURYFUND_SECRET_KEYS": ["k"]})
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "JURYFUND_SECRET_KEYS": ["k"]}
+    )
     with app.app_context():
         yield app
         db.session.remove()
@@ -107,9 +109,11 @@ def test_money_columns_become_64_bit_and_keep_their_rows(migration_app):
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.execute(text("SELECT total_cents FROM cost_item")).scalars().all() == [1000]
         # 100,000 pieces at 1,000 €: 32 bits end at 21 million euros.
-        conn.execute(text(
-            "UPDATE cost_item SET quantity = 100000, unit_cents = 100000, total_cents = 10000000000"
-        ))
+        conn.execute(
+            text(
+                "UPDATE cost_item SET quantity = 100000, unit_cents = 100000, total_cents = 10000000000"
+            )
+        )
         conn.execute(text("UPDATE application SET total_cents = 10000000000"))
         assert conn.execute(text("SELECT total_cents FROM application")).scalar() == 10_000_000_000
 
@@ -119,10 +123,13 @@ def test_money_columns_become_64_bit_and_keep_their_rows(migration_app):
 def test_money_columns_are_bigint_on_postgresql(migration_app):
     upgrade(revision="b64c0a11e5ce")
     with db.engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT table_name, column_name, data_type FROM information_schema.columns"
-            " WHERE table_schema = 'public' AND table_name = ANY(:tables)"
-        ), {"tables": list(MONEY_COLUMNS)}).all()
+        rows = conn.execute(
+            text(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns"
+                " WHERE table_schema = 'public' AND table_name = ANY(:tables)"
+            ),
+            {"tables": list(MONEY_COLUMNS)},
+        ).all()
     found = {(table, column): kind for table, column, kind in rows}
     assert {key: found[key] for key in found if key[1] in MONEY_COLUMNS[key[0]]} == {
         (table, column): "bigint" for table, columns in MONEY_COLUMNS.items() for column in columns

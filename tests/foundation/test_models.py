@@ -36,10 +36,20 @@ def setup(make):
 
 def _application(area, fund, number, **overrides):
     values = dict(
-        area_id=area.id, fund_id=fund.id, year=2026, number=number, reference=f"{area.code}-2026-{number:04d}",
-        applicant_kind="person", applicant_name="Ayşe Yılmaz", email="a@example.org", title="Hoffest",
-        description="Ein Fest", start_date=date(2026, 6, 1), end_date=date(2026, 6, 1),
-        total_cents=50000, requested_cents=40000,
+        area_id=area.id,
+        fund_id=fund.id,
+        year=2026,
+        number=number,
+        reference=f"{area.code}-2026-{number:04d}",
+        applicant_kind="person",
+        applicant_name="Ayşe Yılmaz",
+        email="a@example.org",
+        title="Hoffest",
+        description="Ein Fest",
+        start_date=date(2026, 6, 1),
+        end_date=date(2026, 6, 1),
+        total_cents=50000,
+        requested_cents=40000,
     )
     values.update(overrides)
     return Application(**values)
@@ -76,13 +86,23 @@ def test_application_reference_unique_per_area_and_year(setup):
 
 def test_cost_item_total_must_be_quantity_times_unit(setup):
     *_rest, application = setup
-    _refused(CostItem(application_id=application.id, position=1, description="Erde", category="material",
-                      quantity=2, unit_cents=500, total_cents=999))
+    _refused(
+        CostItem(
+            application_id=application.id,
+            position=1,
+            description="Erde",
+            category="material",
+            quantity=2,
+            unit_cents=500,
+            total_cents=999,
+        )
+    )
 
 
 def _open_round(body):
-    round_ = Round(body_id=body.id, mode="circulation", state="open",
-                   deadline=datetime(2026, 6, 1, tzinfo=UTC))
+    round_ = Round(
+        body_id=body.id, mode="circulation", state="open", deadline=datetime(2026, 6, 1, tzinfo=UTC)
+    )
     round_.freeze_rule(body.rule)
     db.session.add(round_)
     db.session.flush()
@@ -123,8 +143,15 @@ def test_vote_choice_is_checked(setup):
 )
 def test_ledger_entry_constraints(setup, kind, amount, with_application, note):
     _area, _body, fund, application = setup
-    _refused(LedgerEntry(fund_year_id=fund.years[0].id, kind=kind, amount_cents=amount, note=note,
-                         application_id=application.id if with_application else None))
+    _refused(
+        LedgerEntry(
+            fund_year_id=fund.years[0].id,
+            kind=kind,
+            amount_cents=amount,
+            note=note,
+            application_id=application.id if with_application else None,
+        )
+    )
 
 
 @pytest.mark.parametrize(
@@ -141,7 +168,14 @@ def test_decision_correction_needs_reason(setup):
     first = Decision(application_id=application.id, outcome="rejected")
     db.session.add(first)
     db.session.commit()
-    _refused(Decision(application_id=application.id, outcome="approved", approved_cents=100, supersedes_id=first.id))
+    _refused(
+        Decision(
+            application_id=application.id,
+            outcome="approved",
+            approved_cents=100,
+            supersedes_id=first.id,
+        )
+    )
 
 
 def test_round_freezes_rule_copy(setup):
@@ -161,8 +195,16 @@ def test_member_taken_off_can_be_added_again_but_not_twice_while_serving(setup):
     member = body.members[0]
     setup_service.remove_member(member)
     db.session.commit()
-    again = setup_service.save_member(None, body, name=member.name, email=member.email, language="de",
-                                      role="resident", term_start=date(2026, 1, 1), term_end=None)
+    again = setup_service.save_member(
+        None,
+        body,
+        name=member.name,
+        email=member.email,
+        language="de",
+        role="resident",
+        term_start=date(2026, 1, 1),
+        term_end=None,
+    )
     db.session.commit()
     assert again.id != member.id
     _refused(Member(body_id=body.id, name="Twin", email=member.email, term_start=date(2026, 1, 1)))

@@ -22,7 +22,8 @@ NAMES = sorted({s.value for enum in (State, RoundState, ProofState, Outcome) for
 #: A literal state compared (== / !=), tested for membership, or assigned to a state column.
 BARE = re.compile(
     r'(?:[!=]=\s*|\bin\s*\((?:[^)]*,\s*)?|state\s*=\s*|result\s*=\s*|outcome\s*=\s*)"('
-    + "|".join(NAMES) + r')"'
+    + "|".join(NAMES)
+    + r')"'
 )
 
 

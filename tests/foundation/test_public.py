@@ -9,7 +9,9 @@ pytestmark = pytest.mark.foundation
 
 @pytest.fixture
 def area(make):
-    area = make.area(name="Soldiner Kiez", slug="soldiner-kiez", code="SOL", description="Für Aktionen im Kiez.")
+    area = make.area(
+        name="Soldiner Kiez", slug="soldiner-kiez", code="SOL", description="Für Aktionen im Kiez."
+    )
     make.fund(area, make.body(area), allocation_cents=1_000_000)
     return area
 
@@ -53,7 +55,9 @@ def test_arabic_pages_are_right_to_left(client, area):
     assert '<html lang="ar" dir="rtl">' in client.get("/").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\t/evil.example", "\\\\evil"])
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "https://evil.example/", "/\t/evil.example", "\\\\evil"]
+)
 def test_language_switch_never_redirects_off_site(client, target):
     response = client.get("/language/en", query_string={"next": target})
     assert response.headers["Location"] == "/"

@@ -15,6 +15,7 @@ import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
+from juryfund.domain.actors import SYSTEM
 from juryfund.domain.voting import Majority, VotingRule
 from juryfund.extensions import db
 from juryfund.models import Area, Body, Fund, FundYear, LedgerEntry, Member, Round, StaffUser
@@ -352,7 +353,7 @@ def test_area_page_shows_balances_of_every_year_in_english(client, make, login, 
     fund = db.session.get(Fund, world["fund"])
     from juryfund.services import setup
 
-    setup.open_fund_year(fund, year=THIS_YEAR + 1, allocation_cents=1_234_550, actor=None)
+    setup.open_fund_year(fund, year=THIS_YEAR + 1, allocation_cents=1_234_550, actor=SYSTEM)
     db.session.commit()
 
     cells = cell_texts(page_of(client.get(f"/staff/areas/{world['area']}")))
@@ -829,7 +830,15 @@ BAD_INPUT = [
     ),
     case("body", "quorum_minimum", "", "Never fewer participants than", WHOLE),
     case("body", "majority", "most", "Majority needed", CHOICE, shown=None),
-    case("body-edit", "name", "   ", "Name of the body", REQUIRED, shown="", id="body-edit-name-blanks"),
+    case(
+        "body-edit",
+        "name",
+        "   ",
+        "Name of the body",
+        REQUIRED,
+        shown="",
+        id="body-edit-name-blanks",
+    ),
     case(
         "body-edit",
         "quorum_denominator",

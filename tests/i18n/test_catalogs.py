@@ -28,7 +28,9 @@ def _catalog(locale: str):
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_catalog_has_no_untranslated_or_fuzzy_entry(locale):
     catalog = _catalog(locale)
-    untranslated = [m.id for m in catalog if m.id and not (all(m.string) if m.pluralizable else m.string)]
+    untranslated = [
+        m.id for m in catalog if m.id and not (all(m.string) if m.pluralizable else m.string)
+    ]
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     assert (untranslated, fuzzy) == ([], [])
 
@@ -50,7 +52,9 @@ def test_catalog_uses_exactly_the_placeholders_of_the_message(locale):
     for message in _catalog(locale):
         if not message.id:
             continue
-        wanted = set(PLACEHOLDER.findall(message.id if isinstance(message.id, str) else message.id[1]))
+        wanted = set(
+            PLACEHOLDER.findall(message.id if isinstance(message.id, str) else message.id[1])
+        )
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for string in strings:
             # A plural form may leave the number out ("one application"); every other name must stay.
@@ -63,9 +67,23 @@ def test_catalog_uses_exactly_the_placeholders_of_the_message(locale):
 def test_catalog_has_every_message_of_the_code(locale, tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg", "-k", "_l",
-         "-o", str(pot), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "-q",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with pot.open("rb") as f:
         wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from juryfund.extensions import db
 from juryfund.models import Application, Mail
-from juryfund.services import setup
+from tests.factories import BodyFactory, FundFactory
 
 from ..conftest import csrf_from
 
@@ -18,40 +18,65 @@ START = (date.today() + timedelta(days=30)).isoformat()
 
 
 @pytest.fixture
-def area(make):
-    """Soldiner Kiez with a 7-member jury deciding an Aktionsfonds (cap 1,500 €, lead time 14 days)."""
-    area = make.area(name="Soldiner Kiez", slug="soldiner-kiez", code="SOL")
-    make.fund(area, make.body(area))
+def area(area):
+    """The shared Soldiner Kiez, here with a 7-member jury deciding an Aktionsfonds (cap 1,500 €,
+    lead time 14 days, 10,000 € this year): applying needs an open fund."""
+    # Built from the factories, not the shared `fund` fixture: that one asks for `area` itself.
+    FundFactory(area=area, body=BodyFactory(area=area))
     return area
 
 
 @pytest.fixture
-def council_fund(area, make):
-    """A Quartiersfonds from 5,000 € to 50,000 € decided by a council."""
-    council = make.body(area, kind="council", members=15)
-    fund = setup.save_fund(None, area, kind="neighbourhood_fund", name="Quartiersfonds", body=council,
-                           cap_cents=5_000_000, minimum_cents=500_000, lead_time_days=14,
-                           eligible_categories=["material", "services"], carry_over=False, proof_weeks=4)
-    db.session.commit()
-    return fund
+def council_fund(area):
+    """A Quartiersfonds from 5,000 € to 50,000 € decided by a council of fifteen (no year opened)."""
+    return FundFactory(
+        area=area,
+        body=BodyFactory(area=area, kind="council", members=15),
+        kind="neighbourhood_fund",
+        name="Quartiersfonds",
+        cap_cents=5_000_000,
+        minimum_cents=500_000,
+        fund_year=None,
+    )
 
 
 def application_data(**overrides) -> dict:
     """A complete, valid application as a German browser would send it."""
     data = {
-        "applicant_kind": "initiative", "applicant_name": "Ayşe Yılmaz", "organisation": "Hofgemeinschaft",
-        "email": "ayse@example.org", "phone": "", "address": "Soldiner Str. 1, 13359 Berlin",
-        "lives_or_acts_in_area": "y", "title": "Hoffest", "description": "Ein Fest im Hof",
-        "goals": ["Nachbarschaft"], "target_group": "Nachbarschaft", "place": "Hof", "start_date": START,
-        "end_date": START, "participants": "40",
-        "cost_items-0-description": "Erde", "cost_items-0-category": "material", "cost_items-0-quantity": "10",
+        "applicant_kind": "initiative",
+        "applicant_name": "Ayşe Yılmaz",
+        "organisation": "Hofgemeinschaft",
+        "email": "ayse@example.org",
+        "phone": "",
+        "address": "Soldiner Str. 1, 13359 Berlin",
+        "lives_or_acts_in_area": "y",
+        "title": "Hoffest",
+        "description": "Ein Fest im Hof",
+        "goals": ["Nachbarschaft"],
+        "target_group": "Nachbarschaft",
+        "place": "Hof",
+        "start_date": START,
+        "end_date": START,
+        "participants": "40",
+        "cost_items-0-description": "Erde",
+        "cost_items-0-category": "material",
+        "cost_items-0-quantity": "10",
         "cost_items-0-unit_price": "4,50",
-        "cost_items-1-description": "Stauden", "cost_items-1-category": "material", "cost_items-1-quantity": "20",
+        "cost_items-1-description": "Stauden",
+        "cost_items-1-category": "material",
+        "cost_items-1-quantity": "20",
         "cost_items-1-unit_price": "30,00",
-        "cost_items-2-description": "Musiker", "cost_items-2-category": "services", "cost_items-2-quantity": "1",
+        "cost_items-2-description": "Musiker",
+        "cost_items-2-category": "services",
+        "cost_items-2-quantity": "1",
         "cost_items-2-unit_price": "600",
-        "volunteer_hours": "12", "in_kind": "", "cofunding_source": "", "cofunding": "",
-        "requested": "1.234,50", "declared_not_started": "y", "declared_no_own_fee": "y",
+        "volunteer_hours": "12",
+        "in_kind": "",
+        "cofunding_source": "",
+        "cofunding": "",
+        "requested": "1.234,50",
+        "declared_not_started": "y",
+        "declared_no_own_fee": "y",
         "consent_processing": "y",
     }
     data.update(overrides)
@@ -94,7 +119,9 @@ def status_link(mail: Mail) -> str:
 
 def last_mail(to: str) -> Mail:
     """The newest mail queued for an address."""
-    return db.session.scalars(select(Mail).where(Mail.to_addr == to).order_by(Mail.id.desc())).first()
+    return db.session.scalars(
+        select(Mail).where(Mail.to_addr == to).order_by(Mail.id.desc())
+    ).first()
 
 
 def only_application() -> Application:

@@ -36,10 +36,15 @@ def test_apply_in_german_with_three_lines_routes_saves_and_mails_link(client, ar
     assert response.headers["Location"] == "/soldiner-kiez/apply/done"
     application = only_application()
     year = date.today().year
-    assert (application.reference, application.state, application.language) == (f"SOL-{year}-0001", "submitted", "de")
+    assert (application.reference, application.state, application.language) == (
+        f"SOL-{year}-0001",
+        "submitted",
+        "de",
+    )
     assert (application.requested_cents, application.total_cents) == (123450, 124500)
-    assert [(i.description, i.quantity, i.unit_cents, i.total_cents) for i in application.cost_items] == [
-        ("Erde", 10, 450, 4500), ("Stauden", 20, 3000, 60000), ("Musiker", 1, 60000, 60000)]
+    assert [
+        (i.description, i.quantity, i.unit_cents, i.total_cents) for i in application.cost_items
+    ] == [("Erde", 10, 450, 4500), ("Stauden", 20, 3000, 60000), ("Musiker", 1, 60000, 60000)]
     assert application.fund.name == "Aktionsfonds"
     assert [(e.kind, e.actor_kind) for e in application.events] == [("submitted", "applicant")]
     mail = last_mail("ayse@example.org")
@@ -74,7 +79,10 @@ def test_submit_without_confirmed_fund_only_checks(client, area, send):
 
 def test_english_amounts_are_parsed_in_english(client, area, apply):
     client.set_cookie("juryfund_lang", "en")
-    apply(requested="1,234.50", **{"cost_items-0-unit_price": "4.50", "cost_items-1-unit_price": "30.00"})
+    apply(
+        requested="1,234.50",
+        **{"cost_items-0-unit_price": "4.50", "cost_items-1-unit_price": "30.00"},
+    )
     application = only_application()
     assert (application.requested_cents, application.language) == (123450, "en")
 
@@ -86,26 +94,51 @@ def test_amount_above_aktionsfonds_cap_goes_to_quartiersfonds(client, area, coun
 
 def english_data(**overrides) -> dict:
     """The valid application with amounts typed the English way."""
-    base = {"requested": "1,234.50", "cost_items-0-unit_price": "4.50", "cost_items-1-unit_price": "30.00",
-            "cost_items-2-unit_price": "600.00"}
+    base = {
+        "requested": "1,234.50",
+        "cost_items-0-unit_price": "4.50",
+        "cost_items-1-unit_price": "30.00",
+        "cost_items-2-unit_price": "600.00",
+    }
     return application_data(**{**base, **overrides})
 
 
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"requested": "1,600.00", "cost_items-2-unit_price": "1,600.00"}, "requested",
-         "This is more than any fund of this area gives (at most €1,500.00)"),
-        ({"start_date": (date.today() - timedelta(days=1)).isoformat()}, "start_date", "must not have started yet"),
-        ({"start_date": (date.today() + timedelta(days=3)).isoformat(),
-          "end_date": (date.today() + timedelta(days=3)).isoformat()}, "start_date", "at least 14 days before"),
-        ({"end_date": (date.today() + timedelta(days=29)).isoformat()}, "end_date", "cannot be before the start"),
+        (
+            {"requested": "1,600.00", "cost_items-2-unit_price": "1,600.00"},
+            "requested",
+            "This is more than any fund of this area gives (at most €1,500.00)",
+        ),
+        (
+            {"start_date": (date.today() - timedelta(days=1)).isoformat()},
+            "start_date",
+            "must not have started yet",
+        ),
+        (
+            {
+                "start_date": (date.today() + timedelta(days=3)).isoformat(),
+                "end_date": (date.today() + timedelta(days=3)).isoformat(),
+            },
+            "start_date",
+            "at least 14 days before",
+        ),
+        (
+            {"end_date": (date.today() + timedelta(days=29)).isoformat()},
+            "end_date",
+            "cannot be before the start",
+        ),
         ({"requested": "1,300.00"}, "requested", "at most the total of your cost plan (€1,245.00)"),
         ({"requested": "abc"}, "requested", "Please enter an amount such as"),
         ({"requested": "-5"}, "requested", "cannot be negative"),
         ({"requested": "12.345"}, "requested", "at most two decimal places"),
         ({"requested": ""}, "requested", "Please enter the amount you ask for"),
-        ({"cost_items-0-category": "applicant_fee"}, "cost_items-0-category", "does not pay for this kind of cost"),
+        (
+            {"cost_items-0-category": "applicant_fee"},
+            "cost_items-0-category",
+            "does not pay for this kind of cost",
+        ),
         ({"cost_items-1-unit_price": ""}, "cost_items-1-unit_price", "This field is required"),
         ({"cost_items-1-quantity": "0"}, "cost_items-1-quantity", "Enter a number from 1"),
         ({"declared_not_started": None}, "declared_not_started", "Please confirm this"),
@@ -116,11 +149,31 @@ def english_data(**overrides) -> dict:
         ({"applicant_kind": "company"}, "applicant_kind", "Not a valid choice"),
         ({"start_date": "31.02.2026"}, "start_date", "Not a valid date value"),
     ],
-    ids=["over-cap", "started", "lead-time", "dates", "above-total", "garbage", "negative", "decimals", "empty",
-         "category", "line-incomplete", "quantity", "declaration", "consent", "email", "title", "too-long",
-         "kind", "date-format"],
+    ids=[
+        "over-cap",
+        "started",
+        "lead-time",
+        "dates",
+        "above-total",
+        "garbage",
+        "negative",
+        "decimals",
+        "empty",
+        "category",
+        "line-incomplete",
+        "quantity",
+        "declaration",
+        "consent",
+        "email",
+        "title",
+        "too-long",
+        "kind",
+        "date-format",
+    ],
 )
-def test_bad_input_gets_error_next_to_field_and_keeps_input(client, area, send, overrides, field, message):
+def test_bad_input_gets_error_next_to_field_and_keeps_input(
+    client, area, send, overrides, field, message
+):
     client.set_cookie("juryfund_lang", "en")
     response = send("/soldiner-kiez/apply", english_data(**overrides), "check")
     html = response.get_data(as_text=True)
@@ -155,7 +208,9 @@ def test_wrong_file_type_refused_and_everything_else_kept(client, area, send):
     import io
 
     data = application_data(attachments=[(io.BytesIO(b"MZ\x90 not a pdf"), "angebot.pdf")])
-    html = send("/soldiner-kiez/apply", data, "check", content_type="multipart/form-data").get_data(as_text=True)
+    html = send("/soldiner-kiez/apply", data, "check", content_type="multipart/form-data").get_data(
+        as_text=True
+    )
     assert "angebot.pdf" in _field_error(html, "attachments")
     assert "ist keine PDF-, JPEG- oder PNG-Datei" in _field_error(html, "attachments")
     assert 'value="Hoffest"' in html
@@ -166,19 +221,28 @@ def test_upload_survives_form_errors_and_is_attached_on_submit(client, area, sen
     import io
 
     bad = application_data(title="", attachments=[(io.BytesIO(PDF), "Angebot Musiker.pdf")])
-    html = send("/soldiner-kiez/apply", bad, "check", content_type="multipart/form-data").get_data(as_text=True)
+    html = send("/soldiner-kiez/apply", bad, "check", content_type="multipart/form-data").get_data(
+        as_text=True
+    )
     assert "Angebot Musiker.pdf" in html
     apply()
     attachment = db.session.scalars(select(Attachment)).one()
     assert (attachment.application_id, attachment.content_type, attachment.filename) == (
-        only_application().id, "application/pdf", "Angebot Musiker.pdf")
+        only_application().id,
+        "application/pdf",
+        "Angebot Musiker.pdf",
+    )
 
 
 def test_remove_uploaded_file_before_sending(client, area, send):
     import io
 
-    html = send("/soldiner-kiez/apply", application_data(attachments=[(io.BytesIO(PDF), "a.pdf")]), "check",
-                content_type="multipart/form-data").get_data(as_text=True)
+    html = send(
+        "/soldiner-kiez/apply",
+        application_data(attachments=[(io.BytesIO(PDF), "a.pdf")]),
+        "check",
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
     file_id = re.search(r'value="remove_file-(\d+)"', html).group(1)
     send("/soldiner-kiez/apply", application_data(), f"remove_file-{file_id}")
     assert db.session.scalar(select(func.count(Attachment.id))) == 0

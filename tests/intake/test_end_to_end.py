@@ -47,29 +47,56 @@ def test_resident_applies_gets_mail_edits_staff_returns_resident_fixes_staff_rea
     assert application.reference in page.get_data(as_text=True)
     edit = f"/status/{application.reference}/edit"
     data = application_data(title="Hoffest mit Musik")
-    resident.post(edit, data={"csrf_token": csrf_from(resident.get(edit).get_data(as_text=True)),
-                              "action": "submit", "confirmed_fund": str(application.fund_id), **data})
+    resident.post(
+        edit,
+        data={
+            "csrf_token": csrf_from(resident.get(edit).get_data(as_text=True)),
+            "action": "submit",
+            "confirmed_fund": str(application.fund_id),
+            **data,
+        },
+    )
     db.session.refresh(application)
     assert application.title == "Hoffest mit Musik"
 
     # 4. Staff return it with a note; the note reaches the resident by mail.
     login(make.staff(areas=[area]))
     staff_page = f"/staff/applications/{application.id}"
-    post_form(f"{staff_page}/return", {"note": "Bitte die Zielgruppe genauer beschreiben."}, page=staff_page)
+    post_form(
+        f"{staff_page}/return",
+        {"note": "Bitte die Zielgruppe genauer beschreiben."},
+        page=staff_page,
+    )
     assert deliver_pending() == 1
     [_, returned] = messages_to(smtp_server, "ayse@example.org")
     assert "Bitte die Zielgruppe genauer beschreiben." in text_of(returned)
 
     # 5. The resident fixes it from the new link and sends it again.
     resident.get(_status_link(returned))
-    data = application_data(title="Hoffest mit Musik", target_group="Familien und ältere Nachbarn im Hof")
-    resident.post(edit, data={"csrf_token": csrf_from(resident.get(edit).get_data(as_text=True)),
-                              "action": "submit", "confirmed_fund": str(application.fund_id), **data})
+    data = application_data(
+        title="Hoffest mit Musik", target_group="Familien und ältere Nachbarn im Hof"
+    )
+    resident.post(
+        edit,
+        data={
+            "csrf_token": csrf_from(resident.get(edit).get_data(as_text=True)),
+            "action": "submit",
+            "confirmed_fund": str(application.fund_id),
+            **data,
+        },
+    )
     db.session.refresh(application)
-    assert (application.state, application.target_group) == ("submitted", "Familien und ältere Nachbarn im Hof")
+    assert (application.state, application.target_group) == (
+        "submitted",
+        "Familien und ältere Nachbarn im Hof",
+    )
 
     # 6. Staff mark it ready for the jury.
     post_form(f"{staff_page}/ready", {"note": "Vollständig."}, page=staff_page)
     db.session.refresh(application)
     assert application.state == "ready"
-    assert [e.to_state for e in application.events if e.kind == "state"] == ["returned", "submitted", "ready"]
+    assert [e.to_state for e in application.events if e.kind == "state"] == [
+        "returned",
+        "submitted",
+        "ready",
+    ]

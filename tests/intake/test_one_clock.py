@@ -19,7 +19,9 @@ pytestmark = [pytest.mark.intake, pytest.mark.ledger]
 NEW_YEARS_NIGHT = datetime(date.today().year, 12, 31, 23, 30, tzinfo=UTC)
 
 
-def test_an_application_sent_just_after_midnight_in_berlin_belongs_to_the_new_year(area, apply, clock_at):
+def test_an_application_sent_just_after_midnight_in_berlin_belongs_to_the_new_year(
+    area, apply, clock_at
+):
     clock_at(NEW_YEARS_NIGHT)
     new_year = NEW_YEARS_NIGHT.year + 1
     start = (date(new_year, 1, 1) + timedelta(days=30)).isoformat()

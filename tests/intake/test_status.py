@@ -41,7 +41,9 @@ def test_status_link_get_changes_nothing(client, applied):
     assert (application.state, len(application.events)) == before
 
 
-@pytest.mark.parametrize("mangle", [lambda t: t[:-2] + "xx", lambda t: "garbage", lambda t: t + "a"])
+@pytest.mark.parametrize(
+    "mangle", [lambda t: t[:-2] + "xx", lambda t: "garbage", lambda t: t + "a"]
+)
 def test_tampered_link_gets_clear_page(client, applied, mangle):
     _application, link = applied
     token = link.rsplit("/", 1)[1]
@@ -95,11 +97,17 @@ def test_withdraw_needs_confirmation_then_withdraws(client, applied, post_form):
     client.set_cookie("juryfund_lang", "en")
     client.get(link)
     page = f"/status/{application.reference}"
-    response = post_form(f"{page}/withdraw", {"reason": "Fest fällt aus"}, page=page,
-                         headers={"Accept-Language": "en"})
+    response = post_form(
+        f"{page}/withdraw",
+        {"reason": "Fest fällt aus"},
+        page=page,
+        headers={"Accept-Language": "en"},
+    )
     assert response.status_code == 200
     assert "Please confirm that you want to withdraw" in response.get_data(as_text=True)
-    response = post_form(f"{page}/withdraw", {"reason": "Fest fällt aus", "confirm": "y"}, page=page)
+    response = post_form(
+        f"{page}/withdraw", {"reason": "Fest fällt aus", "confirm": "y"}, page=page
+    )
     assert response.status_code == 302
     db.session.refresh(application)
     assert application.state == "withdrawn"
@@ -134,7 +142,9 @@ def test_resend_new_link_works(client, applied, post_form):
 
 
 def test_resend_bad_address_gets_field_error(client, post_form):
-    html = post_form("/status/resend", {"email": "nope"}, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    html = post_form(
+        "/status/resend", {"email": "nope"}, headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
     assert 'id="email-error"' in html
 
 

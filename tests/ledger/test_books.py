@@ -16,43 +16,57 @@ pytestmark = pytest.mark.ledger
 
 
 def test_payment_advance_then_reimbursement_within_commitment(approved, staff, fund):
-    books.record_payment(approved, amount_cents=20000, payment_type="advance", note="", actor=staff)
-    books.record_payment(approved, amount_cents=20000, payment_type="reimbursement", note="", actor=staff)
+    books.record_payment(
+        approved, amount_cents=20000, payment_type="advance", note="", actor=staff.actor
+    )
+    books.record_payment(
+        approved, amount_cents=20000, payment_type="reimbursement", note="", actor=staff.actor
+    )
     db.session.commit()
     account = ledger.account_of(approved.id)
     assert (account.commitment, account.paid, account.open) == (40000, 40000, 0)
     assert ledger.balances_of(fund.years[0].id).paid == 40000
     with pytest.raises(BookingRefused) as caught:
-        books.record_payment(approved, amount_cents=1, payment_type="instalment", note="", actor=staff)
+        books.record_payment(
+            approved, amount_cents=1, payment_type="instalment", note="", actor=staff.actor
+        )
     assert caught.value.reason == "booking.paid_exceeds_committed"
 
 
 def test_refund_cannot_exceed_paid(approved, staff):
-    books.record_payment(approved, amount_cents=10000, payment_type="advance", note="", actor=staff)
+    books.record_payment(
+        approved, amount_cents=10000, payment_type="advance", note="", actor=staff.actor
+    )
     with pytest.raises(BookingRefused) as caught:
-        books.record_refund(approved, amount_cents=10001, note="", actor=staff)
+        books.record_refund(approved, amount_cents=10001, note="", actor=staff.actor)
     assert caught.value.reason == "booking.refund_exceeds_paid"
 
 
 def test_adjustment_needs_reason_and_cannot_make_available_negative(fund, staff):
     fund_year = fund.years[0]
     with pytest.raises(DomainError):
-        books.record_adjustment(fund_year, amount_cents=-100, reason=" ", actor=staff)
-    books.record_adjustment(fund_year, amount_cents=250000, reason="Nachbewilligung", actor=staff)
+        books.record_adjustment(fund_year, amount_cents=-100, reason=" ", actor=staff.actor)
+    books.record_adjustment(
+        fund_year, amount_cents=250000, reason="Nachbewilligung", actor=staff.actor
+    )
     with pytest.raises(BookingRefused) as caught:
-        books.record_adjustment(fund_year, amount_cents=-1_250_001, reason="Kürzung", actor=staff)
+        books.record_adjustment(
+            fund_year, amount_cents=-1_250_001, reason="Kürzung", actor=staff.actor
+        )
     assert caught.value.reason == "booking.exceeds_available"
     assert ledger.balances_of(fund_year.id).allocated == 1_250_000
 
 
 def test_cancel_releases_open_part_and_later_refund_is_released_too(approved, staff, fund):
-    books.record_payment(approved, amount_cents=15000, payment_type="advance", note="", actor=staff)
-    books.cancel(approved, reason="Fest abgesagt", actor=staff)
+    books.record_payment(
+        approved, amount_cents=15000, payment_type="advance", note="", actor=staff.actor
+    )
+    books.cancel(approved, reason="Fest abgesagt", actor=staff.actor)
     db.session.commit()
     assert approved.state == "cancelled"
     account = ledger.account_of(approved.id)
     assert (account.committed, account.paid, account.released) == (15000, 15000, 25000)
-    books.record_refund(approved, amount_cents=15000, note="zurücküberwiesen", actor=staff)
+    books.record_refund(approved, amount_cents=15000, note="zurücküberwiesen", actor=staff.actor)
     db.session.commit()
     account = ledger.account_of(approved.id)
     assert (account.committed, account.paid) == (0, 0)
@@ -61,10 +75,10 @@ def test_cancel_releases_open_part_and_later_refund_is_released_too(approved, st
 
 def test_cancel_needs_reason_and_an_approved_project(approved, staff):
     with pytest.raises(DomainError):
-        books.cancel(approved, reason="", actor=staff)
-    books.cancel(approved, reason="abgesagt", actor=staff)
+        books.cancel(approved, reason="", actor=staff.actor)
+    books.cancel(approved, reason="abgesagt", actor=staff.actor)
     with pytest.raises(DomainError) as caught:
-        books.cancel(approved, reason="noch einmal", actor=staff)
+        books.cancel(approved, reason="noch einmal", actor=staff.actor)
     assert caught.value.reason == "books.not_approved"
 
 
@@ -72,7 +86,9 @@ def _last_year(fund, make, staff, carry_over: bool):
     from juryfund.services import setup
 
     fund.carry_over = carry_over
-    old = setup.open_fund_year(fund, year=date.today().year - 1, allocation_cents=500_000, actor=staff)
+    old = setup.open_fund_year(
+        fund, year=date.today().year - 1, allocation_cents=500_000, actor=staff.actor
+    )
     db.session.commit()
     return old
 
@@ -80,9 +96,11 @@ def _last_year(fund, make, staff, carry_over: bool):
 @pytest.mark.parametrize("carry_over", [False, True])
 def test_close_year_lapses_or_carries_unspent_money(fund, make, staff, carry_over):
     old = _last_year(fund, make, staff, carry_over)
-    this_year = db.session.scalar(select(FundYear).where(FundYear.fund_id == fund.id, FundYear.year == date.today().year))
+    this_year = db.session.scalar(
+        select(FundYear).where(FundYear.fund_id == fund.id, FundYear.year == date.today().year)
+    )
     before = ledger.balances_of(this_year.id).allocated
-    assert books.close_year(old, actor=staff) == 500_000
+    assert books.close_year(old, actor=staff.actor) == 500_000
     db.session.commit()
     assert old.closed_at is not None
     carried = ledger.balances_of(this_year.id).allocated - before
@@ -91,7 +109,9 @@ def test_close_year_lapses_or_carries_unspent_money(fund, make, staff, carry_ove
     # A closed year keeps its allocation and shows what lapsed or was carried, never "available".
     assert (closed.allocated, closed.available) == (500_000, 0)
     assert (closed.lapsed, closed.carried_out) == ((0, 500_000) if carry_over else (500_000, 0))
-    kinds = db.session.scalars(select(LedgerEntry.kind).where(LedgerEntry.fund_year_id == this_year.id)).all()
+    kinds = db.session.scalars(
+        select(LedgerEntry.kind).where(LedgerEntry.fund_year_id == this_year.id)
+    ).all()
     assert ("carry_in" in kinds) is carry_over
 
 
@@ -100,18 +120,19 @@ def test_closed_year_refuses_every_booking(approved, fund, staff):
     fund_year.closed_at = __import__("datetime").datetime.now(__import__("datetime").UTC)
     db.session.commit()
     with pytest.raises(BookingRefused) as caught:
-        books.record_adjustment(fund_year, amount_cents=100, reason="zu spät", actor=staff)
+        books.record_adjustment(fund_year, amount_cents=100, reason="zu spät", actor=staff.actor)
     assert caught.value.reason == "booking.year_closed"
     # Its projects' money moves on in the open year; with none open, it is refused, not lost.
     with pytest.raises(BookingRefused) as caught:
-        books.record_payment(approved, amount_cents=40000, payment_type="reimbursement", note="",
-                             actor=staff)
+        books.record_payment(
+            approved, amount_cents=40000, payment_type="reimbursement", note="", actor=staff.actor
+        )
     assert caught.value.reason == "booking.year_closed"
 
 
 def test_current_year_cannot_be_closed(fund, staff):
     with pytest.raises(DomainError) as caught:
-        books.close_year(fund.years[0], actor=staff)
+        books.close_year(fund.years[0], actor=staff.actor)
     assert caught.value.reason == "books.year_not_over"
 
 
@@ -126,24 +147,37 @@ def test_close_year_command(runner, fund, make, staff):
     assert f"No open fund year {old.year}." in again.output
 
 
-def test_staff_books_pages_show_balances_and_refuse_bad_amounts(client, approved, staff, login, post_form, fund):
+def test_staff_books_pages_show_balances_and_refuse_bad_amounts(
+    client, approved, staff, login, post_form, fund
+):
     login(staff)
     page = f"/staff/fund-years/{fund.years[0].id}"
     html = client.get(page).get_data(as_text=True)
     assert "10.000,00\xa0€" in html and "400,00\xa0€" in html and approved.reference in html
     money = f"/staff/applications/{approved.id}/money"
-    response = post_form(f"/staff/applications/{approved.id}/payment",
-                         {"pay-payment_type": "advance", "pay-amount": "500,00", "pay-note": ""}, page=money)
+    response = post_form(
+        f"/staff/applications/{approved.id}/payment",
+        {"pay-payment_type": "advance", "pay-amount": "500,00", "pay-note": ""},
+        page=money,
+    )
     assert response.status_code == 200
     assert 'id="pay-amount-error"' in response.get_data(as_text=True)
-    response = post_form(f"/staff/applications/{approved.id}/payment",
-                         {"pay-payment_type": "advance", "pay-amount": "abc"}, page=money)
+    response = post_form(
+        f"/staff/applications/{approved.id}/payment",
+        {"pay-payment_type": "advance", "pay-amount": "abc"},
+        page=money,
+    )
     assert 'value="abc"' in response.get_data(as_text=True)
-    response = post_form(f"/staff/applications/{approved.id}/payment",
-                         {"pay-payment_type": "advance", "pay-amount": "150,00", "pay-note": "Überweisung"}, page=money)
+    response = post_form(
+        f"/staff/applications/{approved.id}/payment",
+        {"pay-payment_type": "advance", "pay-amount": "150,00", "pay-note": "Überweisung"},
+        page=money,
+    )
     assert response.status_code == 302
     assert ledger.account_of(approved.id).paid == 15000
-    response = post_form(f"{page}/adjust", {"adjust-amount": "-500,00", "adjust-reason": "Kürzung"}, page=page)
+    response = post_form(
+        f"{page}/adjust", {"adjust-amount": "-500,00", "adjust-reason": "Kürzung"}, page=page
+    )
     assert response.status_code == 302
     assert ledger.balances_of(fund.years[0].id).allocated == 950000
 

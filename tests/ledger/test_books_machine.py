@@ -52,15 +52,20 @@ class Books(RuleBasedStateMachine):
     done: Counter[str] = Counter()
     refused: Counter[str] = Counter()
 
-    @initialize(carry_over=st.booleans(), allocation=st.integers(min_value=100_000, max_value=400_000),
-                shares=st.lists(st.sampled_from([100, 75, 50, 1]), min_size=2, max_size=2))
+    @initialize(
+        carry_over=st.booleans(),
+        allocation=st.integers(min_value=100_000, max_value=400_000),
+        shares=st.lists(st.sampled_from([100, 75, 50, 1]), min_size=2, max_size=2),
+    )
     def set_up(self, carry_over, allocation, shares):
         Books.counter += 1
         self.real_now = clock.now
         self.now = datetime.now(UTC).replace(microsecond=0)
         clock.now = lambda: self.now
         n = Books.counter
-        area = self.make.area(slug=f"machine-{n}", code=f"M{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}")
+        area = self.make.area(
+            slug=f"machine-{n}", code=f"M{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}"
+        )
         jury = self.make.body(area, members=3)
         self.staff = self.make.staff(areas=[area])
         self.fund = self.make.fund(area, jury, cap_cents=150_000, allocation_cents=allocation)
@@ -80,17 +85,37 @@ class Books(RuleBasedStateMachine):
 
     def _approved_items(self, area, jury) -> list[int]:
         """A closed round whose items were approved and wait for staff to confirm an amount."""
-        applications = [make_ready(area, self.fund, f"Aktion {i}", 40_000 * (i + 1))
-                        for i in range(APPLICATIONS)]
-        round_ = Round(body_id=jury.id, mode="meeting", state="closed", title="Sitzung",
-                       meeting_at=self.now, opened_at=self.now, closed_at=self.now)
+        applications = [
+            make_ready(area, self.fund, f"Aktion {i}", 40_000 * (i + 1))
+            for i in range(APPLICATIONS)
+        ]
+        round_ = Round(
+            body_id=jury.id,
+            mode="meeting",
+            state="closed",
+            title="Sitzung",
+            meeting_at=self.now,
+            opened_at=self.now,
+            closed_at=self.now,
+        )
         db.session.add(round_)
         db.session.flush()
         for position, application in enumerate(applications, start=1):
-            history.transition(application, State.SCHEDULED, actor_kind="staff", actor=self.staff)
-            db.session.add(AgendaItem(round_id=round_.id, application_id=application.id, position=position,
-                                      result="approved", eligible=3, participating=3, quorum_needed=3,
-                                      yes=3, no=0, abstain=0))
+            history.transition(application, State.SCHEDULED, actor=self.staff.actor)
+            db.session.add(
+                AgendaItem(
+                    round_id=round_.id,
+                    application_id=application.id,
+                    position=position,
+                    result="approved",
+                    eligible=3,
+                    participating=3,
+                    quorum_needed=3,
+                    yes=3,
+                    no=0,
+                    abstain=0,
+                )
+            )
         db.session.flush()
         return [item.id for item in round_.agenda]
 
@@ -111,8 +136,11 @@ class Books(RuleBasedStateMachine):
         return item.application
 
     def _years(self) -> list[FundYear]:
-        return list(db.session.scalars(select(FundYear).where(FundYear.fund_id == self.fund.id)
-                                       .order_by(FundYear.year)))
+        return list(
+            db.session.scalars(
+                select(FundYear).where(FundYear.fund_id == self.fund.id).order_by(FundYear.year)
+            )
+        )
 
     # --- what staff do -----------------------------------------------------------------------
 
@@ -120,38 +148,57 @@ class Books(RuleBasedStateMachine):
     def confirm(self, index, share):
         item = db.session.get(AgendaItem, self.items[index])
         amount = max(item.application.requested_cents * share // 100, 1)
-        self._do(lambda: decisions.confirm_approval(item, amount_cents=amount, conditions="",
-                                                    actor=self.staff))
+        self._do(
+            lambda: decisions.confirm_approval(
+                item, amount_cents=amount, conditions="", actor=self.staff.actor
+            )
+        )
 
     @rule(index=st.integers(0, APPLICATIONS - 1), amount=amounts)
     def correct(self, index, amount):
         application = self._application(index)
         current = decisions.current_decision(application)
         if current is not None and current.outcome == "approved":
-            self._do(lambda: decisions.correct_decision(current, amount_cents=amount, conditions="",
-                                                        reason="Korrektur", actor=self.staff))
+            self._do(
+                lambda: decisions.correct_decision(
+                    current,
+                    amount_cents=amount,
+                    conditions="",
+                    reason="Korrektur",
+                    actor=self.staff.actor,
+                )
+            )
 
-    @rule(index=projects, part=st.sampled_from([100, 50, 10, 150]),
-          kind=st.sampled_from(["advance", "instalment", "reimbursement"]))
+    @rule(
+        index=projects,
+        part=st.sampled_from([100, 50, 10, 150]),
+        kind=st.sampled_from(["advance", "instalment", "reimbursement"]),
+    )
     def pay(self, index, part, kind):
         # A share of what is still open (150 % to be refused): random amounts would almost
         # never fit, and the steps after a payment would rarely run.
         application = self._application(index)
         amount = max(ledger.account_of(application.id).open * part // 100, 1)
-        self._do(lambda: books.record_payment(application, amount_cents=amount, payment_type=kind,
-                                              note="", actor=self.staff))
+        self._do(
+            lambda: books.record_payment(
+                application, amount_cents=amount, payment_type=kind, note="", actor=self.staff.actor
+            )
+        )
 
     @rule(index=projects, part=st.sampled_from([100, 50, 10, 150]))
     def refund(self, index, part):
         application = self._application(index)
         amount = max(ledger.account_of(application.id).paid * part // 100, 1)
-        self._do(lambda: books.record_refund(application, amount_cents=amount, note="zurück",
-                                             actor=self.staff))
+        self._do(
+            lambda: books.record_refund(
+                application, amount_cents=amount, note="zurück", actor=self.staff.actor
+            )
+        )
 
     @rule(index=projects)
     def cancel(self, index):
         application = self._application(index)
-        self._do(lambda: books.cancel(application, reason="abgesagt", actor=self.staff))
+        self._do(lambda: books.cancel(application, reason="abgesagt", actor=self.staff.actor))
 
     @rule(index=projects, proven=amounts)
     def settle(self, index, proven):
@@ -162,36 +209,52 @@ class Books(RuleBasedStateMachine):
 
         def prove_and_accept():
             if proof.state in proofs.EDITABLE:
-                proofs.save(proof, report="Bericht", receipts=[
-                    ReceiptLine(date.today(), "Laden", "Material", proven)])
+                proofs.save(
+                    proof,
+                    report="Bericht",
+                    receipts=[ReceiptLine(date.today(), "Laden", "Material", proven)],
+                )
                 proofs.submit(proof)
             found = db.session.scalar(select(ProofOfUse).where(ProofOfUse.id == proof.id))
-            proofs.accept(found, actor=self.staff)
+            proofs.accept(found, actor=self.staff.actor)
 
         self._do(prove_and_accept)
 
     @rule(amount=st.integers(min_value=-200_000, max_value=200_000).filter(bool))
     def adjust(self, amount):
-        year = db.session.scalar(select(FundYear).where(FundYear.fund_id == self.fund.id,
-                                                        FundYear.year == clock.area_today(self.fund.area).year))
+        year = db.session.scalar(
+            select(FundYear).where(
+                FundYear.fund_id == self.fund.id,
+                FundYear.year == clock.area_today(self.fund.area).year,
+            )
+        )
         if year is not None:
-            self._do(lambda: books.record_adjustment(year, amount_cents=amount, reason="Nachtrag",
-                                                     actor=self.staff))
+            self._do(
+                lambda: books.record_adjustment(
+                    year, amount_cents=amount, reason="Nachtrag", actor=self.staff.actor
+                )
+            )
 
     @precondition(lambda self: self.now.year < date.today().year + 3)
     @rule(allocation=st.integers(min_value=0, max_value=300_000))
     def next_year(self, allocation):
         self.now = datetime(self.now.year + 1, 1, 15, 12, tzinfo=UTC) + timedelta(hours=1)
         if allocation:
-            self._do(lambda: setup.open_fund_year(self.fund, year=self.now.year,
-                                                  allocation_cents=allocation, actor=self.staff))
+            self._do(
+                lambda: setup.open_fund_year(
+                    self.fund,
+                    year=self.now.year,
+                    allocation_cents=allocation,
+                    actor=self.staff.actor,
+                )
+            )
 
     @rule(pick=st.integers(0, 10))
     def close_a_year(self, pick):
         past = [y for y in self._years() if y.closed_at is None and y.year < self.now.year]
         if past:
             year = past[pick % len(past)]
-            self._do(lambda: books.close_year(year, actor=self.staff))
+            self._do(lambda: books.close_year(year, actor=self.staff.actor))
             db.session.refresh(year)
             if year.closed_at is not None:
                 self.closed_figures[year.id] = ledger.balances_of(year.id)
@@ -204,9 +267,12 @@ class Books(RuleBasedStateMachine):
             return
         for year in self._years():
             figures = ledger.balances_of(year.id)
-            entries = db.session.scalars(select(LedgerEntry).where(LedgerEntry.fund_year_id == year.id)).all()
-            assert figures == balances(Entry(e.kind, e.amount_cents, e.application_id, e.origin)
-                                       for e in entries)
+            entries = db.session.scalars(
+                select(LedgerEntry).where(LedgerEntry.fund_year_id == year.id)
+            ).all()
+            assert figures == balances(
+                Entry(e.kind, e.amount_cents, e.application_id, e.origin) for e in entries
+            )
             if year.closed_at is None:
                 assert figures.available >= 0, (year.year, figures)
             else:
@@ -227,11 +293,14 @@ class Books(RuleBasedStateMachine):
         if not hasattr(self, "fund"):
             return
         years = self._years()
-        entries = db.session.scalars(select(LedgerEntry).where(
-            LedgerEntry.fund_year_id.in_([y.id for y in years]))).all()
+        entries = db.session.scalars(
+            select(LedgerEntry).where(LedgerEntry.fund_year_id.in_([y.id for y in years]))
+        ).all()
         budget = sum(e.amount_cents for e in entries if e.kind in ("allocation", "adjustment"))
         figures = [ledger.balances_of(y.id) for y in years]
-        projects = sum(ledger.account_of(self._application(i).id).committed for i in range(APPLICATIONS))
+        projects = sum(
+            ledger.account_of(self._application(i).id).committed for i in range(APPLICATIONS)
+        )
         assert budget == sum(f.available + f.lapsed for f in figures) + projects
 
     @invariant()
@@ -239,21 +308,48 @@ class Books(RuleBasedStateMachine):
         if not hasattr(self, "fund"):
             return
         years = [y.id for y in self._years()]
-        now = {e.id: (e.fund_year_id, e.kind, e.amount_cents, e.application_id, e.origin, e.payment_type)
-               for e in db.session.scalars(select(LedgerEntry).where(LedgerEntry.fund_year_id.in_(years)))}
-        assert all(now.get(entry_id) == row for entry_id, row in self.seen.items()), "an entry changed"
+        now = {
+            e.id: (
+                e.fund_year_id,
+                e.kind,
+                e.amount_cents,
+                e.application_id,
+                e.origin,
+                e.payment_type,
+            )
+            for e in db.session.scalars(
+                select(LedgerEntry).where(LedgerEntry.fund_year_id.in_(years))
+            )
+        }
+        assert all(now.get(entry_id) == row for entry_id, row in self.seen.items()), (
+            "an entry changed"
+        )
         self.seen = now
 
 
 def test_books_hold_under_any_sequence_of_staff_actions(app, make):
     Books.make = make
     machine = Books.TestCase
-    machine.settings = settings(max_examples=SEQUENCES, stateful_step_count=12, deadline=None,
-                                suppress_health_check=list(HealthCheck), derandomize=False)
+    machine.settings = settings(
+        max_examples=SEQUENCES,
+        stateful_step_count=12,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=False,
+    )
     machine("runTest").runTest()
     # A full run reached every kind of step, not only refusals (a quick local run may not).
-    steps = {"confirm", "correct", "pay", "refund", "cancel", "settle", "adjust", "next_year",
-             "close_a_year"}
+    steps = {
+        "confirm",
+        "correct",
+        "pay",
+        "refund",
+        "cancel",
+        "settle",
+        "adjust",
+        "next_year",
+        "close_a_year",
+    }
     if SEQUENCES >= 100:
         assert steps <= set(Books.done), (steps - set(Books.done), Books.refused)
     print(dict(Books.done), dict(Books.refused))

@@ -24,12 +24,20 @@ pytestmark = pytest.mark.ledger
 
 
 def _year(fund, year: int) -> FundYear:
-    return db.session.scalar(select(FundYear).where(FundYear.fund_id == fund.id, FundYear.year == year))
+    return db.session.scalar(
+        select(FundYear).where(FundYear.fund_id == fund.id, FundYear.year == year)
+    )
 
 
 def _entries(fund_year: FundYear) -> list[tuple[str, int, str | None]]:
-    return [(e.kind, e.amount_cents, e.origin) for e in db.session.scalars(
-        select(LedgerEntry).where(LedgerEntry.fund_year_id == fund_year.id).order_by(LedgerEntry.id))]
+    return [
+        (e.kind, e.amount_cents, e.origin)
+        for e in db.session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.fund_year_id == fund_year.id)
+            .order_by(LedgerEntry.id)
+        )
+    ]
 
 
 @pytest.fixture
@@ -37,21 +45,27 @@ def next_january(approved, fund, staff, clock_at):
     """Move the clock to 10 January of next year, with that year opened (10,000 €)."""
     this = _year(fund, datetime.now(UTC).year)
     clock_at(datetime(this.year + 1, 1, 10, 12, tzinfo=UTC))
-    following = setup.open_fund_year(fund, year=this.year + 1, allocation_cents=1_000_000, actor=staff)
+    following = setup.open_fund_year(
+        fund, year=this.year + 1, allocation_cents=1_000_000, actor=staff.actor
+    )
     db.session.commit()
     return this, following
 
 
 def _close(fund_year, staff, *, carry_over: bool):
     fund_year.fund.carry_over = carry_over
-    books.close_year(fund_year, actor=staff)
+    books.close_year(fund_year, actor=staff.actor)
     db.session.commit()
 
 
-def test_correction_in_january_is_booked_in_the_open_year_of_the_commitment(approved, next_january, staff):
+def test_correction_in_january_is_booked_in_the_open_year_of_the_commitment(
+    approved, next_january, staff
+):
     this, following = next_january
     decision = decisions.current_decision(approved)
-    decisions.correct_decision(decision, amount_cents=30000, conditions="", reason="Kürzung", actor=staff)
+    decisions.correct_decision(
+        decision, amount_cents=30000, conditions="", reason="Kürzung", actor=staff.actor
+    )
     db.session.commit()
     assert ledger.balances_of(this.id).committed == 30000  # was 40000
     assert ledger.balances_of(following.id).committed == 0  # never negative
@@ -60,19 +74,24 @@ def test_correction_in_january_is_booked_in_the_open_year_of_the_commitment(appr
 
 
 @pytest.mark.parametrize("carry_over", [True, False])
-def test_correction_after_close_returns_money_to_the_open_year(approved, next_january, staff, carry_over):
+def test_correction_after_close_returns_money_to_the_open_year(
+    approved, next_january, staff, carry_over
+):
     this, following = next_january
     _close(this, staff, carry_over=carry_over)
     before = ledger.balances_of(this.id)
     decision = decisions.current_decision(approved)
-    decisions.correct_decision(decision, amount_cents=30000, conditions="", reason="Kürzung", actor=staff)
+    decisions.correct_decision(
+        decision, amount_cents=30000, conditions="", reason="Kürzung", actor=staff.actor
+    )
     db.session.commit()
     assert ledger.balances_of(this.id) == before  # a closed year's figures are final
     after = ledger.balances_of(following.id)
     assert after.committed == 0
     assert after.returned == 10000
     assert after.available == 1_000_000 + (10000 if carry_over else 0) + (
-        before.carried_out if carry_over else 0)
+        before.carried_out if carry_over else 0
+    )
     assert after.lapsed == (0 if carry_over else 10000)
     assert ledger.account_of(approved.id).committed == 30000
 
@@ -82,22 +101,28 @@ def test_raising_an_amount_after_close_is_refused(approved, next_january, staff)
     _close(this, staff, carry_over=False)
     decision = decisions.current_decision(approved)
     with pytest.raises(DomainError) as caught:
-        decisions.correct_decision(decision, amount_cents=45000, conditions="", reason="mehr", actor=staff)
+        decisions.correct_decision(
+            decision, amount_cents=45000, conditions="", reason="mehr", actor=staff.actor
+        )
     assert caught.value.reason == "decision.year_closed"
 
 
 def _settle(application, staff, proven: int):
     proof = proofs.proof_for(application)
     when = application.start_date
-    proofs.save(proof, report="Es war schön.", receipts=[ReceiptLine(when, "Baumarkt", "Erde", proven)])
+    proofs.save(
+        proof, report="Es war schön.", receipts=[ReceiptLine(when, "Baumarkt", "Erde", proven)]
+    )
     proofs.submit(proof)
     db.session.commit()
     proof = db.session.scalar(select(ProofOfUse).where(ProofOfUse.application_id == application.id))
-    return proofs.accept(proof, actor=staff)
+    return proofs.accept(proof, actor=staff.actor)
 
 
 @pytest.mark.parametrize("carry_over", [True, False])
-def test_settling_after_close_puts_the_unspent_part_into_the_open_year(approved, next_january, staff, carry_over):
+def test_settling_after_close_puts_the_unspent_part_into_the_open_year(
+    approved, next_january, staff, carry_over
+):
     this, following = next_january
     _close(this, staff, carry_over=carry_over)
     before = ledger.balances_of(this.id)
@@ -105,22 +130,26 @@ def test_settling_after_close_puts_the_unspent_part_into_the_open_year(approved,
     db.session.commit()
     assert released == 15000
     assert ledger.balances_of(this.id) == before
-    assert _entries(following)[-2:] == ([("payment", 25000, None), ("return", 15000, "release")]
-                                        if carry_over else
-                                        [("return", 15000, "release"), ("lapse", 15000, None)])
+    assert _entries(following)[-2:] == (
+        [("payment", 25000, None), ("return", 15000, "release")]
+        if carry_over
+        else [("return", 15000, "release"), ("lapse", 15000, None)]
+    )
     account = ledger.account_of(approved.id)
     assert (account.committed, account.paid) == (25000, 25000)
 
 
 def test_refund_after_settlement_releases_the_money(approved, staff):
-    books.record_payment(approved, amount_cents=40000, payment_type="advance", note="", actor=staff)
+    books.record_payment(
+        approved, amount_cents=40000, payment_type="advance", note="", actor=staff.actor
+    )
     db.session.commit()
     _settle(approved, staff, 40000)
     db.session.commit()
     assert approved.state == State.SETTLED
     fund_year = ledger.fund_year_of(approved)
     before = ledger.balances_of(fund_year.id)
-    books.record_refund(approved, amount_cents=5000, note="Rückzahlung", actor=staff)
+    books.record_refund(approved, amount_cents=5000, note="Rückzahlung", actor=staff.actor)
     db.session.commit()
     after = ledger.balances_of(fund_year.id)
     assert after.committed == before.committed - 5000
@@ -132,11 +161,13 @@ def test_refund_after_settlement_releases_the_money(approved, staff):
 
 def test_refund_after_close_leaves_the_project_and_the_closed_year(approved, next_january, staff):
     this, following = next_january
-    books.record_payment(approved, amount_cents=40000, payment_type="advance", note="", actor=staff)
+    books.record_payment(
+        approved, amount_cents=40000, payment_type="advance", note="", actor=staff.actor
+    )
     db.session.commit()
     _close(this, staff, carry_over=True)
     before = ledger.balances_of(this.id)
-    books.record_refund(approved, amount_cents=8000, note="zurück", actor=staff)
+    books.record_refund(approved, amount_cents=8000, note="zurück", actor=staff.actor)
     db.session.commit()
     assert ledger.balances_of(this.id) == before
     assert _entries(following)[-1] == ("return", 8000, "refund")
@@ -149,14 +180,18 @@ def test_payment_after_close_is_paid_from_the_open_year(approved, next_january, 
     this, following = next_january
     _close(this, staff, carry_over=False)
     before = ledger.balances_of(this.id)
-    books.record_payment(approved, amount_cents=10000, payment_type="advance", note="", actor=staff)
+    books.record_payment(
+        approved, amount_cents=10000, payment_type="advance", note="", actor=staff.actor
+    )
     db.session.commit()
     assert ledger.balances_of(this.id) == before
     assert ledger.balances_of(following.id).paid == 10000
     assert ledger.balances_of(following.id).available == 1_000_000
 
 
-def test_closed_year_shows_allocated_committed_paid_and_lapsed(client, approved, next_january, staff, login):
+def test_closed_year_shows_allocated_committed_paid_and_lapsed(
+    client, approved, next_january, staff, login
+):
     this, _following = next_january
     _close(this, staff, carry_over=False)
     login(staff)
@@ -168,22 +203,32 @@ def test_closed_year_shows_allocated_committed_paid_and_lapsed(client, approved,
 def test_money_is_conserved_over_all_years(approved, next_january, staff):
     this, following = next_january
     _close(this, staff, carry_over=True)
-    decisions.correct_decision(decisions.current_decision(approved), amount_cents=35000, conditions="",
-                               reason="Kürzung", actor=staff)
+    decisions.correct_decision(
+        decisions.current_decision(approved),
+        amount_cents=35000,
+        conditions="",
+        reason="Kürzung",
+        actor=staff.actor,
+    )
     db.session.commit()
     years = db.session.scalars(select(FundYear).where(FundYear.fund_id == approved.fund_id)).all()
     totals = {fy.id: ledger.balances_of(fy.id) for fy in years}
-    allocated = db.session.scalar(text(
-        "SELECT SUM(amount_cents) FROM ledger_entry WHERE kind IN ('allocation', 'adjustment')"))
+    allocated = db.session.scalar(
+        text(
+            "SELECT SUM(amount_cents) FROM ledger_entry WHERE kind IN ('allocation', 'adjustment')"
+        )
+    )
     committed_to_projects = ledger.account_of(approved.id).committed
     assert allocated == sum(b.available + b.lapsed for b in totals.values()) + committed_to_projects
 
 
 def test_books_and_decisions_are_append_only_in_the_database(approved):
-    for statement in ("UPDATE ledger_entry SET amount_cents = amount_cents * 2",
-                      "DELETE FROM ledger_entry",
-                      "UPDATE decision SET approved_cents = 150000",
-                      "DELETE FROM decision"):
+    for statement in (
+        "UPDATE ledger_entry SET amount_cents = amount_cents * 2",
+        "DELETE FROM ledger_entry",
+        "UPDATE decision SET approved_cents = 150000",
+        "DELETE FROM decision",
+    ):
         with pytest.raises(DatabaseError):
             db.session.execute(text(statement))
         db.session.rollback()
@@ -194,26 +239,42 @@ def test_a_closed_year_refuses_bookings_in_the_database(approved, fund, next_jan
     this, _following = next_january
     _close(this, staff, carry_over=False)
     with pytest.raises(DatabaseError):
-        db.session.execute(text(
-            "INSERT INTO ledger_entry (fund_year_id, kind, amount_cents, note, at) "
-            "VALUES (:fy, 'allocation', 100, '', CURRENT_TIMESTAMP)"), {"fy": this.id})
+        db.session.execute(
+            text(
+                "INSERT INTO ledger_entry (fund_year_id, kind, amount_cents, note, at) "
+                "VALUES (:fy, 'allocation', 100, '', CURRENT_TIMESTAMP)"
+            ),
+            {"fy": this.id},
+        )
     db.session.rollback()
     with pytest.raises(DatabaseError):
-        db.session.execute(text("UPDATE fund_year SET closed_at = NULL WHERE id = :fy"), {"fy": this.id})
+        db.session.execute(
+            text("UPDATE fund_year SET closed_at = NULL WHERE id = :fy"), {"fy": this.id}
+        )
     db.session.rollback()
     with pytest.raises(BookingRefused):
-        books.record_adjustment(_year(fund, this.year), amount_cents=100, reason="spät", actor=staff)
+        books.record_adjustment(
+            _year(fund, this.year), amount_cents=100, reason="spät", actor=staff.actor
+        )
 
 
-def test_public_budget_and_api_show_a_closed_year_without_available(client, approved, next_january, staff):
+def test_public_budget_and_api_show_a_closed_year_without_available(
+    client, approved, next_january, staff
+):
     this, _following = next_january
     _close(this, staff, carry_over=True)
     slug = approved.area.slug
-    html = client.get(f"/{slug}/budget?year={this.year}", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    row = html[html.index('<tbody>'):html.index('</tbody>')]
+    html = client.get(
+        f"/{slug}/budget?year={this.year}", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    row = html[html.index("<tbody>") : html.index("</tbody>")]
     assert 'data-series="lapsed_or_carried">€9,600.00' in row
     assert "not applicable" in row  # the available cell of a closed year
     data = client.get(f"/api/v1/areas/{slug}/budget?year={this.year}").get_json()
     [line] = data["funds"]
-    assert (line["closed"], line["available_cents"], line["carried_out_cents"]) == (True, None, 960_000)
+    assert (line["closed"], line["available_cents"], line["carried_out_cents"]) == (
+        True,
+        None,
+        960_000,
+    )
     assert line["allocated_cents"] == 1_000_000

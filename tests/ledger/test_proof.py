@@ -19,11 +19,17 @@ from ..conftest import csrf_from
 pytestmark = pytest.mark.ledger
 
 RECEIPTS = {
-    "receipts-0-date": "2026-05-02", "receipts-0-supplier": "Gartencenter Wedding", "receipts-0-item": "Blumenerde",
+    "receipts-0-date": "2026-05-02",
+    "receipts-0-supplier": "Gartencenter Wedding",
+    "receipts-0-item": "Blumenerde",
     "receipts-0-amount": "89,90",
-    "receipts-1-date": "2026-05-02", "receipts-1-supplier": "Staudengärtnerei", "receipts-1-item": "Stauden",
+    "receipts-1-date": "2026-05-02",
+    "receipts-1-supplier": "Staudengärtnerei",
+    "receipts-1-item": "Stauden",
     "receipts-1-amount": "180,00",
-    "receipts-2-date": "2026-05-03", "receipts-2-supplier": "Baumarkt", "receipts-2-item": "Gießkannen",
+    "receipts-2-date": "2026-05-03",
+    "receipts-2-supplier": "Baumarkt",
+    "receipts-2-item": "Gießkannen",
     "receipts-2-amount": "62,10",
 }
 
@@ -41,27 +47,41 @@ def _resident(app, smtp_server, application):
 def _send(browser, reference, data, action):
     url = f"/status/{reference}/proof"
     token = csrf_from(browser.get(url).get_data(as_text=True))
-    return browser.post(url, data={"csrf_token": token, "action": action, **data}, content_type="multipart/form-data")
+    return browser.post(
+        url,
+        data={"csrf_token": token, "action": action, **data},
+        content_type="multipart/form-data",
+    )
 
 
 def test_resident_sends_proof_with_three_receipts_staff_settle_money_returns(
     smtp_app, smtp_server, approved, staff, fund, login, client, post_form
 ):
-    books.record_payment(approved, amount_cents=20000, payment_type="advance", note="", actor=staff)
+    books.record_payment(
+        approved, amount_cents=20000, payment_type="advance", note="", actor=staff.actor
+    )
     db.session.commit()
     resident = _resident(smtp_app, smtp_server, approved)
     page = resident.get(f"/status/{approved.reference}").get_data(as_text=True)
     assert f"/status/{approved.reference}/proof" in page
 
-    data = {"report": "Wir haben 12 Baumscheiben bepflanzt, 25 Nachbarn haben mitgemacht.", **RECEIPTS,
-            "receipt_files": [(io.BytesIO(b"%PDF-1.4 receipt 1"), "beleg1.pdf"),
-                              (io.BytesIO(b"%PDF-1.4 receipt 2"), "beleg2.pdf"),
-                              (io.BytesIO(b"\xff\xd8\xff\xe0 receipt 3"), "beleg3.jpg")],
-            "photos": [(io.BytesIO(b"\x89PNG\r\n\x1a\n photo"), "aktion.png")]}
+    data = {
+        "report": "Wir haben 12 Baumscheiben bepflanzt, 25 Nachbarn haben mitgemacht.",
+        **RECEIPTS,
+        "receipt_files": [
+            (io.BytesIO(b"%PDF-1.4 receipt 1"), "beleg1.pdf"),
+            (io.BytesIO(b"%PDF-1.4 receipt 2"), "beleg2.pdf"),
+            (io.BytesIO(b"\xff\xd8\xff\xe0 receipt 3"), "beleg3.jpg"),
+        ],
+        "photos": [(io.BytesIO(b"\x89PNG\r\n\x1a\n photo"), "aktion.png")],
+    }
     assert _send(resident, approved.reference, data, "submit").status_code == 302
     proof = db.session.scalars(select(ProofOfUse)).one()
     assert (proof.state, proofs.proven_cents(proof), len(proof.receipts)) == ("submitted", 33200, 3)
-    kinds = sorted(a.kind for a in db.session.scalars(select(Attachment).where(Attachment.proof_id == proof.id)))
+    kinds = sorted(
+        a.kind
+        for a in db.session.scalars(select(Attachment).where(Attachment.proof_id == proof.id))
+    )
     assert kinds == ["photo", "receipt", "receipt", "receipt"]
 
     login(staff)
@@ -69,7 +89,9 @@ def test_resident_sends_proof_with_three_receipts_staff_settle_money_returns(
     html = client.get(money).get_data(as_text=True)
     assert "Blumenerde" in html and "332,00" in html
     available_before = ledger.balances_of(fund.years[0].id).available
-    response = post_form(f"/staff/applications/{approved.id}/proof/accept", {"review-note": ""}, page=money)
+    response = post_form(
+        f"/staff/applications/{approved.id}/proof/accept", {"review-note": ""}, page=money
+    )
     assert response.status_code == 302
     db.session.refresh(approved)
     assert approved.state == "settled"
@@ -83,7 +105,12 @@ def test_resident_sends_proof_with_three_receipts_staff_settle_money_returns(
 
 def test_incomplete_proof_is_kept_with_errors(smtp_app, smtp_server, approved):
     resident = _resident(smtp_app, smtp_server, approved)
-    data = {"report": "", **RECEIPTS, "receipts-1-amount": "", "photos": [(io.BytesIO(b"GIF89a"), "bild.gif")]}
+    data = {
+        "report": "",
+        **RECEIPTS,
+        "receipts-1-amount": "",
+        "photos": [(io.BytesIO(b"GIF89a"), "bild.gif")],
+    }
     response = _send(resident, approved.reference, data, "submit")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -104,33 +131,45 @@ def test_staff_ask_for_changes_then_resident_resends(smtp_app, smtp_server, appr
     resident = _resident(smtp_app, smtp_server, approved)
     _send(resident, approved.reference, {"report": "Bericht", **RECEIPTS}, "submit")
     proof = db.session.scalars(select(ProofOfUse)).one()
-    proofs.request_changes(proof, note="Bitte Fotos ergänzen.", actor=staff)
+    proofs.request_changes(proof, note="Bitte Fotos ergänzen.", actor=staff.actor)
     db.session.commit()
     deliver_pending()
     assert "Bitte Fotos ergänzen." in text_of(messages_to(smtp_server, approved.email)[-1])
-    response = _send(resident, approved.reference, {"report": "Bericht mit Fotos", **RECEIPTS,
-                                                    "photos": [(io.BytesIO(b"\x89PNG\r\n\x1a\n"), "f.png")]}, "submit")
+    response = _send(
+        resident,
+        approved.reference,
+        {
+            "report": "Bericht mit Fotos",
+            **RECEIPTS,
+            "photos": [(io.BytesIO(b"\x89PNG\r\n\x1a\n"), "f.png")],
+        },
+        "submit",
+    )
     assert response.status_code == 302
     db.session.refresh(proof)
     assert proof.state == "submitted"
 
 
-def test_paid_more_than_proven_needs_refund_before_settlement(smtp_app, smtp_server, approved, staff, fund):
-    books.record_payment(approved, amount_cents=40000, payment_type="advance", note="", actor=staff)
+def test_paid_more_than_proven_needs_refund_before_settlement(
+    smtp_app, smtp_server, approved, staff, fund
+):
+    books.record_payment(
+        approved, amount_cents=40000, payment_type="advance", note="", actor=staff.actor
+    )
     db.session.commit()
     resident = _resident(smtp_app, smtp_server, approved)
     _send(resident, approved.reference, {"report": "Bericht", **RECEIPTS}, "submit")
     proof = db.session.scalars(select(ProofOfUse)).one()
     with pytest.raises(Exception) as caught:
-        proofs.accept(proof, actor=staff)
+        proofs.accept(proof, actor=staff.actor)
     assert caught.value.reason == "proof.refund_first"
     db.session.rollback()
-    assert proofs.claim_refund(proof, note="Bitte bis Monatsende.", actor=staff) == 6800
+    assert proofs.claim_refund(proof, note="Bitte bis Monatsende.", actor=staff.actor) == 6800
     db.session.commit()
     deliver_pending()
     assert "68,00" in text_of(messages_to(smtp_server, approved.email)[-1])
-    books.record_refund(approved, amount_cents=6800, note="eingegangen", actor=staff)
-    proofs.accept(proof, actor=staff)
+    books.record_refund(approved, amount_cents=6800, note="eingegangen", actor=staff.actor)
+    proofs.accept(proof, actor=staff.actor)
     db.session.commit()
     account = ledger.account_of(approved.id)
     assert (approved.state, account.paid, account.released) == ("settled", 33200, 6800)

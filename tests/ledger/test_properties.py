@@ -23,7 +23,9 @@ pytestmark = pytest.mark.ledger
 KINDS = ["allocation", "adjustment", "carry_in", "commitment", "release", "payment", "refund"]
 APPLICATION_KINDS = {"commitment", "release", "payment", "refund"}
 STEPS = st.lists(
-    st.tuples(st.sampled_from(KINDS), st.integers(min_value=-60_000, max_value=120_000), st.integers(0, 2)),
+    st.tuples(
+        st.sampled_from(KINDS), st.integers(min_value=-60_000, max_value=120_000), st.integers(0, 2)
+    ),
     max_size=30,
 )
 
@@ -32,10 +34,21 @@ def _applications(area, fund) -> list[Application]:
     rows = []
     for i in range(3):
         application = Application(
-            area_id=area.id, fund_id=fund.id, year=date.today().year, number=i + 1,
-            reference=f"{area.code}-{date.today().year}-{i + 1:04d}", state="approved", applicant_kind="person",
-            applicant_name="P", email=f"p{i}@example.org", title=f"Aktion {i}", description="d",
-            start_date=date.today(), end_date=date.today(), total_cents=200_000, requested_cents=150_000,
+            area_id=area.id,
+            fund_id=fund.id,
+            year=date.today().year,
+            number=i + 1,
+            reference=f"{area.code}-{date.today().year}-{i + 1:04d}",
+            state="approved",
+            applicant_kind="person",
+            applicant_name="P",
+            email=f"p{i}@example.org",
+            title=f"Aktion {i}",
+            description="d",
+            start_date=date.today(),
+            end_date=date.today(),
+            total_cents=200_000,
+            requested_cents=150_000,
         )
         db.session.add(application)
         rows.append(application)
@@ -44,14 +57,20 @@ def _applications(area, fund) -> list[Application]:
 
 
 def _shown_balances(client, fund_year_id: int) -> list[str]:
-    html = client.get(f"/staff/fund-years/{fund_year_id}", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    html = client.get(
+        f"/staff/fund-years/{fund_year_id}", headers={"Accept-Language": "de"}
+    ).get_data(as_text=True)
     block = html.split('class="facts balances"')[1].split("</dl>")[0]
     return re.findall(r"<dd>(?:<strong>)?([^<]+)", block)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(steps=STEPS)
-def test_any_booking_sequence_keeps_invariants_and_shown_balances_equal_entries(app, make, client, steps):
+def test_any_booking_sequence_keeps_invariants_and_shown_balances_equal_entries(
+    app, make, client, steps
+):
     area = make.area()
     fund = make.fund(area, make.body(area, members=1), allocation_cents=100_000)
     fund_year = fund.years[0]
@@ -59,13 +78,24 @@ def test_any_booking_sequence_keeps_invariants_and_shown_balances_equal_entries(
     for kind, amount, index in steps:
         application = applications[index] if kind in APPLICATION_KINDS else None
         try:
-            ledger.book(fund_year, kind, amount, application=application, note="step",
-                        payment_type="advance" if kind == "payment" else None)
+            ledger.book(
+                fund_year,
+                kind,
+                amount,
+                application=application,
+                note="step",
+                payment_type="advance" if kind == "payment" else None,
+            )
             db.session.commit()
         except DomainError:
             db.session.rollback()
-        entries = db.session.scalars(select(LedgerEntry).where(LedgerEntry.fund_year_id == fund_year.id)).all()
-        domain_entries = [budget.Entry(budget.EntryKind(e.kind), e.amount_cents, e.application_id) for e in entries]
+        entries = db.session.scalars(
+            select(LedgerEntry).where(LedgerEntry.fund_year_id == fund_year.id)
+        ).all()
+        domain_entries = [
+            budget.Entry(budget.EntryKind(e.kind), e.amount_cents, e.application_id)
+            for e in entries
+        ]
         expected = budget.balances(domain_entries)
         assert ledger.balances_of(fund_year.id) == expected
         assert expected.available >= 0
@@ -76,12 +106,23 @@ def test_any_booking_sequence_keeps_invariants_and_shown_balances_equal_entries(
             assert 0 <= account.released <= account.commitment
 
     staff = make.staff(areas=[area])
-    client.post("/staff/login", data={"csrf_token": csrf_from(client.get("/staff/login").get_data(as_text=True)),
-                                      "email": staff.email, "password": "correct horse battery"})
+    client.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf_from(client.get("/staff/login").get_data(as_text=True)),
+            "email": staff.email,
+            "password": "correct horse battery",
+        },
+    )
     from juryfund.domain.money import format_money
 
     shown = _shown_balances(client, fund_year.id)
     balances = ledger.balances_of(fund_year.id)
-    assert shown == [format_money(v, "de") for v in
-                     (balances.allocated, balances.committed, balances.paid, balances.available)]
-    client.post("/staff/logout", data={"csrf_token": csrf_from(client.get("/staff/").get_data(as_text=True))})
+    assert shown == [
+        format_money(v, "de")
+        for v in (balances.allocated, balances.committed, balances.paid, balances.available)
+    ]
+    client.post(
+        "/staff/logout",
+        data={"csrf_token": csrf_from(client.get("/staff/").get_data(as_text=True))},
+    )

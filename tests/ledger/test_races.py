@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from juryfund.domain.actors import SYSTEM, Actor
 from juryfund.domain.states import State
 from juryfund.extensions import db
-from juryfund.models import Application, FundYear, LedgerEntry, ProofOfUse, StaffUser
+from juryfund.models import Application, FundYear, LedgerEntry, ProofOfUse
 from juryfund.services import books, ledger, proofs, setup
 from juryfund.services.proofs import ReceiptLine
 from tests.races import one_won, race
@@ -22,10 +23,13 @@ TRIES = 4
 def _pay(application_id, staff_id, amount):
     def job(ready):
         application = db.session.get(Application, application_id)
-        actor = db.session.get(StaffUser, staff_id)
+        actor = Actor.staff(staff_id)
         application.fund.area  # noqa: B018
         ready()
-        books.record_payment(application, amount_cents=amount, payment_type="advance", note="", actor=actor)
+        books.record_payment(
+            application, amount_cents=amount, payment_type="advance", note="", actor=actor
+        )
+
     return job
 
 
@@ -35,31 +39,49 @@ def test_two_payments_at_once_never_pay_more_than_committed(app, approved, staff
     account = ledger.account_of(approved.id)
     assert (account.committed, account.paid) == (40000, 30000)
     # Two that fit both land, one after the other.
-    assert race(app, _pay(approved.id, staff.id, 5000), _pay(approved.id, staff.id, 5000)) == ["ok", "ok"]
+    assert race(app, _pay(approved.id, staff.id, 5000), _pay(approved.id, staff.id, 5000)) == [
+        "ok",
+        "ok",
+    ]
     assert ledger.account_of(approved.id).paid == 40000
 
 
 def test_accepting_a_proof_twice_at_once_settles_once(app, approved, staff, make, area):
     staff_id, other_id = staff.id, make.staff(areas=[area]).id
     proof = proofs.proof_for(approved)
-    proofs.save(proof, report="Bericht", receipts=[ReceiptLine(approved.start_date, "Baumarkt", "Erde", 30000)])
+    proofs.save(
+        proof,
+        report="Bericht",
+        receipts=[ReceiptLine(approved.start_date, "Baumarkt", "Erde", 30000)],
+    )
     proofs.submit(proof)
     db.session.commit()
 
     application_id = approved.id  # read here: the threads must not touch this session's objects
 
     def accept(ready, actor_id):
-        found = db.session.scalar(select(ProofOfUse).where(ProofOfUse.application_id == application_id))
-        actor = db.session.get(StaffUser, actor_id)
+        found = db.session.scalar(
+            select(ProofOfUse).where(ProofOfUse.application_id == application_id)
+        )
+        actor = Actor.staff(actor_id)
         found.application, found.receipts  # noqa: B018
         ready()
         proofs.accept(found, actor=actor)
 
-    one_won(race(app, lambda r: accept(r, staff_id), lambda r: accept(r, other_id)), "proof.not_submitted")
-    kinds = db.session.execute(select(LedgerEntry.kind, LedgerEntry.amount_cents)
-                               .where(LedgerEntry.application_id == approved.id)
-                               .order_by(LedgerEntry.id)).all()
-    assert [tuple(k) for k in kinds] == [("commitment", 40000), ("payment", 30000), ("release", 10000)]
+    one_won(
+        race(app, lambda r: accept(r, staff_id), lambda r: accept(r, other_id)),
+        "proof.not_submitted",
+    )
+    kinds = db.session.execute(
+        select(LedgerEntry.kind, LedgerEntry.amount_cents)
+        .where(LedgerEntry.application_id == approved.id)
+        .order_by(LedgerEntry.id)
+    ).all()
+    assert [tuple(k) for k in kinds] == [
+        ("commitment", 40000),
+        ("payment", 30000),
+        ("release", 10000),
+    ]
     assert db.session.get(Application, approved.id).state == State.SETTLED
 
 
@@ -69,9 +91,11 @@ def test_closing_a_year_while_a_booking_runs_keeps_the_books_whole(app, fund, st
 
     this_year, staff_id = datetime.now(UTC).year, staff.id
     for attempt in range(TRIES):
-        last = setup.open_fund_year(fund, year=this_year - 1 - attempt, allocation_cents=500_000, actor=staff)
+        last = setup.open_fund_year(
+            fund, year=this_year - 1 - attempt, allocation_cents=500_000, actor=staff.actor
+        )
         application = make_ready(fund.area, fund, f"Altprojekt {attempt}", 20000)
-        ledger.book(last, "commitment", 20000, application=application, actor=staff)
+        ledger.book(last, "commitment", 20000, application=application, actor=staff.actor)
         application.state = State.APPROVED.value
         db.session.commit()
         last_id = last.id
@@ -80,11 +104,11 @@ def test_closing_a_year_while_a_booking_runs_keeps_the_books_whole(app, fund, st
             fund_year = db.session.get(FundYear, last_id)
             fund_year.fund.area  # noqa: B018
             ready()
-            books.close_year(fund_year, actor=None)
+            books.close_year(fund_year, actor=SYSTEM)
 
         def adjust(ready):
             fund_year = db.session.get(FundYear, last_id)
-            actor = db.session.get(StaffUser, staff_id)
+            actor = Actor.staff(staff_id)
             ready()
             books.record_adjustment(fund_year, amount_cents=1000, reason="Nachtrag", actor=actor)
 
@@ -94,7 +118,10 @@ def test_closing_a_year_while_a_booking_runs_keeps_the_books_whole(app, fund, st
         closed = ledger.balances_of(last_id)
         assert closed.available == 0  # whatever came first, the close took all that was left
         assert closed.lapsed == closed.allocated - closed.committed
-        payments = db.session.scalar(select(func.count()).select_from(LedgerEntry).where(
-            LedgerEntry.application_id == application.id, LedgerEntry.kind == "payment"))
+        payments = db.session.scalar(
+            select(func.count())
+            .select_from(LedgerEntry)
+            .where(LedgerEntry.application_id == application.id, LedgerEntry.kind == "payment")
+        )
         assert payments == 1
         assert ledger.account_of(application.id).paid == 5000

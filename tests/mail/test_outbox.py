@@ -89,7 +89,9 @@ def test_right_to_left_language_gets_rtl_html(smtp_app, smtp_server):
     html = html_of(smtp_server.messages[0])
     assert '<html lang="ar" dir="rtl">' in html
     with force_locale("ar"):
-        arabic = gettext("This is a translation for your convenience. Only the German text is legally binding.")
+        arabic = gettext(
+            "This is a translation for your convenience. Only the German text is legally binding."
+        )
     assert BINDING not in arabic and arabic in html
 
 
@@ -159,7 +161,10 @@ def test_server_down_keeps_the_mail_and_retries_later_exactly_once(smtp_app, smt
 
 def test_back_off_doubles_up_to_six_hours_then_gives_up(smtp_app, smtp_server, caplog):
     assert [retry_delay(n) for n in (1, 2, 3, 4)] == [
-        timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4), timedelta(minutes=8)
+        timedelta(minutes=1),
+        timedelta(minutes=2),
+        timedelta(minutes=4),
+        timedelta(minutes=8),
     ]
     assert retry_delay(9) == timedelta(minutes=256)
     assert retry_delay(10) == retry_delay(30) == timedelta(hours=6)
@@ -243,7 +248,9 @@ def auth_server():
 
 def test_smtp_login_with_right_and_wrong_password(smtp_app, auth_server):
     smtp_app.config.update(
-        JURYFUND_SMTP_PORT=auth_server.port, JURYFUND_SMTP_USER="mailer", JURYFUND_SMTP_PASSWORD="nope"
+        JURYFUND_SMTP_PORT=auth_server.port,
+        JURYFUND_SMTP_USER="mailer",
+        JURYFUND_SMTP_PASSWORD="nope",
     )
     queued = queue()
     db.session.commit()
@@ -434,28 +441,33 @@ def german_app(database_url, tmp_path):
         write_po(f, catalog)
     # Flask-Babel caches catalogs per process, keyed by locale only: load ours afresh.
     babel.domain_instance.cache.clear()
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "JURYFUND_SECRET_KEYS": ["test-secret-key"],
-        "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path / "translations"),
-    })
-    app.jinja_env.loader = ChoiceLoader([
-        DictLoader({
-            "mail/translated.txt": '{% extends "mail/base.txt" %}'
-                                   '{% block subject %}{{ _("' + SENT_BY + '") }}{% endblock %}'
-                                   "{% block body %}Hi{% endblock %}",
-            "mail/translated.html": '{% extends "mail/base.html" %}{% block body %}Hi{% endblock %}',
-        }),
-        app.jinja_env.loader,
-    ])
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "JURYFUND_SECRET_KEYS": ["test-secret-key"],
+            "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path / "translations"),
+        }
+    )
+    app.jinja_env.loader = ChoiceLoader(
+        [
+            DictLoader(
+                {
+                    "mail/translated.txt": '{% extends "mail/base.txt" %}'
+                    '{% block subject %}{{ _("' + SENT_BY + '") }}{% endblock %}'
+                    "{% block body %}Hi{% endblock %}",
+                    "mail/translated.html": '{% extends "mail/base.html" %}{% block body %}Hi{% endblock %}',
+                }
+            ),
+            app.jinja_env.loader,
+        ]
+    )
     with app.app_context():
         yield app
         db.session.rollback()
         db.session.remove()
         db.engine.dispose()
     babel.domain_instance.cache.clear()
-
 
 
 def test_subject_and_body_are_translated_into_the_recipients_language(german_app):

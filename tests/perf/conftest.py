@@ -1,8 +1,8 @@
 """Fixtures for query budgets: a query counter, a signed-in client, and data built by the services.
 
-The area, jury, fund, staff and `decide` fixtures are the transparency tests' own: decisions come
-from real rounds (agenda, votes, close, confirmation), so every page sees the rows it shows in
-production.
+The area, jury, fund, staff and `decide` fixtures are the shared ones of tests/fixtures.py:
+decisions come from real rounds (agenda, votes, close, confirmation), so every page sees the rows
+it shows in production.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from werkzeug.security import generate_password_hash
 
 from juryfund.extensions import db
 from juryfund.models import staff as staff_models
-from tests.conftest import PASSWORD, csrf_from
-from tests.transparency.conftest import area, decide, fund, jury, staff  # noqa: F401  (fixtures)
+from tests.conftest import log_in as sign_in  # noqa: F401  (the query budgets import it from here)
 
 
 class QueryCounter:
@@ -46,8 +45,11 @@ class QueryCounter:
 @pytest.fixture(autouse=True)
 def quick_password_hashes(monkeypatch):
     """Cheap password hashes: fifty staff accounts hashed with scrypt would take most of a test."""
-    monkeypatch.setattr(staff_models, "generate_password_hash",
-                        partial(generate_password_hash, method="pbkdf2:sha256:1"))
+    monkeypatch.setattr(
+        staff_models,
+        "generate_password_hash",
+        partial(generate_password_hash, method="pbkdf2:sha256:1"),
+    )
 
 
 @pytest.fixture
@@ -75,12 +77,3 @@ def measure(count_queries):
         return counts
 
     return run
-
-
-def sign_in(client: FlaskClient, user) -> None:
-    """Log a staff user in through the login form of this client."""
-    html = client.get("/staff/login").get_data(as_text=True)
-    response = client.post(
-        "/staff/login", data={"csrf_token": csrf_from(html), "email": user.email, "password": PASSWORD}
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]

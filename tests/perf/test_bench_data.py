@@ -23,8 +23,9 @@ pytestmark = [pytest.mark.perf]
 @pytest.fixture
 def seeded(app, runner):
     """Three areas, 150 applications over three years, through the real command."""
-    result = runner.invoke(args=["juryfund", "seed-bench", "--areas", "3", "--applications", "150",
-                                 "--years", "3"])
+    result = runner.invoke(
+        args=["juryfund", "seed-bench", "--areas", "3", "--applications", "150", "--years", "3"]
+    )
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -48,19 +49,35 @@ def test_seeded_books_balance_and_decisions_match_their_tallies(seeded):
     for decision in db.session.scalars(select(Decision)):
         assert decision.eligible == decision.yes + decision.no + decision.abstain
         assert (decision.outcome == "approved") == (decision.yes > decision.no)
-        votes = db.session.scalar(select(func.count(Vote.id)).where(Vote.agenda_item_id == decision.agenda_item_id))
+        votes = db.session.scalar(
+            select(func.count(Vote.id)).where(Vote.agenda_item_id == decision.agenda_item_id)
+        )
         assert votes == decision.eligible
-    assert db.session.scalar(select(func.count(LedgerEntry.id)).where(LedgerEntry.kind == "allocation")) == 3 * 2 * 3
+    assert (
+        db.session.scalar(
+            select(func.count(LedgerEntry.id)).where(LedgerEntry.kind == "allocation")
+        )
+        == 3 * 2 * 3
+    )
 
 
 def test_seeded_pages_answer_and_the_database_takes_new_rows(seeded, client):
     from tests.conftest import csrf_from
     from tests.intake.conftest import application_data
 
-    project = db.session.scalar(select(Application.reference).where(
-        Application.state == "settled", Application.reference.startswith("QAA-")).limit(1))
-    for url in ["/", "/quartier-02/", "/quartier-02/decisions", f"/quartier-01/projects/{project}",
-                "/quartier-02/decisions.csv", "/quartier-02/budget"]:
+    project = db.session.scalar(
+        select(Application.reference)
+        .where(Application.state == "settled", Application.reference.startswith("QAA-"))
+        .limit(1)
+    )
+    for url in [
+        "/",
+        "/quartier-02/",
+        "/quartier-02/decisions",
+        f"/quartier-01/projects/{project}",
+        "/quartier-02/decisions.csv",
+        "/quartier-02/budget",
+    ]:
         assert client.get(url).status_code == 200, url
     open_round = db.session.scalar(select(Round).where(Round.state == "open"))
     client.get(f"/ballot/link/{rounds.ballot_token(open_round.participants[0])}")
@@ -70,13 +87,23 @@ def test_seeded_pages_answer_and_the_database_takes_new_rows(seeded, client):
     # Ids were written explicitly: new rows (PostgreSQL sequences) must still get fresh ids.
     item = open_round.agenda[0]
     token = csrf_from(ballot.get_data(as_text=True))
-    voted = client.post(f"/ballot/{open_round.id}/items/{item.id}/vote", data={"csrf_token": token, "choice": "yes"})
+    voted = client.post(
+        f"/ballot/{open_round.id}/items/{item.id}/vote", data={"csrf_token": token, "choice": "yes"}
+    )
     assert voted.status_code == 302
-    fund_id = db.session.scalar(select(AgendaItem).where(AgendaItem.id == item.id)).application.fund_id
+    fund_id = db.session.scalar(
+        select(AgendaItem).where(AgendaItem.id == item.id)
+    ).application.fund_id
     form = client.get("/quartier-01/apply").get_data(as_text=True)
-    sent = client.post("/quartier-01/apply", data={"csrf_token": csrf_from(form), "action": "submit",
-                                                   "confirmed_fund": str(fund_id),
-                                                   **application_data(goals=["Kultur"])})
+    sent = client.post(
+        "/quartier-01/apply",
+        data={
+            "csrf_token": csrf_from(form),
+            "action": "submit",
+            "confirmed_fund": str(fund_id),
+            **application_data(goals=["Kultur"]),
+        },
+    )
     assert sent.status_code == 302
     assert db.session.scalar(select(func.count(Application.id))) == 151
 
@@ -116,8 +143,13 @@ def test_targets_name_every_miss():
         r.results.append(bench.Result(scenario, rps, 1.0, p99, 100, 0, rps / 1000))
         return r
 
-    lines = bench.check_targets([run("sqlite", 1000, 400, 10), run("sqlite", 100000, 200, 60),
-                                 run("postgresql", 1000, 350, 10)])
+    lines = bench.check_targets(
+        [
+            run("sqlite", 1000, 400, 10),
+            run("sqlite", 100000, 200, 60),
+            run("postgresql", 1000, 350, 10),
+        ]
+    )
     misses = [line for line in lines if line.startswith("MISS")]
     assert any("100,000: area page at 20.0 %" in line for line in misses)
     assert any("p99 60.0 ms" in line for line in misses)

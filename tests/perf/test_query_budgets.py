@@ -121,8 +121,12 @@ class World:
         for i in added:
             self._add_member(i)  # after the meeting: six of seven jury members make its quorum
             self._add_focus_rows(i)
-            books.record_adjustment(self.fund_year, amount_cents=100, reason=f"Nachbewilligung {i}",
-                                    actor=self.staff_users[i])
+            books.record_adjustment(
+                self.fund_year,
+                amount_cents=100,
+                reason=f"Nachbewilligung {i}",
+                actor=self.staff_users[i].actor,
+            )
         self._save_proof(to)
         db.session.commit()
         self._draft_round(len(added))
@@ -133,11 +137,20 @@ class World:
     def _add_area(self, i: int) -> None:
         if i == 0:
             return  # the area itself
-        other = self.make.area(name=f"Gebiet {i:02d}", slug=f"gebiet-{i}", code=f"G{chr(65 + i // 26)}{chr(65 + i % 26)}")
+        other = self.make.area(
+            name=f"Gebiet {i:02d}",
+            slug=f"gebiet-{i}",
+            code=f"G{chr(65 + i // 26)}{chr(65 + i % 26)}",
+        )
         self.make.fund(other, self.make.body(other, members=1), allocation_cents=100_000)
         self.extra_areas.append(other)
-        accounts.update_staff(self.staff, name=self.staff.name, role="staff", active=True,
-                              areas=[self.area, *self.extra_areas])
+        accounts.update_staff(
+            self.staff,
+            name=self.staff.name,
+            role="staff",
+            active=True,
+            areas=[self.area, *self.extra_areas],
+        )
 
     def _add_staff(self, i: int) -> None:
         if i == 0:
@@ -150,8 +163,15 @@ class World:
         self.funds.append(self.make.fund(self.area, self.jury, allocation_cents=1_000_000))
 
     def _add_session(self, i: int) -> None:
-        rounds.save_round(None, self.jury, mode="meeting", title=f"Sitzung {i}", place="Nachbarschaftsetage",
-                          when=datetime.now(UTC) + timedelta(days=30 + i), actor=self.staff)
+        rounds.save_round(
+            None,
+            self.jury,
+            mode="meeting",
+            title=f"Sitzung {i}",
+            place="Nachbarschaftsetage",
+            when=datetime.now(UTC) + timedelta(days=30 + i),
+            actor=self.staff.actor,
+        )
 
     def _add_body(self, i: int) -> None:
         if i == 0:
@@ -161,58 +181,109 @@ class World:
     def _add_member(self, i: int) -> None:
         if i == 0:
             return  # the jury's seven
-        member = setup.save_member(None, self.jury, name=f"Mitglied {i}", email=f"neu{i}@example.org",
-                                   language="de", role="resident", term_start=date(2020, 1, 1), term_end=None)
+        member = setup.save_member(
+            None,
+            self.jury,
+            name=f"Mitglied {i}",
+            email=f"neu{i}@example.org",
+            language="de",
+            role="resident",
+            term_start=date(2020, 1, 1),
+            term_end=None,
+        )
         if i % 5 == 0:
             setup.remove_member(member)  # the body page lists former members too
         db.session.commit()
 
     def _decide(self, count: int) -> None:
         """One jury meeting decides `count` applications (the very first is the focus)."""
-        specs = [Spec(f"Aktion {self.size + i}", requested=10000, goals=("Kultur",), participants=5,
-                      outcome="rejected" if i % 3 == 2 else "approved", consent=bool(i % 2))
-                 for i in range(count)]
+        specs = [
+            Spec(
+                f"Aktion {self.size + i}",
+                requested=10000,
+                goals=("Kultur",),
+                participants=5,
+                outcome="rejected" if i % 3 == 2 else "approved",
+                consent=bool(i % 2),
+            )
+            for i in range(count)
+        ]
         decided = self.decide(specs)
         if self.size == 0:
             self.focus = decided[0]
-        meeting = db.session.scalars(db.select(Round).where(Round.mode == "meeting", Round.state == "closed")
-                                     .order_by(Round.id.desc())).first()
+        meeting = db.session.scalars(
+            db.select(Round)
+            .where(Round.mode == "meeting", Round.state == "closed")
+            .order_by(Round.id.desc())
+        ).first()
         self.rounds["closed"] = meeting
 
     def _add_focus_rows(self, i: int) -> None:
         """One more cost item, attachment, public note, corrected decision and payment."""
         focus, author = self.focus, self.staff_users[i]
         if i > 0:  # the first cost item came with the application
-            focus.cost_items.append(CostItem(position=i + 1, description=f"Posten {i + 1}",
-                                             category="material", quantity=1, unit_cents=100, total_cents=100))
+            focus.cost_items.append(
+                CostItem(
+                    position=i + 1,
+                    description=f"Posten {i + 1}",
+                    category="material",
+                    quantity=1,
+                    unit_cents=100,
+                    total_cents=100,
+                )
+            )
         key = intake.new_draft_key()
         intake.stage_upload(key, f"Angebot {i}.pdf", PDF, already=0)
         intake.claim_uploads(focus, key)
-        history.add_note(focus, f"Hinweis {i}", actor=author, internal=False)
+        history.add_note(focus, f"Hinweis {i}", actor=author.actor, internal=False)
         if i > 0:
             current = decisions.current_decision(focus)
-            decisions.correct_decision(current, amount_cents=10000 - 100 * (i % 2), conditions="",
-                                       reason=f"Korrektur {i}", actor=author)
-        books.record_payment(focus, amount_cents=100, payment_type="instalment", note="", actor=author)
+            decisions.correct_decision(
+                current,
+                amount_cents=10000 - 100 * (i % 2),
+                conditions="",
+                reason=f"Korrektur {i}",
+                actor=author.actor,
+            )
+        books.record_payment(
+            focus, amount_cents=100, payment_type="instalment", note="", actor=author.actor
+        )
         db.session.commit()
 
     def _save_proof(self, lines: int) -> None:
         """The focus's proof of use: `lines` receipts and as many scans as a proof may have."""
         proof = proofs.proof_for(self.focus)
-        proofs.save(proof, report="Alles gut gelaufen.", receipts=[
-            proofs.ReceiptLine(date=date.today(), supplier=f"Laden {i}", item="Erde", amount_cents=100)
-            for i in range(lines)
-        ])
+        proofs.save(
+            proof,
+            report="Alles gut gelaufen.",
+            receipts=[
+                proofs.ReceiptLine(
+                    date=date.today(), supplier=f"Laden {i}", item="Erde", amount_cents=100
+                )
+                for i in range(lines)
+            ],
+        )
         for i in range(len(proofs.files_of(proof)), min(lines, proofs.MAX_PROOF_FILES)):
             proofs.add_file(proof, f"Beleg {i}.pdf", PDF, kind="receipt")
 
     def _ready(self, title: str, i: int) -> Application:
         """A ready application with three cost items and two attachments, in one of the funds."""
-        application = ready_application(self.area, self.funds[i % len(self.funds)],
-                                         Spec(title, requested=10000, goals=("Kultur",)))
+        application = ready_application(
+            self.area,
+            self.funds[i % len(self.funds)],
+            Spec(title, requested=10000, goals=("Kultur",)),
+        )
         for position in (2, 3):
-            application.cost_items.append(CostItem(position=position, description="Miete", category="services",
-                                                   quantity=1, unit_cents=0, total_cents=0))
+            application.cost_items.append(
+                CostItem(
+                    position=position,
+                    description="Miete",
+                    category="services",
+                    quantity=1,
+                    unit_cents=0,
+                    total_cents=0,
+                )
+            )
         key = intake.new_draft_key()
         for n in range(2):
             intake.stage_upload(key, f"Angebot {n}.pdf", PDF, already=n)
@@ -223,8 +294,12 @@ class World:
         """More ready applications; the first upcoming meeting puts every ready one on its agenda."""
         for i in range(count):
             self._ready(f"Bereit {self.size + i}", self.size + i)
-        draft = self.rounds.get("draft") or db.session.scalars(
-            db.select(Round).where(Round.state == "draft").order_by(Round.id)).first()
+        draft = (
+            self.rounds.get("draft")
+            or db.session.scalars(
+                db.select(Round).where(Round.state == "draft").order_by(Round.id)
+            ).first()
+        )
         rounds.set_agenda(draft, [a.id for a in rounds.ready_applications(self.jury)])
         db.session.commit()
         self.rounds["draft"] = draft
@@ -232,19 +307,28 @@ class World:
     def _open_round(self, mode: str, size: int) -> Round:
         """An open round of `size` fresh applications; members have voted, one declared a conflict."""
         applications = [self._ready(f"{mode} {size}/{i}", i) for i in range(size)]
-        round_ = rounds.save_round(None, self.jury, mode=mode, title=f"{mode} {size}", place="Saal",
-                                   when=datetime.now(UTC) + timedelta(days=7), actor=self.staff)
+        round_ = rounds.save_round(
+            None,
+            self.jury,
+            mode=mode,
+            title=f"{mode} {size}",
+            place="Saal",
+            when=datetime.now(UTC) + timedelta(days=7),
+            actor=self.staff.actor,
+        )
         rounds.set_agenda(round_, [a.id for a in applications])
-        rounds.open_round(round_, actor=self.staff)
-        recorder = self.staff if mode == "meeting" else None
+        rounds.open_round(round_, actor=self.staff.actor)
+        recorder = self.staff.actor if mode == "meeting" else None  # None: the member votes
         for participant in round_.participants[:4]:
             if mode == "meeting":
-                ballots.set_presence(participant, True)
+                ballots.set_presence(participant, True, actor=self.staff.actor)
             for n, item in enumerate(round_.agenda):
                 if n == 0 and participant is round_.participants[0]:
-                    ballots.declare_conflict(participant, item, "Mein Verein", recorded_by=recorder)
+                    ballots.declare_conflict(participant, item, "Mein Verein", actor=recorder)
                 else:
-                    ballots.cast_vote(participant, item, ("yes", "no", "abstain")[n % 3], recorded_by=recorder)
+                    ballots.cast_vote(
+                        participant, item, ("yes", "no", "abstain")[n % 3], actor=recorder
+                    )
         db.session.commit()
         return round_
 
@@ -319,7 +403,9 @@ def test_public_pages_do_not_grow(app, world, measure):
     year = transparency.current_year(world.area)
     pages = -(-transparency.count_decisions(world.area, year=year) // PAGE_SIZE)
     assert pages >= 3
-    deep = measure(client, {"decisions.deep": f"/{world.area.slug}/decisions?year={year}&page={pages}"})
+    deep = measure(
+        client, {"decisions.deep": f"/{world.area.slug}/decisions?year={year}&page={pages}"}
+    )
     assert deep["decisions.deep"] == at_many["decisions"] <= BUDGETS["decisions.deep"]
 
 
@@ -362,8 +448,11 @@ def test_staff_and_admin_pages_do_not_grow(app, world, measure):
     check(at_one, at_many)
     # The inbox's last page reads like its first.
     applications = db.session.scalar(
-        db.select(db.func.count(Application.id)).where(Application.area_id == world.area.id))
+        db.select(db.func.count(Application.id)).where(Application.area_id == world.area.id)
+    )
     pages = -(-applications // INBOX_PAGE_SIZE)
     assert pages >= 3
-    deep = measure(staff_client, {"inbox.deep": f"/staff/areas/{world.area.id}/applications?page={pages}"})
+    deep = measure(
+        staff_client, {"inbox.deep": f"/staff/areas/{world.area.id}/applications?page={pages}"}
+    )
     assert deep["inbox.deep"] == at_many["inbox"] <= BUDGETS["inbox.deep"]

@@ -40,7 +40,6 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from fractions import Fraction
 
 import pytest
 from werkzeug.security import generate_password_hash
@@ -48,6 +47,7 @@ from werkzeug.security import generate_password_hash
 from juryfund import create_app
 from juryfund.extensions import db
 from juryfund.web.i18n import LANGUAGE_COOKIE
+from tests.factories import BodyFactory, FundFactory, FundYearFactory
 
 from ..conftest import PASSWORD, FreshContextClient, _truncate, csrf_from
 
@@ -56,7 +56,12 @@ pytestmark = pytest.mark.security
 # --- who -----------------------------------------------------------------------------------------
 
 ANON, APPLICANT_OTHER, MEMBER_OTHER, STAFF_OTHER, STAFF, ADMIN = (
-    "anonymous", "applicant_other", "member_other", "staff_other", "staff", "admin",
+    "anonymous",
+    "applicant_other",
+    "member_other",
+    "staff_other",
+    "staff",
+    "admin",
 )
 APPLICANT, MEMBER = "applicant", "member"  # the rightful holders of area A's status / ballot grant
 ROLES = (ANON, APPLICANT_OTHER, MEMBER_OTHER, STAFF_OTHER, STAFF, ADMIN)
@@ -74,13 +79,26 @@ def everyone(status=200, **overrides):
 
 def staff_only(ok):
     """A route of area A's staff: login for visitors without an account, 403 for another area."""
-    return {ANON: LOGIN, APPLICANT_OTHER: LOGIN, MEMBER_OTHER: LOGIN, STAFF_OTHER: 403, STAFF: ok, ADMIN: ok}
+    return {
+        ANON: LOGIN,
+        APPLICANT_OTHER: LOGIN,
+        MEMBER_OTHER: LOGIN,
+        STAFF_OTHER: 403,
+        STAFF: ok,
+        ADMIN: ok,
+    }
 
 
 def admin_only(ok):
     """An administrator's route: staff of any area get 403."""
-    return {ANON: LOGIN, APPLICANT_OTHER: LOGIN, MEMBER_OTHER: LOGIN, STAFF_OTHER: 403, STAFF: 403,
-            ADMIN: ok}
+    return {
+        ANON: LOGIN,
+        APPLICANT_OTHER: LOGIN,
+        MEMBER_OTHER: LOGIN,
+        STAFF_OTHER: 403,
+        STAFF: 403,
+        ADMIN: ok,
+    }
 
 
 def applicant_only(ok):
@@ -121,10 +139,19 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     # staff login and logout
     ("/staff/login", "GET"): everyone(200, **LOGGED_IN),
     ("/staff/login", "POST"): everyone(200, **LOGGED_IN),  # no credentials: the form again
-    ("/staff/logout", "POST"): {ANON: LOGIN, APPLICANT_OTHER: LOGIN, MEMBER_OTHER: LOGIN,
-                                STAFF_OTHER: 302, STAFF: 302, ADMIN: 302},
+    ("/staff/logout", "POST"): {
+        ANON: LOGIN,
+        APPLICANT_OTHER: LOGIN,
+        MEMBER_OTHER: LOGIN,
+        STAFF_OTHER: 302,
+        STAFF: 302,
+        ADMIN: 302,
+    },
     # the applicant's status pages: only with application A's grant
-    ("/status/link/<token>", "GET"): {**everyone(302), APPLICANT: 302},  # the link itself is the key
+    ("/status/link/<token>", "GET"): {
+        **everyone(302),
+        APPLICANT: 302,
+    },  # the link itself is the key
     ("/status/resend", "GET"): everyone(),
     ("/status/resend", "POST"): everyone(200),  # no address: the form again
     ("/status/<reference>", "GET"): applicant_only(200),
@@ -171,8 +198,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/staff/members/<int:member_id>/edit", "POST"): staff_only(302),
     ("/staff/members/<int:member_id>/remove", "POST"): staff_only(302),
     ("/staff/applications/<int:application_id>", "GET"): staff_only(200),
-    ("/staff/applications/<int:application_id>/<any(return, ineligible, ready):action>", "POST"):
-        staff_only(200),
+    (
+        "/staff/applications/<int:application_id>/<any(return, ineligible, ready):action>",
+        "POST",
+    ): staff_only(200),
     ("/staff/applications/<int:application_id>/note", "POST"): staff_only(200),
     ("/staff/applications/<int:application_id>/money", "GET"): staff_only(200),
     ("/staff/applications/<int:application_id>/audit", "GET"): staff_only(200),
@@ -180,8 +209,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/staff/applications/<int:application_id>/payment", "POST"): staff_only(200),
     ("/staff/applications/<int:application_id>/refund", "POST"): staff_only(200),
     ("/staff/applications/<int:application_id>/cancel", "POST"): staff_only(200),
-    ("/staff/applications/<int:application_id>/proof/<any(accept, changes, refund):step>", "POST"):
-        staff_only(200),
+    (
+        "/staff/applications/<int:application_id>/proof/<any(accept, changes, refund):step>",
+        "POST",
+    ): staff_only(200),
     ("/staff/files/<int:attachment_id>", "GET"): staff_only(200),
     ("/staff/rounds/<int:round_id>", "GET"): staff_only(200),
     ("/staff/rounds/<int:round_id>/edit", "GET"): staff_only(200),
@@ -191,7 +222,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/staff/rounds/<int:round_id>/remind", "POST"): staff_only(302),
     ("/staff/rounds/<int:round_id>/close", "POST"): staff_only(302),
     ("/staff/rounds/<int:round_id>/record", "POST"): staff_only(302),
-    ("/staff/rounds/<int:round_id>/participants/<int:participant_id>/revoke", "POST"): staff_only(302),
+    ("/staff/rounds/<int:round_id>/participants/<int:participant_id>/revoke", "POST"): staff_only(
+        302
+    ),
     ("/staff/rounds/<int:round_id>/items/<int:item_id>/confirm", "GET"): staff_only(200),
     ("/staff/rounds/<int:round_id>/items/<int:item_id>/confirm", "POST"): staff_only(200),
     ("/staff/rounds/<int:round_id>/minutes", "GET"): staff_only(200),
@@ -256,59 +289,94 @@ def _build_area(n: int) -> AreaIds:
 
     letter = "AB"[n]
     area = setup.save_area(
-        None, name=f"Matrixkiez {letter}", slug=f"matrix-{letter.lower()}", code=f"MX{letter}",
-        city="Berlin", timezone="Europe/Berlin", languages=["de", "en"], description="",
+        None,
+        name=f"Matrixkiez {letter}",
+        slug=f"matrix-{letter.lower()}",
+        code=f"MX{letter}",
+        city="Berlin",
+        timezone="Europe/Berlin",
+        languages=["de", "en"],
+        description="",
         action_fields="Nachbarschaft\nKultur",
     )
-    staff = StaffUser(email=f"staff-{letter.lower()}@example.org", name=f"Staff {letter}", role="staff",
-                      password_hash=CHEAP_HASH, areas=[area])
+    staff = StaffUser(
+        email=f"staff-{letter.lower()}@example.org",
+        name=f"Staff {letter}",
+        role="staff",
+        password_hash=CHEAP_HASH,
+        areas=[area],
+    )
     db.session.add(staff)
-    body = setup.save_body(
-        None, area, kind="jury", name=f"Jury {letter}", quorum=Fraction(1, 2), quorum_strict=True,
-        quorum_minimum=3, majority="simple", abstain_counts_as_no=False, tie_breaker=None,
-    )
-    for i in range(5):
-        setup.save_member(None, body, name=f"Member {letter}{i}", email=f"m{i}.{letter.lower()}@example.org",
-                          language="de", role="resident", term_start=date(2020, 1, 1), term_end=None)
-    fund = setup.save_fund(
-        None, area, kind="action_fund", name="Aktionsfonds", body=body, cap_cents=150000, minimum_cents=0,
-        lead_time_days=14, eligible_categories=["material", "services"], carry_over=False, proof_weeks=4,
-    )
-    fund_year = setup.open_fund_year(fund, year=date.today().year, allocation_cents=1_000_000, actor=None)
+    body = BodyFactory(area=area, name=f"Jury {letter}", members=5)
+    fund = FundFactory(area=area, body=body, fund_year=None)
+    fund_year = FundYearFactory(fund=fund)
     db.session.flush()
 
     # An approved application: decided in a closed round, committed, proof of use started.
-    approved = make_ready(area, fund, "Pflanzaktion", 48000, email=f"applicant-{letter.lower()}@example.org")
-    decided = rounds.save_round(None, body, mode="circulation", title="Umlauf 1", place="", actor=staff,
-                                when=datetime.now(UTC) + timedelta(days=5))
+    approved = make_ready(
+        area, fund, "Pflanzaktion", 48000, email=f"applicant-{letter.lower()}@example.org"
+    )
+    decided = rounds.save_round(
+        None,
+        body,
+        mode="circulation",
+        title="Umlauf 1",
+        place="",
+        actor=staff.actor,
+        when=datetime.now(UTC) + timedelta(days=5),
+    )
     rounds.set_agenda(decided, [approved.id])
-    rounds.open_round(decided, actor=staff)
+    rounds.open_round(decided, actor=staff.actor)
     for participant in decided.participants[:4]:
         ballots.cast_vote(participant, decided.agenda[0], "yes")
-    rounds.close_round(decided, actor=staff)
-    decision = decisions.confirm_approval(decided.agenda[0], amount_cents=40000, conditions="", actor=staff)
+    rounds.close_round(decided, actor=staff.actor)
+    decision = decisions.confirm_approval(
+        decided.agenda[0], amount_cents=40000, conditions="", actor=staff.actor
+    )
     attachment = _attach(approved)
     proof = proofs.proof_for(approved)
-    proofs.save(proof, report="Es hat geklappt.",
-                receipts=[proofs.ReceiptLine(date.today(), "Baumarkt", "Erde", 3000)])
+    proofs.save(
+        proof,
+        report="Es hat geklappt.",
+        receipts=[proofs.ReceiptLine(date.today(), "Baumarkt", "Erde", 3000)],
+    )
     proofs.add_file(proof, "beleg.pdf", PDF, kind="receipt")
 
     # An open round with another ready application on its agenda.
     ready = make_ready(area, fund, "Lesecafé", 30000, email=f"reader-{letter.lower()}@example.org")
     ballot_file = _attach(ready)
-    open_ = rounds.save_round(None, body, mode="circulation", title="Umlauf 2", place="", actor=staff,
-                              when=datetime.now(UTC) + timedelta(days=7))
+    open_ = rounds.save_round(
+        None,
+        body,
+        mode="circulation",
+        title="Umlauf 2",
+        place="",
+        actor=staff.actor,
+        when=datetime.now(UTC) + timedelta(days=7),
+    )
     rounds.set_agenda(open_, [ready.id])
-    rounds.open_round(open_, actor=staff)
+    rounds.open_round(open_, actor=staff.actor)
     holder, other = open_.participants[0], open_.participants[-1]
     db.session.flush()
     return AreaIds(
-        id=area.id, slug=area.slug, fund_id=fund.id, fund_year_id=fund_year.id, body_id=body.id,
-        member_id=other.member_id, staff_email=staff.email, staff_id=staff.id, application_id=approved.id,
-        reference=approved.reference, attachment_id=attachment.id, decision_id=decision.id,
-        round_id=open_.id, item_id=open_.agenda[0].id, ready_reference=ready.reference,
+        id=area.id,
+        slug=area.slug,
+        fund_id=fund.id,
+        fund_year_id=fund_year.id,
+        body_id=body.id,
+        member_id=other.member_id,
+        staff_email=staff.email,
+        staff_id=staff.id,
+        application_id=approved.id,
+        reference=approved.reference,
+        attachment_id=attachment.id,
+        decision_id=decision.id,
+        round_id=open_.id,
+        item_id=open_.agenda[0].id,
+        ready_reference=ready.reference,
         ballot_attachment_id=ballot_file.id,
-        participant_id=other.id, status_token=intake.new_status_token(approved),
+        participant_id=other.id,
+        status_token=intake.new_status_token(approved),
         ballot_token=rounds.ballot_token(holder),
     )
 
@@ -348,7 +416,11 @@ class World:
         self.a = _build_area(0)
         self.b = _build_area(1)
         self.admin_email = "admin@example.org"
-        db.session.add(StaffUser(email=self.admin_email, name="Ada Admin", role="admin", password_hash=CHEAP_HASH))
+        db.session.add(
+            StaffUser(
+                email=self.admin_email, name="Ada Admin", role="admin", password_hash=CHEAP_HASH
+            )
+        )
         db.session.commit()
         db.session.remove()  # no transaction left open between cases (it would block TRUNCATE elsewhere)
         self.cookies = {
@@ -377,7 +449,9 @@ class World:
     def _login(self, email: str) -> dict[str, str]:
         client = self.app.test_client()
         token = csrf_from(client.get("/staff/login").get_data(as_text=True))
-        response = client.post("/staff/login", data={"csrf_token": token, "email": email, "password": PASSWORD})
+        response = client.post(
+            "/staff/login", data={"csrf_token": token, "email": email, "password": PASSWORD}
+        )
         assert response.status_code == 302 and "/staff/login" not in response.location, email
         return _cookies(client)
 
@@ -394,24 +468,35 @@ def fingerprint() -> str:
     digest = hashlib.sha256()
     with db.engine.connect() as connection:
         for name in sorted(db.metadata.tables):
-            rows = sorted(repr(tuple(row)) for row in connection.execute(db.metadata.tables[name].select()))
+            rows = sorted(
+                repr(tuple(row)) for row in connection.execute(db.metadata.tables[name].select())
+            )
             digest.update(f"{name}:{len(rows)}:{''.join(rows)}".encode())
     return digest.hexdigest()
 
 
 def _cookies(client) -> dict[str, str]:
-    return {name: cookie.value for name in ("session", LANGUAGE_COOKIE)
-            if (cookie := client.get_cookie(name)) is not None}
+    return {
+        name: cookie.value
+        for name in ("session", LANGUAGE_COOKIE)
+        if (cookie := client.get_cookie(name)) is not None
+    }
 
 
 @pytest.fixture(scope="module")
 def world(database_url, tmp_path_factory):
     """A dedicated app with the two-area world, built once and rebuilt only when dirty."""
     path = tmp_path_factory.mktemp("matrix")
-    app = create_app({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "JURYFUND_SECRET_KEYS": ["matrix-secret"],
-        "JURYFUND_MAIL_BACKEND": "file", "JURYFUND_INSTANCE_PATH": str(path), "RATELIMIT_ENABLED": False,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "JURYFUND_SECRET_KEYS": ["matrix-secret"],
+            "JURYFUND_MAIL_BACKEND": "file",
+            "JURYFUND_INSTANCE_PATH": str(path),
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     app.instance_path = str(path)
     app.test_client_class = FreshContextClient
     with app.app_context():
@@ -432,13 +517,25 @@ def url_values(rule, world: World) -> dict[str, object]:
     """Area A's object for every parameter of the rule; an unknown parameter fails the case."""
     a, blueprint = world.a, rule.endpoint.split(".")[0]
     values = {
-        "slug": a.slug, "area_id": a.id, "fund_id": a.fund_id, "fund_year_id": a.fund_year_id,
-        "body_id": a.body_id, "member_id": a.member_id, "round_id": a.round_id, "item_id": a.item_id,
-        "participant_id": a.participant_id, "application_id": a.application_id,
+        "slug": a.slug,
+        "area_id": a.id,
+        "fund_id": a.fund_id,
+        "fund_year_id": a.fund_year_id,
+        "body_id": a.body_id,
+        "member_id": a.member_id,
+        "round_id": a.round_id,
+        "item_id": a.item_id,
+        "participant_id": a.participant_id,
+        "application_id": a.application_id,
         "attachment_id": a.ballot_attachment_id if blueprint == "ballot" else a.attachment_id,
-        "decision_id": a.decision_id, "user_id": a.staff_id, "reference": a.reference,
+        "decision_id": a.decision_id,
+        "user_id": a.staff_id,
+        "reference": a.reference,
         "token": {"status": a.status_token, "ballot": a.ballot_token}.get(blueprint),
-        "code": "en", "year": date.today().year, "filename": STATIC_FILE, **ENUMS,
+        "code": "en",
+        "year": date.today().year,
+        "filename": STATIC_FILE,
+        **ENUMS,
     }
     unknown = sorted(name for name in rule.arguments if values.get(name) is None)
     assert not unknown, f"route {rule.rule}: no value for {unknown}; add them to url_values()"
@@ -452,9 +549,14 @@ def fill(rule, values: dict[str, object]) -> str:
 
 # --- the cases -----------------------------------------------------------------------------------
 
-_RULE_APP = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "JURYFUND_SECRET_KEYS": ["x"]})
-_PAIRS = [((rule.rule, method), rule) for rule in _RULE_APP.url_map.iter_rules()
-          for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+_RULE_APP = create_app(
+    {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "JURYFUND_SECRET_KEYS": ["x"]}
+)
+_PAIRS = [
+    ((rule.rule, method), rule)
+    for rule in _RULE_APP.url_map.iter_rules()
+    for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+]
 RULES = dict(_PAIRS)
 assert len(RULES) == len(_PAIRS), "two rules share a path and method"
 
@@ -472,7 +574,9 @@ def _allowed(expected) -> bool:
 def _cases():
     cases = [(key, role) for key in RULES for role in _roles(key)]
     # Cases that cannot change anything first, so the world is rebuilt as rarely as possible.
-    cases.sort(key=lambda case: case[0][1] != "GET" and _allowed(EXPECTED.get(case[0], {}).get(case[1])))
+    cases.sort(
+        key=lambda case: case[0][1] != "GET" and _allowed(EXPECTED.get(case[0], {}).get(case[1]))
+    )
     return [pytest.param(key, role, id=f"{key[1]} {key[0]} {role}") for key, role in cases]
 
 
@@ -516,7 +620,9 @@ def test_access(world, key, role):
     """Route x visitor -> the status the matrix expects; never a 500."""
     path_rule, method = key
     rule = RULES[key]
-    assert key in EXPECTED, f"new route {method} {path_rule} ({rule.endpoint}) must be added to the access matrix"
+    assert key in EXPECTED, (
+        f"new route {method} {path_rule} ({rule.endpoint}) must be added to the access matrix"
+    )
     expected = EXPECTED[key][role]
     world.ensure_fresh()
     url = fill(rule, url_values(rule, world))
@@ -542,7 +648,12 @@ MIXED = [
     (MEMBER, "GET", lambda a, b: f"/status/{a.reference}", 403),
     (APPLICANT, "GET", lambda a, b: f"/ballot/{a.round_id}", 403),
     (STAFF, "GET", lambda a, b: f"/staff/rounds/{a.round_id}/items/{b.item_id}/confirm", 404),
-    (STAFF, "POST", lambda a, b: f"/staff/rounds/{a.round_id}/participants/{b.participant_id}/revoke", 404),
+    (
+        STAFF,
+        "POST",
+        lambda a, b: f"/staff/rounds/{a.round_id}/participants/{b.participant_id}/revoke",
+        404,
+    ),
     (STAFF, "GET", lambda a, b: f"/staff/files/{b.attachment_id}", 403),
     (STAFF, "GET", lambda a, b: f"/staff/applications/{b.application_id}/personal-data.json", 403),
     # public pages show only what is published, and only in its own area
@@ -551,8 +662,9 @@ MIXED = [
 ]
 
 
-@pytest.mark.parametrize(("role", "method", "path", "expected"), MIXED,
-                         ids=[f"{m[0]}-{i}" for i, m in enumerate(MIXED)])
+@pytest.mark.parametrize(
+    ("role", "method", "path", "expected"), MIXED, ids=[f"{m[0]}-{i}" for i, m in enumerate(MIXED)]
+)
 def test_grant_opens_only_its_own_objects(world, role, method, path, expected):
     world.ensure_fresh()
     url = path(world.a, world.b)

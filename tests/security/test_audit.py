@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, text
 
+from juryfund.domain.actors import SYSTEM, Actor
 from juryfund.extensions import db
 from juryfund.infra import audit
-from juryfund.models import Application, AuditEvent, FundYear, Round, StaffUser
+from juryfund.models import Application, AuditEvent, FundYear, Round
 from juryfund.services import ledger
 from tests.intake.conftest import application_data
 from tests.voting.conftest import ballot_links
@@ -59,8 +60,13 @@ def flow(app, client, world, login):
     url = f"/{area.slug}/apply"
     data = application_data()
     checked = _post(resident, url, {**data, "action": "check"})
-    fund_id = re.search(r'name="confirmed_fund" value="(\d+)"', checked.get_data(as_text=True)).group(1)
-    assert _post(resident, url, {**data, "action": "submit", "confirmed_fund": fund_id}).status_code == 302
+    fund_id = re.search(
+        r'name="confirmed_fund" value="(\d+)"', checked.get_data(as_text=True)
+    ).group(1)
+    assert (
+        _post(resident, url, {**data, "action": "submit", "confirmed_fund": fund_id}).status_code
+        == 302
+    )
     application = db.session.scalars(select(Application)).one()
 
     # A failed login, then the staff member logs in and reviews.
@@ -72,7 +78,11 @@ def flow(app, client, world, login):
 
     # A circulation round with the application, opened: ballot links go out.
     when = (datetime.now() + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
-    _post(client, f"/staff/bodies/{jury.id}/rounds/new", {"mode": "circulation", "title": "Umlauf", "when": when})
+    _post(
+        client,
+        f"/staff/bodies/{jury.id}/rounds/new",
+        {"mode": "circulation", "title": "Umlauf", "when": when},
+    )
     round_ = db.session.scalars(select(Round)).one()
     detail = f"/staff/rounds/{round_.id}"
     _post(client, f"{detail}/agenda", {"application": [str(application.id)]}, page=detail)
@@ -91,32 +101,64 @@ def flow(app, client, world, login):
     choices = ["yes", "yes", "yes", "no", "yes", "abstain", None]
     for member, choice in zip(jury.members, choices, strict=True):
         if choice:
-            response = _post(members[member.id], f"{ballot}/items/{item.id}/vote", {"choice": choice}, page=ballot)
+            response = _post(
+                members[member.id],
+                f"{ballot}/items/{item.id}/vote",
+                {"choice": choice},
+                page=ballot,
+            )
             assert response.status_code == 302
     doubtful = jury.members[6]
-    _post(members[doubtful.id], f"{ballot}/items/{item.id}/conflict", {"reason": "Nachbarin"}, page=ballot)
+    _post(
+        members[doubtful.id],
+        f"{ballot}/items/{item.id}/conflict",
+        {"reason": "Nachbarin"},
+        page=ballot,
+    )
     _post(members[doubtful.id], f"{ballot}/items/{item.id}/conflict/withdraw", {}, page=ballot)
-    _post(members[jury.members[3].id], f"{ballot}/items/{item.id}/vote", {"choice": "yes"}, page=ballot)
+    _post(
+        members[jury.members[3].id],
+        f"{ballot}/items/{item.id}/vote",
+        {"choice": "yes"},
+        page=ballot,
+    )
 
     # Staff close the round, confirm 450 € and pay an advance of 200 €.
     assert _post(client, f"{detail}/close", {}, page=detail).status_code == 302
     confirm = f"{detail}/items/{item.id}/confirm"
-    assert _post(client, confirm, {"amount": "450,00", "conditions": ""}, page=confirm).status_code == 302
+    assert (
+        _post(client, confirm, {"amount": "450,00", "conditions": ""}, page=confirm).status_code
+        == 302
+    )
     money = f"/staff/applications/{application.id}/money"
-    response = _post(client, f"/staff/applications/{application.id}/payment",
-                     {"pay-payment_type": "advance", "pay-amount": "200,00", "pay-note": ""}, page=money)
+    response = _post(
+        client,
+        f"/staff/applications/{application.id}/payment",
+        {"pay-payment_type": "advance", "pay-amount": "200,00", "pay-note": ""},
+        page=money,
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Application, application.id).state == "approved"
-    return {"area": area, "jury": jury, "staff": staff, "application": application, "round": round_,
-            "item": item, "doubtful": doubtful}
+    return {
+        "area": area,
+        "jury": jury,
+        "staff": staff,
+        "application": application,
+        "round": round_,
+        "item": item,
+        "doubtful": doubtful,
+    }
 
 
 def _events() -> list[AuditEvent]:
     """Every stored event, oldest first, as the database has them now."""
     db.session.rollback()
-    return list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)
-                                   .execution_options(populate_existing=True)))
+    return list(
+        db.session.scalars(
+            select(AuditEvent).order_by(AuditEvent.id).execution_options(populate_existing=True)
+        )
+    )
 
 
 def test_a_realistic_run_is_recorded_and_verifies(flow, runner):
@@ -126,8 +168,15 @@ def test_a_realistic_run_is_recorded_and_verifies(flow, runner):
     staff_actor = f"staff:{staff.id}"
 
     # Set-up (area, body, members, fund, fund year with its allocation, staff account) came first.
-    for action in ("area.created", "body.created", "member.created", "fund.created",
-                   "fund_year.opened", "booking", "staff.created"):
+    for action in (
+        "area.created",
+        "body.created",
+        "member.created",
+        "fund.created",
+        "fund_year.opened",
+        "booking",
+        "staff.created",
+    ):
         assert action in actions, action
     by_action = {}
     for event in events:
@@ -143,10 +192,15 @@ def test_a_realistic_run_is_recorded_and_verifies(flow, runner):
     assert failed.actor == "anonymous" and audit.details(failed) == {"email": staff.email}
     assert [e.actor for e in by_action["login"]] == [staff_actor]
 
-    states = [(audit.details(e)["from_state"], audit.details(e)["to_state"], e.actor)
-              for e in by_action["application.state"]]
-    assert states == [("submitted", "ready", staff_actor), ("ready", "scheduled", staff_actor),
-                      ("scheduled", "approved", staff_actor)]
+    states = [
+        (audit.details(e)["from_state"], audit.details(e)["to_state"], e.actor)
+        for e in by_action["application.state"]
+    ]
+    assert states == [
+        ("submitted", "ready", staff_actor),
+        ("ready", "scheduled", staff_actor),
+        ("scheduled", "approved", staff_actor),
+    ]
 
     votes = by_action["vote.cast"]
     assert len(votes) == 7  # six first votes and one change; a vote sent again is not a change
@@ -163,9 +217,17 @@ def test_a_realistic_run_is_recorded_and_verifies(flow, runner):
     [closed] = by_action["round.closed"]
     assert audit.details(closed)["results"][str(application.id)]["result"] == "approved"
     [confirmed] = by_action["decision.confirmed"]
-    assert (audit.details(confirmed)["approved_cents"], audit.details(confirmed)["yes"]) == (45000, 5)
-    bookings = [audit.details(e) for e in by_action["booking"] if audit.details(e)["application_id"]]
-    assert [(b["kind"], b["amount_cents"]) for b in bookings] == [("commitment", 45000), ("payment", 20000)]
+    assert (audit.details(confirmed)["approved_cents"], audit.details(confirmed)["yes"]) == (
+        45000,
+        5,
+    )
+    bookings = [
+        audit.details(e) for e in by_action["booking"] if audit.details(e)["application_id"]
+    ]
+    assert [(b["kind"], b["amount_cents"]) for b in bookings] == [
+        ("commitment", 45000),
+        ("payment", 20000),
+    ]
 
     # The chain: dense ids from 1, each event chained to the one before, each hash its own.
     assert [e.id for e in events] == list(range(1, len(events) + 1))
@@ -184,7 +246,11 @@ def test_settings_changes_and_logout_are_recorded_with_the_staff_member(flow, cl
     post_form("/staff/logout", {}, page="/staff/")
     removed, logout = _events()[-2:]
     assert (removed.action, removed.actor, removed.object_type, removed.object_id) == (
-        "member.removed", f"staff:{staff.id}", "member", str(member.id))
+        "member.removed",
+        f"staff:{staff.id}",
+        "member",
+        str(member.id),
+    )
     assert removed.area_id == flow["area"].id and member.email not in removed.data
     assert (logout.action, logout.actor) == ("logout", f"staff:{staff.id}")
     assert audit.verify() == []
@@ -220,9 +286,13 @@ def test_an_edited_row_is_found_and_named(flow, runner):
 def test_any_edited_column_is_found(flow, column, value):
     victim = next(e for e in _events() if e.area_id is not None and e.actor == "system")
     if column == "at":
-        _tamper("UPDATE audit_event SET at = :at WHERE id = :id", at=datetime(2020, 1, 1), id=victim.id)
+        _tamper(
+            "UPDATE audit_event SET at = :at WHERE id = :id", at=datetime(2020, 1, 1), id=victim.id
+        )
     else:
-        _tamper(f"UPDATE audit_event SET {column} = :value WHERE id = :id", value=value, id=victim.id)
+        _tamper(
+            f"UPDATE audit_event SET {column} = :value WHERE id = :id", value=value, id=victim.id
+        )
     assert [(p.event_id, p.kind) for p in audit.verify()] == [(victim.id, "edited")]
 
 
@@ -251,12 +321,25 @@ def test_a_row_rehashed_consistently_is_found_by_its_successor(flow, runner):
     events = _events()
     victim = next(e for e in events if e.action == "booking" and '"kind":"payment"' in e.data)
     victim = events[victim.id - 2]  # an event in the middle of the chain, before the payment
-    data = victim.data.replace("}", ',"forged":true}', 1) if victim.data != "{}" else '{"forged":true}'
-    forged = audit.event_hash(prev_hash=victim.prev_hash, at=victim.at, actor=victim.actor,
-                              action=victim.action, object_type=victim.object_type,
-                              object_id=victim.object_id, area_id=victim.area_id, data=data)
-    _tamper("UPDATE audit_event SET data = :data, hash = :hash WHERE id = :id",
-            data=data, hash=forged, id=victim.id)
+    data = (
+        victim.data.replace("}", ',"forged":true}', 1) if victim.data != "{}" else '{"forged":true}'
+    )
+    forged = audit.event_hash(
+        prev_hash=victim.prev_hash,
+        at=victim.at,
+        actor=victim.actor,
+        action=victim.action,
+        object_type=victim.object_type,
+        object_id=victim.object_id,
+        area_id=victim.area_id,
+        data=data,
+    )
+    _tamper(
+        "UPDATE audit_event SET data = :data, hash = :hash WHERE id = :id",
+        data=data,
+        hash=forged,
+        id=victim.id,
+    )
 
     problems = audit.verify()
     assert [(p.event_id, p.kind) for p in problems] == [(victim.id, "rewritten")]
@@ -276,17 +359,37 @@ def test_removing_the_newest_events_is_found_against_a_noted_head(flow, runner):
 
 def test_a_forked_chain_is_found(world):
     for n in range(3):
-        audit.record("test.event", actor="system", object_type="test", object_id=n)
+        audit.record("test.event", actor=SYSTEM, object_type="test", object_id=n)
     db.session.commit()
     events = _events()
     first = next(e for e in events if e.action == "test.event")
     last = events[-1]
     # Someone inserts an event chained to an old one, as a writer without the lock would.
     at = datetime.now(UTC)
-    forged = audit.event_hash(prev_hash=first.hash, at=at, actor="system", action="test.event",
-                              object_type="test", object_id="x", area_id=None, data="{}")
-    db.session.add(AuditEvent(id=last.id + 1, at=at, actor="system", action="test.event", object_type="test",
-                              object_id="x", area_id=None, data="{}", prev_hash=first.hash, hash=forged))
+    forged = audit.event_hash(
+        prev_hash=first.hash,
+        at=at,
+        actor="system",
+        action="test.event",
+        object_type="test",
+        object_id="x",
+        area_id=None,
+        data="{}",
+    )
+    db.session.add(
+        AuditEvent(
+            id=last.id + 1,
+            at=at,
+            actor="system",
+            action="test.event",
+            object_type="test",
+            object_id="x",
+            area_id=None,
+            data="{}",
+            prev_hash=first.hash,
+            hash=forged,
+        )
+    )
     db.session.commit()
     problems = audit.verify()
     assert [(p.event_id, p.kind) for p in problems] == [(last.id + 1, "fork")]
@@ -298,16 +401,19 @@ def test_a_forked_chain_is_found(world):
 
 def test_events_of_a_rolled_back_transaction_or_savepoint_are_dropped(world):
     before = audit.head()[0]
-    audit.record("test.gone", actor="system", object_type="test", object_id=1)
+    audit.record("test.gone", actor=SYSTEM, object_type="test", object_id=1)
     db.session.rollback()
-    audit.record("test.kept", actor="system", object_type="test", object_id=2)
+    audit.record("test.kept", actor=SYSTEM, object_type="test", object_id=2)
     savepoint = db.session.begin_nested()
-    audit.record("test.gone", actor="system", object_type="test", object_id=3)
+    audit.record("test.gone", actor=SYSTEM, object_type="test", object_id=3)
     savepoint.rollback()
-    audit.record("test.kept", actor="system", object_type="test", object_id=4)
+    audit.record("test.kept", actor=SYSTEM, object_type="test", object_id=4)
     db.session.commit()
     events = _events()
-    assert [(e.action, e.object_id) for e in events[before:]] == [("test.kept", "2"), ("test.kept", "4")]
+    assert [(e.action, e.object_id) for e in events[before:]] == [
+        ("test.kept", "2"),
+        ("test.kept", "4"),
+    ]
     assert audit.verify() == []
 
 
@@ -316,11 +422,22 @@ def test_events_of_a_rolled_back_transaction_or_savepoint_are_dropped(world):
 
 def test_staff_read_the_trail_of_an_application_and_of_a_round(flow, client):
     application, round_ = flow["application"], flow["round"]
-    page = client.get(f"/staff/applications/{application.id}/audit", headers={"Accept-Language": "en"})
+    page = client.get(
+        f"/staff/applications/{application.id}/audit", headers={"Accept-Language": "en"}
+    )
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    for words in ("Application sent", f"Applicant ({application.reference})", "State changed",
-                  "Approval confirmed", "Booking", "Payment", "€200.00", "Vote", "Conflict of interest declared"):
+    for words in (
+        "Application sent",
+        f"Applicant ({application.reference})",
+        "State changed",
+        "Approval confirmed",
+        "Booking",
+        "Payment",
+        "€200.00",
+        "Vote",
+        "Conflict of interest declared",
+    ):
         assert words in html, words
     assert "Nachbarin" not in html and "ayse@example.org" not in html
     # Members' votes in writing show that they voted, not how (as on the round page).
@@ -329,7 +446,13 @@ def test_staff_read_the_trail_of_an_application_and_of_a_round(flow, client):
     page = client.get(f"/staff/rounds/{round_.id}/audit", headers={"Accept-Language": "en"})
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    for words in ("Round opened", "Round closed", "Approval confirmed", "Vote", application.reference):
+    for words in (
+        "Round opened",
+        "Round closed",
+        "Approval confirmed",
+        "Vote",
+        application.reference,
+    ):
         assert words in html, words
     assert "Login" not in html  # events of other things stay out
 
@@ -347,7 +470,9 @@ def test_a_meeting_record_shows_the_choices_staff_entered(world, client, login, 
     application = make_ready(area, fund, "Hoffest", 50000)
     login(staff)
     when = (datetime.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    post_form(f"/staff/bodies/{jury.id}/rounds/new", {"mode": "meeting", "title": "Sitzung", "when": when})
+    post_form(
+        f"/staff/bodies/{jury.id}/rounds/new", {"mode": "meeting", "title": "Sitzung", "when": when}
+    )
     round_ = db.session.scalars(select(Round)).one()
     detail = f"/staff/rounds/{round_.id}"
     post_form(f"{detail}/agenda", {"application": [str(application.id)]}, page=detail)
@@ -361,7 +486,9 @@ def test_a_meeting_record_shows_the_choices_staff_entered(world, client, login, 
     events = _events()
     assert sum(e.action == "presence.set" for e in events) == 7  # five present, two absent
     assert sum(e.action == "vote.cast" for e in events) == 5
-    html = client.get(f"/staff/rounds/{round_.id}/audit", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    html = client.get(
+        f"/staff/rounds/{round_.id}/audit", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
     assert "Presence recorded" in html and "present" in html and "absent" in html
     assert html.count("<td>No") + html.count("<br>No") >= 5  # the choices entered in the meeting
     assert audit.verify() == []
@@ -370,7 +497,10 @@ def test_a_meeting_record_shows_the_choices_staff_entered(world, client, login, 
 def test_staff_of_another_area_get_403_and_visitors_the_login(flow, client, make, login):
     application, round_ = flow["application"], flow["round"]
     urls = [f"/staff/applications/{application.id}/audit", f"/staff/rounds/{round_.id}/audit"]
-    client.post("/staff/logout", data={"csrf_token": csrf_from(client.get("/staff/").get_data(as_text=True))})
+    client.post(
+        "/staff/logout",
+        data={"csrf_token": csrf_from(client.get("/staff/").get_data(as_text=True))},
+    )
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
@@ -407,9 +537,14 @@ def test_concurrent_writers_keep_one_unbroken_chain(app, world):
                 for n in range(rounds_per_thread):
                     for _attempt in range(20):
                         try:
-                            actor = db.session.get(StaffUser, staff_id)
-                            audit.record("test.concurrent", actor=name, object_type="test", object_id=n,
-                                         area_id=area.id)
+                            actor = Actor.staff(staff_id)
+                            audit.record(
+                                "test.concurrent",
+                                actor=actor,
+                                object_type="test",
+                                object_id=n,
+                                area_id=area.id,
+                            )
                             year = db.session.get(FundYear, fund_year_id)
                             ledger.book(year, "adjustment", 100, note=f"{name} {n}", actor=actor)
                             db.session.commit()
@@ -425,7 +560,9 @@ def test_concurrent_writers_keep_one_unbroken_chain(app, world):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=writer, args=(f"thread-{i}",), daemon=True) for i in range(2)]
+    threads = [
+        threading.Thread(target=writer, args=(f"thread-{i}",), daemon=True) for i in range(2)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -439,8 +576,14 @@ def test_concurrent_writers_keep_one_unbroken_chain(app, world):
     assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
     assert len({e.prev_hash for e in events}) == len(events)  # no two events follow the same one
     assert audit.verify() == []
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.action == "booking", AuditEvent.area_id == area.id)) == 2 * rounds_per_thread + 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "booking", AuditEvent.area_id == area.id)
+        )
+        == 2 * rounds_per_thread + 1
+    )
 
 
 # --- the books, decisions and votes agree with the trail (issue 11 item 5) ---------------------
@@ -455,8 +598,10 @@ def _without_guards(sql: str, **params) -> None:
         if postgres:
             db.session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
         else:
-            for (name,) in db.session.execute(text(
-                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"), {"t": table}):
+            for (name,) in db.session.execute(
+                text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+                {"t": table},
+            ):
                 db.session.execute(text(f'DROP TRIGGER "{name}"'))
         db.session.execute(text(sql), params)
         db.session.commit()
@@ -491,8 +636,11 @@ def test_a_decision_removed_behind_the_guards_is_found(flow, runner):
 
 
 def test_a_vote_changed_in_the_database_is_found(flow, runner):
-    position_id, member_id = db.session.execute(text(
-        "SELECT id, member_id FROM member_position WHERE kind = 'vote' AND choice = 'yes' LIMIT 1")).one()
+    position_id, member_id = db.session.execute(
+        text(
+            "SELECT id, member_id FROM member_position WHERE kind = 'vote' AND choice = 'yes' LIMIT 1"
+        )
+    ).one()
     _tamper("UPDATE member_position SET choice = 'no' WHERE id = :id", id=position_id)
     code, output = _verify_cli(runner)
     assert code == 1

@@ -42,8 +42,9 @@ def _hold_write_lock(path: str, seconds: float, ready: threading.Event) -> None:
 
 
 @sqlite_only
-def test_database_busy_through_every_retry_gives_calm_503_and_saves_nothing(app, make, login, client,
-                                                                           short_busy_timeout, post_form):
+def test_database_busy_through_every_retry_gives_calm_503_and_saves_nothing(
+    app, make, login, client, short_busy_timeout, post_form
+):
     area = make.area()
     fund = make.fund(area, make.body(area, members=1))
     user = make.staff(areas=[area])
@@ -56,8 +57,10 @@ def test_database_busy_through_every_retry_gives_calm_503_and_saves_nothing(app,
     holder.start()
     ready.wait()
     client.set_cookie("juryfund_lang", "en")
-    response = client.post(f"{page}/adjust", data={"csrf_token": token, "adjust-amount": "100.00",
-                                                   "adjust-reason": "Nachbewilligung"})
+    response = client.post(
+        f"{page}/adjust",
+        data={"csrf_token": token, "adjust-amount": "100.00", "adjust-reason": "Nachbewilligung"},
+    )
     holder.join()
     assert response.status_code == 503
     assert "Nothing was saved" in response.get_data(as_text=True)
@@ -76,11 +79,18 @@ def test_busy_database_retried_until_the_lock_is_free(app, make, login, client, 
     holder = threading.Thread(target=_hold_write_lock, args=(db.engine.url.database, 0.3, ready))
     holder.start()
     ready.wait()
-    response = client.post(f"{page}/adjust", data={"csrf_token": token, "adjust-amount": "100,00",
-                                                   "adjust-reason": "Nachbewilligung"})
+    response = client.post(
+        f"{page}/adjust",
+        data={"csrf_token": token, "adjust-amount": "100,00", "adjust-reason": "Nachbewilligung"},
+    )
     holder.join()
     assert response.status_code == 302
-    assert db.session.scalar(select(func.count(LedgerEntry.id)).where(LedgerEntry.kind == "adjustment")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count(LedgerEntry.id)).where(LedgerEntry.kind == "adjustment")
+        )
+        == 1
+    )
 
 
 def test_transient_errors_are_recognised():
@@ -88,7 +98,9 @@ def test_transient_errors_are_recognised():
 
     locked = OperationalError("UPDATE …", {}, sqlite3.OperationalError("database is locked"))
     assert is_transient(locked)
-    assert not is_transient(OperationalError("SELECT …", {}, sqlite3.OperationalError("no such table: x")))
+    assert not is_transient(
+        OperationalError("SELECT …", {}, sqlite3.OperationalError("no such table: x"))
+    )
     for error_class in (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected):
         assert is_transient(OperationalError("UPDATE …", {}, error_class("conflict")))
     assert not is_transient(ValueError("not a database error"))
@@ -117,16 +129,31 @@ def test_worker_killed_mid_transaction_leaves_no_partial_change(app, make):
     area = make.area()
     fund = make.fund(area, make.body(area, members=1))
     fund_year_id = fund.years[0].id
-    before = (db.session.scalar(select(func.count(LedgerEntry.id))), db.session.scalar(select(func.count(Mail.id))))
-    worker = subprocess.Popen([sys.executable, "-c", KILLED_WORKER, str(db.engine.url.render_as_string(False)),
-                               str(fund_year_id)], stdout=subprocess.PIPE, text=True)
+    before = (
+        db.session.scalar(select(func.count(LedgerEntry.id))),
+        db.session.scalar(select(func.count(Mail.id))),
+    )
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            KILLED_WORKER,
+            str(db.engine.url.render_as_string(False)),
+            str(fund_year_id),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert worker.stdout.readline().strip() == "flushed"
     finally:
         worker.kill()  # SIGKILL: no cleanup, no rollback by the worker itself
         worker.wait(timeout=10)
     db.session.rollback()
-    after = (db.session.scalar(select(func.count(LedgerEntry.id))), db.session.scalar(select(func.count(Mail.id))))
+    after = (
+        db.session.scalar(select(func.count(LedgerEntry.id))),
+        db.session.scalar(select(func.count(Mail.id))),
+    )
     assert after == before
     # and the database is usable at once (no lock left behind)
     from juryfund.services import ledger
@@ -136,7 +163,9 @@ def test_worker_killed_mid_transaction_leaves_no_partial_change(app, make):
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not POSTGRES_URL, reason="needs JURYFUND_TEST_DATABASE_URL (PostgreSQL) for a real deadlock")
+@pytest.mark.skipif(
+    not POSTGRES_URL, reason="needs JURYFUND_TEST_DATABASE_URL (PostgreSQL) for a real deadlock"
+)
 def test_real_postgres_deadlock_is_retried_until_both_succeed(app, make):
     """Two transactions lock two fund years in opposite order: PostgreSQL aborts one (40P01);
     the retry runs it again and both bookings land."""
@@ -167,8 +196,10 @@ def test_real_postgres_deadlock_is_retried_until_both_succeed(app, make):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=transfer, args=("a", first, second)),
-               threading.Thread(target=transfer, args=("b", second, first))]
+    threads = [
+        threading.Thread(target=transfer, args=("a", first, second)),
+        threading.Thread(target=transfer, args=("b", second, first)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -27,7 +27,6 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from fractions import Fraction
 from html.parser import HTMLParser
 from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
@@ -37,7 +36,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 from werkzeug.security import generate_password_hash
 
+from juryfund.domain.actors import SYSTEM, Actor
 from juryfund.extensions import db
+from tests.factories import BodyFactory, FundFactory, FundYearFactory
 
 from ..conftest import PASSWORD, csrf_from
 
@@ -112,21 +113,42 @@ def _application(area, fund, title: str, cents: int, *, ready: bool, with_file: 
     number, reference = history.next_reference(area, date.today().year)
     start = date.today() + timedelta(days=40)
     application = Application(
-        area_id=area.id, fund_id=fund.id, year=date.today().year, number=number,
+        area_id=area.id,
+        fund_id=fund.id,
+        year=date.today().year,
+        number=number,
         reference=reference,
-        language="de", applicant_kind="initiative", applicant_name=f"Antragsteller {number}",
-        organisation=f"Initiative {number}", email=f"applicant{number}@example.org",
-        address="Soldiner Str. 1", title=title, description=f"{title}: Beschreibung",
-        start_date=start, end_date=start, total_cents=cents, requested_cents=cents,
-        declared_not_started=True, declared_no_own_fee=True, consent_processing=True,
+        language="de",
+        applicant_kind="initiative",
+        applicant_name=f"Antragsteller {number}",
+        organisation=f"Initiative {number}",
+        email=f"applicant{number}@example.org",
+        address="Soldiner Str. 1",
+        title=title,
+        description=f"{title}: Beschreibung",
+        start_date=start,
+        end_date=start,
+        total_cents=cents,
+        requested_cents=cents,
+        declared_not_started=True,
+        declared_no_own_fee=True,
+        consent_processing=True,
     )
-    application.cost_items = [CostItem(position=1, description="Material", category="material",
-                                       quantity=1, unit_cents=cents, total_cents=cents)]
+    application.cost_items = [
+        CostItem(
+            position=1,
+            description="Material",
+            category="material",
+            quantity=1,
+            unit_cents=cents,
+            total_cents=cents,
+        )
+    ]
     db.session.add(application)
     db.session.flush()
-    history.record(application, "submitted", actor_kind="applicant", to_state=State.SUBMITTED)
+    history.record(application, "submitted", actor=Actor.applicant(), to_state=State.SUBMITTED)
     if ready:
-        history.transition(application, State.READY, actor_kind="system", note="Formal geprüft.")
+        history.transition(application, State.READY, actor=SYSTEM, note="Formal geprüft.")
     attachment = None
     if with_file:
         key = intake.new_draft_key()
@@ -142,75 +164,86 @@ def build_world() -> World:
     from juryfund.services import ballots, decisions, intake, proofs, rounds, setup
 
     area = setup.save_area(
-        None, name="Hostile Kiez", slug="hostile-kiez", code="HOS", city="Berlin",
-        timezone="Europe/Berlin", languages=["de", "en", "ar"], description="Kiez",
+        None,
+        name="Hostile Kiez",
+        slug="hostile-kiez",
+        code="HOS",
+        city="Berlin",
+        timezone="Europe/Berlin",
+        languages=["de", "en", "ar"],
+        description="Kiez",
         action_fields="Nachbarschaft\nKultur",
     )
-    staff = StaffUser(email="staff@example.org", name="Sam Staff", role="staff",
-                      password_hash=CHEAP_HASH, areas=[area])
-    admin = StaffUser(email="admin@example.org", name="Ada Admin", role="admin",
-                      password_hash=CHEAP_HASH)
+    staff = StaffUser(
+        email="staff@example.org",
+        name="Sam Staff",
+        role="staff",
+        password_hash=CHEAP_HASH,
+        areas=[area],
+    )
+    admin = StaffUser(
+        email="admin@example.org", name="Ada Admin", role="admin", password_hash=CHEAP_HASH
+    )
     db.session.add_all([staff, admin])
-    body = setup.save_body(
-        None, area, kind="jury", name="Jury", quorum=Fraction(1, 2), quorum_strict=True,
-        quorum_minimum=3, majority="simple", abstain_counts_as_no=False, tie_breaker=None,
-    )
-    for i in range(5):
-        setup.save_member(None, body, name=f"Member {i}", email=f"m{i}@example.org", language="de",
-                          role="resident", term_start=date(2020, 1, 1), term_end=None)
-    fund = setup.save_fund(
-        None, area, kind="action_fund", name="Aktionsfonds", body=body, cap_cents=150000,
-        minimum_cents=0, lead_time_days=14, eligible_categories=["material", "services"],
-        carry_over=False, proof_weeks=4,
-    )
-    fund_year = setup.open_fund_year(fund, year=date.today().year, allocation_cents=1_000_000,
-                                     actor=None)
+    body = BodyFactory(area=area, name="Jury", members=5)
+    fund = FundFactory(area=area, body=body, fund_year=None)
+    fund_year = FundYearFactory(fund=fund)
     db.session.flush()
 
-    submitted, submitted_file = _application(area, fund, "Hoffest", 50000, ready=False,
-                                             with_file=True)
+    submitted, submitted_file = _application(
+        area, fund, "Hoffest", 50000, ready=False, with_file=True
+    )
     returned, _ = _application(area, fund, "Flohmarkt", 20000, ready=False)
-    intake.return_for_changes(returned, note="Bitte den Kostenplan ergänzen.", actor=staff)
+    intake.return_for_changes(returned, note="Bitte den Kostenplan ergänzen.", actor=staff.actor)
     ineligible, _ = _application(area, fund, "Reise", 90000, ready=False)
-    intake.mark_ineligible(ineligible, reason="Nicht förderfähig.", actor=staff)
+    intake.mark_ineligible(ineligible, reason="Nicht förderfähig.", actor=staff.actor)
     withdrawn, _ = _application(area, fund, "Kino", 10000, ready=False)
     intake.withdraw(withdrawn, reason="Geht nicht.")
 
     # Decided in a closed round: one approved and confirmed (books, proof), one awaiting the amount.
-    approved, approved_file = _application(area, fund, "Pflanzaktion", 48000, ready=True,
-                                           with_file=True)
+    approved, approved_file = _application(
+        area, fund, "Pflanzaktion", 48000, ready=True, with_file=True
+    )
     pending, _ = _application(area, fund, "Hofmusik", 30000, ready=True)
     when = datetime.now(UTC) + timedelta(days=5)
-    decided = rounds.save_round(None, body, mode="circulation", title="Umlauf 1", place="",
-                                actor=staff, when=when)
+    decided = rounds.save_round(
+        None, body, mode="circulation", title="Umlauf 1", place="", actor=staff.actor, when=when
+    )
     rounds.set_agenda(decided, [approved.id, pending.id])
-    rounds.open_round(decided, actor=staff)
+    rounds.open_round(decided, actor=staff.actor)
     for participant in decided.participants[:4]:
         for item in decided.agenda:
             ballots.cast_vote(participant, item, "yes")
-    rounds.close_round(decided, actor=staff)
-    decision = decisions.confirm_approval(decided.agenda[0], amount_cents=40000, conditions="",
-                                          actor=staff)
+    rounds.close_round(decided, actor=staff.actor)
+    decision = decisions.confirm_approval(
+        decided.agenda[0], amount_cents=40000, conditions="", actor=staff.actor
+    )
     proof = proofs.proof_for(approved)
-    proofs.save(proof, report="Es hat geklappt.",
-                receipts=[proofs.ReceiptLine(date.today(), "Baumarkt", "Erde", 3000)])
+    proofs.save(
+        proof,
+        report="Es hat geklappt.",
+        receipts=[proofs.ReceiptLine(date.today(), "Baumarkt", "Erde", 3000)],
+    )
     proofs.add_file(proof, "beleg.pdf", PDF, kind="receipt")
 
     # An open written round, an open meeting and a draft round with one more ready application.
     voting, voting_file = _application(area, fund, "Lesecafé", 30000, ready=True, with_file=True)
-    circulation = rounds.save_round(None, body, mode="circulation", title="Umlauf 2", place="",
-                                    actor=staff, when=when)
+    circulation = rounds.save_round(
+        None, body, mode="circulation", title="Umlauf 2", place="", actor=staff.actor, when=when
+    )
     rounds.set_agenda(circulation, [voting.id])
-    rounds.open_round(circulation, actor=staff)
+    rounds.open_round(circulation, actor=staff.actor)
     debated, _ = _application(area, fund, "Nachbarschaftstisch", 25000, ready=True)
-    meeting = rounds.save_round(None, body, mode="meeting", title="Sitzung", place="Laden",
-                                actor=staff, when=when)
+    meeting = rounds.save_round(
+        None, body, mode="meeting", title="Sitzung", place="Laden", actor=staff.actor, when=when
+    )
     rounds.set_agenda(meeting, [debated.id])
-    rounds.open_round(meeting, actor=staff)
+    rounds.open_round(meeting, actor=staff.actor)
     waiting, _ = _application(area, fund, "Bücherschrank", 40000, ready=True)
     _spare, _ = _application(area, fund, "Laternenumzug", 15000, ready=True)
-    draft = rounds.save_round(None, body, mode="circulation", title="Umlauf 3", place="",
-                              actor=staff, when=when)
+    draft = rounds.save_round(
+        None, body, mode="circulation", title="Umlauf 3", place="", actor=staff.actor, when=when
+    )
     rounds.set_agenda(draft, [waiting.id])
     db.session.flush()
 
@@ -218,16 +251,36 @@ def build_world() -> World:
     world = World(fund_id=fund.id, slug=area.slug)
     world.status_tokens = [intake.new_status_token(a) for a in (submitted, returned, approved)]
     world.ballot_token = rounds.ballot_token(holder)
-    applications = [submitted, returned, waiting, voting, debated, approved, pending, ineligible,
-                    withdrawn]
-    files = {submitted.id: submitted_file.id, approved.id: approved_file.id,
-             voting.id: voting_file.id}
+    applications = [
+        submitted,
+        returned,
+        waiting,
+        voting,
+        debated,
+        approved,
+        pending,
+        ineligible,
+        withdrawn,
+    ]
+    files = {
+        submitted.id: submitted_file.id,
+        approved.id: approved_file.id,
+        voting.id: voting_file.id,
+    }
     world.values = {
-        "slug": [area.slug], "area_id": [area.id], "fund_id": [fund.id],
-        "fund_year_id": [fund_year.id], "body_id": [body.id], "member_id": [other.member_id],
-        "user_id": [staff.id], "decision_id": [decision.id], "code": ["en"],
-        "year": [date.today().year], "filename": ["app.css"],
-        "action": ["return", "ineligible", "ready"], "step": ["accept", "changes", "refund"],
+        "slug": [area.slug],
+        "area_id": [area.id],
+        "fund_id": [fund.id],
+        "fund_year_id": [fund_year.id],
+        "body_id": [body.id],
+        "member_id": [other.member_id],
+        "user_id": [staff.id],
+        "decision_id": [decision.id],
+        "code": ["en"],
+        "year": [date.today().year],
+        "filename": ["app.css"],
+        "action": ["return", "ineligible", "ready"],
+        "step": ["accept", "changes", "refund"],
         "application_id": [a.id for a in applications],
         "reference": [a.reference for a in applications],
         "attachment_id": [submitted_file.id],
@@ -237,16 +290,22 @@ def build_world() -> World:
     base |= {"item_id": circulation.agenda[0].id, "participant_id": other.id}
     world.contexts = [base]
     for application in applications:
-        world.contexts.append(base | {
-            "application_id": application.id, "reference": application.reference,
-            "attachment_id": files.get(application.id, submitted_file.id),
-        })
+        world.contexts.append(
+            base
+            | {
+                "application_id": application.id,
+                "reference": application.reference,
+                "attachment_id": files.get(application.id, submitted_file.id),
+            }
+        )
     for round_ in (circulation, meeting, decided, draft):
         context = base | {"round_id": round_.id}
         if round_.agenda:
             item = round_.agenda[-1]  # the decided round: the approval awaiting its amount
-            context |= {"item_id": item.id,
-                        "attachment_id": files.get(item.application_id, submitted_file.id)}
+            context |= {
+                "item_id": item.id,
+                "attachment_id": files.get(item.application_id, submitted_file.id),
+            }
         if round_.participants:
             context["participant_id"] = round_.participants[-1].id
         world.contexts.append(context)
@@ -291,7 +350,8 @@ class FormParser(HTMLParser):
         a = dict(attrs)
         if tag == "form":
             self.form = FoundForm(
-                method=(a.get("method") or "get").upper(), action=self._url(a.get("action")),
+                method=(a.get("method") or "get").upper(),
+                action=self._url(a.get("action")),
                 multipart="multipart" in (a.get("enctype") or ""),
             )
             self.forms.append(self.form)
@@ -358,15 +418,31 @@ class FormParser(HTMLParser):
 
 START = (date.today() + timedelta(days=30)).isoformat()
 APPLICATION = {
-    "applicant_kind": "initiative", "applicant_name": "Ayşe Yılmaz", "organisation": "Hof",
-    "email": "ayse@example.org", "address": "Soldiner Str. 1, 13359 Berlin",
-    "lives_or_acts_in_area": "y", "title": "Hoffest", "description": "Ein Fest im Hof",
-    "goals": "Nachbarschaft", "target_group": "Nachbarschaft", "place": "Hof",
-    "start_date": START, "end_date": START, "participants": "40",
-    "cost_items-0-description": "Erde", "cost_items-0-category": "material",
-    "cost_items-0-quantity": "10", "cost_items-0-unit_price": "45,00", "volunteer_hours": "12",
-    "requested": "45,00", "declared_not_started": "y", "declared_no_own_fee": "y",
-    "consent_processing": "y", "action": "submit", "confirmed_fund": "{fund_id}",
+    "applicant_kind": "initiative",
+    "applicant_name": "Ayşe Yılmaz",
+    "organisation": "Hof",
+    "email": "ayse@example.org",
+    "address": "Soldiner Str. 1, 13359 Berlin",
+    "lives_or_acts_in_area": "y",
+    "title": "Hoffest",
+    "description": "Ein Fest im Hof",
+    "goals": "Nachbarschaft",
+    "target_group": "Nachbarschaft",
+    "place": "Hof",
+    "start_date": START,
+    "end_date": START,
+    "participants": "40",
+    "cost_items-0-description": "Erde",
+    "cost_items-0-category": "material",
+    "cost_items-0-quantity": "10",
+    "cost_items-0-unit_price": "45,00",
+    "volunteer_hours": "12",
+    "requested": "45,00",
+    "declared_not_started": "y",
+    "declared_no_own_fee": "y",
+    "consent_processing": "y",
+    "action": "submit",
+    "confirmed_fund": "{fund_id}",
 }
 #: Endpoint -> values for the fields a page leaves empty, so that the form passes and hostile
 #: values get deep ("{fund_id}" is the world's fund). Amounts are typed as in German, the
@@ -375,17 +451,34 @@ VALID: dict[str, dict[str, str]] = {
     "apply.form": APPLICATION,
     "status.edit": APPLICATION,
     "review.paper": APPLICATION,
-    "admin.area_form": {"name": "Neuer Kiez", "slug": "neuer-kiez", "code": "NEU",
-                        "city": "Berlin", "timezone": "Europe/Berlin", "languages": "de"},
-    "admin.staff_form": {"email": "new@example.org", "name": "Nina Neu", "role": "staff",
-                         "password": "a long enough password"},
-    "staff.fund_form": {"kind": "action_fund", "name": "Fonds", "cap": "1.500,00",
-                        "eligible_categories": "material"},
+    "admin.area_form": {
+        "name": "Neuer Kiez",
+        "slug": "neuer-kiez",
+        "code": "NEU",
+        "city": "Berlin",
+        "timezone": "Europe/Berlin",
+        "languages": "de",
+    },
+    "admin.staff_form": {
+        "email": "new@example.org",
+        "name": "Nina Neu",
+        "role": "staff",
+        "password": "a long enough password",
+    },
+    "staff.fund_form": {
+        "kind": "action_fund",
+        "name": "Fonds",
+        "cap": "1.500,00",
+        "eligible_categories": "material",
+    },
     "staff.fund_year_form": {"allocation": "10.000,00"},
     "staff.body_form": {"kind": "jury", "name": "Neue Jury"},
     "staff.member_form": {"name": "Mia Mitglied", "email": "mia@example.org"},
-    "rounds.round_form": {"mode": "circulation", "title": "Umlauf",
-                          "when": (datetime.now() + timedelta(days=9)).strftime("%Y-%m-%dT%H:%M")},
+    "rounds.round_form": {
+        "mode": "circulation",
+        "title": "Umlauf",
+        "when": (datetime.now() + timedelta(days=9)).strftime("%Y-%m-%dT%H:%M"),
+    },
     "rounds.correct": {"reason": "Tippfehler"},
     "books.adjust": {"adjust-amount": "100,00", "adjust-reason": "Nachbewilligung"},
     "books.payment": {"pay-amount": "100,00", "pay-payment_type": "advance"},
@@ -401,9 +494,19 @@ VALID: dict[str, dict[str, str]] = {
 #: Endpoint -> values that replace even what the page holds (it suggests a year already open).
 FORCED: dict[str, dict[str, str]] = {"staff.fund_year_form": {"year": str(date.today().year + 1)}}
 #: Answered last, in this order: they change the world for what comes after them.
-LAST = ("admin.area_form", "admin.staff_form", "rounds.open_round", "rounds.close",
-        "rounds.revoke", "staff.remove_member", "books.cancel", "books.close", "status.withdraw",
-        "ballot.object_to_writing", "auth.logout")
+LAST = (
+    "admin.area_form",
+    "admin.staff_form",
+    "rounds.open_round",
+    "rounds.close",
+    "rounds.revoke",
+    "staff.remove_member",
+    "books.cancel",
+    "books.close",
+    "status.withdraw",
+    "ballot.object_to_writing",
+    "auth.logout",
+)
 
 # --- running requests and collecting findings --------------------------------------------------
 
@@ -430,8 +533,10 @@ class Finding:
 
     def __str__(self) -> str:
         url = self.url if len(self.url) < 160 else self.url[:157] + "..."
-        return (f"{self.status} {self.method} {url} [{self.endpoint}] {self.part}={self.kind} "
-                f"as {self.who}\n    " + self.tail.replace("\n", "\n    "))
+        return (
+            f"{self.status} {self.method} {url} [{self.endpoint}] {self.part}={self.kind} "
+            f"as {self.who}\n    " + self.tail.replace("\n", "\n    ")
+        )
 
 
 class ErrorLog(logging.Handler):
@@ -501,8 +606,9 @@ class Probe:
         return response
 
     def _found(self, method, url, part, kind, status, tail) -> None:
-        self.findings.append(Finding(self.who, method, url, self.endpoint(url, method), part, kind,
-                                     status, tail))
+        self.findings.append(
+            Finding(self.who, method, url, self.endpoint(url, method), part, kind, status, tail)
+        )
 
     def get_page(self, url: str, *, part="", kind="valid") -> None:
         """GET a page and keep the forms on it."""
@@ -585,8 +691,10 @@ def _visitor(app, who: str, world: World) -> Probe:
     probe.app.logger.addHandler(probe.log)
     if who == "staff":
         token = csrf_from(probe.client.get("/staff/login").get_data(as_text=True))
-        response = probe.client.post("/staff/login", data={
-            "csrf_token": token, "email": "admin@example.org", "password": PASSWORD})
+        response = probe.client.post(
+            "/staff/login",
+            data={"csrf_token": token, "email": "admin@example.org", "password": PASSWORD},
+        )
         assert response.status_code == 302, response.get_data(as_text=True)[:1000]
     elif who == "holder":
         for token in world.status_tokens:
@@ -661,8 +769,10 @@ def _renumbered(value) -> list[tuple[str, str]]:
     """(kind, value): a value naming a number ("remove_line-2", an id) with odd numbers instead."""
     if not isinstance(value, str) or not re.search(r"\d", value):
         return []
-    return [(kind, re.sub(r"\d+", digits, value))
-            for kind, digits in (("overflow", HUGE), ("odd_digits", "²"))]
+    return [
+        (kind, re.sub(r"\d+", digits, value))
+        for kind, digits in (("overflow", HUGE), ("odd_digits", "²"))
+    ]
 
 
 def probe_form(probe: Probe, form: FoundForm, endpoint: str, *, thorough: bool) -> None:
@@ -680,8 +790,7 @@ def probe_form(probe: Probe, form: FoundForm, endpoint: str, *, thorough: bool) 
             variants = [(kind, FORM_VALUES[kind]) for kind in kinds]
             variants += _renumbered(next((v for n, v in base if n == name), ""))
             for kind, value in variants:
-                send(form.method, form.action, pairs=_with(base, name, value), part=name,
-                     kind=kind)
+                send(form.method, form.action, pairs=_with(base, name, value), part=name, kind=kind)
         for name in form.files:
             upload = (io.BytesIO(PDF), "a\x00b" + "x" * 300 + ".pdf")
             send("POST", form.action, pairs=base, files=[(name, upload)], part=name, kind="nul")
@@ -718,9 +827,10 @@ def report(probe: Probe) -> None:
         + "\n".join(str(f) for f in unknown[:40])
     )
     if known:
-        pytest.xfail(f"{len(known)} known server errors (KNOWN_ELSEWHERE): "
-                     + "; ".join(sorted({f"{f.endpoint} {f.part}={f.kind}: {f.known()}"
-                                         for f in known})))
+        pytest.xfail(
+            f"{len(known)} known server errors (KNOWN_ELSEWHERE): "
+            + "; ".join(sorted({f"{f.endpoint} {f.part}={f.kind}: {f.known()}" for f in known}))
+        )
 
 
 @pytest.mark.parametrize("who", list(SCOPES))
@@ -757,8 +867,9 @@ def test_nul_in_a_form_field_is_shown_next_to_the_field(app, make, client):
     make.fund(area, make.body(area, members=1))
     client.set_cookie("juryfund_lang", "en")
     token = csrf_from(client.get("/nul-kiez/apply").get_data(as_text=True))
-    response = client.post("/nul-kiez/apply", data={"csrf_token": token, "title": "Hof\x00fest",
-                                                    "action": "check"})
+    response = client.post(
+        "/nul-kiez/apply", data={"csrf_token": token, "title": "Hof\x00fest", "action": "check"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'id="title-error"' in html and "null character" in html

@@ -19,7 +19,11 @@ pytestmark = pytest.mark.security
 def test_security_headers_on_every_response(client, path):
     response = client.get(path)
     csp = response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp
+        and "frame-ancestors 'none'" in csp
+    )
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert "Strict-Transport-Security" not in response.headers
@@ -37,8 +41,11 @@ def test_session_cookie_httponly_samesite_and_secure_when_configured(app, make, 
     app.config["SESSION_COOKIE_SECURE"] = True
     secure = app.test_client()
     html = secure.get("/staff/login", base_url="https://localhost").get_data(as_text=True)
-    response = secure.post("/staff/login", base_url="https://localhost",
-                           data={"csrf_token": csrf_from(html), "email": "x@example.org", "password": "x"})
+    response = secure.post(
+        "/staff/login",
+        base_url="https://localhost",
+        data={"csrf_token": csrf_from(html), "email": "x@example.org", "password": "x"},
+    )
     assert "Secure" in response.headers.get("Set-Cookie", "")
 
 
@@ -48,7 +55,10 @@ def test_login_starts_a_new_session(client, make):
     with client.session_transaction() as session:
         session["planted"] = "by an attacker"
     html = client.get("/staff/login").get_data(as_text=True)
-    client.post("/staff/login", data={"csrf_token": csrf_from(html), "email": user.email, "password": PASSWORD})
+    client.post(
+        "/staff/login",
+        data={"csrf_token": csrf_from(html), "email": user.email, "password": PASSWORD},
+    )
     with client.session_transaction() as session:
         assert "planted" not in session
 
@@ -65,16 +75,28 @@ def test_idle_and_absolute_timeouts_end_the_session(client, make, login, field, 
 
 
 def _limited_app(database_url, tmp_path, **settings):
-    return create_app({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "JURYFUND_SECRET_KEYS": ["k"],
-        "RATELIMIT_ENABLED": True, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}", **settings,
-    })
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "JURYFUND_SECRET_KEYS": ["k"],
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            **settings,
+        }
+    )
 
 
 def _post_login(client):
     html = client.get("/staff/login").get_data(as_text=True)
-    return client.post("/staff/login", data={"csrf_token": csrf_from(html), "email": "a@example.org",
-                                             "password": "wrong password"})
+    return client.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf_from(html),
+            "email": "a@example.org",
+            "password": "wrong password",
+        },
+    )
 
 
 def test_login_rate_limited(database_url, tmp_path, app):
@@ -91,8 +113,11 @@ def test_resend_rate_limited(database_url, tmp_path, app):
     codes = []
     for _ in range(3):
         html = client.get("/status/resend").get_data(as_text=True)
-        codes.append(client.post("/status/resend", data={"csrf_token": csrf_from(html),
-                                                         "email": "x@example.org"}).status_code)
+        codes.append(
+            client.post(
+                "/status/resend", data={"csrf_token": csrf_from(html), "email": "x@example.org"}
+            ).status_code
+        )
     assert codes == [200, 200, 429]
 
 
@@ -126,18 +151,30 @@ def _app_server(database_url: str, storage: str, prefix: str) -> str:
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-c", OTHER_SERVER, database_url, storage, prefix],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", OTHER_SERVER, database_url, storage, prefix],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout.strip().splitlines()[-1]
 
 
 @pytest.mark.skipif(not _redis_up(), reason="Redis is not running on 127.0.0.1:6379")
-@pytest.mark.parametrize(("storage", "second_server"), [
-    ("redis://127.0.0.1:6379/0", "[200, 429]"),  # counters shared: the limit holds across servers
-    ("memory://", "[200, 200]"),  # per process: the second server knows nothing of the first
-])
-def test_rate_limit_counters_shared_between_app_servers_through_redis(database_url, app, storage, second_server):
+@pytest.mark.parametrize(
+    ("storage", "second_server"),
+    [
+        (
+            "redis://127.0.0.1:6379/0",
+            "[200, 429]",
+        ),  # counters shared: the limit holds across servers
+        ("memory://", "[200, 200]"),  # per process: the second server knows nothing of the first
+    ],
+)
+def test_rate_limit_counters_shared_between_app_servers_through_redis(
+    database_url, app, storage, second_server
+):
     prefix = f"test-{uuid.uuid4().hex}"
     assert _app_server(database_url, storage, prefix) == "[200, 200]"
     assert _app_server(database_url, storage, prefix) == second_server

@@ -12,8 +12,6 @@ from sqlalchemy import func, select
 from juryfund.extensions import db
 from juryfund.models import ApplicationEvent, Attachment, Decision, LedgerEntry, LinkGrant
 from juryfund.services import privacy
-from tests.ledger.conftest import approved  # noqa: F401  (fixture)
-from tests.voting.conftest import area, fund, jury, staff  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.security
 
@@ -49,18 +47,37 @@ def _finish(application, days_ago: int):
 
 
 def test_tick_anonymises_after_retention_keeping_decisions_and_money(runner, approved):
-    db.session.add(Attachment(application_id=approved.id, kind="quote", filename="q.pdf",
-                              content_type="application/pdf", size=4, sha256="0" * 64, data=b"%PDF"))
+    db.session.add(
+        Attachment(
+            application_id=approved.id,
+            kind="quote",
+            filename="q.pdf",
+            content_type="application/pdf",
+            size=4,
+            sha256="0" * 64,
+            data=b"%PDF",
+        )
+    )
     _finish(approved, days_ago=365 * 10 + 5)
     result = runner.invoke(args=["juryfund", "tick"])
     assert "1 applications anonymised" in result.output, result.output
     db.session.refresh(approved)
-    assert (approved.applicant_name, approved.email, approved.phone, approved.address) == ("—", "", "", "—")
+    assert (approved.applicant_name, approved.email, approved.phone, approved.address) == (
+        "—",
+        "",
+        "",
+        "—",
+    )
     assert approved.anonymised_at is not None
     assert db.session.scalar(select(func.count(Attachment.id))) == 0
     assert db.session.scalar(select(func.count(LinkGrant.id))) == 0
     assert db.session.scalar(select(func.count(Decision.id))) == 1
-    assert db.session.scalar(select(func.count(LedgerEntry.id)).where(LedgerEntry.application_id == approved.id)) == 1
+    assert (
+        db.session.scalar(
+            select(func.count(LedgerEntry.id)).where(LedgerEntry.application_id == approved.id)
+        )
+        == 1
+    )
     assert db.session.scalar(select(func.count(ApplicationEvent.id))) > 0
 
 
@@ -80,17 +97,26 @@ def test_backup_of_sqlite_restores_with_same_data(runner, app, approved, tmp_pat
     result = runner.invoke(args=["juryfund", "backup", str(target)])
     assert result.exit_code == 0, result.output
     restored = sqlite3.connect(target)
-    counts = {t: restored.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
-              for t in ("application", "decision", "ledger_entry", "member")}
+    counts = {
+        t: restored.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
+        for t in ("application", "decision", "ledger_entry", "member")
+    }
     restored.close()
     assert counts == {
-        "application": 1, "decision": 1, "ledger_entry": 2,  # allocation and commitment
+        "application": 1,
+        "decision": 1,
+        "ledger_entry": 2,  # allocation and commitment
         "member": 7,
     }
     from juryfund import create_app
 
-    again = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{target}",
-                        "JURYFUND_SECRET_KEYS": ["k"]})
+    again = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{target}",
+            "JURYFUND_SECRET_KEYS": ["k"],
+        }
+    )
     with again.app_context():
         from juryfund.services import ledger
 

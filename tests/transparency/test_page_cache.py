@@ -29,7 +29,9 @@ def cache_of(app):
     return app.extensions["juryfund.pagecache"]
 
 
-def test_a_repeated_public_page_costs_one_query_and_is_identical(app, client, area, fund, decide, count_queries):
+def test_a_repeated_public_page_costs_one_query_and_is_identical(
+    app, client, area, fund, decide, count_queries
+):
     decide([Spec("Hoffest")])
     url = f"/{area.slug}/decisions"
     first_body = client.get(url).get_data()
@@ -59,7 +61,9 @@ def test_a_booking_updates_the_money_left_on_the_area_page(app, client, area, fu
     assert "8.500,00" in page_after
 
 
-def test_a_sent_application_leaves_the_cache_valid_but_a_change_to_one_does_not(app, client, area, fund):
+def test_a_sent_application_leaves_the_cache_valid_but_a_change_to_one_does_not(
+    app, client, area, fund
+):
     from tests.conftest import csrf_from
     from tests.intake.conftest import application_data
 
@@ -67,8 +71,9 @@ def test_a_sent_application_leaves_the_cache_valid_but_a_change_to_one_does_not(
     before = version(app)
     data = application_data(goals=["Kultur"])
     token = csrf_from(client.get(url).get_data(as_text=True))
-    sent = client.post(url, data={"csrf_token": token, "action": "submit",
-                                  "confirmed_fund": str(fund.id), **data})
+    sent = client.post(
+        url, data={"csrf_token": token, "action": "submit", "confirmed_fund": str(fund.id), **data}
+    )
     assert sent.status_code == 302
     assert version(app) == before  # not public until it is decided
     # A change to an existing application (here its review note) may be public: the version moves.
@@ -105,7 +110,9 @@ def test_each_language_has_its_own_page(client, area, fund):
     assert client.get(url, headers={"Accept-Language": "de"}).get_data(as_text=True) == german
 
 
-def test_staff_pages_are_never_cached_nor_served_from_the_cache(app, client, area, fund, login, make):
+def test_staff_pages_are_never_cached_nor_served_from_the_cache(
+    app, client, area, fund, login, make
+):
     url = f"/{area.slug}/"
     client.get(url)
     client.get(url)
@@ -114,7 +121,10 @@ def test_staff_pages_are_never_cached_nor_served_from_the_cache(app, client, are
     page = client.get(url).get_data(as_text=True)
     assert 'name="csrf_token"' in page  # the logout form: personal, must not be shared
     assert cache_of(app).hits == hits
-    client.post("/staff/logout", data={"csrf_token": page.split('name="csrf_token" value="')[1].split('"')[0]})
+    client.post(
+        "/staff/logout",
+        data={"csrf_token": page.split('name="csrf_token" value="')[1].split('"')[0]},
+    )
     assert 'name="csrf_token"' not in client.get(url).get_data(as_text=True)
 
 
@@ -146,10 +156,17 @@ def test_ballot_dossiers_are_shared_but_votes_stay_personal(app, client, area, f
     from tests.transparency.conftest import ready_application
 
     applications = [ready_application(area, fund, Spec(f"Aktion {i}")) for i in range(2)]
-    circulation = rounds.save_round(None, jury, mode="circulation", title="Umlauf",
-                                    when=datetime.now(UTC) + timedelta(days=7), place="", actor=staff)
+    circulation = rounds.save_round(
+        None,
+        jury,
+        mode="circulation",
+        title="Umlauf",
+        when=datetime.now(UTC) + timedelta(days=7),
+        place="",
+        actor=staff.actor,
+    )
     rounds.set_agenda(circulation, [a.id for a in applications])
-    rounds.open_round(circulation, actor=staff)
+    rounds.open_round(circulation, actor=staff.actor)
     first, second = circulation.participants[:2]
     db.session.commit()
     before = version(app)

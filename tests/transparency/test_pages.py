@@ -26,15 +26,25 @@ def rows_of(html: str) -> list[str]:
 def test_area_page_links_to_transparency_pages(client, area):
     html = client.get(f"/{area.slug}/").get_data(as_text=True)
     year = transparency.current_year(area)
-    for path in (f"/{area.slug}/decisions", f"/{area.slug}/budget", f"/{area.slug}/report/{year}",
-                 f"/{area.slug}/decisions.atom"):
+    for path in (
+        f"/{area.slug}/decisions",
+        f"/{area.slug}/budget",
+        f"/{area.slug}/report/{year}",
+        f"/{area.slug}/decisions.atom",
+    ):
         assert f'href="{path}"' in html
 
 
 def test_decisions_page_lists_title_who_body_outcome_amount(client, area, jury, decide):
-    decide([Spec("Hoffest", 57000, kind="initiative", organisation="Hofgemeinschaft", name="Ayşe"),
-            Spec("Kiezkino", outcome="rejected", kind="person", name="Jonas Becker")])
-    html = client.get(f"/{area.slug}/decisions", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    decide(
+        [
+            Spec("Hoffest", 57000, kind="initiative", organisation="Hofgemeinschaft", name="Ayşe"),
+            Spec("Kiezkino", outcome="rejected", kind="person", name="Jonas Becker"),
+        ]
+    )
+    html = client.get(f"/{area.slug}/decisions", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     assert "Hoffest" in html and "Hofgemeinschaft" in html and "Kiezkino" in html
     assert "Private initiative" in html and "Jonas Becker" not in html and "Ayşe" not in html
     assert jury.name in html
@@ -50,7 +60,11 @@ def test_decisions_page_year_and_fund_filters(client, area, jury, make, decide):
     (big,) = decide([Spec("Stadtteilzeitung", requested=800000)], in_fund=other)
 
     this_year = client.get(f"/{area.slug}/decisions").get_data(as_text=True)
-    assert "Pflanzaktion" in this_year and "Stadtteilzeitung" in this_year and "Vorjahresfest" not in this_year
+    assert (
+        "Pflanzaktion" in this_year
+        and "Stadtteilzeitung" in this_year
+        and "Vorjahresfest" not in this_year
+    )
     only_2025 = client.get(f"/{area.slug}/decisions?year=2025").get_data(as_text=True)
     assert "Vorjahresfest" in only_2025 and "Pflanzaktion" not in only_2025
     assert '<option value="2025" selected>' in only_2025
@@ -64,8 +78,10 @@ def test_decisions_page_pagination_20_per_page_with_clamping(client, area, decid
     if start.year != transparency.current_year(area):  # keep all 25 in this year
         start = datetime.now(UTC)
     for i in range(25):
-        decide([Spec(f"Aktion {i:02d}", requested=10000, outcome="rejected" if i % 2 else "approved")],
-               at=start - timedelta(minutes=25 - i))
+        decide(
+            [Spec(f"Aktion {i:02d}", requested=10000, outcome="rejected" if i % 2 else "approved")],
+            at=start - timedelta(minutes=25 - i),
+        )
     first = client.get(f"/{area.slug}/decisions").get_data(as_text=True)
     assert len(rows_of(first)) == 20
     assert "Page 1 of 2" in first or "Seite 1 von 2" in first
@@ -73,16 +89,34 @@ def test_decisions_page_pagination_20_per_page_with_clamping(client, area, decid
     second = client.get(f"/{area.slug}/decisions?page=2").get_data(as_text=True)
     assert len(rows_of(second)) == 5 and "Aktion 00" in second
     assert set(rows_of(first)).isdisjoint(rows_of(second))
-    assert rows_of(client.get(f"/{area.slug}/decisions?page=999").get_data(as_text=True)) == rows_of(second)
-    assert rows_of(client.get(f"/{area.slug}/decisions?page=0").get_data(as_text=True)) == rows_of(first)
+    assert rows_of(
+        client.get(f"/{area.slug}/decisions?page=999").get_data(as_text=True)
+    ) == rows_of(second)
+    assert rows_of(client.get(f"/{area.slug}/decisions?page=0").get_data(as_text=True)) == rows_of(
+        first
+    )
     assert 'rel="next"' in first and 'rel="prev"' in second
 
 
 @pytest.mark.parametrize(
     "query",
-    ["year=abc", "year=99999999999999999999999999", "year=1999", "year=-1", "page=-3", "page=1e9",
-     "page=" + "9" * 5000, "fund=x", "fund=999999999999", "fund=0", "page=%F0%9F%98%80",
-     "year=２０２６", "year=&fund=&page=", "year=2026&year=abc", "page=99999999999"],
+    [
+        "year=abc",
+        "year=99999999999999999999999999",
+        "year=1999",
+        "year=-1",
+        "page=-3",
+        "page=1e9",
+        "page=" + "9" * 5000,
+        "fund=x",
+        "fund=999999999999",
+        "fund=0",
+        "page=%F0%9F%98%80",
+        "year=２０２６",
+        "year=&fund=&page=",
+        "year=2026&year=abc",
+        "page=99999999999",
+    ],
 )
 def test_no_query_string_breaks_the_pages(client, area, decide, query):
     decide([Spec("Hoffest")])
@@ -99,35 +133,67 @@ def test_a_nul_in_the_query_string_is_a_clear_400(client, area, decide):
 
 
 def test_unknown_area_is_404(client):
-    for path in ("decisions", "budget", "report/2026", "decisions.csv", "decisions.json",
-                 "decisions.atom", "projects/SOL-2026-0001"):
+    for path in (
+        "decisions",
+        "budget",
+        "report/2026",
+        "decisions.csv",
+        "decisions.json",
+        "decisions.atom",
+        "projects/SOL-2026-0001",
+    ):
         assert client.get(f"/no-such-area/{path}").status_code == 404
 
 
 def test_project_page_of_a_funded_project(client, area, jury, decide):
-    (app,) = decide([Spec("Hoffest", 60000, approved=50000, goals=("Nachbarschaft", "Kultur"),
-                          participants=120, kind="initiative", organisation="Hofgemeinschaft")])
-    response = client.get(f"/{area.slug}/projects/{app.reference}", headers={"Accept-Language": "en"})
+    (app,) = decide(
+        [
+            Spec(
+                "Hoffest",
+                60000,
+                approved=50000,
+                goals=("Nachbarschaft", "Kultur"),
+                participants=120,
+                kind="initiative",
+                organisation="Hofgemeinschaft",
+            )
+        ]
+    )
+    response = client.get(
+        f"/{area.slug}/projects/{app.reference}", headers={"Accept-Language": "en"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    for text in ("Hoffest", "Hoffest: Beschreibung", "Soldiner Kiez", "Nachbarschaft", "Kultur",
-                 "€500.00", jury.name, "Hofgemeinschaft", "Funded", "120"):
+    for text in (
+        "Hoffest",
+        "Hoffest: Beschreibung",
+        "Soldiner Kiez",
+        "Nachbarschaft",
+        "Kultur",
+        "€500.00",
+        jury.name,
+        "Hofgemeinschaft",
+        "Funded",
+        "120",
+    ):
         assert text in html, text
     assert app.email not in html and app.address not in html and app.applicant_name not in html
 
 
 def test_project_page_shows_settled_and_cancelled(client, area, staff, decide):
     kept, dropped = decide([Spec("Hoffest"), Spec("Kino")])
-    books.cancel(dropped, reason="Findet nicht statt", actor=staff)
+    books.cancel(dropped, reason="Findet nicht statt", actor=staff.actor)
     db.session.commit()
-    html = client.get(f"/{area.slug}/projects/{dropped.reference}", headers={"Accept-Language": "en"})
+    html = client.get(
+        f"/{area.slug}/projects/{dropped.reference}", headers={"Accept-Language": "en"}
+    )
     assert html.status_code == 200 and "Cancelled" in html.get_data(as_text=True)
     assert client.get(f"/{area.slug}/projects/{kept.reference}").status_code == 200
 
 
 def test_no_project_page_without_funding(client, area, make, decide):
-    rejected, = decide([Spec("Kino", outcome="rejected")])
-    deferred, = decide([Spec("Lesecafé", outcome="no_quorum")])
+    (rejected,) = decide([Spec("Kino", outcome="rejected")])
+    (deferred,) = decide([Spec("Lesecafé", outcome="no_quorum")])
     (funded,) = decide([Spec("Hoffest")])
     other = make.area(name="Lerchenberg", slug="lerchenberg", code="LER")
     assert client.get(f"/{area.slug}/projects/{rejected.reference}").status_code == 404
@@ -138,7 +204,9 @@ def test_no_project_page_without_funding(client, area, make, decide):
 
 def test_budget_page_draws_svg_chart_with_the_ledger_values(client, area, fund, staff, decide):
     (app,) = decide([Spec("Hoffest", 60000)])
-    ledger.book(fund.years[0], "payment", 25000, application=app, payment_type="advance", actor=staff)
+    ledger.book(
+        fund.years[0], "payment", 25000, application=app, payment_type="advance", actor=staff.actor
+    )
     db.session.commit()
     response = client.get(f"/{area.slug}/budget", headers={"Accept-Language": "en"})
     html = response.get_data(as_text=True)
@@ -175,29 +243,45 @@ def test_budget_chart_mirrors_in_arabic(client, area, decide):
 
 
 def test_budget_page_without_budget_says_so(client, area, make, jury):
-    html = client.get(f"/{area.slug}/budget?year=2031", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    html = client.get(f"/{area.slug}/budget?year=2031", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     assert "No budget is set for 2031 yet." in html and "<svg" not in html
 
 
 def test_annual_report_totals_per_fund_and_action_field(client, area, jury, make, staff, decide):
     other = make.fund(area, jury, cap_cents=5_000_000, allocation_cents=6_000_000)
-    a, b, c, cancelled = decide([
-        Spec("Hoffest", 60000, goals=("Nachbarschaft",), participants=100),
-        Spec("Kiezchor", 40000, approved=30000, goals=("Nachbarschaft", "Kultur"), participants=25),
-        Spec("Kiezkino", outcome="rejected", goals=("Kultur",), participants=999),
-        Spec("Abgesagt", 20000, goals=("Kultur",), participants=500),
-    ])
-    (big,) = decide([Spec("Stadtteilzeitung", 700000, goals=("Kultur",), participants=300)], in_fund=other)
-    books.cancel(cancelled, reason="Findet nicht statt", actor=staff)
+    a, b, c, cancelled = decide(
+        [
+            Spec("Hoffest", 60000, goals=("Nachbarschaft",), participants=100),
+            Spec(
+                "Kiezchor",
+                40000,
+                approved=30000,
+                goals=("Nachbarschaft", "Kultur"),
+                participants=25,
+            ),
+            Spec("Kiezkino", outcome="rejected", goals=("Kultur",), participants=999),
+            Spec("Abgesagt", 20000, goals=("Kultur",), participants=500),
+        ]
+    )
+    (big,) = decide(
+        [Spec("Stadtteilzeitung", 700000, goals=("Kultur",), participants=300)], in_fund=other
+    )
+    books.cancel(cancelled, reason="Findet nicht statt", actor=staff.actor)
     db.session.commit()
     year = transparency.current_year(area)
 
     report = transparency.annual_report(area, year)
     assert [p.reference for p in report.projects] == [a.reference, b.reference, big.reference]
     assert [(t.label, t.projects, t.approved_cents) for t in report.per_fund] == [
-        ("Aktionsfonds", 2, 90000), ("Aktionsfonds", 1, 700000)]
+        ("Aktionsfonds", 2, 90000),
+        ("Aktionsfonds", 1, 700000),
+    ]
     assert [(t.label, t.projects, t.approved_cents) for t in report.per_field] == [
-        ("Nachbarschaft", 2, 90000), ("Kultur", 2, 730000)]
+        ("Nachbarschaft", 2, 90000),
+        ("Kultur", 2, 730000),
+    ]
     assert report.participants == 425
     assert report.approved_cents == 790000
     assert (report.approved_count, report.rejected_count) == (4, 1)
@@ -208,15 +292,21 @@ def test_annual_report_totals_per_fund_and_action_field(client, area, jury, make
     assert response.status_code == 200
     assert '<dd data-key="participants">425</dd>' in html
     assert '<dd data-key="approved">€7,900.00</dd>' in html
-    per_field = re.search(r'<table class="numbers report-per-field">.*?</table>', html, re.S).group(0)
+    per_field = re.search(r'<table class="numbers report-per-field">.*?</table>', html, re.S).group(
+        0
+    )
     assert re.search(r"Kultur(</bdi>)?</th><td>2</td><td>€7,300.00</td>", per_field)
-    assert "Kiezkino" not in re.search(r'<table class="report-projects">.*?</table>', html, re.S).group(0)
+    assert "Kiezkino" not in re.search(
+        r'<table class="report-projects">.*?</table>', html, re.S
+    ).group(0)
     assert 'class="transparency-nav no-print"' in html  # navigation hidden in print
 
 
 def test_report_redirects_to_this_year_and_refuses_silly_years(client, area):
     response = client.get(f"/{area.slug}/report")
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/{area.slug}/report/{transparency.current_year(area)}")
+    assert response.headers["Location"].endswith(
+        f"/{area.slug}/report/{transparency.current_year(area)}"
+    )
     assert client.get(f"/{area.slug}/report/1999").status_code == 404
     assert client.get(f"/{area.slug}/report/99999999999999999999").status_code == 404

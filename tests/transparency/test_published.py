@@ -25,7 +25,13 @@ pytestmark = pytest.mark.transparency
         ("initiative", "Jonas Becker", "Kinoinitiative Panke", False, "Kinoinitiative Panke"),
         ("initiative", "Jonas Becker", "", False, None),
         ("association", "Fatima Haddad", "Frauentreff e.V.", False, "Frauentreff e.V."),
-        ("association", "Fatima Haddad", "Frauentreff e.V.", True, "Fatima Haddad, Frauentreff e.V."),
+        (
+            "association",
+            "Fatima Haddad",
+            "Frauentreff e.V.",
+            True,
+            "Fatima Haddad, Frauentreff e.V.",
+        ),
         ("initiative", "", "Kinoinitiative Panke", True, "Kinoinitiative Panke"),
     ],
 )
@@ -37,8 +43,13 @@ def test_only_decisions_in_force_with_approval_or_rejection_are_published(area, 
     approved, rejected = decide([Spec("Hoffest", 60000), Spec("Kiezkino", outcome="rejected")])
     decide([Spec("Lesecafé", outcome="no_quorum")])
     first = decisions.current_decision(approved)
-    correction = decisions.correct_decision(first, amount_cents=45000, conditions="",
-                                            reason="Rechenfehler im Protokoll", actor=staff)
+    correction = decisions.correct_decision(
+        first,
+        amount_cents=45000,
+        conditions="",
+        reason="Rechenfehler im Protokoll",
+        actor=staff.actor,
+    )
     db.session.commit()
 
     year = transparency.current_year(area)
@@ -91,5 +102,9 @@ def test_budget_matches_ledger(area, fund, decide):
     decide([Spec("Hoffest", 60000), Spec("Kino", 40000, approved=30000)])
     budget = transparency.budget(area, transparency.current_year(area))
     (line,) = budget.lines
-    assert (line.balances.allocated, line.balances.committed, line.balances.paid,
-            line.balances.available) == (1_000_000, 90000, 0, 910000)
+    assert (
+        line.balances.allocated,
+        line.balances.committed,
+        line.balances.paid,
+        line.balances.available,
+    ) == (1_000_000, 90000, 0, 910000)

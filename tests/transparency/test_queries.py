@@ -14,11 +14,20 @@ from .conftest import Spec
 pytestmark = [pytest.mark.transparency, pytest.mark.perf]
 
 
-def test_decisions_page_and_api_do_not_grow_with_decisions(client, area, jury, make, decide, count_queries):
+def test_decisions_page_and_api_do_not_grow_with_decisions(
+    client, area, jury, make, decide, count_queries
+):
     other = make.fund(area, jury, cap_cents=5_000_000, allocation_cents=6_000_000)
-    urls = [f"/{area.slug}/decisions", f"/api/v1/areas/{area.slug}/decisions?per_page=50",
-            f"/{area.slug}/decisions.json", f"/{area.slug}/decisions.csv", f"/{area.slug}/decisions.atom",
-            f"/{area.slug}/report/{{year}}", f"/{area.slug}/budget", "/api/v1/areas"]
+    urls = [
+        f"/{area.slug}/decisions",
+        f"/api/v1/areas/{area.slug}/decisions?per_page=50",
+        f"/{area.slug}/decisions.json",
+        f"/{area.slug}/decisions.csv",
+        f"/{area.slug}/decisions.atom",
+        f"/{area.slug}/report/{{year}}",
+        f"/{area.slug}/budget",
+        "/api/v1/areas",
+    ]
 
     def measure() -> dict[str, int]:
         from juryfund.services import transparency
@@ -32,11 +41,26 @@ def test_decisions_page_and_api_do_not_grow_with_decisions(client, area, jury, m
 
     decide([Spec("Erste Aktion", requested=10000, goals=("Kultur",), participants=5)])
     at_one = measure()
-    decide([Spec(f"Aktion {i}", requested=10000, outcome="rejected" if i % 2 else "approved",
-                 goals=("Kultur", "Nachbarschaft"), participants=5, consent=bool(i % 3))
-            for i in range(14)])
-    decide([Spec(f"Projekt {i}", requested=600000, outcome="rejected" if i % 2 else "approved")
-            for i in range(15)], in_fund=other)
+    decide(
+        [
+            Spec(
+                f"Aktion {i}",
+                requested=10000,
+                outcome="rejected" if i % 2 else "approved",
+                goals=("Kultur", "Nachbarschaft"),
+                participants=5,
+                consent=bool(i % 3),
+            )
+            for i in range(14)
+        ]
+    )
+    decide(
+        [
+            Spec(f"Projekt {i}", requested=600000, outcome="rejected" if i % 2 else "approved")
+            for i in range(15)
+        ],
+        in_fund=other,
+    )
     at_thirty = measure()
 
     print("queries at 1 and 30 decisions:", at_one, at_thirty)

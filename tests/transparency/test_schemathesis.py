@@ -28,8 +28,13 @@ pytestmark = pytest.mark.transparency
 
 def _document_app():
     """An app that only serves the document (no database needed for it)."""
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                       "JURYFUND_SECRET_KEYS": ["schema-only"]})
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "JURYFUND_SECRET_KEYS": ["schema-only"],
+        }
+    )
 
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _document_app())
@@ -38,13 +43,22 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _document_app())
 @pytest.fixture
 def seeded_app(app, area, fund, staff, decide, make):
     """The test app with published decisions in two years, a payment and a second area."""
-    apps = decide([
-        Spec("Hoffest", 57000, kind="initiative", organisation="Hofgemeinschaft"),
-        Spec("Pflanzaktion", 48000, kind="person", name="Olena", consent=True),
-        Spec("Kiezkino", outcome="rejected"),
-    ])
+    apps = decide(
+        [
+            Spec("Hoffest", 57000, kind="initiative", organisation="Hofgemeinschaft"),
+            Spec("Pflanzaktion", 48000, kind="person", name="Olena", consent=True),
+            Spec("Kiezkino", outcome="rejected"),
+        ]
+    )
     decide([Spec("Winterfest", 30000)], at=datetime(2025, 12, 1, 18, tzinfo=UTC))
-    ledger.book(fund.years[0], "payment", 20000, application=apps[0], payment_type="advance", actor=staff)
+    ledger.book(
+        fund.years[0],
+        "payment",
+        20000,
+        application=apps[0],
+        payment_type="advance",
+        actor=staff.actor,
+    )
     make.area(name="Lerchenberg", slug="lerchenberg", code="LER")
     db.session.commit()
 
@@ -57,7 +71,12 @@ def seeded_app(app, area, fund, staff, decide, make):
 
 
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_api_matches_its_openapi_document(case, seeded_app):
     case.call_and_validate(app=seeded_app)

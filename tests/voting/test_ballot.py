@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from juryfund.domain.actors import SYSTEM
 from juryfund.extensions import db
 from juryfund.infra import tokens
 from juryfund.models import ConflictDeclaration, RoundMember, Vote
@@ -71,8 +72,12 @@ def test_vote_then_change_vote_keeps_one_row(app, opened, jury):
     assert _post(member, round_.id, f"/items/{item.id}/vote", {"choice": "yes"}).status_code == 302
     assert _post(member, round_.id, f"/items/{item.id}/vote", {"choice": "no"}).status_code == 302
     votes = db.session.scalars(select(Vote)).all()
-    assert [(v.member_id, v.agenda_item_id, v.choice) for v in votes] == [(jury.members[0].id, item.id, "no")]
-    html = member.get(f"/ballot/{round_.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert [(v.member_id, v.agenda_item_id, v.choice) for v in votes] == [
+        (jury.members[0].id, item.id, "no")
+    ]
+    html = member.get(f"/ballot/{round_.id}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     assert "You have dealt with 1 of 3 applications." in html
 
 
@@ -80,7 +85,9 @@ def test_vote_without_choice_refused_clearly(app, opened):
     round_, links = opened
     member, _ = _member_client(app, next(iter(links.values())), language="en")
     _post(member, round_.id, f"/items/{round_.agenda[0].id}/vote", {"choice": "maybe"})
-    html = member.get(f"/ballot/{round_.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    html = member.get(f"/ballot/{round_.id}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     assert "Please choose yes, no or abstain." in html
     assert db.session.scalar(select(func.count(Vote.id))) == 0
 
@@ -90,10 +97,18 @@ def test_conflict_withdraws_vote_and_blocks_voting(app, opened, jury):
     member, _ = _member_client(app, links[jury.members[1].email])
     item = round_.agenda[1]
     _post(member, round_.id, f"/items/{item.id}/vote", {"choice": "yes"})
-    _post(member, round_.id, f"/items/{item.id}/conflict", {"reason": "Ich bin im Vorstand der Initiative."})
+    _post(
+        member,
+        round_.id,
+        f"/items/{item.id}/conflict",
+        {"reason": "Ich bin im Vorstand der Initiative."},
+    )
     assert db.session.scalar(select(func.count(Vote.id))) == 0
     conflict = db.session.scalars(select(ConflictDeclaration)).one()
-    assert (conflict.member_id, conflict.reason) == (jury.members[1].id, "Ich bin im Vorstand der Initiative.")
+    assert (conflict.member_id, conflict.reason) == (
+        jury.members[1].id,
+        "Ich bin im Vorstand der Initiative.",
+    )
     _post(member, round_.id, f"/items/{item.id}/vote", {"choice": "no"})
     assert db.session.scalar(select(func.count(Vote.id))) == 0
     assert rounds.tallies(round_)[item.id].eligible == 6
@@ -126,7 +141,9 @@ def test_objection_defers_round_and_puts_items_back(app, opened, ready_apps):
     db.session.refresh(round_)
     assert round_.state == "deferred" and round_.objected_by_id is not None
     assert {a.state for a in ready_apps} == {"ready"}
-    html = member.get(f"/ballot/{round_.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    html = member.get(f"/ballot/{round_.id}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     assert "decided in a meeting" in html and 'name="choice"' not in html
 
 
@@ -134,11 +151,15 @@ def _token(link: str) -> str:
     return link.rsplit("/", 1)[1]
 
 
-@pytest.mark.parametrize("mangle", [lambda t: t[:-3] + "abc", lambda t: "x" + t, lambda t: "nonsense"])
+@pytest.mark.parametrize(
+    "mangle", [lambda t: t[:-3] + "abc", lambda t: "x" + t, lambda t: "nonsense"]
+)
 def test_tampered_ballot_link_refused_with_clear_page(client, opened, mangle):
     _round, links = opened
-    response = client.get(f"/ballot/link/{mangle(_token(next(iter(links.values()))))}",
-                          headers={"Accept-Language": "en"})
+    response = client.get(
+        f"/ballot/link/{mangle(_token(next(iter(links.values()))))}",
+        headers={"Accept-Language": "en"},
+    )
     assert response.status_code == 400
     assert "This ballot link does not work" in response.get_data(as_text=True)
 
@@ -153,8 +174,10 @@ def test_expired_ballot_link_refused(client, opened):
 def test_revoked_ballot_link_refused_and_session_ends(app, opened, jury):
     round_, links = opened
     member, _ = _member_client(app, links[jury.members[2].email])
-    participant = db.session.scalars(select(RoundMember).where(RoundMember.member_id == jury.members[2].id)).one()
-    rounds.revoke(participant)
+    participant = db.session.scalars(
+        select(RoundMember).where(RoundMember.member_id == jury.members[2].id)
+    ).one()
+    rounds.revoke(participant, actor=SYSTEM)
     db.session.commit()
     assert member.get(f"/ballot/{round_.id}").status_code == 403
     assert member.get(links[jury.members[2].email]).status_code == 400
@@ -189,19 +212,30 @@ def test_link_of_one_round_does_not_open_another(app, opened, area, fund, staff,
 
     round_, links = opened
     other_app = make_ready(area, fund, "Zweite Runde", 10000)
-    second = rounds.save_round(None, jury, mode="circulation", title="Zweite", when=datetime.now(UTC) + timedelta(days=5),
-                               place="", actor=staff)
+    second = rounds.save_round(
+        None,
+        jury,
+        mode="circulation",
+        title="Zweite",
+        when=datetime.now(UTC) + timedelta(days=5),
+        place="",
+        actor=staff.actor,
+    )
     rounds.set_agenda(second, [other_app.id])
-    rounds.open_round(second, actor=staff)
+    rounds.open_round(second, actor=staff.actor)
     db.session.commit()
     member, _ = _member_client(app, links[jury.members[0].email])
     assert member.get(f"/ballot/{second.id}").status_code == 403
     token = csrf_from(member.get(f"/ballot/{round_.id}").get_data(as_text=True))
-    response = member.post(f"/ballot/{second.id}/items/{second.agenda[0].id}/vote",
-                           data={"csrf_token": token, "choice": "yes"})
+    response = member.post(
+        f"/ballot/{second.id}/items/{second.agenda[0].id}/vote",
+        data={"csrf_token": token, "choice": "yes"},
+    )
     assert response.status_code == 403
-    response = member.post(f"/ballot/{round_.id}/items/{second.agenda[0].id}/vote",
-                           data={"csrf_token": token, "choice": "yes"})
+    response = member.post(
+        f"/ballot/{round_.id}/items/{second.agenda[0].id}/vote",
+        data={"csrf_token": token, "choice": "yes"},
+    )
     assert response.status_code == 404
     assert db.session.scalar(select(func.count(Vote.id))) == 0
 
@@ -209,7 +243,9 @@ def test_link_of_one_round_does_not_open_another(app, opened, area, fund, staff,
 def test_vote_post_without_csrf_refused(app, opened):
     round_, links = opened
     member, _ = _member_client(app, next(iter(links.values())))
-    response = member.post(f"/ballot/{round_.id}/items/{round_.agenda[0].id}/vote", data={"choice": "yes"})
+    response = member.post(
+        f"/ballot/{round_.id}/items/{round_.agenda[0].id}/vote", data={"choice": "yes"}
+    )
     assert response.status_code == 400
     assert db.session.scalar(select(func.count(Vote.id))) == 0
 
@@ -218,8 +254,15 @@ def test_member_downloads_only_agenda_files(app, opened, ready_apps):
     from juryfund.models import Attachment
 
     round_, links = opened
-    attachment = Attachment(application_id=ready_apps[0].id, kind="quote", filename="q.pdf",
-                            content_type="application/pdf", size=8, sha256="0" * 64, data=b"%PDF-1.4")
+    attachment = Attachment(
+        application_id=ready_apps[0].id,
+        kind="quote",
+        filename="q.pdf",
+        content_type="application/pdf",
+        size=8,
+        sha256="0" * 64,
+        data=b"%PDF-1.4",
+    )
     db.session.add(attachment)
     db.session.commit()
     member, _ = _member_client(app, next(iter(links.values())))
@@ -234,7 +277,10 @@ def test_no_vote_after_circulation_deadline_even_before_tick(app, opened):
     token = csrf_from(member.get(f"/ballot/{round_.id}").get_data(as_text=True))
     round_.deadline = datetime.now(UTC) - timedelta(minutes=1)
     db.session.commit()
-    member.post(f"/ballot/{round_.id}/items/{round_.agenda[0].id}/vote", data={"csrf_token": token, "choice": "yes"})
+    member.post(
+        f"/ballot/{round_.id}/items/{round_.agenda[0].id}/vote",
+        data={"csrf_token": token, "choice": "yes"},
+    )
     assert db.session.scalar(select(func.count(Vote.id))) == 0
     # The page no longer offers what would be refused, and says why.
     html = member.get(f"/ballot/{round_.id}").get_data(as_text=True)  # in the member's German

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
+from juryfund.domain.actors import Actor
 from juryfund.domain.errors import DomainError
 from juryfund.domain.states import State
 from juryfund.extensions import db
@@ -29,7 +30,6 @@ from juryfund.models import (
     LedgerEntry,
     Round,
     RoundMember,
-    StaffUser,
     Vote,
 )
 from juryfund.services import decisions, ledger, rounds
@@ -51,7 +51,9 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 def server(app):
     """The test app in a real threaded WSGI server on a free port; its base URL."""
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_port}"
@@ -177,7 +179,9 @@ def test_seven_members_vote_on_every_item_at_once(server, open_round):
     assert len(votes) == 21
     assert {(v.member_id, v.agenda_item_id): v.choice for v in votes} == expected
     # What the members see agrees: every one of them is done with all three items.
-    assert all(missing == 0 for missing in rounds.missing_votes(db.session.get(Round, round_.id)).values())
+    assert all(
+        missing == 0 for missing in rounds.missing_votes(db.session.get(Round, round_.id)).values()
+    )
 
 
 def test_same_vote_posted_twenty_times_in_parallel_gives_one_row(server, open_round):
@@ -202,8 +206,11 @@ def test_same_vote_posted_twenty_times_in_parallel_gives_one_row(server, open_ro
 
     votes = fresh_votes([item.id for item in round_.agenda])
     assert [(v.agenda_item_id, v.choice) for v in votes] == [(item_id, "yes")]
-    participant = db.session.scalar(select(RoundMember).where(RoundMember.round_id == round_.id,
-                                                              RoundMember.member_id == votes[0].member_id))
+    participant = db.session.scalar(
+        select(RoundMember).where(
+            RoundMember.round_id == round_.id, RoundMember.member_id == votes[0].member_id
+        )
+    )
     assert participant.member.email == email
 
 
@@ -214,7 +221,10 @@ def test_same_vote_posted_twenty_times_in_parallel_gives_one_row(server, open_ro
 def tight_round(area, jury, staff, make):
     """A closed round with two approved items of 1,000 € each and only 1,500 € in the fund year."""
     fund = make.fund(area, jury, cap_cents=150000, allocation_cents=150000)
-    apps = [make_ready(area, fund, "Sommerfest", 100000), make_ready(area, fund, "Kiezgarten", 100000)]
+    apps = [
+        make_ready(area, fund, "Sommerfest", 100000),
+        make_ready(area, fund, "Kiezgarten", 100000),
+    ]
     round_ = approved_round(jury, staff, apps, title="Umlauf knapp")
     assert [item.result for item in round_.agenda] == ["approved", "approved"]
     fund_year = db.session.scalar(select(FundYear).where(FundYear.fund_id == fund.id))
@@ -228,10 +238,11 @@ def _race_confirmations(app, item_ids, staff_id, amount_cents):
     def confirm(item_id):
         def job(ready):
             item = db.session.get(AgendaItem, item_id)
-            actor = db.session.get(StaffUser, staff_id)
+            actor = Actor.staff(staff_id)
             item.application, item.round  # noqa: B018  (load before the race starts)
             ready()
             decisions.confirm_approval(item, amount_cents=amount_cents, conditions="", actor=actor)
+
         return job
 
     return dict(zip(item_ids, race(app, *(confirm(item_id) for item_id in item_ids)), strict=True))
@@ -255,7 +266,9 @@ def test_two_approvals_racing_for_the_last_euros_exactly_one_wins(app, tight_rou
     assert balances.committed == 100000
     assert balances.available == 50000 >= 0
     commitments = db.session.scalars(
-        select(LedgerEntry).where(LedgerEntry.fund_year_id == fund_year.id, LedgerEntry.kind == "commitment")
+        select(LedgerEntry).where(
+            LedgerEntry.fund_year_id == fund_year.id, LedgerEntry.kind == "commitment"
+        )
     ).all()
     assert len(commitments) == 1
     winner = db.session.get(AgendaItem, winners[0])
@@ -265,10 +278,16 @@ def test_two_approvals_racing_for_the_last_euros_exactly_one_wins(app, tight_rou
     # The loser's transaction left nothing behind: no decision, still waiting for confirmation.
     assert winner.application.state == State.APPROVED
     assert loser.application.state == State.SCHEDULED
-    assert db.session.scalar(select(func.count()).select_from(Decision)
-                             .where(Decision.agenda_item_id == loser.id)) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Decision).where(Decision.agenda_item_id == loser.id)
+        )
+        == 0
+    )
     # Staff can still confirm the loser with what is left.
-    decisions.confirm_approval(loser, amount_cents=50000, conditions="Teilbewilligung", actor=staff)
+    decisions.confirm_approval(
+        loser, amount_cents=50000, conditions="Teilbewilligung", actor=staff.actor
+    )
     db.session.commit()
     assert ledger.balances_of(fund_year.id).available == 0
 

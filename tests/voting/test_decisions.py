@@ -33,13 +33,16 @@ def closed(open_round, staff):
     _vote(round_, 0, ["yes", "yes", "yes", "yes", "no"])
     _vote(round_, 1, ["yes", "no", "no", "no", "conflict"])
     _vote(round_, 2, ["yes", "yes"])
-    rounds.close_round(round_, actor=staff)
+    rounds.close_round(round_, actor=staff.actor)
     db.session.commit()
     return round_
 
 
 def test_close_tallies_each_item_with_frozen_rule(closed):
-    results = [(i.result, i.eligible, i.participating, i.quorum_needed, i.yes, i.no, i.abstain) for i in closed.agenda]
+    results = [
+        (i.result, i.eligible, i.participating, i.quorum_needed, i.yes, i.no, i.abstain)
+        for i in closed.agenda
+    ]
     assert results == [
         ("approved", 7, 5, 4, 4, 1, 0),
         ("rejected", 6, 4, 4, 1, 3, 0),
@@ -63,15 +66,27 @@ def test_closed_round_takes_no_more_votes(closed):
     assert caught.value.reason == "ballot.round_closed"
 
 
-def test_confirm_partial_approval_books_commitment_and_sends_letter(closed, staff, ready_apps, fund):
+def test_confirm_partial_approval_books_commitment_and_sends_letter(
+    closed, staff, ready_apps, fund
+):
     item = closed.agenda[0]
-    decision = decisions.confirm_approval(item, amount_cents=40000, conditions="Belege im Original einreichen.",
-                                          actor=staff)
+    decision = decisions.confirm_approval(
+        item, amount_cents=40000, conditions="Belege im Original einreichen.", actor=staff.actor
+    )
     db.session.commit()
     pflanz = ready_apps[0]
-    assert (pflanz.state, decision.approved_cents, decision.yes, decision.no) == ("approved", 40000, 4, 1)
+    assert (pflanz.state, decision.approved_cents, decision.yes, decision.no) == (
+        "approved",
+        40000,
+        4,
+        1,
+    )
     entry = db.session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "commitment")).one()
-    assert (entry.application_id, entry.amount_cents, entry.decision_id) == (pflanz.id, 40000, decision.id)
+    assert (entry.application_id, entry.amount_cents, entry.decision_id) == (
+        pflanz.id,
+        40000,
+        decision.id,
+    )
     balances = ledger.balances_of(fund.years[0].id)
     assert (balances.committed, balances.available) == (40000, 960000)
     letter = db.session.scalars(select(Mail).where(Mail.purpose == "decision.approved")).one()
@@ -85,7 +100,9 @@ def test_confirm_partial_approval_books_commitment_and_sends_letter(closed, staf
 )
 def test_confirm_amount_limits(closed, staff, amount, reason):
     with pytest.raises(DomainError) as caught:
-        decisions.confirm_approval(closed.agenda[0], amount_cents=amount, conditions="", actor=staff)
+        decisions.confirm_approval(
+            closed.agenda[0], amount_cents=amount, conditions="", actor=staff.actor
+        )
     assert caught.value.reason == reason
 
 
@@ -93,7 +110,9 @@ def test_confirm_amount_above_cap_refused(closed, staff, ready_apps, fund):
     fund.cap_cents = 30000
     db.session.commit()
     with pytest.raises(DomainError) as caught:
-        decisions.confirm_approval(closed.agenda[0], amount_cents=40000, conditions="", actor=staff)
+        decisions.confirm_approval(
+            closed.agenda[0], amount_cents=40000, conditions="", actor=staff.actor
+        )
     assert caught.value.reason == "decision.above_cap"
 
 
@@ -101,17 +120,25 @@ def test_confirm_more_than_available_refused_and_nothing_booked(closed, staff, f
     ledger.book(fund.years[0], "adjustment", -980000, note="Kürzung durch den Senat")
     db.session.commit()
     with pytest.raises(BookingRefused) as caught:
-        decisions.confirm_approval(closed.agenda[0], amount_cents=40000, conditions="", actor=staff)
+        decisions.confirm_approval(
+            closed.agenda[0], amount_cents=40000, conditions="", actor=staff.actor
+        )
     assert caught.value.reason == "booking.exceeds_available"
     db.session.rollback()
-    assert db.session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "commitment")).all() == []
+    assert (
+        db.session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "commitment")).all() == []
+    )
 
 
 def test_confirm_twice_refused(closed, staff):
-    decisions.confirm_approval(closed.agenda[0], amount_cents=40000, conditions="", actor=staff)
+    decisions.confirm_approval(
+        closed.agenda[0], amount_cents=40000, conditions="", actor=staff.actor
+    )
     db.session.commit()
     with pytest.raises(DomainError) as caught:
-        decisions.confirm_approval(closed.agenda[0], amount_cents=40000, conditions="", actor=staff)
+        decisions.confirm_approval(
+            closed.agenda[0], amount_cents=40000, conditions="", actor=staff.actor
+        )
     assert caught.value.reason == "decision.not_pending"
 
 
@@ -126,25 +153,41 @@ def test_confirm_through_page_with_bad_amount_shows_error(client, closed, staff,
 
 
 def test_correction_is_new_decision_and_books_the_difference(closed, staff, fund, ready_apps):
-    first = decisions.confirm_approval(closed.agenda[0], amount_cents=40000, conditions="", actor=staff)
+    first = decisions.confirm_approval(
+        closed.agenda[0], amount_cents=40000, conditions="", actor=staff.actor
+    )
     db.session.commit()
     with pytest.raises(DomainError):
-        decisions.correct_decision(first, amount_cents=30000, conditions="", reason=" ", actor=staff)
-    second = decisions.correct_decision(first, amount_cents=30000, conditions="", reason="Rechenfehler", actor=staff)
+        decisions.correct_decision(
+            first, amount_cents=30000, conditions="", reason=" ", actor=staff.actor
+        )
+    second = decisions.correct_decision(
+        first, amount_cents=30000, conditions="", reason="Rechenfehler", actor=staff.actor
+    )
     db.session.commit()
-    assert (second.supersedes_id, second.approved_cents, first.approved_cents) == (first.id, 30000, 40000)
+    assert (second.supersedes_id, second.approved_cents, first.approved_cents) == (
+        first.id,
+        30000,
+        40000,
+    )
     assert decisions.current_decision(ready_apps[0]) == second
     assert ledger.account_of(ready_apps[0].id).committed == 30000
     with pytest.raises(DomainError) as caught:
-        decisions.correct_decision(first, amount_cents=20000, conditions="", reason="alt", actor=staff)
+        decisions.correct_decision(
+            first, amount_cents=20000, conditions="", reason="alt", actor=staff.actor
+        )
     assert caught.value.reason == "decision.not_correctable"
 
 
 def test_minutes_list_members_conflicts_counts_and_amounts(client, closed, staff, login):
-    decisions.confirm_approval(closed.agenda[0], amount_cents=40000, conditions="Mit Logo", actor=staff)
+    decisions.confirm_approval(
+        closed.agenda[0], amount_cents=40000, conditions="Mit Logo", actor=staff.actor
+    )
     db.session.commit()
     login(staff)
-    html = client.get(f"/staff/rounds/{closed.id}/minutes", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    html = client.get(
+        f"/staff/rounds/{closed.id}/minutes", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
     assert closed.participants[4].member.name in html  # declared the conflict
     assert "befangen" in html
     assert "400,00" in html or "€400.00" in html
@@ -155,22 +198,30 @@ def test_staff_live_status_shows_quorum_and_result(client, open_round, staff, lo
     round_ = open_round()
     _vote(round_, 0, ["yes", "yes", "no"])
     login(staff)
-    html = client.get(f"/staff/rounds/{round_.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    html = client.get(f"/staff/rounds/{round_.id}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     assert "3 / 7" in html and "not reached" in html
 
 
-def test_reminder_goes_only_to_members_with_missing_votes(client, open_round, staff, login, post_form):
+def test_reminder_goes_only_to_members_with_missing_votes(
+    client, open_round, staff, login, post_form
+):
     round_ = open_round()
     for item in round_.agenda:
         ballots.cast_vote(round_.participants[0], item, "yes")
     db.session.commit()
     login(staff)
     post_form(f"/staff/rounds/{round_.id}/remind", {}, page=f"/staff/rounds/{round_.id}")
-    reminded = {m.to_addr for m in db.session.scalars(select(Mail).where(Mail.purpose == "ballot.reminder"))}
+    reminded = {
+        m.to_addr for m in db.session.scalars(select(Mail).where(Mail.purpose == "ballot.reminder"))
+    }
     assert len(reminded) == 6 and round_.participants[0].member.email not in reminded
 
 
-def test_meeting_round_staff_record_presence_conflicts_votes(client, open_round, staff, login, post_form, jury):
+def test_meeting_round_staff_record_presence_conflicts_votes(
+    client, open_round, staff, login, post_form, jury
+):
     round_ = open_round(mode="meeting", deadline=datetime.now(UTC) + timedelta(days=3))
     login(staff)
     page = f"/staff/rounds/{round_.id}"
@@ -184,9 +235,17 @@ def test_meeting_round_staff_record_presence_conflicts_votes(client, open_round,
     assert post_form(f"{page}/record", data, page=page).status_code == 302
     tally = rounds.tallies(round_)[item.id]
     # 5 present, 1 conflicted -> 4 eligible present; quorum of 6 eligible is 4 -> met
-    assert (tally.eligible, tally.participating, tally.yes, tally.no, tally.outcome) == (6, 4, 3, 1, "approved")
+    assert (tally.eligible, tally.participating, tally.yes, tally.no, tally.outcome) == (
+        6,
+        4,
+        3,
+        1,
+        "approved",
+    )
     other = round_.agenda[1]
-    assert rounds.tallies(round_)[other.id].abstain == 5  # present without a vote count as abstaining
+    assert (
+        rounds.tallies(round_)[other.id].abstain == 5
+    )  # present without a vote count as abstaining
 
 
 def test_member_cannot_vote_online_in_meeting_round(open_round):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from juryfund.domain.actors import SYSTEM, Actor
 from juryfund.domain.errors import DomainError
 from juryfund.domain.states import State
 from juryfund.extensions import db
@@ -21,7 +22,6 @@ from juryfund.models import (
     Position,
     Round,
     RoundMember,
-    StaffUser,
 )
 from juryfund.services import ballots, decisions, rounds
 from tests.conftest import PASSWORD
@@ -46,34 +46,53 @@ def approved_items(area, fund, jury, staff):
     return [item.id for item in approved_round(jury, staff, apps).agenda]
 
 
-def test_two_staff_confirming_the_same_approval_give_one_decision(app, approved_items, staff, make, area):
+def test_two_staff_confirming_the_same_approval_give_one_decision(
+    app, approved_items, staff, make, area
+):
     # Ids only: the threads must never touch this session's objects.
     staff_id, other_id = staff.id, make.staff(areas=[area]).id
     for item_id in approved_items:
+
         def confirm(ready, actor_id):
             item = db.session.get(AgendaItem, item_id)
-            actor = db.session.get(StaffUser, actor_id)
+            actor = Actor.staff(actor_id)
             item.application, item.round  # noqa: B018  (loaded before the race)
             ready()
             decisions.confirm_approval(item, amount_cents=50000, conditions="", actor=actor)
 
-        outcomes = race(app, lambda ready: confirm(ready, staff_id), lambda ready: confirm(ready, other_id))
+        outcomes = race(
+            app, lambda ready: confirm(ready, staff_id), lambda ready: confirm(ready, other_id)
+        )
         one_won(outcomes, "decision.not_pending")
         item = db.session.get(AgendaItem, item_id)
         assert _count(Decision, Decision.agenda_item_id == item_id) == 1
-        commitments = db.session.scalars(select(LedgerEntry.amount_cents).where(
-            LedgerEntry.application_id == item.application_id, LedgerEntry.kind == "commitment")).all()
+        commitments = db.session.scalars(
+            select(LedgerEntry.amount_cents).where(
+                LedgerEntry.application_id == item.application_id, LedgerEntry.kind == "commitment"
+            )
+        ).all()
         assert commitments == [50000]
-        assert _count(Mail, Mail.purpose == "decision.approved", Mail.to_addr == item.application.email) == 1
+        assert (
+            _count(
+                Mail, Mail.purpose == "decision.approved", Mail.to_addr == item.application.email
+            )
+            == 1
+        )
         assert item.application.state == State.APPROVED
 
 
 def test_one_decision_per_agenda_item_is_a_database_rule(approved_items, staff):
     item = db.session.get(AgendaItem, approved_items[0])
-    decisions.confirm_approval(item, amount_cents=50000, conditions="", actor=staff)
+    decisions.confirm_approval(item, amount_cents=50000, conditions="", actor=staff.actor)
     db.session.commit()
-    db.session.add(Decision(application_id=item.application_id, agenda_item_id=item.id, outcome="approved",
-                            approved_cents=50000))
+    db.session.add(
+        Decision(
+            application_id=item.application_id,
+            agenda_item_id=item.id,
+            outcome="approved",
+            approved_cents=50000,
+        )
+    )
     with pytest.raises(Exception, match="(?i)unique"):
         db.session.flush()
     db.session.rollback()
@@ -82,6 +101,7 @@ def test_one_decision_per_agenda_item_is_a_database_rule(approved_items, staff):
 @pytest.fixture
 def fresh_round(open_round, area, fund):
     """A new open circulation round with three new ready applications, each time it is called."""
+
     def build(**kwargs) -> Round:
         apps = [make_ready(area, fund, f"Aktion {n}", 30000) for n in range(3)]
         return open_round(apps=apps, **kwargs)
@@ -90,8 +110,11 @@ def fresh_round(open_round, area, fund):
 
 
 def _participants(round_id: int) -> list[int]:
-    return list(db.session.scalars(select(RoundMember.id).where(RoundMember.round_id == round_id)
-                                   .order_by(RoundMember.id)))
+    return list(
+        db.session.scalars(
+            select(RoundMember.id).where(RoundMember.round_id == round_id).order_by(RoundMember.id)
+        )
+    )
 
 
 def test_vote_and_conflict_sent_at_once_leave_one_position(app, client, open_round, staff, login):
@@ -99,6 +122,7 @@ def test_vote_and_conflict_sent_at_once_leave_one_position(app, client, open_rou
     item_ids = [item.id for item in round_.agenda]
     for participant_id in _participants(round_.id)[:TRIES]:
         for item_id in item_ids:
+
             def vote(ready):
                 participant = db.session.get(RoundMember, participant_id)
                 item = db.session.get(AgendaItem, item_id)
@@ -117,15 +141,19 @@ def test_vote_and_conflict_sent_at_once_leave_one_position(app, client, open_rou
             # Both may succeed (the conflict then replaces the vote) or the vote is refused;
             # neither may fail with a database error.
             assert all(o == "ok" or isinstance(o, DomainError) for o in outcomes), outcomes
-    positions = db.session.execute(select(Position.agenda_item_id, Position.member_id, Position.kind)).all()
+    positions = db.session.execute(
+        select(Position.agenda_item_id, Position.member_id, Position.kind)
+    ).all()
     assert len(positions) == len({(p[0], p[1]) for p in positions})  # one per member and item
     round_ = db.session.get(Round, round_.id)
     tallies = rounds.tallies(round_)  # never raises
-    assert all(t.eligible == 7 - sum(1 for p in positions if p[0] == item_id and p[2] == "conflict")
-               for item_id, t in tallies.items())
+    assert all(
+        t.eligible == 7 - sum(1 for p in positions if p[0] == item_id and p[2] == "conflict")
+        for item_id, t in tallies.items()
+    )
     login(staff)
     assert client.get(f"/staff/rounds/{round_.id}").status_code == 200
-    rounds.close_round(db.session.get(Round, round_.id), actor=staff)
+    rounds.close_round(db.session.get(Round, round_.id), actor=staff.actor)
     db.session.commit()
 
 
@@ -147,7 +175,7 @@ def test_objection_and_close_at_once_one_of_them_happens(app, fresh_round, staff
 
         def close(ready):
             target = db.session.get(Round, round_id)
-            actor = db.session.get(StaffUser, staff_id)
+            actor = Actor.staff(staff_id)
             ready()
             rounds.close_round(target, actor=actor)
 
@@ -162,7 +190,9 @@ def test_objection_and_close_at_once_one_of_them_happens(app, fresh_round, staff
             assert {item.result for item in round_.agenda} == {"approved"}
 
 
-def test_objection_after_the_deadline_is_refused_and_the_votes_stand(app, open_round, staff, clock_at):
+def test_objection_after_the_deadline_is_refused_and_the_votes_stand(
+    app, open_round, staff, clock_at
+):
     round_ = open_round(deadline=datetime.now(UTC) + timedelta(hours=1))
     for participant in round_.participants[:5]:
         for item in round_.agenda:
@@ -176,7 +206,7 @@ def test_objection_after_the_deadline_is_refused_and_the_votes_stand(app, open_r
     round_ = db.session.get(Round, round_.id)
     assert round_.state == "open" and round_.objected_at is None
     assert _count(Position, Position.kind == "vote") == 15
-    results = rounds.close_round(round_, actor=None)
+    results = rounds.close_round(round_, actor=SYSTEM)
     db.session.commit()
     assert {r.outcome.value for r in results.values()} == {"approved"}
 
@@ -189,13 +219,15 @@ def test_staff_and_tick_closing_at_once_close_once(app, fresh_round, staff):
 
         def close(ready, actor_id):
             target = db.session.get(Round, round_id)
-            actor = db.session.get(StaffUser, actor_id) if actor_id else None
+            actor = Actor.staff(actor_id) if actor_id else SYSTEM
             ready()
             rounds.close_round(target, actor=actor)
 
         one_won(race(app, lambda r: close(r, staff_id), lambda r: close(r, None)), "round.not_open")
         round_ = db.session.get(Round, round_id)
-        assert _count(Decision, Decision.agenda_item_id.in_([i.id for i in round_.agenda])) == 3  # no quorum
+        assert (
+            _count(Decision, Decision.agenda_item_id.in_([i.id for i in round_.agenda])) == 3
+        )  # no quorum
 
 
 def test_a_vote_racing_the_close_is_counted_or_refused(app, fresh_round, staff):
@@ -217,7 +249,7 @@ def test_a_vote_racing_the_close_is_counted_or_refused(app, fresh_round, staff):
 
         def close(ready):
             target = db.session.get(Round, round_id)
-            actor = db.session.get(StaffUser, staff_id)
+            actor = Actor.staff(staff_id)
             ready()
             rounds.close_round(target, actor=actor)
 
@@ -245,7 +277,9 @@ class StaffBrowser:
         self.base = base
         jar = http.cookiejar.CookieJar()
         self.browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        self.poster = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
+        self.poster = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(jar), _NoRedirect()
+        )
         token = self.csrf("/staff/login")
         self.post("/staff/login", {"csrf_token": token, "email": email, "password": PASSWORD})
 
@@ -262,15 +296,18 @@ class StaffBrowser:
         import urllib.parse
 
         try:
-            with self.poster.open(self.base + path, data=urllib.parse.urlencode(data).encode(),
-                                  timeout=30) as response:
+            with self.poster.open(
+                self.base + path, data=urllib.parse.urlencode(data).encode(), timeout=30
+            ) as response:
                 return response.status
         except urllib.error.HTTPError as error:
             error.close()
             return error.code
 
 
-def test_two_staff_sessions_posting_the_same_confirmation_book_once(app, server, approved_items, staff, make, area):
+def test_two_staff_sessions_posting_the_same_confirmation_book_once(
+    app, server, approved_items, staff, make, area
+):
     import threading
 
     other = make.staff(areas=[area])
@@ -282,9 +319,13 @@ def test_two_staff_sessions_posting_the_same_confirmation_book_once(app, server,
 
     def send(browser, token):
         barrier.wait(30)
-        statuses.append(browser.post(path, {"csrf_token": token, "amount": "500,00", "conditions": ""}))
+        statuses.append(
+            browser.post(path, {"csrf_token": token, "amount": "500,00", "conditions": ""})
+        )
 
-    threads = [threading.Thread(target=send, args=pair) for pair in zip(browsers, tokens, strict=True)]
+    threads = [
+        threading.Thread(target=send, args=pair) for pair in zip(browsers, tokens, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -297,30 +338,37 @@ def test_two_staff_sessions_posting_the_same_confirmation_book_once(app, server,
     assert _count(Mail, Mail.purpose == "decision.approved") == 1
 
 
-def test_a_position_that_does_not_fit_never_breaks_the_round(app, client, fresh_round, staff, login, make, area):
+def test_a_position_that_does_not_fit_never_breaks_the_round(
+    app, client, fresh_round, staff, login, make, area
+):
     """A row the rules would refuse (here: a vote by someone not frozen into the round) is left
     out of the tally; the round page, the minutes, closing and tick keep working."""
     round_ = fresh_round()
     stranger = make.body(area, members=1).members[0]
-    db.session.add(Position(agenda_item_id=round_.agenda[0].id, member_id=stranger.id, kind="vote",
-                            choice="yes"))
+    db.session.add(
+        Position(
+            agenda_item_id=round_.agenda[0].id, member_id=stranger.id, kind="vote", choice="yes"
+        )
+    )
     db.session.commit()
     login(staff)
     assert client.get(f"/staff/rounds/{round_.id}").status_code == 200
     assert client.get(f"/staff/rounds/{round_.id}/minutes").status_code == 200
-    results = rounds.close_round(db.session.get(Round, round_.id), actor=staff)
+    results = rounds.close_round(db.session.get(Round, round_.id), actor=staff.actor)
     db.session.commit()
     assert results[round_.agenda[0].id].yes == 0
 
 
-def test_an_application_withdrawn_while_its_round_is_open_never_blocks_the_close(app, fresh_round, staff):
+def test_an_application_withdrawn_while_its_round_is_open_never_blocks_the_close(
+    app, fresh_round, staff
+):
     from juryfund.services import intake
 
     round_ = fresh_round()
     withdrawn = round_.agenda[0].application
     intake.withdraw(withdrawn, reason="Wir feiern doch nicht.")
     db.session.commit()
-    rounds.close_round(db.session.get(Round, round_.id), actor=None)  # as tick does
+    rounds.close_round(db.session.get(Round, round_.id), actor=SYSTEM)  # as tick does
     db.session.commit()
     round_ = db.session.get(Round, round_.id)
     assert round_.state == "closed"
@@ -334,4 +382,4 @@ def test_an_application_on_an_agenda_cannot_be_marked_ready_again(fresh_round, s
 
     round_ = fresh_round()
     with pytest.raises(DomainError):
-        intake.mark_ready(round_.agenda[0].application, review_note="", actor=staff)
+        intake.mark_ready(round_.agenda[0].application, review_note="", actor=staff.actor)

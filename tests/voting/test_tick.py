@@ -62,7 +62,9 @@ def test_reminder_47_hours_before_deadline_goes_once_to_members_not_done(
 ):
     now = datetime.now(UTC)
     soon = open_round(deadline=now + timedelta(hours=47))
-    later = open_round(apps=more_apps(area, fund, "Kiezchor", "Malkurs"), deadline=now + timedelta(days=3))
+    later = open_round(
+        apps=more_apps(area, fund, "Kiezchor", "Malkurs"), deadline=now + timedelta(days=3)
+    )
     p = soon.participants
     items = soon.agenda
     for participant in p[:2]:  # done with everything
@@ -128,7 +130,9 @@ def test_nobody_to_remind_when_everyone_voted(runner, open_round):
 # --- closing at the deadline -------------------------------------------------------------------
 
 
-def test_tick_closes_a_round_past_its_deadline_with_results_and_decisions(runner, open_round, ready_apps):
+def test_tick_closes_a_round_past_its_deadline_with_results_and_decisions(
+    runner, open_round, ready_apps
+):
     round_ = open_round()
     p = round_.participants
     approved, rejected, no_quorum = round_.agenda
@@ -150,8 +154,15 @@ def test_tick_closes_a_round_past_its_deadline_with_results_and_decisions(runner
     assert round_.state == "closed" and round_.closed_at is not None
     assert mails("ballot.reminder") == []  # a round past its deadline is closed, not reminded
     stored = {
-        item.id: (item.result, item.eligible, item.participating, item.quorum_needed,
-                  item.yes, item.no, item.abstain)
+        item.id: (
+            item.result,
+            item.eligible,
+            item.participating,
+            item.quorum_needed,
+            item.yes,
+            item.no,
+            item.abstain,
+        )
         for item in round_.agenda
     }
     assert stored == {
@@ -161,11 +172,20 @@ def test_tick_closes_a_round_past_its_deadline_with_results_and_decisions(runner
     }
 
     recorded = {d.agenda_item_id: d for d in db.session.scalars(select(Decision))}
-    assert set(recorded) == {rejected.id, no_quorum.id}  # the approval waits for staff to confirm the amount
+    assert set(recorded) == {
+        rejected.id,
+        no_quorum.id,
+    }  # the approval waits for staff to confirm the amount
     assert recorded[rejected.id].outcome == "rejected"
-    assert (recorded[rejected.id].yes, recorded[rejected.id].no, recorded[rejected.id].eligible) == (1, 4, 6)
+    assert (
+        recorded[rejected.id].yes,
+        recorded[rejected.id].no,
+        recorded[rejected.id].eligible,
+    ) == (1, 4, 6)
     assert recorded[no_quorum.id].outcome == "no_quorum"
-    assert all(d.decided_by_id is None and d.decided_at == round_.closed_at for d in recorded.values())
+    assert all(
+        d.decided_by_id is None and d.decided_at == round_.closed_at for d in recorded.values()
+    )
     assert approved.application.state == State.SCHEDULED
     assert rejected.application.state == State.REJECTED
     assert no_quorum.application.state == State.READY  # back to ready for a later round
@@ -186,8 +206,11 @@ def test_open_round_before_its_deadline_is_not_closed(runner, open_round):
 def test_meeting_rounds_are_never_closed_or_reminded_by_tick(runner, open_round, area, fund):
     past = open_round(mode="meeting", deadline=datetime.now(UTC) + timedelta(days=1))
     set_due(past, datetime.now(UTC) - timedelta(days=3))
-    soon = open_round(mode="meeting", apps=more_apps(area, fund, "Nachbarschaftsfest"),
-                      deadline=datetime.now(UTC) + timedelta(hours=40))
+    soon = open_round(
+        mode="meeting",
+        apps=more_apps(area, fund, "Nachbarschaftsfest"),
+        deadline=datetime.now(UTC) + timedelta(hours=40),
+    )
 
     assert "0 reminded, 0 closed" in tick(runner)
 
@@ -227,7 +250,9 @@ def test_ballot_link_works_until_deadline_plus_grace_then_is_refused(client, ope
     assert 'name="csrf_token"' not in response.get_data(as_text=True)
 
 
-def test_ballot_link_still_reads_a_round_closed_by_tick_within_the_grace(runner, client, open_round):
+def test_ballot_link_still_reads_a_round_closed_by_tick_within_the_grace(
+    runner, client, open_round
+):
     round_ = open_round()
     email, link = next(iter(ballot_links().items()))
     set_due(round_, datetime.now(UTC) - timedelta(hours=1))
@@ -244,6 +269,10 @@ def test_ballot_link_still_reads_a_round_closed_by_tick_within_the_grace(runner,
 def test_meeting_ballot_link_ends_two_days_after_the_meeting(open_round):
     round_ = open_round(mode="meeting", deadline=datetime.now(UTC) + timedelta(days=2))
     token = next(iter(ballot_links().values())).rsplit("/", 1)[1]
-    assert rounds.participant_for_token(token, now=round_.meeting_at + rounds.GRACE - timedelta(seconds=1))
+    assert rounds.participant_for_token(
+        token, now=round_.meeting_at + rounds.GRACE - timedelta(seconds=1)
+    )
     with pytest.raises(tokens.BadLink):
-        rounds.participant_for_token(token, now=round_.meeting_at + rounds.GRACE + timedelta(seconds=1))
+        rounds.participant_for_token(
+            token, now=round_.meeting_at + rounds.GRACE + timedelta(seconds=1)
+        )

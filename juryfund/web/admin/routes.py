@@ -12,17 +12,12 @@ from ...domain.errors import DomainError
 from ...extensions import db
 from ...models import Area, StaffUser
 from ...services import accounts, setup
-from ..fields import REQUIRED, apply_domain_error, options
+from ..fields import REQUIRED, options
 from ..permissions import admin_required
+from ..unit_of_work import attempt
 from .forms import AreaForm, StaffForm
 
 bp = Blueprint("admin", __name__, url_prefix="/staff/admin")
-
-
-def show_refusals(form, error: DomainError) -> None:
-    """Put every refusal of a save next to its field (the service reports them together)."""
-    for each in setup.all_refusals(error):
-        apply_domain_error(form, each)
 
 
 @bp.get("/areas")
@@ -43,15 +38,13 @@ def area_form(area_id: int | None = None):
     if area is not None and not form.is_submitted():
         form.languages.data = area.language_list
     if form.validate_on_submit():
-        try:
-            area = setup.save_area(area, **_area_fields(form))
-        except DomainError as error:
-            db.session.rollback()
-            show_refusals(form, error)
-        else:
-            db.session.commit()
-            flash(_("The area “%(name)s” is saved.", name=area.name), "success")
-            return redirect(url_for("staff.area", area_id=area.id))
+        saved = attempt(
+            lambda: setup.save_area(area, **_area_fields(form), actor=current_user.actor),
+            form=form,
+            done=lambda saved: _("The area “%(name)s” is saved.", name=saved.name),
+        )
+        if saved:
+            return redirect(url_for("staff.area", area_id=saved.result.id))
     return render_template("admin/area_form.html", form=form, area=area)
 
 
@@ -106,34 +99,37 @@ def staff_form(user_id: int | None = None):
     if valid:
         chosen = [a for a in all_areas if a.id in (form.areas.data or [])]
         password_changed = bool(form.password.data)
-        try:
-            if user is None:
-                user = accounts.create_staff(
-                    email=form.email.data,
-                    name=form.name.data,
-                    password=form.password.data,
-                    role=form.role.data,
-                    areas=chosen,
-                )
-                user.active = form.active.data
-            else:
-                _refuse_self_lockout(user, role=form.role.data, active=form.active.data)
-                accounts.update_staff(
-                    user,
-                    name=form.name.data,
-                    role=form.role.data,
-                    active=form.active.data,
-                    areas=chosen,
-                    password=form.password.data or "",
-                )
-        except DomainError as error:
-            db.session.rollback()
-            show_refusals(form, error)
-        else:
-            db.session.commit()
-            if user.id == current_user.id and password_changed:
+        saved = attempt(lambda: _save_staff(user, form, chosen), form=form)
+        if saved:
+            if saved.result.id == current_user.id and password_changed:
                 # The new password ends the account's other sessions, not this one.
-                login_user(user)
-            flash(_("The account of %(name)s is saved.", name=user.name), "success")
+                login_user(saved.result)
+            flash(_("The account of %(name)s is saved.", name=saved.result.name), "success")
             return redirect(url_for("admin.staff"))
     return render_template("admin/staff_form.html", form=form, user=user)
+
+
+def _save_staff(user: StaffUser | None, form: StaffForm, chosen: list[Area]) -> StaffUser:
+    """Create the account, or change it (an admin may not lock themselves out)."""
+    if user is None:
+        user = accounts.create_staff(
+            email=form.email.data,
+            name=form.name.data,
+            password=form.password.data,
+            role=form.role.data,
+            areas=chosen,
+            actor=current_user.actor,
+        )
+        user.active = form.active.data
+        return user
+    _refuse_self_lockout(user, role=form.role.data, active=form.active.data)
+    accounts.update_staff(
+        user,
+        name=form.name.data,
+        role=form.role.data,
+        active=form.active.data,
+        areas=chosen,
+        password=form.password.data or "",
+        actor=current_user.actor,
+    )
+    return user

@@ -14,13 +14,17 @@ from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed, Not
 
 from ...extensions import csrf, db
 from ...infra.links import external_url
-from ...models import Area, Fund
+from ...models import Area
 from ...services import transparency
 from ...services.transparency import FIRST_YEAR, LAST_YEAR
 from ..pagecache import public_page
+from ..serialise import attributes
+from ..transparency.serialise import decision_json
 from .openapi import MAX_ID, MAX_PAGE, MAX_PER_PAGE, PER_PAGE, document
 
 PREFIX = "/api/v1"
+#: The fields of a fund in the API, in this order.
+FUND_FIELDS = ("id", "name", "kind", "cap_cents", "minimum_cents", "active")
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
 csrf.exempt(bp)
 
@@ -95,23 +99,12 @@ def _area(slug: str) -> Area:
     return area
 
 
-def _fund_json(fund: Fund) -> dict:
-    return {
-        "id": fund.id,
-        "name": fund.name,
-        "kind": fund.kind,
-        "cap_cents": fund.cap_cents,
-        "minimum_cents": fund.minimum_cents,
-        "active": fund.active,
-    }
-
-
 def _area_json(area: Area, *, detail: bool = False) -> dict:
     data = {
         "slug": area.slug,
         "name": area.name,
         "city": area.city,
-        "funds": [_fund_json(fund) for fund in area.funds],
+        "funds": [attributes(fund, FUND_FIELDS) for fund in area.funds],
         "url": external_url("public.area", slug=area.slug),
     }
     if detail:
@@ -166,15 +159,6 @@ def decisions(slug: str):
     result = transparency.decisions_page(
         area, year=year, fund_id=fund_id, page=page, per_page=per_page, clamp=False
     )
-    items = []
-    for decision in result.items:
-        record = transparency.decision_record(decision)
-        record["project_url"] = (
-            external_url("transparency.project", slug=area.slug, reference=decision.reference)
-            if decision.has_project_page
-            else None
-        )
-        items.append(record)
     return jsonify(
         {
             "area": area.slug,
@@ -184,7 +168,7 @@ def decisions(slug: str):
             "per_page": result.per_page,
             "pages": result.pages,
             "total": result.total,
-            "items": items,
+            "items": [decision_json(area, decision) for decision in result.items],
         }
     )
 

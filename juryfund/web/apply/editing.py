@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request, session
+from flask import render_template, request, session
 from werkzeug.datastructures import FileStorage
 
 from ...domain.errors import DomainError
@@ -16,6 +16,7 @@ from ...models import Application, Area, Attachment, Fund
 from ...services import intake
 from .. import i18n
 from ..fields import apply_domain_error, button_number, field_by_path, options
+from ..unit_of_work import attempt_part, read_upload
 from .forms import ApplicationForm
 
 DRAFT_KEY = "upload_key"
@@ -42,26 +43,37 @@ def complete(
 ) -> Outcome:
     """Run one request of an application form and, once fund and body are confirmed, save it.
 
-    The uploads of this request are committed before saving, so a refused save (shown on the
-    form) never loses them. The outcome says whether it was saved and what `save` returned.
+    The request commits once, at the end: the uploads, and the application when it is saved. A
+    refused save (shown on the form) undoes only itself, so it never loses the uploads. The
+    outcome says whether it was saved and what `save` returned.
     """
     prepare(form, area)
     if not form.is_submitted():
         return Outcome(form, files=files(application))
     outcome = run(form, area, application=application)
-    db.session.commit()
     if outcome.confirmed:
-        try:
-            outcome.result = save()
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
+        saved = attempt_part(save, form=form)
+        outcome.saved, outcome.result = saved.ok, saved.result
+        if not saved:
             outcome.files = files(application)
-        else:
-            db.session.commit()
-            rotate_draft_key()
-            outcome.saved = True
+    db.session.commit()
+    if outcome.saved:
+        rotate_draft_key()  # only once saved for good: a retried request keeps its uploads' key
     return outcome
+
+
+def form_page(template: str, outcome: Outcome, area: Area, mode: str, **context: Any) -> str:
+    """The application form shown again: what was typed, the fund found, the files kept."""
+    return render_template(
+        template,
+        area=area,
+        form=outcome.form,
+        fund=outcome.fund,
+        files=outcome.files,
+        funds=intake.open_funds(area),
+        mode=mode,
+        **context,
+    )
 
 
 def draft_key() -> str:
@@ -88,7 +100,7 @@ def _stage_uploads(form: ApplicationForm, existing: int) -> list[DomainError]:
         f for f in request.files.getlist(form.attachments.name) if f and f.filename
     ]
     for upload in files:
-        data = upload.read(MAX_FILE_BYTES + 1)
+        data = read_upload(upload, MAX_FILE_BYTES + 1)
         try:
             intake.stage_upload(draft_key(), upload.filename, data, already=existing)
             existing += 1

@@ -18,12 +18,20 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Email, InputRequired, Length, Optional
 
 from ...config import SUPPORTED_LOCALES
 from ...domain.intake import MAX_COST_LINES, MAX_QUANTITY, CostLine
 from ...services.intake import ApplicationInput
-from ..fields import REQUIRED, AppForm, CheckboxesField, MoneyField, options
+from ..fields import (
+    REQUIRED,
+    AppForm,
+    CheckboxesField,
+    MoneyField,
+    mark_missing,
+    number_range,
+    options,
+)
 from ..i18n import LANGUAGE_NAMES
 from ..labels import APPLICANT_KIND_LABELS, CATEGORY_LABELS
 from ..staff.forms import WholeNumberField
@@ -45,10 +53,7 @@ class CostLineForm(Form):
     quantity = WholeNumberField(
         _l("Quantity"),
         default=1,
-        validators=[
-            Optional(),
-            NumberRange(1, MAX_QUANTITY, message=_l("Enter a number from %(min)s to %(max)s.")),
-        ],
+        validators=[Optional(), number_range(1, MAX_QUANTITY)],
     )
     unit_price = MoneyField(_l("Unit price (€)"))
 
@@ -61,11 +66,7 @@ class CostLineForm(Form):
         valid = super().validate(extra_validators)
         if self.is_blank():
             return valid
-        for field in (self.description, self.quantity, self.unit_price):
-            if field.data in (None, "") and not field.errors:
-                field.errors = [*field.errors, str(REQUIRED)]
-                valid = False
-        return valid
+        return mark_missing((self.description, self.quantity, self.unit_price)) and valid
 
 
 class ApplicationForm(AppForm):
@@ -115,22 +116,14 @@ class ApplicationForm(AppForm):
     start_date = DateField(_l("Starts on"), validators=[InputRequired(DATE_INVALID)])
     end_date = DateField(_l("Ends on"), validators=[InputRequired(DATE_INVALID)])
     participants = IntegerField(
-        _l("Expected participants"),
-        default=0,
-        validators=[
-            Optional(),
-            NumberRange(0, 1_000_000, message=_l("Enter a number from %(min)s to %(max)s.")),
-        ],
+        _l("Expected participants"), default=0, validators=[Optional(), number_range(0, 1_000_000)]
     )
     # cost plan and money
     cost_items = FieldList(FormField(CostLineForm), min_entries=3, max_entries=MAX_COST_LINES)
     volunteer_hours = IntegerField(
         _l("Volunteer hours (own contribution)"),
         default=0,
-        validators=[
-            Optional(),
-            NumberRange(0, 100000, message=_l("Enter a number from %(min)s to %(max)s.")),
-        ],
+        validators=[Optional(), number_range(0, 100000)],
     )
     in_kind = TextAreaField(
         _l("Other own contribution (rooms, material)"), validators=[Optional(), Length(max=2000)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, session, url_for
 
+from ...domain.actors import Actor
 from ...services import intake
 from .. import i18n
 from ..areas import load_area
@@ -24,21 +25,16 @@ def form(slug: str):
         form,
         area,
         lambda: intake.submit(
-            area, form.to_input(i18n.current_language()), draft_key=editing.draft_key()
+            area,
+            form.to_input(i18n.current_language()),
+            draft_key=editing.draft_key(),
+            actor=Actor.applicant(),  # the reference is given at submission
         ),
     )
     if outcome.saved:
         session["submitted_reference"] = outcome.result.reference
         return redirect(url_for("apply.done", slug=area.slug))
-    return render_template(
-        "apply/form.html",
-        area=area,
-        form=form,
-        fund=outcome.fund,
-        files=outcome.files,
-        funds=intake.open_funds(area),
-        mode="apply",
-    )
+    return editing.form_page("apply/form.html", outcome, area, "apply")
 
 
 @bp.get("/<slug>/apply/done")

@@ -13,6 +13,7 @@ from flask_babel import ngettext
 from flask_login import login_required
 from sqlalchemy import select
 
+from ...domain.actors import Actor, ActorKind
 from ...extensions import db
 from ...infra import audit
 from ...models import Application, AuditEvent, Member, Round, StaffUser
@@ -198,7 +199,7 @@ def _details(
         lines.append(_("internal"))
     elif d.get("note"):
         lines.append(_("with a note"))
-    if "member_id" in d and event.actor != f"member:{d['member_id']}":
+    if "member_id" in d and event.actor != Actor.member(d["member_id"]).name:
         lines.append(_("Member: %(name)s", name=names.member(d["member_id"])))
     if "application_id" in d and d["application_id"] is not None and not one_application:
         lines.append(
@@ -207,7 +208,7 @@ def _details(
     if "choice" in d:
         # Members' own votes in writing stay as private as on the round page; votes staff
         # recorded in a meeting were given openly.
-        if event.actor.startswith("staff:"):
+        if event.actor.partition(":")[0] == ActorKind.STAFF.value:  # tolerant of old names
             lines.append(str(CHOICE_LABELS.get(d["choice"], d["choice"])))
         else:
             lines.append(_("vote cast") if d.get("previous") is None else _("vote changed"))

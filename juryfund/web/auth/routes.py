@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ...domain.actors import Actor
 from ...extensions import db, login_manager
 from ...infra import audit
 from ...models import StaffUser
@@ -48,9 +49,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            audit.record(
-                "login", actor=f"staff:{user.id}", object_type="staff_user", object_id=user.id
-            )
+            audit.record("login", actor=user.actor, object_type="staff_user", object_id=user.id)
             db.session.commit()
             session.clear()  # a fresh session at login: nothing carried over from before
             login_user(user)
@@ -59,7 +58,7 @@ def login():
         known = accounts.find_staff_by_email(form.email.data)
         audit.record(
             "login.failed",
-            actor="anonymous",
+            actor=Actor.anonymous(),
             object_type="staff_user",
             object_id=known.id if known is not None else "unknown",
             email=accounts.normalise_email(form.email.data)[:254],
@@ -77,7 +76,7 @@ def logout():
     accounts.end_all_sessions(current_user)
     audit.record(
         "logout",
-        actor=f"staff:{current_user.id}",
+        actor=current_user.actor,
         object_type="staff_user",
         object_id=current_user.id,
     )

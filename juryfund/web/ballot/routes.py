@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from ...domain.errors import DomainError
+from ...domain.actors import Actor
 from ...extensions import db
 from ...infra import tokens
 from ...models import AgendaItem, Body, Round, RoundMember
@@ -14,9 +14,10 @@ from ...services import ballots, rounds
 from ..downloads import load_with_data, send_attachment
 from ..guard import text_value
 from ..i18n import remember_language
-from ..messages import reason_text
 from ..pagecache import has_fragments
 from ..security import limit
+from ..status.routes import remember_grant
+from ..unit_of_work import attempt
 
 bp = Blueprint("ballot", __name__, url_prefix="/ballot")
 
@@ -30,9 +31,7 @@ def land(token: str):
         participant = rounds.participant_for_token(token)
     except tokens.BadLink:
         return render_template("ballot/bad_link.html"), 400
-    grants = dict(session.get(SESSION_KEY, {}))
-    grants[str(participant.round_id)] = participant.id
-    session[SESSION_KEY] = dict(list(grants.items())[-20:])
+    remember_grant(SESSION_KEY, participant.round_id, participant.id)
     response = redirect(url_for("ballot.page", round_id=participant.round_id))
     return remember_language(response, participant.member.language)
 
@@ -78,7 +77,9 @@ def page(round_id: int):
     round_ = rounds.with_agenda(round_id, members=False)
     # The dossiers are rendered once for all members (pagecache.fragment_cache); their data is
     # loaded only when one of them is not in the cache.
-    if not has_fragments([("ballot-dossier", round_id, item.application_id) for item in round_.agenda]):
+    if not has_fragments(
+        [("ballot-dossier", round_id, item.application_id) for item in round_.agenda]
+    ):
         rounds.load_dossiers([item.application for item in round_.agenda])
     item_ids = [item.id for item in round_.agenda]
     votes, conflicts = ballots.positions_of(participant, item_ids)
@@ -97,22 +98,14 @@ def page(round_id: int):
     )
 
 
-def _done(participant: RoundMember, message: str, item: AgendaItem | None = None):
-    """Commit and go back to the ballot, to the item just handled."""
+def _on_ballot(participant: RoundMember, action, done: str, item: AgendaItem | None = None):
+    """Run the member's change as the request's unit of work; back to the ballot, at the item."""
     # Read before the commit, which expires every loaded object (reading after it reloads them).
-    target = url_for("ballot.page", round_id=participant.round_id,
-                     _anchor=f"item-{item.id}" if item else None)
-    db.session.commit()
-    flash(message, "success")
+    target = url_for(
+        "ballot.page", round_id=participant.round_id, _anchor=f"item-{item.id}" if item else None
+    )
+    attempt(action, done=done)
     return redirect(target)
-
-
-def _refused(participant: RoundMember, error: DomainError, item: AgendaItem | None = None):
-    """Show why a change was refused, on the ballot page."""
-    db.session.rollback()
-    flash(reason_text(error), "error")
-    anchor = f"item-{item.id}" if item else None
-    return redirect(url_for("ballot.page", round_id=participant.round_id, _anchor=anchor))
 
 
 @bp.post("/<int:round_id>/items/<int:item_id>/vote")
@@ -121,12 +114,14 @@ def vote(round_id: int, item_id: int):
     """Cast or change the member's vote on one item."""
     participant = granted_participant(round_id)
     item = _item(participant, item_id)
-    try:
-        ballots.cast_vote(participant, item, request.form.get("choice", ""))
-    except DomainError as error:
-        return _refused(participant, error, item)
-    return _done(
-        participant, _("Your vote on “%(title)s” is saved.", title=item.application.title), item
+    choice = request.form.get("choice", "")
+    return _on_ballot(
+        participant,
+        lambda: ballots.cast_vote(
+            participant, item, choice, actor=Actor.member(participant.member_id)
+        ),
+        _("Your vote on “%(title)s” is saved.", title=item.application.title),
+        item,
     )
 
 
@@ -135,13 +130,14 @@ def conflict(round_id: int, item_id: int):
     """Declare a conflict of interest on one item (with a reason)."""
     participant = granted_participant(round_id)
     item = _item(participant, item_id)
-    try:
-        reason = text_value(request.form.get("reason", ""))[:2000]
-        ballots.declare_conflict(participant, item, reason)
-    except DomainError as error:
-        return _refused(participant, error, item)
-    return _done(
-        participant, _("Your conflict of interest is recorded. You do not vote on this item."), item
+    reason = text_value(request.form.get("reason", ""))[:2000]
+    return _on_ballot(
+        participant,
+        lambda: ballots.declare_conflict(
+            participant, item, reason, actor=Actor.member(participant.member_id)
+        ),
+        _("Your conflict of interest is recorded. You do not vote on this item."),
+        item,
     )
 
 
@@ -150,11 +146,14 @@ def withdraw_conflict(round_id: int, item_id: int):
     """Take back a conflict declared by mistake."""
     participant = granted_participant(round_id)
     item = _item(participant, item_id)
-    try:
-        ballots.withdraw_conflict(participant, item)
-    except DomainError as error:
-        return _refused(participant, error, item)
-    return _done(participant, _("Your declaration is withdrawn; you can vote on this item."), item)
+    return _on_ballot(
+        participant,
+        lambda: ballots.withdraw_conflict(
+            participant, item, actor=Actor.member(participant.member_id)
+        ),
+        _("Your declaration is withdrawn; you can vote on this item."),
+        item,
+    )
 
 
 @bp.post("/<int:round_id>/object")
@@ -164,12 +163,10 @@ def object_to_writing(round_id: int):
     if request.form.get("confirm") != "y":
         flash(_("Please tick the box to confirm your objection."), "error")
         return redirect(url_for("ballot.page", round_id=round_id, _anchor="objection"))
-    try:
-        rounds.object_to_writing(participant)
-    except DomainError as error:
-        return _refused(participant, error)
-    return _done(
-        participant, _("Your objection is recorded. The applications will be decided in a meeting.")
+    return _on_ballot(
+        participant,
+        lambda: rounds.object_to_writing(participant),
+        _("Your objection is recorded. The applications will be decided in a meeting."),
     )
 
 

@@ -19,7 +19,9 @@ class PaymentForm(AppForm):
 
     payment_type = SelectField(_l("Kind of payment"), choices=options(PAYMENT_TYPE_LABELS.items()))
     amount = MoneyField(_l("Amount (€)"), validators=[InputRequired(REQUIRED)])
-    note = StringField(_l("Note (e.g. bank transfer reference)"), validators=[Optional(), Length(max=300)])
+    note = StringField(
+        _l("Note (e.g. bank transfer reference)"), validators=[Optional(), Length(max=300)]
+    )
 
 
 class RefundForm(AppForm):
@@ -32,22 +34,32 @@ class RefundForm(AppForm):
 class AdjustmentForm(AppForm):
     """A later raise or cut of the fund year's money, with its reason."""
 
-    amount = MoneyField(_l("Change (€)"), description=_l("Negative for a cut, e.g. -500,00."),
-                        validators=[InputRequired(REQUIRED)], allow_negative=True)
+    amount = MoneyField(
+        _l("Change (€)"),
+        description=_l("Negative for a cut, e.g. -500,00."),
+        validators=[InputRequired(REQUIRED)],
+        allow_negative=True,
+    )
     reason = StringField(_l("Reason"), validators=[InputRequired(REQUIRED), Length(max=300)])
 
 
 class CancelForm(AppForm):
     """Cancel an approved project."""
 
-    reason = TextAreaField(_l("Reason for the cancellation"), validators=[InputRequired(REQUIRED), Length(max=2000)])
-    confirm = BooleanField(_l("Yes, cancel this project."), validators=[InputRequired(MUST_CONFIRM)])
+    reason = TextAreaField(
+        _l("Reason for the cancellation"), validators=[InputRequired(REQUIRED), Length(max=2000)]
+    )
+    confirm = BooleanField(
+        _l("Yes, cancel this project."), validators=[InputRequired(MUST_CONFIRM)]
+    )
 
 
 class CloseYearForm(AppForm):
     """Close a fund year."""
 
-    confirm = BooleanField(_l("Yes, close this fund year."), validators=[InputRequired(MUST_CONFIRM)])
+    confirm = BooleanField(
+        _l("Yes, close this fund year."), validators=[InputRequired(MUST_CONFIRM)]
+    )
 
 
 class ProofReviewForm(AppForm):

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from collections.abc import Callable
+from functools import partial, wraps
+from typing import Any
 
-from ...domain.errors import DomainError
+from flask import Blueprint, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
 from ...extensions import db
 from ...models import Application, FundYear
 from ...services import books, ledger, proofs
-from ..fields import apply_domain_error
 from ..permissions import require_area
+from ..review.routes import staff_application as _application
+from ..unit_of_work import attempt
 from .forms import (
     PAYMENT_TYPE_LABELS,
     AdjustmentForm,
@@ -32,24 +38,11 @@ def _fund_year(fund_year_id: int) -> FundYear:
     return fund_year
 
 
-def _application(application_id: int) -> Application:
-    """An application of one of the staff member's areas."""
-    application = db.get_or_404(Application, application_id)
-    require_area(application.area)
-    return application
-
-
-def _attempt(form, action, done: str) -> bool:
-    """Run a booking; commit and flash on success, roll back and show the refusal on the form."""
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        apply_domain_error(form, error)
-        return False
-    db.session.commit()
-    flash(done, "success")
-    return True
+def _step(form: FlaskForm, action: Callable[[], object], done: str, back: str, again: Callable):
+    """One booking or proof step as the request's unit of work: on to `back`, or `again` refused."""
+    if form.validate_on_submit() and attempt(action, form=form, done=done):
+        return redirect(back)
+    return again()
 
 
 # --- fund year ----------------------------------------------------------------------------------
@@ -62,14 +55,22 @@ def fund_year(fund_year_id: int):
     return _fund_year_page(_fund_year(fund_year_id))
 
 
-def _fund_year_page(fund_year: FundYear, adjustment: AdjustmentForm | None = None,
-                    close: CloseYearForm | None = None, status: int = 200):
+def _fund_year_page(
+    fund_year: FundYear,
+    adjustment: AdjustmentForm | None = None,
+    close: CloseYearForm | None = None,
+    status: int = 200,
+):
     """Render the ledger page with its two forms (fresh, or with errors)."""
-    return render_template("books/fund_year.html", fund_year=fund_year,
-                           balances=ledger.balances_of(fund_year.id), entries=ledger.entries_of(fund_year.id),
-                           adjustment=adjustment or AdjustmentForm(prefix="adjust"),
-                           close=close or CloseYearForm(prefix="close"),
-                           payment_types=PAYMENT_TYPE_LABELS), status
+    return render_template(
+        "books/fund_year.html",
+        fund_year=fund_year,
+        balances=ledger.balances_of(fund_year.id),
+        entries=ledger.entries_of(fund_year.id),
+        adjustment=adjustment or AdjustmentForm(prefix="adjust"),
+        close=close or CloseYearForm(prefix="close"),
+        payment_types=PAYMENT_TYPE_LABELS,
+    ), status
 
 
 @bp.post("/fund-years/<int:fund_year_id>/adjust")
@@ -78,11 +79,18 @@ def adjust(fund_year_id: int):
     """Book a raise or cut of the year's money, with its reason."""
     fund_year = _fund_year(fund_year_id)
     form = AdjustmentForm(prefix="adjust")
-    if form.validate_on_submit() and _attempt(form, lambda: books.record_adjustment(
-            fund_year, amount_cents=form.amount.data, reason=form.reason.data, actor=current_user),
-            _("The adjustment is booked.")):
-        return redirect(url_for("books.fund_year", fund_year_id=fund_year.id))
-    return _fund_year_page(fund_year, adjustment=form)
+    return _step(
+        form,
+        lambda: books.record_adjustment(
+            fund_year,
+            amount_cents=form.amount.data,
+            reason=form.reason.data,
+            actor=current_user.actor,
+        ),
+        _("The adjustment is booked."),
+        url_for("books.fund_year", fund_year_id=fund_year.id),
+        partial(_fund_year_page, fund_year, adjustment=form),
+    )
 
 
 @bp.post("/fund-years/<int:fund_year_id>/close")
@@ -91,10 +99,13 @@ def close(fund_year_id: int):
     """Close the fund year: unspent money lapses or is carried into next year."""
     fund_year = _fund_year(fund_year_id)
     form = CloseYearForm(prefix="close")
-    if form.validate_on_submit() and _attempt(form, lambda: books.close_year(fund_year, actor=current_user),
-                                              _("The fund year is closed.")):
-        return redirect(url_for("books.fund_year", fund_year_id=fund_year.id))
-    return _fund_year_page(fund_year, close=form)
+    return _step(
+        form,
+        lambda: books.close_year(fund_year, actor=current_user.actor),
+        _("The fund year is closed."),
+        url_for("books.fund_year", fund_year_id=fund_year.id),
+        partial(_fund_year_page, fund_year, close=form),
+    )
 
 
 # --- an application's money and proof ----------------------------------------------------------
@@ -107,56 +118,88 @@ def money(application_id: int):
     return _money_page(_application(application_id))
 
 
+#: The forms of the money page by the page's name for each, with their prefixes.
+MONEY_FORMS: dict[str, tuple[type[FlaskForm], str]] = {
+    "payment": (PaymentForm, "pay"),
+    "refund": (RefundForm, "refund"),
+    "cancel": (CancelForm, "cancel"),
+    "review": (ProofReviewForm, "review"),
+}
+
+
 def _money_page(application: Application, **forms):
     """Render the account page with its forms (fresh, or the one with errors)."""
     proof = proofs.find(application)
-    context = {
-        "payment": PaymentForm(prefix="pay"), "refund": RefundForm(prefix="refund"),
-        "cancel": CancelForm(prefix="cancel"), "review": ProofReviewForm(prefix="review"),
-    }
+    context = {name: form(prefix=prefix) for name, (form, prefix) in MONEY_FORMS.items()}
     context.update(forms)
-    return render_template("books/money.html", application=application, account=ledger.account_of(application.id),
-                           proof=proof, proven=proofs.proven_cents(proof) if proof else 0,
-                           files=proofs.files_of(proof) if proof else [], fund_year=ledger.fund_year_of(application),
-                           **context)
+    return render_template(
+        "books/money.html",
+        application=application,
+        account=ledger.account_of(application.id),
+        proof=proof,
+        proven=proofs.proven_cents(proof) if proof else 0,
+        files=proofs.files_of(proof) if proof else [],
+        fund_year=ledger.fund_year_of(application),
+        **context,
+    )
 
 
-@bp.post("/applications/<int:application_id>/payment")
-@login_required
-def payment(application_id: int):
+def _money_form(application: Application, name: str, action: Callable[[Any], object], done: str):
+    """One step of the money page through its form `name`: on to the page, or the form refused."""
+    form_class, prefix = MONEY_FORMS[name]
+    form = form_class(prefix=prefix)
+    return _step(
+        form,
+        lambda: action(form),
+        done,
+        url_for("books.money", application_id=application.id),
+        partial(_money_page, application, **{name: form}),
+    )
+
+
+def _booking(name: str, done: str):
+    """Register `book(application, form)` as the POST view .../<name> of the money page's form."""
+
+    def register(book: Callable[[Application, Any], object]):
+        @bp.post(f"/applications/<int:application_id>/{name}", endpoint=book.__name__)
+        @login_required
+        @wraps(book)
+        def view(application_id: int):
+            application = _application(application_id)
+            return _money_form(application, name, partial(book, application), done)
+
+        return view
+
+    return register
+
+
+@_booking("payment", _l("The payment is booked."))
+def payment(application: Application, form: PaymentForm):
     """Book a payout to the applicant."""
-    application = _application(application_id)
-    form = PaymentForm(prefix="pay")
-    if form.validate_on_submit() and _attempt(form, lambda: books.record_payment(
-            application, amount_cents=form.amount.data, payment_type=form.payment_type.data,
-            note=form.note.data or "", actor=current_user), _("The payment is booked.")):
-        return redirect(url_for("books.money", application_id=application.id))
-    return _money_page(application, payment=form)
+    return books.record_payment(
+        application,
+        amount_cents=form.amount.data,
+        payment_type=form.payment_type.data,
+        note=form.note.data or "",
+        actor=current_user.actor,
+    )
 
 
-@bp.post("/applications/<int:application_id>/refund")
-@login_required
-def refund(application_id: int):
+@_booking("refund", _l("The refund is booked."))
+def refund(application: Application, form: RefundForm):
     """Book money the applicant paid back."""
-    application = _application(application_id)
-    form = RefundForm(prefix="refund")
-    if form.validate_on_submit() and _attempt(form, lambda: books.record_refund(
-            application, amount_cents=form.amount.data, note=form.note.data or "", actor=current_user),
-            _("The refund is booked.")):
-        return redirect(url_for("books.money", application_id=application.id))
-    return _money_page(application, refund=form)
+    return books.record_refund(
+        application,
+        amount_cents=form.amount.data,
+        note=form.note.data or "",
+        actor=current_user.actor,
+    )
 
 
-@bp.post("/applications/<int:application_id>/cancel")
-@login_required
-def cancel(application_id: int):
+@_booking("cancel", _l("The project is cancelled."))
+def cancel(application: Application, form: CancelForm):
     """Cancel an approved project; its open commitment is released."""
-    application = _application(application_id)
-    form = CancelForm(prefix="cancel")
-    if form.validate_on_submit() and _attempt(form, lambda: books.cancel(
-            application, reason=form.reason.data, actor=current_user), _("The project is cancelled.")):
-        return redirect(url_for("books.money", application_id=application.id))
-    return _money_page(application, cancel=form)
+    return books.cancel(application, reason=form.reason.data, actor=current_user.actor)
 
 
 @bp.post("/applications/<int:application_id>/proof/<any(accept, changes, refund):step>")
@@ -165,16 +208,23 @@ def review_proof(application_id: int, step: str):
     """Accept the proof (settlement), ask for changes, or claim a refund of unproven money."""
     application = _application(application_id)
     proof = proofs.proof_for(application)
-    form = ProofReviewForm(prefix="review")
     actions = {
-        "accept": (lambda: proofs.accept(proof, actor=current_user),
-                   _("The proof is accepted and the project settled.")),
-        "changes": (lambda: proofs.request_changes(proof, note=form.note.data or "", actor=current_user),
-                    _("The applicant is asked for changes.")),
-        "refund": (lambda: proofs.claim_refund(proof, note=form.note.data or "", actor=current_user),
-                   _("The refund is claimed from the applicant.")),
+        "accept": (
+            lambda form: proofs.accept(proof, actor=current_user.actor),
+            _("The proof is accepted and the project settled."),
+        ),
+        "changes": (
+            lambda form: proofs.request_changes(
+                proof, note=form.note.data or "", actor=current_user.actor
+            ),
+            _("The applicant is asked for changes."),
+        ),
+        "refund": (
+            lambda form: proofs.claim_refund(
+                proof, note=form.note.data or "", actor=current_user.actor
+            ),
+            _("The refund is claimed from the applicant."),
+        ),
     }
     action, done = actions[step]
-    if form.validate_on_submit() and _attempt(form, action, done):
-        return redirect(url_for("books.money", application_id=application.id))
-    return _money_page(application, review=form)
+    return _money_form(application, "review", action, done)

@@ -9,7 +9,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from ...domain.errors import DomainError
 from ...domain.states import State
 from ...extensions import db
 from ...models import Application, ApplicationEvent, Area, Decision
@@ -17,9 +16,10 @@ from ...services import decisions, history, intake, privacy
 from ..apply import editing
 from ..apply.forms import PaperApplicationForm
 from ..downloads import load_with_data, send_attachment
-from ..fields import apply_domain_error, options
+from ..fields import options
 from ..labels import STATE_LABELS
 from ..permissions import require_area
+from ..unit_of_work import attempt
 from .forms import InboxFilterForm, InternalNoteForm, ReviewActionForm
 
 bp = Blueprint("review", __name__, url_prefix="/staff")
@@ -100,7 +100,7 @@ def _filtered(query, form: InboxFilterForm):
     return query
 
 
-def _application(application_id: int) -> Application:
+def staff_application(application_id: int) -> Application:
     """An application of one of the staff member's areas (403 otherwise)."""
     application = db.get_or_404(Application, application_id)
     require_area(application.area)
@@ -111,12 +111,23 @@ def _application(application_id: int) -> Application:
 @login_required
 def detail(application_id: int):
     """Everything about an application, with the review steps that are possible now."""
-    application = _application(application_id)
+    return _detail_page(staff_application(application_id))
+
+
+def _detail_page(
+    application: Application,
+    *,
+    action_form: ReviewActionForm | None = None,
+    note_form: InternalNoteForm | None = None,
+    failed_action: str | None = None,
+):
+    """The detail page with its two forms (fresh, or the one with errors)."""
     return render_template(
         "review/detail.html",
         **_detail_context(application),
-        action_form=ReviewActionForm(),
-        note_form=InternalNoteForm(),
+        action_form=action_form or ReviewActionForm(),
+        note_form=note_form or InternalNoteForm(),
+        failed_action=failed_action,
     )
 
 
@@ -144,55 +155,43 @@ def _detail_context(application: Application) -> dict:
 @login_required
 def act(application_id: int, action: str):
     """Return for changes, mark ineligible, or mark ready; each recorded in the history."""
-    application = _application(application_id)
+    application = staff_application(application_id)
     form = ReviewActionForm()
-    if form.validate_on_submit():
-        service, keyword, done = ACTIONS[action]
-        try:
-            service(application, **{keyword: form.note.data or ""}, actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(str(done), "success")
-            return redirect(url_for("review.detail", application_id=application.id))
-    return render_template(
-        "review/detail.html",
-        **_detail_context(application),
-        action_form=form,
-        note_form=InternalNoteForm(),
-        failed_action=action,
-    ), 200
+    service, keyword, done = ACTIONS[action]
+    if form.validate_on_submit() and attempt(
+        lambda: service(application, **{keyword: form.note.data or ""}, actor=current_user.actor),
+        form=form,
+        done=done,
+    ):
+        return redirect(url_for("review.detail", application_id=application.id))
+    return _detail_page(application, action_form=form, failed_action=action), 200
 
 
 @bp.post("/applications/<int:application_id>/note")
 @login_required
 def note(application_id: int):
     """Add an internal note for the QM team."""
-    application = _application(application_id)
+    application = staff_application(application_id)
     form = InternalNoteForm()
-    if form.validate_on_submit():
-        history.add_note(application, form.internal_note.data, actor=current_user, internal=True)
-        db.session.commit()
-        flash(_("Note saved."), "success")
+    if form.validate_on_submit() and attempt(
+        lambda: history.add_note(
+            application, form.internal_note.data, actor=current_user.actor, internal=True
+        ),
+        done=_("Note saved."),
+    ):
         return redirect(url_for("review.detail", application_id=application.id))
-    return render_template(
-        "review/detail.html",
-        **_detail_context(application),
-        action_form=ReviewActionForm(),
-        note_form=form,
-    ), 200
+    return _detail_page(application, note_form=form), 200
 
 
 @bp.get("/applications/<int:application_id>/personal-data.json")
 @login_required
 def personal_data(application_id: int):
     """Everything stored about the applicant, as a JSON download (to answer an Art. 15 request)."""
-    application = _application(application_id)
+    application = staff_application(application_id)
     response = jsonify(privacy.export(application))
-    response.headers.set("Content-Disposition", "attachment",
-                         filename=f"{application.reference}-personal-data.json")
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=f"{application.reference}-personal-data.json"
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -221,7 +220,7 @@ def paper(area_id: int):
             area,
             form.to_input(form.language.data),
             draft_key=editing.draft_key(),
-            actor=current_user,
+            actor=current_user.actor,
         ),
     )
     if outcome.saved:
@@ -230,12 +229,4 @@ def paper(area_id: int):
             _("Application %(reference)s is entered.", reference=application.reference), "success"
         )
         return redirect(url_for("review.detail", application_id=application.id))
-    return render_template(
-        "review/paper.html",
-        area=area,
-        form=form,
-        fund=outcome.fund,
-        files=outcome.files,
-        funds=intake.open_funds(area),
-        mode="paper",
-    )
+    return editing.form_page("review/paper.html", outcome, area, "paper")

@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from ...domain.errors import DomainError
 from ...domain.lifecycles import RoundState
 from ...extensions import db
 from ...infra import clock
 from ...models import AgendaItem, Body, Decision, Round, RoundMember
 from ...services import ballots, decisions, rounds
-from ..fields import apply_domain_error
 from ..guard import MAX_ID, text_value
-from ..messages import reason_text
 from ..permissions import require_area
+from ..unit_of_work import attempt
 from .forms import ConfirmForm, CorrectionForm, RoundForm
 
 bp = Blueprint("rounds", __name__, url_prefix="/staff")
+
+T = TypeVar("T", AgendaItem, RoundMember)
 
 
 def _round(round_id: int) -> Round:
@@ -37,6 +41,14 @@ def _listed_round(round_id: int) -> Round:
     round_ = rounds.with_agenda(round_id) or abort(404)
     require_area(round_.body.area)
     return round_
+
+
+def _of_round(model: type[T], row_id: int, round_: Round) -> T:
+    """A row (agenda item, participant) of this round; 404 for another round's."""
+    row = db.get_or_404(model, row_id)
+    if row.round_id != round_.id:
+        abort(404)
+    return row
 
 
 def _local_to_utc(value: datetime, timezone: str) -> datetime:
@@ -56,22 +68,20 @@ def round_form(body_id: int | None = None, round_id: int | None = None):
     if round_ is not None and not form.is_submitted() and round_.due_at:
         form.when.data = round_.due_at.astimezone(ZoneInfo(body.area.timezone)).replace(tzinfo=None)
     if form.validate_on_submit():
-        try:
-            round_ = rounds.save_round(
+        saved = attempt(
+            lambda: rounds.save_round(
                 round_,
                 body,
                 mode=form.mode.data,
                 title=form.title.data or "",
                 when=_local_to_utc(form.when.data, body.area.timezone),
                 place=form.place.data or "",
-                actor=current_user,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            return redirect(url_for("rounds.detail", round_id=round_.id))
+                actor=current_user.actor,
+            ),
+            form=form,
+        )
+        if saved:
+            return redirect(url_for("rounds.detail", round_id=saved.result.id))
     return render_template("rounds/form.html", form=form, body=body, round=round_)
 
 
@@ -110,16 +120,10 @@ def _meeting_grid(round_: Round) -> dict:
     return {"votes": votes, "conflicts": conflicts}
 
 
-def _back(round_: Round, message: str | None = None, error: DomainError | None = None):
-    """Commit (or roll back on error) and return to the round page with a message."""
-    if error is not None:
-        db.session.rollback()
-        flash(reason_text(error), "error")
-    else:
-        db.session.commit()
-        if message:
-            flash(message, "success")
-    return redirect(url_for("rounds.detail", round_id=round_.id))
+def _on_round(round_id: int, action: Callable[[], Any], done: str | Callable[[Any], str]):
+    """Run the staff's change as the request's unit of work and go back to the round page."""
+    attempt(action, done=done)
+    return redirect(url_for("rounds.detail", round_id=round_id))
 
 
 @bp.post("/rounds/<int:round_id>/agenda")
@@ -137,64 +141,58 @@ def agenda(round_id: int):
     chosen.sort(
         key=lambda app_id: (int(order[app_id]) if order[app_id].isdecimal() else 10**6, app_id)
     )
-    try:
-        rounds.set_agenda(round_, chosen)
-    except DomainError as error:
-        return _back(round_, error=error)
-    return _back(round_, _("The agenda is saved."))
+    return _on_round(round_id, lambda: rounds.set_agenda(round_, chosen), _("The agenda is saved."))
 
 
-@bp.post("/rounds/<int:round_id>/open")
-@login_required
-def open_round(round_id: int):
+def _round_step(step: str, done: str | Callable[[Any], str]):
+    """Register `change(round_)` as the POST view .../<step> of a round, back to its page after."""
+
+    def register(change: Callable[[Round], Any]):
+        @bp.post(f"/rounds/<int:round_id>/{step}", endpoint=change.__name__)
+        @login_required
+        @wraps(change)
+        def view(round_id: int):
+            round_ = _round(round_id)
+            return _on_round(round_id, lambda: change(round_), done)
+
+        return view
+
+    return register
+
+
+@_round_step(
+    "open",
+    lambda count: _("The round is open; %(count)s members got their ballot link.", count=count),
+)
+def open_round(round_: Round):
     """Open the round: rule and members are frozen and every member gets a ballot link."""
-    round_ = _round(round_id)
-    try:
-        count = rounds.open_round(round_, actor=current_user)
-    except DomainError as error:
-        return _back(round_, error=error)
-    return _back(
-        round_, _("The round is open; %(count)s members got their ballot link.", count=count)
-    )
+    return rounds.open_round(round_, actor=current_user.actor)
 
 
-@bp.post("/rounds/<int:round_id>/remind")
-@login_required
-def remind(round_id: int):
+@_round_step("remind", lambda count: _("Reminder sent to %(count)s members.", count=count))
+def remind(round_: Round):
     """Mail a reminder to every member who has not voted on everything."""
-    round_ = _round(round_id)
-    try:
-        count = rounds.send_reminders(round_)
-    except DomainError as error:
-        return _back(round_, error=error)
-    return _back(round_, _("Reminder sent to %(count)s members.", count=count))
+    return rounds.send_reminders(round_)
 
 
-@bp.post("/rounds/<int:round_id>/close")
-@login_required
-def close(round_id: int):
+@_round_step(
+    "close",
+    _l("The round is closed. Please confirm the amounts of the approved applications."),
+)
+def close(round_: Round):
     """Close the round: every item is tallied under the frozen rule."""
-    round_ = _round(round_id)
-    try:
-        rounds.close_round(round_, actor=current_user)
-    except DomainError as error:
-        return _back(round_, error=error)
-    return _back(
-        round_, _("The round is closed. Please confirm the amounts of the approved applications.")
-    )
+    return rounds.close_round(round_, actor=current_user.actor)
 
 
 @bp.post("/rounds/<int:round_id>/participants/<int:participant_id>/revoke")
 @login_required
 def revoke(round_id: int, participant_id: int):
     """End one member's access to this round's ballot at once."""
-    round_ = _round(round_id)
-    participant = db.get_or_404(RoundMember, participant_id)
-    if participant.round_id != round_.id:
-        abort(404)
-    rounds.revoke(participant)
-    return _back(
-        round_, _("The ballot link of %(name)s no longer works.", name=participant.member.name)
+    participant = _of_round(RoundMember, participant_id, _round(round_id))
+    return _on_round(
+        round_id,
+        lambda: rounds.revoke(participant, actor=current_user.actor),
+        _("The ballot link of %(name)s no longer works.", name=participant.member.name),
     )
 
 
@@ -205,24 +203,28 @@ def record(round_id: int):
     round_ = _round(round_id)
     for _name, value in request.form.items(multi=True):
         text_value(value)  # a NUL anywhere refuses the whole record (400) before anything changes
-    try:
-        for participant in round_.participants:
-            ballots.set_presence(participant, request.form.get(f"present-{participant.id}") == "y")
-        for participant in round_.participants:
-            for item in round_.agenda:
-                reason = request.form.get(f"conflict-{participant.id}-{item.id}", "").strip()[:2000]
-                choice = request.form.get(f"vote-{participant.id}-{item.id}", "")
-                if reason:
-                    ballots.declare_conflict(participant, item, reason, recorded_by=current_user)
-                elif ballots.is_conflicted(participant, item):
-                    ballots.withdraw_conflict(participant, item)
-                if choice and not reason and participant.present:
-                    ballots.cast_vote(participant, item, choice, recorded_by=current_user)
-                elif not choice:
-                    ballots.clear_vote(participant, item, recorded_by=current_user)
-    except DomainError as error:
-        return _back(round_, error=error)
-    return _back(round_, _("The meeting record is saved."))
+    return _on_round(round_id, lambda: _record(round_), _("The meeting record is saved."))
+
+
+def _record(round_: Round) -> None:
+    """Store the meeting record sent in the form: presence first, then conflicts and votes."""
+    staff = current_user.actor
+    for participant in round_.participants:
+        ballots.set_presence(
+            participant, request.form.get(f"present-{participant.id}") == "y", actor=staff
+        )
+    for participant in round_.participants:
+        for item in round_.agenda:
+            reason = request.form.get(f"conflict-{participant.id}-{item.id}", "").strip()[:2000]
+            choice = request.form.get(f"vote-{participant.id}-{item.id}", "")
+            if reason:
+                ballots.declare_conflict(participant, item, reason, actor=staff)
+            elif ballots.is_conflicted(participant, item):
+                ballots.withdraw_conflict(participant, item, actor=staff)
+            if choice and not reason and participant.present:
+                ballots.cast_vote(participant, item, choice, actor=staff)
+            elif not choice:
+                ballots.clear_vote(participant, item, actor=staff)
 
 
 @bp.route("/rounds/<int:round_id>/items/<int:item_id>/confirm", methods=["GET", "POST"])
@@ -230,35 +232,27 @@ def record(round_id: int):
 def confirm(round_id: int, item_id: int):
     """Confirm an approved item's amount (up to the request, cap and money available)."""
     round_ = _round(round_id)
-    item = db.get_or_404(AgendaItem, item_id)
-    if item.round_id != round_.id:
-        abort(404)
+    item = _of_round(AgendaItem, item_id, round_)
     form = ConfirmForm()
     if not form.is_submitted():
         form.amount.data = item.application.requested_cents
-    if form.validate_on_submit():
-        try:
-            decisions.confirm_approval(
-                item,
-                amount_cents=form.amount.data,
-                conditions=form.conditions.data or "",
-                actor=current_user,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "The approval of “%(title)s” is recorded and booked.",
-                    title=item.application.title,
-                ),
-                "success",
-            )
-            return redirect(url_for("rounds.detail", round_id=round_.id))
+    if form.validate_on_submit() and attempt(
+        lambda: decisions.confirm_approval(
+            item,
+            amount_cents=form.amount.data,
+            conditions=form.conditions.data or "",
+            actor=current_user.actor,
+        ),
+        form=form,
+        done=_("The approval of “%(title)s” is recorded and booked.", title=item.application.title),
+    ):
+        return redirect(url_for("rounds.detail", round_id=round_.id))
     return render_template(
-        "rounds/confirm.html", round=round_, item=item, form=form, available=rounds.available_money(round_)
+        "rounds/confirm.html",
+        round=round_,
+        item=item,
+        form=form,
+        available=rounds.available_money(round_),
     )
 
 
@@ -271,22 +265,18 @@ def correct(decision_id: int):
     form = CorrectionForm()
     if not form.is_submitted():
         form.amount.data, form.conditions.data = decision.approved_cents, decision.conditions
-    if form.validate_on_submit():
-        try:
-            decisions.correct_decision(
-                decision,
-                amount_cents=form.amount.data,
-                conditions=form.conditions.data or "",
-                reason=form.reason.data,
-                actor=current_user,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The correction is recorded."), "success")
-            return redirect(url_for("review.detail", application_id=decision.application_id))
+    if form.validate_on_submit() and attempt(
+        lambda: decisions.correct_decision(
+            decision,
+            amount_cents=form.amount.data,
+            conditions=form.conditions.data or "",
+            reason=form.reason.data,
+            actor=current_user.actor,
+        ),
+        form=form,
+        done=_("The correction is recorded."),
+    ):
+        return redirect(url_for("review.detail", application_id=decision.application_id))
     return render_template("rounds/correct.html", decision=decision, form=form)
 
 

@@ -16,7 +16,6 @@ from wtforms.validators import (
     Email,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     StopValidation,
     ValidationError,
@@ -24,7 +23,7 @@ from wtforms.validators import (
 
 from ...config import SUPPORTED_LOCALES
 from ..admin.forms import EMAIL_INVALID, FILLED, strip
-from ..fields import REQUIRED, AppForm, CheckboxesField, MoneyField, options
+from ..fields import REQUIRED, AppForm, CheckboxesField, MoneyField, number_range, options
 from ..i18n import LANGUAGE_NAMES
 from ..labels import (
     BODY_KIND_LABELS,
@@ -39,11 +38,6 @@ DATE_INVALID = _l("Please enter a date as YYYY-MM-DD.")
 
 #: Term dates outside these years are typing mistakes ("0224" for "2024"), not real terms.
 EARLIEST_TERM, LATEST_TERM = date(1990, 1, 1), date(2100, 12, 31)
-
-
-def _range(low: int, high: int):
-    """A NumberRange with a message that names the bounds."""
-    return NumberRange(low, high, message=_l("Enter a number from %(min)s to %(max)s."))
 
 
 class WholeNumberField(IntegerField):
@@ -116,6 +110,13 @@ class ValueRequired:
             raise StopValidation(self.message)
 
 
+def whole_number(label, low: int, high: int, **kwargs) -> WholeNumberField:
+    """A whole number that must be typed, from `low` to `high`."""
+    return WholeNumberField(
+        label, validators=[ValueRequired(WHOLE_NUMBER), number_range(low, high)], **kwargs
+    )
+
+
 class FundForm(AppForm):
     """Kind, rules and deciding body of a fund."""
 
@@ -130,11 +131,12 @@ class FundForm(AppForm):
     minimum = MoneyField(
         _l("Least per application (€)"), description=_l("Leave empty for no minimum.")
     )
-    lead_time_days = WholeNumberField(
+    lead_time_days = whole_number(
         _l("Lead time in days"),
+        0,
+        365,
         description=_l("How many days before the action's start an application must arrive."),
         default=14,
-        validators=[ValueRequired(WHOLE_NUMBER), _range(0, 365)],
     )
     eligible_categories = CheckboxesField(
         _l("Eligible cost categories"),
@@ -142,15 +144,12 @@ class FundForm(AppForm):
         validators=[InputRequired(_l("Tick at least one eligible cost category."))],
     )
     carry_over = BooleanField(_l("Unspent money carries over into next year"))
-    proof_weeks = WholeNumberField(
-        _l("Proof of use due (weeks after the action)"),
-        default=4,
-        validators=[ValueRequired(WHOLE_NUMBER), _range(1, 52)],
-    )
-    retention_years = WholeNumberField(
+    proof_weeks = whole_number(_l("Proof of use due (weeks after the action)"), 1, 52, default=4)
+    retention_years = whole_number(
         _l("Keep applicants' personal data for (years after the application is finished)"),
+        1,
+        30,
         default=10,
-        validators=[ValueRequired(WHOLE_NUMBER), _range(1, 30)],
     )
     description = TextAreaField(
         _l("What the fund is for"), filters=[strip], validators=[Optional(), Length(max=5000)]
@@ -160,9 +159,7 @@ class FundForm(AppForm):
 class FundYearForm(AppForm):
     """A new fund year and its allocation."""
 
-    year = WholeNumberField(
-        _l("Year"), validators=[ValueRequired(WHOLE_NUMBER), _range(2000, 2100)]
-    )
+    year = whole_number(_l("Year"), 2000, 2100)
     allocation = MoneyField(_l("Allocation (€)"), validators=[ValueRequired()])
 
 
@@ -173,24 +170,16 @@ class BodyForm(AppForm):
     name = StringField(
         _l("Name of the body"), filters=[strip], validators=[FILLED, Length(max=200)]
     )
-    quorum_numerator = WholeNumberField(
-        _l("Quorum: share of eligible members (numerator)"),
-        default=1,
-        validators=[ValueRequired(WHOLE_NUMBER), _range(1, 100)],
+    quorum_numerator = whole_number(
+        _l("Quorum: share of eligible members (numerator)"), 1, 100, default=1
     )
-    quorum_denominator = WholeNumberField(
-        _l("Quorum: share of eligible members (denominator)"),
-        default=2,
-        validators=[ValueRequired(WHOLE_NUMBER), _range(1, 100)],
+    quorum_denominator = whole_number(
+        _l("Quorum: share of eligible members (denominator)"), 1, 100, default=2
     )
     quorum_strict = BooleanField(
         _l("More than that share must take part (otherwise at least that share)"), default=True
     )
-    quorum_minimum = WholeNumberField(
-        _l("Never fewer participants than"),
-        default=3,
-        validators=[ValueRequired(WHOLE_NUMBER), _range(1, 100)],
-    )
+    quorum_minimum = whole_number(_l("Never fewer participants than"), 1, 100, default=3)
     majority = SelectField(_l("Majority needed"), choices=options(MAJORITY_LABELS.items()))
     abstain_counts_as_no = BooleanField(_l("Abstentions count as no"))
     tie_breaker = SelectField(

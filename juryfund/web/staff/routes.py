@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -16,9 +16,9 @@ from ...extensions import db
 from ...infra import clock
 from ...models import Area, Body, Fund, Member, Round
 from ...services import ledger, setup
-from ..admin.routes import show_refusals
-from ..fields import options
+from ..fields import field_data, options
 from ..permissions import require_area
+from ..unit_of_work import attempt
 from .forms import BodyForm, FundForm, FundYearForm, MemberForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -74,30 +74,30 @@ def fund_form(area_id: int | None = None, fund_id: int | None = None):
         form.body.data, form.eligible_categories.data = fund.body_id, fund.category_list
     if not area.bodies:
         form.form_errors.append(_("Set up the deciding body (jury or council) first."))
-    elif form.validate_on_submit():
-        try:
-            fund = setup.save_fund(
-                fund,
-                area,
-                kind=form.kind.data,
-                name=form.name.data,
-                body=db.session.get(Body, form.body.data),
-                cap_cents=form.cap.data,
-                minimum_cents=form.minimum.data or 0,
-                lead_time_days=form.lead_time_days.data,
-                eligible_categories=form.eligible_categories.data,
-                carry_over=form.carry_over.data,
-                proof_weeks=form.proof_weeks.data,
-                retention_years=form.retention_years.data,
-                description=form.description.data or "",
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_refusals(form, error)
-        else:
-            db.session.commit()
-            flash(_("The fund “%(name)s” is saved.", name=fund.name), "success")
-            return redirect(url_for("staff.area", area_id=area.id))
+    elif form.validate_on_submit() and attempt(
+        lambda: setup.save_fund(
+            fund,
+            area,
+            **field_data(
+                form,
+                "kind",
+                "name",
+                "lead_time_days",
+                "eligible_categories",
+                "carry_over",
+                "proof_weeks",
+                "retention_years",
+            ),
+            body=db.session.get(Body, form.body.data),
+            cap_cents=form.cap.data,
+            minimum_cents=form.minimum.data or 0,
+            description=form.description.data or "",
+            actor=current_user.actor,
+        ),
+        form=form,
+        done=lambda saved: _("The fund “%(name)s” is saved.", name=saved.name),
+    ):
+        return redirect(url_for("staff.area", area_id=area.id))
     return render_template("staff/fund_form.html", form=form, area=area, fund=fund)
 
 
@@ -110,18 +110,17 @@ def fund_year_form(fund_id: int):
     form = FundYearForm()
     if not form.is_submitted():
         form.year.data = clock.area_today(fund.area).year
-    if form.validate_on_submit():
-        try:
-            setup.open_fund_year(
-                fund, year=form.year.data, allocation_cents=form.allocation.data, actor=current_user
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_refusals(form, error)
-        else:
-            db.session.commit()
-            flash(_("Fund year %(year)s is open.", year=form.year.data), "success")
-            return redirect(url_for("staff.area", area_id=fund.area_id))
+    if form.validate_on_submit() and attempt(
+        lambda: setup.open_fund_year(
+            fund,
+            year=form.year.data,
+            allocation_cents=form.allocation.data,
+            actor=current_user.actor,
+        ),
+        form=form,
+        done=_("Fund year %(year)s is open.", year=form.year.data),
+    ):
+        return redirect(url_for("staff.area", area_id=fund.area_id))
     return render_template("staff/fund_year_form.html", form=form, fund=fund)
 
 
@@ -147,26 +146,28 @@ def body_form(area_id: int | None = None, body_id: int | None = None):
             form.tie_breaker.data = body.tie_breaker_id or 0
     if form.validate_on_submit():
         chair_id = form.tie_breaker.data if body is not None else 0
-        try:
-            body = setup.save_body(
+        saved = attempt(
+            lambda: setup.save_body(
                 body,
                 area,
-                kind=form.kind.data,
-                name=form.name.data,
+                **field_data(
+                    form,
+                    "kind",
+                    "name",
+                    "quorum_strict",
+                    "quorum_minimum",
+                    "majority",
+                    "abstain_counts_as_no",
+                ),
                 quorum=_quorum(form),
-                quorum_strict=form.quorum_strict.data,
-                quorum_minimum=form.quorum_minimum.data,
-                majority=form.majority.data,
-                abstain_counts_as_no=form.abstain_counts_as_no.data,
                 tie_breaker=db.session.get(Member, chair_id) if chair_id else None,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_refusals(form, error)
-        else:
-            db.session.commit()
-            flash(_("The body “%(name)s” is saved.", name=body.name), "success")
-            return redirect(url_for("staff.body", body_id=body.id))
+                actor=current_user.actor,
+            ),
+            form=form,
+            done=lambda saved: _("The body “%(name)s” is saved.", name=saved.name),
+        )
+        if saved:
+            return redirect(url_for("staff.body", body_id=saved.result.id))
     return render_template("staff/body_form.html", form=form, area=area, body=body)
 
 
@@ -203,25 +204,17 @@ def member_form(body_id: int | None = None, member_id: int | None = None):
     body = member.body if member else db.get_or_404(Body, body_id)
     require_area(body.area)
     form = MemberForm(obj=member)
-    if form.validate_on_submit():
-        try:
-            member = setup.save_member(
-                member,
-                body,
-                name=form.name.data,
-                email=form.email.data,
-                language=form.language.data,
-                role=form.role.data,
-                term_start=form.term_start.data,
-                term_end=form.term_end.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_refusals(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s is saved as a member.", name=member.name), "success")
-            return redirect(url_for("staff.body", body_id=body.id))
+    if form.validate_on_submit() and attempt(
+        lambda: setup.save_member(
+            member,
+            body,
+            **field_data(form, "name", "email", "language", "role", "term_start", "term_end"),
+            actor=current_user.actor,
+        ),
+        form=form,
+        done=lambda saved: _("%(name)s is saved as a member.", name=saved.name),
+    ):
+        return redirect(url_for("staff.body", body_id=body.id))
     return render_template("staff/member_form.html", form=form, body=body, member=member)
 
 
@@ -231,8 +224,10 @@ def remove_member(member_id: int):
     """Take a member off their body."""
     member = db.get_or_404(Member, member_id)
     require_area(member.body.area)
+    back = url_for("staff.body", body_id=member.body_id)
     if FlaskForm().validate_on_submit():
-        setup.remove_member(member)
-        db.session.commit()
-        flash(_("%(name)s is no longer a member.", name=member.name), "success")
-    return redirect(url_for("staff.body", body_id=member.body_id))
+        attempt(
+            lambda: setup.remove_member(member, actor=current_user.actor),
+            done=_("%(name)s is no longer a member.", name=member.name),
+        )
+    return redirect(back)

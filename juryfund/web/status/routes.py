@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ...domain.errors import DomainError
+from ...domain.actors import Actor
 from ...domain.states import APPLICANT_EDITABLE, WITHDRAWABLE
 from ...extensions import db
 from ...infra import tokens
@@ -17,6 +17,8 @@ from ..apply.forms import ApplicationForm
 from ..downloads import load_with_data, send_attachment
 from ..i18n import remember_language
 from ..security import limit
+from ..serialise import attributes
+from ..unit_of_work import attempt
 from .forms import ResendForm, WithdrawForm
 
 bp = Blueprint("status", __name__, url_prefix="/status")
@@ -35,12 +37,17 @@ def land(token: str):
         grant = intake.grant_for_token(token)
     except tokens.BadLink:
         return render_template("status/bad_link.html"), 400
-    grants = dict(session.get(SESSION_KEY, {}))
-    grants[str(grant.application_id)] = grant.id
-    session[SESSION_KEY] = dict(list(grants.items())[-MAX_GRANTS_IN_SESSION:])
+    remember_grant(SESSION_KEY, grant.application_id, grant.id)
     application = db.session.get(Application, grant.application_id)
     response = redirect(url_for("status.page", reference=application.reference))
     return remember_language(response, application.language)
+
+
+def remember_grant(session_key: str, key: int, grant_id: int) -> None:
+    """Keep a link's grant in the session; only the newest few, so the cookie stays small."""
+    grants = dict(session.get(session_key, {}))
+    grants[str(key)] = grant_id
+    session[session_key] = dict(list(grants.items())[-MAX_GRANTS_IN_SESSION:])
 
 
 def granted_application(reference: str) -> Application:
@@ -74,7 +81,9 @@ def _page(application: Application, withdraw_form: WithdrawForm):
         application=application,
         events=events,
         decision=decisions.current_decision(application),
-        proof=db.session.scalar(select(ProofOfUse).where(ProofOfUse.application_id == application.id)),
+        proof=db.session.scalar(
+            select(ProofOfUse).where(ProofOfUse.application_id == application.id)
+        ),
         editable=application.state in APPLICANT_EDITABLE,
         withdrawable=application.state in WITHDRAWABLE,
         withdraw_form=withdraw_form,
@@ -94,23 +103,17 @@ def edit(reference: str):
         form,
         area,
         lambda: intake.update(
-            application, form.to_input(application.language), draft_key=editing.draft_key()
+            application,
+            form.to_input(application.language),
+            draft_key=editing.draft_key(),
+            actor=Actor.applicant(reference),
         ),
         application=application,
     )
     if outcome.saved:
         flash(_("Your changes are saved."), "success")
         return redirect(url_for("status.page", reference=reference))
-    return render_template(
-        "status/edit.html",
-        application=application,
-        area=area,
-        form=form,
-        fund=outcome.fund,
-        files=outcome.files,
-        funds=intake.open_funds(area),
-        mode="edit",
-    )
+    return editing.form_page("status/edit.html", outcome, area, "edit", application=application)
 
 
 @bp.post("/<reference>/withdraw")
@@ -119,14 +122,12 @@ def withdraw(reference: str):
     application = granted_application(reference)
     form = WithdrawForm()
     if form.validate_on_submit():
-        try:
-            intake.withdraw(application, reason=form.reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Your application is withdrawn."), "success")
+        attempt(
+            lambda: intake.withdraw(
+                application, reason=form.reason.data or "", actor=Actor.applicant(reference)
+            ),
+            done=_("Your application is withdrawn."),
+        )
         return redirect(url_for("status.page", reference=reference))
     return _page(application, form)
 
@@ -147,46 +148,25 @@ def resend():
     """Mail the status links again; the answer is the same whether the address is known or not."""
     form = ResendForm()
     if form.validate_on_submit():
-        intake.resend_links(form.email.data)
-        db.session.commit()
+        attempt(lambda: intake.resend_links(form.email.data))
         return render_template("status/resend_sent.html")
     return render_template("status/resend.html", form=form)
 
 
+#: The fields of a cost plan line, filled the same way.
+COST_ITEM_FIELDS = ("description", "category", "quantity", "unit_price")
+
+
 def _form_data(application: Application) -> dict:
     """The application as form data, amounts formatted for the applicant's locale."""
-    return {
-        "applicant_kind": application.applicant_kind,
-        "applicant_name": application.applicant_name,
-        "organisation": application.organisation,
-        "email": application.email,
-        "phone": application.phone,
-        "address": application.address,
-        "lives_or_acts_in_area": application.lives_or_acts_in_area,
-        "title": application.title,
-        "description": application.description,
-        "goals": [goal for goal in application.goals.splitlines() if goal],
-        "target_group": application.target_group,
-        "place": application.place,
-        "start_date": application.start_date,
-        "end_date": application.end_date,
-        "participants": application.participants,
-        "volunteer_hours": application.volunteer_hours,
-        "in_kind": application.in_kind,
-        "cofunding_source": application.cofunding_source,
-        "cofunding": application.cofunding_cents or None,
-        "requested": application.requested_cents,
-        "cost_items": [
-            {
-                "description": item.description,
-                "category": item.category,
-                "quantity": item.quantity,
-                "unit_price": item.unit_cents,
-            }
+    return attributes(
+        application,
+        (*intake.SAME_NAMED_FIELDS, "email", "goals", "cofunding", "requested", "cost_items"),
+        goals=[goal for goal in application.goals.splitlines() if goal],
+        cofunding=application.cofunding_cents or None,
+        requested=application.requested_cents,
+        cost_items=[
+            attributes(item, COST_ITEM_FIELDS, unit_price=item.unit_cents)
             for item in application.cost_items
         ],
-        "declared_not_started": application.declared_not_started,
-        "declared_no_own_fee": application.declared_no_own_fee,
-        "consent_processing": application.consent_processing,
-        "consent_publish_name": application.consent_publish_name,
-    }
+    )
