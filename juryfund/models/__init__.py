@@ -6,6 +6,8 @@ from .ledger import LedgerEntry, ProofOfUse, Receipt
 from .rounds import (
     AgendaItem,
     ConflictDeclaration,
+    ConflictFlag,
+    ConflictRuling,
     Decision,
     Position,
     Round,
@@ -24,6 +26,8 @@ __all__ = [
     "AuditEvent",
     "Body",
     "ConflictDeclaration",
+    "ConflictFlag",
+    "ConflictRuling",
     "ContentVersion",
     "CostItem",
     "Decision",

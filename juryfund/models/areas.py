@@ -102,6 +102,8 @@ class Member(Model):
     name: Mapped[str] = mapped_column(String(200))
     #: Stored lower-cased.
     email: Mapped[str] = mapped_column(String(254))
+    #: The institution or initiative the member belongs to (finds likely conflicts of interest).
+    organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
     language: Mapped[str] = mapped_column(String(5), default="de")
     role: Mapped[str] = mapped_column(String(12), default="resident")
     term_start: Mapped[date]

@@ -76,7 +76,7 @@ def statements(dialect: str, table: str) -> list[str]:
                 "CREATE TRIGGER ledger_entry_open_year BEFORE INSERT ON ledger_entry "
                 "FOR EACH ROW EXECUTE FUNCTION juryfund_open_year_only()",
             ]
-        if table == "decision":
+        if table in ("decision", "conflict_ruling"):
             return [*_PG_FUNCTIONS, *_pg_append_only(table)]
         if table == "fund_year":
             return [
@@ -94,7 +94,7 @@ def statements(dialect: str, table: str) -> list[str]:
                 "BEGIN SELECT RAISE(ABORT, 'juryfund: the fund year is closed and takes no "
                 "bookings'); END",
             ]
-        if table == "decision":
+        if table in ("decision", "conflict_ruling"):
             return _sqlite_append_only(table)
         if table == "fund_year":
             return [
@@ -106,12 +106,12 @@ def statements(dialect: str, table: str) -> list[str]:
     return []
 
 
-GUARDED = ("fund_year", "ledger_entry", "decision")
+GUARDED = ("fund_year", "ledger_entry", "decision", "conflict_ruling")
 
 
-def install(connection) -> None:
-    """Create every guard on a connection's database (used by the migration)."""
-    for table in GUARDED:
+def install(connection, tables: tuple[str, ...] = GUARDED) -> None:
+    """Create the guards of these tables on a connection's database (used by the migrations)."""
+    for table in tables:
         for statement in statements(connection.dialect.name, table):
             connection.exec_driver_sql(statement)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
+from ..domain.conflicts import RaisedBy
 from ..domain.lifecycles import RoundState
 from ..domain.vocabulary import ROUND_MODES
 from ..domain.voting import Choice, Outcome
@@ -24,6 +25,7 @@ ROUND_STATES = tuple(state.value for state in RoundState)
 POSITION_KINDS = ("vote", "conflict")
 CHOICES = tuple(c.value for c in Choice)
 OUTCOMES = tuple(o.value for o in Outcome)
+RAISED_BY = tuple(r.value for r in RaisedBy)
 
 
 class Round(VotingRuleColumns, Model):
@@ -175,6 +177,63 @@ class ConflictDeclaration(Position):
 
     __mapper_args__ = {"polymorphic_identity": "conflict"}
     declared_at = synonym("at")
+
+
+class ConflictFlag(Model):
+    """A likely conflict of interest the product found when the round opened (§ 20 VwVfG).
+
+    It excludes the member from the item unless the body rules otherwise (ConflictRuling).
+    """
+
+    __tablename__ = "conflict_flag"
+    __table_args__ = (
+        UniqueConstraint("agenda_item_id", "member_id"),
+        CheckConstraint("grounds <> ''", name="has_grounds"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    #: The domain's Ground values, comma-separated in a fixed order ("email,name").
+    grounds: Mapped[str] = mapped_column(String(60))
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Member] = relationship()
+
+    @property
+    def ground_list(self) -> list[str]:
+        """The grounds one by one."""
+        return self.grounds.split(",")
+
+
+class ConflictRuling(Model):
+    """The body's decision on a member's conflict on one item, recorded by staff (§ 20 (4)).
+
+    One per member and item, never changed (a database trigger refuses it): excluded or not,
+    with the reason, who raised the conflict and, in a meeting, whether the member left the room.
+    """
+
+    __tablename__ = "conflict_ruling"
+    __table_args__ = (
+        UniqueConstraint("agenda_item_id", "member_id"),
+        one_of("raised_by", RAISED_BY),
+        CheckConstraint("reason <> ''", name="has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    raised_by: Mapped[str] = mapped_column(String(10))
+    excluded: Mapped[bool]
+    reason: Mapped[str] = mapped_column(Text)
+    #: In a meeting: whether the excluded member left the room for the item; None elsewhere.
+    left_room: Mapped[bool | None]
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Member] = relationship()
+    agenda_item: Mapped[AgendaItem] = relationship()
+    decided_by: Mapped[StaffUser] = relationship()
 
 
 class Decision(Model):

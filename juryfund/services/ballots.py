@@ -5,19 +5,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, delete, select
+from sqlalchemy import CursorResult, Table, delete, exists, select
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..domain.actors import Actor
+from ..domain.conflicts import excluded
 from ..domain.errors import DomainError
 from ..domain.lifecycles import RoundState, ballot_refusal
 from ..domain.voting import Choice
 from ..extensions import db
 from ..infra import audit
-from ..models import AgendaItem, ConflictDeclaration, Position, Round, RoundMember, Vote
+from ..models import (
+    AgendaItem,
+    ConflictDeclaration,
+    ConflictFlag,
+    ConflictRuling,
+    Position,
+    Round,
+    RoundMember,
+    Vote,
+)
 from ..models.base import utcnow
 from . import locks
 
@@ -137,6 +147,23 @@ def positions_of(
     return votes, conflicts
 
 
+def excluded_by_flag_or_ruling(participant: RoundMember, item: AgendaItem) -> bool:
+    """Whether the product's finding or the body's ruling keeps the member from the item."""
+    flagged = exists().where(
+        ConflictFlag.agenda_item_id == item.id, ConflictFlag.member_id == participant.member_id
+    )
+    ruled = (
+        select(ConflictRuling.excluded)
+        .where(
+            ConflictRuling.agenda_item_id == item.id,
+            ConflictRuling.member_id == participant.member_id,
+        )
+        .scalar_subquery()
+    )
+    detected, ruling = db.session.execute(select(flagged, ruled)).one()
+    return excluded(detected=bool(detected), declared=False, ruled=ruling)
+
+
 def is_conflicted(participant: RoundMember, item: AgendaItem) -> bool:
     """True when the member declared a conflict of interest on this item."""
     return _position(participant, item)[0] == "conflict"
@@ -171,6 +198,8 @@ def cast_vote(
     kind, previous = _position(participant, item)
     if kind == "conflict":
         raise DomainError("ballot.conflicted")
+    if excluded_by_flag_or_ruling(participant, item):
+        raise DomainError("ballot.excluded")
     table = Position.__table__
     recorded_by_id = actor.staff_id
     statement = _insert(table).values(
@@ -192,6 +221,10 @@ def cast_vote(
     if written is None:  # a conflict was declared in between
         raise DomainError("ballot.conflicted")
     _confirm_open(participant, now)
+    # On SQLite the body's ruling may have landed between the check and the write lock; the
+    # lock is held now (PostgreSQL's shared round lock kept any ruling out from the start).
+    if not _postgresql() and excluded_by_flag_or_ruling(participant, item):
+        raise DomainError("ballot.excluded")
     if previous != choice:  # the same vote sent again changes nothing
         _audit("vote.cast", participant, item, actor, choice=choice, previous=previous)
 
@@ -219,11 +252,8 @@ def declare_conflict(
     _confirm_open(participant, now)
 
 
-def withdraw_conflict(
-    participant: RoundMember, item: AgendaItem, *, actor: Actor | None = None
-) -> None:
-    """Take back a conflict declared by mistake; the member may then vote on the item."""
-    actor = _acting(participant, actor)
+def clear_vote(participant: RoundMember, item: AgendaItem, *, actor: Actor) -> None:
+    """Remove a member's vote on an item (staff correcting the meeting record)."""
     now = utcnow()
     _check_open(participant, item, now)
     # A DELETE's result is a CursorResult (it has rowcount), but Session.execute is typed to
@@ -231,24 +261,6 @@ def withdraw_conflict(
     removed = cast(
         CursorResult[Any],
         db.session.execute(
-            delete(ConflictDeclaration).where(
-                ConflictDeclaration.agenda_item_id == item.id,
-                ConflictDeclaration.member_id == participant.member_id,
-            )
-        ),
-    )
-    if removed.rowcount:
-        _confirm_open(participant, now)
-        _audit("conflict.withdrawn", participant, item, actor)
-
-
-def clear_vote(participant: RoundMember, item: AgendaItem, *, actor: Actor) -> None:
-    """Remove a member's vote on an item (staff correcting the meeting record)."""
-    now = utcnow()
-    _check_open(participant, item, now)
-    removed = cast(
-        CursorResult[Any],
-        db.session.execute(  # a CursorResult: see withdraw_conflict
             delete(Vote).where(
                 Vote.agenda_item_id == item.id, Vote.member_id == participant.member_id
             )

@@ -29,7 +29,7 @@ from ..models import (
     RoundMember,
 )
 from ..models.base import utcnow
-from . import ballots, decisions, history, ledger, locks
+from . import ballots, conflicts, decisions, history, ledger, locks
 
 _log = logging.getLogger(__name__)
 
@@ -182,6 +182,7 @@ def open_round(round_: Round, *, actor: Actor, now: datetime | None = None) -> i
     participants = [RoundMember(round_id=round_.id, member_id=member.id) for member in members]
     db.session.add_all(participants)
     db.session.flush()
+    conflicts.flag_at_opening(round_, participants)
     _audit(
         round_,
         "round.opened",
@@ -263,8 +264,11 @@ def _mail_ballot(participant: RoundMember, *, purpose: str, template: str) -> No
 # --- tallies -----------------------------------------------------------------------------------
 
 
-def tallies(round_: Round) -> dict[int, Tally]:
-    """The current tally of every agenda item under the round's frozen rule (one query).
+def tallies(round_: Round, excluded_pairs: set[tuple[int, int]] | None = None) -> dict[int, Tally]:
+    """The current tally of every agenda item under the round's frozen rule.
+
+    ``excluded_pairs`` are the (member, item) pairs excluded for a conflict of interest, when
+    the caller has read them already (conflicts.excluded_pairs otherwise).
 
     Each member has one position per item (a vote or a conflict, one row: the database holds
     it), so the inputs agree with domain.voting.tally's rules. Should a row still not fit (a
@@ -280,7 +284,12 @@ def tallies(round_: Round) -> dict[int, Tally]:
         else None
     )
     votes: dict[int, dict[str, str]] = {item_id: {} for item_id in item_ids}
-    conflicts: dict[int, set[str]] = {item_id: set() for item_id in item_ids}
+    excluded: dict[int, set[str]] = {item_id: set() for item_id in item_ids}
+    if excluded_pairs is None:
+        excluded_pairs = conflicts.excluded_pairs(round_)
+    for member_id, item_id in excluded_pairs:
+        if str(member_id) in members:
+            excluded[item_id].add(str(member_id))
     for position in db.session.scalars(
         select(Position).where(Position.agenda_item_id.in_(item_ids))
     ):
@@ -291,8 +300,8 @@ def tallies(round_: Round) -> dict[int, Tally]:
                 round_.id,
                 position.id,
             )
-        elif position.kind == "conflict":
-            conflicts[position.agenda_item_id].add(member)
+        elif position.kind == "conflict" or member in excluded[position.agenda_item_id]:
+            pass  # excluded: a declaration, or a finding or ruling (which takes back votes)
         elif present is not None and member not in present:
             _log.error("round %s: vote %s of an absent member left out", round_.id, position.id)
         else:
@@ -303,7 +312,7 @@ def tallies(round_: Round) -> dict[int, Tally]:
         item_id: tally(
             members=members,
             votes=votes[item_id],
-            conflicted=frozenset(conflicts[item_id]),
+            conflicted=frozenset(excluded[item_id]),
             present=present,
             rule=round_.rule,
         )

@@ -321,6 +321,7 @@ def save_member(
     role: str,
     term_start: date,
     term_end: date | None,
+    organisation: str = "",
     actor: Actor = SYSTEM,
 ) -> Member:
     """Add a member to a body (member=None) or change one."""
@@ -343,6 +344,7 @@ def save_member(
     member, created = _row_or_new(member, lambda: Member(body_id=body.id))
     member.name, member.email, member.language, member.role = name.strip(), email, language, role
     member.term_start, member.term_end = term_start, term_end
+    member.organisation = (organisation or "").strip()
     # No name or email: personal data stays out of the trail.
     _record_saved(member, created, body.area_id, actor, columns=MEMBER_RECORDED)
     return member

@@ -62,5 +62,7 @@ def register_blueprints(app: Flask) -> None:
             "round_state_labels": lbl.ROUND_STATE_LABELS,
             "entry_kind_labels": lbl.ENTRY_KIND_LABELS,
             "proof_state_labels": lbl.PROOF_STATE_LABELS,
+            "ground_labels": lbl.GROUND_LABELS,
+            "raised_by_labels": lbl.RAISED_BY_LABELS,
         }
         return {name: lbl.TranslatedOnce(labels) for name, labels in named.items()}

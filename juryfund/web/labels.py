@@ -107,3 +107,16 @@ PROOF_STATE_LABELS = {
     "changes_requested": _l("changes requested"),
     "accepted": _l("accepted"),
 }
+#: Why the product thinks a member has a conflict of interest (domain.conflicts.Ground).
+GROUND_LABELS = {
+    "email": _l("same e-mail address as the applicant"),
+    "name": _l("same name as the applicant"),
+    "organisation": _l("member of the applying organisation"),
+    "named": _l("named in the application"),
+}
+#: Who brought a conflict up (domain.conflicts.RaisedBy).
+RAISED_BY_LABELS = {
+    "detected": _l("found by juryfund's check"),
+    "member": _l("declared by the member"),
+    "staff": _l("raised in the body"),
+}

@@ -114,6 +114,18 @@ REASONS = {
         "You declared a conflict of interest on this application, so you do not vote on it."
     ),
     "ballot.reason_required": _l("Please give the reason for your conflict of interest."),
+    "ballot.excluded": _l(
+        "You have a conflict of interest on this application, so you do not vote on it."
+    ),
+    "conflict.staff_only": _l("Only the QM team records the body's decision on a conflict."),
+    "conflict.round_not_open": _l("Conflicts can only be decided while the round is open."),
+    "conflict.reason_required": _l("Please give the reason for the body's decision."),
+    "conflict.already_ruled": _l(
+        "The body has already decided on this member's conflict on this application."
+    ),
+    "conflict.nothing_to_lift": _l(
+        "No conflict of this member on this application has been found or declared."
+    ),
     "decision.not_pending": _l("This item has no approval waiting for confirmation."),
     "decision.no_fund_year": _l("This fund has no open fund year %(year)s."),
     "decision.year_closed": _l(

@@ -124,7 +124,8 @@ def upgrade():
     _close_years_as_now(bind)
     with op.batch_alter_table('decision', schema=None) as batch_op:
         batch_op.create_unique_constraint(batch_op.f('uq_decision_agenda_item_id'), ['agenda_item_id'])
-    guards.install(bind)
+    # The tables this revision guards; later revisions install their own.
+    guards.install(bind, tables=("fund_year", "ledger_entry", "decision"))
 
 
 def downgrade():

@@ -167,7 +167,6 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/ballot/<int:round_id>/files/<int:attachment_id>", "GET"): member_only(200),
     ("/ballot/<int:round_id>/items/<int:item_id>/vote", "POST"): member_only(302),
     ("/ballot/<int:round_id>/items/<int:item_id>/conflict", "POST"): member_only(302),
-    ("/ballot/<int:round_id>/items/<int:item_id>/conflict/withdraw", "POST"): member_only(302),
     ("/ballot/<int:round_id>/object", "POST"): member_only(302),
     # staff pages of area A
     ("/staff/", "GET"): {**staff_only(200), STAFF_OTHER: 200},  # everyone's own list of areas
@@ -222,6 +221,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/staff/rounds/<int:round_id>/remind", "POST"): staff_only(302),
     ("/staff/rounds/<int:round_id>/close", "POST"): staff_only(302),
     ("/staff/rounds/<int:round_id>/record", "POST"): staff_only(302),
+    ("/staff/rounds/<int:round_id>/conflicts", "POST"): staff_only(
+        200
+    ),  # incomplete: the page again
     ("/staff/rounds/<int:round_id>/participants/<int:participant_id>/revoke", "POST"): staff_only(
         302
     ),

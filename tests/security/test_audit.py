@@ -115,7 +115,20 @@ def flow(app, client, world, login):
         {"reason": "Nachbarin"},
         page=ballot,
     )
-    _post(members[doubtful.id], f"{ballot}/items/{item.id}/conflict/withdraw", {}, page=ballot)
+    # Only the body lifts a declaration (§ 20 (4) VwVfG); staff record its decision.
+    participant = next(p for p in round_.participants if p.member_id == doubtful.id)
+    ruled = _post(
+        client,
+        f"{detail}/conflicts",
+        {
+            "participant": participant.id,
+            "item": item.id,
+            "excluded": "no",
+            "reason": "Nachbarschaft ist keine Befangenheit.",
+        },
+        page=detail,
+    )
+    assert ruled.status_code == 302
     _post(
         members[jury.members[3].id],
         f"{ballot}/items/{item.id}/vote",
@@ -210,8 +223,14 @@ def test_a_realistic_run_is_recorded_and_verifies(flow, runner):
     assert changed.actor == f"member:{audit.details(changed)['member_id']}"
     doubtful = f"member:{flow['doubtful'].id}"
     assert [e.actor for e in by_action["conflict.declared"]] == [doubtful]
-    assert [e.actor for e in by_action["conflict.withdrawn"]] == [doubtful]
+    assert [e.actor for e in by_action["conflict.withdrawn"]] == [staff_actor]
     assert "Nachbarin" not in by_action["conflict.declared"][0].data  # the reason stays out
+    [ruled] = by_action["conflict.ruled"]
+    assert ruled.actor == staff_actor and "Befangenheit" not in ruled.data
+    assert (audit.details(ruled)["raised_by"], audit.details(ruled)["excluded"]) == (
+        "member",
+        False,
+    )
 
     assert [e.actor for e in by_action["round.opened"]] == [staff_actor]
     [closed] = by_action["round.closed"]

@@ -121,14 +121,20 @@ def test_conflict_needs_reason(app, opened):
     assert db.session.scalar(select(func.count(ConflictDeclaration.id))) == 0
 
 
-def test_conflict_can_be_withdrawn(app, opened, jury):
+def test_a_member_cannot_withdraw_a_declared_conflict_alone(app, opened, jury):
     round_, links = opened
-    member, _ = _member_client(app, links[jury.members[0].email])
+    member, _ = _member_client(app, links[jury.members[0].email], language="en")
     item = round_.agenda[0]
     _post(member, round_.id, f"/items/{item.id}/conflict", {"reason": "Versehen"})
-    _post(member, round_.id, f"/items/{item.id}/conflict/withdraw", {})
+    withdrawn = _post(member, round_.id, f"/items/{item.id}/conflict/withdraw", {})
+    assert withdrawn.status_code == 404  # there is no such step for a member (§ 20 (4) VwVfG)
     _post(member, round_.id, f"/items/{item.id}/vote", {"choice": "yes"})
-    assert db.session.scalar(select(func.count(Vote.id))) == 1
+    assert db.session.scalar(select(func.count(Vote.id))) == 0
+    assert db.session.scalar(select(func.count(ConflictDeclaration.id))) == 1
+    html = member.get(f"/ballot/{round_.id}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    assert "Only the body can lift a declared conflict" in html
 
 
 def test_objection_defers_round_and_puts_items_back(app, opened, ready_apps):

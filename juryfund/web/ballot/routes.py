@@ -10,7 +10,7 @@ from ...domain.actors import Actor
 from ...extensions import db
 from ...infra import tokens
 from ...models import AgendaItem, Body, Round, RoundMember
-from ...services import ballots, rounds
+from ...services import ballots, conflicts, rounds
 from ..downloads import load_with_data, send_attachment
 from ..guard import text_value
 from ..i18n import remember_language
@@ -82,15 +82,22 @@ def page(round_id: int):
     ):
         rounds.load_dossiers([item.application for item in round_.agenda])
     item_ids = [item.id for item in round_.agenda]
-    votes, conflicts = ballots.positions_of(participant, item_ids)
-    done = len(votes) + len(conflicts)
+    votes, _declared = ballots.positions_of(participant, item_ids)
+    standings = {
+        item_id: standing
+        for (_member, item_id), standing in conflicts.standings(
+            round_, member_id=participant.member_id
+        ).items()
+    }
+    excluded = {item_id for item_id, standing in standings.items() if standing.excluded}
     return render_template(
         "ballot/page.html",
         participant=participant,
         round=round_,
         votes=votes,
-        conflicts=conflicts,
-        done=done,
+        standings=standings,
+        excluded=excluded,
+        done=len(votes.keys() | excluded),
         available=rounds.available_money(round_),
         error_item=request.args.get("error_item", type=int),
         # The forms are offered exactly when the services would take what they send.
@@ -137,21 +144,6 @@ def conflict(round_id: int, item_id: int):
             participant, item, reason, actor=Actor.member(participant.member_id)
         ),
         _("Your conflict of interest is recorded. You do not vote on this item."),
-        item,
-    )
-
-
-@bp.post("/<int:round_id>/items/<int:item_id>/conflict/withdraw")
-def withdraw_conflict(round_id: int, item_id: int):
-    """Take back a conflict declared by mistake."""
-    participant = granted_participant(round_id)
-    item = _item(participant, item_id)
-    return _on_ballot(
-        participant,
-        lambda: ballots.withdraw_conflict(
-            participant, item, actor=Actor.member(participant.member_id)
-        ),
-        _("Your declaration is withdrawn; you can vote on this item."),
         item,
     )
 

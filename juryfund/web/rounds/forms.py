@@ -1,7 +1,7 @@
-"""Forms for rounds: setting one up, confirming approvals, correcting decisions."""
+"""Forms for rounds: setting one up, conflicts of interest, confirming and correcting decisions."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..fields import REQUIRED, AppForm, MoneyField, options
@@ -39,4 +39,34 @@ class CorrectionForm(ConfirmForm):
 
     reason = TextAreaField(
         _l("Reason for the correction"), validators=[InputRequired(REQUIRED), Length(max=3000)]
+    )
+
+
+class ConflictRulingForm(AppForm):
+    """The body's decision on one member's conflict of interest on one application (§ 20 (4))."""
+
+    participant = SelectField(_l("Member"), coerce=int, validate_choice=True)
+    item = SelectField(_l("Application"), coerce=int, validate_choice=True)
+    excluded = RadioField(
+        _l("The body decided"),
+        choices=options(
+            [
+                ("yes", _l("The member has a conflict and does not vote on it")),
+                ("no", _l("The member has no conflict and may vote on it")),
+            ]
+        ),
+        validators=[InputRequired(_l("Please choose what the body decided."))],
+    )
+    reason = TextAreaField(_l("Reason"), validators=[InputRequired(REQUIRED), Length(max=3000)])
+    left_room = RadioField(
+        _l("In the meeting, the member"),
+        choices=options(
+            [
+                ("yes", _l("left the room for this application")),
+                ("no", _l("stayed in the room")),
+                ("", _l("not recorded")),
+            ]
+        ),
+        default="",
+        validators=[Optional()],
     )

@@ -18,11 +18,12 @@ from ...domain.lifecycles import RoundState
 from ...extensions import db
 from ...infra import clock
 from ...models import AgendaItem, Body, Decision, Round, RoundMember
-from ...services import ballots, decisions, rounds
+from ...services import ballots, conflicts, decisions, rounds
+from ..fields import options
 from ..guard import MAX_ID, text_value
 from ..permissions import require_area
 from ..unit_of_work import attempt
-from .forms import ConfirmForm, CorrectionForm, RoundForm
+from .forms import ConfirmForm, ConflictRulingForm, CorrectionForm, RoundForm
 
 bp = Blueprint("rounds", __name__, url_prefix="/staff")
 
@@ -89,17 +90,63 @@ def round_form(body_id: int | None = None, round_id: int | None = None):
 @login_required
 def detail(round_id: int):
     """A round: agenda and money while in preparation; live status, record and results later."""
-    round_ = _listed_round(round_id)
-    context = {"round": round_, "form": FlaskForm(), "confirm_forms": {}}
+    return _detail_page(_listed_round(round_id))
+
+
+def _detail_page(round_: Round, ruling_form: ConflictRulingForm | None = None, status: int = 200):
+    """Render the round page, with the conflict ruling form fresh or with its errors."""
+    context: dict[str, Any] = {"round": round_, "form": FlaskForm(), "confirm_forms": {}}
     if round_.state == RoundState.DRAFT:
         context["ready"] = rounds.ready_applications(round_.body)
+        members = round_.body.voting_members(clock.area_today(round_.body.area))
+        context["likely"] = conflicts.detect(members, round_.agenda)
+        context["members_by_id"] = {member.id: member for member in members}
     else:
-        context["tallies"] = rounds.tallies(round_) if round_.state == RoundState.OPEN else {}
+        standings = context["standings"] = conflicts.standings(round_)
+        excluded = {pair for pair, standing in standings.items() if standing.excluded}
+        open_ = round_.state == RoundState.OPEN
+        context["tallies"] = rounds.tallies(round_, excluded) if open_ else {}
         context["missing"] = rounds.missing_votes(round_)
         context["decisions"] = decisions.decisions_for_items(round_.agenda)
         context["grid"] = _meeting_grid(round_) if round_.mode == "meeting" else {}
+        context["ruling_form"] = ruling_form or _ruling_form(round_)
     context["available"] = rounds.available_money(round_)
-    return render_template("rounds/detail.html", **context)
+    return render_template("rounds/detail.html", **context), status
+
+
+def _ruling_form(round_: Round) -> ConflictRulingForm:
+    """The conflict ruling form with this round's members and applications to choose from."""
+    form = ConflictRulingForm()
+    form.participant.choices = options((p.id, p.member.name) for p in round_.participants)
+    form.item.choices = options(
+        (item.id, f"{item.position}. {item.application.title}") for item in round_.agenda
+    )
+    return form
+
+
+@bp.post("/rounds/<int:round_id>/conflicts")
+@login_required
+def rule_conflict(round_id: int):
+    """Record the body's decision on a member's conflict of interest on one application."""
+    round_ = _listed_round(round_id)
+    form = _ruling_form(round_)
+    if form.validate_on_submit():
+        participant = _of_round(RoundMember, form.participant.data, round_)
+        item = _of_round(AgendaItem, form.item.data, round_)
+        if attempt(
+            lambda: conflicts.rule(
+                participant,
+                item,
+                excluded=form.excluded.data == "yes",
+                reason=form.reason.data,
+                left_room={"yes": True, "no": False}.get(form.left_room.data or ""),
+                actor=current_user.actor,
+            ),
+            form=form,
+            done=_("The body's decision on the conflict of interest is recorded."),
+        ):
+            return redirect(url_for("rounds.detail", round_id=round_id, _anchor="conflicts"))
+    return _detail_page(round_, ruling_form=form)
 
 
 def _meeting_grid(round_: Round) -> dict:
@@ -207,21 +254,25 @@ def record(round_id: int):
 
 
 def _record(round_: Round) -> None:
-    """Store the meeting record sent in the form: presence first, then conflicts and votes."""
+    """Store the meeting record sent in the form: presence first, then conflicts and votes.
+
+    A conflict declared here stays until the body decides otherwise (the ruling form); a member
+    excluded from an item gets no vote on it.
+    """
     staff = current_user.actor
     for participant in round_.participants:
         ballots.set_presence(
             participant, request.form.get(f"present-{participant.id}") == "y", actor=staff
         )
+    excluded = conflicts.excluded_pairs(round_)
     for participant in round_.participants:
         for item in round_.agenda:
             reason = request.form.get(f"conflict-{participant.id}-{item.id}", "").strip()[:2000]
             choice = request.form.get(f"vote-{participant.id}-{item.id}", "")
             if reason:
                 ballots.declare_conflict(participant, item, reason, actor=staff)
-            elif ballots.is_conflicted(participant, item):
-                ballots.withdraw_conflict(participant, item, actor=staff)
-            if choice and not reason and participant.present:
+            voting = not reason and (participant.member_id, item.id) not in excluded
+            if choice and voting and participant.present:
                 ballots.cast_vote(participant, item, choice, actor=staff)
             elif not choice:
                 ballots.clear_vote(participant, item, actor=staff)
@@ -288,12 +339,8 @@ def minutes(round_id: int):
     if round_.state == RoundState.DRAFT:
         abort(404)
     grid = _meeting_grid(round_)
-    conflicts = [
-        (p, item, grid["conflicts"][(p.member_id, item.id)])
-        for item in round_.agenda
-        for p in round_.participants
-        if (p.member_id, item.id) in grid["conflicts"]
-    ]
+    standings = conflicts.standings(round_)
+    excluded = {pair for pair, standing in standings.items() if standing.excluded}
     taking_part = (
         {p.member_id for p in round_.participants if p.present}
         if round_.mode == "meeting"
@@ -303,9 +350,9 @@ def minutes(round_id: int):
     return render_template(
         "rounds/minutes.html",
         round=round_,
-        conflicts=conflicts,
+        standings=standings,
         taking_part=taking_part,
-        tallies=rounds.tallies(round_) if round_.state == RoundState.OPEN else {},
+        tallies=rounds.tallies(round_, excluded) if round_.state == RoundState.OPEN else {},
         decisions=decisions.decisions_for_items(round_.agenda),
         generated=clock.now(),
     )

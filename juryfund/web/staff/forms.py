@@ -200,6 +200,12 @@ class MemberForm(AppForm):
         filters=[strip],
         validators=[FILLED, Email(EMAIL_INVALID), Length(max=254)],
     )
+    organisation = StringField(
+        _l("Organisation or institution (optional)"),
+        filters=[strip],
+        validators=[Optional(), Length(max=200)],
+        description=_l("The initiative, association or institution the member belongs to."),
+    )
     language = SelectField(
         _l("Preferred language"),
         choices=options((code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LOCALES),

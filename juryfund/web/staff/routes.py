@@ -208,7 +208,9 @@ def member_form(body_id: int | None = None, member_id: int | None = None):
         lambda: setup.save_member(
             member,
             body,
-            **field_data(form, "name", "email", "language", "role", "term_start", "term_end"),
+            **field_data(
+                form, "name", "email", "organisation", "language", "role", "term_start", "term_end"
+            ),
             actor=current_user.actor,
         ),
         form=form,
