@@ -131,7 +131,7 @@ def approved_round(jury, staff, applications: list[Application], *, title: str =
     for participant in round_.participants[:5]:
         for item in round_.agenda:
             ballots.cast_vote(participant, item, "yes")
-    rounds.close_round(round_, actor=staff.actor)
+    rounds.close_round(round_, actor=staff.actor, early_reason="Vor der Frist geschlossen.")
     db.session.commit()
     return round_
 

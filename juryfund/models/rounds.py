@@ -59,6 +59,8 @@ class Round(VotingRuleColumns, Model):
     #: A member's objection to deciding in writing (§ 90 (1) VwVfG) defers the round.
     objected_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     objected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why staff closed a written round before its deadline while members had not voted.
+    closed_early_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

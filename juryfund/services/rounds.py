@@ -24,6 +24,7 @@ from ..models import (
     Body,
     Fund,
     FundYear,
+    Member,
     Position,
     Round,
     RoundMember,
@@ -239,6 +240,35 @@ def check_access(participant: RoundMember, *, now: datetime | None = None) -> No
         raise tokens.BadLink("round not open")
 
 
+def add_participant(round_: Round, member: Member, *, actor: Actor) -> RoundMember:
+    """Add a member who joined the body while the round is open (staff choose; never silently).
+
+    The member gets a ballot link like everyone at opening, and the product's check for
+    conflicts of interest runs for them.
+    """
+    round_ = locks.lock(Round, round_.id)
+    if round_.state != RoundState.OPEN:
+        raise DomainError("round.not_open")
+    if member.body_id != round_.body_id or not member.serves_on(clock.area_today(round_.body.area)):
+        raise DomainError("round.not_a_member", field="member")
+    if any(p.member_id == member.id for p in round_.participants):
+        raise DomainError("round.already_member", field="member")
+    participant = RoundMember(round_id=round_.id, member_id=member.id)
+    db.session.add(participant)
+    db.session.flush()
+    conflicts.flag_at_opening(round_, [participant])
+    ballots.audit_participant(participant, "round.member_added", actor)
+    _mail_ballot(participant, purpose="ballot.invitation", template="ballot_invitation")
+    return participant
+
+
+def members_not_taking_part(round_: Round) -> list[Member]:
+    """Members serving on the body today who are not in this round (they joined later)."""
+    taking_part = {p.member_id for p in round_.participants}
+    today = clock.area_today(round_.body.area)
+    return [m for m in round_.body.voting_members(today) if m.id not in taking_part]
+
+
 def revoke(participant: RoundMember, *, actor: Actor) -> None:
     """End a member's access to this round at once."""
     if participant.revoked_at is None:
@@ -277,7 +307,9 @@ def tallies(round_: Round, excluded_pairs: set[tuple[int, int]] | None = None) -
     minutes, the closing or `tick`.
     """
     item_ids = [item.id for item in round_.agenda]
-    members = {str(p.member_id) for p in round_.participants}
+    # A member taken off the body mid-round no longer votes or counts (their votes neither).
+    removed = _removed_members(round_)
+    members = {str(p.member_id) for p in round_.participants if p.member_id not in removed}
     present = (
         {str(p.member_id) for p in round_.participants if p.present}
         if round_.mode == "meeting"
@@ -294,7 +326,9 @@ def tallies(round_: Round, excluded_pairs: set[tuple[int, int]] | None = None) -
         select(Position).where(Position.agenda_item_id.in_(item_ids))
     ):
         member = str(position.member_id)
-        if member not in members:
+        if position.member_id in removed:
+            pass  # taken off the body: the position no longer counts
+        elif member not in members:
             _log.error(
                 "round %s: position %s of a member outside the round left out",
                 round_.id,
@@ -320,10 +354,22 @@ def tallies(round_: Round, excluded_pairs: set[tuple[int, int]] | None = None) -
     }
 
 
-def missing_votes(round_: Round) -> dict[int, int]:
-    """Per participant id: on how many items they can still vote but have not."""
+def missing_votes(
+    round_: Round, excluded_pairs: set[tuple[int, int]] | None = None
+) -> dict[int, int]:
+    """Per participant id: on how many items they can still vote but have not.
+
+    Items a member is excluded from count as dealt with; a member taken off the body has none.
+    """
     item_ids = [item.id for item in round_.agenda]
-    done: dict[int, set[int]] = {p.member_id: set() for p in round_.participants}
+    if excluded_pairs is None:
+        excluded_pairs = conflicts.excluded_pairs(round_)
+    removed = _removed_members(round_)
+    done: dict[int, set[int]] = {
+        p.member_id: set(item_ids) if p.member_id in removed else set() for p in round_.participants
+    }
+    for member_id, item_id in excluded_pairs:
+        done.setdefault(member_id, set()).add(item_id)
     for member_id, item_id in db.session.execute(
         select(Position.member_id, Position.agenda_item_id).where(
             Position.agenda_item_id.in_(item_ids)
@@ -381,14 +427,26 @@ def object_to_writing(participant: RoundMember, *, now: datetime | None = None) 
         history.transition(item.application, State.READY, actor=objector, note="§ 90 (1) VwVfG")
 
 
-def close_round(round_: Round, *, actor: Actor, now: datetime | None = None) -> dict[int, Tally]:
+def close_round(
+    round_: Round, *, actor: Actor, now: datetime | None = None, early_reason: str = ""
+) -> dict[int, Tally]:
     """Tally every item with the frozen rule and record the outcomes that need no confirmation.
 
     The round is locked first: votes still being written finish before the tally, later ones
-    find the round closed, and a second close (staff and `tick` at once) is refused.
+    find the round closed, and a second close (staff and `tick` at once) is refused. Closing
+    a written round before its deadline while members have not voted needs a reason, which
+    the minutes show.
     """
     round_ = locks.lock(Round, round_.id)
     closed = move_round(round_.state, RoundState.CLOSED)
+    if (
+        round_.mode == "circulation"
+        and (now or utcnow()) < _deadline(round_)
+        and any(missing_votes(round_).values())
+    ):
+        if not early_reason.strip():
+            raise DomainError("round.early_close_reason", field="reason")
+        round_.closed_early_reason = early_reason.strip()
     results = tallies(round_)
     round_.state, round_.closed_at = closed, now or utcnow()
     for item in round_.agenda:
@@ -436,6 +494,12 @@ def due_rounds(now: datetime) -> tuple[list[Round], list[Round]]:
     ]
     to_close = [r for r in rounds if _deadline(r) <= now]
     return to_remind, to_close
+
+
+def _removed_members(round_: Round) -> set[int]:
+    """The round's members who have since been taken off the body."""
+    # The pages load the members with the round (with_agenda): no query there.
+    return {p.member_id for p in round_.participants if p.member.removed_at is not None}
 
 
 def _deadline(round_: Round) -> datetime:

@@ -104,6 +104,11 @@ REASONS = {
     "round.empty_agenda": _l("Put at least one application on the agenda first."),
     "round.no_members": _l("This body has no members serving on the round's date."),
     "round.not_open": _l("This round is not open."),
+    "round.early_close_reason": _l(
+        "Please give the reason for closing the round before its deadline."
+    ),
+    "round.already_member": _l("This member already takes part in the round."),
+    "round.not_a_member": _l("Only a member serving on the body today can be added."),
     "ballot.wrong_round": _l("This application is not on this round's agenda."),
     "ballot.round_closed": _l("Voting in this round has ended."),
     "ballot.no_access": _l("Your access to this round has ended."),

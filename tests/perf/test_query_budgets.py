@@ -71,8 +71,9 @@ BUDGETS = {
     # Conflicts of interest: found (draft: the members and the cost lines they may be named
     # in), and on the later pages the findings, declarations and rulings (three queries).
     "round.draft": 13,
-    "round.circulation": 15,
-    "round.meeting": 17,
+    # An open round also lists the body's members who joined after it opened (one query).
+    "round.circulation": 16,
+    "round.meeting": 18,
     "round.closed": 16,
     "minutes.circulation": 13,
     "minutes.meeting": 13,

@@ -221,9 +221,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/staff/rounds/<int:round_id>/remind", "POST"): staff_only(302),
     ("/staff/rounds/<int:round_id>/close", "POST"): staff_only(302),
     ("/staff/rounds/<int:round_id>/record", "POST"): staff_only(302),
-    ("/staff/rounds/<int:round_id>/conflicts", "POST"): staff_only(
-        200
-    ),  # incomplete: the page again
+    # An incomplete ruling shows the page again; an unknown member is not found.
+    ("/staff/rounds/<int:round_id>/conflicts", "POST"): staff_only(200),
+    ("/staff/rounds/<int:round_id>/members", "POST"): staff_only(404),
     ("/staff/rounds/<int:round_id>/participants/<int:participant_id>/revoke", "POST"): staff_only(
         302
     ),
@@ -331,7 +331,7 @@ def _build_area(n: int) -> AreaIds:
     rounds.open_round(decided, actor=staff.actor)
     for participant in decided.participants[:4]:
         ballots.cast_vote(participant, decided.agenda[0], "yes")
-    rounds.close_round(decided, actor=staff.actor)
+    rounds.close_round(decided, actor=staff.actor, early_reason="Vor der Frist geschlossen.")
     decision = decisions.confirm_approval(
         decided.agenda[0], amount_cents=40000, conditions="", actor=staff.actor
     )

@@ -137,7 +137,8 @@ def flow(app, client, world, login):
     )
 
     # Staff close the round, confirm 450 € and pay an advance of 200 €.
-    assert _post(client, f"{detail}/close", {}, page=detail).status_code == 302
+    early = {"reason": "Vor der Frist geschlossen.", "confirm": "y"}  # one member has not voted
+    assert _post(client, f"{detail}/close", early, page=detail).status_code == 302
     confirm = f"{detail}/items/{item.id}/confirm"
     assert (
         _post(client, confirm, {"amount": "450,00", "conditions": ""}, page=confirm).status_code

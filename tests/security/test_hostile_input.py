@@ -214,7 +214,7 @@ def build_world() -> World:
     for participant in decided.participants[:4]:
         for item in decided.agenda:
             ballots.cast_vote(participant, item, "yes")
-    rounds.close_round(decided, actor=staff.actor)
+    rounds.close_round(decided, actor=staff.actor, early_reason="Vor der Frist geschlossen.")
     decision = decisions.confirm_approval(
         decided.agenda[0], amount_cents=40000, conditions="", actor=staff.actor
     )

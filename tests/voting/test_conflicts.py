@@ -264,7 +264,7 @@ def test_rulings_the_rules_refuse(opened, jury, staff, actor, reason):
 
 
 def test_no_ruling_after_the_round_closed(opened, jury, staff, insider):
-    rounds.close_round(opened, actor=staff.actor)
+    rounds.close_round(opened, actor=staff.actor, early_reason="Vor der Frist geschlossen.")
     participant, item = _participant(opened, jury.members[0]), _item(opened, insider)
     with pytest.raises(DomainError) as refused:
         conflicts.rule(participant, item, excluded=False, reason="Grund", actor=staff.actor)

@@ -33,7 +33,7 @@ def closed(open_round, staff):
     _vote(round_, 0, ["yes", "yes", "yes", "yes", "no"])
     _vote(round_, 1, ["yes", "no", "no", "no", "conflict"])
     _vote(round_, 2, ["yes", "yes"])
-    rounds.close_round(round_, actor=staff.actor)
+    rounds.close_round(round_, actor=staff.actor, early_reason="Vor der Frist geschlossen.")
     db.session.commit()
     return round_
 

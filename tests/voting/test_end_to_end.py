@@ -17,6 +17,9 @@ from ..conftest import csrf_from
 
 pytestmark = pytest.mark.voting
 
+#: What staff send to close a written round before its deadline while members have not voted.
+EARLY_CLOSE = {"reason": "Die Jury hat in der Sitzung abgeschlossen.", "confirm": "y"}
+
 
 def test_round_from_mailed_links_to_decisions_letters_and_books(
     smtp_app, smtp_server, client, jury, ready_apps, fund, staff, login, post_form
@@ -92,7 +95,7 @@ def test_round_from_mailed_links_to_decisions_letters_and_books(
     )
 
     # Staff close the round and confirm the approved amount (partly, with a condition).
-    post_form(f"{detail}/close", {}, page=detail)
+    post_form(f"{detail}/close", EARLY_CLOSE, page=detail)
     db.session.refresh(round_)
     assert [i.result for i in round_.agenda] == ["approved", "rejected", "no_quorum"]
     # quorum: more than half of the eligible, at least 3 -> 4 of 7, 4 of 6 (one conflicted)

@@ -153,7 +153,11 @@ def test_vote_and_conflict_sent_at_once_leave_one_position(app, client, open_rou
     )
     login(staff)
     assert client.get(f"/staff/rounds/{round_.id}").status_code == 200
-    rounds.close_round(db.session.get(Round, round_.id), actor=staff.actor)
+    rounds.close_round(
+        db.session.get(Round, round_.id),
+        actor=staff.actor,
+        early_reason="Vor der Frist geschlossen.",
+    )
     db.session.commit()
 
 
@@ -177,7 +181,7 @@ def test_objection_and_close_at_once_one_of_them_happens(app, fresh_round, staff
             target = db.session.get(Round, round_id)
             actor = Actor.staff(staff_id)
             ready()
-            rounds.close_round(target, actor=actor)
+            rounds.close_round(target, actor=actor, early_reason="Vor der Frist geschlossen.")
 
         winner = one_won(race(app, object_, close), "round.not_open")
         round_ = db.session.get(Round, round_id)
@@ -206,7 +210,7 @@ def test_objection_after_the_deadline_is_refused_and_the_votes_stand(
     round_ = db.session.get(Round, round_.id)
     assert round_.state == "open" and round_.objected_at is None
     assert _count(Position, Position.kind == "vote") == 15
-    results = rounds.close_round(round_, actor=SYSTEM)
+    results = rounds.close_round(round_, actor=SYSTEM, early_reason="Vor der Frist geschlossen.")
     db.session.commit()
     assert {r.outcome.value for r in results.values()} == {"approved"}
 
@@ -221,7 +225,7 @@ def test_staff_and_tick_closing_at_once_close_once(app, fresh_round, staff):
             target = db.session.get(Round, round_id)
             actor = Actor.staff(actor_id) if actor_id else SYSTEM
             ready()
-            rounds.close_round(target, actor=actor)
+            rounds.close_round(target, actor=actor, early_reason="Vor der Frist geschlossen.")
 
         one_won(race(app, lambda r: close(r, staff_id), lambda r: close(r, None)), "round.not_open")
         round_ = db.session.get(Round, round_id)
@@ -251,7 +255,7 @@ def test_a_vote_racing_the_close_is_counted_or_refused(app, fresh_round, staff):
             target = db.session.get(Round, round_id)
             actor = Actor.staff(staff_id)
             ready()
-            rounds.close_round(target, actor=actor)
+            rounds.close_round(target, actor=actor, early_reason="Vor der Frist geschlossen.")
 
         outcomes = race(app, vote, close)
         assert outcomes[1] == "ok", outcomes
@@ -354,7 +358,11 @@ def test_a_position_that_does_not_fit_never_breaks_the_round(
     login(staff)
     assert client.get(f"/staff/rounds/{round_.id}").status_code == 200
     assert client.get(f"/staff/rounds/{round_.id}/minutes").status_code == 200
-    results = rounds.close_round(db.session.get(Round, round_.id), actor=staff.actor)
+    results = rounds.close_round(
+        db.session.get(Round, round_.id),
+        actor=staff.actor,
+        early_reason="Vor der Frist geschlossen.",
+    )
     db.session.commit()
     assert results[round_.agenda[0].id].yes == 0
 
@@ -368,7 +376,9 @@ def test_an_application_withdrawn_while_its_round_is_open_never_blocks_the_close
     withdrawn = round_.agenda[0].application
     intake.withdraw(withdrawn, reason="Wir feiern doch nicht.")
     db.session.commit()
-    rounds.close_round(db.session.get(Round, round_.id), actor=SYSTEM)  # as tick does
+    rounds.close_round(
+        db.session.get(Round, round_.id), actor=SYSTEM, early_reason="Vor der Frist geschlossen."
+    )  # as tick does
     db.session.commit()
     round_ = db.session.get(Round, round_.id)
     assert round_.state == "closed"

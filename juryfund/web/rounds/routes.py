@@ -8,16 +8,15 @@ from functools import wraps
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from ...domain.lifecycles import RoundState
 from ...extensions import db
 from ...infra import clock
-from ...models import AgendaItem, Body, Decision, Round, RoundMember
+from ...models import AgendaItem, Body, Decision, Member, Round, RoundMember
 from ...services import ballots, conflicts, decisions, rounds
 from ..fields import options
 from ..guard import MAX_ID, text_value
@@ -106,7 +105,15 @@ def _detail_page(round_: Round, ruling_form: ConflictRulingForm | None = None, s
         excluded = {pair for pair, standing in standings.items() if standing.excluded}
         open_ = round_.state == RoundState.OPEN
         context["tallies"] = rounds.tallies(round_, excluded) if open_ else {}
-        context["missing"] = rounds.missing_votes(round_)
+        missing = context["missing"] = rounds.missing_votes(round_, excluded)
+        context["not_taking_part"] = rounds.members_not_taking_part(round_) if open_ else []
+        context["closing_early"] = (
+            open_
+            and round_.mode == "circulation"
+            and round_.deadline is not None
+            and clock.now() < round_.deadline
+            and sum(1 for count in missing.values() if count)
+        )
         context["decisions"] = decisions.decisions_for_items(round_.agenda)
         context["grid"] = _meeting_grid(round_) if round_.mode == "meeting" else {}
         context["ruling_form"] = ruling_form or _ruling_form(round_)
@@ -222,13 +229,38 @@ def remind(round_: Round):
     return rounds.send_reminders(round_)
 
 
-@_round_step(
-    "close",
-    _l("The round is closed. Please confirm the amounts of the approved applications."),
-)
-def close(round_: Round):
-    """Close the round: every item is tallied under the frozen rule."""
-    return rounds.close_round(round_, actor=current_user.actor)
+@bp.post("/rounds/<int:round_id>/close")
+@login_required
+def close(round_id: int):
+    """Close the round: every item is tallied under the frozen rule (early: reason, confirmed)."""
+    round_ = _round(round_id)
+    reason = text_value(request.form.get("reason", "")).strip()[:3000]
+    if reason and request.form.get("confirm") != "y":
+        flash(
+            _("Please tick the box to confirm that the round closes before its deadline."), "error"
+        )
+        return redirect(url_for("rounds.detail", round_id=round_id, _anchor="close"))
+    return _on_round(
+        round_id,
+        lambda: rounds.close_round(round_, actor=current_user.actor, early_reason=reason),
+        _("The round is closed. Please confirm the amounts of the approved applications."),
+    )
+
+
+@bp.post("/rounds/<int:round_id>/members")
+@login_required
+def add_member(round_id: int):
+    """Let a member who joined the body after the round opened take part in it."""
+    round_ = _round(round_id)
+    member_id = request.form.get("member", type=int)
+    member = db.session.get(Member, member_id) if member_id and 0 < member_id <= MAX_ID else None
+    if member is None or member.body_id != round_.body_id:
+        abort(404)
+    return _on_round(
+        round_id,
+        lambda: rounds.add_participant(round_, member, actor=current_user.actor),
+        _("%(name)s takes part in this round and got a ballot link.", name=member.name),
+    )
 
 
 @bp.post("/rounds/<int:round_id>/participants/<int:participant_id>/revoke")
