@@ -22,6 +22,7 @@ from ..models import (
     AgendaItem,
     Application,
     Body,
+    ConflictFlag,
     Fund,
     FundYear,
     Member,
@@ -277,8 +278,16 @@ def revoke(participant: RoundMember, *, actor: Actor) -> None:
 
 
 def _mail_ballot(participant: RoundMember, *, purpose: str, template: str) -> None:
-    """Mail a member a fresh ballot link in their language."""
+    """Mail a member a fresh ballot link in their language (a meeting's: the invitation)."""
     member, round_ = participant.member, participant.round
+    flagged = set(
+        db.session.scalars(
+            select(ConflictFlag.agenda_item_id).where(
+                ConflictFlag.member_id == member.id,
+                ConflictFlag.agenda_item_id.in_([item.id for item in round_.agenda]),
+            )
+        )
+    )
     mail_to(
         member,
         purpose=purpose,
@@ -287,6 +296,8 @@ def _mail_ballot(participant: RoundMember, *, purpose: str, template: str) -> No
         round=round_,
         body=round_.body,
         items=round_.agenda,
+        # The titles of items the product found a likely conflict on: told before anyone votes.
+        conflicted=[item.application.title for item in round_.agenda if item.id in flagged],
         ballot_url=external_url("ballot.land", token=ballot_token(participant)),
     )
 
