@@ -4,7 +4,10 @@ from __future__ import annotations
 
 FUND_KINDS = ("action_fund", "neighbourhood_fund")
 BODY_KINDS = ("jury", "council")
-MEMBER_ROLES = ("resident", "institution", "deputy")
+#: The group a member belongs to (a deputy replaces only someone of their own group).
+MEMBER_ROLES = ("resident", "institution")
+#: How a member sits on the body: full member, deputy or successor (domain.composition.Seat).
+MEMBER_SEATS = ("full", "deputy", "successor")
 APPLICANT_KINDS = ("person", "initiative", "association")
 ROUND_MODES = ("meeting", "circulation")
 

@@ -12,6 +12,7 @@ from .rounds import (
     Position,
     Round,
     RoundMember,
+    Substitution,
     Vote,
 )
 from .staff import StaffUser, staff_area
@@ -43,6 +44,7 @@ __all__ = [
     "Round",
     "RoundMember",
     "StaffUser",
+    "Substitution",
     "Vote",
     "staff_area",
 ]

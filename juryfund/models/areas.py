@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..domain.vocabulary import BODY_KINDS, FUND_KINDS, MEMBER_ROLES
+from ..domain.composition import CompositionRule, Seat
+from ..domain.vocabulary import BODY_KINDS, FUND_KINDS, MEMBER_ROLES, MEMBER_SEATS
 from ..extensions import Model
 from .base import Cents, UTCDateTime, one_of, utcnow
 from .voting_rule import VotingRuleColumns
@@ -53,7 +63,12 @@ class Body(VotingRuleColumns, Model):
     """A jury or council that decides a fund's applications under its own voting rule."""
 
     __tablename__ = "body"
-    __table_args__ = (one_of("kind", BODY_KINDS), *VotingRuleColumns.rule_checks())
+    __table_args__ = (
+        one_of("kind", BODY_KINDS),
+        *VotingRuleColumns.rule_checks(),
+        CheckConstraint("min_members >= 0 AND min_residents >= 0", name="composition_counts"),
+        CheckConstraint("min_age IS NULL OR min_age BETWEEN 1 AND 99", name="min_age_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
@@ -64,6 +79,12 @@ class Body(VotingRuleColumns, Model):
     tie_breaker_id: Mapped[int | None] = mapped_column(
         ForeignKey("member.id", use_alter=True, ondelete="SET NULL")
     )
+    #: The body's own composition rule (FACTS.md: a jury has at least 7 residents aged 16+;
+    #: a Quartiersrat more than half residents). Opening a round against it needs a reason.
+    min_members: Mapped[int] = mapped_column(default=0, server_default="0")
+    min_residents: Mapped[int] = mapped_column(default=0, server_default="0")
+    residents_majority: Mapped[bool] = mapped_column(default=False, server_default=false())
+    min_age: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     area: Mapped[Area] = relationship(back_populates="bodies")
@@ -74,9 +95,28 @@ class Body(VotingRuleColumns, Model):
         foreign_keys=[tie_breaker_id], post_update=True
     )
 
+    @property
+    def composition_rule(self) -> CompositionRule:
+        """The body's composition rule as the domain checks it."""
+        return CompositionRule(
+            min_members=self.min_members,
+            min_residents=self.min_residents,
+            residents_majority=self.residents_majority,
+            min_age=self.min_age,
+        )
+
     def voting_members(self, on: date) -> list[Member]:
-        """Members whose term covers the given day and who were not taken off the body."""
-        return [m for m in self.members if m.serves_on(on)]
+        """Full members whose term covers the given day and who were not taken off the body."""
+        return [m for m in self.members if m.seat == Seat.FULL and m.serves_on(on)]
+
+    def deputies(self, on: date) -> list[Member]:
+        """Deputies serving on the given day (they vote only in place of a full member)."""
+        return [m for m in self.members if m.seat == Seat.DEPUTY and m.serves_on(on)]
+
+    def successors(self) -> list[Member]:
+        """Successors not taken off the body, in the order they step in."""
+        waiting = [m for m in self.members if m.seat == Seat.SUCCESSOR and m.removed_at is None]
+        return sorted(waiting, key=lambda m: (m.successor_rank or 0, m.id))
 
 
 class Member(Model):
@@ -85,7 +125,11 @@ class Member(Model):
     __tablename__ = "member"
     __table_args__ = (
         one_of("role", MEMBER_ROLES),
+        one_of("seat", MEMBER_SEATS),
         CheckConstraint("term_end IS NULL OR term_end >= term_start", name="term_order"),
+        CheckConstraint(
+            "(seat = 'successor') = (successor_rank IS NOT NULL)", name="successor_has_rank"
+        ),
         # One serving entry per person and body; someone taken off can be added again later.
         Index(
             "uq_member_body_email_serving",
@@ -105,7 +149,15 @@ class Member(Model):
     #: The institution or initiative the member belongs to (finds likely conflicts of interest).
     organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
     language: Mapped[str] = mapped_column(String(5), default="de")
+    #: The member's group: resident or institution.
     role: Mapped[str] = mapped_column(String(12), default="resident")
+    #: Full member, deputy (votes only in place of a named full member) or successor.
+    seat: Mapped[str] = mapped_column(String(10), default="full", server_default="full")
+    #: A successor's place in the order of stepping in (1 first).
+    successor_rank: Mapped[int | None]
+    #: Optional, where the body has a minimum age; or staff's confirmation of the age alone.
+    birth_date: Mapped[date | None]
+    age_confirmed: Mapped[bool] = mapped_column(default=False, server_default=false())
     term_start: Mapped[date]
     term_end: Mapped[date | None]
     #: Set when the member is taken off the body; their ballot links stop working at once.

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from ..domain.conflicts import RaisedBy
 from ..domain.lifecycles import RoundState
-from ..domain.vocabulary import ROUND_MODES
+from ..domain.vocabulary import MEMBER_SEATS, ROUND_MODES
 from ..domain.voting import Choice, Outcome
 from ..extensions import Model
 from .base import UTCDateTime, one_of, utcnow
@@ -61,6 +61,8 @@ class Round(VotingRuleColumns, Model):
     objected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Why staff closed a written round before its deadline while members had not voted.
     closed_early_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Why staff opened the round although the body broke its own composition rule.
+    composition_exception: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -83,11 +85,14 @@ class RoundMember(Model):
     """A member as frozen into a round at opening; also the ballot grant's server-side record."""
 
     __tablename__ = "round_member"
-    __table_args__ = (UniqueConstraint("round_id", "member_id"),)
+    __table_args__ = (UniqueConstraint("round_id", "member_id"), one_of("seat", MEMBER_SEATS))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    #: The member's seat when they joined the round: a deputy's votes count only in place of
+    #: a full member named in a Substitution.
+    seat: Mapped[str] = mapped_column(String(10), default="full", server_default="full")
     #: Meeting mode: recorded by staff; None while unknown.
     present: Mapped[bool | None]
     #: Revoking the grant makes every ballot link of this member for this round useless.
@@ -96,6 +101,34 @@ class RoundMember(Model):
 
     round: Mapped[Round] = relationship(back_populates="participants")
     member: Mapped[Member] = relationship()
+
+
+class Substitution(Model):
+    """A deputy named to take a full member's seat on one agenda item of a round.
+
+    Staff assign it for the whole meeting (one row per item) or for one item. The deputy's
+    vote counts only while the member is absent or excluded (domain.composition.seat_votes);
+    one deputy per seat and one seat per deputy on each item, held by unique constraints.
+    """
+
+    __tablename__ = "substitution"
+    __table_args__ = (
+        UniqueConstraint("agenda_item_id", "replaces_id"),
+        UniqueConstraint("agenda_item_id", "deputy_id"),
+        CheckConstraint("deputy_id <> replaces_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id"), index=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    replaces_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    deputy: Mapped[Member] = relationship(foreign_keys=[deputy_id])
+    replaces: Mapped[Member] = relationship(foreign_keys=[replaces_id])
+    agenda_item: Mapped[AgendaItem] = relationship()
 
 
 #: The counts of a tally that an agenda item keeps at closing and its decision copies.

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..domain.actors import Actor
+from ..domain.composition import Seat
 from ..domain.conflicts import excluded
 from ..domain.errors import DomainError
 from ..domain.lifecycles import RoundState, ballot_refusal
@@ -26,6 +27,7 @@ from ..models import (
     Position,
     Round,
     RoundMember,
+    Substitution,
     Vote,
 )
 from ..models.base import utcnow
@@ -164,6 +166,20 @@ def excluded_by_flag_or_ruling(participant: RoundMember, item: AgendaItem) -> bo
     return excluded(detected=bool(detected), declared=False, ruled=ruling)
 
 
+def holds_seat_on(participant: RoundMember, item: AgendaItem) -> bool:
+    """Whether staff named this deputy for a full member's seat on the item."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Substitution.agenda_item_id == item.id,
+                    Substitution.deputy_id == participant.member_id,
+                )
+            )
+        )
+    )
+
+
 def is_conflicted(participant: RoundMember, item: AgendaItem) -> bool:
     """True when the member declared a conflict of interest on this item."""
     return _position(participant, item)[0] == "conflict"
@@ -200,6 +216,8 @@ def cast_vote(
         raise DomainError("ballot.conflicted")
     if excluded_by_flag_or_ruling(participant, item):
         raise DomainError("ballot.excluded")
+    if participant.seat == Seat.DEPUTY and not holds_seat_on(participant, item):
+        raise DomainError("ballot.deputy_no_seat")
     table = Position.__table__
     recorded_by_id = actor.staff_id
     statement = _insert(table).values(

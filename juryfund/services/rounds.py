@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..domain.actors import Actor
+from ..domain.composition import Seat, SeatVotes, seat_votes
 from ..domain.errors import DomainError
 from ..domain.lifecycles import RoundState, move_round
 from ..domain.states import State
@@ -31,7 +32,7 @@ from ..models import (
     RoundMember,
 )
 from ..models.base import utcnow
-from . import ballots, conflicts, decisions, history, ledger, locks
+from . import ballots, conflicts, decisions, deputies, history, ledger, locks
 
 _log = logging.getLogger(__name__)
 
@@ -159,8 +160,15 @@ def set_agenda(round_: Round, application_ids: list[int]) -> None:
     db.session.flush()
 
 
-def open_round(round_: Round, *, actor: Actor, now: datetime | None = None) -> int:
-    """Freeze rule and members, schedule the agenda and mail every member a ballot link."""
+def open_round(
+    round_: Round, *, actor: Actor, now: datetime | None = None, composition_reason: str = ""
+) -> int:
+    """Freeze rule and members, schedule the agenda and mail every member a ballot link;
+    returns how many were mailed.
+
+    Deputies join the round too (they vote only in place of a named member). A body that
+    breaks its own composition rule opens only with staff's reason, which the minutes show.
+    """
     now = now or utcnow()
     round_ = locks.lock(Round, round_.id)  # opened twice at once: the second finds it open
     opened = move_round(round_.state, RoundState.OPEN)
@@ -169,19 +177,26 @@ def open_round(round_: Round, *, actor: Actor, now: datetime | None = None) -> i
     if round_.mode == "circulation" and _deadline(round_) <= now:
         raise DomainError("round.deadline_past", field="when")
     day = (round_.due_at or now).date()
-    members = round_.body.voting_members(
-        min(day, clock.area_today(round_.body.area)) if round_.mode == "circulation" else day
-    )
+    if round_.mode == "circulation":
+        day = min(day, clock.area_today(round_.body.area))
+    members = round_.body.voting_members(day)
     if not members:
         raise DomainError("round.no_members")
     for item in round_.agenda:
         if item.application.state != State.READY:
             raise DomainError("round.not_ready", field="applications")
+    problems = deputies.problems_on(round_.body, day)
+    if problems and not composition_reason.strip():
+        raise DomainError("round.composition_reason", field="composition_reason")
+    round_.composition_exception = composition_reason.strip() if problems else ""
     round_.freeze_rule(round_.body.rule)
     round_.state, round_.opened_at = opened, now
     for item in round_.agenda:
         history.transition(item.application, State.SCHEDULED, actor=actor)
-    participants = [RoundMember(round_id=round_.id, member_id=member.id) for member in members]
+    participants = [
+        RoundMember(round_id=round_.id, member_id=member.id, seat=member.seat)
+        for member in [*members, *round_.body.deputies(day)]
+    ]
     db.session.add_all(participants)
     db.session.flush()
     conflicts.flag_at_opening(round_, participants)
@@ -192,12 +207,17 @@ def open_round(round_: Round, *, actor: Actor, now: datetime | None = None) -> i
         mode=round_.mode,
         due_at=round_.due_at,
         applications=[item.application_id for item in round_.agenda],
-        members=[participant.member_id for participant in participants],
+        members=[p.member_id for p in participants if p.seat == Seat.FULL],
+        deputies=[p.member_id for p in participants if p.seat == Seat.DEPUTY],
         rule=round_.rule_record(),
+        composition=[problem.code for problem in problems],
     )
-    for participant in participants:
-        _mail_ballot(participant, purpose="ballot.invitation", template="ballot_invitation")
-    return len(participants)
+    # In writing a deputy has nothing to do until staff name them for a member's seat; the
+    # mail goes out then. A meeting invites deputies as well.
+    invited = [p for p in participants if p.seat == Seat.FULL or round_.mode == "meeting"]
+    for participant in invited:
+        mail_ballot(participant, purpose="ballot.invitation", template="ballot_invitation")
+    return len(invited)
 
 
 # --- ballot links ------------------------------------------------------------------------------
@@ -250,24 +270,29 @@ def add_participant(round_: Round, member: Member, *, actor: Actor) -> RoundMemb
     round_ = locks.lock(Round, round_.id)
     if round_.state != RoundState.OPEN:
         raise DomainError("round.not_open")
-    if member.body_id != round_.body_id or not member.serves_on(clock.area_today(round_.body.area)):
+    if (
+        member.body_id != round_.body_id
+        or member.seat == Seat.SUCCESSOR
+        or not member.serves_on(clock.area_today(round_.body.area))
+    ):
         raise DomainError("round.not_a_member", field="member")
     if any(p.member_id == member.id for p in round_.participants):
         raise DomainError("round.already_member", field="member")
-    participant = RoundMember(round_id=round_.id, member_id=member.id)
+    participant = RoundMember(round_id=round_.id, member_id=member.id, seat=member.seat)
     db.session.add(participant)
     db.session.flush()
     conflicts.flag_at_opening(round_, [participant])
     ballots.audit_participant(participant, "round.member_added", actor)
-    _mail_ballot(participant, purpose="ballot.invitation", template="ballot_invitation")
+    mail_ballot(participant, purpose="ballot.invitation", template="ballot_invitation")
     return participant
 
 
 def members_not_taking_part(round_: Round) -> list[Member]:
-    """Members serving on the body today who are not in this round (they joined later)."""
+    """Members and deputies serving today who are not in this round (they joined later)."""
     taking_part = {p.member_id for p in round_.participants}
     today = clock.area_today(round_.body.area)
-    return [m for m in round_.body.voting_members(today) if m.id not in taking_part]
+    serving = [*round_.body.voting_members(today), *round_.body.deputies(today)]
+    return [m for m in serving if m.id not in taking_part]
 
 
 def revoke(participant: RoundMember, *, actor: Actor) -> None:
@@ -277,9 +302,16 @@ def revoke(participant: RoundMember, *, actor: Actor) -> None:
     participant.revoked_at = participant.revoked_at or utcnow()
 
 
-def _mail_ballot(participant: RoundMember, *, purpose: str, template: str) -> None:
+def mail_ballot(participant: RoundMember, *, purpose: str, template: str) -> None:
     """Mail a member a fresh ballot link in their language (a meeting's: the invitation)."""
     member, round_ = participant.member, participant.round
+    replacing = {
+        item_id: replaced
+        for item_id, seats in deputies.substitutes_by_item(round_).items()
+        for replaced, deputy in seats.items()
+        if deputy == member.id
+    }
+    names = {p.member_id: p.member.name for p in round_.participants}
     flagged = set(
         db.session.scalars(
             select(ConflictFlag.agenda_item_id).where(
@@ -298,6 +330,13 @@ def _mail_ballot(participant: RoundMember, *, purpose: str, template: str) -> No
         items=round_.agenda,
         # The titles of items the product found a likely conflict on: told before anyone votes.
         conflicted=[item.application.title for item in round_.agenda if item.id in flagged],
+        # A deputy is told whose seat they take on which item (empty for a full member).
+        deputy=participant.seat == Seat.DEPUTY,
+        replacing=[
+            (item.application.title, names.get(replacing[item.id], ""))
+            for item in round_.agenda
+            if item.id in replacing
+        ],
         ballot_url=external_url("ballot.land", token=ballot_token(participant)),
     )
 
@@ -310,28 +349,38 @@ def tallies(round_: Round, excluded_pairs: set[tuple[int, int]] | None = None) -
 
     ``excluded_pairs`` are the (member, item) pairs excluded for a conflict of interest, when
     the caller has read them already (conflicts.excluded_pairs otherwise).
+    """
+    return {
+        item_id: counted for item_id, (_seats, counted) in seats(round_, excluded_pairs).items()
+    }
 
-    Each member has one position per item (a vote or a conflict, one row: the database holds
-    it), so the inputs agree with domain.voting.tally's rules. Should a row still not fit (a
-    vote by someone not frozen into the round, or, in a meeting, by a member marked absent
+
+def seats(
+    round_: Round, excluded_pairs: set[tuple[int, int]] | None = None
+) -> dict[int, tuple[SeatVotes, Tally]]:
+    """Per agenda item: who holds each seat (a member or their deputy) and the tally.
+
+    The tally counts seats, the full members frozen into the round: a deputy's vote counts
+    only for the seat of a member they were named for, while that member is absent or
+    excluded (domain.composition.seat_votes), never on top. Each person has one position per
+    item (a vote or a conflict, one row: the database holds it). Should a row still not fit
+    (a vote by someone not frozen into the round, or, in a meeting, by a member marked absent
     while it was recorded), it is left out and logged: a tally never fails a page, the
     minutes, the closing or `tick`.
     """
     item_ids = [item.id for item in round_.agenda]
     # A member taken off the body mid-round no longer votes or counts (their votes neither).
     removed = _removed_members(round_)
-    members = {str(p.member_id) for p in round_.participants if p.member_id not in removed}
-    present = (
-        {str(p.member_id) for p in round_.participants if p.present}
-        if round_.mode == "meeting"
-        else None
-    )
+    active = [p for p in round_.participants if p.member_id not in removed]
+    people = {str(p.member_id) for p in active}
+    full = {str(p.member_id) for p in active if p.seat == Seat.FULL}
+    present = {str(p.member_id) for p in active if p.present} if round_.mode == "meeting" else None
     votes: dict[int, dict[str, str]] = {item_id: {} for item_id in item_ids}
     excluded: dict[int, set[str]] = {item_id: set() for item_id in item_ids}
     if excluded_pairs is None:
         excluded_pairs = conflicts.excluded_pairs(round_)
     for member_id, item_id in excluded_pairs:
-        if str(member_id) in members:
+        if str(member_id) in people:
             excluded[item_id].add(str(member_id))
     for position in db.session.scalars(
         select(Position).where(Position.agenda_item_id.in_(item_ids))
@@ -339,30 +388,47 @@ def tallies(round_: Round, excluded_pairs: set[tuple[int, int]] | None = None) -
         member = str(position.member_id)
         if position.member_id in removed:
             pass  # taken off the body: the position no longer counts
-        elif member not in members:
+        elif member not in people:
             _log.error(
                 "round %s: position %s of a member outside the round left out",
                 round_.id,
                 position.id,
             )
-        elif position.kind == "conflict" or member in excluded[position.agenda_item_id]:
-            pass  # excluded: a declaration, or a finding or ruling (which takes back votes)
+        elif position.kind == "conflict":
+            excluded[position.agenda_item_id].add(member)
+        elif member in excluded[position.agenda_item_id]:
+            pass  # excluded by a finding or ruling (which takes back votes)
         elif present is not None and member not in present:
             _log.error("round %s: vote %s of an absent member left out", round_.id, position.id)
         else:
             # A vote always has its choice (the CHECK vote_has_choice), a conflict never.
             assert position.choice is not None
             votes[position.agenda_item_id][member] = position.choice
-    return {
-        item_id: tally(
-            members=members,
+    substitutes = deputies.substitutes_by_item(round_)
+    result: dict[int, tuple[SeatVotes, Tally]] = {}
+    for item_id in item_ids:
+        seated = seat_votes(
+            seats=full,
+            substitutes={
+                str(replaced): str(deputy)
+                for replaced, deputy in substitutes.get(item_id, {}).items()
+                if str(deputy) in people
+            },
             votes=votes[item_id],
-            conflicted=frozenset(excluded[item_id]),
+            excluded=excluded[item_id] & people,
             present=present,
-            rule=round_.rule,
         )
-        for item_id in item_ids
-    }
+        result[item_id] = (
+            seated,
+            tally(
+                members=seated.members,
+                votes=seated.votes,
+                conflicted=seated.conflicted,
+                present=seated.present,
+                rule=round_.rule,
+            ),
+        )
+    return result
 
 
 def missing_votes(
@@ -370,7 +436,9 @@ def missing_votes(
 ) -> dict[int, int]:
     """Per participant id: on how many items they can still vote but have not.
 
-    Items a member is excluded from count as dealt with; a member taken off the body has none.
+    Items a member is excluded from count as dealt with, and so does a seat a deputy voted
+    for; a deputy has to vote only where they were named for a seat and the member has not
+    voted; a member taken off the body has nothing left.
     """
     item_ids = [item.id for item in round_.agenda]
     if excluded_pairs is None:
@@ -381,13 +449,34 @@ def missing_votes(
     }
     for member_id, item_id in excluded_pairs:
         done.setdefault(member_id, set()).add(item_id)
-    for member_id, item_id in db.session.execute(
-        select(Position.member_id, Position.agenda_item_id).where(
+    voted: set[tuple[int, int]] = set()
+    for member_id, item_id, kind in db.session.execute(
+        select(Position.member_id, Position.agenda_item_id, Position.kind).where(
             Position.agenda_item_id.in_(item_ids)
         )
     ):
         done.setdefault(member_id, set()).add(item_id)
-    return {p.id: len(item_ids) - len(done[p.member_id]) for p in round_.participants}
+        if kind == "vote":
+            voted.add((member_id, item_id))
+    substitutes = deputies.substitutes_by_item(round_)
+    to_do: dict[int, set[int]] = {}
+    for participant in round_.participants:
+        if participant.seat == Seat.DEPUTY:
+            to_do[participant.member_id] = {
+                item_id
+                for item_id, seats_ in substitutes.items()
+                for replaced, deputy in seats_.items()
+                if deputy == participant.member_id and item_id not in done.get(replaced, set())
+            }
+        else:
+            to_do[participant.member_id] = set(item_ids)
+    for item_id, seats_ in substitutes.items():
+        for replaced, deputy in seats_.items():
+            if (deputy, item_id) in voted:
+                done.setdefault(replaced, set()).add(item_id)  # the deputy voted for the seat
+    return {
+        p.id: len(to_do[p.member_id] - done.get(p.member_id, set())) for p in round_.participants
+    }
 
 
 # --- reminders, objection, closing -------------------------------------------------------------
@@ -406,7 +495,7 @@ def send_reminders(round_: Round, *, now: datetime | None = None) -> int:
             and participant.revoked_at is None
             and participant.member.removed_at is None
         ):
-            _mail_ballot(participant, purpose="ballot.reminder", template="ballot_reminder")
+            mail_ballot(participant, purpose="ballot.reminder", template="ballot_reminder")
             participant.reminded_at = now
             count += 1
     round_.reminded_at = now

@@ -19,7 +19,7 @@ from ..domain.money import MAX_CENTS
 from ..domain.vocabulary import COST_CATEGORIES
 from ..domain.voting import Majority, VotingRule, validate_rule
 from ..extensions import db
-from ..infra import audit
+from ..infra import audit, clock
 from ..models import Area, Body, Fund, FundYear, LedgerEntry, Member
 from ..models.base import utcnow
 from . import ledger
@@ -63,7 +63,15 @@ FUND_RULES = (
     "proof_weeks",
     "retention_years",
 )
-MEMBER_RECORDED = ("body_id", "role", "language", "term_start", "term_end")
+MEMBER_RECORDED = (
+    "body_id",
+    "role",
+    "seat",
+    "successor_rank",
+    "language",
+    "term_start",
+    "term_end",
+)
 
 
 def _row_or_new(row: Saved | None, new: Callable[[], Saved]) -> tuple[Saved, bool]:
@@ -290,9 +298,14 @@ def save_body(
     majority: str,
     abstain_counts_as_no: bool,
     tie_breaker: Member | None,
+    min_members: int | None = 0,
+    min_residents: int | None = 0,
+    residents_majority: bool = False,
+    min_age: int | None = None,
     actor: Actor = SYSTEM,
 ) -> Body:
-    """Create a body (body=None) or change its name and rule; opened rounds keep their copy."""
+    """Create a body (body=None) or change its name, rule and composition rule; opened rounds
+    keep their copy of the voting rule."""
     rule = VotingRule(
         quorum=quorum,
         quorum_strict=quorum_strict,
@@ -304,8 +317,13 @@ def save_body(
     validate_rule(rule)
     if tie_breaker is not None and (body is None or tie_breaker.body_id != body.id):
         raise DomainError("body.tie_breaker_not_member", field="tie_breaker")
+    min_members, min_residents = min_members or 0, min_residents or 0  # empty: no minimum
+    if min_members and min_residents > min_members:
+        raise DomainError("body.min_residents_above_members", field="min_residents")
     body, created = _row_or_new(body, lambda: Body(area_id=area.id))
     body.kind, body.name = kind, name.strip()
+    body.min_members, body.min_residents = min_members, min_residents
+    body.residents_majority, body.min_age = residents_majority, min_age
     body.freeze_rule(rule)  # the tie-breaker as the member's id, checked above
     _record_saved(body, created, area.id, actor, columns=("kind",), rule=body.rule_record())
     return body
@@ -322,11 +340,19 @@ def save_member(
     term_start: date,
     term_end: date | None,
     organisation: str = "",
+    seat: str = "full",
+    successor_rank: int | None = None,
+    birth_date: date | None = None,
+    age_confirmed: bool = False,
     actor: Actor = SYSTEM,
 ) -> Member:
-    """Add a member to a body (member=None) or change one."""
+    """Add a member, deputy or successor to a body (member=None) or change one."""
     email = email.strip().lower()
     errors: list[DomainError] = []
+    if seat == "successor" and successor_rank is None:
+        errors.append(DomainError("member.successor_rank", field="successor_rank"))
+    if birth_date is not None and birth_date > clock.area_today(body.area):
+        errors.append(DomainError("member.birth_date_future", field="birth_date"))
     if term_end is not None and term_end < term_start:
         errors.append(DomainError("member.term_order", field="term_end"))
     own_id = member.id if member is not None else -1
@@ -345,6 +371,9 @@ def save_member(
     member.name, member.email, member.language, member.role = name.strip(), email, language, role
     member.term_start, member.term_end = term_start, term_end
     member.organisation = (organisation or "").strip()
+    member.seat = seat
+    member.successor_rank = successor_rank if seat == "successor" else None
+    member.birth_date, member.age_confirmed = birth_date, age_confirmed
     # No name or email: personal data stays out of the trail.
     _record_saved(member, created, body.area_id, actor, columns=MEMBER_RECORDED)
     return member

@@ -39,7 +39,31 @@ BODY_KIND_LABELS = {
 ROLE_LABELS = {
     "resident": _l("Resident"),
     "institution": _l("Representative of an institution"),
-    "deputy": _l("Deputy"),
+}
+SEAT_LABELS = {
+    "full": _l("Full member"),
+    "deputy": _l("Deputy (votes only in place of a named member)"),
+    "successor": _l("Successor (steps in when a member leaves)"),
+}
+#: Short forms for lists and the minutes.
+SEAT_SHORT_LABELS = {
+    "full": _l("member"),
+    "deputy": _l("deputy"),
+    "successor": _l("successor"),
+}
+COMPOSITION_PROBLEM_LABELS = {
+    "too_few_members": _l(
+        "The body has %(num)s full members; its rule asks for at least %(minimum)s."
+    ),
+    "too_few_residents": _l(
+        "The body has %(num)s residents among its full members; its rule asks for at least %(minimum)s."
+    ),
+    "residents_not_majority": _l(
+        "%(num)s of %(total)s full members are residents; the rule asks for more than half."
+    ),
+    "age_unconfirmed": _l(
+        "For %(num)s full members neither a date of birth nor the minimum age of %(age)s is confirmed."
+    ),
 }
 MAJORITY_LABELS = {
     "simple": _l("Simple majority of votes cast"),

@@ -45,6 +45,14 @@ REASONS = {
     "body.tie_breaker_not_member": _l("The tie breaker must be a member of this body."),
     "member.term_order": _l("The term cannot end before it starts."),
     "member.email_taken": _l("This body already has a member with this email address."),
+    "member.successor_rank": _l(
+        "Please give the successor's place in the order (1 steps in first)."
+    ),
+    "member.birth_date_future": _l("The date of birth cannot be in the future."),
+    "member.not_a_successor": _l("Only a successor can step in as a full member."),
+    "body.min_residents_above_members": _l(
+        "The minimum number of residents cannot be larger than the minimum size of the body."
+    ),
     "staff.email_taken": _l("An account with this email address already exists."),
     "staff.self_lockout": _l("You cannot demote or deactivate your own account."),
     "password.too_short": _l("The password must have at least %(length)s characters."),
@@ -108,6 +116,21 @@ REASONS = {
         "Please give the reason for closing the round before its deadline."
     ),
     "round.already_member": _l("This member already takes part in the round."),
+    "round.composition_reason": _l(
+        "The body does not meet its own composition rule. Please give the reason for opening "
+        "the round anyway and confirm it."
+    ),
+    "deputy.item_required": _l("Please choose the application, or all of them."),
+    "deputy.not_a_deputy": _l("Please choose a deputy of this round."),
+    "deputy.not_a_full_member": _l("Please choose a full member of this round."),
+    "deputy.other_group": _l(
+        "A deputy replaces only a member of the same group (residents or institutions)."
+    ),
+    "deputy.no_access": _l("This deputy no longer takes part in the round."),
+    "deputy.seat_taken": _l("Another deputy already takes this member's seat on this application."),
+    "deputy.already_replacing": _l(
+        "This deputy already takes another member's seat on this application."
+    ),
     "round.not_a_member": _l("Only a member serving on the body today can be added."),
     "ballot.wrong_round": _l("This application is not on this round's agenda."),
     "ballot.round_closed": _l("Voting in this round has ended."),
@@ -119,6 +142,9 @@ REASONS = {
         "You declared a conflict of interest on this application, so you do not vote on it."
     ),
     "ballot.reason_required": _l("Please give the reason for your conflict of interest."),
+    "ballot.deputy_no_seat": _l(
+        "As a deputy you vote only where the QM team named you for a member's seat."
+    ),
     "ballot.excluded": _l(
         "You have a conflict of interest on this application, so you do not vote on it."
     ),

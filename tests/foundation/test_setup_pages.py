@@ -266,7 +266,8 @@ def test_admin_sets_up_area_jury_members_fund_and_year_through_the_forms(
         ("Dmytro Koval", "dmytro@example.org", "uk", "resident", "2025-01-01", ""),
         ("Elif Demir", "elif@example.org", "de", "resident", "2025-01-01", ""),
         ("Fatima Haddad", "fatima@example.org", "ar", "resident", "2025-01-01", ""),
-        ("Gerd Neumann", "gerd@example.org", "de", "deputy", "2025-01-01", ""),
+        ("Gerd Neumann", "gerd@example.org", "de", "resident", "2025-01-01", ""),
+        ("Hanna Vertreterin", "hanna@example.org", "de", "resident", "2025-01-01", ""),
     ]
     for name, email, language, role, start_day, end_day in people:
         response = post_form(
@@ -276,6 +277,8 @@ def test_admin_sets_up_area_jury_members_fund_and_year_through_the_forms(
                 "email": email,
                 "language": language,
                 "role": role,
+                # Hanna is a deputy: she votes only in place of a named member.
+                **({"seat": "deputy"} if name.startswith("Hanna") else {}),
                 "term_start": start_day,
                 "term_end": end_day,
             },
@@ -293,6 +296,9 @@ def test_admin_sets_up_area_jury_members_fund_and_year_through_the_forms(
     ]
     assert (members[1].term_start, members[1].term_end) == (date(2025, 1, 1), date(2027, 12, 31))
     assert len(db.session.get(Body, body.id).voting_members(date(2026, 6, 1))) == 7
+    assert [m.name for m in db.session.get(Body, body.id).deputies(date(2026, 6, 1))] == [
+        "Hanna Vertreterin"
+    ]
 
     response = post_form(
         f"/staff/areas/{area.id}/funds/new",
@@ -869,7 +875,7 @@ BAD_INPUT = [
         id="member-email-duplicate",
     ),
     case("member", "language", "xx", "Preferred language", CHOICE, shown=None),
-    case("member", "role", "chair", "Role", CHOICE, shown=None),
+    case("member", "role", "chair", "Group", CHOICE, shown=None),
     case("member", "term_start", "", "Term starts", DATE),
     case("member", "term_start", "01.02.2025", "Term starts", DATE),
     case("member", "term_start", "2025-02-30", "Term starts", DATE),

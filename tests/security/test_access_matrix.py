@@ -196,6 +196,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     # An edit form posted without fields keeps the stored values (unticked boxes are off): saved.
     ("/staff/members/<int:member_id>/edit", "POST"): staff_only(302),
     ("/staff/members/<int:member_id>/remove", "POST"): staff_only(302),
+    # Not a successor: refused with a message, back to the body page.
+    ("/staff/members/<int:member_id>/move-up", "POST"): staff_only(302),
     ("/staff/applications/<int:application_id>", "GET"): staff_only(200),
     (
         "/staff/applications/<int:application_id>/<any(return, ineligible, ready):action>",
@@ -224,6 +226,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     # An incomplete ruling shows the page again; an unknown member is not found.
     ("/staff/rounds/<int:round_id>/conflicts", "POST"): staff_only(200),
     ("/staff/rounds/<int:round_id>/members", "POST"): staff_only(404),
+    # An empty deputy form shows the page again with its errors; an unknown seat is not found.
+    ("/staff/rounds/<int:round_id>/deputies", "POST"): staff_only(200),
+    (
+        "/staff/rounds/<int:round_id>/deputies/<int:substitution_id>/withdraw",
+        "POST",
+    ): staff_only(404),
     ("/staff/rounds/<int:round_id>/participants/<int:participant_id>/revoke", "POST"): staff_only(
         302
     ),
@@ -528,6 +536,8 @@ def url_values(rule, world: World) -> dict[str, object]:
         "round_id": a.round_id,
         "item_id": a.item_id,
         "participant_id": a.participant_id,
+        # The world names no deputy: withdrawing an unknown substitution is not found.
+        "substitution_id": 999_999,
         "application_id": a.application_id,
         "attachment_id": a.ballot_attachment_id if blueprint == "ballot" else a.attachment_id,
         "decision_id": a.decision_id,

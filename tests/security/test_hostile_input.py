@@ -287,7 +287,12 @@ def build_world() -> World:
         "round_id": [r.id for r in (circulation, meeting, decided, draft)],
     }
     base = {name: candidates[0] for name, candidates in world.values.items()}
-    base |= {"item_id": circulation.agenda[0].id, "participant_id": other.id}
+    # No deputy is named in this world: a withdrawal finds no substitution (404, never a 500).
+    base |= {
+        "item_id": circulation.agenda[0].id,
+        "participant_id": other.id,
+        "substitution_id": 999_999,
+    }
     world.contexts = [base]
     for application in applications:
         world.contexts.append(

@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from ...domain.actors import Actor
+from ...domain.composition import Seat
 from ...extensions import db
 from ...infra import tokens
 from ...models import AgendaItem, Body, Round, RoundMember
-from ...services import ballots, conflicts, rounds
+from ...services import ballots, conflicts, deputies, rounds
 from ..downloads import load_with_data, send_attachment
 from ..guard import text_value
 from ..i18n import remember_language
@@ -90,6 +91,8 @@ def page(round_id: int):
         ).items()
     }
     excluded = {item_id for item_id, standing in standings.items() if standing.excluded}
+    # A deputy acts only on the items where staff named them for a member's seat.
+    seats = deputies.seats_of(participant) if participant.seat == Seat.DEPUTY else None
     return render_template(
         "ballot/page.html",
         participant=participant,
@@ -97,7 +100,13 @@ def page(round_id: int):
         votes=votes,
         standings=standings,
         excluded=excluded,
-        done=len(votes.keys() | excluded),
+        done=len(
+            (votes.keys() | excluded) & seats.keys()
+            if seats is not None
+            else votes.keys() | excluded
+        ),
+        total=len(seats) if seats is not None else len(round_.agenda),
+        seats=seats,
         available=rounds.available_money(round_),
         error_item=request.args.get("error_item", type=int),
         # The forms are offered exactly when the services would take what they send.

@@ -70,3 +70,16 @@ class ConflictRulingForm(AppForm):
         default="",
         validators=[Optional()],
     )
+
+
+class DeputyForm(AppForm):
+    """Name a deputy for a full member's seat, on one application or on all of them."""
+
+    deputy = SelectField(_l("Deputy"), coerce=int, validate_choice=True)
+    replaces = SelectField(_l("Takes the seat of"), coerce=int, validate_choice=True)
+    item = SelectField(
+        _l("Application"),
+        coerce=int,
+        validate_choice=True,
+        description=_l("In a meeting, usually all applications: the member is absent."),
+    )

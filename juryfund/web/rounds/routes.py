@@ -13,20 +13,21 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from ...domain.composition import Seat
 from ...domain.lifecycles import RoundState
 from ...extensions import db
 from ...infra import clock
-from ...models import AgendaItem, Body, Decision, Member, Round, RoundMember
-from ...services import ballots, conflicts, decisions, rounds
+from ...models import AgendaItem, Body, Decision, Member, Round, RoundMember, Substitution
+from ...services import ballots, conflicts, decisions, deputies, rounds
 from ..fields import options
 from ..guard import MAX_ID, text_value
 from ..permissions import require_area
 from ..unit_of_work import attempt
-from .forms import ConfirmForm, ConflictRulingForm, CorrectionForm, RoundForm
+from .forms import ConfirmForm, ConflictRulingForm, CorrectionForm, DeputyForm, RoundForm
 
 bp = Blueprint("rounds", __name__, url_prefix="/staff")
 
-T = TypeVar("T", AgendaItem, RoundMember)
+T = TypeVar("T", AgendaItem, RoundMember, Substitution)
 
 
 def _round(round_id: int) -> Round:
@@ -92,12 +93,19 @@ def detail(round_id: int):
     return _detail_page(_listed_round(round_id))
 
 
-def _detail_page(round_: Round, ruling_form: ConflictRulingForm | None = None, status: int = 200):
-    """Render the round page, with the conflict ruling form fresh or with its errors."""
+def _detail_page(
+    round_: Round,
+    ruling_form: ConflictRulingForm | None = None,
+    status: int = 200,
+    deputy_form: DeputyForm | None = None,
+):
+    """Render the round page, with the conflict ruling and deputy forms fresh or with errors."""
     context: dict[str, Any] = {"round": round_, "form": FlaskForm(), "confirm_forms": {}}
     if round_.state == RoundState.DRAFT:
         context["ready"] = rounds.ready_applications(round_.body)
-        members = round_.body.voting_members(clock.area_today(round_.body.area))
+        today = clock.area_today(round_.body.area)
+        context["problems"] = deputies.problems_on(round_.body, today)
+        members = round_.body.voting_members(today)
         context["likely"] = conflicts.detect(members, round_.agenda)
         context["members_by_id"] = {member.id: member for member in members}
     else:
@@ -117,6 +125,9 @@ def _detail_page(round_: Round, ruling_form: ConflictRulingForm | None = None, s
         context["decisions"] = decisions.decisions_for_items(round_.agenda)
         context["grid"] = _meeting_grid(round_) if round_.mode == "meeting" else {}
         context["ruling_form"] = ruling_form or _ruling_form(round_)
+        context["deputies"] = [p for p in round_.participants if p.seat == Seat.DEPUTY]
+        context["substitutions"] = deputies.substitutions(round_) if context["deputies"] else []
+        context["deputy_form"] = deputy_form or _deputy_form(round_)
     context["available"] = rounds.available_money(round_)
     return render_template("rounds/detail.html", **context), status
 
@@ -129,6 +140,64 @@ def _ruling_form(round_: Round) -> ConflictRulingForm:
         (item.id, f"{item.position}. {item.application.title}") for item in round_.agenda
     )
     return form
+
+
+def _deputy_form(round_: Round) -> DeputyForm:
+    """The deputy form with this round's deputies, full members and applications."""
+    form = DeputyForm()
+    active = [p for p in round_.participants if p.revoked_at is None]
+    form.deputy.choices = options((p.id, p.member.name) for p in active if p.seat == Seat.DEPUTY)
+    form.replaces.choices = options((p.id, p.member.name) for p in active if p.seat == Seat.FULL)
+    form.item.choices = options(
+        [(0, _("All applications of the round"))]
+        + [(item.id, f"{item.position}. {item.application.title}") for item in round_.agenda]
+    )
+    return form
+
+
+@bp.post("/rounds/<int:round_id>/deputies")
+@login_required
+def assign_deputy(round_id: int):
+    """Name a deputy for an absent or excluded full member's seat."""
+    round_ = _listed_round(round_id)
+    form = _deputy_form(round_)
+    if form.validate_on_submit():
+        deputy = _of_round(RoundMember, form.deputy.data, round_)
+        replaces = _of_round(RoundMember, form.replaces.data, round_)
+        items = [_of_round(AgendaItem, form.item.data, round_)] if form.item.data else round_.agenda
+        if attempt(
+            lambda: _assign_and_tell(round_, deputy, replaces, items),
+            form=form,
+            done=_(
+                "%(deputy)s takes the seat of %(member)s.",
+                deputy=deputy.member.name,
+                member=replaces.member.name,
+            ),
+        ):
+            return redirect(url_for("rounds.detail", round_id=round_id, _anchor="deputies"))
+    return _detail_page(round_, deputy_form=form)
+
+
+def _assign_and_tell(
+    round_: Round, deputy: RoundMember, replaces: RoundMember, items: list[AgendaItem]
+) -> None:
+    """Record the substitution and, in writing, mail the deputy their ballot link."""
+    deputies.assign(round_, deputy, replaces, items, actor=current_user.actor)
+    if round_.mode == "circulation":
+        rounds.mail_ballot(deputy, purpose="ballot.invitation", template="ballot_invitation")
+
+
+@bp.post("/rounds/<int:round_id>/deputies/<int:substitution_id>/withdraw")
+@login_required
+def withdraw_deputy(round_id: int, substitution_id: int):
+    """Take back a deputy's seat on one application."""
+    round_ = _round(round_id)
+    substitution = _of_round(Substitution, substitution_id, round_)
+    return _on_round(
+        round_id,
+        lambda: deputies.withdraw(substitution, actor=current_user.actor),
+        _("The deputy no longer takes the seat on this application."),
+    )
 
 
 @bp.post("/rounds/<int:round_id>/conflicts")
@@ -214,13 +283,23 @@ def _round_step(step: str, done: str | Callable[[Any], str]):
     return register
 
 
-@_round_step(
-    "open",
-    lambda count: _("The round is open; %(count)s members got their ballot link.", count=count),
-)
-def open_round(round_: Round):
-    """Open the round: rule and members are frozen and every member gets a ballot link."""
-    return rounds.open_round(round_, actor=current_user.actor)
+@bp.post("/rounds/<int:round_id>/open")
+@login_required
+def open_round(round_id: int):
+    """Open the round: rule and members are frozen and every member gets a ballot link.
+
+    A body that breaks its own composition rule opens only with a reason and a ticked box.
+    """
+    round_ = _round(round_id)
+    reason = text_value(request.form.get("composition_reason", "")).strip()[:3000]
+    if reason and request.form.get("confirm") != "y":
+        flash(_("Please tick the box to confirm that the round opens anyway."), "error")
+        return redirect(url_for("rounds.detail", round_id=round_id, _anchor="open"))
+    return _on_round(
+        round_id,
+        lambda: rounds.open_round(round_, actor=current_user.actor, composition_reason=reason),
+        lambda count: _("The round is open; %(count)s members got their ballot link.", count=count),
+    )
 
 
 @_round_step("remind", lambda count: _("Reminder sent to %(count)s members.", count=count))
@@ -363,6 +442,15 @@ def correct(decision_id: int):
     return render_template("rounds/correct.html", decision=decision, form=form)
 
 
+def _replacements(round_: Round) -> list[tuple[str, str, list[int]]]:
+    """(deputy, replaced member, agenda positions) for each deputy's seat, for the minutes."""
+    grouped: dict[tuple[str, str], list[int]] = {}
+    for sub in deputies.substitutions(round_):
+        key = (sub.deputy.name, sub.replaces.name)
+        grouped.setdefault(key, []).append(sub.agenda_item.position)
+    return [(deputy, member, sorted(items)) for (deputy, member), items in grouped.items()]
+
+
 @bp.get("/rounds/<int:round_id>/minutes")
 @login_required
 def minutes(round_id: int):
@@ -384,6 +472,7 @@ def minutes(round_id: int):
         round=round_,
         standings=standings,
         taking_part=taking_part,
+        replacements=_replacements(round_),
         tallies=rounds.tallies(round_, excluded) if round_.state == RoundState.OPEN else {},
         decisions=decisions.decisions_for_items(round_.agenda),
         generated=clock.now(),

@@ -31,6 +31,7 @@ from ..labels import (
     FUND_KIND_LABELS,
     MAJORITY_LABELS,
     ROLE_LABELS,
+    SEAT_LABELS,
 )
 
 WHOLE_NUMBER = _l("Please enter a whole number.")
@@ -94,6 +95,11 @@ def plausible_term_date(form, field) -> None:
                 last=LATEST_TERM.year,
             )
         )
+
+
+def optional_number(label, low: int, high: int, **kwargs) -> WholeNumberField:
+    """A whole number from `low` to `high` that may be left empty."""
+    return WholeNumberField(label, validators=[Optional(), number_range(low, high)], **kwargs)
 
 
 class ValueRequired:
@@ -189,6 +195,28 @@ class BodyForm(AppForm):
         default=0,
         description=_l("Only for a simple majority. Without a chair, a tie rejects."),
     )
+    min_members = optional_number(
+        _l("At least this many full members"),
+        0,
+        100,
+        description=_l("Empty or 0: no minimum. Deputies and successors do not count."),
+    )
+    min_residents = optional_number(
+        _l("At least this many residents among the full members"),
+        0,
+        100,
+        description=_l("An Aktionsfonds jury: at least 7."),
+    )
+    residents_majority = BooleanField(
+        _l("More than half of the full members are residents"),
+        description=_l("A Quartiersrat: residents hold the majority."),
+    )
+    min_age = optional_number(
+        _l("Minimum age of members"),
+        1,
+        99,
+        description=_l("E.g. 16 for an Aktionsfonds jury. Leave empty if there is none."),
+    )
 
 
 class MemberForm(AppForm):
@@ -210,7 +238,23 @@ class MemberForm(AppForm):
         _l("Preferred language"),
         choices=options((code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LOCALES),
     )
-    role = SelectField(_l("Role"), choices=options(ROLE_LABELS.items()))
+    role = SelectField(_l("Group"), choices=options(ROLE_LABELS.items()))
+    seat = SelectField(_l("Seat"), choices=options(SEAT_LABELS.items()), default="full")
+    successor_rank = optional_number(
+        _l("Place among the successors"),
+        1,
+        99,
+        description=_l("Only for a successor: 1 steps in first."),
+    )
+    birth_date = TermDateField(
+        _l("Date of birth (optional)"),
+        validators=[Optional()],
+        description=_l("Only where the body has a minimum age."),
+    )
+    age_confirmed = BooleanField(
+        _l("The member confirmed that they have the body's minimum age"),
+        description=_l("Instead of a date of birth."),
+    )
     term_start = TermDateField(
         _l("Term starts"),
         default=date.today,

@@ -15,7 +15,7 @@ from ...domain.errors import DomainError
 from ...extensions import db
 from ...infra import clock
 from ...models import Area, Body, Fund, Member, Round
-from ...services import ledger, setup
+from ...services import deputies, ledger, setup
 from ..fields import field_data, options
 from ..permissions import require_area
 from ..unit_of_work import attempt
@@ -158,6 +158,10 @@ def body_form(area_id: int | None = None, body_id: int | None = None):
                     "quorum_minimum",
                     "majority",
                     "abstain_counts_as_no",
+                    "min_members",
+                    "min_residents",
+                    "residents_majority",
+                    "min_age",
                 ),
                 quorum=_quorum(form),
                 tie_breaker=db.session.get(Member, chair_id) if chair_id else None,
@@ -190,8 +194,13 @@ def body(body_id: int):
         .where(Round.body_id == body.id)
         .order_by(Round.created_at.desc(), Round.id.desc())
     ).all()
+    today = clock.area_today(body.area)
     return render_template(
-        "staff/body.html", body=body, today=clock.area_today(body.area), rounds=body_rounds
+        "staff/body.html",
+        body=body,
+        today=today,
+        rounds=body_rounds,
+        problems=deputies.problems_on(body, today),
     )
 
 
@@ -209,7 +218,18 @@ def member_form(body_id: int | None = None, member_id: int | None = None):
             member,
             body,
             **field_data(
-                form, "name", "email", "organisation", "language", "role", "term_start", "term_end"
+                form,
+                "name",
+                "email",
+                "organisation",
+                "language",
+                "role",
+                "seat",
+                "successor_rank",
+                "birth_date",
+                "age_confirmed",
+                "term_start",
+                "term_end",
             ),
             actor=current_user.actor,
         ),
@@ -218,6 +238,20 @@ def member_form(body_id: int | None = None, member_id: int | None = None):
     ):
         return redirect(url_for("staff.body", body_id=body.id))
     return render_template("staff/member_form.html", form=form, body=body, member=member)
+
+
+@bp.post("/members/<int:member_id>/move-up")
+@login_required
+def move_up(member_id: int):
+    """Let a successor step in as a full member of their body from today."""
+    member = db.get_or_404(Member, member_id)
+    require_area(member.body.area)
+    if FlaskForm().validate_on_submit():
+        attempt(
+            lambda: deputies.move_up(member, actor=current_user.actor),
+            done=_("%(name)s is now a full member.", name=member.name),
+        )
+    return redirect(url_for("staff.body", body_id=member.body_id))
 
 
 @bp.post("/members/<int:member_id>/remove")
