@@ -82,4 +82,6 @@ class DeputyForm(AppForm):
         coerce=int,
         validate_choice=True,
         description=_l("In a meeting, usually all applications: the member is absent."),
+        # The conflict ruling form on the same page has an "item" field too: ids must differ.
+        id="deputy-item",
     )
