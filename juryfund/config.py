@@ -76,13 +76,18 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
         "JURYFUND_TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
         "JURYFUND_SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 120),
         "JURYFUND_SESSION_MAX_HOURS": _env_int("SESSION_MAX_HOURS", 12),
-        # Rate limits: "memory://" per process; a Redis URL shares counters between app servers.
-        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        # Rate limits: by default a SQLite file the workers of this machine share (so a limit
+        # holds across gunicorn workers); a Redis URL shares counters between app servers.
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI")
+        or f"sqlitefile://{Path(instance_path).resolve() / 'ratelimits.sqlite3'}",
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
         "JURYFUND_LIMIT_LOGIN": _env("LIMIT_LOGIN", "10 per minute;50 per hour"),
         "JURYFUND_LIMIT_APPLY": _env("LIMIT_APPLY", "60 per hour"),
         "JURYFUND_LIMIT_RESEND": _env("LIMIT_RESEND", "5 per hour"),
         "JURYFUND_LIMIT_VOTE": _env("LIMIT_VOTE", "120 per minute"),
+        # A staff account is locked for a while after this many wrong passwords in a row.
+        "JURYFUND_LOCKOUT_ATTEMPTS": _env_int("LOCKOUT_ATTEMPTS", 5),
+        "JURYFUND_LOCKOUT_MINUTES": _env_int("LOCKOUT_MINUTES", 15),
         # Rendered public pages kept per worker process (juryfund/pagecache.py); 0 = no cache.
         "JURYFUND_PAGE_CACHE_SIZE": _env_int("PAGE_CACHE_SIZE", 500),
         # Connection pool of each process (PostgreSQL only; see engine_options).

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -32,7 +32,10 @@ class StaffUser(UserMixin, Model):
     """A person of the QM team (role staff, scoped to areas) or an administrator."""
 
     __tablename__ = "staff_user"
-    __table_args__ = (one_of("role", ROLES),)
+    __table_args__ = (
+        one_of("role", ROLES),
+        CheckConstraint("failed_logins >= 0", name="failed_logins_nonnegative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Stored lower-cased; the login compares lower-cased input.
@@ -46,6 +49,10 @@ class StaffUser(UserMixin, Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Wrong passwords since the last login or lock-out (counted in SQL, so parallel tries add up).
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: No login until then, not even with the right password; an admin can unlock earlier.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     areas: Mapped[list[Area]] = relationship(secondary=staff_area, order_by="Area.name")
 
@@ -71,6 +78,10 @@ class StaffUser(UserMixin, Model):
     def is_active(self) -> bool:  # Flask-Login asks this
         """Deactivated accounts cannot log in."""
         return self.active
+
+    def is_locked(self, now: datetime) -> bool:
+        """True while a lock-out after failed logins lasts."""
+        return self.locked_until is not None and self.locked_until > now
 
     def get_id(self) -> str:
         """Session identity: id plus session version, so bumping the version logs out everywhere."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain.actors import SYSTEM, Actor
@@ -83,17 +85,67 @@ def update_staff(
     db.session.flush()
 
 
-def authenticate(email: str, password: str) -> StaffUser | None:
-    """The active account matching these credentials, or None (never says which part was wrong)."""
+@dataclass(frozen=True)
+class Lockout:
+    """After `attempts` wrong passwords in a row an account is locked for `minutes`."""
+
+    attempts: int
+    minutes: int
+
+
+def authenticate(email: str, password: str, lockout: Lockout) -> StaffUser | None:
+    """The active account matching these credentials, or None (never says which part was wrong).
+
+    A locked account answers like a wrong password, so a lock-out does not reveal that an
+    account exists; the password is still hashed, so it takes as long as every other answer.
+    """
     user = find_staff_by_email(email)
     if user is None:
         # Hash anyway so a wrong email takes as long as a wrong password.
         check_password_hash(_dummy_hash(), password)
         return None
-    if not user.check_password(password) or not user.active:
+    now = utcnow()
+    matches = user.check_password(password)
+    if user.is_locked(now) or not user.active:
         return None
-    user.last_login_at = utcnow()
+    if not matches:
+        _count_failure(user, lockout, now)
+        return None
+    user.last_login_at = now
+    user.failed_logins = 0
     return user
+
+
+def _count_failure(user: StaffUser, lockout: Lockout, now: datetime) -> None:
+    """Add a failed login in one UPDATE; the one that reaches the limit locks the account.
+
+    Counted in SQL (not read, add, write), so failures sent at once all count; the SET
+    expressions see the row as it was, so exactly one of them starts the lock-out.
+    """
+    reached = StaffUser.failed_logins + 1 >= lockout.attempts
+    counted = db.session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id)
+        .values(
+            failed_logins=case((reached, 0), else_=StaffUser.failed_logins + 1),
+            locked_until=case(
+                (reached, now + timedelta(minutes=lockout.minutes)), else_=StaffUser.locked_until
+            ),
+        )
+        .returning(StaffUser.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    db.session.expire(user, ["failed_logins", "locked_until"])
+    if counted == 0:  # only the failure that reached the limit starts from 0 again
+        audit.record_about(user, "staff.locked", actor=SYSTEM, columns=("role",))
+
+
+def unlock(user: StaffUser, *, actor: Actor) -> None:
+    """End a lock-out before its time (an admin, after checking who it was)."""
+    user.locked_until = None
+    user.failed_logins = 0
+    audit.record_about(user, "staff.unlocked", actor=actor, columns=("role",))
+    db.session.flush()
 
 
 def end_all_sessions(user: StaffUser) -> None:

@@ -10,6 +10,7 @@ from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..extensions import limiter
+from ..infra import ratelimit_storage  # noqa: F401 - registers the sqlitefile:// storage
 
 #: No inline script or style anywhere: everything comes from our own static files.
 CONTENT_SECURITY_POLICY = (

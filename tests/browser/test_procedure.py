@@ -15,11 +15,10 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from juryfund.extensions import db
 from juryfund.infra.mail import deliver_pending
-from juryfund.models import AgendaItem, Decision, Member, Round
+from juryfund.models import Member, Round
 from juryfund.services import rounds, setup
 from tests.factories import ApplicationFactory
 from tests.fixtures import PASSWORD
@@ -29,7 +28,9 @@ from .conftest import fresh, requires_chromium, t
 
 pytestmark = [pytest.mark.browser, pytest.mark.voting, requires_chromium]
 
-REJECTION_REASON = "Das Vorhaben liegt außerhalb des Quartiers und erreicht dessen Bewohner*innen nicht."
+REJECTION_REASON = (
+    "Das Vorhaben liegt außerhalb des Quartiers und erreicht dessen Bewohner*innen nicht."
+)
 
 
 def _deputy(body, n: int) -> Member:
@@ -116,7 +117,12 @@ def test_a_jury_round_that_stands_up_to_a_complaint(
     # The invitations go out through the SMTP server; member 1's names the conflict.
     assert deliver_pending() == 9  # seven members and two deputies are invited to a meeting
     [invitation] = messages_to(smtp_server, applicant_member.email)
-    assert "Kiezgarten" in text_of(invitation).split(t("de", "juryfund found a likely conflict of interest for you on:"))[1]
+    assert (
+        "Kiezgarten"
+        in text_of(invitation).split(
+            t("de", "juryfund found a likely conflict of interest for you on:")
+        )[1]
+    )
 
     # Member 2 declares a conflict on the Turkish application from their ballot link and
     # cannot take it back: only the body can (§ 20 (4) VwVfG).
@@ -136,7 +142,13 @@ def test_a_jury_round_that_stands_up_to_a_complaint(
     item.get_by_role("button", name=t(language, "Declare conflict of interest")).click()
     member_page.wait_for_load_state()
     status = member_page.locator(f"#item-{items[turkish.id].id} .your-status").inner_text()
-    assert t(language, "Only the body can lift a declared conflict (§ 20 (4) VwVfG). If you declared it by mistake, please tell the QM team.") in status
+    assert (
+        t(
+            language,
+            "Only the body can lift a declared conflict (§ 20 (4) VwVfG). If you declared it by mistake, please tell the QM team.",
+        )
+        in status
+    )
     assert member_page.locator(f"#item-{items[turkish.id].id} button").count() == 0
     member_context.close()
 
@@ -149,7 +161,10 @@ def test_a_jury_round_that_stands_up_to_a_complaint(
     page.get_by_role("button", name=t("de", "Name the deputy")).click()
     page.wait_for_load_state()
     deputies_text = page.locator("#deputies ~ ul").first.inner_text()
-    assert t("de", "%(deputy)s for %(member)s", deputy=deputy.name, member=absent.name) in deputies_text
+    assert (
+        t("de", "%(deputy)s for %(member)s", deputy=deputy.name, member=absent.name)
+        in deputies_text
+    )
 
     # The meeting: members 1-6 and deputy 1 present, member 7 and deputy 2 absent.
     record = page.locator("form.meeting-record")
@@ -167,9 +182,12 @@ def test_a_jury_round_that_stands_up_to_a_complaint(
             )
             if box.count():
                 box.select_option(choice)
-    assert record.get_by_label(
-        t("de", "Vote of %(name)s on %(title)s", name=applicant_member.name, title="Kiezgarten")
-    ).count() == 0
+    assert (
+        record.get_by_label(
+            t("de", "Vote of %(name)s on %(title)s", name=applicant_member.name, title="Kiezgarten")
+        ).count()
+        == 0
+    )
     record.get_by_role("button", name=t("de", "Save meeting record")).click()
     page.wait_for_load_state()
 

@@ -17,7 +17,10 @@ from ..conftest import PASSWORD, csrf_from
 
 pytestmark = pytest.mark.foundation
 
-GENERIC = "Email or password is wrong."
+GENERIC = (
+    "Email or password is wrong. After 5 failed attempts in a row an account is locked for "
+    "15 minutes."
+)
 
 
 @pytest.fixture

@@ -253,6 +253,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/staff/admin/staff/new", "POST"): admin_only(200),
     ("/staff/admin/staff/<int:user_id>/edit", "GET"): admin_only(200),
     ("/staff/admin/staff/<int:user_id>/edit", "POST"): admin_only(302),  # saved, as above
+    ("/staff/admin/staff/<int:user_id>/unlock", "POST"): admin_only(302),  # back to the account
 }
 
 #: Answers that refuse: such a request changed nothing, so the world can be reused after it.

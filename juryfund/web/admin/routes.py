@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...domain.errors import DomainError
 from ...extensions import db
+from ...infra import clock
 from ...models import Area, StaffUser
 from ...services import accounts, setup
 from ..fields import REQUIRED, options
@@ -76,7 +78,7 @@ def staff():
     rows = db.session.scalars(
         select(StaffUser).options(selectinload(StaffUser.areas)).order_by(StaffUser.name)
     ).all()
-    return render_template("admin/staff.html", users=rows)
+    return render_template("admin/staff.html", users=rows, now=clock.now())
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
@@ -106,7 +108,21 @@ def staff_form(user_id: int | None = None):
                 login_user(saved.result)
             flash(_("The account of %(name)s is saved.", name=saved.result.name), "success")
             return redirect(url_for("admin.staff"))
-    return render_template("admin/staff_form.html", form=form, user=user)
+    return render_template(
+        "admin/staff_form.html", form=form, user=user, now=clock.now(), unlock_form=FlaskForm()
+    )
+
+
+@bp.post("/staff/<int:user_id>/unlock")
+@admin_required
+def unlock_staff(user_id: int):
+    """End an account's lock-out after failed logins before its time."""
+    user = db.get_or_404(StaffUser, user_id)
+    if FlaskForm().validate_on_submit():
+        accounts.unlock(user, actor=current_user.actor)
+        db.session.commit()
+        flash(_("The account of %(name)s is unlocked.", name=user.name), "success")
+    return redirect(url_for("admin.staff_form", user_id=user.id))
 
 
 def _save_staff(user: StaffUser | None, form: StaffForm, chosen: list[Area]) -> StaffUser:

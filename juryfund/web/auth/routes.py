@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -47,7 +56,11 @@ def login():
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        lockout = accounts.Lockout(
+            current_app.config["JURYFUND_LOCKOUT_ATTEMPTS"],
+            current_app.config["JURYFUND_LOCKOUT_MINUTES"],
+        )
+        user = accounts.authenticate(form.email.data, form.password.data, lockout)
         if user is not None:
             audit.record("login", actor=user.actor, object_type="staff_user", object_id=user.id)
             db.session.commit()
@@ -64,8 +77,16 @@ def login():
             email=accounts.normalise_email(form.email.data)[:254],
         )
         db.session.commit()
-        # One message whatever was wrong, so the form does not reveal which emails exist.
-        form.form_errors.append(_("Email or password is wrong."))
+        # One message whatever was wrong (a locked account too), so the form does not reveal
+        # which emails exist or which accounts are locked.
+        form.form_errors.append(
+            _(
+                "Email or password is wrong. After %(attempts)s failed attempts in a row an "
+                "account is locked for %(minutes)s minutes.",
+                attempts=lockout.attempts,
+                minutes=lockout.minutes,
+            )
+        )
     return render_template("auth/login.html", form=form)
 
 
