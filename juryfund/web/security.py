@@ -19,9 +19,27 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+#: Pages that are personal whoever asks: staff pages, a resident's status page and application
+#: form (their own typed data), a member's ballot.
+PERSONAL_PREFIXES = ("/staff", "/status", "/ballot")
+PERSONAL_BLUEPRINTS = frozenset({"apply"})
+
+
+def is_personal() -> bool:
+    """True when the response may hold one person's data and no cache may keep it."""
+    if request.path.startswith(PERSONAL_PREFIXES) or request.blueprint in PERSONAL_BLUEPRINTS:
+        return True
+    # A public page a logged-in staff member sees carries their name and links. Only a page
+    # that read the session can show anything of it, so an untouched session is not read here.
+    return session.accessed and "_user_id" in session
+
+
 def add_security_headers(response):
     """Headers every response carries; HSTS only over TLS, where it means something."""
     headers = response.headers
+    if is_personal():
+        # Neither the browser's back-forward history on a shared computer nor a proxy keeps it.
+        headers["Cache-Control"] = "no-store, private"
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "same-origin"

@@ -644,6 +644,19 @@ def test_access(world, key, role):
         f"{method} {url} ({rule.endpoint}) as {role}: expected {expected}, got {response.status_code} "
         f"{response.headers.get('Location', '')}"
     )
+    _check_caching(rule, role, response)
+
+
+def _check_caching(rule, role: str, response) -> None:
+    """Personal answers forbid every cache (issue 15); public pages for the public do not."""
+    no_store = "no-store" in response.headers.get("Cache-Control", "")
+    personal_path = rule.rule.startswith(("/staff", "/status", "/ballot")) or (
+        rule.endpoint.startswith("apply.")
+    )
+    if role in (STAFF, STAFF_OTHER, ADMIN) or personal_path:
+        assert no_store, f"{rule.rule} as {role} may be cached: {response.headers}"
+    elif role == ANON and response.status_code == 200:
+        assert not no_store, f"{rule.rule} is public but forbids caching"
 
 
 # --- a grant or an area opens only its own objects ------------------------------------------------

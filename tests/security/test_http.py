@@ -74,6 +74,15 @@ def test_idle_and_absolute_timeouts_end_the_session(client, make, login, field, 
     assert client.get("/staff/").status_code == 302  # still logged out
 
 
+def test_public_pages_may_be_cached_until_a_staff_member_sees_them(client, area, staff, login):
+    """A public page for the public carries no no-store; the same page for staff (with their
+    name in the header) is kept by no cache, and neither is any staff page."""
+    assert "no-store" not in client.get(f"/{area.slug}").headers.get("Cache-Control", "")
+    login(staff)
+    assert "no-store" in client.get(f"/{area.slug}").headers["Cache-Control"]
+    assert "no-store" in client.get("/staff/").headers["Cache-Control"]
+
+
 def _limited_app(database_url, tmp_path, **settings):
     return create_app(
         {
