@@ -91,6 +91,9 @@ def _limited_app(database_url, tmp_path, **settings):
             "JURYFUND_SECRET_KEYS": ["k"],
             "RATELIMIT_ENABLED": True,
             "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            # Counters of this test only: the default file lives in the instance folder, which
+            # a second run of the suite (e.g. on PostgreSQL after SQLite) would find full.
+            "RATELIMIT_STORAGE_URI": f"sqlitefile://{tmp_path / 'ratelimits.sqlite3'}",
             **settings,
         }
     )
