@@ -287,6 +287,7 @@ def base_env(instance: Path) -> dict[str, str]:
         {
             "JURYFUND_ENV": "production",
             "JURYFUND_SECRET_KEY": SECRET,
+            "JURYFUND_AUDIT_KEY": f"audit-{SECRET}",
             "JURYFUND_INSTANCE_PATH": str(instance),
             "JURYFUND_MAIL_BACKEND": "file",
             # Rate limits off: wrk sends from one address what thousands of residents would send,

@@ -56,9 +56,12 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
     """Collect every setting the app knows from the environment (with defaults)."""
     env = _env("ENV", "production")
     keys = [k.strip() for k in (_env("SECRET_KEY") or "").split(",") if k.strip()]
+    audit_keys = [k.strip() for k in (_env("AUDIT_KEY") or "").split(",") if k.strip()]
     return {
         "JURYFUND_ENV": env,
         "JURYFUND_SECRET_KEYS": keys,
+        # Seals the audit trail (first seals, all verify); never stored in the database.
+        "JURYFUND_AUDIT_KEYS": audit_keys,
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL")
         or f"sqlite:///{Path(instance_path) / 'juryfund.sqlite3'}",
         "JURYFUND_BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
@@ -172,9 +175,28 @@ def resolve_secret_keys(config: dict[str, Any], instance_path: str) -> None:
     config["SECRET_KEY_FALLBACKS"] = keys[1:]
 
 
-def _development_key(instance_path: str) -> str:
+def resolve_audit_keys(config: dict[str, Any], instance_path: str) -> None:
+    """Choose the key that seals new audit events (first of the list) and the older ones.
+
+    A dedicated key, not the secret key: whoever may sign a session need not be able to
+    re-seal the trail, and the two rotate on their own schedules. Outside development and
+    tests the app refuses to start without it, as for the secret key.
+    """
+    keys: list[str] = list(config.get("JURYFUND_AUDIT_KEYS") or [])
+    if not keys:
+        if config["JURYFUND_ENV"] not in RELAXED_ENVIRONMENTS and not config.get("TESTING"):
+            raise ConfigError(
+                "juryfund refuses to start without an audit key: set JURYFUND_AUDIT_KEY to a long "
+                "random string, different from JURYFUND_SECRET_KEY, and keep it outside the "
+                "database (a comma-separated list rotates keys: the first seals, all verify)."
+            )
+        keys = [_development_key(instance_path, "dev-audit-key")]
+    config["JURYFUND_AUDIT_KEYS"] = keys
+
+
+def _development_key(instance_path: str, name: str = "dev-secret-key") -> str:
     """A per-installation key kept in the instance folder so dev logins survive restarts."""
-    path = Path(instance_path) / "dev-secret-key"
+    path = Path(instance_path) / name
     if path.exists():
         return path.read_text().strip()
     Path(instance_path).mkdir(parents=True, exist_ok=True)
@@ -191,6 +213,7 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dic
     if config.get("TESTING"):
         config["JURYFUND_ENV"] = "testing"
     resolve_secret_keys(config, instance_path)
+    resolve_audit_keys(config, instance_path)
     if config["JURYFUND_MAIL_BACKEND"] not in {"file", "smtp"}:
         raise ConfigError("JURYFUND_MAIL_BACKEND must be 'file' or 'smtp'.")
     if config["JURYFUND_SMTP_SECURITY"] not in {"none", "starttls", "tls"}:

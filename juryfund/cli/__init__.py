@@ -155,11 +155,12 @@ def backup(target: str) -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach the command group to the app."""
-    from .audit import verify_audit_command
+    from .audit import audit_head_command, verify_audit_command
     from .bench import seed_bench_command
     from .mail import send_mail_command
 
     juryfund_cli.add_command(send_mail_command)
     juryfund_cli.add_command(verify_audit_command)
+    juryfund_cli.add_command(audit_head_command)
     juryfund_cli.add_command(seed_bench_command)
     app.cli.add_command(juryfund_cli)

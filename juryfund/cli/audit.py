@@ -1,5 +1,6 @@
-"""`flask juryfund verify-audit`: check the audit trail's hash chain from its first event on, and
-that the books, decisions and votes say what the trail says (juryfund.infra.reconcile)."""
+"""`flask juryfund verify-audit`: check the audit trail's keyed chain from its first event on, and
+that the tables say what the trail says (juryfund.infra.reconcile); `flask juryfund audit-head`:
+print a signed head to keep outside the database."""
 
 from __future__ import annotations
 
@@ -13,14 +14,15 @@ from ..infra import audit, reconcile
 @click.option(
     "--expect",
     "expect_head",
-    metavar="HASH",
-    help="A head hash printed by an earlier run: fail if that event is no longer in the chain "
+    metavar="HEAD",
+    help="A signed head printed by 'audit-head' (or a seal printed by an earlier run): fail if "
+    "that event is no longer in the chain or the head was not signed with the audit key "
     "(catches removal of the newest events).",
 )
 @with_appcontext
 def verify_audit_command(expect_head: str | None) -> None:
     """Check every audit event and reconcile the tables; print OK, or each problem and exit 1."""
-    problems = audit.verify(expect_head=expect_head.strip().lower() if expect_head else None)
+    problems = audit.verify(expect_head=expect_head)
     problems += reconcile.reconcile()
     if problems:
         for problem in problems:
@@ -28,4 +30,14 @@ def verify_audit_command(expect_head: str | None) -> None:
         click.echo(f"{len(problems)} problem(s) found in the audit trail.", err=True)
         raise click.exceptions.Exit(1)
     count, head = audit.head()
-    click.echo(f"OK: {count} events, chain head {head}; books, decisions and votes agree with it")
+    click.echo(
+        f"OK: {count} events, chain head {head}; books, decisions, votes, conflicts and states "
+        "agree with it"
+    )
+
+
+@click.command("audit-head")
+@with_appcontext
+def audit_head_command() -> None:
+    """Print the chain's head signed with the audit key; keep it outside the database."""
+    click.echo(audit.signed_head())

@@ -4,10 +4,15 @@
 events are chained onto the newest stored event and inserted with the rest of the transaction,
 so an event exists exactly when the change it describes does.
 
-Each event's hash is SHA-256 over a canonical JSON document of its contents and the previous
-event's hash (`event_hash`). Changing a stored event breaks its own hash; removing one breaks the
-link of its successor and leaves a gap in the ids, which are dense (1, 2, 3, …: the chain
-assigns them itself). `verify()` walks the whole chain and reports each break.
+Each event is sealed with HMAC-SHA256 over a canonical JSON document of its contents and the
+previous event's seal (`event_hash`), keyed with the audit key (JURYFUND_AUDIT_KEY). The key is
+never stored in the database: someone with database access who changes an event and recomputes
+the chain cannot make the seals right without it. Each event names the key that sealed it
+(`key_id`, a fingerprint that reveals nothing of the key), so keys rotate: a new key seals new
+events, the old ones still verify as long as their key is listed. Changing a stored event
+breaks its own seal; removing one breaks the link of its successor and leaves a gap in the ids,
+which are dense (1, 2, 3, …: the chain assigns them itself). `verify()` walks the whole chain
+and reports each break.
 
 Chaining happens at commit, under a lock held until the transaction ends, so two transactions
 never chain onto the same event: on PostgreSQL a transaction-level advisory lock, on SQLite the
@@ -15,14 +20,15 @@ database write lock (taken by a write before the newest hash is read, as `ledger
 does). Taking the lock last, after every other lock of the transaction, means it can never be
 part of a deadlock, and it is held only for the few statements of the commit.
 
-What cannot be caught from inside the database: removing the newest events (nothing follows them)
-or rewriting the whole chain from some event on. `flask juryfund verify-audit` prints the head
-hash; noting it elsewhere and passing it later as `--expect` catches both.
+What cannot be caught from inside the database: removing the newest events (nothing follows
+them). `flask juryfund audit-head` prints a signed head (event count and seal, signed with the
+audit key) to keep outside the database; `verify-audit --expect` checks it later.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,6 +38,7 @@ from enum import Enum
 from fractions import Fraction
 from typing import Any, Protocol
 
+from flask import current_app
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -90,8 +97,26 @@ def _iso(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def key_id(key: str) -> str:
+    """A short fingerprint that names an audit key in each event without revealing it."""
+    return hmac.new(key.encode(), b"juryfund audit key id", hashlib.sha256).hexdigest()[:12]
+
+
+def audit_keys() -> dict[str, str]:
+    """The configured audit keys by fingerprint; the first of the setting seals new events."""
+    return {key_id(key): key for key in current_app.config["JURYFUND_AUDIT_KEYS"]}
+
+
+def sealing_key() -> tuple[str, str]:
+    """(fingerprint, key) of the key that seals new events."""
+    key = current_app.config["JURYFUND_AUDIT_KEYS"][0]
+    return key_id(key), key
+
+
 def event_hash(
     *,
+    key: str,
+    key_id: str,
     prev_hash: str,
     at: datetime,
     actor: str,
@@ -101,12 +126,14 @@ def event_hash(
     area_id: int | None,
     data: str,
 ) -> str:
-    """SHA-256 (hex) of the canonical JSON of an event's contents and its predecessor's hash.
+    """HMAC-SHA256 (hex) with the audit key of the canonical JSON of an event's contents, the
+    key's fingerprint and its predecessor's seal.
 
     `data` is the stored JSON text itself (already canonical), so any change to it counts.
     """
     document = json.dumps(
         {
+            "key_id": key_id,
             "prev_hash": prev_hash,
             "at": _iso(at),
             "actor": actor,
@@ -120,12 +147,14 @@ def event_hash(
         separators=(",", ":"),
         ensure_ascii=False,
     )
-    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+    return hmac.new(key.encode(), document.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def _hash_of(row: Any) -> str:
-    """The hash an event (model or row) should carry."""
+def _hash_of(row: Any, key: str) -> str:
+    """The seal an event (model or row) should carry under a key."""
     return event_hash(
+        key=key,
+        key_id=row.key_id,
         prev_hash=row.prev_hash,
         at=row.at,
         actor=row.actor,
@@ -219,9 +248,11 @@ def chain_pending(session: Session) -> None:
         select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).first()
     next_id, prev_hash = (last.id + 1, last.hash) if last is not None else (1, GENESIS)
+    fingerprint, key = sealing_key()
     for audit_event, _transaction in pending:
         audit_event.id, audit_event.prev_hash = next_id, prev_hash
-        audit_event.hash = _hash_of(audit_event)
+        audit_event.key_id = fingerprint
+        audit_event.hash = _hash_of(audit_event, key)
         session.add(audit_event)
         next_id, prev_hash = next_id + 1, audit_event.hash
     session.flush()
@@ -348,7 +379,8 @@ class Problem:
     kind: "edited" (contents do not match the event's own hash), "rewritten" (changed and
     re-hashed: its successor was chained to another hash), "removed" (ids missing), "fork" (an
     event chained to an older event than its predecessor), "unlinked" (the first event does not
-    start the chain), "head" (an expected head hash is gone).
+    start the chain), "head" (an expected head is gone or its signature is wrong),
+    "unknown key" (sealed with a key that is not configured, so the seal cannot be checked).
     """
 
     event_id: int | None
@@ -367,24 +399,87 @@ def head() -> tuple[int, str]:
     return count, newest or GENESIS
 
 
+#: Version tag of a signed head ("<tag>.<count>.<seal>.<key id>.<signature>").
+HEAD_TAG = "jfhead1"
+
+
+def _head_signature(key: str, count: int, seal: str) -> str:
+    return hmac.new(key.encode(), f"{HEAD_TAG}|{count}|{seal}".encode(), hashlib.sha256).hexdigest()
+
+
+def signed_head() -> str:
+    """The chain's head (event count and newest seal) signed with the sealing key, to be kept
+    outside the database and checked later with `verify(expect_head=...)`."""
+    count, seal = head()
+    fingerprint, key = sealing_key()
+    return f"{HEAD_TAG}.{count}.{seal}.{fingerprint}.{_head_signature(key, count, seal)}"
+
+
+@dataclass(frozen=True)
+class ExpectedHead:
+    """A head noted earlier: the seal to find and, for a signed head, the event it belongs to."""
+
+    seal: str
+    event_id: int | None = None
+
+
+def parse_head(text_: str) -> tuple[ExpectedHead | None, Problem | None]:
+    """Read a bare seal or a signed head; a signed head whose signature is wrong is a problem."""
+    text_ = text_.strip().lower()
+    parts = text_.split(".")
+    if len(parts) != 5 or parts[0] != HEAD_TAG:
+        return ExpectedHead(seal=text_), None
+    _tag, count_text, seal, fingerprint, signature = parts
+    key = audit_keys().get(fingerprint)
+    valid = (
+        key is not None
+        and count_text.isdigit()
+        and hmac.compare_digest(signature, _head_signature(key, int(count_text), seal))
+    )
+    if not valid:
+        return None, Problem(
+            None,
+            "head",
+            "the signed head does not verify: it was changed, or signed with a key that is "
+            "not configured",
+        )
+    return ExpectedHead(seal=seal, event_id=int(count_text) or None), None
+
+
 def verify(*, expect_head: str | None = None) -> list[Problem]:
     """Walk the chain in id order and report every edited, rewritten, removed or forked event.
 
-    With `expect_head` (a hash noted earlier), also report when that event is no longer there,
-    which is how removing the newest events shows.
+    With `expect_head` (a seal or a signed head noted earlier), also report when that event is
+    no longer there, which is how removing the newest events shows.
     """
+    expected, head_problem = parse_head(expect_head) if expect_head else (None, None)
+    keys = audit_keys()
     table = AuditEvent.__table__
-    problems: list[Problem] = []
+    problems: list[Problem] = [head_problem] if head_problem else []
     previous = None
-    found_head = expect_head is None
+    found_head = expected is None or (expected.seal == GENESIS and expected.event_id is None)
     rows = db.session.execute(select(table).order_by(table.c.id).execution_options(yield_per=500))
     for row in rows:
-        intact = _hash_of(row) == row.hash
-        if not intact:
+        key = keys.get(row.key_id)
+        intact = key is not None and _hash_of(row, key) == row.hash
+        if key is None:
             problems.append(
-                Problem(row.id, "edited", "its contents do not match its hash: the row was changed")
+                Problem(
+                    row.id,
+                    "unknown key",
+                    f"sealed with key {row.key_id or '(none)'}, which is not configured: its "
+                    "seal cannot be checked",
+                )
             )
-        if expect_head is not None and row.hash == expect_head:
+        elif not intact:
+            problems.append(
+                Problem(row.id, "edited", "its contents do not match its seal: the row was changed")
+            )
+        if (
+            expected is not None
+            and row.hash == expected.seal
+            and expected.event_id in (None, row.id)
+        ):
             found_head = True
         expected_id = previous.id + 1 if previous is not None else 1
         expected_prev = previous.hash if previous is not None else GENESIS
@@ -396,15 +491,16 @@ def verify(*, expect_head: str | None = None) -> list[Problem]:
             )
             problems.append(Problem(row.id, "removed", f"{missing} before it are missing"))
         elif row.prev_hash != expected_prev:
-            problems.extend(_broken_link(row, previous, intact))
+            problems.extend(_broken_link(row, previous, intact or key is None))
         previous = row
-    if not found_head:
+    if expected is not None and not found_head:
         problems.append(
             Problem(
                 None,
                 "head",
-                f"no event has the expected hash {expect_head}: newer events were removed "
-                "or the chain was rewritten",
+                f"no event has the expected seal {expected.seal}"
+                + (f" at event {expected.event_id}" if expected.event_id else "")
+                + ": newer events were removed or the chain was rewritten",
             )
         )
     return problems

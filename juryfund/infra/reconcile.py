@@ -1,10 +1,12 @@
-"""Reconcile the books, decisions and votes with the audit trail (`flask juryfund verify-audit`).
+"""Reconcile the books, decisions, votes and states with the audit trail (`verify-audit`).
 
 The trail's hash chain proves that no event was changed; this proves that the tables say what
 the events say: every ledger entry and decision has the event that recorded it, with the same
 amounts and tallies, no event names a row that is gone, and every vote or conflict standing
-now is the last thing the trail records for that member and item. Someone who edits a booking
-in the database (after dropping the append-only triggers) or removes one shows up here.
+now is the last thing the trail records for that member and item, and every application and
+round stands in the state the trail last moved it to. Someone who edits a booking in the
+database (after dropping the append-only triggers), removes one, or sets a state by hand shows
+up here.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import AuditEvent, Decision, LedgerEntry, Position
+from ..models import Application, AuditEvent, Decision, LedgerEntry, Position, Round
 from ..models.rounds import TALLY_COLUMNS
 from .audit import Problem
 
@@ -34,6 +36,12 @@ DECISION_FIELDS = ("outcome", "approved_cents", *TALLY_COLUMNS, "supersedes_id")
 DECISION_ACTIONS = ("decision.recorded", "decision.confirmed", "decision.corrected")
 #: Events that change a member's position on an agenda item.
 POSITION_ACTIONS = ("vote.cast", "vote.cleared", "conflict.declared", "conflict.withdrawn")
+#: The state each round event leaves a round in (a round without any is still a draft).
+ROUND_STATE_ACTIONS = {
+    "round.opened": "open",
+    "round.closed": "closed",
+    "round.objected": "deferred",
+}
 
 
 def _data(text: str) -> dict[str, Any]:
@@ -119,8 +127,54 @@ def _positions() -> list[Problem]:
     return problems
 
 
+def _last_states(object_type: str, actions: tuple[str, ...], state_of) -> dict[str, tuple]:
+    """The last state the trail moved each object to: {object id: (event id, state)}."""
+    last: dict[str, tuple[int, str]] = {}
+    for event_id, action, object_id, data in _events(object_type, actions):
+        state = state_of(action, data)
+        if state is not None:
+            last[object_id] = (event_id, state)
+    return last
+
+
+def _states() -> list[Problem]:
+    """Each application and round stands where the trail's last state change left it."""
+    problems: list[Problem] = []
+    applications = _last_states(
+        "application",
+        ("application.state", "application.submitted"),
+        lambda _action, data: data.get("to_state"),
+    )
+    for application_id, state in db.session.execute(
+        select(Application.id, Application.state).order_by(Application.id)
+    ):
+        event_id, recorded = applications.get(str(application_id), (None, None))
+        if recorded != state:
+            problems.append(
+                Problem(
+                    event_id,
+                    "mismatch" if event_id else "unrecorded",
+                    f"application {application_id} is {state!r}, the trail says {recorded!r}",
+                )
+            )
+    rounds = _last_states(
+        "round", tuple(ROUND_STATE_ACTIONS), lambda action, _data: ROUND_STATE_ACTIONS[action]
+    )
+    for round_id, state in db.session.execute(select(Round.id, Round.state).order_by(Round.id)):
+        event_id, recorded = rounds.get(str(round_id), (None, "draft"))
+        if recorded != state:
+            problems.append(
+                Problem(
+                    event_id,
+                    "mismatch",
+                    f"round {round_id} is {state!r}, the trail says {recorded!r}",
+                )
+            )
+    return problems
+
+
 def reconcile() -> list[Problem]:
-    """Every difference between the books, decisions and votes and the audit trail."""
+    """Every difference between the books, decisions, votes and states and the audit trail."""
     return [
         *_rows_against_events(
             "ledger entry", LedgerEntry, BOOKING_FIELDS, _events("ledger_entry", ("booking",))
@@ -129,4 +183,5 @@ def reconcile() -> list[Problem]:
             "decision", Decision, DECISION_FIELDS, _events("decision", DECISION_ACTIONS)
         ),
         *_positions(),
+        *_states(),
     ]

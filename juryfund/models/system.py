@@ -67,6 +67,9 @@ class AuditEvent(Model):
     #: JSON text of the details, with sorted keys so the hash is reproducible.
     data: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
+    #: Fingerprint of the audit key that sealed the event (the key itself is never stored).
+    key_id: Mapped[str] = mapped_column(String(12), default="", server_default="")
+    #: HMAC-SHA256 seal over the contents, key_id and prev_hash (juryfund.infra.audit).
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 

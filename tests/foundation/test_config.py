@@ -26,8 +26,30 @@ def test_create_app_development_without_secret_key_keeps_a_generated_key(clean_e
     assert (tmp_path / "dev-secret-key").read_text() == first
 
 
+def test_production_without_audit_key_refuses_and_says_why(clean_env):
+    """The audit key is its own setting: a secret key alone does not start production."""
+    clean_env.setenv("JURYFUND_SECRET_KEY", "k")
+    with pytest.raises(ConfigError, match="JURYFUND_AUDIT_KEY"):
+        create_app()
+
+
+def test_audit_keys_from_environment_first_seals(clean_env):
+    clean_env.setenv("JURYFUND_SECRET_KEY", "k")
+    clean_env.setenv("JURYFUND_AUDIT_KEY", "new-audit, old-audit")
+    assert create_app().config["JURYFUND_AUDIT_KEYS"] == ["new-audit", "old-audit"]
+
+
+def test_development_keeps_a_generated_audit_key_apart_from_the_secret_key(clean_env, tmp_path):
+    clean_env.setenv("JURYFUND_ENV", "development")
+    first = create_app().config["JURYFUND_AUDIT_KEYS"]
+    assert first == create_app().config["JURYFUND_AUDIT_KEYS"]
+    assert first == [(tmp_path / "dev-audit-key").read_text()]
+    assert first[0] != (tmp_path / "dev-secret-key").read_text()
+
+
 def test_secret_key_list_newest_signs_all_verify(clean_env):
     clean_env.setenv("JURYFUND_SECRET_KEY", "new-key, old-key,older-key")
+    clean_env.setenv("JURYFUND_AUDIT_KEY", "audit-k")
     app = create_app()
     assert app.config["SECRET_KEY"] == "new-key"
     assert app.config["SECRET_KEY_FALLBACKS"] == ["old-key", "older-key"]
@@ -35,6 +57,7 @@ def test_secret_key_list_newest_signs_all_verify(clean_env):
 
 def test_session_signed_with_old_key_still_verifies_after_rotation(clean_env):
     clean_env.setenv("JURYFUND_SECRET_KEY", "old-key")
+    clean_env.setenv("JURYFUND_AUDIT_KEY", "audit-k")
     clean_env.setenv("JURYFUND_DATABASE_URL", "sqlite://")
     old = create_app()
     with old.test_request_context():
@@ -53,6 +76,7 @@ def test_database_url_default_is_sqlite_in_instance_folder(clean_env, tmp_path):
 
 def test_settings_from_environment(clean_env):
     clean_env.setenv("JURYFUND_SECRET_KEY", "k")
+    clean_env.setenv("JURYFUND_AUDIT_KEY", "audit-k")
     clean_env.setenv("JURYFUND_DATABASE_URL", "sqlite:///x.db")
     clean_env.setenv("JURYFUND_MAIL_BACKEND", "smtp")
     clean_env.setenv("JURYFUND_SMTP_HOST", "mail.example.org")
@@ -72,6 +96,7 @@ def test_settings_from_environment(clean_env):
 )
 def test_bad_setting_refused_with_message(clean_env, name, value):
     clean_env.setenv("JURYFUND_SECRET_KEY", "k")
+    clean_env.setenv("JURYFUND_AUDIT_KEY", "audit-k")
     clean_env.setenv(f"JURYFUND_{name}", value)
     with pytest.raises(ConfigError, match=f"JURYFUND_{name}"):
         create_app()

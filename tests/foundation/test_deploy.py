@@ -36,6 +36,7 @@ HELPERS = {"os", "re", "glogging", "RedactingLogger"}
 def clean_env(clean_env):
     """The foundation's clean environment, with a secret key so production starts."""
     clean_env.setenv("JURYFUND_SECRET_KEY", "k")
+    clean_env.setenv("JURYFUND_AUDIT_KEY", "audit-k")
     return clean_env
 
 
@@ -305,6 +306,7 @@ def test_gunicorn_with_the_deploy_config_serves_the_app(tmp_path):
     env.update(
         JURYFUND_ENV="production",
         JURYFUND_SECRET_KEY="e2e-secret-key",
+        JURYFUND_AUDIT_KEY="e2e-audit-key",
         JURYFUND_INSTANCE_PATH=str(tmp_path),
         JURYFUND_DATABASE_URL=f"sqlite:///{tmp_path / 'juryfund.sqlite3'}",
         JURYFUND_BIND=f"127.0.0.1:{port}",

@@ -134,3 +134,90 @@ def test_money_columns_are_bigint_on_postgresql(migration_app):
     assert {key: found[key] for key in found if key[1] in MONEY_COLUMNS[key[0]]} == {
         (table, column): "bigint" for table, columns in MONEY_COLUMNS.items() for column in columns
     }
+
+
+def _plain_chain(rows: list[dict]) -> list[dict]:
+    """Events sealed the way the trail was before it was keyed (plain SHA-256)."""
+    import hashlib
+    import json
+
+    sealed, prev = [], "0" * 64
+    for number, row in enumerate(rows, start=1):
+        document = json.dumps(
+            {"prev_hash": prev, **row, "at": "2026-01-01T10:00:00.000000Z"},
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        seal = hashlib.sha256(document.encode()).hexdigest()
+        sealed.append({**row, "id": number, "prev_hash": prev, "hash": seal})
+        prev = seal
+    return sealed
+
+
+def _insert_events(events: list[dict]) -> None:
+    with db.engine.begin() as conn:
+        for event in events:
+            conn.execute(
+                text(
+                    "INSERT INTO audit_event (id, at, actor, action, object_type, object_id,"
+                    " area_id, data, prev_hash, hash) VALUES (:id, '2026-01-01 10:00:00.000000',"
+                    " :actor, :action, :object_type, :object_id, NULL, :data, :prev_hash, :hash)"
+                ),
+                event,
+            )
+
+
+_OLD_EVENTS = [
+    {
+        "actor": "system",
+        "action": "area.created",
+        "object_type": "area",
+        "object_id": "1",
+        "area_id": None,
+        "data": "{}",
+    },
+    {
+        "actor": "staff:1",
+        "action": "round.opened",
+        "object_type": "round",
+        "object_id": "7",
+        "area_id": None,
+        "data": '{"mode":"meeting"}',
+    },
+]
+
+
+def test_keying_the_trail_reseals_an_intact_chain(migration_app):
+    """The upgrade re-seals the existing events with the audit key: verify-audit passes after
+    it, and an event changed afterwards (even with its plain hash recomputed) is caught."""
+    from juryfund.infra import audit
+
+    upgrade(revision="a3b214f8a178")
+    _insert_events(_plain_chain(_OLD_EVENTS))
+    upgrade(revision="140efa52dd50")
+    assert audit.verify() == []
+    key_ids = db.session.execute(text("SELECT DISTINCT key_id FROM audit_event")).scalars().all()
+    assert key_ids == [audit.sealing_key()[0]]
+    db.session.rollback()
+    downgrade(revision="a3b214f8a178")
+    # Back to plain SHA-256: the old chain is exactly what it was.
+    with db.engine.connect() as conn:
+        hashes = conn.execute(text("SELECT hash FROM audit_event ORDER BY id")).scalars().all()
+    assert hashes == [event["hash"] for event in _plain_chain(_OLD_EVENTS)]
+
+
+def test_keying_refuses_to_launder_a_broken_chain(migration_app):
+    upgrade(revision="a3b214f8a178")
+    events = _plain_chain(_OLD_EVENTS)
+    events[0]["data"] = '{"changed":true}'  # edited after it was sealed
+    _insert_events(events)
+    with pytest.raises(SystemExit):  # Flask-Migrate logs the RuntimeError and exits
+        upgrade(revision="140efa52dd50")
+    db.session.rollback()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+            "a3b214f8a178"
+        )
+        hashes = conn.execute(text("SELECT hash FROM audit_event ORDER BY id")).scalars().all()
+    assert hashes == [event["hash"] for event in events]

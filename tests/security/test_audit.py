@@ -344,7 +344,11 @@ def test_a_row_rehashed_consistently_is_found_by_its_successor(flow, runner):
     data = (
         victim.data.replace("}", ',"forged":true}', 1) if victim.data != "{}" else '{"forged":true}'
     )
+    # Even someone who holds the audit key and re-seals the changed event is caught by the link.
+    key_id, key = audit.sealing_key()
     forged = audit.event_hash(
+        key=key,
+        key_id=key_id,
         prev_hash=victim.prev_hash,
         at=victim.at,
         actor=victim.actor,
@@ -386,7 +390,10 @@ def test_a_forked_chain_is_found(world):
     last = events[-1]
     # Someone inserts an event chained to an old one, as a writer without the lock would.
     at = datetime.now(UTC)
+    key_id, key = audit.sealing_key()
     forged = audit.event_hash(
+        key=key,
+        key_id=key_id,
         prev_hash=first.hash,
         at=at,
         actor="system",
@@ -407,6 +414,7 @@ def test_a_forked_chain_is_found(world):
             area_id=None,
             data="{}",
             prev_hash=first.hash,
+            key_id=key_id,
             hash=forged,
         )
     )
@@ -665,3 +673,123 @@ def test_a_vote_changed_in_the_database_is_found(flow, runner):
     code, output = _verify_cli(runner)
     assert code == 1
     assert f"vote of member {member_id}" in output and "is not the last vote in the trail" in output
+
+
+# --- the audit key -----------------------------------------------------------------------------
+
+
+def _reseal_from(first_id: int, *, key: str, key_id: str, change: str = "") -> None:
+    """Rewrite the chain from one event on, as someone with database access but without the
+    audit key would: change the event's data and recompute every seal after it."""
+    db.session.rollback()
+    rows = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.id >= first_id).order_by(AuditEvent.id)
+    ).all()
+    prev_hash = rows[0].prev_hash
+    updates = []
+    for row in rows:
+        data = change if (change and row.id == first_id) else row.data
+        seal = audit.event_hash(
+            key=key,
+            key_id=key_id,
+            prev_hash=prev_hash,
+            at=row.at,
+            actor=row.actor,
+            action=row.action,
+            object_type=row.object_type,
+            object_id=row.object_id,
+            area_id=row.area_id,
+            data=data,
+        )
+        updates.append((row.id, data, prev_hash, seal))
+        prev_hash = seal
+    db.session.rollback()
+    for row_id, *_new in updates:  # temporary seals first: hash is unique
+        db.session.execute(
+            text("UPDATE audit_event SET hash = :h WHERE id = :id"),
+            {"h": f"tmp{row_id}", "id": row_id},
+        )
+    for row_id, data, prev, seal in updates:
+        db.session.execute(
+            text(
+                "UPDATE audit_event SET data = :data, prev_hash = :prev, hash = :seal, "
+                "key_id = :key_id WHERE id = :id"
+            ),
+            {"data": data, "prev": prev, "seal": seal, "key_id": key_id, "id": row_id},
+        )
+    db.session.commit()
+
+
+def test_a_chain_recomputed_without_the_key_is_found(flow, runner):
+    """Changing an event and recomputing every seal after it does not pass without the key:
+    neither under the real key's name nor under a key of the forger's own."""
+    events = _events()
+    victim = next(e for e in events if e.action == "decision.confirmed")
+    forged_data = victim.data.replace('"approved_cents":45000', '"approved_cents":150000')
+    real_key_id, _key = audit.sealing_key()
+    _reseal_from(victim.id, key="guessed key", key_id=real_key_id, change=forged_data)
+    problems = audit.verify()
+    assert {p.kind for p in problems} == {"edited"}
+    assert [p.event_id for p in problems] == [e.id for e in events if e.id >= victim.id]
+    code, output = _verify_cli(runner)
+    assert code == 1 and f"event {victim.id}: edited" in output
+
+
+def test_a_chain_resealed_under_a_foreign_key_is_found(flow):
+    events = _events()
+    forger = "the forger's own key"
+    _reseal_from(events[5].id, key=forger, key_id=audit.key_id(forger))
+    problems = audit.verify()
+    assert {p.kind for p in problems} == {"unknown key"}
+    assert problems[0].event_id == events[5].id
+    assert "is not configured" in problems[0].message
+
+
+def test_keys_rotate_old_events_verify_while_their_key_is_listed(flow, app, runner):
+    """A new key in front seals new events; the old key, still listed, verifies the old ones;
+    dropping the old key from the setting leaves their seals uncheckable, which is reported."""
+    old_key = app.config["JURYFUND_AUDIT_KEYS"][0]
+    old_count, _ = audit.head()
+    app.config["JURYFUND_AUDIT_KEYS"] = ["a brand-new audit key", old_key]
+    try:
+        audit.record("test.rotated", actor=SYSTEM, object_type="test", object_id=1)
+        db.session.commit()
+        newest = _events()[-1]
+        assert newest.key_id == audit.key_id("a brand-new audit key") != audit.key_id(old_key)
+        assert audit.verify() == []
+        assert _verify_cli(runner)[0] == 0
+        app.config["JURYFUND_AUDIT_KEYS"] = ["a brand-new audit key"]
+        problems = audit.verify()
+        assert {p.kind for p in problems} == {"unknown key"}
+        assert len(problems) == old_count
+    finally:
+        app.config["JURYFUND_AUDIT_KEYS"] = [old_key]
+
+
+def test_a_signed_head_kept_outside_catches_removed_events_and_forgeries(flow, runner):
+    signed = runner.invoke(args=["juryfund", "audit-head"]).output.strip()
+    count, seal = audit.head()
+    assert signed.startswith(f"jfhead1.{count}.{seal}.")
+    assert runner.invoke(args=["juryfund", "verify-audit", "--expect", signed]).exit_code == 0
+
+    # A head with a changed count or seal does not verify: only the key could sign it.
+    forged = signed.replace(f".{count}.", f".{count - 3}.")
+    result = runner.invoke(args=["juryfund", "verify-audit", "--expect", forged])
+    assert result.exit_code == 1 and "the signed head does not verify" in result.output
+
+    _tamper("DELETE FROM audit_event WHERE id > :id", id=count - 2)
+    assert audit.verify() == []  # nothing inside the database can tell ...
+    result = runner.invoke(args=["juryfund", "verify-audit", "--expect", signed])
+    assert result.exit_code == 1 and f"at event {count}" in result.output  # ... the head can
+
+
+def test_a_state_set_by_hand_is_found(flow, runner):
+    """Moving an application or a round in the database, past the services, shows up."""
+    application_id = db.session.scalar(text("SELECT MIN(id) FROM application"))
+    round_id = db.session.scalar(text("SELECT MIN(id) FROM round"))
+    _tamper("UPDATE application SET state = 'withdrawn' WHERE id = :id", id=application_id)
+    _tamper("UPDATE round SET state = 'open' WHERE id = :id", id=round_id)
+    code, output = _verify_cli(runner)
+    assert code == 1
+    assert f"application {application_id} is 'withdrawn', the trail says" in output
+    assert f"round {round_id} is 'open', the trail says 'closed'" in output

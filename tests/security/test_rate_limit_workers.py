@@ -59,6 +59,7 @@ def gunicorn(tmp_path: Path):
     env.update(
         JURYFUND_ENV="production",
         JURYFUND_SECRET_KEY="rate-limit-secret-key",
+        JURYFUND_AUDIT_KEY="rate-limit-audit-key",
         JURYFUND_INSTANCE_PATH=str(tmp_path),
         JURYFUND_DATABASE_URL=f"sqlite:///{tmp_path / 'juryfund.sqlite3'}",
         JURYFUND_BIND=f"127.0.0.1:{port}",
