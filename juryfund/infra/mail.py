@@ -206,12 +206,30 @@ class Backend(Protocol):
     def close(self) -> None: ...  # noqa: D102
 
 
+def mail_directory(app: Flask) -> Path:
+    """Where the file backend writes the mails it "sends"."""
+    return Path(app.instance_path) / "mail"
+
+
+def remove_mail_files(app: Flask, mail_ids: list[int]) -> int:
+    """Delete the files the file backend wrote for these mails; how many were removed."""
+    directory = mail_directory(app)
+    wanted = {f"-{mail_id}.eml" for mail_id in mail_ids}
+    removed = 0
+    if directory.is_dir() and wanted:
+        for path in directory.glob("*.eml"):
+            if any(path.name.endswith(suffix) for suffix in wanted):
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
 class FileBackend:
     """Writes each mail to ``<instance>/mail/<created>-<id>.eml`` and logs its links."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.directory = Path(app.instance_path) / "mail"
+        self.directory = mail_directory(app)
 
     def send(self, mail: Mail, message: EmailMessage) -> None:  # noqa: D102
         self.directory.mkdir(parents=True, exist_ok=True)

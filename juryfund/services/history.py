@@ -64,6 +64,8 @@ def record(
     actor: Actor,
     to_state: State | str | None = None,
     note: str = "",
+    internal: bool = False,
+    **audit_details: Any,
 ) -> ApplicationEvent:
     """Log something that happened without a state change (e.g. submitted, changed)."""
     return _log(
@@ -73,6 +75,8 @@ def record(
         kind=kind,
         to_state=State(to_state).value if to_state else None,
         note=note,
+        internal=internal,
+        **audit_details,
     )
 
 
@@ -93,6 +97,7 @@ def _log(
     to_state: str | None = None,
     note: str = "",
     internal: bool = False,
+    **audit_details: Any,
 ) -> ApplicationEvent:
     """Write one history event and its audit record (which keeps whether a note was written)."""
     event = ApplicationEvent(
@@ -112,6 +117,7 @@ def _log(
         details = {"to_state": to_state, "note": bool(event.note)}
     if kind == "state":
         details["from_state"] = from_state
+    details.update(audit_details)
     audit.record_about(
         application,
         action,

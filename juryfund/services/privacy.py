@@ -1,14 +1,28 @@
-"""Personal data of applicants: export on request, and anonymisation after the retention period."""
+"""Residents' rights over their data: export (Art. 15 GDPR), withdrawal of a consent, erasure on
+request (Art. 17) and anonymisation at the end of the retention period.
+
+Erasure removes what identifies the applicant and keeps what the funder's retention duties need:
+the decision, the amounts, the bookings, the reference and the audit trail (which holds
+references, never personal data), so the books, the annual report and `verify-audit` read the
+same before and after.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from flask import current_app
+from sqlalchemy import Select, delete, func, or_, select
 
+from ..domain.actors import SYSTEM, Actor
+from ..domain.errors import DomainError
 from ..domain.states import FINAL
 from ..extensions import db
+from ..infra.mail import remove_mail_files
 from ..models import (
     Application,
     ApplicationEvent,
@@ -21,13 +35,40 @@ from ..models import (
     ProofOfUse,
 )
 from ..models.base import utcnow
+from . import history, locks
 
 #: What replaces a name or an address once the retention period is over.
 ERASED = "—"
 
 
+class Consent(StrEnum):
+    """A consent an applicant may give and withdraw at any time (Art. 7 (3) GDPR)."""
+
+    PUBLISH_NAME = "publish_name"
+
+
+#: The column that holds each consent.
+CONSENT_COLUMNS = {Consent.PUBLISH_NAME: "consent_publish_name"}
+
+#: Free texts that may hold personal data; staff choose which to erase (each a stable code).
+PERSONAL_TEXTS = (
+    "description",
+    "target_group",
+    "place",
+    "in_kind",
+    "cofunding_source",
+    "review_note",
+    "history_notes",
+    "proof_report",
+    "receipt_items",
+)
+#: The shortest name searched for in mail texts (shorter ones would match unrelated words).
+_MIN_SEARCHED_NAME = 4
+
+
 def export(application: Application) -> dict[str, Any]:
     """Everything stored about an application and its applicant, as JSON-ready data (Art. 15 GDPR)."""
+    mails = _mails_about(application)
     proof = db.session.scalar(select(ProofOfUse).where(ProofOfUse.application_id == application.id))
     return {
         "reference": application.reference,
@@ -113,11 +154,19 @@ def export(application: Application) -> dict[str, Any]:
             application.id,
             columns=("filename", "kind", "content_type", "size", "sha256"),
         ),
+        # Every mail to the applicant or naming them, with its text: what we wrote is their data.
         "mails": [
-            {"at": m.created_at.isoformat(), "subject": m.subject, "sent": m.sent_at is not None}
-            for m in db.session.scalars(select(Mail).where(Mail.to_addr == application.email))
+            {
+                "at": m.created_at.isoformat(),
+                "to": m.to_addr,
+                "purpose": m.purpose,
+                "subject": m.subject,
+                "text": m.body_text,
+                "sent": m.sent_at is not None,
+            }
+            for m in db.session.scalars(select(Mail).where(Mail.id.in_(mails)).order_by(Mail.id))
         ]
-        if application.email
+        if mails is not None
         else [],
         "anonymised_at": application.anonymised_at.isoformat()
         if application.anonymised_at
@@ -142,22 +191,20 @@ def _rows(
 
 
 def anonymise(application: Application, *, now: datetime | None = None) -> None:
-    """Erase the applicant's personal data; the decisions, amounts and bookings stay for audit."""
-    if application.email:
-        db.session.execute(
-            delete(Mail).where(Mail.to_addr == application.email, Mail.sent_at.is_not(None))
-        )
-    application.applicant_name = ERASED
-    application.email = application.phone = ""
-    application.address = ERASED
-    application.consent_publish_name = False
-    proof = db.session.scalar(select(ProofOfUse).where(ProofOfUse.application_id == application.id))
-    for receipt in proof.receipts if proof else []:
-        receipt.supplier = ERASED
-    # Files (quotes, receipts, photos) carry names and signatures; the amounts are in the books.
-    db.session.execute(delete(Attachment).where(Attachment.application_id == application.id))
-    db.session.execute(delete(LinkGrant).where(LinkGrant.application_id == application.id))
-    application.anonymised_at = now or utcnow()
+    """Erase the applicant's personal data at the end of the retention period; the decisions,
+    amounts and bookings stay for audit."""
+    removed = _erase_personal_data(application, texts=(), title=None)
+    if now is not None:
+        application.anonymised_at = now
+    history.record(
+        application,
+        "erased",
+        actor=SYSTEM,
+        internal=True,
+        texts=[],
+        mails=removed["mails"],
+        files=removed["files"],
+    )
     db.session.flush()
 
 
@@ -175,3 +222,177 @@ def due_for_anonymisation(now: datetime) -> list[Application]:
         .where(Application.anonymised_at.is_(None), Application.state.in_([s.value for s in FINAL]))
     ).all()
     return [app for app, years, last in candidates if last < now - timedelta(days=365 * years)]
+
+
+# --- consent -----------------------------------------------------------------------------------
+
+
+def withdraw_consent(
+    application: Application, consent: Consent | str, *, actor: Actor, note: str = ""
+) -> ApplicationEvent:
+    """Withdraw a consent; public pages, feeds, exports and the API follow with the commit.
+
+    Every public view reads the consent when it renders, and the commit moves the page cache's
+    content version on, so no cached page keeps showing what the consent allowed.
+    """
+    locks.lock(Application, application.id)
+    column = CONSENT_COLUMNS[Consent(consent)]
+    if not getattr(application, column):
+        raise DomainError("privacy.consent_not_given")
+    setattr(application, column, False)
+    return history.record(
+        application, "consent", actor=actor, note=note.strip(), consent=Consent(consent).value
+    )
+
+
+# --- erasure -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErasurePreview:
+    """What an erasure would remove and what it keeps, for staff to read before they confirm."""
+
+    allowed: bool
+    files: int
+    mails: int
+    receipts: int
+    decisions: int
+    bookings: int
+    retained_until: date | None
+
+
+def _mails_about(application: Application) -> Select[Any] | None:
+    """The outbox's mails to the applicant or naming them (e.g. notifications to staff)."""
+    conditions = []
+    if application.email:
+        conditions.append(Mail.to_addr == application.email)
+        conditions.append(Mail.body_text.contains(application.email))
+    name = application.applicant_name.strip()
+    if len(name) >= _MIN_SEARCHED_NAME and name != ERASED:
+        conditions.append(Mail.body_text.contains(name))
+        conditions.append(Mail.subject.contains(name))
+    return select(Mail.id).where(or_(*conditions)) if conditions else None
+
+
+def _proof(application: Application) -> ProofOfUse | None:
+    """The application's proof of use, if one was started."""
+    return db.session.scalar(select(ProofOfUse).where(ProofOfUse.application_id == application.id))
+
+
+def preview_erasure(application: Application) -> ErasurePreview:
+    """Count what would go and what stays; erasure waits until the application is final."""
+    mails = _mails_about(application)
+    proof = _proof(application)
+    last = db.session.scalar(
+        select(func.max(ApplicationEvent.at)).where(
+            ApplicationEvent.application_id == application.id
+        )
+    )
+    years = application.fund.retention_years
+    return ErasurePreview(
+        allowed=application.state in {s.value for s in FINAL} and application.anonymised_at is None,
+        files=db.session.scalar(
+            select(func.count()).where(Attachment.application_id == application.id)
+        )
+        or 0,
+        mails=len(db.session.scalars(mails).all()) if mails is not None else 0,
+        receipts=len(proof.receipts) if proof else 0,
+        decisions=db.session.scalar(
+            select(func.count()).where(Decision.application_id == application.id)
+        )
+        or 0,
+        bookings=db.session.scalar(
+            select(func.count()).where(LedgerEntry.application_id == application.id)
+        )
+        or 0,
+        retained_until=(last + timedelta(days=365 * years)).date() if last else None,
+    )
+
+
+def erase(
+    application: Application,
+    *,
+    actor: Actor,
+    reason: str,
+    title: str,
+    texts: Iterable[str] = (),
+) -> ApplicationEvent:
+    """Erase the applicant's personal data on request (Art. 17 GDPR).
+
+    Only a final application can be erased: while money or a decision is pending the data is
+    needed to carry it out. The title is replaced by the anonymised title staff give; the free
+    texts staff marked as personal are emptied.
+    """
+    locks.lock(Application, application.id)
+    errors = []
+    if not reason.strip():
+        errors.append(DomainError("privacy.reason_required", field="reason"))
+    if not title.strip():
+        errors.append(DomainError("privacy.title_required", field="title"))
+    unknown = set(texts) - set(PERSONAL_TEXTS)
+    if unknown:
+        errors.append(DomainError("privacy.unknown_text", field="texts"))
+    if application.anonymised_at is not None:
+        raise DomainError("privacy.already_erased")
+    if application.state not in {s.value for s in FINAL}:
+        raise DomainError("privacy.not_final")
+    if errors:
+        raise errors[0]
+    chosen = tuple(sorted(set(texts)))
+    removed = _erase_personal_data(application, texts=chosen, title=title.strip()[:200])
+    return history.record(
+        application,
+        "erased",
+        actor=actor,
+        note=reason.strip(),
+        internal=True,
+        texts=list(chosen),
+        mails=removed["mails"],
+        files=removed["files"],
+    )
+
+
+def _erase_personal_data(
+    application: Application, *, texts: tuple[str, ...], title: str | None
+) -> dict[str, int]:
+    """Remove names, contact, address, files, mails and the chosen texts; counts of what went."""
+    mails = _mails_about(application)
+    mail_ids: list[int] = list(db.session.scalars(mails)) if mails is not None else []
+    if mail_ids:
+        db.session.execute(delete(Mail).where(Mail.id.in_(mail_ids)))
+    # The files are copies of mails already sent; removing them before the commit means a
+    # failed commit leaves a mail row without its file, never a file the erasure missed.
+    remove_mail_files(current_app, mail_ids)
+    application.applicant_name = ERASED
+    application.email = application.phone = ""
+    application.address = ERASED
+    if application.applicant_kind == "person":
+        application.organisation = ""
+    application.consent_publish_name = False
+    if title is not None:
+        application.title = title
+    for field in ("description", "target_group", "place", "in_kind", "cofunding_source"):
+        if field in texts:
+            setattr(application, field, ERASED if field == "description" else "")
+    if "review_note" in texts:
+        application.review_note = ""
+    if "history_notes" in texts:
+        for event in application.events:
+            event.note = ""
+    proof = _proof(application)
+    for receipt in proof.receipts if proof else []:
+        receipt.supplier = ERASED
+        if "receipt_items" in texts:
+            receipt.item = ERASED
+    if proof is not None and "proof_report" in texts:
+        proof.report = ERASED
+        proof.review_note = ""
+    # Files (quotes, receipts, photos) carry names and signatures; the amounts are in the books.
+    file_ids = list(
+        db.session.scalars(select(Attachment.id).where(Attachment.application_id == application.id))
+    )
+    db.session.execute(delete(Attachment).where(Attachment.id.in_(file_ids)))
+    db.session.execute(delete(LinkGrant).where(LinkGrant.application_id == application.id))
+    application.anonymised_at = utcnow()
+    db.session.flush()
+    return {"mails": len(mail_ids), "files": len(file_ids)}

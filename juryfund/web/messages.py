@@ -56,6 +56,15 @@ REASONS = {
     "staff.email_taken": _l("An account with this email address already exists."),
     "staff.self_lockout": _l("You cannot demote or deactivate your own account."),
     "password.too_short": _l("The password must have at least %(length)s characters."),
+    # residents' rights
+    "privacy.consent_not_given": _l("This consent is not given (any more)."),
+    "privacy.reason_required": _l("Please say when and how the applicant asked."),
+    "privacy.title_required": _l("Please give an anonymised title."),
+    "privacy.unknown_text": _l("Choose texts from the list."),
+    "privacy.already_erased": _l("The personal data of this application is already erased."),
+    "privacy.not_final": _l(
+        "Personal data can be erased once the application is finished; until then it is needed."
+    ),
     # bookings
     "booking.year_closed": _l("The fund year %(year)s is closed; it takes no more bookings."),
     "booking.reason_required": _l("Please give a reason for the adjustment."),

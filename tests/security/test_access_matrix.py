@@ -158,6 +158,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/status/<reference>/edit", "GET"): applicant_only(302),  # approved: no longer editable
     ("/status/<reference>/edit", "POST"): applicant_only(302),
     ("/status/<reference>/withdraw", "POST"): applicant_only(200),  # unconfirmed: the page again
+    ("/status/<reference>/consent", "POST"): applicant_only(200),  # unconfirmed: the page again
     ("/status/<reference>/files/<int:attachment_id>", "GET"): applicant_only(200),
     ("/status/<reference>/proof", "GET"): applicant_only(200),
     ("/status/<reference>/proof", "POST"): applicant_only(302),  # saved (an empty report and list)
@@ -204,6 +205,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
         "POST",
     ): staff_only(200),
     ("/staff/applications/<int:application_id>/note", "POST"): staff_only(200),
+    # Without the request note: the page again with the error.
+    ("/staff/applications/<int:application_id>/consent", "POST"): staff_only(200),
+    ("/staff/applications/<int:application_id>/erase", "GET"): staff_only(200),
+    ("/staff/applications/<int:application_id>/erase", "POST"): staff_only(200),
     ("/staff/applications/<int:application_id>/money", "GET"): staff_only(200),
     ("/staff/applications/<int:application_id>/audit", "GET"): staff_only(200),
     ("/staff/applications/<int:application_id>/personal-data.json", "GET"): staff_only(200),

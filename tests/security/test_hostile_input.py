@@ -492,6 +492,9 @@ VALID: dict[str, dict[str, str]] = {
     "books.close": {"close-confirm": "y"},
     "review.act": {"note": "Bitte ergänzen."},
     "review.note": {"internal_note": "Angerufen."},
+    "review.withdraw_consent": {"request_note": "Brief vom 3. Dezember"},
+    "review.erase": {"reason": "Brief", "title": "Projekt", "confirm_erasure": "y"},
+    "status.withdraw_consent": {"confirm_consent": "y"},
     "status.resend": {"email": "applicant1@example.org"},
     "status.withdraw": {"confirm": "y"},
     "auth.login": {"email": "admin@example.org", "password": "not the password"},
@@ -509,6 +512,8 @@ LAST = (
     "books.cancel",
     "books.close",
     "status.withdraw",
+    "status.withdraw_consent",
+    "review.erase",
     "ballot.object_to_writing",
     "auth.logout",
 )

@@ -32,6 +32,11 @@ def test_staff_export_personal_data_as_json(client, approved, staff, login):
     assert data["applicant"]["email"] == "ayse@example.org"
     assert [d["outcome"] for d in data["decisions"]] == ["approved"]
     assert [b["kind"] for b in data["bookings"]] == ["commitment"]
+    # The mails we wrote to the applicant are theirs too, with their text.
+    to_applicant = [m for m in data["mails"] if m["to"] == "ayse@example.org"]
+    assert to_applicant and all(
+        m["text"] and approved.reference in m["subject"] for m in to_applicant
+    )
 
 
 def test_export_closed_to_staff_of_other_area(client, approved, make, login):

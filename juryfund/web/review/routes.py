@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -11,8 +21,9 @@ from sqlalchemy.orm import joinedload
 
 from ...domain.states import State
 from ...extensions import db
+from ...infra import clock
 from ...models import Application, ApplicationEvent, Area, Decision
-from ...services import decisions, history, intake, privacy
+from ...services import decisions, history, intake, privacy, todos
 from ..apply import editing
 from ..apply.forms import PaperApplicationForm
 from ..downloads import load_with_data, send_attachment
@@ -20,7 +31,13 @@ from ..fields import options
 from ..labels import STATE_LABELS
 from ..permissions import require_area
 from ..unit_of_work import attempt
-from .forms import InboxFilterForm, InternalNoteForm, ReviewActionForm
+from .forms import (
+    TODO_LABELS,
+    InboxFilterForm,
+    InternalNoteForm,
+    ReviewActionForm,
+    StaffConsentForm,
+)
 
 bp = Blueprint("review", __name__, url_prefix="/staff")
 
@@ -47,6 +64,7 @@ def inbox(area_id: int):
     form.state.choices = options(
         [("", _("all"))] + [(s.value, STATE_LABELS[s.value]) for s in State]
     )
+    form.todo.choices = options([("", _("all"))] + list(TODO_LABELS.items()))
     form.fund.choices = options([("", _("all"))] + [(str(f.id), f.name) for f in area.funds])
     years = db.session.scalars(
         select(Application.year).where(Application.area_id == area.id).distinct()
@@ -60,10 +78,14 @@ def inbox(area_id: int):
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     # A page beyond the last shows the last: a huge number would overflow the database's OFFSET.
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    # A to-do list shows the longest-waiting first; the plain inbox the newest.
+    order = (
+        (Application.submitted_at, Application.id)
+        if form.todo.data and not form.todo.errors
+        else (Application.submitted_at.desc(), Application.id.desc())
+    )
     rows = db.session.scalars(
-        query.order_by(Application.submitted_at.desc(), Application.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        query.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
@@ -82,6 +104,9 @@ def _filtered(query, form: InboxFilterForm):
     """Apply the chosen filters that are valid, and the search words."""
     if form.state.data and not form.state.errors:
         query = query.where(Application.state == form.state.data)
+    if form.todo.data and not form.todo.errors:
+        today = clock.today_in(current_app.config["JURYFUND_DEFAULT_TIMEZONE"])
+        query = query.where(todos.condition(form.todo.data, today))
     if form.fund.data and not form.fund.errors:
         query = query.where(Application.fund_id == int(form.fund.data))
     if form.year.data and not form.year.errors:
@@ -119,14 +144,16 @@ def _detail_page(
     *,
     action_form: ReviewActionForm | None = None,
     note_form: InternalNoteForm | None = None,
+    consent_form: StaffConsentForm | None = None,
     failed_action: str | None = None,
 ):
-    """The detail page with its two forms (fresh, or the one with errors)."""
+    """The detail page with its forms (fresh, or the one with errors)."""
     return render_template(
         "review/detail.html",
         **_detail_context(application),
         action_form=action_form or ReviewActionForm(),
         note_form=note_form or InternalNoteForm(),
+        consent_form=consent_form or StaffConsentForm(),
         failed_action=failed_action,
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -15,9 +15,10 @@ from ...domain.errors import DomainError
 from ...extensions import db
 from ...infra import clock
 from ...models import Area, Body, Fund, Member, Round
-from ...services import deputies, ledger, setup
+from ...services import deputies, ledger, setup, todos
 from ..fields import field_data, options
 from ..permissions import require_area
+from ..review.forms import TODO_LABELS
 from ..unit_of_work import attempt
 from .forms import BodyForm, FundForm, FundYearForm, MemberForm
 
@@ -27,12 +28,20 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 @bp.get("/")
 @login_required
 def dashboard():
-    """The areas this staff member works in (all areas for admins)."""
+    """The areas this staff member works in (all areas for admins), each with its to-dos."""
     if current_user.is_admin:
         areas = db.session.scalars(select(Area).order_by(Area.name)).all()
     else:
-        areas = current_user.areas
-    return render_template("staff/dashboard.html", areas=areas)
+        areas = sorted(current_user.areas, key=lambda area: area.name)
+    now = clock.now()
+    today = clock.today_in(current_app.config["JURYFUND_DEFAULT_TIMEZONE"])
+    return render_template(
+        "staff/dashboard.html",
+        areas=areas,
+        todos=todos.todos_for([area.id for area in areas], today),
+        todo_labels=TODO_LABELS,
+        now=now,
+    )
 
 
 @bp.get("/areas/<int:area_id>")

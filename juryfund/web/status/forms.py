@@ -26,3 +26,12 @@ class WithdrawForm(AppForm):
         _l("Yes, I withdraw my application."),
         validators=[InputRequired(_l("Please confirm that you want to withdraw."))],
     )
+
+
+class WithdrawConsentForm(AppForm):
+    """Withdraw the consent to publish the applicant's name."""
+
+    confirm_consent = BooleanField(
+        _l("Yes, do not publish my name any more."),
+        validators=[InputRequired(_l("Please confirm that you withdraw your consent."))],
+    )

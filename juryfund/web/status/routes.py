@@ -11,7 +11,7 @@ from ...domain.states import APPLICANT_EDITABLE, WITHDRAWABLE
 from ...extensions import db
 from ...infra import tokens
 from ...models import Application, LinkGrant, ProofOfUse
-from ...services import decisions, intake
+from ...services import decisions, intake, privacy
 from ..apply import editing
 from ..apply.forms import ApplicationForm
 from ..downloads import load_with_data, send_attachment
@@ -19,7 +19,7 @@ from ..i18n import remember_language
 from ..security import limit
 from ..serialise import attributes
 from ..unit_of_work import attempt
-from .forms import ResendForm, WithdrawForm
+from .forms import ResendForm, WithdrawConsentForm, WithdrawForm
 
 bp = Blueprint("status", __name__, url_prefix="/status")
 
@@ -73,8 +73,12 @@ def page(reference: str):
     return _page(application, WithdrawForm())
 
 
-def _page(application: Application, withdraw_form: WithdrawForm):
-    """The status page with its withdraw form (fresh, or with errors)."""
+def _page(
+    application: Application,
+    withdraw_form: WithdrawForm,
+    consent_form: WithdrawConsentForm | None = None,
+):
+    """The status page with its withdraw and consent forms (fresh, or with errors)."""
     events = [e for e in application.events if not e.internal]
     return render_template(
         "status/page.html",
@@ -87,6 +91,7 @@ def _page(application: Application, withdraw_form: WithdrawForm):
         editable=application.state in APPLICANT_EDITABLE,
         withdrawable=application.state in WITHDRAWABLE,
         withdraw_form=withdraw_form,
+        consent_form=consent_form or WithdrawConsentForm(),
     )
 
 
@@ -130,6 +135,22 @@ def withdraw(reference: str):
         )
         return redirect(url_for("status.page", reference=reference))
     return _page(application, form)
+
+
+@bp.post("/<reference>/consent")
+def withdraw_consent(reference: str):
+    """Withdraw the consent to publish the applicant's name, after an explicit confirmation."""
+    application = granted_application(reference)
+    form = WithdrawConsentForm()
+    if form.validate_on_submit():
+        attempt(
+            lambda: privacy.withdraw_consent(
+                application, privacy.Consent.PUBLISH_NAME, actor=Actor.applicant(reference)
+            ),
+            done=_("Your consent is withdrawn: your name is no longer published."),
+        )
+        return redirect(url_for("status.page", reference=reference))
+    return _page(application, WithdrawForm(), form)
 
 
 @bp.get("/<reference>/files/<int:attachment_id>")

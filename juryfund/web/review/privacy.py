@@ -1,0 +1,67 @@
+"""Residents' rights handled by the QM team: a consent withdrawn on a written request, and the
+erasure of an applicant's personal data on request (Art. 17 GDPR)."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ...services import privacy
+from ..unit_of_work import attempt
+from .forms import PERSONAL_TEXT_LABELS, ErasureForm, StaffConsentForm
+from .routes import _detail_page, bp, staff_application
+
+
+@bp.post("/applications/<int:application_id>/consent")
+@login_required
+def withdraw_consent(application_id: int):
+    """Withdraw the consent to publish the name, on the applicant's written request."""
+    application = staff_application(application_id)
+    form = StaffConsentForm()
+    if form.validate_on_submit() and attempt(
+        lambda: privacy.withdraw_consent(
+            application,
+            privacy.Consent.PUBLISH_NAME,
+            actor=current_user.actor,
+            note=form.request_note.data,
+        ),
+        form=form,
+        done=_("The consent is withdrawn: the name is no longer published."),
+    ):
+        return redirect(url_for("review.detail", application_id=application.id))
+    return _detail_page(application, consent_form=form), 200
+
+
+@bp.route("/applications/<int:application_id>/erase", methods=["GET", "POST"])
+@login_required
+def erase(application_id: int):
+    """What an erasure removes and keeps, and the confirmation that carries it out."""
+    application = staff_application(application_id)
+    preview = privacy.preview_erasure(application)
+    form = ErasureForm(data=None if preview.allowed else {"title": application.title})
+    if not form.is_submitted() and preview.allowed:
+        form.title.data = application.title
+    if (
+        preview.allowed
+        and form.validate_on_submit()
+        and attempt(
+            lambda: privacy.erase(
+                application,
+                actor=current_user.actor,
+                reason=form.reason.data,
+                title=form.title.data,
+                texts=form.texts.data or (),
+            ),
+            form=form,
+            done=_("The personal data is erased. The decision and the bookings are kept."),
+        )
+    ):
+        return redirect(url_for("review.detail", application_id=application.id))
+    return render_template(
+        "review/erase.html",
+        application=application,
+        preview=preview,
+        form=form,
+        text_labels=PERSONAL_TEXT_LABELS,
+    )
