@@ -61,10 +61,12 @@ def tick() -> None:
     """Periodic work (run every few minutes from cron or a systemd timer).
 
     Sends the reminder 48 hours before a circulation deadline, closes circulation rounds
-    whose deadline has passed, and deletes uploads of forms never sent.
+    whose deadline has passed, tells the QM team about written rounds (quorate, all voted,
+    ending tomorrow with votes missing) and sends the daily digests, and deletes uploads of
+    forms never sent.
     """
     from ..models.base import utcnow
-    from ..services import intake, privacy, proofs, rounds
+    from ..services import intake, notices, privacy, proofs, rounds
 
     now = utcnow()
     to_remind, to_close = rounds.due_rounds(now)
@@ -88,10 +90,13 @@ def tick() -> None:
     if anonymised:
         click.echo(f"{len(anonymised)} applications anonymised after their retention period.")
     purged = intake.purge_stale_drafts(now)
+    told = notices.round_progress(now)
+    digests = notices.send_digests(now)
     db.session.commit()
     click.echo(
         f"{len(to_remind)} reminded, {len(to_close)} closed, {len(remind)} proof reminders, "
-        f"{len(overdue)} overdue proofs reported, {purged} stale uploads deleted."
+        f"{len(overdue)} overdue proofs reported, {purged} stale uploads deleted, {told} round "
+        f"notices and {digests} daily digests sent."
     )
 
 

@@ -15,7 +15,7 @@ from .rounds import (
     Substitution,
     Vote,
 )
-from .staff import StaffUser, staff_area
+from .staff import NoticeOnce, PendingNotice, StaffUser, staff_area
 from .system import AuditEvent, ContentVersion, LinkGrant, Mail
 
 __all__ = [
@@ -38,6 +38,8 @@ __all__ = [
     "LinkGrant",
     "Mail",
     "Member",
+    "NoticeOnce",
+    "PendingNotice",
     "Position",
     "ProofOfUse",
     "Receipt",

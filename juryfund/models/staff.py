@@ -6,11 +6,21 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain.actors import Actor
+from ..domain.notices import NOTICE_KINDS
 from ..extensions import Model, db
 from .base import UTCDateTime, one_of, utcnow
 
@@ -53,6 +63,11 @@ class StaffUser(UserMixin, Model):
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     #: No login until then, not even with the right password; an admin can unlock earlier.
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The notice kinds this person wants (domain.notices, comma-separated; empty: none).
+    notify_kinds: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Collect the notices in one mail a day instead of one mail each.
+    notify_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
+    digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     areas: Mapped[list[Area]] = relationship(secondary=staff_area, order_by="Area.name")
 
@@ -90,3 +105,37 @@ class StaffUser(UserMixin, Model):
     def can_manage_area(self, area: Area) -> bool:
         """Admins manage every area; staff only the areas they are assigned to."""
         return self.is_admin or any(a.id == area.id for a in self.areas)
+
+
+class PendingNotice(Model):
+    """A notice waiting for its staff member's next daily digest."""
+
+    __tablename__ = "pending_notice"
+    __table_args__ = (one_of("kind", NOTICE_KINDS),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    #: JSON of what the digest line names (reference, title, round, link); never free text.
+    params: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    staff: Mapped[StaffUser] = relationship()
+
+
+class NoticeOnce(Model):
+    """A notice that must go out once only (e.g. "the round is quorate"): the unique key makes a
+    second tick or a parallel one fail to claim it, in the database, not only in code."""
+
+    __tablename__ = "notice_once"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject", name="once_per_subject"),
+        one_of("kind", NOTICE_KINDS),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    #: What the notice is about, e.g. "round:12".
+    subject: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain.actors import SYSTEM, Actor
 from ..domain.errors import DomainError
+from ..domain.notices import NoticeKind, format_kinds
 from ..extensions import db
 from ..infra import audit
 from ..models import Area, StaffUser
@@ -163,4 +164,13 @@ def _audit(user: StaffUser, action: str, actor: Actor, **data: bool) -> None:
     """Record an account change: role and areas, never the name, email or password."""
     audit.record_about(
         user, action, actor=actor, columns=("role",), areas=sorted(a.id for a in user.areas), **data
+    )
+
+
+def set_notices(user: StaffUser, kinds: set[NoticeKind], *, digest: bool, actor: Actor) -> None:
+    """Choose which notices a staff member gets, and whether one mail each or a daily digest."""
+    user.notify_kinds = format_kinds(kinds)
+    user.notify_digest = digest
+    audit.record_about(
+        user, "staff.notices", actor=actor, kinds=sorted(k.value for k in kinds), digest=digest
     )

@@ -22,7 +22,7 @@ from ..infra.links import external_url
 from ..infra.mail import mail_to
 from ..models import Application, Area, Attachment, CostItem, Fund, LinkGrant
 from ..models.base import utcnow
-from . import history
+from . import history, notices
 
 #: Who submits, edits and withdraws unless staff act on paper's behalf.
 THE_APPLICANT = Actor.applicant()
@@ -202,6 +202,7 @@ def submit(
         send_status_link(
             application, purpose="application.received", template="application_received"
         )
+    notices.application_received(application)
     db.session.flush()
     return application
 
@@ -222,6 +223,7 @@ def update(
         claim_uploads(application, draft_key)
     if application.state == State.RETURNED:
         history.transition(application, State.SUBMITTED, actor=actor)
+        notices.application_received(application, resubmitted=True)
     else:
         history.record(application, "changed", actor=actor)
     db.session.flush()

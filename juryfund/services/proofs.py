@@ -16,11 +16,9 @@ from ..domain.lifecycles import PROOF_EDITABLE, ProofState, move_proof
 from ..domain.money import MAX_CENTS, bounded_sum
 from ..domain.states import State
 from ..extensions import db
-from ..infra.links import external_url
-from ..infra.mail import queue_mail
 from ..models import Application, Attachment, ProofOfUse, Receipt
 from ..models.base import utcnow
-from . import history, intake, ledger, locks
+from . import history, intake, ledger, locks, notices
 
 #: The reminder goes out this many days before the proof is due.
 REMIND_BEFORE = timedelta(days=7)
@@ -147,6 +145,7 @@ def submit(
         raise DomainError("proof.receipts_required", field="receipts")
     proof.state, proof.submitted_at = move_proof(proof.state, ProofState.SUBMITTED), now or utcnow()
     history.record(proof.application, "proof", actor=actor)
+    notices.proof_submitted(proof)
 
 
 def request_changes(proof: ProofOfUse, *, note: str, actor: Actor) -> None:
@@ -243,16 +242,6 @@ def send_reminder(proof: ProofOfUse, *, now: datetime) -> None:
 
 
 def notify_overdue(proof: ProofOfUse, *, now: datetime) -> None:
-    """Tell the QM team (the area's contact address) that a proof is overdue."""
+    """Tell the QM team (the area's contact address and who chose it) that a proof is overdue."""
     proof.overdue_notified_at = now
-    area = proof.application.area
-    if area.contact_email:
-        queue_mail(
-            to=area.contact_email,
-            language="de",
-            purpose="proof.overdue",
-            template="proof_overdue",
-            application=proof.application,
-            proof=proof,
-            detail_url=external_url("review.detail", application_id=proof.application_id),
-        )
+    notices.proof_overdue(proof)

@@ -32,7 +32,7 @@ from ..models import (
     RoundMember,
 )
 from ..models.base import utcnow
-from . import ballots, conflicts, decisions, deputies, history, ledger, locks
+from . import ballots, conflicts, decisions, deputies, history, ledger, locks, notices
 
 _log = logging.getLogger(__name__)
 
@@ -525,6 +525,7 @@ def object_to_writing(participant: RoundMember, *, now: datetime | None = None) 
     _audit(round_, "round.objected", objector, member_id=participant.member_id)
     for item in round_.agenda:
         history.transition(item.application, State.READY, actor=objector, note="§ 90 (1) VwVfG")
+    notices.round_objected(round_)
 
 
 def close_round(

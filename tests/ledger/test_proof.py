@@ -188,6 +188,6 @@ def test_tick_reminds_before_due_and_tells_staff_when_overdue(runner, approved, 
     db.session.commit()
     runner.invoke(args=["juryfund", "tick"])
     runner.invoke(args=["juryfund", "tick"])
-    notices = db.session.scalars(select(Mail).where(Mail.purpose == "proof.overdue")).all()
+    notices = db.session.scalars(select(Mail).where(Mail.purpose == "notice.proof_overdue")).all()
     assert [m.to_addr for m in notices] == ["qm@soldiner.example"]
     assert approved.reference in notices[0].body_text

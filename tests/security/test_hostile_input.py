@@ -495,6 +495,7 @@ VALID: dict[str, dict[str, str]] = {
     "review.withdraw_consent": {"request_note": "Brief vom 3. Dezember"},
     "review.erase": {"reason": "Brief", "title": "Projekt", "confirm_erasure": "y"},
     "status.withdraw_consent": {"confirm_consent": "y"},
+    "staff.notices": {"kinds": "application_new", "digest": "y"},
     "status.resend": {"email": "applicant1@example.org"},
     "status.withdraw": {"confirm": "y"},
     "auth.login": {"email": "admin@example.org", "password": "not the password"},
