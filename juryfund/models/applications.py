@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 STATES = tuple(s.value for s in State)
 ACTOR_KINDS = ("applicant", "staff", "member", "system")
 #: What a history line records; pages show a translated label per kind, so no text is stored.
-EVENT_KINDS = ("state", "submitted", "changed", "note", "proof", "consent", "erased")
+EVENT_KINDS = ("state", "submitted", "changed", "note", "proof", "consent", "erased", "link")
 ATTACHMENT_KINDS = ("quote", "receipt", "photo", "other")
 
 

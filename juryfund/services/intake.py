@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy import update as update_rows
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.actors import Actor
@@ -22,7 +23,7 @@ from ..infra.links import external_url
 from ..infra.mail import mail_to
 from ..models import Application, Area, Attachment, CostItem, Fund, LinkGrant
 from ..models.base import utcnow
-from . import history, notices
+from . import history, locks, notices
 
 #: Who submits, edits and withdraws unless staff act on paper's behalf.
 THE_APPLICANT = Actor.applicant()
@@ -305,6 +306,23 @@ def send_status_link(
         status_url=external_url("status.land", token=token),
         **context,
     )
+
+
+def reissue_status_link(application: Application, *, actor: Actor) -> int:
+    """Revoke every status link of the application and mail a new one (staff, on request, e.g.
+    when a link was passed on or lost); how many links were revoked."""
+    if not application.email:
+        raise DomainError("application.no_email")
+    locks.lock(Application, application.id)
+    revoked = db.session.execute(
+        update_rows(LinkGrant)
+        .where(LinkGrant.application_id == application.id, LinkGrant.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    send_status_link(application, purpose="application.link", template="status_link")
+    count = cast("CursorResult[Any]", revoked).rowcount
+    history.record(application, "link", actor=actor, revoked=count)
+    return count
 
 
 def grant_for_token(token: str) -> LinkGrant:

@@ -515,6 +515,7 @@ LAST = (
     "status.withdraw",
     "status.withdraw_consent",
     "review.erase",
+    "review.reissue_status_link",
     "ballot.object_to_writing",
     "auth.logout",
 )

@@ -295,3 +295,31 @@ def test_erasure_waits_until_the_application_is_finished(client, published, staf
     with pytest.raises(DomainError) as refused:
         privacy.erase(published, actor=staff.actor, reason="Antrag", title="Pflanzaktion")
     assert refused.value.reason == "privacy.not_final"
+
+
+def test_staff_send_a_new_status_link_and_the_old_one_stops_working(
+    app, client, published, staff, login
+):
+    """A resident lost the link or passed it on: staff send a new one; the old one is dead."""
+    intake.resend_links(EMAIL)
+    db.session.commit()
+    old_link = status_link(last_mail(EMAIL))
+    resident = app.test_client()
+    assert resident.get(old_link).status_code == 302
+    login(staff)
+    page = client.get(f"/staff/applications/{published.id}").get_data(as_text=True)
+    response = client.post(
+        f"/staff/applications/{published.id}/status-link", data={"csrf_token": csrf_from(page)}
+    )
+    assert response.status_code == 302
+    new_link = status_link(last_mail(EMAIL))
+    assert new_link != old_link
+    assert app.test_client().get(old_link).status_code == 400  # "this link no longer works"
+    assert resident.get(f"/status/{published.reference}").status_code == 403  # grant revoked
+    fresh = app.test_client()
+    assert fresh.get(new_link).status_code == 302
+    assert fresh.get(f"/status/{published.reference}").status_code == 200
+    kinds = db.session.scalars(
+        select(ApplicationEvent.kind).where(ApplicationEvent.application_id == published.id)
+    ).all()
+    assert "link" in kinds

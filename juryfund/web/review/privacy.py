@@ -1,13 +1,15 @@
-"""Residents' rights handled by the QM team: a consent withdrawn on a written request, and the
-erasure of an applicant's personal data on request (Art. 17 GDPR)."""
+"""Residents' rights handled by the QM team: a consent withdrawn on a written request, the
+erasure of an applicant's personal data on request (Art. 17 GDPR), and a new status link for
+an applicant who lost theirs or passed it on."""
 
 from __future__ import annotations
 
 from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
-from ...services import privacy
+from ...services import intake, privacy
 from ..unit_of_work import attempt
 from .forms import PERSONAL_TEXT_LABELS, ErasureForm, StaffConsentForm
 from .routes import _detail_page, bp, staff_application
@@ -65,3 +67,17 @@ def erase(application_id: int):
         form=form,
         text_labels=PERSONAL_TEXT_LABELS,
     )
+
+
+@bp.post("/applications/<int:application_id>/status-link")
+@login_required
+def reissue_status_link(application_id: int):
+    """Mail the applicant a new status link and revoke the old ones (a lost or passed-on link)."""
+    application = staff_application(application_id)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        attempt(
+            lambda: intake.reissue_status_link(application, actor=current_user.actor),
+            done=_("A new status link is on its way; the earlier links no longer work."),
+        )
+    return redirect(url_for("review.detail", application_id=application.id))
