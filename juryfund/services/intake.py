@@ -16,9 +16,9 @@ from ..domain.actors import Actor
 from ..domain.errors import DomainError, InvalidTransition
 from ..domain.files import check_upload, safe_filename
 from ..domain.intake import CostLine, Draft, FundOption, FundRules, check_draft, route
-from ..domain.states import APPLICANT_EDITABLE, WITHDRAWABLE, State
+from ..domain.states import APPLICANT_EDITABLE, FINAL, WITHDRAWABLE, State
 from ..extensions import db
-from ..infra import clock, tokens
+from ..infra import audit, clock, tokens
 from ..infra.links import external_url
 from ..infra.mail import mail_to
 from ..models import Application, Area, Attachment, CostItem, Fund, LinkGrant
@@ -431,3 +431,35 @@ def purge_stale_drafts(now: datetime | None = None) -> int:
         ),
     )
     return result.rowcount or 0
+
+
+#: Kinds of file staff add to an application itself; receipts and photos go with the proof.
+APPLICATION_FILE_KINDS = ("quote", "other")
+
+
+def add_file_for_applicant(
+    application: Application, filename: str, data: bytes, *, kind: str, actor: Actor
+) -> Attachment:
+    """A file the applicant handed in on paper or by mail, added by staff (checked by content,
+    like every upload); recorded in the trail with its checksum."""
+    if kind not in APPLICATION_FILE_KINDS:
+        raise DomainError("upload.kind", field="kind")
+    if application.state in {s.value for s in FINAL} or application.anonymised_at is not None:
+        raise DomainError("application.not_editable")
+    already = db.session.execute(
+        select(func.count(Attachment.id)).where(
+            Attachment.application_id == application.id, Attachment.proof_id.is_(None)
+        )
+    ).scalar_one()
+    media_type = check_upload(data, already=already, field="file")
+    attachment = store_file(filename, data, media_type, kind=kind, application_id=application.id)
+    db.session.flush()
+    audit.record_about(
+        application,
+        "application.file_added",
+        actor=actor,
+        area_id=application.area_id,
+        kind=kind,
+        sha256=attachment.sha256,
+    )
+    return attachment

@@ -56,6 +56,7 @@ REASONS = {
     "staff.email_taken": _l("An account with this email address already exists."),
     "staff.self_lockout": _l("You cannot demote or deactivate your own account."),
     "password.too_short": _l("The password must have at least %(length)s characters."),
+    "upload.kind": _l("Choose what kind of file this is."),
     "application.no_email": _l("This application has no email address to send a link to."),
     # residents' rights
     "privacy.consent_not_given": _l("This consent is not given (any more)."),

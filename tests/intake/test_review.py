@@ -264,3 +264,29 @@ def test_staff_enters_paper_application_without_email(client, area, staff):
     )
     assert [(e.kind, e.actor_kind) for e in application.events] == [("submitted", "staff")]
     assert db.session.scalar(select(func.count(Mail.id))) == 0
+
+
+def test_staff_add_a_file_handed_in_on_paper(client, submitted, staff):
+    """A quote the applicant brought to the office: staff add it, checked like every upload."""
+    from ..conftest import csrf_from
+
+    page = f"/staff/applications/{submitted.id}"
+    html = client.get(page).get_data(as_text=True)
+    refused = client.post(
+        f"{page}/files",
+        data={"csrf_token": csrf_from(html), "kind": "quote", "file": (io.BytesIO(b"MZ"), "x.exe")},
+    )
+    assert refused.status_code == 200  # not a document: the error stands next to the field
+    before = len(submitted.attachments)
+    done = client.post(
+        f"{page}/files",
+        data={
+            "csrf_token": csrf_from(html),
+            "kind": "quote",
+            "file": (io.BytesIO(b"%PDF-1.4 Angebot Musiker"), "angebot.pdf"),
+        },
+    )
+    assert done.status_code == 302
+    db.session.refresh(submitted)
+    assert len(submitted.attachments) == before + 1
+    assert "angebot.pdf" in client.get(page).get_data(as_text=True)

@@ -209,6 +209,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/staff/applications/<int:application_id>/consent", "POST"): staff_only(200),
     ("/staff/applications/<int:application_id>/erase", "GET"): staff_only(200),
     ("/staff/applications/<int:application_id>/status-link", "POST"): staff_only(302),
+    ("/staff/applications/<int:application_id>/files", "POST"): staff_only(200),  # no file
     # Everyone's own notification settings.
     ("/staff/notices", "GET"): {**staff_only(200), STAFF_OTHER: 200},
     ("/staff/notices", "POST"): {**staff_only(302), STAFF_OTHER: 302},  # no kind is a choice

@@ -496,6 +496,7 @@ VALID: dict[str, dict[str, str]] = {
     "review.erase": {"reason": "Brief", "title": "Projekt", "confirm_erasure": "y"},
     "status.withdraw_consent": {"confirm_consent": "y"},
     "staff.notices": {"kinds": "application_new", "digest": "y"},
+    "review.add_file": {"kind": "quote"},
     "status.resend": {"email": "applicant1@example.org"},
     "status.withdraw": {"confirm": "y"},
     "auth.login": {"email": "admin@example.org", "password": "not the password"},

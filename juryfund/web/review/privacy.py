@@ -6,11 +6,17 @@ from __future__ import annotations
 
 from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField
+from wtforms.validators import InputRequired
 
+from ...domain.files import MAX_FILE_BYTES
 from ...services import intake, privacy
-from ..unit_of_work import attempt
+from ..fields import REQUIRED, AppForm, options
+from ..unit_of_work import attempt, read_upload
 from .forms import PERSONAL_TEXT_LABELS, ErasureForm, StaffConsentForm
 from .routes import _detail_page, bp, staff_application
 
@@ -81,3 +87,35 @@ def reissue_status_link(application_id: int):
             done=_("A new status link is on its way; the earlier links no longer work."),
         )
     return redirect(url_for("review.detail", application_id=application.id))
+
+
+class StaffFileForm(AppForm):
+    """A file the applicant handed in on paper or sent by mail."""
+
+    file = FileField(_l("File"), validators=[FileRequired(_l("Please choose a file."))])
+    kind = SelectField(
+        _l("What it is"),
+        choices=options([("quote", _l("Quote")), ("other", _l("Other document"))]),
+        validators=[InputRequired(REQUIRED)],
+    )
+
+
+@bp.post("/applications/<int:application_id>/files")
+@login_required
+def add_file(application_id: int):
+    """Add a file the applicant handed in (staff upload on the applicant's behalf)."""
+    application = staff_application(application_id)
+    form = StaffFileForm()
+    if form.validate_on_submit() and attempt(
+        lambda: intake.add_file_for_applicant(
+            application,
+            form.file.data.filename or "",
+            read_upload(form.file.data, MAX_FILE_BYTES + 1),
+            kind=form.kind.data,
+            actor=current_user.actor,
+        ),
+        form=form,
+        done=_("The file is added to the application."),
+    ):
+        return redirect(url_for("review.detail", application_id=application.id))
+    return _detail_page(application, file_form=form), 200

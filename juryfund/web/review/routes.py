@@ -16,10 +16,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from ...domain.states import State
+from ...domain.states import FINAL, State
 from ...extensions import db
 from ...infra import clock
 from ...models import Application, ApplicationEvent, Area, Decision
@@ -145,6 +146,7 @@ def _detail_page(
     action_form: ReviewActionForm | None = None,
     note_form: InternalNoteForm | None = None,
     consent_form: StaffConsentForm | None = None,
+    file_form: FlaskForm | None = None,
     failed_action: str | None = None,
 ):
     """The detail page with its forms (fresh, or the one with errors)."""
@@ -154,8 +156,16 @@ def _detail_page(
         action_form=action_form or ReviewActionForm(),
         note_form=note_form or InternalNoteForm(),
         consent_form=consent_form or StaffConsentForm(),
+        file_form=file_form or _file_form(),
         failed_action=failed_action,
     )
+
+
+def _file_form() -> FlaskForm:
+    """A fresh form to add a file for the applicant (it lives with the views that use it)."""
+    from .privacy import StaffFileForm
+
+    return StaffFileForm()
 
 
 def _detail_context(application: Application) -> dict:
@@ -172,6 +182,9 @@ def _detail_context(application: Application) -> dict:
     ).all()
     return {
         "application": application,
+        # Staff add files for the applicant while the application is still being handled.
+        "files_open": application.state not in {s.value for s in FINAL}
+        and application.anonymised_at is None,
         "events": events,
         "decisions": rows,
         "current_decision": decisions.current_decision(application),
