@@ -141,7 +141,7 @@ def check_over_funding(
 def check_period(*, start: date, end: date, period: Period) -> list[DomainError]:
     """The action must lie within the funding period (errors on `start_date` / `end_date`)."""
     errors: list[DomainError] = []
-    params = {"first": period.start.isoformat(), "last": period.end.isoformat()}
+    params = {"period_start": period.start.isoformat(), "period_end": period.end.isoformat()}
     if not period.covers(start):
         errors.append(DomainError("rules.outside_period", field="start_date", **params))
     if start <= end and not period.covers(end):

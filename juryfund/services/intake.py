@@ -11,6 +11,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..domain import fundrules
 from ..domain.actors import Actor
 from ..domain.errors import DomainError, InvalidTransition
 from ..domain.files import check_upload, safe_filename
@@ -20,7 +21,7 @@ from ..extensions import db
 from ..infra import clock, tokens
 from ..infra.links import external_url
 from ..infra.mail import mail_to
-from ..models import Application, Area, Attachment, CostItem, Fund, LinkGrant
+from ..models import Application, Area, Attachment, CostItem, Fund, FundYear, LinkGrant
 from ..models.base import utcnow
 from . import history
 
@@ -60,6 +61,8 @@ class ApplicationInput:
     consent_processing: bool
     consent_publish_name: bool
     language: str = "de"
+    #: Own money put in (own contribution beside volunteer hours), in cents.
+    own_cents: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -97,10 +100,61 @@ def check(
         cofunding_cents=data.cofunding_cents,
     )
     errors = check_draft(draft, rules, today=today or clock.area_today(area))
+    errors.extend(fund_rule_errors(fund, data, draft_errors=errors))
     unknown_goals = set(data.goals) - set(area.action_field_list)
     if unknown_goals:
         errors.append(DomainError("application.unknown_goal", field="goals"))
     return fund, errors
+
+
+def funding_period(fund: Fund, year: int) -> fundrules.Period:
+    """The funding period of the fund's year (the calendar year where none is set)."""
+    fund_year = db.session.scalar(
+        select(FundYear).where(FundYear.fund_id == fund.id, FundYear.year == year)
+    )
+    return fund_year.period if fund_year is not None else fundrules.period_of(year)
+
+
+def fund_rule_errors(
+    fund: Fund,
+    data: ApplicationInput,
+    *,
+    draft_errors: list[DomainError] = (),  # type: ignore[assignment]
+) -> list[DomainError]:
+    """The fund's own rules (domain.fundrules): own share, over-funding, fees, funding period.
+
+    The action is booked in the fund year of its start (a fund year pays for the actions of its
+    period), so that year's period must hold the whole action.
+    """
+    rules = fund.rule_set
+    lines = data.cost_lines
+    total = sum(line.total_cents for line in lines)
+    taken = {error.field for error in draft_errors}
+    errors = fundrules.check_fees(
+        [fundrules.FeeLine(i, line.category, line.total_cents) for i, line in enumerate(lines)],
+        total_cents=total,
+        rules=rules,
+    )
+    if "requested" not in taken:
+        # Only once the request itself is fine: "more than the costs" says it better first.
+        errors += fundrules.check_over_funding(
+            total_cents=total,
+            requested_cents=data.requested_cents,
+            cofunding_cents=data.cofunding_cents,
+        )
+    if data.own_cents < 0:
+        errors.append(DomainError("money.negative", field="own"))
+    else:
+        errors += fundrules.check_own_share(
+            total_cents=total,
+            own_cents=data.own_cents,
+            volunteer_hours=data.volunteer_hours,
+            rules=rules,
+        )
+    if data.start_date <= data.end_date:
+        period = funding_period(fund, data.start_date.year)
+        errors += fundrules.check_period(start=data.start_date, end=data.end_date, period=period)
+    return [error for error in errors if error.field not in taken]
 
 
 # --- submitting and editing --------------------------------------------------------------------
@@ -134,7 +188,7 @@ SAME_NAMED_FIELDS = (
 
 def _fill(application: Application, data: ApplicationInput) -> None:
     """Copy the form's data onto the application and rebuild its cost plan."""
-    for name in (*SAME_NAMED_FIELDS, "cofunding_cents", "requested_cents"):
+    for name in (*SAME_NAMED_FIELDS, "cofunding_cents", "own_cents", "requested_cents"):
         value = getattr(data, name)
         setattr(application, name, value.strip() if isinstance(value, str) else value)
     application.email = data.email.strip().lower()
