@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -115,11 +116,21 @@ def funding_period(fund: Fund, year: int) -> fundrules.Period:
     return fund_year.period if fund_year is not None else fundrules.period_of(year)
 
 
+@dataclass(frozen=True)
+class RuleInput:
+    """What the fund's own rules look at, from a form or from a stored application."""
+
+    cost_lines: Sequence[CostLine]
+    requested_cents: int
+    cofunding_cents: int
+    own_cents: int
+    volunteer_hours: int
+    start_date: date
+    end_date: date
+
+
 def fund_rule_errors(
-    fund: Fund,
-    data: ApplicationInput,
-    *,
-    draft_errors: list[DomainError] = (),  # type: ignore[assignment]
+    fund: Fund, data: ApplicationInput | RuleInput, *, draft_errors: Sequence[DomainError] = ()
 ) -> list[DomainError]:
     """The fund's own rules (domain.fundrules): own share, over-funding, fees, funding period.
 
@@ -155,6 +166,38 @@ def fund_rule_errors(
         period = funding_period(fund, data.start_date.year)
         errors += fundrules.check_period(start=data.start_date, end=data.end_date, period=period)
     return [error for error in errors if error.field not in taken]
+
+
+def rule_flags(application: Application, *, booking_year: int) -> list[DomainError]:
+    """The fund's rules that the stored application breaks, for staff to judge on the review
+    page: rules changed since it was sent, or money that would be booked in another year than
+    the action's (e.g. approved in December for an action in January)."""
+    data = RuleInput(
+        cost_lines=[
+            CostLine(item.description, item.category, item.quantity, item.unit_cents)
+            for item in application.cost_items
+        ],
+        requested_cents=application.requested_cents,
+        cofunding_cents=application.cofunding_cents,
+        own_cents=application.own_cents,
+        volunteer_hours=application.volunteer_hours,
+        start_date=application.start_date,
+        end_date=application.end_date,
+    )
+    flags = fund_rule_errors(application.fund, data)
+    if booking_year != application.start_date.year:
+        period = funding_period(application.fund, booking_year)
+        if not (period.covers(application.start_date) and period.covers(application.end_date)):
+            flags.append(
+                DomainError(
+                    "rules.booked_in_other_year",
+                    field="start_date",
+                    year=booking_year,
+                    period_start=period.start.isoformat(),
+                    period_end=period.end.isoformat(),
+                )
+            )
+    return flags
 
 
 # --- submitting and editing --------------------------------------------------------------------

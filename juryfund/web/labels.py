@@ -150,3 +150,8 @@ FEE_RULE_LABELS = {
     "forbidden": _l("No fees"),
     "capped": _l("Fees up to a cap"),
 }
+#: Why a receipt is flagged at proof of use (domain.fundrules.receipt_flags).
+RECEIPT_FLAG_LABELS = {
+    "before_application": _l("dated before the application was made"),
+    "outside_period": _l("dated outside the funding period"),
+}

@@ -205,6 +205,10 @@ REASONS = {
     "rules.outside_period": _l(
         "The action must take place within the fund's funding period, %(period_start)s to %(period_end)s."
     ),
+    "rules.booked_in_other_year": _l(
+        "The money is booked in the fund year %(year)s, whose funding period (%(period_start)s to "
+        "%(period_end)s) does not hold the whole action."
+    ),
     "rules.fee_forbidden": _l("This fund pays no fees."),
     "rules.fee_over_cap": _l("This fund pays at most %(cap)s in fees; your fees come to %(fees)s."),
     "fund.share_range": _l("Enter a share from 0 to 100."),

@@ -105,7 +105,7 @@ def test_fund_year_period_narrower_than_the_year(client, area, send):
 @pytest.mark.parametrize(
     ("settings", "price", "error"),
     [
-        ({"fee_rule": "forbidden"}, "600", "pays no fees"),
+        ({"fee_rule": "forbidden"}, "600", "keine Honorare"),
         ({"fee_rule": "capped", "fee_cap_cents": 50_000}, "600", "500,00"),
         ({"fee_rule": "capped", "fee_cap_bp": 3000}, "600", "373,50"),  # 30 % of 1,245 €
     ],
@@ -130,3 +130,35 @@ def test_fee_within_the_cap_is_fine(client, area, apply):
     response = apply(**{"cost_items-2-category": "fee"}, requested="600")
     assert response.status_code == 302
     assert [item.category for item in only_application().cost_items][-1] == "fee"
+
+
+def test_review_page_flags_rules_the_application_breaks_now(client, area, apply, make, login):
+    # Sent while the fund had no own share; the rule came later: staff see it as a flag.
+    apply()
+    _rules(area, own_share_bp=5000, hour_rate_cents=1000)
+    login(make.staff(areas=[area]))
+    application = only_application()
+    html = client.get(f"/staff/applications/{application.id}").get_data(as_text=True)
+    flags = re.search(r'id="rule-flags".*?</section>', html, re.S)
+    assert flags and "50 %" in flags.group(0)
+
+
+def test_review_page_flags_an_action_in_another_year_than_its_booking(
+    client, area, apply, make, login
+):
+    apply()
+    application = only_application()
+    application.start_date = application.end_date = date(date.today().year + 1, 1, 15)
+    db.session.commit()
+    login(make.staff(areas=[area]))
+    html = client.get(f"/staff/applications/{application.id}").get_data(as_text=True)
+    flags = re.search(r'id="rule-flags".*?</section>', html, re.S)
+    assert flags and str(date.today().year) in flags.group(0)
+
+
+def test_review_page_without_rule_problems_shows_no_flags(client, area, apply, make, login):
+    apply()
+    application = only_application()
+    login(make.staff(areas=[area]))
+    html = client.get(f"/staff/applications/{application.id}").get_data(as_text=True)
+    assert application.start_date.year != date.today().year or 'id="rule-flags"' not in html
