@@ -268,7 +268,12 @@ def accept(proof: ProofOfUse, *, actor: Actor) -> int:
     proof.state, proof.reviewed_at = accepted, utcnow()
     history.transition(application, State.SETTLED, actor=actor)
     _mail(
-        proof, purpose="proof.accepted", template="proof_accepted", proven=proven, released=unspent
+        proof,
+        purpose="proof.accepted",
+        template="proof_accepted",
+        proven=proven - owed.allowance_cents,
+        allowance=owed.allowance_cents,
+        released=unspent,
     )
     return unspent
 

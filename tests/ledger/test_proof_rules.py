@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from juryfund.domain.errors import DomainError
 from juryfund.extensions import db
-from juryfund.models import LedgerEntry, ProofOfUse
+from juryfund.models import LedgerEntry, Mail, ProofOfUse
 from juryfund.services import ledger, proofs
 from juryfund.services.proofs import ReceiptLine
 
@@ -70,6 +70,10 @@ def test_allowance_is_booked_with_the_reimbursement(
         assert len(payments) == 1
     account = ledger.account_of(approved.id)
     assert (account.paid, account.released) == (receipts + allowance, released)
+    mail = db.session.scalars(
+        select(Mail).where(Mail.purpose == "proof.accepted").order_by(Mail.id.desc())
+    ).first()
+    assert ("Pauschale" in mail.body_text) == (allowance > 0)
 
 
 def test_retroactive_receipts_need_a_choice_and_refused_ones_do_not_count(
