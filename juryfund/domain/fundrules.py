@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .errors import DomainError
-from .vocabulary import FEE_RULES
+from .vocabulary import FEE_RULES, RECEIPT_CHOICES
 
 #: 100 % in basis points.
 WHOLE_BP = 10_000
@@ -116,7 +116,7 @@ def check_own_share(
             field="own",
             needed=needed,
             have=have,
-            share=_percent(rules.own_share_bp),
+            share=percent_text(rules.own_share_bp),
             rate=rules.hour_rate_cents,
         )
     ]
@@ -227,14 +227,14 @@ def receipt_flags(*, day: date, applied_on: date, period: Period) -> tuple[str, 
 
 def check_receipt_choice(*, choice: str, reason: str) -> list[DomainError]:
     """A staff choice on a flagged receipt: accepted, or refused with a reason."""
-    if choice not in ("accepted", "refused"):
+    if choice not in RECEIPT_CHOICES:
         return [DomainError("receipt.choice_unknown", field="choice")]
     if choice == "refused" and not reason.strip():
         return [DomainError("receipt.reason_required", field="reason")]
     return []
 
 
-def _percent(bp: int) -> str:
-    """Basis points as a percentage for messages, e.g. 1000 -> "10", 250 -> "2.5"."""
+def percent_text(bp: int) -> str:
+    """Basis points as a plain percentage, e.g. 1000 -> "10", 250 -> "2.5" (notes, messages)."""
     whole, rest = divmod(bp, 100)
     return str(whole) if rest == 0 else f"{whole}.{rest:02d}".rstrip("0")

@@ -281,9 +281,8 @@ def accept(proof: ProofOfUse, *, actor: Actor) -> int:
 def allowance_note(allowance_bp: int, receipts_cents: int) -> str:
     """The booking note of the flat allowance: its share and the proven costs it is taken of
     (notes are stored as written, like "settlement", and read by the QM team)."""
-    whole, rest = divmod(allowance_bp, 100)
-    share = f"{whole}" if not rest else f"{whole}.{rest:02d}".rstrip("0")
     euros, cents = divmod(receipts_cents, 100)
+    share = fundrules.percent_text(allowance_bp)
     return f"settlement: flat allowance {share} % of proven costs {euros}.{cents:02d} EUR"
 
 

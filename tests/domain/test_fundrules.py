@@ -16,6 +16,7 @@ from juryfund.domain.fundrules import (
     check_period,
     check_receipt_choice,
     check_settings,
+    percent_text,
     period_of,
     receipt_flags,
     settle,
@@ -262,3 +263,10 @@ def test_retroactive_receipts_are_flagged(day, applied_on, period, expected):
 )
 def test_receipt_choice(choice, reason, expected):
     assert reasons(check_receipt_choice(choice=choice, reason=reason)) == expected
+
+
+@pytest.mark.parametrize(
+    ("bp", "text"), [(1000, "10"), (250, "2.5"), (305, "3.05"), (0, "0"), (10_000, "100")]
+)
+def test_percent_text(bp, text):
+    assert percent_text(bp) == text
