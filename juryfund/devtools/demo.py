@@ -75,6 +75,13 @@ class DemoFund(NamedTuple):
     allocation_cents: int
     categories: tuple[str, ...]
     description: str
+    #: Fund rules (domain.fundrules); the defaults apply none of them.
+    own_share_bp: int = 0
+    hour_rate_cents: int = 0
+    fee_rule: str = "allowed"
+    fee_cap_cents: int | None = None
+    fee_cap_bp: int | None = None
+    allowance_bp: int = 0
 
 
 class DemoApplication(NamedTuple):
@@ -99,6 +106,9 @@ COUNCIL = DemoBody("council", "Quartiersrat {area}", VotingRule(Fraction(2, 3), 
 
 #: kind, name, cap, minimum, lead time (days), carry-over, proof due (weeks), allocation, categories, description
 ACTION_FUND = DemoFund("action_fund", "Aktionsfonds", 150_000, 0, 14, False, 4, 1_000_000, SMALL_COSTS, "Bis zu 1.500 € für Aktionen von Nachbarinnen und Nachbarn.")
+#: Configured like Aachen's Verfügungsfonds (FACTS.md): at least 10 % own contribution, a volunteer
+#: hour counts 10 €, fees for others up to 300 €, and 3 % of the proven costs as a flat allowance.
+AACHEN_LIKE_FUND = ACTION_FUND._replace(name="Verfügungsfonds", categories=SMALL_COSTS, description="Bis zu 1.500 € für Ideen aus der Nachbarschaft. Eigenanteil mindestens 10 % der Kosten, als Geld oder ehrenamtliche Stunden (10 € je Stunde); Honorare für andere bis 300 €; 3 % der nachgewiesenen Kosten als Pauschale für eigene Kosten.", own_share_bp=1000, hour_rate_cents=1000, fee_rule="capped", fee_cap_cents=30_000, allowance_bp=300)
 NEIGHBOURHOOD_FUND = DemoFund("neighbourhood_fund", "Quartiersfonds", 5_000_000, 500_000, 42, True, 8, 6_000_000, ALL_BUT_FEES, "Größere Projekte ab 5.000 €, über die der Quartiersrat entscheidet.")
 
 #: title, applicant kind, organisation, language, demo state, requested cents, cost lines
@@ -117,6 +127,7 @@ SOLDINER_ACTIONS = [
 LERCHENBERG_ACTIONS = [
     DemoApplication("Seniorencafé am Hindemithweg", "initiative", "Café-Team Lerchenberg", "de", State.READY, 36000, [("Kaffee und Kuchen", "catering", 10, 3000), ("Tischdecken", "material", 1, 6000)]),
     DemoApplication("Sprachcafé Deutsch–Ukrainisch", "person", "", "uk", State.SUBMITTED, 33000, [("Lernmaterial", "material", 1, 18000), ("Raummiete", "rent", 6, 2500)]),
+    DemoApplication("Trommelworkshop im Stadtteiltreff", "initiative", "Trommelgruppe Lerchenberg", "de", State.SUBMITTED, 33000, [("Workshopleitung (Honorar)", "fee", 1, 25000), ("Leihtrommeln", "rent", 1, 8000)]),
 ]
 
 #: The review step (and its note) that takes an application towards its demo state; every
@@ -161,7 +172,9 @@ def _members(body: Body, count: int, offset: int, term_start: date) -> None:
         )
 
 
-def _set_up_area(spec: DemoArea, actor: StaffUser) -> tuple[Area, Body, Fund]:
+def _set_up_area(
+    spec: DemoArea, actor: StaffUser, fund_spec: DemoFund = ACTION_FUND
+) -> tuple[Area, Body, Fund]:
     """One area with its Aktionsfonds, fund year and 7-member jury."""
     area = setup.save_area(
         None,
@@ -175,7 +188,7 @@ def _set_up_area(spec: DemoArea, actor: StaffUser) -> tuple[Area, Body, Fund]:
         action_fields=ACTION_FIELDS,
         contact_email=f"qm@{spec.slug}.example",
     )
-    jury, fund = _set_up_fund(area, JURY, ACTION_FUND, len(spec.slug), actor)
+    jury, fund = _set_up_fund(area, JURY, fund_spec, len(spec.slug), actor)
     return area, jury, fund
 
 
@@ -210,6 +223,12 @@ def _set_up_fund(
         carry_over=spec.carry_over,
         proof_weeks=spec.proof_weeks,
         description=spec.description,
+        own_share_bp=spec.own_share_bp,
+        hour_rate_cents=spec.hour_rate_cents,
+        fee_rule=spec.fee_rule,
+        fee_cap_cents=spec.fee_cap_cents,
+        fee_cap_bp=spec.fee_cap_bp,
+        allowance_bp=spec.allowance_bp,
     )
     setup.open_fund_year(
         fund, year=date.today().year, allocation_cents=spec.allocation_cents, actor=actor.actor
@@ -343,7 +362,7 @@ def _seed() -> None:
         email=ADMIN[0], name="Demo Admin", password=ADMIN[1], role="admin"
     )
     soldiner, jury, action_fund = _set_up_area(SOLDINER, admin)
-    lerchenberg, _jury2, action_fund2 = _set_up_area(LERCHENBERG, admin)
+    lerchenberg, _jury2, action_fund2 = _set_up_area(LERCHENBERG, admin, AACHEN_LIKE_FUND)
     staff = accounts.find_staff_by_email(STAFF[0]) or accounts.create_staff(
         email=STAFF[0], name="QM-Team Soldiner Kiez", password=STAFF[1], areas=[soldiner]
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .errors import DomainError, MoneyError
+from .fundrules import FEE_CATEGORY
 from .money import MAX_CENTS, bounded_sum
 
 #: Most lines a cost plan may have; more is a sign of a bot or a misunderstanding.
@@ -100,7 +101,8 @@ def check_draft(draft: Draft, rules: FundRules, *, today: date) -> list[DomainEr
             )
         )
     for index, line in enumerate(draft.cost_lines):
-        if line.category not in rules.eligible_categories:
+        # Fees for others are the fund's fee rule's to judge (domain.fundrules.check_fees).
+        if line.category not in rules.eligible_categories and line.category != FEE_CATEGORY:
             errors.append(
                 DomainError(
                     "application.category_not_eligible", field=f"cost_items-{index}-category"

@@ -13,6 +13,8 @@ ROUND_MODES = ("meeting", "circulation")
 
 #: Cost categories of a cost plan. A fund lists which of them it pays for; fees for the
 #: applicants themselves are a category so the form can say plainly that they are not eligible.
+#: "fee" is a fee (Honorar) for someone else, e.g. a musician; each fund's fee rule decides it
+#: (domain.fundrules), not its list of eligible categories.
 COST_CATEGORIES = (
     "material",
     "consumables",
@@ -22,6 +24,13 @@ COST_CATEGORIES = (
     "catering",
     "transport",
     "equipment",
+    "fee",
     "applicant_fee",
     "other",
 )
+
+#: How a fund treats fees (Honorare): paid like any cost, never paid, or paid up to a cap.
+FEE_RULES = ("allowed", "forbidden", "capped")
+#: Staff's choice on a receipt flagged at proof of use (dated before the application or outside
+#: the funding period): it counts toward the proven costs, or it does not.
+RECEIPT_CHOICES = ("accepted", "refused")

@@ -37,6 +37,7 @@ class Application(Model):
         CheckConstraint("total_cents >= 0", name="total_nonnegative"),
         CheckConstraint("requested_cents <= total_cents", name="requested_within_total"),
         CheckConstraint("cofunding_cents >= 0", name="cofunding_nonnegative"),
+        CheckConstraint("own_cents >= 0", name="own_nonnegative"),
         CheckConstraint("volunteer_hours >= 0", name="volunteer_hours_nonnegative"),
         CheckConstraint("participants >= 0", name="participants_nonnegative"),
         CheckConstraint("end_date >= start_date", name="dates_in_order"),
@@ -74,6 +75,8 @@ class Application(Model):
 
     volunteer_hours: Mapped[int] = mapped_column(default=0)
     in_kind: Mapped[str] = mapped_column(Text, default="")
+    #: Own money put into the action (own contribution beside the volunteer hours).
+    own_cents: Mapped[Cents] = mapped_column(default=0, server_default="0")
     cofunding_source: Mapped[str] = mapped_column(String(200), default="")
     cofunding_cents: Mapped[Cents] = mapped_column(default=0)
     #: Sum of the cost plan, kept with the lines so lists need no join.

@@ -17,7 +17,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.composition import CompositionRule, Seat
-from ..domain.vocabulary import BODY_KINDS, FUND_KINDS, MEMBER_ROLES, MEMBER_SEATS
+from ..domain.fundrules import FundRuleSet, Period, period_of
+from ..domain.vocabulary import BODY_KINDS, FEE_RULES, FUND_KINDS, MEMBER_ROLES, MEMBER_SEATS
 from ..extensions import Model
 from .base import Cents, UTCDateTime, one_of, utcnow
 from .voting_rule import VotingRuleColumns
@@ -184,6 +185,16 @@ class Fund(Model):
         CheckConstraint("lead_time_days >= 0", name="lead_time_nonnegative"),
         CheckConstraint("proof_weeks > 0", name="proof_weeks_positive"),
         CheckConstraint("retention_years > 0", name="retention_positive"),
+        CheckConstraint("own_share_bp BETWEEN 0 AND 10000", name="own_share_bp_range"),
+        CheckConstraint("hour_rate_cents >= 0", name="hour_rate_nonnegative"),
+        one_of("fee_rule", FEE_RULES),
+        CheckConstraint(
+            "fee_cap_cents IS NULL OR fee_cap_cents >= 0", name="fee_cap_cents_nonnegative"
+        ),
+        CheckConstraint(
+            "fee_cap_bp IS NULL OR fee_cap_bp BETWEEN 0 AND 10000", name="fee_cap_bp_range"
+        ),
+        CheckConstraint("allowance_bp BETWEEN 0 AND 10000", name="allowance_bp_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -207,6 +218,18 @@ class Fund(Model):
     #: Personal data of applicants is anonymised this many years after the final state.
     retention_years: Mapped[int] = mapped_column(default=10)
     active: Mapped[bool] = mapped_column(default=True)
+    # Fund rules (domain.fundrules); shares in basis points, 1000 = 10 %.
+    #: Least own contribution (money or volunteer hours) as a share of the costs (Aachen: 10 %).
+    own_share_bp: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: What a volunteer hour counts as own contribution (Aachen: 10 €); 0: hours do not count.
+    hour_rate_cents: Mapped[Cents] = mapped_column(default=0, server_default="0")
+    #: Fees (Honorare) for others: "allowed", "forbidden" or "capped".
+    fee_rule: Mapped[str] = mapped_column(String(10), default="allowed", server_default="allowed")
+    #: Under "capped": most fees may come to, absolute and/or as a share of the costs.
+    fee_cap_cents: Mapped[Cents | None]
+    fee_cap_bp: Mapped[int | None]
+    #: Flat allowance for the applicant's own costs, a share of the proven costs (0: none).
+    allowance_bp: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     area: Mapped[Area] = relationship(back_populates="funds")
@@ -220,6 +243,18 @@ class Fund(Model):
         """Eligible cost category codes as a list."""
         return [c for c in self.eligible_categories.split(",") if c]
 
+    @property
+    def rule_set(self) -> FundRuleSet:
+        """The fund's rules as domain.fundrules checks them."""
+        return FundRuleSet(
+            own_share_bp=self.own_share_bp,
+            hour_rate_cents=self.hour_rate_cents,
+            fee_rule=self.fee_rule,
+            fee_cap_cents=self.fee_cap_cents,
+            fee_cap_bp=self.fee_cap_bp,
+            allowance_bp=self.allowance_bp,
+        )
+
 
 class FundYear(Model):
     """The money of one fund for one calendar year; bookings lock this row."""
@@ -228,6 +263,10 @@ class FundYear(Model):
     __table_args__ = (
         UniqueConstraint("fund_id", "year"),
         CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
+        CheckConstraint(
+            "period_start IS NULL OR period_end IS NULL OR period_end >= period_start",
+            name="period_order",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -237,6 +276,14 @@ class FundYear(Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Bumped by every booking: the write that serialises concurrent bookings.
     version: Mapped[int] = mapped_column(default=0)
+    #: The funding period: actions and receipts must fall in it; empty ends: the calendar year.
+    period_start: Mapped[date | None]
+    period_end: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     fund: Mapped[Fund] = relationship(back_populates="years")
+
+    @property
+    def period(self) -> Period:
+        """The funding period, the calendar year where no end is set."""
+        return period_of(self.year, self.period_start, self.period_end)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.budget import APPLICATION_KINDS, EntryKind, Origin
 from ..domain.lifecycles import ProofState
+from ..domain.vocabulary import RECEIPT_CHOICES
 from ..extensions import Model
 from .base import UTCDateTime, one_of, utcnow
 
@@ -91,7 +92,14 @@ class Receipt(Model):
     """One line of the receipt list (Belegliste) of a proof of use."""
 
     __tablename__ = "receipt"
-    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        one_of("choice", RECEIPT_CHOICES),
+        CheckConstraint(
+            "choice IS NULL OR choice <> 'refused' OR choice_reason <> ''",
+            name="refusal_has_reason",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proof_id: Mapped[int] = mapped_column(ForeignKey("proof_of_use.id"), index=True)
@@ -100,5 +108,9 @@ class Receipt(Model):
     supplier: Mapped[str] = mapped_column(String(200))
     item: Mapped[str] = mapped_column(String(300))
     amount_cents: Mapped[int] = mapped_column(BigInteger)
+    #: Staff's choice on a receipt flagged as retroactive (domain.fundrules.receipt_flags);
+    #: empty until chosen. A refused receipt does not count toward the proven costs.
+    choice: Mapped[str | None] = mapped_column(String(8))
+    choice_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     proof: Mapped[ProofOfUse] = relationship(back_populates="receipts")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -12,6 +13,7 @@ from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy import update as update_rows
 from sqlalchemy.exc import IntegrityError
 
+from ..domain import fundrules
 from ..domain.actors import Actor
 from ..domain.errors import DomainError, InvalidTransition
 from ..domain.files import check_upload, safe_filename
@@ -21,7 +23,7 @@ from ..extensions import db
 from ..infra import audit, clock, tokens
 from ..infra.links import external_url
 from ..infra.mail import mail_to
-from ..models import Application, Area, Attachment, CostItem, Fund, LinkGrant
+from ..models import Application, Area, Attachment, CostItem, Fund, FundYear, LinkGrant
 from ..models.base import utcnow
 from . import history, locks, notices
 
@@ -61,6 +63,8 @@ class ApplicationInput:
     consent_processing: bool
     consent_publish_name: bool
     language: str = "de"
+    #: Own money put in (own contribution beside volunteer hours), in cents.
+    own_cents: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -98,10 +102,103 @@ def check(
         cofunding_cents=data.cofunding_cents,
     )
     errors = check_draft(draft, rules, today=today or clock.area_today(area))
+    errors.extend(fund_rule_errors(fund, data, draft_errors=errors))
     unknown_goals = set(data.goals) - set(area.action_field_list)
     if unknown_goals:
         errors.append(DomainError("application.unknown_goal", field="goals"))
     return fund, errors
+
+
+def funding_period(fund: Fund, year: int) -> fundrules.Period:
+    """The funding period of the fund's year (the calendar year where none is set)."""
+    fund_year = db.session.scalar(
+        select(FundYear).where(FundYear.fund_id == fund.id, FundYear.year == year)
+    )
+    return fund_year.period if fund_year is not None else fundrules.period_of(year)
+
+
+@dataclass(frozen=True)
+class RuleInput:
+    """What the fund's own rules look at, from a form or from a stored application."""
+
+    cost_lines: Sequence[CostLine]
+    requested_cents: int
+    cofunding_cents: int
+    own_cents: int
+    volunteer_hours: int
+    start_date: date
+    end_date: date
+
+
+def fund_rule_errors(
+    fund: Fund, data: ApplicationInput | RuleInput, *, draft_errors: Sequence[DomainError] = ()
+) -> list[DomainError]:
+    """The fund's own rules (domain.fundrules): own share, over-funding, fees, funding period.
+
+    The action is booked in the fund year of its start (a fund year pays for the actions of its
+    period), so that year's period must hold the whole action.
+    """
+    rules = fund.rule_set
+    lines = data.cost_lines
+    total = sum(line.total_cents for line in lines)
+    taken = {error.field for error in draft_errors}
+    errors = fundrules.check_fees(
+        [fundrules.FeeLine(i, line.category, line.total_cents) for i, line in enumerate(lines)],
+        total_cents=total,
+        rules=rules,
+    )
+    if "requested" not in taken:
+        # Only once the request itself is fine: "more than the costs" says it better first.
+        errors += fundrules.check_over_funding(
+            total_cents=total,
+            requested_cents=data.requested_cents,
+            cofunding_cents=data.cofunding_cents,
+        )
+    if data.own_cents < 0:
+        errors.append(DomainError("money.negative", field="own"))
+    else:
+        errors += fundrules.check_own_share(
+            total_cents=total,
+            own_cents=data.own_cents,
+            volunteer_hours=data.volunteer_hours,
+            rules=rules,
+        )
+    if data.start_date <= data.end_date:
+        period = funding_period(fund, data.start_date.year)
+        errors += fundrules.check_period(start=data.start_date, end=data.end_date, period=period)
+    return [error for error in errors if error.field not in taken]
+
+
+def rule_flags(application: Application, *, booking_year: int) -> list[DomainError]:
+    """The fund's rules that the stored application breaks, for staff to judge on the review
+    page: rules changed since it was sent, or money that would be booked in another year than
+    the action's (e.g. approved in December for an action in January)."""
+    data = RuleInput(
+        cost_lines=[
+            CostLine(item.description, item.category, item.quantity, item.unit_cents)
+            for item in application.cost_items
+        ],
+        requested_cents=application.requested_cents,
+        cofunding_cents=application.cofunding_cents,
+        own_cents=application.own_cents,
+        volunteer_hours=application.volunteer_hours,
+        start_date=application.start_date,
+        end_date=application.end_date,
+    )
+    flags = fund_rule_errors(application.fund, data)
+    if booking_year != application.start_date.year:
+        period = funding_period(application.fund, booking_year)
+        if not (period.covers(application.start_date) and period.covers(application.end_date)):
+            flags.append(
+                DomainError(
+                    "rules.booked_in_other_year",
+                    field="start_date",
+                    year=booking_year,
+                    period_start=period.start.isoformat(),
+                    period_end=period.end.isoformat(),
+                )
+            )
+    return flags
 
 
 # --- submitting and editing --------------------------------------------------------------------
@@ -135,7 +232,7 @@ SAME_NAMED_FIELDS = (
 
 def _fill(application: Application, data: ApplicationInput) -> None:
     """Copy the form's data onto the application and rebuild its cost plan."""
-    for name in (*SAME_NAMED_FIELDS, "cofunding_cents", "requested_cents"):
+    for name in (*SAME_NAMED_FIELDS, "cofunding_cents", "own_cents", "requested_cents"):
         value = getattr(data, name)
         setattr(application, name, value.strip() if isinstance(value, str) else value)
     application.email = data.email.strip().lower()

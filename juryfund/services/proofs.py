@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from ..domain import fundrules
 from ..domain.actors import Actor
 from ..domain.budget import EntryKind
 from ..domain.errors import DomainError, MoneyError
@@ -16,6 +17,7 @@ from ..domain.lifecycles import PROOF_EDITABLE, ProofState, move_proof
 from ..domain.money import MAX_CENTS, bounded_sum
 from ..domain.states import State
 from ..extensions import db
+from ..infra import clock
 from ..models import Application, Attachment, ProofOfUse, Receipt
 from ..models.base import utcnow
 from . import history, intake, ledger, locks, notices
@@ -63,8 +65,65 @@ def proof_for(application: Application) -> ProofOfUse:
 
 
 def proven_cents(proof: ProofOfUse) -> int:
-    """The sum of the receipt list."""
-    return sum(receipt.amount_cents for receipt in proof.receipts)
+    """The sum of the receipt list without the receipts staff refused."""
+    return sum(receipt.amount_cents for receipt in proof.receipts if receipt.choice != "refused")
+
+
+def funding_period(application: Application) -> fundrules.Period:
+    """The funding period the project's money belongs to: that of the fund year holding its
+    commitment, else of the fund year of the action's start."""
+    fund_year = ledger.fund_year_of(application)
+    if fund_year is not None:
+        return fund_year.period
+    return intake.funding_period(application.fund, application.start_date.year)
+
+
+def receipt_flags(proof: ProofOfUse) -> dict[int, tuple[str, ...]]:
+    """Receipts that need staff's judgement (no retroactive funding), by receipt id: those dated
+    before the application was made or outside the funding period."""
+    application = proof.application
+    applied_on = clock.local_day(application.submitted_at, application.area.timezone)
+    period = funding_period(application)
+    flags = {
+        receipt.id: fundrules.receipt_flags(day=receipt.date, applied_on=applied_on, period=period)
+        for receipt in proof.receipts
+    }
+    return {receipt_id: why for receipt_id, why in flags.items() if why}
+
+
+def choose_receipt(
+    proof: ProofOfUse, receipt: Receipt, *, choice: str, reason: str, actor: Actor
+) -> None:
+    """Staff accept a flagged receipt or refuse it with a reason; a refused one does not count
+    toward the proven costs. Only while the proof waits for review."""
+    proof = _locked(proof)
+    if proof.state != ProofState.SUBMITTED:
+        raise DomainError("proof.not_submitted")
+    if receipt.proof_id != proof.id or receipt.id not in receipt_flags(proof):
+        raise DomainError("receipt.not_flagged", field="choice")
+    errors = fundrules.check_receipt_choice(choice=choice, reason=reason)
+    if errors:
+        raise errors[0]
+    receipt.choice = choice
+    receipt.choice_reason = reason.strip() if choice == "refused" else ""
+    history.record(
+        proof.application,
+        "note",
+        actor=actor,
+        note=f"receipt {receipt.position}: {choice}"
+        + (f" ({receipt.choice_reason})" if receipt.choice_reason else ""),
+    )
+    db.session.flush()
+
+
+def settlement(proof: ProofOfUse, committed_cents: int) -> fundrules.Settlement:
+    """What the project is owed at settlement: the counted receipts and the fund's flat
+    allowance on them, within the approved amount."""
+    return fundrules.settle(
+        proven_cents=proven_cents(proof),
+        committed_cents=committed_cents,
+        allowance_bp=proof.application.fund.allowance_bp,
+    )
 
 
 def save(proof: ProofOfUse, *, report: str, receipts: list[ReceiptLine]) -> None:
@@ -174,16 +233,32 @@ def accept(proof: ProofOfUse, *, actor: Actor) -> int:
     proof = _locked(proof)
     accepted = move_proof(proof.state, ProofState.ACCEPTED)
     application = proof.application
+    flags = receipt_flags(proof)
+    if any(r.choice is None for r in proof.receipts if r.id in flags):
+        raise DomainError("proof.receipts_undecided", field="receipts")
     account = ledger.account_of(application.id)
-    proven = min(proven_cents(proof), account.committed)
+    owed = settlement(proof, account.committed)
+    proven = owed.total_cents
     if account.paid > proven:
         raise DomainError("proof.refund_first", open=account.paid - proven)
-    if proven > account.paid:
+    # The allowance is paid last and booked on its own line with a note saying what it is, so
+    # the books show it apart from the receipts (a booking is never changed afterwards).
+    to_pay = proven - account.paid
+    allowance = min(owed.allowance_cents, to_pay)
+    if to_pay - allowance > 0:
         ledger.pay(
             application,
-            proven - account.paid,
+            to_pay - allowance,
             payment_type="reimbursement",
             note="settlement",
+            actor=actor,
+        )
+    if allowance > 0:
+        ledger.pay(
+            application,
+            allowance,
+            payment_type="reimbursement",
+            note=allowance_note(application.fund.allowance_bp, owed.receipts_cents),
             actor=actor,
         )
     unspent = account.committed - proven
@@ -192,9 +267,22 @@ def accept(proof: ProofOfUse, *, actor: Actor) -> int:
     proof.state, proof.reviewed_at = accepted, utcnow()
     history.transition(application, State.SETTLED, actor=actor)
     _mail(
-        proof, purpose="proof.accepted", template="proof_accepted", proven=proven, released=unspent
+        proof,
+        purpose="proof.accepted",
+        template="proof_accepted",
+        proven=proven - owed.allowance_cents,
+        allowance=owed.allowance_cents,
+        released=unspent,
     )
     return unspent
+
+
+def allowance_note(allowance_bp: int, receipts_cents: int) -> str:
+    """The booking note of the flat allowance: its share and the proven costs it is taken of
+    (notes are stored as written, like "settlement", and read by the QM team)."""
+    euros, cents = divmod(receipts_cents, 100)
+    share = fundrules.percent_text(allowance_bp)
+    return f"settlement: flat allowance {share} % of proven costs {euros}.{cents:02d} EUR"
 
 
 def claim_refund(proof: ProofOfUse, *, note: str, actor: Actor) -> int:
@@ -203,7 +291,7 @@ def claim_refund(proof: ProofOfUse, *, note: str, actor: Actor) -> int:
     if proof.state != ProofState.SUBMITTED:
         raise DomainError("proof.not_submitted")
     account = ledger.account_of(proof.application_id)
-    owed = account.paid - min(proven_cents(proof), account.committed)
+    owed = account.paid - settlement(proof, account.committed).total_cents
     if owed <= 0:
         raise DomainError("proof.nothing_to_refund")
     history.record(proof.application, "note", actor=actor, note=note)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from ..domain.actors import SYSTEM, Actor
 from ..domain.budget import EntryKind
 from ..domain.errors import DomainError, MoneyError
+from ..domain.fundrules import FundRuleSet, check_settings
 from ..domain.money import MAX_CENTS
 from ..domain.vocabulary import COST_CATEGORIES
 from ..domain.voting import Majority, VotingRule, validate_rule
@@ -62,6 +63,12 @@ FUND_RULES = (
     "carry_over",
     "proof_weeks",
     "retention_years",
+    "own_share_bp",
+    "hour_rate_cents",
+    "fee_rule",
+    "fee_cap_cents",
+    "fee_cap_bp",
+    "allowance_bp",
 )
 MEMBER_RECORDED = (
     "body_id",
@@ -201,10 +208,30 @@ def save_fund(
     proof_weeks: int,
     description: str = "",
     retention_years: int = 10,
+    own_share_bp: int = 0,
+    hour_rate_cents: int = 0,
+    fee_rule: str = "allowed",
+    fee_cap_cents: int | None = None,
+    fee_cap_bp: int | None = None,
+    allowance_bp: int = 0,
     actor: Actor = SYSTEM,
 ) -> Fund:
     """Create a fund in an area (fund=None) or change one."""
-    errors: list[DomainError] = []
+    rule_set = FundRuleSet(
+        own_share_bp=own_share_bp,
+        hour_rate_cents=hour_rate_cents,
+        fee_rule=fee_rule,
+        fee_cap_cents=fee_cap_cents,
+        fee_cap_bp=fee_cap_bp,
+        allowance_bp=allowance_bp,
+    )
+    errors: list[DomainError] = check_settings(rule_set)
+    if hour_rate_cents > MAX_CENTS:
+        errors.append(
+            MoneyError("money.too_large", field="hour_rate_cents", maximum_cents=MAX_CENTS)
+        )
+    if fee_cap_cents is not None and fee_cap_cents > MAX_CENTS:
+        errors.append(MoneyError("money.too_large", field="fee_cap_cents", maximum_cents=MAX_CENTS))
     if body is not None and body.area_id != area.id:
         errors.append(DomainError("fund.body_other_area", field="body"))
     if cap_cents is None or cap_cents <= 0:
@@ -231,12 +258,28 @@ def save_fund(
         description.strip(),
     )
     fund.retention_years = retention_years
+    fund.own_share_bp, fund.hour_rate_cents, fund.allowance_bp = (
+        own_share_bp,
+        hour_rate_cents,
+        allowance_bp,
+    )
+    # Caps only mean something under a "capped" rule; kept empty otherwise so none lingers.
+    capped = fee_rule == "capped"
+    fund.fee_rule = fee_rule
+    fund.fee_cap_cents = fee_cap_cents if capped else None
+    fund.fee_cap_bp = fee_cap_bp if capped else None
     _record_saved(fund, created, area.id, actor, columns=FUND_RULES)
     return fund
 
 
 def open_fund_year(
-    fund: Fund, *, year: int, allocation_cents: int, actor: Actor = SYSTEM
+    fund: Fund,
+    *,
+    year: int,
+    allocation_cents: int,
+    period_start: date | None = None,
+    period_end: date | None = None,
+    actor: Actor = SYSTEM,
 ) -> FundYear:
     """Start a fund year and book its allocation as the first ledger entry.
 
@@ -268,8 +311,11 @@ def open_fund_year(
         errors.append(
             MoneyError("money.allocated_too_large", field="allocation", maximum_cents=MAX_CENTS)
         )
+    if period_start is not None and period_end is not None and period_end < period_start:
+        errors.append(DomainError("fund_year.period_order", field="period_end"))
     refuse(errors)
     fund_year, _ = _row_or_new(fund_year, lambda: FundYear(fund_id=fund.id, year=year))
+    fund_year.period_start, fund_year.period_end = period_start, period_end
     db.session.flush()
     audit.record_about(
         fund_year,

@@ -59,6 +59,8 @@ def register_blueprints(app: Flask) -> None:
             "composition_problem_labels": lbl.COMPOSITION_PROBLEM_LABELS,
             "majority_labels": lbl.MAJORITY_LABELS,
             "category_labels": lbl.CATEGORY_LABELS,
+            "receipt_flag_labels": lbl.RECEIPT_FLAG_LABELS,
+            "fee_rule_labels": lbl.FEE_RULE_LABELS,
             "state_labels": lbl.STATE_LABELS,
             "applicant_kind_labels": lbl.APPLICANT_KIND_LABELS,
             "choice_labels": lbl.CHOICE_LABELS,

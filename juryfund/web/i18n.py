@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_datetime_format
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from flask import Flask, current_app, g, request
 from flask_babel import format_date, format_time, get_locale
 
@@ -90,6 +92,13 @@ def money_input(cents: int | None) -> str:
     return "" if cents is None else format_amount_for_input(cents, current_language())
 
 
+def percent_bp(bp: int | None) -> str:
+    """Basis points as a number of percent in the active locale (250 -> "2,5" in German)."""
+    if bp is None:
+        return ""
+    return format_decimal(Decimal(bp) / 100, format="#,##0.##", locale=current_language())
+
+
 def when(value: datetime | date | None, fmt: str = "medium") -> str:
     """Format a date, or a UTC datetime in the page's time zone, in the active locale.
 
@@ -135,6 +144,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["money_input"] = money_input
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["percent_bp"] = percent_bp
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

@@ -80,6 +80,7 @@ CATEGORY_LABELS = {
     "catering": _l("Food and drink"),
     "transport": _l("Transport"),
     "equipment": _l("Equipment"),
+    "fee": _l("Fees for others (e.g. a workshop leader)"),
     "applicant_fee": _l("Fees for the applicants themselves"),
     "other": _l("Other"),
 }
@@ -143,4 +144,14 @@ RAISED_BY_LABELS = {
     "detected": _l("found by juryfund's check"),
     "member": _l("declared by the member"),
     "staff": _l("raised in the body"),
+}
+FEE_RULE_LABELS = {
+    "allowed": _l("Fees are paid like other costs"),
+    "forbidden": _l("No fees"),
+    "capped": _l("Fees up to a cap"),
+}
+#: Why a receipt is flagged at proof of use (domain.fundrules.receipt_flags).
+RECEIPT_FLAG_LABELS = {
+    "before_application": _l("dated before the application was made"),
+    "outside_period": _l("dated outside the funding period"),
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
@@ -202,12 +204,42 @@ REASONS = {
     "file.empty": _l("The file “%(name)s” is empty."),
     "file.too_large": _l("The file “%(name)s” is larger than %(maximum_mb)s MB."),
     "file.wrong_type": _l("The file “%(name)s” is not a PDF, JPEG or PNG file."),
+    # fund rules (domain.fundrules)
+    "rules.own_share_short": _l(
+        "This fund asks for an own contribution of at least %(share)s %% of the costs "
+        "(%(needed)s, in money or volunteer hours); yours comes to %(have)s."
+    ),
+    "rules.over_funding": _l(
+        "The amount requested and the other funding together are %(excess)s more than the "
+        "total costs (%(total)s)."
+    ),
+    "rules.outside_period": _l(
+        "The action must take place within the fund's funding period, %(period_start)s to %(period_end)s."
+    ),
+    "rules.booked_in_other_year": _l(
+        "The money is booked in the fund year %(year)s, whose funding period (%(period_start)s to "
+        "%(period_end)s) does not hold the whole action."
+    ),
+    "rules.fee_forbidden": _l("This fund pays no fees."),
+    "rules.fee_over_cap": _l("This fund pays at most %(cap)s in fees; your fees come to %(fees)s."),
+    "fund.share_range": _l("Enter a share from 0 to 100."),
+    "fund.fee_rule_unknown": _l("Please choose how the fund treats fees."),
+    "fund.fee_cap_required": _l("Fees up to a cap need a cap: an amount, a share, or both."),
+    "fund_year.period_order": _l("The funding period cannot end before it starts."),
+    "receipt.choice_unknown": _l("Please choose whether the receipt counts."),
+    "receipt.reason_required": _l("Please give the reason for refusing the receipt."),
+    "receipt.not_flagged": _l("This receipt needs no decision."),
+    "proof.receipts_undecided": _l(
+        "Please decide on every flagged receipt before accepting the proof."
+    ),
     # states
     "state.invalid_transition": _l("This step is not possible in the application's current state."),
     "state.unknown": _l("Unknown state."),
 }
 
 
+#: Parameters of domain errors that hold a day (ISO text) and are shown as dates.
+DATE_PARAMS = frozenset({"period_start", "period_end"})
 #: Parameters of domain errors that hold cents and are shown as money.
 MONEY_PARAMS = frozenset(
     {
@@ -223,6 +255,11 @@ MONEY_PARAMS = frozenset(
         "commitment",
         "released",
         "maximum_cents",
+        "needed",
+        "have",
+        "excess",
+        "fees",
+        "rate",
     }
 )
 
@@ -237,6 +274,8 @@ def reason_text(error: DomainError) -> str:
         for key, value in error.params.items()
         if isinstance(value, (int, str))
     }
+    for key in DATE_PARAMS & params.keys():
+        params[key] = i18n.when(date.fromisoformat(str(params[key])))
     if error.reason == "money.invalid":
         params["example"] = i18n.money_input(123450)
     return str(template) % params if params else str(template)

@@ -75,6 +75,14 @@ def test_demo_seeds_realistic_installation_and_prints_logins(runner):
         assert (action_fund.cap_cents, action_fund.body.kind) == (150000, "jury")
         assert len(action_fund.body.members) == 7
         assert ledger.balances_of(action_fund.years[0].id).allocated == 1_000_000
+    # Lerchenberg's fund is set up like Aachen's: 10 % own share, hours at 10 €, fees capped.
+    rules = next(f for f in areas["lerchenberg"].funds if f.kind == "action_fund")
+    assert (rules.own_share_bp, rules.hour_rate_cents, rules.fee_rule, rules.fee_cap_cents) == (
+        1000,
+        1000,
+        "capped",
+        30_000,
+    )
     council_fund = next(f for f in areas["soldiner-kiez"].funds if f.kind == "neighbourhood_fund")
     assert (council_fund.body.kind, len(council_fund.body.members)) == ("council", 15)
     assert (

@@ -7,7 +7,7 @@ carry over) or a return that lapses at once (funds that don't).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select, text
@@ -109,7 +109,7 @@ def test_raising_an_amount_after_close_is_refused(approved, next_january, staff)
 
 def _settle(application, staff, proven: int):
     proof = proofs.proof_for(application)
-    when = application.start_date
+    when = date.today()  # after the application, within the year that holds the commitment
     proofs.save(
         proof, report="Es war schön.", receipts=[ReceiptLine(when, "Baumarkt", "Erde", proven)]
     )

@@ -18,9 +18,12 @@ from ..conftest import csrf_from
 
 pytestmark = pytest.mark.ledger
 
+#: Receipts dated on the day of the test: after the application, within its funding period.
+TODAY = date.today().isoformat()
+
 NEXT_YEAR = date.today().year + 1
 RECEIPT = {
-    "receipts-0-date": "2026-05-02",
+    "receipts-0-date": TODAY,
     "receipts-0-supplier": "Baumarkt",
     "receipts-0-item": "Erde",
 }
@@ -76,7 +79,7 @@ def test_receipt_list_above_the_bound_is_refused_at_the_receipt_that_passes_it(a
         "receipts-1-supplier": "",
         "receipts-1-item": "",
         "receipts-1-amount": "",
-        "receipts-2-date": "2026-05-03",
+        "receipts-2-date": TODAY,
         "receipts-2-supplier": "Kiosk",
         "receipts-2-item": "Wasser",
         "receipts-2-amount": "2,00",

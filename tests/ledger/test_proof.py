@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -18,16 +18,19 @@ from ..conftest import csrf_from
 
 pytestmark = pytest.mark.ledger
 
+#: Receipts dated on the day of the test: after the application, within its funding period.
+TODAY = date.today().isoformat()
+
 RECEIPTS = {
-    "receipts-0-date": "2026-05-02",
+    "receipts-0-date": TODAY,
     "receipts-0-supplier": "Gartencenter Wedding",
     "receipts-0-item": "Blumenerde",
     "receipts-0-amount": "89,90",
-    "receipts-1-date": "2026-05-02",
+    "receipts-1-date": TODAY,
     "receipts-1-supplier": "Staudengärtnerei",
     "receipts-1-item": "Stauden",
     "receipts-1-amount": "180,00",
-    "receipts-2-date": "2026-05-03",
+    "receipts-2-date": TODAY,
     "receipts-2-supplier": "Baumarkt",
     "receipts-2-item": "Gießkannen",
     "receipts-2-amount": "62,10",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -52,7 +52,7 @@ def test_accepting_a_proof_twice_at_once_settles_once(app, approved, staff, make
     proofs.save(
         proof,
         report="Bericht",
-        receipts=[ReceiptLine(approved.start_date, "Baumarkt", "Erde", 30000)],
+        receipts=[ReceiptLine(date.today(), "Baumarkt", "Erde", 30000)],
     )
     proofs.submit(proof)
     db.session.commit()

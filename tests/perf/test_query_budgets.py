@@ -65,8 +65,12 @@ BUDGETS = {
     "staff.area": 8,
     "inbox": 7,
     "inbox.deep": 7,
-    "review": 11,
-    "money": 10,
+    # Fund rules (issue 12 item 7): the review page re-checks the stored application against its
+    # fund's rules for staff's flags (its cost lines, the year holding the commitment and that
+    # year's funding period: three queries); the money page reads the funding period to flag
+    # retroactive receipts (one query).
+    "review": 14,
+    "money": 11,
     "application.audit": 11,
     "fund_year": 7,
     "body": 6,

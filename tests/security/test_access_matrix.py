@@ -224,6 +224,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
         "/staff/applications/<int:application_id>/proof/<any(accept, changes, refund):step>",
         "POST",
     ): staff_only(200),
+    # Without a choice the money page comes back with the error next to the field.
+    (
+        "/staff/applications/<int:application_id>/proof/receipts/<int:receipt_id>",
+        "POST",
+    ): staff_only(200),
     ("/staff/files/<int:attachment_id>", "GET"): staff_only(200),
     ("/staff/rounds/<int:round_id>", "GET"): staff_only(200),
     ("/staff/rounds/<int:round_id>/edit", "GET"): staff_only(200),
@@ -291,6 +296,7 @@ class AreaIds:
     application_id: int = 0  # approved, decided, committed, with proof of use and attachment
     reference: str = ""
     attachment_id: int = 0
+    receipt_id: int = 0  # a receipt of the approved application's proof of use
     decision_id: int = 0
     round_id: int = 0  # open, with `item_id` on its agenda
     item_id: int = 0
@@ -362,6 +368,7 @@ def _build_area(n: int) -> AreaIds:
         receipts=[proofs.ReceiptLine(date.today(), "Baumarkt", "Erde", 3000)],
     )
     proofs.add_file(proof, "beleg.pdf", PDF, kind="receipt")
+    receipt_id = proof.receipts[0].id
 
     # An open round with another ready application on its agenda.
     ready = make_ready(area, fund, "Lesecafé", 30000, email=f"reader-{letter.lower()}@example.org")
@@ -391,6 +398,7 @@ def _build_area(n: int) -> AreaIds:
         application_id=approved.id,
         reference=approved.reference,
         attachment_id=attachment.id,
+        receipt_id=receipt_id,
         decision_id=decision.id,
         round_id=open_.id,
         item_id=open_.agenda[0].id,
@@ -552,6 +560,7 @@ def url_values(rule, world: World) -> dict[str, object]:
         "application_id": a.application_id,
         "attachment_id": a.ballot_attachment_id if blueprint == "ballot" else a.attachment_id,
         "decision_id": a.decision_id,
+        "receipt_id": a.receipt_id,
         "user_id": a.staff_id,
         "reference": a.reference,
         "token": {"status": a.status_token, "ballot": a.ballot_token}.get(blueprint),

@@ -276,6 +276,7 @@ def build_world() -> World:
         "member_id": [other.member_id],
         "user_id": [staff.id],
         "decision_id": [decision.id],
+        "receipt_id": [proof.receipts[0].id],
         "code": ["en"],
         "year": [date.today().year],
         "filename": ["app.css"],

@@ -8,7 +8,7 @@ trail read exactly as before.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -62,7 +62,7 @@ def settled(published, staff, app):
         report=f"Bericht von {NAME}",
         receipts=[
             proofs.ReceiptLine(
-                date=date.today() - timedelta(days=1),
+                date=date.today(),
                 supplier=f"Gärtnerei {NAME}",
                 item="Erde",
                 amount_cents=40000,

@@ -125,6 +125,10 @@ class ApplicationForm(AppForm):
         default=0,
         validators=[Optional(), number_range(0, 100000)],
     )
+    own = MoneyField(
+        _l("Own money (€)"),
+        description=_l("Money you or your initiative put in yourselves (own contribution)."),
+    )
     in_kind = TextAreaField(
         _l("Other own contribution (rooms, material)"), validators=[Optional(), Length(max=2000)]
     )
@@ -201,6 +205,7 @@ class ApplicationForm(AppForm):
             in_kind=self.in_kind.data or "",
             cofunding_source=self.cofunding_source.data or "",
             cofunding_cents=self.cofunding.data or 0,
+            own_cents=self.own.data or 0,
             requested_cents=self.requested.data,
             declared_not_started=self.declared_not_started.data,
             declared_no_own_fee=self.declared_no_own_fee.data,

@@ -1,7 +1,7 @@
 """Forms for bookings, cancellation, year close and the review of a proof of use."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..fields import REQUIRED, AppForm, MoneyField, options
@@ -66,3 +66,19 @@ class ProofReviewForm(AppForm):
     """The QM team's note on a proof of use (what is missing, or about the refund)."""
 
     note = TextAreaField(_l("Note to the applicant"), validators=[Optional(), Length(max=3000)])
+
+
+class ReceiptChoiceForm(AppForm):
+    """Staff's choice on a flagged receipt: it counts, or it is refused with a reason."""
+
+    choice = RadioField(
+        _l("This receipt"),
+        choices=options(
+            [
+                ("accepted", _l("counts toward the proven costs")),
+                ("refused", _l("is refused (does not count)")),
+            ]
+        ),
+        validators=[InputRequired(_l("Please choose whether the receipt counts."))],
+    )
+    reason = TextAreaField(_l("Reason for refusing"), validators=[Optional(), Length(max=1000)])

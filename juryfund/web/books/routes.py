@@ -6,14 +6,14 @@ from collections.abc import Callable
 from functools import partial, wraps
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from ...extensions import db
-from ...models import Application, FundYear
+from ...models import Application, FundYear, Receipt
 from ...services import books, ledger, proofs
 from ..permissions import require_area
 from ..review.routes import staff_application as _application
@@ -25,6 +25,7 @@ from .forms import (
     CloseYearForm,
     PaymentForm,
     ProofReviewForm,
+    ReceiptChoiceForm,
     RefundForm,
 )
 
@@ -127,21 +128,36 @@ MONEY_FORMS: dict[str, tuple[type[FlaskForm], str]] = {
 }
 
 
-def _money_page(application: Application, **forms):
+def _money_page(
+    application: Application, receipt_forms: dict[int, ReceiptChoiceForm] | None = None, **forms
+):
     """Render the account page with its forms (fresh, or the one with errors)."""
     proof = proofs.find(application)
     context = {name: form(prefix=prefix) for name, (form, prefix) in MONEY_FORMS.items()}
     context.update(forms)
+    flags = proofs.receipt_flags(proof) if proof else {}
+    # One form per flagged receipt, each with its own prefix so that ids stay unique.
+    choices = {receipt_id: _receipt_form(receipt_id) for receipt_id in flags}
+    choices.update(receipt_forms or {})
+    account = ledger.account_of(application.id)
     return render_template(
         "books/money.html",
         application=application,
-        account=ledger.account_of(application.id),
+        account=account,
         proof=proof,
         proven=proofs.proven_cents(proof) if proof else 0,
         files=proofs.files_of(proof) if proof else [],
         fund_year=ledger.fund_year_of(application),
+        receipt_flags=flags,
+        receipt_forms=choices,
+        settlement=proofs.settlement(proof, account.committed) if proof else None,
         **context,
     )
+
+
+def _receipt_form(receipt_id: int) -> ReceiptChoiceForm:
+    """The choice form of one flagged receipt."""
+    return ReceiptChoiceForm(prefix=f"receipt{receipt_id}")
 
 
 def _money_form(application: Application, name: str, action: Callable[[Any], object], done: str):
@@ -228,3 +244,28 @@ def review_proof(application_id: int, step: str):
     }
     action, done = actions[step]
     return _money_form(application, "review", action, done)
+
+
+@bp.post("/applications/<int:application_id>/proof/receipts/<int:receipt_id>")
+@login_required
+def choose_receipt(application_id: int, receipt_id: int):
+    """Accept a receipt flagged as retroactive, or refuse it with a reason."""
+    application = _application(application_id)
+    proof = proofs.find(application)
+    receipt = db.session.get(Receipt, receipt_id)
+    if proof is None or receipt is None or receipt.proof_id != proof.id:
+        abort(404)
+    form = _receipt_form(receipt.id)
+    return _step(
+        form,
+        lambda: proofs.choose_receipt(
+            proof,
+            receipt,
+            choice=form.choice.data,
+            reason=form.reason.data or "",
+            actor=current_user.actor,
+        ),
+        _("Your choice on receipt %(number)s is saved.", number=receipt.position),
+        url_for("books.money", application_id=application.id),
+        partial(_money_page, application, receipt_forms={receipt.id: form}),
+    )

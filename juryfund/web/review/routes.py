@@ -24,12 +24,13 @@ from ...domain.states import FINAL, State
 from ...extensions import db
 from ...infra import clock
 from ...models import Application, ApplicationEvent, Area, Decision
-from ...services import decisions, history, intake, privacy, todos
+from ...services import decisions, history, intake, ledger, privacy, todos
 from ..apply import editing
 from ..apply.forms import PaperApplicationForm
 from ..downloads import load_with_data, send_attachment
 from ..fields import options
 from ..labels import STATE_LABELS
+from ..messages import reason_text
 from ..permissions import require_area
 from ..unit_of_work import attempt
 from .forms import (
@@ -180,6 +181,9 @@ def _detail_context(application: Application) -> dict:
         .options(joinedload(ApplicationEvent.actor_staff))
         .order_by(ApplicationEvent.id)
     ).all()
+    # The year the money is (or, before approval, would be) booked in: the commitment's.
+    fund_year = ledger.fund_year_of(application)
+    booking_year = fund_year.year if fund_year else clock.area_today(application.area).year
     return {
         "application": application,
         # Staff add files for the applicant while the application is still being handled.
@@ -188,6 +192,9 @@ def _detail_context(application: Application) -> dict:
         "events": events,
         "decisions": rows,
         "current_decision": decisions.current_decision(application),
+        "rule_flags": [
+            reason_text(flag) for flag in intake.rule_flags(application, booking_year=booking_year)
+        ],
     }
 
 

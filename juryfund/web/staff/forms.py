@@ -8,6 +8,7 @@ from wtforms import (
     DateField,
     EmailField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -28,6 +29,7 @@ from ..i18n import LANGUAGE_NAMES
 from ..labels import (
     BODY_KIND_LABELS,
     CATEGORY_LABELS,
+    FEE_RULE_LABELS,
     FUND_KIND_LABELS,
     MAJORITY_LABELS,
     ROLE_LABELS,
@@ -123,6 +125,24 @@ def whole_number(label, low: int, high: int, **kwargs) -> WholeNumberField:
     )
 
 
+class PercentField(MoneyField):
+    """A share typed in percent with up to two decimals ("2,5"), held as basis points (250).
+
+    Basis points are to a percent what cents are to a euro, so the money parser reads them.
+    """
+
+    def pre_validate(self, form) -> None:
+        """Unreadable input has its message already; a readable one must lie in 0–100 %."""
+        if self.process_errors:
+            raise StopValidation()
+        if self.data is not None and not 0 <= self.data <= 10_000:
+            raise StopValidation(_l("Enter a share from 0 to 100."))
+
+
+#: Cost categories a fund ticks; fees for others are governed by the fee rule instead.
+TICKABLE_CATEGORIES = [(code, label) for code, label in CATEGORY_LABELS.items() if code != "fee"]
+
+
 class FundForm(AppForm):
     """Kind, rules and deciding body of a fund."""
 
@@ -146,8 +166,32 @@ class FundForm(AppForm):
     )
     eligible_categories = CheckboxesField(
         _l("Eligible cost categories"),
-        choices=options(CATEGORY_LABELS.items()),
+        choices=options(TICKABLE_CATEGORIES),
         validators=[InputRequired(_l("Tick at least one eligible cost category."))],
+    )
+    own_share_bp = PercentField(
+        _l("Least own contribution (percent of the costs)"),
+        description=_l("In own money or volunteer hours. Leave empty for none (Aachen: 10)."),
+    )
+    hour_rate_cents = MoneyField(
+        _l("A volunteer hour counts as (€)"),
+        description=_l("Leave empty if volunteer hours do not count toward the own contribution."),
+    )
+    fee_rule = RadioField(
+        _l("Fees (Honorare) for others"),
+        choices=options(FEE_RULE_LABELS.items()),
+        default="allowed",
+    )
+    fee_cap_cents = MoneyField(
+        _l("Fees: at most (€)"), description=_l("Only for fees up to a cap; may be left empty.")
+    )
+    fee_cap_bp = PercentField(
+        _l("Fees: at most (percent of the costs)"),
+        description=_l("Only for fees up to a cap; may be left empty."),
+    )
+    allowance_bp = PercentField(
+        _l("Flat allowance for the applicant's own costs (percent of the proven costs)"),
+        description=_l("Paid with the reimbursement at proof of use. Leave empty for none."),
     )
     carry_over = BooleanField(_l("Unspent money carries over into next year"))
     proof_weeks = whole_number(_l("Proof of use due (weeks after the action)"), 1, 52, default=4)
@@ -167,6 +211,14 @@ class FundYearForm(AppForm):
 
     year = whole_number(_l("Year"), 2000, 2100)
     allocation = MoneyField(_l("Allocation (€)"), validators=[ValueRequired()])
+    period_start = TermDateField(
+        _l("Funding period from"),
+        validators=[Optional(), plausible_term_date],
+        description=_l("Leave both empty for the calendar year."),
+    )
+    period_end = TermDateField(
+        _l("Funding period until"), validators=[Optional(), plausible_term_date]
+    )
 
 
 class BodyForm(AppForm):

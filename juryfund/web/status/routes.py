@@ -182,9 +182,18 @@ def _form_data(application: Application) -> dict:
     """The application as form data, amounts formatted for the applicant's locale."""
     return attributes(
         application,
-        (*intake.SAME_NAMED_FIELDS, "email", "goals", "cofunding", "requested", "cost_items"),
+        (
+            *intake.SAME_NAMED_FIELDS,
+            "email",
+            "goals",
+            "cofunding",
+            "own",
+            "requested",
+            "cost_items",
+        ),
         goals=[goal for goal in application.goals.splitlines() if goal],
         cofunding=application.cofunding_cents or None,
+        own=application.own_cents or None,
         requested=application.requested_cents,
         cost_items=[
             attributes(item, COST_ITEM_FIELDS, unit_price=item.unit_cents)
