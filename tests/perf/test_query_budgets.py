@@ -249,6 +249,7 @@ class World:
                 amount_cents=10000 - 100 * (i % 2),
                 conditions="",
                 reason=f"Korrektur {i}",
+                reasons="Weniger Mittel als beantragt verfügbar.",
                 actor=author.actor,
             )
         books.record_payment(
