@@ -112,7 +112,7 @@ def record_outcome(item: AgendaItem, *, actor: Actor) -> Decision | None:
     return decision
 
 
-def _lock_pending(item: AgendaItem, outcome: Outcome) -> Application:
+def _lock_pending(item: AgendaItem, outcome: Outcome, refusal: str) -> Application:
     """Lock the item's application and check afresh that its outcome still waits for staff.
 
     Two staff confirming at once: the second waits for the lock, then finds the decision (a
@@ -124,13 +124,13 @@ def _lock_pending(item: AgendaItem, outcome: Outcome) -> Application:
         or decision_for_item(item) is not None
         or application.state != State.SCHEDULED
     ):
-        raise DomainError("decision.not_pending")
+        raise DomainError(refusal)
     return application
 
 
 def confirm_rejection(item: AgendaItem, *, reasons: str, actor: Actor) -> Decision:
     """Staff confirm a rejected item with the body's reasons: decision, state and letter."""
-    application = _lock_pending(item, Outcome.REJECTED)
+    application = _lock_pending(item, Outcome.REJECTED, "decision.rejection_not_pending")
     reasons = letters.check_reasons(
         reasons,
         outcome=Outcome.REJECTED,
@@ -169,7 +169,7 @@ def confirm_approval(
     locked first and every check reads afresh under that lock, so two staff confirming at
     once give one decision: the second waits and is then refused.
     """
-    application = _lock_pending(item, Outcome.APPROVED)
+    application = _lock_pending(item, Outcome.APPROVED, "decision.not_pending")
     _check_amount(application, amount_cents)
     reasons = letters.check_reasons(
         reasons,

@@ -158,6 +158,7 @@ REASONS = {
         "No conflict of this member on this application has been found or declared."
     ),
     "decision.not_pending": _l("This item has no approval waiting for confirmation."),
+    "decision.rejection_not_pending": _l("This item has no rejection waiting for confirmation."),
     "decision.no_fund_year": _l("This fund has no open fund year %(year)s."),
     "decision.year_closed": _l(
         "The fund year %(year)s is closed: its approvals can only be lowered. Approve more "

@@ -120,8 +120,12 @@ def test_services_refuse_missing_reasons(closed, staff):
         )
     assert (caught.value.reason, caught.value.field) == ("decision.reasons_partial", "reasons")
     # A rejected item is not confirmed as an approval, nor the other way round.
-    with pytest.raises(DomainError, match="decision.not_pending"):
+    with pytest.raises(DomainError, match="decision.rejection_not_pending"):
         decisions.confirm_rejection(closed.agenda[0], reasons="x", actor=staff.actor)
+    with pytest.raises(DomainError, match="decision.not_pending"):
+        decisions.confirm_approval(
+            closed.agenda[1], amount_cents=120000, conditions="", actor=staff.actor
+        )
 
 
 @pytest.mark.parametrize(

@@ -449,7 +449,7 @@ def test_two_staff_confirming_the_same_rejection_give_one_decision_and_one_lette
             lambda ready: confirm(ready, staff_id, "Außerhalb des Gebiets."),
             lambda ready: confirm(ready, other_id, "Kein Nachbarschaftsbezug."),
         )
-        winner = one_won(outcomes, "decision.not_pending")
+        winner = one_won(outcomes, "decision.rejection_not_pending")
         item = db.session.get(AgendaItem, item_id)
         [decision] = db.session.scalars(
             select(Decision).where(Decision.agenda_item_id == item_id)
