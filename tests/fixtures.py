@@ -144,7 +144,11 @@ def approved(area, fund, jury, staff):
     )
     round_ = approved_round(jury, staff, [application])
     decisions.confirm_approval(
-        round_.agenda[0], amount_cents=40000, conditions="", actor=staff.actor
+        round_.agenda[0],
+        amount_cents=40000,
+        conditions="",
+        reasons="Weniger Mittel als beantragt verfügbar.",
+        actor=staff.actor,
     )
     db.session.commit()
     return application
@@ -158,6 +162,8 @@ class Spec:
     requested: int = 50000
     outcome: str = "approved"  # approved | rejected | no_quorum
     approved: int | None = None  # confirmed amount; defaults to the request
+    #: The body's reasons (a rejection and a partial approval need some).
+    reasons: str = "Die Jury hat die Mittel anders verteilt."
     kind: str = "initiative"
     name: str = "Antragstellerin"
     organisation: str = ""
@@ -200,8 +206,8 @@ def decide(area, fund, jury, staff):
     """decide(specs, at=None, in_fund=None) -> applications: one jury meeting decides them all.
 
     `at` is when the meeting closed (default: an hour ago); approvals are confirmed with the
-    spec's amount. Six of seven members attend: approve 5:1, reject 1:5; a deferral has only two
-    members present.
+    spec's amount, rejections with the spec's reasons. Six of seven members attend: approve
+    5:1, reject 1:5; a deferral has only two members present.
     """
 
     def run(specs: list[Spec], *, at: datetime | None = None, in_fund=None) -> list[Application]:
@@ -238,8 +244,11 @@ def decide(area, fund, jury, staff):
                     item,
                     amount_cents=spec.approved or spec.requested,
                     conditions="",
+                    reasons=spec.reasons,
                     actor=staff.actor,
                 )
+            elif item.result == "rejected":
+                decisions.confirm_rejection(item, reasons=spec.reasons, actor=staff.actor)
         db.session.commit()
         assert [item.result for item in meeting.agenda] == [spec.outcome for spec in specs]
         return applications

@@ -120,6 +120,9 @@ QUOTE_PDF = (
     + b"\n%%EOF\n"
 )
 
+#: The reasons of the rejections and cut amounts seeded for benchmarks.
+BENCH_REASONS = "Die Jury hat die Mittel auf mehr Vorhaben verteilt."
+
 
 @dataclass
 class Report:
@@ -669,7 +672,10 @@ class AreaBuilder:
                 agenda_item_id=item_id,
                 outcome=app["state"],
                 approved_cents=amount if approved else None,
+                requested_cents=app["requested_cents"],
                 conditions="",
+                # A rejection and a cut amount give reasons (the CHECKs on decision).
+                reasons="" if approved and amount == app["requested_cents"] else BENCH_REASONS,
                 decided_at=decided_at,
                 decided_by_id=None,
                 supersedes_id=None,

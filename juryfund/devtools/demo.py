@@ -299,6 +299,13 @@ def _save_round(
     )
 
 
+#: Why the demo jury rejected an application (the rejection letter states it).
+DEMO_REJECTION_REASONS = (
+    "Die Jury fördert in diesem Jahr keine reinen Filmvorführungen; die Mittel reichen nur für "
+    "Aktionen, bei denen Nachbarinnen und Nachbarn selbst mitmachen."
+)
+
+
 def _past_meeting(jury: Body, apps: list[tuple[Application, State]], staff: StaffUser) -> None:
     """A jury meeting three weeks ago, recorded with the real services: votes, decisions, books."""
     when = _at(date.today() - timedelta(days=21), 17)
@@ -313,6 +320,8 @@ def _past_meeting(jury: Body, apps: list[tuple[Application, State]], staff: Staf
             ballots.cast_vote(participant, item, "yes" if i < yes else "no", actor=staff.actor)
     rounds.close_round(round_, actor=staff.actor, now=when + timedelta(hours=2))
     for item, (app, target) in zip(round_.agenda, apps, strict=True):
+        if item.result == "rejected":
+            decisions.confirm_rejection(item, reasons=DEMO_REJECTION_REASONS, actor=staff.actor)
         if item.result != "approved":
             continue
         decisions.confirm_approval(

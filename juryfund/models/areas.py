@@ -44,6 +44,8 @@ class Area(Model):
     #: One action field (Handlungsfeld) per line; applicants tick the ones their project serves.
     action_fields: Mapped[str] = mapped_column(Text, default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
+    #: How to object to a decision, as the decision letters say it; empty: the default text.
+    objection_notice: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     funds: Mapped[list[Fund]] = relationship(back_populates="area", order_by="Fund.id")

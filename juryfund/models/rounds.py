@@ -290,6 +290,12 @@ class Decision(Model):
         CheckConstraint(
             "supersedes_id IS NULL OR correction_reason <> ''", name="correction_has_reason"
         ),
+        # An applicant told "no", or "less than you asked for", is told why (the letter).
+        CheckConstraint("outcome <> 'rejected' OR reasons <> ''", name="rejection_has_reasons"),
+        CheckConstraint(
+            "outcome <> 'approved' OR approved_cents >= requested_cents OR reasons <> ''",
+            name="partial_has_reasons",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -299,7 +305,11 @@ class Decision(Model):
     agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"), unique=True)
     outcome: Mapped[str] = mapped_column(String(10))
     approved_cents: Mapped[int | None] = mapped_column(BigInteger)
+    #: The amount the application asked for when it was decided: below it is a partial approval.
+    requested_cents: Mapped[int] = mapped_column(BigInteger)
     conditions: Mapped[str] = mapped_column(Text, default="")
+    #: Why the body rejected or cut the request; required then, and told in the letter.
+    reasons: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: The tally as computed when the round closed.
     eligible: Mapped[int] = mapped_column(default=0)
     participating: Mapped[int] = mapped_column(default=0)

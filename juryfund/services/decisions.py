@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..domain import letters
 from ..domain.actors import Actor
 from ..domain.budget import EntryKind
 from ..domain.errors import DomainError
@@ -59,6 +60,7 @@ def _from_item(
     actor: Actor,
     approved_cents: int | None = None,
     conditions: str = "",
+    reasons: str = "",
 ) -> Decision:
     """A decision carrying the item's tally (an amount and conditions for an approval)."""
     decision = Decision(
@@ -68,7 +70,9 @@ def _from_item(
         decided_at=item.round.closed_at,
         decided_by_id=actor.staff_id,
         approved_cents=approved_cents,
+        requested_cents=item.application.requested_cents,
         conditions=conditions,
+        reasons=reasons,
         **_tally_of(item),
     )
     db.session.add(decision)
@@ -92,18 +96,51 @@ def _tally_of(source: AgendaItem | Decision) -> dict[str, Any]:
     return {name: getattr(source, name) for name in TALLY_COLUMNS}
 
 
-def record_outcome(item: AgendaItem, *, actor: Actor) -> Decision:
-    """At closing: a rejection is final (letter); no quorum puts the application back to ready."""
+def record_outcome(item: AgendaItem, *, actor: Actor) -> Decision | None:
+    """At closing: no quorum puts the application back to ready (recorded at once).
+
+    An approval and a rejection wait for staff: the amount of an approval, the reasons of a
+    rejection (confirm_approval, confirm_rejection), which the letter then tells.
+    """
     # Called by rounds.close_round right after it set the item's result.
     assert item.result is not None, "an agenda item gets its outcome when its round closes"
+    if item.result != Outcome.NO_QUORUM:
+        return None
     decision = _from_item(item, outcome=item.result, actor=actor)
-    application = item.application
+    _audit("decision.recorded", decision, item.application, actor)
+    history.transition(item.application, State.READY, actor=actor, note="no quorum")
+    return decision
+
+
+def _lock_pending(item: AgendaItem, outcome: Outcome, refusal: str) -> Application:
+    """Lock the item's application and check afresh that its outcome still waits for staff.
+
+    Two staff confirming at once: the second waits for the lock, then finds the decision (a
+    unique constraint on the decision's agenda item holds the same in the database).
+    """
+    application = locks.lock(Application, item.application_id)
+    if (
+        item.result != outcome
+        or decision_for_item(item) is not None
+        or application.state != State.SCHEDULED
+    ):
+        raise DomainError(refusal)
+    return application
+
+
+def confirm_rejection(item: AgendaItem, *, reasons: str, actor: Actor) -> Decision:
+    """Staff confirm a rejected item with the body's reasons: decision, state and letter."""
+    application = _lock_pending(item, Outcome.REJECTED, "decision.rejection_not_pending")
+    reasons = letters.check_reasons(
+        reasons,
+        outcome=Outcome.REJECTED,
+        requested_cents=application.requested_cents,
+        approved_cents=None,
+    )
+    decision = _from_item(item, outcome=Outcome.REJECTED.value, actor=actor, reasons=reasons)
     _audit("decision.recorded", decision, application, actor)
-    if item.result == Outcome.REJECTED:
-        history.transition(application, State.REJECTED, actor=actor)
-        send_letter(application, decision)
-    else:
-        history.transition(application, State.READY, actor=actor, note="no quorum")
+    history.transition(application, State.REJECTED, actor=actor)
+    send_letter(application, decision)
     return decision
 
 
@@ -124,22 +161,22 @@ def fund_year_for_fund(fund: Fund, *, today: date | None = None) -> FundYear:
 
 
 def confirm_approval(
-    item: AgendaItem, *, amount_cents: int, conditions: str, actor: Actor
+    item: AgendaItem, *, amount_cents: int, conditions: str, actor: Actor, reasons: str = ""
 ) -> Decision:
     """Staff confirm the amount of an approved item: decision, commitment and letter together.
 
-    The application is locked first and every check reads afresh under that lock, so two
-    staff confirming at once give one decision: the second waits and is then refused (a unique
-    constraint on the decision's agenda item holds the same in the database).
+    Less than requested (a partial approval) needs the body's reasons. The application is
+    locked first and every check reads afresh under that lock, so two staff confirming at
+    once give one decision: the second waits and is then refused.
     """
-    application = locks.lock(Application, item.application_id)
-    if (
-        item.result != Outcome.APPROVED
-        or decision_for_item(item) is not None
-        or application.state != State.SCHEDULED
-    ):
-        raise DomainError("decision.not_pending")
+    application = _lock_pending(item, Outcome.APPROVED, "decision.not_pending")
     _check_amount(application, amount_cents)
+    reasons = letters.check_reasons(
+        reasons,
+        outcome=Outcome.APPROVED,
+        requested_cents=application.requested_cents,
+        approved_cents=amount_cents,
+    )
     fund_year = fund_year_for(application)
     decision = _from_item(
         item,
@@ -147,6 +184,7 @@ def confirm_approval(
         actor=actor,
         approved_cents=amount_cents,
         conditions=conditions.strip(),
+        reasons=reasons,
     )
     _audit("decision.confirmed", decision, application, actor)
     ledger.book(
@@ -165,13 +203,20 @@ def confirm_approval(
 
 
 def correct_decision(
-    decision: Decision, *, amount_cents: int, conditions: str, reason: str, actor: Actor
+    decision: Decision,
+    *,
+    amount_cents: int,
+    conditions: str,
+    reason: str,
+    actor: Actor,
+    reasons: str | None = None,
 ) -> Decision:
     """A new decision that replaces an approved one's amount or conditions; the books follow.
 
     The difference is booked in the year of the commitment while it is open. Once that year
     is closed, a lower amount returns money to today's open year (domain.budget) and a higher
-    one is refused: a closed year takes no new commitment.
+    one is refused: a closed year takes no new commitment. The reasons of the decision stay
+    unless new ones are given; below the amount asked there must be some.
     """
     application = locks.lock(Application, decision.application_id)
     if (
@@ -183,6 +228,12 @@ def correct_decision(
     if not reason.strip():
         raise DomainError("decision.reason_required", field="reason")
     _check_amount(application, amount_cents)
+    reasons = letters.check_reasons(
+        decision.reasons if reasons is None else reasons,
+        outcome=Outcome.APPROVED,
+        requested_cents=decision.requested_cents,
+        approved_cents=amount_cents,
+    )
     own_year = ledger.fund_year_of(application)
     # An approved decision always has its amount (the CHECK approved_amount); checked above.
     assert decision.approved_cents is not None
@@ -194,7 +245,9 @@ def correct_decision(
         agenda_item_id=None,
         outcome=Outcome.APPROVED.value,
         approved_cents=amount_cents,
+        requested_cents=decision.requested_cents,
         conditions=conditions.strip(),
+        reasons=reasons,
         decided_by_id=actor.staff_id,
         supersedes_id=decision.id,
         correction_reason=reason.strip(),

@@ -560,8 +560,9 @@ def close_round(
         )
         item.yes, item.no, item.abstain = result.yes, result.no, result.abstain
         # An application withdrawn while the round was open keeps its tally in the minutes
-        # but gets no decision: nothing may stop a round from closing.
-        if item.result != Outcome.APPROVED and item.application.state == State.SCHEDULED:
+        # but gets no decision: nothing may stop a round from closing. Approvals and
+        # rejections wait for staff to confirm them (amount; reasons) and are recorded then.
+        if item.result == Outcome.NO_QUORUM and item.application.state == State.SCHEDULED:
             decisions.record_outcome(item, actor=actor)
     db.session.flush()
     _audit(

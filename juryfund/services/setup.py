@@ -332,6 +332,19 @@ def open_fund_year(
 # --- bodies and members ------------------------------------------------------------------------
 
 
+def save_objection_notice(area: Area, notice: str, *, actor: Actor) -> None:
+    """Set how the area's decision letters tell applicants to object (empty: the default)."""
+    area.objection_notice = notice.strip()
+    # The text itself is public in every letter; the trail records that it changed and by whom.
+    audit.record_about(
+        area,
+        "area.objection_notice",
+        actor=actor,
+        area_id=area.id,
+        custom=bool(area.objection_notice),
+    )
+
+
 def save_body(
     body: Body | None,
     area: Area,

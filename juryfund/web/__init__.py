@@ -41,9 +41,11 @@ def register_blueprints(app: Flask) -> None:
 
     from .fields import error_list
     from .guard import install_guard
+    from .i18n import in_german
 
     install_guard(app)  # NUL bytes, broken UTF-8 and absurd ids in addresses: 400 / 404
     app.jinja_env.globals["form_error_list"] = error_list
+    app.jinja_env.globals["in_german"] = in_german
 
     @app.context_processor
     def labels() -> dict:

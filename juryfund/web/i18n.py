@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from flask import Flask, current_app, g, request
-from flask_babel import format_date, format_time, get_locale
+from flask_babel import force_locale, format_date, format_time, get_locale
 
 from ..domain.money import format_amount_for_input, format_money
 from ..extensions import babel
@@ -112,6 +113,16 @@ def when(value: datetime | date | None, fmt: str = "medium") -> str:
     return pattern.replace("{1}", format_date(value, fmt)).replace(
         "{0}", format_time(value, "short")
     )
+
+
+def in_german(caller: Callable[[], str]) -> str:
+    """Render a template's `{% call in_german() %}` block in German, the binding language.
+
+    A letter repeats its text in German below the applicant's language; whatever the block
+    translates, formats as money or as a date comes out German.
+    """
+    with force_locale("de"):
+        return caller()
 
 
 def zone() -> ZoneInfo:

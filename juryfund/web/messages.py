@@ -171,6 +171,7 @@ REASONS = {
         "No conflict of this member on this application has been found or declared."
     ),
     "decision.not_pending": _l("This item has no approval waiting for confirmation."),
+    "decision.rejection_not_pending": _l("This item has no rejection waiting for confirmation."),
     "decision.no_fund_year": _l("This fund has no open fund year %(year)s."),
     "decision.year_closed": _l(
         "The fund year %(year)s is closed: its approvals can only be lowered. Approve more "
@@ -180,6 +181,10 @@ REASONS = {
         "Only the current decision of an approved application can be corrected."
     ),
     "decision.reason_required": _l("Please give the reason for the correction."),
+    "decision.reasons_rejected": _l("Please give the reasons for the rejection."),
+    "decision.reasons_partial": _l(
+        "Less than requested is approved: please give the reasons for the lower amount."
+    ),
     "decision.amount_not_positive": _l("The approved amount must be more than zero."),
     "decision.above_requested": _l("At most the amount requested (%(requested)s)."),
     "decision.above_cap": _l("At most the fund's cap per application (%(cap)s)."),

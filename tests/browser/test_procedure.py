@@ -18,7 +18,7 @@ import pytest
 
 from juryfund.extensions import db
 from juryfund.infra.mail import deliver_pending
-from juryfund.models import Member, Round
+from juryfund.models import Application, Member, Round
 from juryfund.services import rounds, setup
 from tests.factories import ApplicationFactory
 from tests.fixtures import PASSWORD
@@ -208,3 +208,46 @@ def test_a_jury_round_that_stands_up_to_a_complaint(
         "Çay bahçesi": ("rejected", 6),
         "Lesecafé": ("approved", 7),
     }
+
+    # Staff confirm the rejection with its reasons; the letter goes out through the outbox.
+    smtp_server.messages.clear()
+    page.get_by_role("link", name=t("de", "Confirm rejection with reasons")).click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name=t("de", "Confirm rejection and send letter")).click()
+    page.wait_for_load_state()
+    assert page.locator("#reasons-error").is_visible()  # the reasons are required
+    _field(page, "Reasons for the rejection").fill(REJECTION_REASON)
+    page.get_by_role("button", name=t("de", "Confirm rejection and send letter")).click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/staff/rounds/{round_id}")
+    fresh()
+    assert db.session.get(Application, turkish.id).state == "rejected"
+
+    # The Turkish applicant's letter: Turkish first, then the binding German text, each with
+    # the reason and the notice on how to object.
+    assert deliver_pending() == 1
+    [letter] = messages_to(smtp_server, "ayse.demir@example.org")
+    text = text_of(letter)
+    assert letter["Content-Language"] == "tr"
+    assert t("tr", "Reasons:") in text and t("de", "Reasons:") in text
+    assert text.count(REJECTION_REASON) == 2
+    objection = (
+        "You can object to this decision (Widerspruch) within one month of receiving this letter."
+    )
+    assert t("tr", objection) in text and t("de", objection) in text
+    assert (
+        t(
+            "tr",
+            "This is a translation for your convenience. Only the German text is legally binding.",
+        )
+        in text
+    )
+
+    # From the status link in the letter, the applicant downloads the letter as a PDF.
+    [status_url] = [link for link in links_in(letter) if "/status/link/" in link]
+    page.goto(status_url)  # mail links point at the live server
+    page.wait_for_load_state()
+    with page.expect_download() as download:
+        page.get_by_role("link", name=t("tr", "Download letter (PDF)")).click()
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"

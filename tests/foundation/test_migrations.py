@@ -221,3 +221,44 @@ def test_keying_refuses_to_launder_a_broken_chain(migration_app):
         )
         hashes = conn.execute(text("SELECT hash FROM audit_event ORDER BY id")).scalars().all()
     assert hashes == [event["hash"] for event in events]
+
+
+_DECISIONS = [
+    "INSERT INTO decision (id, application_id, outcome, approved_cents, conditions, eligible,"
+    " participating, quorum_needed, yes, no, abstain, decided_at, correction_reason) VALUES"
+    " (1, 1, 'rejected', NULL, '', 7, 5, 4, 1, 4, 0, '2026-03-01', ''),"
+    " (2, 1, 'approved', 600, '', 7, 5, 4, 4, 1, 0, '2026-03-01', ''),"
+    " (3, 1, 'approved', 1000, '', 7, 5, 4, 4, 1, 0, '2026-03-01', '')",
+]
+
+
+def test_decision_reasons_migration_fills_old_decisions_and_keeps_them_append_only(
+    migration_app,
+):
+    upgrade(revision="a3b214f8a178")
+    with db.engine.begin() as conn:
+        for statement in [*_ROWS, *_DECISIONS]:
+            conn.execute(text(statement))
+    upgrade(revision="9f4594b0b08f")
+    with db.engine.begin() as conn:
+        rows = conn.execute(
+            text("SELECT id, requested_cents, reasons <> '' FROM decision ORDER BY id")
+        ).all()
+        # The rejection and the partial approval say that no reasons were recorded back then.
+        assert [tuple(row) for row in rows] == [(1, 1000, True), (2, 1000, True), (3, 1000, False)]
+    with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
+        conn.execute(text("UPDATE decision SET reasons = 'x' WHERE id = 3"))
+    with pytest.raises(Exception, match="(?i)check"), db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO decision (application_id, outcome, requested_cents, conditions,"
+                " reasons, eligible, participating, quorum_needed, yes, no, abstain, decided_at,"
+                " correction_reason) VALUES (1, 'rejected', 1000, '', '', 7, 5, 4, 1, 4, 0,"
+                " '2026-03-01', '')"
+            )
+        )
+    downgrade(revision="a3b214f8a178")
+    with db.engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM decision")).scalar() == 3
+    with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM decision WHERE id = 3"))

@@ -160,12 +160,22 @@ def test_ledger_entry_constraints(setup, kind, amount, with_application, note):
 )
 def test_decision_amount_matches_outcome(setup, outcome, approved):
     *_rest, application = setup
-    _refused(Decision(application_id=application.id, outcome=outcome, approved_cents=approved))
+    _refused(
+        Decision(
+            application_id=application.id,
+            outcome=outcome,
+            approved_cents=approved,
+            requested_cents=100,
+            reasons="Begründung",
+        )
+    )
 
 
 def test_decision_correction_needs_reason(setup):
     *_rest, application = setup
-    first = Decision(application_id=application.id, outcome="rejected")
+    first = Decision(
+        application_id=application.id, outcome="rejected", requested_cents=100, reasons="Zu spät."
+    )
     db.session.add(first)
     db.session.commit()
     _refused(
@@ -173,6 +183,7 @@ def test_decision_correction_needs_reason(setup):
             application_id=application.id,
             outcome="approved",
             approved_cents=100,
+            requested_cents=100,
             supersedes_id=first.id,
         )
     )

@@ -157,7 +157,13 @@ def decide_in_meeting(area, fund, jury, staff, titles_and_outcomes):
     rounds.close_round(meeting, actor=staff.actor, now=closed_at)
     for item in meeting.agenda:
         if item.result == "approved":
-            decisions.confirm_approval(item, amount_cents=45000, conditions="", actor=staff.actor)
+            decisions.confirm_approval(
+                item,
+                amount_cents=45000,
+                conditions="",
+                reasons="Weniger Mittel als beantragt verfügbar.",
+                actor=staff.actor,
+            )
     db.session.commit()
     return apps
 

@@ -50,7 +50,11 @@ def test_dashboard_lists_what_waits_with_links_to_the_filtered_lists(
     approved_round(jury, staff, [to_confirm], title="Umlauf Oktober")
     paid_round = approved_round(jury, staff, [to_pay], title="Umlauf November")
     decisions.confirm_approval(
-        paid_round.agenda[0], amount_cents=40000, conditions="", actor=staff.actor
+        paid_round.agenda[0],
+        amount_cents=40000,
+        conditions="",
+        reasons="Die Jury kürzt die Materialkosten.",
+        actor=staff.actor,
     )
     open_round = rounds.save_round(
         None,

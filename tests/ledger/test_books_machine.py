@@ -150,7 +150,11 @@ class Books(RuleBasedStateMachine):
         amount = max(item.application.requested_cents * share // 100, 1)
         self._do(
             lambda: decisions.confirm_approval(
-                item, amount_cents=amount, conditions="", actor=self.staff.actor
+                item,
+                amount_cents=amount,
+                conditions="",
+                reasons="Weniger Mittel als beantragt verfügbar.",
+                actor=self.staff.actor,
             )
         )
 
@@ -165,6 +169,7 @@ class Books(RuleBasedStateMachine):
                     amount_cents=amount,
                     conditions="",
                     reason="Korrektur",
+                    reasons="Weniger Mittel als beantragt verfügbar.",
                     actor=self.staff.actor,
                 )
             )

@@ -64,7 +64,12 @@ def test_correction_in_january_is_booked_in_the_open_year_of_the_commitment(
     this, following = next_january
     decision = decisions.current_decision(approved)
     decisions.correct_decision(
-        decision, amount_cents=30000, conditions="", reason="Kürzung", actor=staff.actor
+        decision,
+        amount_cents=30000,
+        conditions="",
+        reason="Kürzung",
+        reasons="Weniger Mittel als beantragt verfügbar.",
+        actor=staff.actor,
     )
     db.session.commit()
     assert ledger.balances_of(this.id).committed == 30000  # was 40000
@@ -82,7 +87,12 @@ def test_correction_after_close_returns_money_to_the_open_year(
     before = ledger.balances_of(this.id)
     decision = decisions.current_decision(approved)
     decisions.correct_decision(
-        decision, amount_cents=30000, conditions="", reason="Kürzung", actor=staff.actor
+        decision,
+        amount_cents=30000,
+        conditions="",
+        reason="Kürzung",
+        reasons="Weniger Mittel als beantragt verfügbar.",
+        actor=staff.actor,
     )
     db.session.commit()
     assert ledger.balances_of(this.id) == before  # a closed year's figures are final
@@ -102,7 +112,12 @@ def test_raising_an_amount_after_close_is_refused(approved, next_january, staff)
     decision = decisions.current_decision(approved)
     with pytest.raises(DomainError) as caught:
         decisions.correct_decision(
-            decision, amount_cents=45000, conditions="", reason="mehr", actor=staff.actor
+            decision,
+            amount_cents=45000,
+            conditions="",
+            reason="mehr",
+            reasons="Weniger Mittel als beantragt verfügbar.",
+            actor=staff.actor,
         )
     assert caught.value.reason == "decision.year_closed"
 
@@ -208,6 +223,7 @@ def test_money_is_conserved_over_all_years(approved, next_january, staff):
         amount_cents=35000,
         conditions="",
         reason="Kürzung",
+        reasons="Weniger Mittel als beantragt verfügbar.",
         actor=staff.actor,
     )
     db.session.commit()

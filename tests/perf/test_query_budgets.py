@@ -56,6 +56,8 @@ BUDGETS = {
     "api.budget": 4,
     # applicant and member
     "status": 10,
+    # The decision letter: the decisions in force, the application with area, fund and body.
+    "status.letter": 6,
     "ballot.circulation": 16,
     "ballot.meeting": 16,
     # staff
@@ -72,6 +74,7 @@ BUDGETS = {
     "review": 14,
     "money": 11,
     "application.audit": 11,
+    "letter": 7,
     "fund_year": 7,
     "body": 6,
     # Conflicts of interest: found (draft: the members and the cost lines they may be named
@@ -255,6 +258,7 @@ class World:
                 amount_cents=10000 - 100 * (i % 2),
                 conditions="",
                 reason=f"Korrektur {i}",
+                reasons="Weniger Mittel als beantragt verfügbar.",
                 actor=author.actor,
             )
         books.record_payment(
@@ -369,6 +373,7 @@ class World:
             "review": f"/staff/applications/{focus}",
             "money": f"/staff/applications/{focus}/money",
             "application.audit": f"/staff/applications/{focus}/audit",
+            "letter": f"/staff/applications/{focus}/letter",
             "fund_year": f"/staff/fund-years/{self.fund_year.id}",
             "body": f"/staff/bodies/{self.jury.id}",
             "round.draft": f"/staff/rounds/{r['draft']}",
@@ -425,7 +430,10 @@ def test_status_page_and_ballot_do_not_grow(app, world, measure):
     """The applicant's status page (grant in the session) and a member's ballot of 1 and 50 items."""
 
     def urls(client) -> dict[str, str]:
-        found = {"status": f"/status/{world.focus.reference}"}
+        found = {
+            "status": f"/status/{world.focus.reference}",
+            "status.letter": f"/status/{world.focus.reference}/letter",
+        }
         for mode in ("circulation", "meeting"):
             participant = world.rounds[mode].participants[0]
             token = rounds.ballot_token(participant)

@@ -161,6 +161,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/status/<reference>/consent", "POST"): applicant_only(200),  # unconfirmed: the page again
     ("/status/<reference>/files/<int:attachment_id>", "GET"): applicant_only(200),
     ("/status/<reference>/proof", "GET"): applicant_only(200),
+    ("/status/<reference>/letter", "GET"): applicant_only(200),
+    ("/status/<reference>/letter.pdf", "GET"): applicant_only(200),
     ("/status/<reference>/proof", "POST"): applicant_only(302),  # saved (an empty report and list)
     # the member's ballot: only with round A's grant
     ("/ballot/link/<token>", "GET"): {**everyone(302), MEMBER: 302},
@@ -178,6 +180,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/staff/areas/<int:area_id>/bodies/new", "GET"): staff_only(200),
     ("/staff/areas/<int:area_id>/bodies/new", "POST"): staff_only(200),
     ("/staff/areas/<int:area_id>/funds/new", "GET"): staff_only(200),
+    ("/staff/areas/<int:area_id>/objection-notice", "GET"): staff_only(200),
+    # An empty notice is a choice (the standard text): saved.
+    ("/staff/areas/<int:area_id>/objection-notice", "POST"): staff_only(302),
     ("/staff/areas/<int:area_id>/funds/new", "POST"): staff_only(200),
     ("/staff/funds/<int:fund_id>/edit", "GET"): staff_only(200),
     ("/staff/funds/<int:fund_id>/edit", "POST"): staff_only(200),
@@ -217,6 +222,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/staff/applications/<int:application_id>/money", "GET"): staff_only(200),
     ("/staff/applications/<int:application_id>/audit", "GET"): staff_only(200),
     ("/staff/applications/<int:application_id>/personal-data.json", "GET"): staff_only(200),
+    ("/staff/applications/<int:application_id>/letter", "GET"): staff_only(200),
+    ("/staff/applications/<int:application_id>/letter.pdf", "GET"): staff_only(200),
     ("/staff/applications/<int:application_id>/payment", "POST"): staff_only(200),
     ("/staff/applications/<int:application_id>/refund", "POST"): staff_only(200),
     ("/staff/applications/<int:application_id>/cancel", "POST"): staff_only(200),
@@ -358,7 +365,11 @@ def _build_area(n: int) -> AreaIds:
         ballots.cast_vote(participant, decided.agenda[0], "yes")
     rounds.close_round(decided, actor=staff.actor, early_reason="Vor der Frist geschlossen.")
     decision = decisions.confirm_approval(
-        decided.agenda[0], amount_cents=40000, conditions="", actor=staff.actor
+        decided.agenda[0],
+        amount_cents=40000,
+        conditions="",
+        reasons="Weniger Mittel als beantragt verfügbar.",
+        actor=staff.actor,
     )
     attachment = _attach(approved)
     proof = proofs.proof_for(approved)
@@ -691,6 +702,8 @@ MIXED = [
     (MEMBER, "POST", lambda a, b: f"/ballot/{a.round_id}/items/{b.item_id}/vote", 404),
     (MEMBER, "POST", lambda a, b: f"/ballot/{a.round_id}/items/{b.item_id}/conflict", 404),
     (MEMBER, "GET", lambda a, b: f"/status/{a.reference}", 403),
+    (APPLICANT, "GET", lambda a, b: f"/status/{b.reference}/letter.pdf", 403),
+    (STAFF, "GET", lambda a, b: f"/staff/applications/{b.application_id}/letter", 403),
     (APPLICANT, "GET", lambda a, b: f"/ballot/{a.round_id}", 403),
     (STAFF, "GET", lambda a, b: f"/staff/rounds/{a.round_id}/items/{b.item_id}/confirm", 404),
     (

@@ -141,7 +141,12 @@ def flow(app, client, world, login):
     assert _post(client, f"{detail}/close", early, page=detail).status_code == 302
     confirm = f"{detail}/items/{item.id}/confirm"
     assert (
-        _post(client, confirm, {"amount": "450,00", "conditions": ""}, page=confirm).status_code
+        _post(
+            client,
+            confirm,
+            {"amount": "450,00", "conditions": "", "reasons": "Die Jury kürzt den Betrag."},
+            page=confirm,
+        ).status_code
         == 302
     )
     money = f"/staff/applications/{application.id}/money"

@@ -200,23 +200,31 @@ def build_world() -> World:
     withdrawn, _ = _application(area, fund, "Kino", 10000, ready=False)
     intake.withdraw(withdrawn, reason="Geht nicht.")
 
-    # Decided in a closed round: one approved and confirmed (books, proof), one awaiting the amount.
+    # Decided in a closed round: one approved and confirmed (books, proof), one awaiting the
+    # amount, one rejection awaiting its reasons.
     approved, approved_file = _application(
         area, fund, "Pflanzaktion", 48000, ready=True, with_file=True
     )
     pending, _ = _application(area, fund, "Hofmusik", 30000, ready=True)
+    refused, _ = _application(area, fund, "Kiezrallye", 20000, ready=True)
     when = datetime.now(UTC) + timedelta(days=5)
     decided = rounds.save_round(
         None, body, mode="circulation", title="Umlauf 1", place="", actor=staff.actor, when=when
     )
-    rounds.set_agenda(decided, [approved.id, pending.id])
+    rounds.set_agenda(decided, [approved.id, pending.id, refused.id])
     rounds.open_round(decided, actor=staff.actor)
     for participant in decided.participants[:4]:
         for item in decided.agenda:
-            ballots.cast_vote(participant, item, "yes")
+            ballots.cast_vote(
+                participant, item, "no" if item.application_id == refused.id else "yes"
+            )
     rounds.close_round(decided, actor=staff.actor, early_reason="Vor der Frist geschlossen.")
     decision = decisions.confirm_approval(
-        decided.agenda[0], amount_cents=40000, conditions="", actor=staff.actor
+        decided.agenda[0],
+        amount_cents=40000,
+        conditions="",
+        reasons="Weniger Mittel als beantragt verfügbar.",
+        actor=staff.actor,
     )
     proof = proofs.proof_for(approved)
     proofs.save(
@@ -259,6 +267,7 @@ def build_world() -> World:
         debated,
         approved,
         pending,
+        refused,
         ineligible,
         withdrawn,
     ]
@@ -307,7 +316,7 @@ def build_world() -> World:
     for round_ in (circulation, meeting, decided, draft):
         context = base | {"round_id": round_.id}
         if round_.agenda:
-            item = round_.agenda[-1]  # the decided round: the approval awaiting its amount
+            item = round_.agenda[-1]  # the decided round: the rejection awaiting its reasons
             context |= {
                 "item_id": item.id,
                 "attachment_id": files.get(item.application_id, submitted_file.id),
@@ -315,6 +324,8 @@ def build_world() -> World:
         if round_.participants:
             context["participant_id"] = round_.participants[-1].id
         world.contexts.append(context)
+    # The approval of the decided round awaiting its amount (its last item awaits reasons).
+    world.contexts.append(base | {"round_id": decided.id, "item_id": decided.agenda[1].id})
     return world
 
 

@@ -63,6 +63,7 @@ def test_decisions_agree_with_database_across_pages(client, area, decide, staff)
         amount_cents=9000,
         conditions="",
         reason="Korrektur",
+        reasons="Weniger Mittel als beantragt verfügbar.",
         actor=staff.actor,
     )
     decide([Spec("Vertagt", outcome="no_quorum")])

@@ -60,6 +60,7 @@ def decided(area, staff, decide):
         amount_cents=55000,
         conditions="",
         reason="Korrektur",
+        reasons="Weniger Mittel als beantragt verfügbar.",
         actor=staff.actor,
     )
     db.session.commit()

@@ -48,6 +48,7 @@ def test_only_decisions_in_force_with_approval_or_rejection_are_published(area, 
         amount_cents=45000,
         conditions="",
         reason="Rechenfehler im Protokoll",
+        reasons="Weniger Mittel als beantragt verfügbar.",
         actor=staff.actor,
     )
     db.session.commit()

@@ -241,7 +241,13 @@ def _race_confirmations(app, item_ids, staff_id, amount_cents):
             actor = Actor.staff(staff_id)
             item.application, item.round  # noqa: B018  (load before the race starts)
             ready()
-            decisions.confirm_approval(item, amount_cents=amount_cents, conditions="", actor=actor)
+            decisions.confirm_approval(
+                item,
+                amount_cents=amount_cents,
+                conditions="",
+                reasons="Weniger Mittel als beantragt verfügbar.",
+                actor=actor,
+            )
 
         return job
 
@@ -286,7 +292,11 @@ def test_two_approvals_racing_for_the_last_euros_exactly_one_wins(app, tight_rou
     )
     # Staff can still confirm the loser with what is left.
     decisions.confirm_approval(
-        loser, amount_cents=50000, conditions="Teilbewilligung", actor=staff.actor
+        loser,
+        amount_cents=50000,
+        conditions="Teilbewilligung",
+        reasons="Weniger Mittel als beantragt verfügbar.",
+        actor=staff.actor,
     )
     db.session.commit()
     assert ledger.balances_of(fund_year.id).available == 0

@@ -51,13 +51,25 @@ def test_close_tallies_each_item_with_frozen_rule(closed):
     assert closed.state == "closed"
 
 
-def test_close_records_final_rejection_and_defers_no_quorum(closed, ready_apps):
+def test_close_defers_no_quorum_and_rejection_waits_for_reasons(closed, ready_apps, staff):
     pflanz, hoffest, lesecafe = ready_apps
-    assert (pflanz.state, hoffest.state, lesecafe.state) == ("scheduled", "rejected", "ready")
+    assert (pflanz.state, hoffest.state, lesecafe.state) == ("scheduled", "scheduled", "ready")
     outcomes = {d.application_id: d.outcome for d in db.session.scalars(select(Decision))}
-    assert outcomes == {hoffest.id: "rejected", lesecafe.id: "no_quorum"}
+    assert outcomes == {lesecafe.id: "no_quorum"}
+    assert db.session.scalars(select(Mail).where(Mail.purpose == "decision.rejected")).all() == []
+
+    decisions.confirm_rejection(closed.agenda[1], reasons="Nicht im Gebiet.", actor=staff.actor)
+    db.session.commit()
+    assert hoffest.state == "rejected"
+    decision = decisions.current_decision(hoffest)
+    assert (decision.outcome, decision.reasons, decision.requested_cents) == (
+        "rejected",
+        "Nicht im Gebiet.",
+        hoffest.requested_cents,
+    )
     letter = db.session.scalars(select(Mail).where(Mail.purpose == "decision.rejected")).one()
     assert letter.to_addr == hoffest.email
+    assert "Nicht im Gebiet." in letter.body_text
 
 
 def test_closed_round_takes_no_more_votes(closed):
@@ -71,7 +83,11 @@ def test_confirm_partial_approval_books_commitment_and_sends_letter(
 ):
     item = closed.agenda[0]
     decision = decisions.confirm_approval(
-        item, amount_cents=40000, conditions="Belege im Original einreichen.", actor=staff.actor
+        item,
+        amount_cents=40000,
+        conditions="Belege im Original einreichen.",
+        reasons="Weniger Mittel als beantragt verfügbar.",
+        actor=staff.actor,
     )
     db.session.commit()
     pflanz = ready_apps[0]
@@ -101,7 +117,11 @@ def test_confirm_partial_approval_books_commitment_and_sends_letter(
 def test_confirm_amount_limits(closed, staff, amount, reason):
     with pytest.raises(DomainError) as caught:
         decisions.confirm_approval(
-            closed.agenda[0], amount_cents=amount, conditions="", actor=staff.actor
+            closed.agenda[0],
+            amount_cents=amount,
+            conditions="",
+            reasons="Weniger Mittel als beantragt verfügbar.",
+            actor=staff.actor,
         )
     assert caught.value.reason == reason
 
@@ -111,7 +131,11 @@ def test_confirm_amount_above_cap_refused(closed, staff, ready_apps, fund):
     db.session.commit()
     with pytest.raises(DomainError) as caught:
         decisions.confirm_approval(
-            closed.agenda[0], amount_cents=40000, conditions="", actor=staff.actor
+            closed.agenda[0],
+            amount_cents=40000,
+            conditions="",
+            reasons="Weniger Mittel als beantragt verfügbar.",
+            actor=staff.actor,
         )
     assert caught.value.reason == "decision.above_cap"
 
@@ -121,7 +145,11 @@ def test_confirm_more_than_available_refused_and_nothing_booked(closed, staff, f
     db.session.commit()
     with pytest.raises(BookingRefused) as caught:
         decisions.confirm_approval(
-            closed.agenda[0], amount_cents=40000, conditions="", actor=staff.actor
+            closed.agenda[0],
+            amount_cents=40000,
+            conditions="",
+            reasons="Weniger Mittel als beantragt verfügbar.",
+            actor=staff.actor,
         )
     assert caught.value.reason == "booking.exceeds_available"
     db.session.rollback()
@@ -132,12 +160,20 @@ def test_confirm_more_than_available_refused_and_nothing_booked(closed, staff, f
 
 def test_confirm_twice_refused(closed, staff):
     decisions.confirm_approval(
-        closed.agenda[0], amount_cents=40000, conditions="", actor=staff.actor
+        closed.agenda[0],
+        amount_cents=40000,
+        conditions="",
+        reasons="Weniger Mittel als beantragt verfügbar.",
+        actor=staff.actor,
     )
     db.session.commit()
     with pytest.raises(DomainError) as caught:
         decisions.confirm_approval(
-            closed.agenda[0], amount_cents=40000, conditions="", actor=staff.actor
+            closed.agenda[0],
+            amount_cents=40000,
+            conditions="",
+            reasons="Weniger Mittel als beantragt verfügbar.",
+            actor=staff.actor,
         )
     assert caught.value.reason == "decision.not_pending"
 
@@ -149,20 +185,40 @@ def test_confirm_through_page_with_bad_amount_shows_error(client, closed, staff,
     assert response.status_code == 200
     assert 'id="amount-error"' in response.get_data(as_text=True)
     response = post_form(url, {"amount": "400,00", "conditions": "Fotos schicken"})
+    assert response.status_code == 200  # less than requested: the reasons are required
+    page = response.get_data(as_text=True)
+    assert 'id="reasons-error"' in page and "Fotos schicken" in page
+    response = post_form(
+        url, {"amount": "400,00", "conditions": "Fotos schicken", "reasons": "Knappe Mittel."}
+    )
     assert response.status_code == 302
 
 
 def test_correction_is_new_decision_and_books_the_difference(closed, staff, fund, ready_apps):
     first = decisions.confirm_approval(
-        closed.agenda[0], amount_cents=40000, conditions="", actor=staff.actor
+        closed.agenda[0],
+        amount_cents=40000,
+        conditions="",
+        reasons="Weniger Mittel als beantragt verfügbar.",
+        actor=staff.actor,
     )
     db.session.commit()
     with pytest.raises(DomainError):
         decisions.correct_decision(
-            first, amount_cents=30000, conditions="", reason=" ", actor=staff.actor
+            first,
+            amount_cents=30000,
+            conditions="",
+            reason=" ",
+            reasons="Weniger Mittel als beantragt verfügbar.",
+            actor=staff.actor,
         )
     second = decisions.correct_decision(
-        first, amount_cents=30000, conditions="", reason="Rechenfehler", actor=staff.actor
+        first,
+        amount_cents=30000,
+        conditions="",
+        reason="Rechenfehler",
+        reasons="Weniger Mittel als beantragt verfügbar.",
+        actor=staff.actor,
     )
     db.session.commit()
     assert (second.supersedes_id, second.approved_cents, first.approved_cents) == (
@@ -174,14 +230,23 @@ def test_correction_is_new_decision_and_books_the_difference(closed, staff, fund
     assert ledger.account_of(ready_apps[0].id).committed == 30000
     with pytest.raises(DomainError) as caught:
         decisions.correct_decision(
-            first, amount_cents=20000, conditions="", reason="alt", actor=staff.actor
+            first,
+            amount_cents=20000,
+            conditions="",
+            reason="alt",
+            reasons="Weniger Mittel als beantragt verfügbar.",
+            actor=staff.actor,
         )
     assert caught.value.reason == "decision.not_correctable"
 
 
 def test_minutes_list_members_conflicts_counts_and_amounts(client, closed, staff, login):
     decisions.confirm_approval(
-        closed.agenda[0], amount_cents=40000, conditions="Mit Logo", actor=staff.actor
+        closed.agenda[0],
+        amount_cents=40000,
+        conditions="Mit Logo",
+        reasons="Weniger Mittel als beantragt verfügbar.",
+        actor=staff.actor,
     )
     db.session.commit()
     login(staff)

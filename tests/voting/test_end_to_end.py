@@ -104,12 +104,14 @@ def test_round_from_mailed_links_to_decisions_letters_and_books(
         for i in round_.agenda
     ] == [(7, 6, 4, 5, 1, 0), (6, 5, 4, 1, 4, 0), (7, 3, 4, 2, 0, 1)]
     confirm = f"{detail}/items/{items[0].id}/confirm"
+    partial = {"amount": "450,00", "conditions": "Fotos der Aktion schicken."}
+    reasons = {"reasons": "Die Jury kürzt die Honorarkosten."}
+    assert post_form(confirm, {**partial, **reasons}, page=confirm).status_code == 302
+    reject = f"{detail}/items/{items[1].id}/confirm"
+    assert f'href="{reject}"' in client.get(detail).get_data(as_text=True)
     assert (
-        post_form(
-            confirm, {"amount": "450,00", "conditions": "Fotos der Aktion schicken."}, page=confirm
-        ).status_code
-        == 302
-    )
+        post_form(reject, {"reasons": "Die Aktion liegt außerhalb des Gebiets."}, page=reject)
+    ).status_code == 302
 
     pflanz, hoffest, lesecafe = ready_apps
     for application in ready_apps:

@@ -58,7 +58,13 @@ def test_two_staff_confirming_the_same_approval_give_one_decision(
             actor = Actor.staff(actor_id)
             item.application, item.round  # noqa: B018  (loaded before the race)
             ready()
-            decisions.confirm_approval(item, amount_cents=50000, conditions="", actor=actor)
+            decisions.confirm_approval(
+                item,
+                amount_cents=50000,
+                conditions="",
+                reasons="Weniger Mittel als beantragt verfügbar.",
+                actor=actor,
+            )
 
         outcomes = race(
             app, lambda ready: confirm(ready, staff_id), lambda ready: confirm(ready, other_id)
@@ -83,7 +89,13 @@ def test_two_staff_confirming_the_same_approval_give_one_decision(
 
 def test_one_decision_per_agenda_item_is_a_database_rule(approved_items, staff):
     item = db.session.get(AgendaItem, approved_items[0])
-    decisions.confirm_approval(item, amount_cents=50000, conditions="", actor=staff.actor)
+    decisions.confirm_approval(
+        item,
+        amount_cents=50000,
+        conditions="",
+        reasons="Weniger Mittel als beantragt verfügbar.",
+        actor=staff.actor,
+    )
     db.session.commit()
     db.session.add(
         Decision(
@@ -91,6 +103,7 @@ def test_one_decision_per_agenda_item_is_a_database_rule(approved_items, staff):
             agenda_item_id=item.id,
             outcome="approved",
             approved_cents=50000,
+            requested_cents=50000,
         )
     )
     with pytest.raises(Exception, match="(?i)unique"):
@@ -393,3 +406,59 @@ def test_an_application_on_an_agenda_cannot_be_marked_ready_again(fresh_round, s
     round_ = fresh_round()
     with pytest.raises(DomainError):
         intake.mark_ready(round_.agenda[0].application, review_note="", actor=staff.actor)
+
+
+@pytest.fixture
+def rejected_items(area, fund, jury, staff):
+    """A closed round whose TRIES items were all rejected and wait for staff's reasons."""
+    apps = [make_ready(area, fund, f"Absage {i}", 50000) for i in range(TRIES)]
+    round_ = rounds.save_round(
+        None,
+        jury,
+        mode="circulation",
+        title="Umlauf",
+        when=datetime.now(UTC) + timedelta(days=7),
+        place="",
+        actor=staff.actor,
+    )
+    rounds.set_agenda(round_, [a.id for a in apps])
+    rounds.open_round(round_, actor=staff.actor)
+    for participant in round_.participants[:5]:
+        for item in round_.agenda:
+            ballots.cast_vote(participant, item, "no")
+    rounds.close_round(round_, actor=staff.actor, early_reason="Vor der Frist geschlossen.")
+    db.session.commit()
+    return [item.id for item in round_.agenda]
+
+
+def test_two_staff_confirming_the_same_rejection_give_one_decision_and_one_letter(
+    app, rejected_items, staff, make, area
+):
+    # Ids only: the threads must never touch this session's objects.
+    staff_id, other_id = staff.id, make.staff(areas=[area]).id
+    for item_id in rejected_items:
+
+        def confirm(ready, actor_id, reasons):
+            item = db.session.get(AgendaItem, item_id)
+            item.application, item.round  # noqa: B018  (loaded before the race)
+            ready()
+            decisions.confirm_rejection(item, reasons=reasons, actor=Actor.staff(actor_id))
+
+        outcomes = race(
+            app,
+            lambda ready: confirm(ready, staff_id, "Außerhalb des Gebiets."),
+            lambda ready: confirm(ready, other_id, "Kein Nachbarschaftsbezug."),
+        )
+        winner = one_won(outcomes, "decision.rejection_not_pending")
+        item = db.session.get(AgendaItem, item_id)
+        [decision] = db.session.scalars(
+            select(Decision).where(Decision.agenda_item_id == item_id)
+        ).all()
+        assert decision.reasons == ("Außerhalb des Gebiets.", "Kein Nachbarschaftsbezug.")[winner]
+        letters = db.session.scalars(
+            select(Mail).where(
+                Mail.purpose == "decision.rejected", Mail.to_addr == item.application.email
+            )
+        ).all()
+        assert len(letters) == 1 and decision.reasons in letters[0].body_text
+        assert item.application.state == State.REJECTED

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from juryfund.domain.errors import DomainError
 from juryfund.extensions import db
 from juryfund.models import Decision, Mail, Round, RoundMember
-from juryfund.services import ballots, rounds, setup
+from juryfund.services import ballots, decisions, rounds, setup
 
 from ..conftest import csrf_from
 from .conftest import ballot_links
@@ -46,6 +46,7 @@ def test_a_member_removed_mid_round_loses_the_ballot_and_no_longer_counts(app, o
     for participant in opened.participants[1:5]:
         ballots.cast_vote(participant, item, "no")
     rounds.close_round(opened, actor=staff.actor, now=opened.deadline)
+    decisions.confirm_rejection(item, reasons="Keine Mehrheit.", actor=staff.actor)
     db.session.commit()
     decision = db.session.scalars(
         select(Decision).where(Decision.application_id == item.application_id)

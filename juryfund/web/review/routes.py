@@ -25,6 +25,7 @@ from ...extensions import db
 from ...infra import clock
 from ...models import Application, ApplicationEvent, Area, Decision
 from ...services import decisions, history, intake, ledger, privacy, todos
+from .. import letters
 from ..apply import editing
 from ..apply.forms import PaperApplicationForm
 from ..downloads import load_with_data, send_attachment
@@ -228,6 +229,20 @@ def note(application_id: int):
     ):
         return redirect(url_for("review.detail", application_id=application.id))
     return _detail_page(application, note_form=form), 200
+
+
+@bp.get("/applications/<int:application_id>/letter")
+@login_required
+def letter(application_id: int):
+    """The decision letter as the applicant receives it, printable (404 before a decision)."""
+    return letters.letter_html(staff_application(application_id))
+
+
+@bp.get("/applications/<int:application_id>/letter.pdf")
+@login_required
+def letter_pdf(application_id: int):
+    """The decision letter as a PDF, for residents without e-mail."""
+    return letters.letter_pdf(staff_application(application_id))
 
 
 @bp.get("/applications/<int:application_id>/personal-data.json")

@@ -32,6 +32,19 @@ class ConfirmForm(AppForm):
     conditions = TextAreaField(
         _l("Conditions (optional)"), validators=[Optional(), Length(max=3000)]
     )
+    reasons = TextAreaField(
+        _l("Reasons"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("Required when less than requested is approved; the letter states them."),
+    )
+
+
+class RejectionForm(AppForm):
+    """The body's reasons for a rejection, which the letter to the applicant states."""
+
+    reasons = TextAreaField(
+        _l("Reasons for the rejection"), validators=[InputRequired(REQUIRED), Length(max=5000)]
+    )
 
 
 class CorrectionForm(ConfirmForm):

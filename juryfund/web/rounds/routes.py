@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 
 from ...domain.composition import Seat
 from ...domain.lifecycles import RoundState
+from ...domain.voting import Outcome
 from ...extensions import db
 from ...infra import clock
 from ...models import AgendaItem, Body, Decision, Member, Round, RoundMember, Substitution
@@ -23,7 +24,14 @@ from ..fields import options
 from ..guard import MAX_ID, text_value
 from ..permissions import require_area
 from ..unit_of_work import attempt
-from .forms import ConfirmForm, ConflictRulingForm, CorrectionForm, DeputyForm, RoundForm
+from .forms import (
+    ConfirmForm,
+    ConflictRulingForm,
+    CorrectionForm,
+    DeputyForm,
+    RejectionForm,
+    RoundForm,
+)
 
 bp = Blueprint("rounds", __name__, url_prefix="/staff")
 
@@ -322,7 +330,10 @@ def close(round_id: int):
     return _on_round(
         round_id,
         lambda: rounds.close_round(round_, actor=current_user.actor, early_reason=reason),
-        _("The round is closed. Please confirm the amounts of the approved applications."),
+        _(
+            "The round is closed. Please confirm the amounts of the approved applications "
+            "and the reasons of the rejected ones."
+        ),
     )
 
 
@@ -392,9 +403,11 @@ def _record(round_: Round) -> None:
 @bp.route("/rounds/<int:round_id>/items/<int:item_id>/confirm", methods=["GET", "POST"])
 @login_required
 def confirm(round_id: int, item_id: int):
-    """Confirm an approved item's amount (up to the request, cap and money available)."""
+    """Confirm an approved item's amount, or a rejected item with the body's reasons."""
     round_ = _round(round_id)
     item = _of_round(AgendaItem, item_id, round_)
+    if item.result == Outcome.REJECTED:
+        return _confirm_rejection(round_, item)
     form = ConfirmForm()
     if not form.is_submitted():
         form.amount.data = item.application.requested_cents
@@ -403,6 +416,7 @@ def confirm(round_id: int, item_id: int):
             item,
             amount_cents=form.amount.data,
             conditions=form.conditions.data or "",
+            reasons=form.reasons.data or "",
             actor=current_user.actor,
         ),
         form=form,
@@ -418,6 +432,23 @@ def confirm(round_id: int, item_id: int):
     )
 
 
+def _confirm_rejection(round_: Round, item: AgendaItem):
+    """The rejection form: the reasons are required and go into the letter."""
+    form = RejectionForm()
+    if form.validate_on_submit() and attempt(
+        lambda: decisions.confirm_rejection(
+            item, reasons=form.reasons.data or "", actor=current_user.actor
+        ),
+        form=form,
+        done=_(
+            "The rejection of “%(title)s” is recorded and the letter is sent.",
+            title=item.application.title,
+        ),
+    ):
+        return redirect(url_for("rounds.detail", round_id=round_.id))
+    return render_template("rounds/confirm_rejection.html", round=round_, item=item, form=form)
+
+
 @bp.route("/decisions/<int:decision_id>/correct", methods=["GET", "POST"])
 @login_required
 def correct(decision_id: int):
@@ -427,12 +458,14 @@ def correct(decision_id: int):
     form = CorrectionForm()
     if not form.is_submitted():
         form.amount.data, form.conditions.data = decision.approved_cents, decision.conditions
+        form.reasons.data = decision.reasons
     if form.validate_on_submit() and attempt(
         lambda: decisions.correct_decision(
             decision,
             amount_cents=form.amount.data,
             conditions=form.conditions.data or "",
             reason=form.reason.data,
+            reasons=form.reasons.data or "",
             actor=current_user.actor,
         ),
         form=form,

@@ -317,3 +317,17 @@ class MemberForm(AppForm):
         validators=[Optional(), plausible_term_date],
         description=_l("Leave empty if open."),
     )
+
+
+class ObjectionNoticeForm(AppForm):
+    """How applicants object to a decision, as the area's decision letters say it."""
+
+    notice = TextAreaField(
+        _l("How to object to a decision"),
+        validators=[Optional(), Length(max=3000)],
+        description=_l(
+            "Stated in every decision letter, below the German text too. Leave it empty to use "
+            "the standard text: an objection in writing to the QM team or its sponsoring "
+            "organisation within one month."
+        ),
+    )

@@ -20,7 +20,7 @@ from ..fields import field_data, options
 from ..permissions import require_area
 from ..review.forms import TODO_LABELS
 from ..unit_of_work import attempt
-from .forms import BodyForm, FundForm, FundYearForm, MemberForm
+from .forms import BodyForm, FundForm, FundYearForm, MemberForm, ObjectionNoticeForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -114,6 +114,23 @@ def fund_form(area_id: int | None = None, fund_id: int | None = None):
     ):
         return redirect(url_for("staff.area", area_id=area.id))
     return render_template("staff/fund_form.html", form=form, area=area, fund=fund)
+
+
+@bp.route("/areas/<int:area_id>/objection-notice", methods=["GET", "POST"])
+@login_required
+def objection_notice(area_id: int):
+    """Set the notice on how to object that the area's decision letters carry."""
+    area = require_area(db.get_or_404(Area, area_id))
+    form = ObjectionNoticeForm()
+    if not form.is_submitted():
+        form.notice.data = area.objection_notice
+    if form.validate_on_submit() and attempt(
+        lambda: setup.save_objection_notice(area, form.notice.data or "", actor=current_user.actor),
+        form=form,
+        done=_("The notice on how to object is saved."),
+    ):
+        return redirect(url_for("staff.area", area_id=area.id))
+    return render_template("staff/objection_notice.html", form=form, area=area)
 
 
 @bp.route("/funds/<int:fund_id>/years/new", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from ...extensions import db
 from ...infra import tokens
 from ...models import Application, LinkGrant, ProofOfUse
 from ...services import decisions, intake, privacy
+from .. import letters
 from ..apply import editing
 from ..apply.forms import ApplicationForm
 from ..downloads import load_with_data, send_attachment
@@ -80,11 +81,13 @@ def _page(
 ):
     """The status page with its withdraw and consent forms (fresh, or with errors)."""
     events = [e for e in application.events if not e.internal]
+    decision = decisions.current_decision(application)
     return render_template(
         "status/page.html",
         application=application,
         events=events,
-        decision=decisions.current_decision(application),
+        decision=decision,
+        letter=decision is not None and decision.outcome in letters.LETTER_OUTCOMES,
         proof=db.session.scalar(
             select(ProofOfUse).where(ProofOfUse.application_id == application.id)
         ),
@@ -161,6 +164,18 @@ def download(reference: str, attachment_id: int):
     if attachment is None or attachment.application_id != application.id:
         abort(404)
     return send_attachment(attachment)
+
+
+@bp.get("/<reference>/letter")
+def letter(reference: str):
+    """The decision letter, printable (404 before a decision is confirmed)."""
+    return letters.letter_html(granted_application(reference))
+
+
+@bp.get("/<reference>/letter.pdf")
+def letter_pdf(reference: str):
+    """The decision letter as a PDF download."""
+    return letters.letter_pdf(granted_application(reference))
 
 
 @bp.route("/resend", methods=["GET", "POST"])
