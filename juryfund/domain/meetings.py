@@ -9,6 +9,7 @@ from datetime import datetime
 from fractions import Fraction
 
 from .errors import DomainError
+from .voting import Outcome
 
 __all__ = [
     "RepeatFacts",
@@ -100,4 +101,4 @@ def share_in_words(numerator: int, denominator: int) -> str | None:
 
 def waived_items(earlier_results: Iterable[tuple[int, str | None]]) -> frozenset[int]:
     """The applications a repeat meeting may decide without quorum: inquorate the first time."""
-    return frozenset(app_id for app_id, result in earlier_results if result == "no_quorum")
+    return frozenset(app_id for app_id, result in earlier_results if result == Outcome.NO_QUORUM)

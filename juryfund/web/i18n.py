@@ -105,6 +105,13 @@ def when(value: datetime | date | None, fmt: str = "medium") -> str:
     )
 
 
+def local_input(value: datetime | None) -> str:
+    """A UTC datetime as the value of a datetime-local input, in the page's time zone."""
+    if value is None:
+        return ""
+    return value.astimezone(zone()).strftime("%Y-%m-%dT%H:%M")
+
+
 def zone() -> ZoneInfo:
     """The time zone of the current request."""
     return ZoneInfo(select_timezone())
@@ -135,6 +142,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["money_input"] = money_input
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["local_input"] = local_input
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor
