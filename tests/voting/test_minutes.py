@@ -253,3 +253,47 @@ def test_the_meeting_course_refuses_an_end_before_the_begin(
     )
     assert response.status_code == 200
     assert "The end cannot be before the beginning." in response.get_data(as_text=True)
+
+
+def test_minutes_show_an_objection_to_deciding_in_writing(client, staff, login, open_round):
+    from juryfund.services import rounds
+
+    round_ = open_round()
+    objector = round_.participants[2]
+    rounds.object_to_writing(objector)
+    db.session.commit()
+    login(staff)
+    text = _text(_minutes(client, round_))
+    assert f"{objector.member.name} objected on" in text
+    assert "every application goes to a meeting (§ 90 (1) VwVfG)" in text
+
+
+def test_minutes_of_a_repeat_meeting_say_the_quorum_was_waived(
+    client, jury, staff, login, open_round
+):
+    from datetime import UTC, datetime, timedelta
+
+    from juryfund.services import meetings, rounds
+
+    jury.repeat_quorate = True
+    earlier = open_round(mode="meeting")
+    rounds.close_round(earlier, actor=staff.actor)  # nobody came
+    db.session.commit()
+    repeat = meetings.repeat_meeting(
+        earlier,
+        when=datetime.now(UTC) + timedelta(days=14),
+        place="Kiezladen",
+        announce=True,
+        actor=staff.actor,
+    )
+    rounds.open_round(repeat, actor=staff.actor)
+    ballots.set_presence(repeat.participants[0], True, actor=staff.actor)
+    ballots.cast_vote(repeat.participants[0], repeat.agenda[0], "yes", actor=staff.actor)
+    rounds.close_round(repeat, actor=staff.actor)
+    db.session.commit()
+    login(staff)
+    text = _text(_minutes(client, repeat))
+    assert "Repeat meeting (§ 90 (2) VwVfG)" in text
+    assert "quorum waived (§ 90 (2) VwVfG)" in text
+    assert "1 yes vote, 0 no votes, 0 abstentions." in text
+    assert "Place Kiezladen" in text
