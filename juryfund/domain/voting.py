@@ -132,8 +132,14 @@ def tally(
     conflicted: Iterable[str] = frozenset(),
     present: Iterable[str] | None = None,
     rule: VotingRule = VotingRule(),  # noqa: B008 - frozen, so a shared default is safe
+    waive_quorum: bool = False,
 ) -> Tally:
-    """Count one item: quorum first, then the majority; raises ValueError on inconsistent input."""
+    """Count one item: quorum first, then the majority; raises ValueError on inconsistent input.
+
+    ``waive_quorum`` is § 90 (2) VwVfG: a repeated meeting on the same agenda, announced as
+    such in the invitation, is quorate however many attend (quorum_needed is then 0). Whether
+    that is allowed is domain.meetings.check_repeat's question, not the count's.
+    """
     member_set = _as_set(members, "members")
     conflicted_set = _as_set(conflicted, "conflicted")
     present_set = None if present is None else _as_set(present, "present")
@@ -169,7 +175,9 @@ def tally(
         participating = len(present_eligible)
         abstain += len(present_eligible - cast.keys())
 
-    quorum_needed = max(rule.quorum_minimum, _smallest_quorum(rule, eligible))
+    quorum_needed = (
+        0 if waive_quorum else max(rule.quorum_minimum, _smallest_quorum(rule, eligible))
+    )
     quorate = participating >= quorum_needed
     if not quorate:
         outcome = Outcome.NO_QUORUM

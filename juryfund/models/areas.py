@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -88,6 +89,9 @@ class Body(VotingRuleColumns, Model):
     min_residents: Mapped[int] = mapped_column(default=0, server_default="0")
     residents_majority: Mapped[bool] = mapped_column(default=False, server_default=false())
     min_age: Mapped[int | None]
+    #: § 90 (2) VwVfG: the body's rules let a repeated meeting on the same agenda be quorate
+    #: regardless of attendance, when its invitation says so.
+    repeat_quorate: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     area: Mapped[Area] = relationship(back_populates="bodies")
@@ -197,6 +201,10 @@ class Fund(Model):
             "fee_cap_bp IS NULL OR fee_cap_bp BETWEEN 0 AND 10000", name="fee_cap_bp_range"
         ),
         CheckConstraint("allowance_bp BETWEEN 0 AND 10000", name="allowance_bp_range"),
+        CheckConstraint(
+            "presentation_threshold_cents IS NULL OR presentation_threshold_cents >= 0",
+            name="presentation_threshold_nonnegative",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -209,6 +217,9 @@ class Fund(Model):
     cap_cents: Mapped[Cents]
     #: Smallest request this fund takes (Projektfonds: from 5,000 €); 0 for none.
     minimum_cents: Mapped[Cents] = mapped_column(default=0)
+    #: Applicants asking for more than this present their project in the meeting (FACTS.md:
+    #: e.g. above 500 €); None: nobody is invited to present.
+    presentation_threshold_cents: Mapped[int | None] = mapped_column(BigInteger)
     #: Days between submitting and the action's start.
     lead_time_days: Mapped[int] = mapped_column(default=14)
     #: Comma-separated codes from domain.vocabulary.COST_CATEGORIES.

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from ..domain.conflicts import RaisedBy
@@ -39,6 +47,15 @@ class Round(VotingRuleColumns, Model):
             "mode <> 'circulation' OR deadline IS NOT NULL", name="circulation_deadline"
         ),
         CheckConstraint("mode <> 'meeting' OR meeting_at IS NOT NULL", name="meeting_date"),
+        CheckConstraint(
+            "ended_at IS NULL OR (began_at IS NOT NULL AND ended_at >= began_at)",
+            name="meeting_times",
+        ),
+        CheckConstraint("chair_id IS NULL OR chair_staff_id IS NULL", name="one_chair"),
+        CheckConstraint("NOT quorum_waived OR repeats_round_id IS NOT NULL", name="waiver_repeats"),
+        CheckConstraint(
+            "repeats_round_id IS NULL OR repeats_round_id <> id", name="not_own_repeat"
+        ),
         *VotingRuleColumns.rule_checks(),
     )
 
@@ -63,11 +80,27 @@ class Round(VotingRuleColumns, Model):
     closed_early_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Why staff opened the round although the body broke its own composition rule.
     composition_exception: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: § 90 (2) VwVfG: the earlier meeting of the body on this agenda that was not quorate.
+    repeats_round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id"))
+    #: The invitation said this repeat meeting is quorate regardless of attendance; set only
+    #: while drafting (domain.meetings.check_repeat), so every invitation carries it.
+    quorum_waived: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The course of the meeting for the minutes (§ 93 VwVfG). No trigger guards a closed round,
+    # and these columns are recorded after the meeting, often after closing: only they change.
+    began_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Who chaired: a member of the body, or a staff member (the QM team often moderates).
+    chair_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    chair_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    minute_taker: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     body: Mapped[Body] = relationship()
-    created_by: Mapped[StaffUser | None] = relationship()
+    repeats: Mapped[Round | None] = relationship(remote_side="Round.id")
+    chair: Mapped[Member | None] = relationship(foreign_keys=[chair_id])
+    chair_staff: Mapped[StaffUser | None] = relationship(foreign_keys=[chair_staff_id])
+    created_by: Mapped[StaffUser | None] = relationship(foreign_keys=[created_by_id])
     participants: Mapped[list[RoundMember]] = relationship(
         back_populates="round", order_by="RoundMember.id"
     )
@@ -158,6 +191,8 @@ class AgendaItem(Model):
     yes: Mapped[int | None]
     no: Mapped[int | None]
     abstain: Mapped[int | None]
+    #: The applicant's time slot to present the project in the meeting (a fund's threshold).
+    presentation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     round: Mapped[Round] = relationship(back_populates="agenda")
     application: Mapped[Application] = relationship()

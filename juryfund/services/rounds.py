@@ -13,6 +13,7 @@ from ..domain.actors import Actor
 from ..domain.composition import Seat, SeatVotes, seat_votes
 from ..domain.errors import DomainError
 from ..domain.lifecycles import RoundState, move_round
+from ..domain.meetings import RepeatFacts, check_repeat, waived_items
 from ..domain.states import State
 from ..domain.voting import Outcome, Tally, tally
 from ..extensions import db
@@ -189,6 +190,7 @@ def open_round(
     if problems and not composition_reason.strip():
         raise DomainError("round.composition_reason", field="composition_reason")
     round_.composition_exception = composition_reason.strip() if problems else ""
+    _check_waiver_at_opening(round_)
     round_.freeze_rule(round_.body.rule)
     round_.state, round_.opened_at = opened, now
     for item in round_.agenda:
@@ -218,6 +220,41 @@ def open_round(
     for participant in invited:
         mail_ballot(participant, purpose="ballot.invitation", template="ballot_invitation")
     return len(invited)
+
+
+# --- repeat meetings (§ 90 (2) VwVfG) ---------------------------------------------------------
+
+
+def repeat_facts(earlier: Round, body_id: int, *, announced: bool) -> RepeatFacts:
+    """The facts § 90 (2) asks about an earlier round, for a repeat meeting of this body."""
+    return RepeatFacts(
+        body_allows=earlier.body.repeat_quorate,
+        same_body=earlier.body_id == body_id,
+        earlier_mode=earlier.mode,
+        earlier_closed=earlier.state == RoundState.CLOSED,
+        earlier_inquorate=any(item.result == Outcome.NO_QUORUM for item in earlier.agenda),
+        announced=announced,
+    )
+
+
+def _check_waiver_at_opening(round_: Round) -> None:
+    """Refuse opening a repeat meeting whose announced waiver the body no longer allows."""
+    if round_.quorum_waived and round_.repeats is not None:
+        check_repeat(repeat_facts(round_.repeats, round_.body_id, announced=True))
+
+
+def waived_applications(round_: Round) -> frozenset[int]:
+    """The applications this round decides without quorum (§ 90 (2)); one query, or none."""
+    # Announced (quorum_waived is set only while drafting, before any invitation goes out)
+    # and only for what the earlier meeting could not decide: not for items added later.
+    if not round_.quorum_waived or round_.repeats_round_id is None:
+        return frozenset()
+    rows = db.session.execute(
+        select(AgendaItem.application_id, AgendaItem.result).where(
+            AgendaItem.round_id == round_.repeats_round_id
+        )
+    )
+    return waived_items((application_id, result) for application_id, result in rows)
 
 
 # --- ballot links ------------------------------------------------------------------------------
@@ -369,6 +406,7 @@ def seats(
     minutes, the closing or `tick`.
     """
     item_ids = [item.id for item in round_.agenda]
+    waived = waived_applications(round_)
     # A member taken off the body mid-round no longer votes or counts (their votes neither).
     removed = _removed_members(round_)
     active = [p for p in round_.participants if p.member_id not in removed]
@@ -405,6 +443,7 @@ def seats(
             assert position.choice is not None
             votes[position.agenda_item_id][member] = position.choice
     substitutes = deputies.substitutes_by_item(round_)
+    applications = {item.id: item.application_id for item in round_.agenda}
     result: dict[int, tuple[SeatVotes, Tally]] = {}
     for item_id in item_ids:
         seated = seat_votes(
@@ -426,6 +465,7 @@ def seats(
                 conflicted=seated.conflicted,
                 present=seated.present,
                 rule=round_.rule,
+                waive_quorum=applications[item_id] in waived,
             ),
         )
     return result

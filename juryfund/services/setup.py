@@ -62,6 +62,7 @@ FUND_RULES = (
     "eligible_categories",
     "carry_over",
     "proof_weeks",
+    "presentation_threshold_cents",
     "retention_years",
     "own_share_bp",
     "hour_rate_cents",
@@ -214,6 +215,7 @@ def save_fund(
     fee_cap_cents: int | None = None,
     fee_cap_bp: int | None = None,
     allowance_bp: int = 0,
+    presentation_threshold_cents: int | None = None,
     actor: Actor = SYSTEM,
 ) -> Fund:
     """Create a fund in an area (fund=None) or change one."""
@@ -243,6 +245,8 @@ def save_fund(
     unknown = set(eligible_categories) - set(COST_CATEGORIES)
     if unknown or not eligible_categories:
         errors.append(DomainError("fund.categories_required", field="eligible_categories"))
+    if presentation_threshold_cents is not None and presentation_threshold_cents < 0:
+        errors.append(DomainError("money.negative", field="presentation_threshold"))
     refuse(errors)
     fund, created = _row_or_new(fund, lambda: Fund(area_id=area.id))
     fund.kind, fund.name, fund.body_id = kind, name.strip(), body.id if body else None
@@ -268,6 +272,7 @@ def save_fund(
     fund.fee_rule = fee_rule
     fund.fee_cap_cents = fee_cap_cents if capped else None
     fund.fee_cap_bp = fee_cap_bp if capped else None
+    fund.presentation_threshold_cents = presentation_threshold_cents
     _record_saved(fund, created, area.id, actor, columns=FUND_RULES)
     return fund
 
@@ -361,6 +366,7 @@ def save_body(
     min_residents: int | None = 0,
     residents_majority: bool = False,
     min_age: int | None = None,
+    repeat_quorate: bool = False,
     actor: Actor = SYSTEM,
 ) -> Body:
     """Create a body (body=None) or change its name, rule and composition rule; opened rounds
@@ -383,8 +389,11 @@ def save_body(
     body.kind, body.name = kind, name.strip()
     body.min_members, body.min_residents = min_members, min_residents
     body.residents_majority, body.min_age = residents_majority, min_age
+    body.repeat_quorate = repeat_quorate
     body.freeze_rule(rule)  # the tie-breaker as the member's id, checked above
-    _record_saved(body, created, area.id, actor, columns=("kind",), rule=body.rule_record())
+    _record_saved(
+        body, created, area.id, actor, columns=("kind", "repeat_quorate"), rule=body.rule_record()
+    )
     return body
 
 

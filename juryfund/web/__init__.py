@@ -46,6 +46,10 @@ def register_blueprints(app: Flask) -> None:
     install_guard(app)  # NUL bytes, broken UTF-8 and absurd ids in addresses: 400 / 404
     app.jinja_env.globals["form_error_list"] = error_list
     app.jinja_env.globals["in_german"] = in_german
+    from ..domain.meetings import share_in_words
+
+    # The rule's quorum in words ("more than half"), as a body writes it in its rules.
+    app.jinja_env.globals["share_in_words"] = share_in_words
 
     @app.context_processor
     def labels() -> dict:
@@ -73,5 +77,6 @@ def register_blueprints(app: Flask) -> None:
             "proof_state_labels": lbl.PROOF_STATE_LABELS,
             "ground_labels": lbl.GROUND_LABELS,
             "raised_by_labels": lbl.RAISED_BY_LABELS,
+            "share_labels": lbl.SHARE_LABELS,
         }
         return {name: lbl.TranslatedOnce(labels) for name, labels in named.items()}

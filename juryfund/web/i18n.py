@@ -125,6 +125,13 @@ def in_german(caller: Callable[[], str]) -> str:
         return caller()
 
 
+def local_input(value: datetime | None) -> str:
+    """A UTC datetime as the value of a datetime-local input, in the page's time zone."""
+    if value is None:
+        return ""
+    return value.astimezone(zone()).strftime("%Y-%m-%dT%H:%M")
+
+
 def zone() -> ZoneInfo:
     """The time zone of the current request."""
     return ZoneInfo(select_timezone())
@@ -156,6 +163,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money_input"] = money_input
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["percent_bp"] = percent_bp
+    app.jinja_env.filters["local_input"] = local_input
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

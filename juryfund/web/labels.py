@@ -101,6 +101,15 @@ APPLICANT_KIND_LABELS = {
     "initiative": _l("Initiative (group without legal form)"),
     "association": _l("Registered association (e. V.)"),
 }
+#: A quorum share in words, keyed like domain.meetings.SHARE_WORDS ("more than half").
+SHARE_LABELS = {
+    "half": _l("half"),
+    "two_thirds": _l("two thirds"),
+    "three_quarters": _l("three quarters"),
+    "one_third": _l("one third"),
+    "three_fifths": _l("three fifths"),
+    "all": _l("all"),
+}
 CHOICE_LABELS = {"yes": _l("Yes"), "no": _l("No"), "abstain": _l("Abstain")}
 OUTCOME_LABELS = {
     "approved": _l("Approved"),

@@ -133,6 +133,32 @@ REASONS = {
         "The body does not meet its own composition rule. Please give the reason for opening "
         "the round anyway and confirm it."
     ),
+    "repeat.body_does_not_allow": _l(
+        "The body's rules do not allow a repeat meeting that is quorate regardless of attendance."
+    ),
+    "repeat.not_a_meeting_of_the_body": _l(
+        "Only a meeting of the same body can be repeated under § 90 (2) VwVfG."
+    ),
+    "repeat.earlier_was_quorate": _l(
+        "Only a closed meeting that could not decide an application for lack of quorum can be "
+        "repeated."
+    ),
+    "repeat.not_announced": _l(
+        "The invitation must say that the repeat meeting is quorate regardless of attendance."
+    ),
+    "meeting.not_held": _l("Only a meeting that has been opened has a course to record."),
+    "meeting.began_required": _l("Please enter when the meeting began."),
+    "meeting.end_before_begin": _l("The end cannot be before the beginning."),
+    "meeting.other_day": _l("This is not the day of the meeting."),
+    "meeting.one_chair": _l("Please choose one chair."),
+    "meeting.chair_required": _l("Please choose who chaired the meeting."),
+    "meeting.minute_taker_required": _l("Please enter who took the minutes."),
+    "presentation.not_a_meeting": _l(
+        "Time slots for presentations can only be set for a meeting that has not ended."
+    ),
+    "presentation.below_threshold": _l(
+        "This application does not ask for more than the fund's threshold for presentations."
+    ),
     "deputy.item_required": _l("Please choose the application, or all of them."),
     "deputy.not_a_deputy": _l("Please choose a deputy of this round."),
     "deputy.not_a_full_member": _l("Please choose a full member of this round."),

@@ -79,17 +79,21 @@ BUDGETS = {
     "body": 6,
     # Conflicts of interest: found (draft: the members and the cost lines they may be named
     # in), and on the later pages the findings, declarations and rulings (three queries).
-    "round.draft": 13,
+    # A meeting's page reads its funds' presentation thresholds (one query, draft and open),
+    # and once opened the area's staff who may chair it (one query).
+    "round.draft": 14,
     # An open round also lists the body's members who joined after it opened (one query).
     # Deputies (issue 12 item 2): the round's substitutions are read by the tally and by the
     # missing-votes count (+2 on an open round, +1 closed: the list of named deputies); the
     # minutes read them for the deputies section and the open tally (+2, +1 closed).
     "round.circulation": 18,
-    "round.meeting": 20,
-    "round.closed": 17,
+    "round.meeting": 22,
+    "round.closed": 18,
     "minutes.circulation": 15,
     "minutes.meeting": 15,
     "minutes.closed": 13,
+    # The print view is the minutes page without the page chrome, from the same service.
+    "minutes.print": 13,
     "round.audit": 12,
     # admin
     "admin.dashboard": 5,
@@ -383,6 +387,7 @@ class World:
             "minutes.circulation": f"/staff/rounds/{r['circulation']}/minutes",
             "minutes.meeting": f"/staff/rounds/{r['meeting']}/minutes",
             "minutes.closed": f"/staff/rounds/{r['closed']}/minutes",
+            "minutes.print": f"/staff/rounds/{r['closed']}/minutes/print",
             "round.audit": f"/staff/rounds/{r['closed']}/audit",
         }
 

@@ -260,6 +260,14 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/staff/rounds/<int:round_id>/items/<int:item_id>/confirm", "GET"): staff_only(200),
     ("/staff/rounds/<int:round_id>/items/<int:item_id>/confirm", "POST"): staff_only(200),
     ("/staff/rounds/<int:round_id>/minutes", "GET"): staff_only(200),
+    ("/staff/rounds/<int:round_id>/minutes/print", "GET"): staff_only(200),
+    ("/staff/rounds/<int:round_id>/minutes.pdf", "GET"): staff_only(200),
+    # Round A is written (circulation): it has no meeting course to record.
+    ("/staff/rounds/<int:round_id>/meeting", "POST"): staff_only(404),
+    # An empty repeat form shows the page again with its errors.
+    ("/staff/rounds/<int:round_id>/repeat", "POST"): staff_only(200),
+    # Not a meeting: refused with a message, back to the round page.
+    ("/staff/rounds/<int:round_id>/items/<int:item_id>/presentation", "POST"): staff_only(302),
     ("/staff/rounds/<int:round_id>/audit", "GET"): staff_only(200),
     ("/staff/decisions/<int:decision_id>/correct", "GET"): staff_only(200),
     ("/staff/decisions/<int:decision_id>/correct", "POST"): staff_only(200),

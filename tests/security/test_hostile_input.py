@@ -497,6 +497,12 @@ VALID: dict[str, dict[str, str]] = {
         "when": (datetime.now() + timedelta(days=9)).strftime("%Y-%m-%dT%H:%M"),
     },
     "rounds.correct": {"reason": "Tippfehler"},
+    "rounds.meeting": {
+        "began_at": datetime.now().strftime("%Y-%m-%dT%H:%M"),
+        "minute_taker": "Paula Protokoll",
+    },
+    "rounds.repeat": {"when": (datetime.now() + timedelta(days=9)).strftime("%Y-%m-%dT%H:%M")},
+    "rounds.presentation": {"at": (datetime.now() + timedelta(days=9)).strftime("%Y-%m-%dT%H:%M")},
     "books.adjust": {"adjust-amount": "100,00", "adjust-reason": "Nachbewilligung"},
     "books.payment": {"pay-amount": "100,00", "pay-payment_type": "advance"},
     "books.refund": {"refund-amount": "10,00"},

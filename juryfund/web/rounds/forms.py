@@ -1,7 +1,14 @@
 """Forms for rounds: setting one up, conflicts of interest, confirming and correcting decisions."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..fields import REQUIRED, AppForm, MoneyField, options
@@ -98,3 +105,42 @@ class DeputyForm(AppForm):
         # The conflict ruling form on the same page has an "item" field too: ids must differ.
         id="deputy-item",
     )
+
+
+class MeetingForm(AppForm):
+    """The course of a meeting for the minutes: begin, end, chair and minute-taker (§ 93)."""
+
+    began_at = DateTimeLocalField(
+        _l("Began at"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(REQUIRED)]
+    )
+    ended_at = DateTimeLocalField(_l("Ended at"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    #: "m-<member id>" for a member of the body, "s-<staff id>" for the QM team.
+    chair = SelectField(_l("Chair"), validators=[InputRequired(REQUIRED)], validate_choice=True)
+    minute_taker = StringField(
+        _l("Minute-taker"), validators=[InputRequired(REQUIRED), Length(max=200)]
+    )
+
+
+class RepeatForm(AppForm):
+    """A repeat meeting of an inquorate meeting on the same agenda (§ 90 (2) VwVfG)."""
+
+    when = DateTimeLocalField(
+        _l("Date and time of the repeat meeting"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Please enter a date and time."))],
+        id="repeat-when",
+    )
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=300)], id="repeat-place")
+    announce = BooleanField(
+        _l(
+            "The invitation says the meeting is quorate regardless of how many members attend "
+            "(§ 90 (2) VwVfG)"
+        ),
+        id="repeat-announce",
+    )
+
+
+class PresentationForm(AppForm):
+    """An applicant's time slot to present the project in the meeting (empty: none)."""
+
+    at = DateTimeLocalField(_l("Time slot"), format="%Y-%m-%dT%H:%M", validators=[Optional()])

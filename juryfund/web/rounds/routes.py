@@ -18,10 +18,22 @@ from ...domain.lifecycles import RoundState
 from ...domain.voting import Outcome
 from ...extensions import db
 from ...infra import clock
-from ...models import AgendaItem, Body, Decision, Member, Round, RoundMember, Substitution
-from ...services import ballots, conflicts, decisions, deputies, rounds
+from ...models import (
+    AgendaItem,
+    Area,
+    Body,
+    Decision,
+    Member,
+    Round,
+    RoundMember,
+    StaffUser,
+    Substitution,
+)
+from ...services import ballots, conflicts, decisions, deputies, meetings, rounds
+from ...services import minutes as minutes_
 from ..fields import options
 from ..guard import MAX_ID, text_value
+from ..pdf import pdf_response
 from ..permissions import require_area
 from ..unit_of_work import attempt
 from .forms import (
@@ -29,7 +41,10 @@ from .forms import (
     ConflictRulingForm,
     CorrectionForm,
     DeputyForm,
+    MeetingForm,
+    PresentationForm,
     RejectionForm,
+    RepeatForm,
     RoundForm,
 )
 
@@ -106,6 +121,8 @@ def _detail_page(
     ruling_form: ConflictRulingForm | None = None,
     status: int = 200,
     deputy_form: DeputyForm | None = None,
+    meeting_form: MeetingForm | None = None,
+    repeat_form: RepeatForm | None = None,
 ):
     """Render the round page, with the conflict ruling and deputy forms fresh or with errors."""
     context: dict[str, Any] = {"round": round_, "form": FlaskForm(), "confirm_forms": {}}
@@ -136,6 +153,15 @@ def _detail_page(
         context["deputies"] = [p for p in round_.participants if p.seat == Seat.DEPUTY]
         context["substitutions"] = deputies.substitutions(round_) if context["deputies"] else []
         context["deputy_form"] = deputy_form or _deputy_form(round_)
+        if round_.mode == "meeting":
+            context["meeting_form"] = meeting_form or _meeting_form(round_)
+            context["repeat_form"] = repeat_form or RepeatForm(formdata=None)
+            context["can_repeat"] = round_.state == RoundState.CLOSED and any(
+                item.result == Outcome.NO_QUORUM for item in round_.agenda
+            )
+    if round_.mode == "meeting" and round_.state in (RoundState.DRAFT, RoundState.OPEN):
+        context["presenters"] = meetings.presenters(round_)
+        context["presentation_form"] = PresentationForm(formdata=None)
     context["available"] = rounds.available_money(round_)
     return render_template("rounds/detail.html", **context), status
 
@@ -161,6 +187,117 @@ def _deputy_form(round_: Round) -> DeputyForm:
         + [(item.id, f"{item.position}. {item.application.title}") for item in round_.agenda]
     )
     return form
+
+
+def _meeting_form(round_: Round) -> MeetingForm:
+    """The meeting form with the round's members and the area's staff as possible chairs."""
+    form = MeetingForm()
+    tz = ZoneInfo(round_.body.area.timezone)
+    staff = db.session.scalars(
+        db.select(StaffUser)
+        .where(StaffUser.areas.any(Area.id == round_.body.area_id))
+        .order_by(StaffUser.name)
+    ).all()
+    form.chair.choices = [
+        ("", "–"),
+        *((f"m-{p.member_id}", p.member.name) for p in round_.participants),
+        *((f"s-{user.id}", _("%(name)s (QM team)", name=user.name)) for user in staff),
+    ]
+    if not form.is_submitted():
+        form.began_at.data = (
+            (round_.began_at or round_.meeting_at or clock.now())
+            .astimezone(tz)
+            .replace(tzinfo=None)
+        )
+        if round_.ended_at:
+            form.ended_at.data = round_.ended_at.astimezone(tz).replace(tzinfo=None)
+        if round_.chair_id:
+            form.chair.data = f"m-{round_.chair_id}"
+        elif round_.chair_staff_id:
+            form.chair.data = f"s-{round_.chair_staff_id}"
+        form.minute_taker.data = round_.minute_taker
+    return form
+
+
+def _chair_ids(value: str) -> tuple[int | None, int | None]:
+    """(member id, staff id) from the chair field's "m-<id>" or "s-<id>"."""
+    kind, _sep, number = value.partition("-")
+    if not number.isdecimal() or int(number) > MAX_ID:
+        return None, None
+    return (int(number), None) if kind == "m" else (None, int(number))
+
+
+@bp.post("/rounds/<int:round_id>/meeting")
+@login_required
+def meeting(round_id: int):
+    """Record the course of the meeting for the minutes: begin, end, chair, minute-taker."""
+    round_ = _listed_round(round_id)
+    form = _meeting_form(round_)
+    if round_.mode != "meeting" or round_.state == RoundState.DRAFT:
+        abort(404)
+    if form.validate_on_submit():
+        tz = round_.body.area.timezone
+        member_id, staff_id = _chair_ids(form.chair.data or "")
+        if attempt(
+            lambda: meetings.record_course(
+                round_,
+                began_at=_local_to_utc(form.began_at.data, tz),
+                ended_at=_local_to_utc(form.ended_at.data, tz) if form.ended_at.data else None,
+                chair_member_id=member_id,
+                chair_staff_id=staff_id,
+                minute_taker=form.minute_taker.data or "",
+                actor=current_user.actor,
+            ),
+            form=form,
+            done=_("The course of the meeting is recorded for the minutes."),
+        ):
+            return redirect(url_for("rounds.detail", round_id=round_id, _anchor="meeting"))
+    return _detail_page(round_, meeting_form=form)
+
+
+@bp.post("/rounds/<int:round_id>/repeat")
+@login_required
+def repeat(round_id: int):
+    """Set up the repeat meeting of a meeting without quorum, on the same agenda (§ 90 (2))."""
+    round_ = _listed_round(round_id)
+    form = RepeatForm()
+    if form.validate_on_submit():
+        made = attempt(
+            lambda: meetings.repeat_meeting(
+                round_,
+                when=_local_to_utc(form.when.data, round_.body.area.timezone),
+                place=form.place.data or "",
+                announce=bool(form.announce.data),
+                actor=current_user.actor,
+            ),
+            form=form,
+            done=_("The repeat meeting is set up. Check it and open it to send the invitations."),
+        )
+        if made:
+            return redirect(url_for("rounds.detail", round_id=made.result.id))
+    return _detail_page(round_, repeat_form=form)
+
+
+@bp.post("/rounds/<int:round_id>/items/<int:item_id>/presentation")
+@login_required
+def presentation(round_id: int, item_id: int):
+    """Give an applicant a time slot to present the project, and mail it to them."""
+    round_ = _round(round_id)
+    item = _of_round(AgendaItem, item_id, round_)
+    form = PresentationForm()
+    if not form.validate_on_submit():
+        flash(_("Please enter a date and time."), "error")
+        return redirect(url_for("rounds.detail", round_id=round_id, _anchor="presentations"))
+    at = _local_to_utc(form.at.data, round_.body.area.timezone) if form.at.data else None
+    return _on_round(
+        round_id,
+        lambda: meetings.set_presentation(item, at, actor=current_user.actor),
+        lambda mailed: (
+            _("The applicant got the time slot by mail.")
+            if mailed
+            else _("The time slot is taken back.")
+        ),
+    )
 
 
 @bp.post("/rounds/<int:round_id>/deputies")
@@ -475,38 +612,33 @@ def correct(decision_id: int):
     return render_template("rounds/correct.html", decision=decision, form=form)
 
 
-def _replacements(round_: Round) -> list[tuple[str, str, list[int]]]:
-    """(deputy, replaced member, agenda positions) for each deputy's seat, for the minutes."""
-    grouped: dict[tuple[str, str], list[int]] = {}
-    for sub in deputies.substitutions(round_):
-        key = (sub.deputy.name, sub.replaces.name)
-        grouped.setdefault(key, []).append(sub.agenda_item.position)
-    return [(deputy, member, sorted(items)) for (deputy, member), items in grouped.items()]
+def _minutes_data(round_id: int) -> minutes_.Minutes:
+    """The minutes of a round of the staff member's areas (404 for a draft)."""
+    data = minutes_.gather(round_id) or abort(404)
+    require_area(data.round.body.area)
+    return data
 
 
 @bp.get("/rounds/<int:round_id>/minutes")
 @login_required
 def minutes(round_id: int):
-    """The round's minutes (Protokoll), printable."""
-    round_ = _listed_round(round_id)
-    if round_.state == RoundState.DRAFT:
-        abort(404)
-    grid = _meeting_grid(round_)
-    standings = conflicts.standings(round_)
-    excluded = {pair for pair, standing in standings.items() if standing.excluded}
-    taking_part = (
-        {p.member_id for p in round_.participants if p.present}
-        if round_.mode == "meeting"
-        else {member_id for member_id, _item in grid["votes"]}
-        | {member_id for member_id, _item in grid["conflicts"]}
-    )
+    """The round's minutes (Protokoll, § 93 VwVfG), with links to the print view and the PDF."""
+    return render_template("rounds/minutes.html", m=_minutes_data(round_id), generated=clock.now())
+
+
+@bp.get("/rounds/<int:round_id>/minutes/print")
+@login_required
+def minutes_print(round_id: int):
+    """The minutes as a page of their own for printing (also the PDF's source)."""
     return render_template(
-        "rounds/minutes.html",
-        round=round_,
-        standings=standings,
-        taking_part=taking_part,
-        replacements=_replacements(round_),
-        tallies=rounds.tallies(round_, excluded) if round_.state == RoundState.OPEN else {},
-        decisions=decisions.decisions_for_items(round_.agenda),
-        generated=clock.now(),
+        "rounds/minutes_print.html", m=_minutes_data(round_id), generated=clock.now()
     )
+
+
+@bp.get("/rounds/<int:round_id>/minutes.pdf")
+@login_required
+def minutes_pdf(round_id: int):
+    """The minutes as a PDF document, rendered from the print view."""
+    data = _minutes_data(round_id)
+    html = render_template("rounds/minutes_print.html", m=data, generated=clock.now())
+    return pdf_response(html, f"minutes-{data.round.id}.pdf")

@@ -201,6 +201,13 @@ class FundForm(AppForm):
         30,
         default=10,
     )
+    presentation_threshold = MoneyField(
+        _l("Applicants present their project above (€)"),
+        description=_l(
+            "Applicants asking for more are invited to present it in the meeting. "
+            "Leave empty if nobody presents."
+        ),
+    )
     description = TextAreaField(
         _l("What the fund is for"), filters=[strip], validators=[Optional(), Length(max=5000)]
     )
@@ -262,6 +269,10 @@ class BodyForm(AppForm):
     residents_majority = BooleanField(
         _l("More than half of the full members are residents"),
         description=_l("A Quartiersrat: residents hold the majority."),
+    )
+    repeat_quorate = BooleanField(
+        _l("A repeated meeting is quorate regardless of attendance when the invitation says so"),
+        description=_l("§ 90 (2) VwVfG: for the same agenda after a meeting without quorum."),
     )
     min_age = optional_number(
         _l("Minimum age of members"),

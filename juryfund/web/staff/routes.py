@@ -81,6 +81,7 @@ def fund_form(area_id: int | None = None, fund_id: int | None = None):
     if fund is not None and not form.is_submitted():
         form.cap.data, form.minimum.data = fund.cap_cents, fund.minimum_cents or None
         form.body.data, form.eligible_categories.data = fund.body_id, fund.category_list
+        form.presentation_threshold.data = fund.presentation_threshold_cents
     if not area.bodies:
         form.form_errors.append(_("Set up the deciding body (jury or council) first."))
     elif form.validate_on_submit() and attempt(
@@ -106,6 +107,7 @@ def fund_form(area_id: int | None = None, fund_id: int | None = None):
             body=db.session.get(Body, form.body.data),
             cap_cents=form.cap.data,
             minimum_cents=form.minimum.data or 0,
+            presentation_threshold_cents=form.presentation_threshold.data,
             description=form.description.data or "",
             actor=current_user.actor,
         ),
@@ -196,6 +198,7 @@ def body_form(area_id: int | None = None, body_id: int | None = None):
                     "min_residents",
                     "residents_majority",
                     "min_age",
+                    "repeat_quorate",
                 ),
                 quorum=_quorum(form),
                 tie_breaker=db.session.get(Member, chair_id) if chair_id else None,
