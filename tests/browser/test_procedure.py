@@ -62,6 +62,15 @@ def _field(form, label: str):
     return form.get_by_label(re.compile("^" + re.escape(t("de", label)) + r"\b"))
 
 
+def _pdf_text(data: bytes) -> str:
+    """The text of every page of a PDF."""
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
 def _row(page, title: str):
     """The applications table's row of an application on the round page."""
     return page.locator("table tr", has_text=title).first
@@ -223,6 +232,43 @@ def test_a_jury_round_that_stands_up_to_a_complaint(
     fresh()
     assert db.session.get(Application, turkish.id).state == "rejected"
 
+    # Staff record the course of the meeting; the minutes, as print view and as PDF, list the
+    # place, times, chair and minute-taker, who was there, the deputy and whose seat, the rule
+    # in words, each item's counts in grammatical German, the exclusion and the reasons.
+    course = page.locator("form", has=page.locator("#minute_taker"))
+    course.locator("#ended_at").fill(
+        (datetime.now(UTC) + timedelta(days=7, hours=2)).strftime("%Y-%m-%dT%H:%M")
+    )
+    course.locator("#chair").select_option(f"s-{staff.id}")
+    course.locator("#minute_taker").fill("Paula Protokoll")
+    course.get_by_role("button", name=t("de", "Save")).click()
+    page.wait_for_load_state()
+    page.goto(f"/staff/rounds/{round_id}/minutes/print")
+    printed = " ".join(page.locator("body").inner_text().split())
+    with page.expect_download() as minutes_download:
+        page.goto(f"/staff/rounds/{round_id}/minutes")
+        page.get_by_role("link", name=t("de", "Download as PDF")).click()
+    with open(minutes_download.value.path(), "rb") as minutes_pdf:
+        pdf_text = " ".join(_pdf_text(minutes_pdf.read()).split())
+    for expected in (
+        "Nachbarschaftshaus",
+        "Protokollführung Paula Protokoll",
+        f"Sitzungsleitung {staff.name}",
+        "mehr als die Hälfte",
+        f"Abwesende Mitglieder {absent.name}",
+        f"Deputy 1 für {absent.name}",
+        applicant_member.name,
+        "bei der Prüfung durch juryfund festgestellt: gleiche E-Mail-Adresse",
+        "Ausgeschlossen; das Gremium hat nicht anders entschieden.",
+        "vom Mitglied erklärt",
+        REJECTION_REASON,
+        "Ergebnis: Abgelehnt",
+    ):
+        assert expected in printed, expected
+        assert expected in pdf_text, expected
+    assert re.search(r"\b1 Nein-Stimme\b|\b[02-9] Nein-Stimmen\b", pdf_text)
+    assert "1 Nein-Stimmen" not in pdf_text
+
     # The Turkish applicant's letter: Turkish first, then the binding German text, each with
     # the reason and the notice on how to object.
     assert deliver_pending() == 1
@@ -250,4 +296,8 @@ def test_a_jury_round_that_stands_up_to_a_complaint(
     with page.expect_download() as download:
         page.get_by_role("link", name=t("tr", "Download letter (PDF)")).click()
     with open(download.value.path(), "rb") as pdf:
-        assert pdf.read(5) == b"%PDF-"
+        data = pdf.read()
+    assert data.startswith(b"%PDF-")
+    letter_text = " ".join(_pdf_text(data).split())
+    # Turkish first, then the binding German text: the reason stands in both.
+    assert letter_text.count(" ".join(REJECTION_REASON.split())) == 2

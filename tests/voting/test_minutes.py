@@ -200,6 +200,30 @@ def test_the_minutes_print_view_and_pdf(client, staff, login, held_meeting):
     assert pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")
     assert "no-store" in pdf.headers["Cache-Control"]
+    # The PDF itself says what the print view says (in German, the binding language).
+    pdf_text = " ".join(_pdf_text(pdf.data).split())
+    for expected in (
+        "Protokollführung Paula Protokoll",
+        "mehr als die Hälfte der stimmberechtigten Mitglieder",
+        "Abwesende Mitglieder Member 7",
+        "Dilek Vertretung für Member 7",
+        "Das Gremium hat das Mitglied von der Abstimmung ausgeschlossen.",
+        "Das Mitglied hat den Raum verlassen.",
+        "5 Ja-Stimmen, 1 Nein-Stimme, 0 Enthaltungen.",
+        "Auflagen: Belege bis 30.6. einreichen",
+        "Begründung: Die Jury kürzt die Technikkosten.",
+        "Sitzungsleitung: Member 2",
+    ):
+        assert expected in pdf_text, expected
+
+
+def _pdf_text(data: bytes) -> str:
+    """The text of every page of a PDF."""
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def test_german_minutes_count_grammatically(client, staff, login, held_meeting):
