@@ -115,6 +115,14 @@ def when(value: datetime | date | None, fmt: str = "medium") -> str:
     )
 
 
+def day(value: datetime | None, fmt: str = "long") -> str:
+    """The calendar day of a UTC datetime in the page's time zone, without the time (a letter
+    is dated by its day)."""
+    if value is None:
+        return ""
+    return format_date(value.astimezone(zone()).date(), fmt)
+
+
 def in_german(caller: Callable[[], str]) -> str:
     """Render a template's `{% call in_german() %}` block in German, the binding language.
 
@@ -162,6 +170,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["money_input"] = money_input
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["day"] = day
     app.jinja_env.filters["percent_bp"] = percent_bp
     app.jinja_env.filters["local_input"] = local_input
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -3,6 +3,8 @@ binding German text and the objection notice, its PDF for staff and applicant.""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
@@ -254,6 +256,8 @@ def test_letter_pdf_for_staff_and_applicant_with_link_on_the_status_page(
     printable = browser.get(f"/status/{hoffest.reference}/letter").get_data(as_text=True)
     assert REASONS in printable and in_language("de", GERMAN_HEADING) in printable
     assert '<html lang="tr"' in printable
+    # A letter is dated by its day, never with the time of the click.
+    assert not re.search(r"\b\d{1,2}:\d{2}\b", printable)
     assert client.get(f"/staff/applications/{hoffest.id}/letter").status_code == 200
     # Without the link's grant, or for staff of another area, the letter stays closed.
     assert app.test_client().get(f"/status/{hoffest.reference}/letter.pdf").status_code == 403
