@@ -127,3 +127,32 @@ def test_a_bad_todo_filter_is_ignored(client, area, staff, login, apply):
     response = client.get(f"/staff/areas/{area.id}/applications?todo=nonsense")
     assert response.status_code == 200
     assert len(re.findall(rf"{area.code}-\d{{4}}-\d{{4}}", response.get_data(as_text=True))) >= 1
+
+
+def test_a_rejection_waiting_for_its_reasons_is_a_decision_to_confirm(
+    client, area, fund, jury, staff, login
+):
+    rejected = ApplicationFactory(area=area, fund=fund, title="Grillfest")
+    round_ = rounds.save_round(
+        None,
+        jury,
+        mode="circulation",
+        title="Umlauf Januar",
+        when=datetime.now(UTC) + timedelta(days=7),
+        place="",
+        actor=staff.actor,
+    )
+    rounds.set_agenda(round_, [rejected.id])
+    rounds.open_round(round_, actor=staff.actor)
+    for participant in round_.participants[:5]:
+        ballots.cast_vote(participant, round_.agenda[0], "no")
+    rounds.close_round(round_, actor=staff.actor, early_reason="Alle haben abgestimmt.")
+    db.session.commit()
+    assert round_.agenda[0].result == "rejected"
+    login(staff)
+    assert _listed(client, area, "confirm") == [rejected.reference]
+    decisions.confirm_rejection(
+        round_.agenda[0], reasons="Kein Bezug zum Quartier.", actor=staff.actor
+    )
+    db.session.commit()
+    assert _listed(client, area, "confirm") == []
