@@ -155,7 +155,7 @@ def round_objected(round_: Round) -> None:
 def round_progress(now: datetime) -> int:
     """At each tick: written rounds that became quorate, in which every member has voted, or
     that end within a day with votes missing; each told once. How many notices went out."""
-    from . import rounds  # rounds reports objections through this module
+    from . import conflicts, rounds  # rounds reports objections through this module
 
     sent = 0
     open_rounds = db.session.scalars(
@@ -163,10 +163,12 @@ def round_progress(now: datetime) -> int:
     ).all()
     for round_ in open_rounds:
         area, subject, params = round_.body.area, f"round:{round_.id}", _round_params(round_)
-        counted = rounds.tallies(round_)
+        # The exclusions are read once for the tally and the missing votes alike.
+        excluded = conflicts.excluded_pairs(round_)
+        counted = rounds.tallies(round_, excluded)
         if counted and all(tally.quorate for tally in counted.values()):
             sent += notify_once(NoticeKind.ROUND_QUORATE, subject, area, **params)
-        missing = rounds.missing_votes(round_)
+        missing = rounds.missing_votes(round_, excluded)
         waiting = sum(
             1
             for participant in round_.participants
