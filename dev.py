@@ -83,9 +83,78 @@ def demo() -> None:
 
 
 def test(pytest_args: list[str]) -> None:
-    """Install with the dev extras and run pytest over the whole suite."""
+    """Install with the dev extras and the browser tests' tools, then run pytest over the suite."""
     install("[dev]")
+    install_axe_core()
+    install_chromium()
     run(PYTHON, "-m", "pytest", *pytest_args)
+
+
+def install_axe_core() -> None:
+    """Put axe-core (the browser tests' accessibility checker) into node_modules, with or without npm.
+
+    The version and its sha512 come from package-lock.json, so the file is the one npm would
+    install. Without Node.js the tarball is fetched from the npm registry with Python alone.
+    """
+    target = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+    if target.exists():
+        return
+    if shutil.which("npm"):
+        run("npm", "ci", "--no-audit", "--no-fund")
+        return
+    import base64
+    import hashlib
+    import io
+    import json
+    import tarfile
+    import urllib.request
+
+    locked = json.loads((ROOT / "package-lock.json").read_text())["packages"][
+        "node_modules/axe-core"
+    ]
+    url = f"https://registry.npmjs.org/axe-core/-/axe-core-{locked['version']}.tgz"
+    print(f"+ fetching {url}", flush=True)
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            tarball = response.read()
+    except OSError as error:
+        print(f"axe-core could not be fetched ({error}); the accessibility tests will skip.")
+        return
+    algorithm, _, expected = locked["integrity"].partition("-")
+    if base64.b64encode(hashlib.new(algorithm, tarball).digest()).decode() != expected:
+        sys.exit(
+            f"axe-core from {url} does not match package-lock.json's {algorithm}; not installed."
+        )
+    with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as archive:
+        present = set(archive.getnames())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Only the named files, by name: nothing in the archive chooses where we write.
+        for name in ("package.json", "LICENSE", "axe.min.js"):
+            member = (
+                archive.extractfile(f"package/{name}") if f"package/{name}" in present else None
+            )
+            if member is not None:
+                (target.parent / name).write_bytes(member.read())
+
+
+#: Debian packages the browser and PDF tests use: the browser, and Pango with fonts for WeasyPrint.
+SYSTEM_PACKAGES = ("chromium", "libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core")
+
+
+def install_chromium() -> None:
+    """Install Debian's chromium (browser tests) and Pango (PDF tests) where we may, else say how."""
+    if Path("/usr/bin/chromium").exists():
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        run("apt-get", "update", "-q", env=env)
+        run("apt-get", "install", "-y", "-q", *SYSTEM_PACKAGES, env=env)
+        return
+    print(
+        "The browser tests skip: /usr/bin/chromium is missing. Install it once with\n"
+        f"    sudo apt-get install {' '.join(SYSTEM_PACKAGES)}",
+        flush=True,
+    )
 
 
 def bench(bench_args: list[str]) -> None:
