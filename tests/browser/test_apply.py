@@ -88,7 +88,7 @@ def test_resident_applies_in_turkish_after_switching_language(page, area, fund, 
     assert t("tr", "Please check and send") in panel.inner_text()
     assert fund.name in panel.inner_text() and jury.name in panel.inner_text()
     assert page.locator("#error-summary").count() == 0
-    page.get_by_role("button", name=t("tr", "Send application")).click()
+    panel.get_by_role("button", name=t("tr", "Send application")).click()
 
     page.wait_for_url(f"**/{area.slug}/apply/done")
     assert html_attributes(page)[0] == "tr"
@@ -171,7 +171,7 @@ def test_resident_applies_in_arabic_understands_errors_and_keeps_input(page, sna
     page.get_by_role("button", name=t("ar", "Check application")).click()
     page.locator("#confirm").wait_for()
     assert page.locator("#error-summary").count() == 0
-    page.get_by_role("button", name=t("ar", "Send application")).click()
+    page.locator("#confirm").get_by_role("button", name=t("ar", "Send application")).click()
 
     # The browser keeps the "#title" of the summary link across the redirect.
     page.wait_for_url(re.compile(rf"/{area.slug}/apply/done(#.*)?$"))
