@@ -541,6 +541,9 @@ def add_file_for_applicant(
     like every upload); recorded in the trail with its checksum."""
     if kind not in APPLICATION_FILE_KINDS:
         raise DomainError("upload.kind", field="kind")
+    # Two staff adding the last allowed file at once: the second waits here and then counts
+    # the first one's file, so the limit holds (and a state changed meanwhile is seen).
+    application = locks.lock(Application, application.id)
     if application.state in {s.value for s in FINAL} or application.anonymised_at is not None:
         raise DomainError("application.not_editable")
     already = db.session.execute(

@@ -164,6 +164,9 @@ def check_receipts(receipts: list[ReceiptLine]) -> int:
 
 def add_file(proof: ProofOfUse, filename: str, data: bytes, *, kind: str) -> Attachment:
     """Attach a receipt scan or a photo to the proof (checked by content, like every upload)."""
+    # Serialise uploads to one proof (two tabs, or staff and applicant at once) so the count
+    # below includes the other's file; the proof is read afresh after the lock.
+    proof = _locked(proof)
     if proof.state not in EDITABLE:
         raise DomainError("proof.not_editable")
     already = db.session.execute(

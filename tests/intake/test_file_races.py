@@ -1,0 +1,81 @@
+"""Files added at once never exceed the limit: staff adding a handed-in file in two tabs, or
+the applicant and staff adding receipt scans to one proof (real threads, own sessions)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from juryfund.domain.actors import Actor
+from juryfund.domain.files import MAX_FILES
+from juryfund.extensions import db
+from juryfund.models import Application, Attachment, ProofOfUse
+from juryfund.services import intake, proofs
+from juryfund.services.proofs import MAX_PROOF_FILES
+from tests.factories import ApplicationFactory
+from tests.races import one_won, race
+
+pytestmark = pytest.mark.intake
+
+PDF = b"%PDF-1.4 Beleg"
+
+
+def _application_files(application_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(Attachment.id)).where(
+            Attachment.application_id == application_id, Attachment.proof_id.is_(None)
+        )
+    )
+
+
+def _add_for_applicant(application_id: int, staff_id: int):
+    def job(ready):
+        application = db.session.get(Application, application_id)
+        ready()
+        intake.add_file_for_applicant(
+            application, "angebot.pdf", PDF, kind="quote", actor=Actor.staff(staff_id)
+        )
+
+    return job
+
+
+def test_two_staff_adding_the_last_allowed_file_at_once_add_one(app, area, fund, staff):
+    application = ApplicationFactory(area=area, fund=fund)
+    db.session.flush()
+    for _ in range(MAX_FILES - 1):
+        intake.add_file_for_applicant(
+            application, "angebot.pdf", PDF, kind="quote", actor=staff.actor
+        )
+    db.session.commit()
+
+    outcomes = race(
+        app,
+        _add_for_applicant(application.id, staff.id),
+        _add_for_applicant(application.id, staff.id),
+    )
+    one_won(outcomes, "file.too_many")
+    assert _application_files(application.id) == MAX_FILES
+
+
+def _add_to_proof(proof_id: int):
+    def job(ready):
+        proof = db.session.get(ProofOfUse, proof_id)
+        ready()
+        proofs.add_file(proof, "beleg.pdf", PDF, kind="receipt")
+
+    return job
+
+
+def test_two_receipt_scans_for_the_last_place_of_a_proof_add_one(app, approved):
+    proof = proofs.proof_for(approved)
+    db.session.flush()
+    for _ in range(MAX_PROOF_FILES - 1):
+        proofs.add_file(proof, "beleg.pdf", PDF, kind="receipt")
+    db.session.commit()
+
+    outcomes = race(app, _add_to_proof(proof.id), _add_to_proof(proof.id))
+    one_won(outcomes, "file.too_many")
+    count = db.session.scalar(
+        select(func.count(Attachment.id)).where(Attachment.proof_id == proof.id)
+    )
+    assert count == MAX_PROOF_FILES
