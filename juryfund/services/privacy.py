@@ -35,7 +35,7 @@ from ..models import (
     ProofOfUse,
 )
 from ..models.base import utcnow
-from . import history, locks
+from . import history, locks, setup
 
 #: What replaces a name or an address once the retention period is over.
 ERASED = "—"
@@ -336,8 +336,7 @@ def erase(
         raise DomainError("privacy.already_erased")
     if application.state not in {s.value for s in FINAL}:
         raise DomainError("privacy.not_final")
-    if errors:
-        raise errors[0]
+    setup.refuse(errors)  # every missing field at once, each next to its own field
     chosen = tuple(sorted(set(texts)))
     removed = _erase_personal_data(application, texts=chosen, title=title.strip()[:200])
     return history.record(

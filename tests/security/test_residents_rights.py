@@ -19,8 +19,9 @@ from juryfund.domain.errors import DomainError
 from juryfund.extensions import db
 from juryfund.infra import audit, reconcile
 from juryfund.infra.mail import deliver_pending
-from juryfund.models import ApplicationEvent, LedgerEntry, Mail
+from juryfund.models import Application, ApplicationEvent, LedgerEntry, Mail
 from juryfund.services import books, intake, privacy, proofs
+from tests.races import one_won, race
 
 from ..conftest import csrf_from
 from ..intake.conftest import last_mail, status_link
@@ -323,3 +324,70 @@ def test_staff_send_a_new_status_link_and_the_old_one_stops_working(
         select(ApplicationEvent.kind).where(ApplicationEvent.application_id == published.id)
     ).all()
     assert "link" in kinds
+
+
+# --- at once: the applicant and staff, or two staff, send the same request ---------------------
+
+
+def _withdraw(application_id: int, actor: Actor):
+    def job(ready):
+        application = db.session.get(Application, application_id)
+        ready()
+        privacy.withdraw_consent(application, "publish_name", actor=actor)
+
+    return job
+
+
+def test_consent_withdrawn_by_applicant_and_staff_at_once_is_recorded_once(app, published, staff):
+    """One history line and one refusal ("not given"), never two withdrawals of one consent."""
+    outcomes = race(
+        app,
+        _withdraw(published.id, Actor.applicant(published.reference)),
+        _withdraw(published.id, staff.actor),
+    )
+    one_won(outcomes, "privacy.consent_not_given")
+    events = db.session.scalar(
+        select(func.count(ApplicationEvent.id)).where(
+            ApplicationEvent.application_id == published.id, ApplicationEvent.kind == "consent"
+        )
+    )
+    assert (events, db.session.get(Application, published.id).consent_publish_name) == (1, False)
+
+
+def _erase(application_id: int, staff_id: int):
+    def job(ready):
+        application = db.session.get(Application, application_id)
+        ready()
+        privacy.erase(
+            application, actor=Actor.staff(staff_id), reason="Brief", title="Pflanzaktion"
+        )
+
+    return job
+
+
+def test_two_staff_erasing_at_once_erase_once(app, settled, staff):
+    """The second finds the data erased: one "erased" line in the history, books unchanged."""
+    books_before = _books(settled)
+    outcomes = race(app, _erase(settled.id, staff.id), _erase(settled.id, staff.id))
+    one_won(outcomes, "privacy.already_erased")
+    erased = db.session.scalar(
+        select(func.count(ApplicationEvent.id)).where(
+            ApplicationEvent.application_id == settled.id, ApplicationEvent.kind == "erased"
+        )
+    )
+    application = db.session.get(Application, settled.id)
+    assert (erased, application.email, application.anonymised_at is not None) == (1, "", True)
+    assert NAME not in application.applicant_name
+    assert _books(application) == books_before
+
+
+def test_erasure_form_shows_every_missing_field_at_once(client, settled, staff, login):
+    """Reason and anonymised title both missing: both errors, each next to its field."""
+    login(staff)
+    page = f"/staff/applications/{settled.id}/erase"
+    html = client.get(page).get_data(as_text=True)
+    response = client.post(page, data={"csrf_token": csrf_from(html), "reason": "", "title": ""})
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert 'id="reason-error"' in body and 'id="title-error"' in body
+    assert db.session.get(Application, settled.id).anonymised_at is None
