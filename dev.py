@@ -186,6 +186,7 @@ def translations() -> None:
         "--no-location",
         "--sort-output",
         "--omit-header",
+        "--width=100",
         "-o",
         pot,
         ".",
@@ -194,7 +195,20 @@ def translations() -> None:
         catalog = ROOT / "translations" / locale / "LC_MESSAGES" / "messages.po"
         action = "update" if catalog.exists() else "init"
         extra = ["--no-fuzzy-matching", "--ignore-obsolete"] if action == "update" else []
-        run(pybabel, action, "-i", pot, "-d", ROOT / "translations", "-l", locale, *extra)
+        # The same width as the English fill below, so a run changes only what changed.
+        run(
+            pybabel,
+            action,
+            "-i",
+            pot,
+            "-d",
+            ROOT / "translations",
+            "-l",
+            locale,
+            "-w",
+            "100",
+            *extra,
+        )
     # Message ids are English, so the English catalog is the ids themselves.
     run(PYTHON, "-c", FILL_ENGLISH)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from juryfund.domain.errors import DomainError
 from juryfund.extensions import db
 from juryfund.models import LedgerEntry, Mail, ProofOfUse
-from juryfund.services import ledger, proofs
+from juryfund.services import intake, ledger, proofs
 from juryfund.services.proofs import ReceiptLine
 
 pytestmark = [pytest.mark.ledger, pytest.mark.voting]
@@ -77,7 +77,7 @@ def test_allowance_is_booked_with_the_reimbursement(
 
 
 def test_retroactive_receipts_need_a_choice_and_refused_ones_do_not_count(
-    approved, staff, client, login, post_form
+    app, approved, staff, client, login, post_form
 ):
     before = TODAY - timedelta(days=400)  # before the application and outside the period
     proof = _proof(approved, (TODAY, 20_000), (before, 5_000), (TODAY, 3_000))
@@ -114,6 +114,16 @@ def test_retroactive_receipts_need_a_choice_and_refused_ones_do_not_count(
     assert response.status_code == 302
     account = ledger.account_of(approved.id)
     assert (account.paid, account.released) == (23_000, 17_000)
+
+    # The applicant reads which receipt was not counted, and why, on the proof page.
+    resident = app.test_client()
+    token = intake.new_status_token(approved)
+    db.session.commit()
+    resident.get(f"/status/link/{token}")
+    page = resident.get(
+        f"/status/{approved.reference}/proof", headers={"Accept-Language": "de"}
+    ).get_data(as_text=True)
+    assert page.count("Nicht berücksichtigt") == 1 and "Vor dem Antrag gekauft." in page
 
 
 def test_accepted_retroactive_receipt_counts(approved, staff):
