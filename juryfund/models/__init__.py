@@ -16,9 +16,10 @@ from .rounds import (
     Vote,
 )
 from .staff import NoticeOnce, PendingNotice, StaffUser, staff_area
-from .system import AuditEvent, ContentVersion, LinkGrant, Mail
+from .system import AccessibilityStatement, AuditEvent, ContentVersion, LinkGrant, Mail
 
 __all__ = [
+    "AccessibilityStatement",
     "AgendaItem",
     "Application",
     "ApplicationEvent",

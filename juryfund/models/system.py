@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -84,3 +84,29 @@ class ContentVersion(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+
+
+CONFORMITY_STATES = ("full", "partial", "none")
+
+
+class AccessibilityStatement(Model):
+    """The installation's accessibility statement (BITV 2.0 § 7): one row, edited by admins."""
+
+    __tablename__ = "accessibility_statement"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        one_of("conformity", CONFORMITY_STATES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conformity: Mapped[str] = mapped_column(String(8))
+    #: What is known not to be accessible yet, and the alternatives offered (German, by staff).
+    known_gaps: Mapped[str] = mapped_column(Text, default="")
+    checked_on: Mapped[date]
+    #: How the statement was made: a self-assessment or an outside test, by whom.
+    checked_how: Mapped[str] = mapped_column(Text, default="")
+    #: Where feedback on barriers goes (the form mails it through the outbox).
+    contact_email: Mapped[str] = mapped_column(String(254))
+    #: The enforcement body (Schlichtungsstelle / Durchsetzungsstelle) of the federal state.
+    enforcement_body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -60,6 +60,14 @@ REASONS = {
     "password.too_short": _l("The password must have at least %(length)s characters."),
     "upload.kind": _l("Choose what kind of file this is."),
     "application.no_email": _l("This application has no email address to send a link to."),
+    # accessibility statement and feedback
+    "accessibility.conformity": _l("Choose how far the site conforms."),
+    "accessibility.checked_on_required": _l("Please give the date of the last check."),
+    "accessibility.checked_in_future": _l("The last check cannot be in the future."),
+    "accessibility.contact_required": _l("Please give the address that receives feedback."),
+    "accessibility.enforcement_required": _l("Please name the enforcement body and its contact."),
+    "accessibility.message_required": _l("Please describe the barrier."),
+    "accessibility.message_too_long": _l("Please keep the message under %(maximum)s characters."),
     # residents' rights
     "privacy.consent_not_given": _l("This consent is not given (any more)."),
     "privacy.reason_required": _l("Please say when and how the applicant asked."),

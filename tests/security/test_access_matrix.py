@@ -117,6 +117,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     # public pages, open data, API, static files, language
     ("/", "GET"): everyone(),
     ("/privacy", "GET"): everyone(),
+    ("/accessibility", "GET"): everyone(),
+    ("/accessibility/feedback", "GET"): everyone(),
+    ("/accessibility/feedback", "POST"): everyone(200),  # no message: the form again
     ("/<slug>/", "GET"): everyone(),
     ("/<slug>/apply", "GET"): everyone(),
     ("/<slug>/apply", "POST"): everyone(200),  # an empty form comes back with its errors
@@ -284,6 +287,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/staff/admin/staff/<int:user_id>/edit", "GET"): admin_only(200),
     ("/staff/admin/staff/<int:user_id>/edit", "POST"): admin_only(302),  # saved, as above
     ("/staff/admin/staff/<int:user_id>/unlock", "POST"): admin_only(302),  # back to the account
+    ("/staff/admin/accessibility", "GET"): admin_only(200),
+    ("/staff/admin/accessibility", "POST"): admin_only(200),  # nothing filled in: the form again
 }
 
 #: Answers that refuse: such a request changed nothing, so the world can be reused after it.

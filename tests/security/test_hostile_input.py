@@ -518,6 +518,13 @@ VALID: dict[str, dict[str, str]] = {
     "status.resend": {"email": "applicant1@example.org"},
     "status.withdraw": {"confirm": "y"},
     "auth.login": {"email": "admin@example.org", "password": "not the password"},
+    "public.accessibility_feedback": {"message": "Zu kleine Schrift."},
+    "admin.accessibility_statement": {
+        "conformity": "partial",
+        "checked_on": "2026-11-30",
+        "contact_email": "a11y@example.org",
+        "enforcement_body": "Schlichtungsstelle",
+    },
 }
 #: Endpoint -> values that replace even what the page holds (it suggests a year already open).
 FORCED: dict[str, dict[str, str]] = {"staff.fund_year_form": {"year": str(date.today().year + 1)}}

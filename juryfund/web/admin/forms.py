@@ -1,7 +1,15 @@
 """Forms for areas and staff accounts (admins only)."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
 from ...config import SUPPORTED_LOCALES
@@ -9,6 +17,7 @@ from ..fields import REQUIRED, AppForm, CheckboxesField, options
 from ..i18n import LANGUAGE_NAMES
 
 EMAIL_INVALID = _l("Please enter an email address such as name@example.org.")
+DATE_INVALID = _l("Please enter a date as YYYY-MM-DD.")
 
 
 def strip(value):
@@ -108,4 +117,46 @@ class StaffForm(AppForm):
         _l("Password"),
         description=_l("At least 10 characters. Leave empty to keep the current password."),
         validators=[Optional(), Length(max=500)],
+    )
+
+
+class AccessibilityStatementForm(AppForm):
+    """The installation's accessibility statement (BITV 2.0)."""
+
+    conformity = SelectField(
+        _l("State of conformity"),
+        choices=options(
+            [
+                ("full", _l("fully conformant")),
+                ("partial", _l("partially conformant")),
+                ("none", _l("not conformant")),
+            ]
+        ),
+        validators=[InputRequired(REQUIRED)],
+    )
+    known_gaps = TextAreaField(
+        _l("Known gaps and alternatives"),
+        description=_l("What is not accessible yet, why, and how people get the content instead."),
+        filters=[strip],
+        validators=[Optional(), Length(max=10000)],
+    )
+    checked_on = DateField(_l("Date of the last check"), validators=[InputRequired(DATE_INVALID)])
+    checked_how = TextAreaField(
+        _l("How it was checked"),
+        description=_l("A self-assessment or an outside test, with the tools or the tester."),
+        filters=[strip],
+        validators=[Optional(), Length(max=2000)],
+    )
+    contact_email = EmailField(
+        _l("Address for feedback on barriers"),
+        filters=[strip],
+        validators=[FILLED, Email(EMAIL_INVALID), Length(max=254)],
+    )
+    enforcement_body = TextAreaField(
+        _l("Enforcement body"),
+        description=_l(
+            "Name, postal address, email and web address of the enforcement body (Schlichtungsstelle) of your federal state."
+        ),
+        filters=[strip],
+        validators=[FILLED, Length(max=2000)],
     )

@@ -1,6 +1,8 @@
-"""Administration: areas and staff accounts."""
+"""Administration: areas, staff accounts and the accessibility statement."""
 
 from __future__ import annotations
+
+from dataclasses import asdict
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -13,11 +15,12 @@ from ...domain.errors import DomainError
 from ...extensions import db
 from ...infra import clock
 from ...models import Area, StaffUser
+from ...services import accessibility as statements
 from ...services import accounts, setup
 from ..fields import REQUIRED, options
 from ..permissions import admin_required
 from ..unit_of_work import attempt
-from .forms import AreaForm, StaffForm
+from .forms import AccessibilityStatementForm, AreaForm, StaffForm
 
 bp = Blueprint("admin", __name__, url_prefix="/staff/admin")
 
@@ -149,3 +152,28 @@ def _save_staff(user: StaffUser | None, form: StaffForm, chosen: list[Area]) -> 
         actor=current_user.actor,
     )
     return user
+
+
+@bp.route("/accessibility", methods=["GET", "POST"])
+@admin_required
+def accessibility_statement():
+    """Edit the installation's accessibility statement (shown at /accessibility)."""
+    current = statements.statement()
+    form = AccessibilityStatementForm(data=asdict(current) if current.saved else None)
+    if form.validate_on_submit():
+        saved = attempt(
+            lambda: statements.save_statement(
+                conformity=form.conformity.data,
+                known_gaps=form.known_gaps.data or "",
+                checked_on=form.checked_on.data,
+                checked_how=form.checked_how.data or "",
+                contact_email=form.contact_email.data,
+                enforcement_body=form.enforcement_body.data,
+                actor=current_user.actor,
+            ),
+            form=form,
+            done=_("The accessibility statement is saved."),
+        )
+        if saved:
+            return redirect(url_for("admin.accessibility_statement"))
+    return render_template("admin/accessibility.html", form=form, saved=current.saved)
