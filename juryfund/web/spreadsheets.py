@@ -27,6 +27,7 @@ from typing import Any, Literal
 from flask import Response, send_file, stream_with_context
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from ..domain.money import cents_to_decimal
@@ -119,6 +120,15 @@ def csv_response(
     return _attachment(response, f"{filename}.csv")
 
 
+def xlsx_text(text: str) -> str:
+    """A text cell's value for XLSX: neutralised against formulas, without control characters.
+
+    XML (and so XLSX) cannot hold most control characters; openpyxl refuses them, so one typed
+    into a title would make the whole download fail.
+    """
+    return spreadsheet_cell(ILLEGAL_CHARACTERS_RE.sub("", text))
+
+
 def _xlsx_cell(sheet: Any, column: Column, value: Any) -> WriteOnlyCell:
     """One XLSX cell: amounts as euros, dates as dates, text as a string that is never a formula."""
     if value is None or (value == "" and column.kind != "text"):
@@ -132,7 +142,7 @@ def _xlsx_cell(sheet: Any, column: Column, value: Any) -> WriteOnlyCell:
     elif column.kind == "int":
         cell = WriteOnlyCell(sheet, value=int(value))
     else:
-        cell = WriteOnlyCell(sheet, value=spreadsheet_cell(column.text(value)))
+        cell = WriteOnlyCell(sheet, value=xlsx_text(column.text(value)))
         # openpyxl takes any text starting with "=" as a formula; a text column holds text only.
         cell.data_type = "s"
     return cell
@@ -153,7 +163,7 @@ def write_xlsx(
     bold = Font(bold=True)
     heading_cells = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, value=spreadsheet_cell(str(column.heading)))
+        cell = WriteOnlyCell(sheet, value=xlsx_text(str(column.heading)))
         cell.data_type = "s"
         cell.font = bold
         heading_cells.append(cell)

@@ -19,6 +19,7 @@ from juryfund.domain.spreadsheet import german_date, german_decimal
 from juryfund.extensions import db
 from juryfund.infra import clock
 from juryfund.services import books, ledger, setup
+from juryfund.web.spreadsheets import Column, write_xlsx, xlsx_text
 from tests.fixtures import Spec, ready_application
 
 pytestmark = pytest.mark.ledger
@@ -127,6 +128,29 @@ def test_payments_csv_lists_payouts_and_refunds_only(client, login, staff, year_
     ] == [
         (association.reference, MUELLER, "617,28", "0,00"),
         (association.reference, MUELLER, "0,00", "10,00"),
+    ]
+
+
+def test_xlsx_text_cells_drop_control_characters_and_formulas():
+    assert xlsx_text("Hof\x0bfest\x00") == "Hoffest"
+    assert xlsx_text("\x01=1+1") == "'=1+1"
+    assert xlsx_text("Zeile 1\nZeile 2") == "Zeile 1\nZeile 2"
+
+
+def test_xlsx_written_with_a_formula_text_keeps_it_a_string(tmp_path, app):
+    path = tmp_path / "list.xlsx"
+    with path.open("wb") as target:
+        write_xlsx(
+            target,
+            "Liste",
+            (Column("a", "=Kopf"), Column("b", "Betrag", "money_cents")),
+            [{"a": "=1+1", "b": 123_456}, {"a": "@SUM(A1)", "b": None}],
+        )
+    sheet = load_workbook(path).active
+    assert [[(c.value, c.data_type) for c in row] for row in sheet.iter_rows()] == [
+        [("'=Kopf", "s"), ("Betrag", "s")],
+        [("'=1+1", "s"), (1234.56, "n")],
+        [("'@SUM(A1)", "s"), (None, "n")],
     ]
 
 
