@@ -194,6 +194,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/staff/fund-years/<int:fund_year_id>", "GET"): staff_only(200),
     ("/staff/fund-years/<int:fund_year_id>/adjust", "POST"): staff_only(200),
     ("/staff/fund-years/<int:fund_year_id>/close", "POST"): staff_only(200),
+    # Downloads for the accounts and the funder (CSV or XLSX by the fmt part).
+    ("/staff/fund-years/<int:fund_year_id>/bookings.<any(csv, xlsx):fmt>", "GET"): staff_only(200),
+    ("/staff/fund-years/<int:fund_year_id>/payments.<any(csv, xlsx):fmt>", "GET"): staff_only(200),
+    ("/staff/fund-years/<int:fund_year_id>/grants.<any(csv, xlsx):fmt>", "GET"): staff_only(200),
     ("/staff/bodies/<int:body_id>", "GET"): staff_only(200),
     ("/staff/bodies/<int:body_id>/edit", "GET"): staff_only(200),
     ("/staff/bodies/<int:body_id>/edit", "POST"): staff_only(200),
@@ -563,7 +567,7 @@ def world(database_url, tmp_path_factory):
 # --- the URLs ------------------------------------------------------------------------------------
 
 STATIC_FILE = "app.css"
-ENUMS = {"action": "ready", "step": "accept"}
+ENUMS = {"action": "ready", "step": "accept", "fmt": "xlsx"}
 
 
 def url_values(rule, world: World) -> dict[str, object]:

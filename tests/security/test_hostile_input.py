@@ -291,6 +291,7 @@ def build_world() -> World:
         "filename": ["app.css"],
         "action": ["return", "ineligible", "ready"],
         "step": ["accept", "changes", "refund"],
+        "fmt": ["csv", "xlsx"],
         "application_id": [a.id for a in applications],
         "reference": [a.reference for a in applications],
         "attachment_id": [submitted_file.id],
@@ -690,7 +691,7 @@ def valid_urls(rule, world: World) -> list[str]:
         missing = [name for name in rule.arguments if name not in values]
         assert not missing, f"{rule.rule}: no value for {missing}; add it to build_world()"
         combos = [values]
-        for name in ("action", "step"):
+        for name in ("action", "step", "fmt"):
             if name in rule.arguments:
                 combos = [c | {name: v} for c in combos for v in world.values[name]]
         urls.extend(fill(rule.rule, combo) for combo in combos)
@@ -699,7 +700,7 @@ def valid_urls(rule, world: World) -> list[str]:
 
 def hostile_urls(rule, world: World) -> Iterator[tuple[str, str, str]]:
     """(url, argument, kind): the first valid URL with one argument hostile at a time."""
-    values = world.contexts[0] | {"token": "x", "action": "ready", "step": "accept"}
+    values = world.contexts[0] | {"token": "x", "action": "ready", "step": "accept", "fmt": "csv"}
     for name in sorted(rule.arguments):
         for kind, value in PATH_VALUES.items():
             yield fill(rule.rule, values | {name: value}), name, kind
