@@ -66,6 +66,9 @@ NOT_PAGES = {
     "transparency.decisions_csv",
     "transparency.decisions_feed",
     "transparency.decisions_json",
+    "books.bookings_export",
+    "books.payments_export",
+    "books.grants_export",
     # Redirects to a page of the sweep: the report of this year; the "sent" page, which shows
     # only right after sending (tests/browser/test_apply.py sends an application on a phone).
     "transparency.report_now",
