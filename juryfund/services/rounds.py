@@ -380,10 +380,10 @@ def reissue_link(participant: RoundMember, *, actor: Actor) -> int:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(participant, ["link_version"])
-    ballots.audit_participant(participant, "ballot.reissued", actor, version=participant.link_version)
-    mail_ballot(
-        participant, purpose="ballot.reissued", template="ballot_invitation", replaces=True
+    ballots.audit_participant(
+        participant, "ballot.reissued", actor, version=participant.link_version
     )
+    mail_ballot(participant, purpose="ballot.reissued", template="ballot_invitation", replaces=True)
     return participant.link_version
 
 

@@ -18,7 +18,7 @@ from juryfund.infra.mail import deliver_pending
 from juryfund.models import AgendaItem, AuditEvent, Position, RoundMember, Vote
 from juryfund.services import ballots, rounds
 from tests.races import TIMEOUT, race
-from tests.smtp_server import links_in, messages_to
+from tests.smtp_server import links_in, messages_to, text_of
 
 from ..conftest import csrf_from
 from .conftest import ballot_links
@@ -80,6 +80,8 @@ def test_staff_send_a_new_link_the_old_one_is_refused_and_the_new_one_arrives_by
     deliver_pending()
     [mail] = messages_to(smtp_server, member.email)
     assert mail["Content-Language"] == "tr"
+    # Told in Turkish that this link replaces the one they had, and that their votes stand.
+    assert "elinizdeki bağlantının yerini alır" in text_of(mail)
     [new_link] = [link for link in links_in(mail) if "/ballot/link/" in link]
     assert new_link.split("/ballot/link/")[1] != old_link.split("/ballot/link/")[1]
 
@@ -88,7 +90,7 @@ def test_staff_send_a_new_link_the_old_one_is_refused_and_the_new_one_arrives_by
     assert replaced.status_code == 410
     assert "This ballot link was replaced" in replaced.get_data(as_text=True)
     in_german = smtp_app.test_client().get(old_link, headers={"Accept-Language": "de"})
-    assert "This ballot link was replaced" not in in_german.get_data(as_text=True)
+    assert "Dieser Link zum Stimmzettel wurde ersetzt" in in_german.get_data(as_text=True)
     assert old_browser.get(f"/ballot/{round_.id}").status_code == 410
     token = csrf_from(client.get(f"/staff/rounds/{round_.id}").get_data(as_text=True))
     refused = old_browser.post(
@@ -120,9 +122,7 @@ def test_staff_send_a_new_link_the_old_one_is_refused_and_the_new_one_arrives_by
     assert actions == ["ballot.reissued"]
 
 
-def test_staff_of_another_area_cannot_send_a_new_link(
-    client, login, open_round, jury, make
-):
+def test_staff_of_another_area_cannot_send_a_new_link(client, login, open_round, jury, make):
     round_ = open_round()
     participant = _participant(round_, jury.members[0])
     other = make.staff(areas=[make.area(name="Brunnenviertel", slug="brunnen", code="BRU")])
@@ -235,9 +235,7 @@ def test_a_vote_with_the_old_link_waits_for_the_new_link_and_is_refused(
     assert db.session.scalar(select(func.count(Position.id))) == 0
 
 
-def test_a_vote_racing_the_new_link_is_counted_before_it_or_refused(
-    app, open_round, jury, staff
-):
+def test_a_vote_racing_the_new_link_is_counted_before_it_or_refused(app, open_round, jury, staff):
     round_ = open_round()
     staff_id = staff.id
     item_ids = [item.id for item in round_.agenda]

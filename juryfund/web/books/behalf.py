@@ -51,9 +51,7 @@ def proof_for_applicant(application_id: int):
         outcome = handle_post(
             form,
             record,
-            send=lambda: proofs.submit(
-                record, actor=current_user.actor, note=form.note.data or ""
-            ),
+            send=lambda: proofs.submit(record, actor=current_user.actor, note=form.note.data or ""),
             actor=current_user.actor,
         )
         if outcome == "saved":
