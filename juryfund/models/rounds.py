@@ -118,7 +118,11 @@ class RoundMember(Model):
     """A member as frozen into a round at opening; also the ballot grant's server-side record."""
 
     __tablename__ = "round_member"
-    __table_args__ = (UniqueConstraint("round_id", "member_id"), one_of("seat", MEMBER_SEATS))
+    __table_args__ = (
+        UniqueConstraint("round_id", "member_id"),
+        one_of("seat", MEMBER_SEATS),
+        CheckConstraint("link_version >= 1", name="link_version_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
@@ -130,6 +134,9 @@ class RoundMember(Model):
     present: Mapped[bool | None]
     #: Revoking the grant makes every ballot link of this member for this round useless.
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The generation of the member's ballot link, signed into it: staff sending a new link
+    #: count it up, and every link (and session) of an earlier generation stops working.
+    link_version: Mapped[int] = mapped_column(default=1, server_default="1")
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     round: Mapped[Round] = relationship(back_populates="participants")

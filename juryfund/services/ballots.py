@@ -70,6 +70,22 @@ def audit_participant(
     )
 
 
+def _check_link(participant: RoundMember, link_version: int | None) -> None:
+    """Refuse a member acting with a ballot link staff replaced since (None: staff record it).
+
+    Read in the transaction that writes: on PostgreSQL under a share lock of the member's row,
+    which staff sending a new link update (rounds.reissue_link), so one of the two waits for
+    the other; on SQLite after the write, inside the database's one write lock.
+    """
+    if link_version is None:
+        return
+    query = select(RoundMember.link_version).where(RoundMember.id == participant.id)
+    if _postgresql():
+        query = query.with_for_update(read=True)
+    if db.session.scalar(query) != link_version:
+        raise DomainError("ballot.link_replaced")
+
+
 def _check_open(participant: RoundMember, item: AgendaItem, now: datetime) -> None:
     """Changes only while the round is open, on the round's own items, by members with access.
 
@@ -191,17 +207,25 @@ def _acting(participant: RoundMember, actor: Actor | None) -> Actor:
 
 
 def cast_vote(
-    participant: RoundMember, item: AgendaItem, choice: str, *, actor: Actor | None = None
+    participant: RoundMember,
+    item: AgendaItem,
+    choice: str,
+    *,
+    actor: Actor | None = None,
+    link_version: int | None = None,
 ) -> None:
     """Record or change a vote; one row per member and item however often it is sent.
 
     The write itself refuses to turn a conflict into a vote (ON CONFLICT … WHERE kind =
     'vote'), so a vote and a conflict declaration sent at once from two tabs leave one
-    position, never both.
+    position, never both. ``link_version`` is the generation of the ballot link the member
+    came with: a replaced link is refused (see _check_link).
     """
     actor = _acting(participant, actor)
     now = utcnow()
     _check_open(participant, item, now)
+    if _postgresql():
+        _check_link(participant, link_version)
     if choice not in {c.value for c in Choice}:
         raise DomainError("ballot.choice_required", field="choice")
     choice = Choice(choice).value
@@ -239,6 +263,8 @@ def cast_vote(
     if written is None:  # a conflict was declared in between
         raise DomainError("ballot.conflicted")
     _confirm_open(participant, now)
+    if not _postgresql():
+        _check_link(participant, link_version)
     # On SQLite the body's ruling may have landed between the check and the write lock; the
     # lock is held now (PostgreSQL's shared round lock kept any ruling out from the start).
     if not _postgresql() and excluded_by_flag_or_ruling(participant, item):
@@ -248,12 +274,20 @@ def cast_vote(
 
 
 def declare_conflict(
-    participant: RoundMember, item: AgendaItem, reason: str, *, actor: Actor | None = None
+    participant: RoundMember,
+    item: AgendaItem,
+    reason: str,
+    *,
+    actor: Actor | None = None,
+    link_version: int | None = None,
 ) -> None:
-    """Declare a conflict of interest on an item: it takes the place of the member's vote."""
+    """Declare a conflict of interest on an item: it takes the place of the member's vote
+    (refused with a replaced ballot link, as a vote is)."""
     actor = _acting(participant, actor)
     now = utcnow()
     _check_open(participant, item, now)
+    if _postgresql():
+        _check_link(participant, link_version)
     if not reason.strip():
         raise DomainError("ballot.reason_required", field="reason")
     if not is_conflicted(participant, item):  # the reason is not recorded: it may be personal
@@ -268,6 +302,8 @@ def declare_conflict(
         statement.on_conflict_do_update(index_elements=["agenda_item_id", "member_id"], set_=values)
     )
     _confirm_open(participant, now)
+    if not _postgresql():
+        _check_link(participant, link_version)
 
 
 def clear_vote(participant: RoundMember, item: AgendaItem, *, actor: Actor) -> None:

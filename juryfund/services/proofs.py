@@ -17,7 +17,7 @@ from ..domain.lifecycles import PROOF_EDITABLE, ProofState, move_proof
 from ..domain.money import MAX_CENTS, bounded_sum
 from ..domain.states import State
 from ..extensions import db
-from ..infra import clock
+from ..infra import audit, clock
 from ..models import Application, Attachment, ProofOfUse, Receipt
 from ..models.base import utcnow
 from . import history, intake, ledger, locks, notices
@@ -162,8 +162,11 @@ def check_receipts(receipts: list[ReceiptLine]) -> int:
     )
 
 
-def add_file(proof: ProofOfUse, filename: str, data: bytes, *, kind: str) -> Attachment:
-    """Attach a receipt scan or a photo to the proof (checked by content, like every upload)."""
+def add_file(
+    proof: ProofOfUse, filename: str, data: bytes, *, kind: str, actor: Actor | None = None
+) -> Attachment:
+    """Attach a receipt scan or a photo to the proof (checked by content, like every upload);
+    ``actor`` is staff adding a file the applicant handed in (recorded in the trail)."""
     # Serialise uploads to one proof (two tabs, or staff and applicant at once) so the count
     # below includes the other's file; the proof is read afresh after the lock.
     proof = _locked(proof)
@@ -173,7 +176,7 @@ def add_file(proof: ProofOfUse, filename: str, data: bytes, *, kind: str) -> Att
         select(func.count(Attachment.id)).where(Attachment.proof_id == proof.id)
     ).scalar_one()
     media_type = check_upload(data, already=already, limit=MAX_PROOF_FILES, field="files")
-    return intake.store_file(
+    attachment = intake.store_file(
         filename,
         data,
         media_type,
@@ -181,6 +184,17 @@ def add_file(proof: ProofOfUse, filename: str, data: bytes, *, kind: str) -> Att
         application_id=proof.application_id,
         proof_id=proof.id,
     )
+    if actor is not None and actor.staff_id is not None:
+        db.session.flush()
+        audit.record_about(
+            proof.application,
+            "proof.file_added",
+            actor=actor,
+            area_id=proof.application.area_id,
+            kind=kind,
+            sha256=attachment.sha256,
+        )
+    return attachment
 
 
 def files_of(proof: ProofOfUse) -> list[Attachment]:
@@ -195,9 +209,19 @@ def files_of(proof: ProofOfUse) -> list[Attachment]:
 
 
 def submit(
-    proof: ProofOfUse, *, now: datetime | None = None, actor: Actor = intake.THE_APPLICANT
+    proof: ProofOfUse,
+    *,
+    now: datetime | None = None,
+    actor: Actor = intake.THE_APPLICANT,
+    note: str = "",
 ) -> None:
-    """Send the proof to the QM team; it needs a report and at least one receipt."""
+    """Send the proof to the QM team; it needs a report and at least one receipt.
+
+    Staff send it on the applicant's behalf (a resident without e-mail or scanner) only with a
+    note saying how the applicant handed it in; the history shows it.
+    """
+    if actor.staff_id is not None and not note.strip():
+        raise DomainError("proof.behalf_note_required", field="note")
     proof = _locked(proof)
     if proof.state not in EDITABLE:
         raise DomainError("proof.not_editable")
@@ -206,7 +230,7 @@ def submit(
     if not proof.receipts:
         raise DomainError("proof.receipts_required", field="receipts")
     proof.state, proof.submitted_at = move_proof(proof.state, ProofState.SUBMITTED), now or utcnow()
-    history.record(proof.application, "proof", actor=actor)
+    history.record(proof.application, "proof", actor=actor, note=note)
     notices.proof_submitted(proof)
 
 

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..domain.actors import Actor
@@ -260,11 +260,27 @@ def waived_applications(round_: Round) -> frozenset[int]:
 # --- ballot links ------------------------------------------------------------------------------
 
 
+class LinkReplaced(tokens.BadLink):
+    """A ballot link of an earlier generation: staff sent the member a newer one."""
+
+
 def ballot_token(participant: RoundMember) -> str:
-    """A signed ballot link token bound to member and round."""
+    """A signed ballot link token bound to member, round and the link's generation."""
     return tokens.sign(
-        "ballot", {"p": participant.id, "r": participant.round_id, "m": participant.member_id}
+        "ballot",
+        {
+            "p": participant.id,
+            "r": participant.round_id,
+            "m": participant.member_id,
+            "v": participant.link_version,
+        },
     )
+
+
+def token_version(payload: dict[str, Any]) -> int | None:
+    """The link generation a ballot token names (links from before generations count as 1)."""
+    version = payload.get("v", 1)
+    return version if isinstance(version, int) and not isinstance(version, bool) else None
 
 
 def participant_for_token(token: str, *, now: datetime | None = None) -> RoundMember:
@@ -282,6 +298,11 @@ def participant_for_token(token: str, *, now: datetime | None = None) -> RoundMe
         payload.get("m"),
     ):
         raise tokens.BadLink("unknown participant")
+    version = token_version(payload)
+    if version is None:
+        raise tokens.BadLink("bad version")
+    if version != participant.link_version:
+        raise LinkReplaced("replaced")
     check_access(participant, now=now)
     return participant
 
@@ -339,8 +360,38 @@ def revoke(participant: RoundMember, *, actor: Actor) -> None:
     participant.revoked_at = participant.revoked_at or utcnow()
 
 
-def mail_ballot(participant: RoundMember, *, purpose: str, template: str) -> None:
-    """Mail a member a fresh ballot link in their language (a meeting's: the invitation)."""
+def reissue_link(participant: RoundMember, *, actor: Actor) -> int:
+    """Send a member a new ballot link; every earlier link (and session) of theirs stops working.
+
+    Only while the round is open and the member still has access. Votes already cast stay. The
+    generation is counted up by one UPDATE of the member's row: a vote sent with the old link at
+    the same moment reads the generation under a share lock of that row (ballots.cast_vote), so
+    it lands before this commits (and counts) or is refused after; never in between.
+    """
+    round_ = locks.lock(Round, participant.round_id, shared=True)
+    if round_.state != RoundState.OPEN:
+        raise DomainError("round.not_open")
+    if participant.revoked_at is not None or participant.member.removed_at is not None:
+        raise DomainError("ballot.no_access")
+    db.session.execute(
+        update(RoundMember)
+        .where(RoundMember.id == participant.id)
+        .values(link_version=RoundMember.link_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(participant, ["link_version"])
+    ballots.audit_participant(
+        participant, "ballot.reissued", actor, version=participant.link_version
+    )
+    mail_ballot(participant, purpose="ballot.reissued", template="ballot_invitation", replaces=True)
+    return participant.link_version
+
+
+def mail_ballot(
+    participant: RoundMember, *, purpose: str, template: str, replaces: bool = False
+) -> None:
+    """Mail a member a fresh ballot link in their language (a meeting's: the invitation);
+    ``replaces`` tells them it takes the place of the link they had."""
     member, round_ = participant.member, participant.round
     replacing = {
         item_id: replaced
@@ -375,6 +426,7 @@ def mail_ballot(participant: RoundMember, *, purpose: str, template: str) -> Non
             if item.id in replacing
         ],
         ballot_url=external_url("ballot.land", token=ballot_token(participant)),
+        replaces=replaces,
     )
 
 

@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
     from .audit.routes import bp as audit_bp
     from .auth.routes import bp as auth_bp
     from .ballot.routes import bp as ballot_bp
+    from .books import behalf as _behalf_routes  # noqa: F401  (adds its page to books_bp)
     from .books import exports as _books_exports  # noqa: F401  (adds the downloads to books_bp)
     from .books.routes import bp as books_bp
     from .public import accessibility as _accessibility_routes  # noqa: F401  (adds to public_bp)

@@ -182,6 +182,9 @@ REASONS = {
     "ballot.wrong_round": _l("This application is not on this round's agenda."),
     "ballot.round_closed": _l("Voting in this round has ended."),
     "ballot.no_access": _l("Your access to this round has ended."),
+    "ballot.link_replaced": _l(
+        "This ballot link was replaced by a newer one. Please use the link in the newest mail."
+    ),
     "ballot.choice_required": _l("Please choose yes, no or abstain."),
     "ballot.meeting_mode": _l("In a meeting, the QM team records the votes."),
     "ballot.not_present": _l("Only members present at the meeting can vote."),
@@ -231,6 +234,9 @@ REASONS = {
     "books.year_not_over": _l("The year %(year)s is not over yet."),
     "proof.not_editable": _l("The proof of use is sent and can no longer be changed."),
     "proof.report_required": _l("Please write a short report."),
+    "proof.behalf_note_required": _l(
+        "Please note how the applicant handed in the proof (e.g. at the office, by post)."
+    ),
     "proof.receipts_required": _l("Please list at least one receipt."),
     "proof.amount_not_positive": _l("The amount must be more than zero."),
     "proof.not_submitted": _l("The proof of use has not been sent yet."),

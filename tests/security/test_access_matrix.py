@@ -238,6 +238,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
         "/staff/applications/<int:application_id>/proof/<any(accept, changes, refund):step>",
         "POST",
     ): staff_only(200),
+    # Staff enter the proof for the applicant: the form; an empty one is saved as it is.
+    ("/staff/applications/<int:application_id>/proof/edit", "GET"): staff_only(200),
+    ("/staff/applications/<int:application_id>/proof/edit", "POST"): staff_only(302),
     # Without a choice the money page comes back with the error next to the field.
     (
         "/staff/applications/<int:application_id>/proof/receipts/<int:receipt_id>",
@@ -262,6 +265,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
         "POST",
     ): staff_only(404),
     ("/staff/rounds/<int:round_id>/participants/<int:participant_id>/revoke", "POST"): staff_only(
+        302
+    ),
+    ("/staff/rounds/<int:round_id>/participants/<int:participant_id>/new-link", "POST"): staff_only(
         302
     ),
     ("/staff/rounds/<int:round_id>/items/<int:item_id>/confirm", "GET"): staff_only(200),

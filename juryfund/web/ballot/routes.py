@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
@@ -30,16 +41,39 @@ def land(token: str):
     """Check the personal link, keep the grant in the session, and drop the token from the URL."""
     try:
         participant = rounds.participant_for_token(token)
+    except rounds.LinkReplaced:
+        return _replaced()
     except tokens.BadLink:
         return render_template("ballot/bad_link.html"), 400
-    remember_grant(SESSION_KEY, participant.round_id, participant.id)
+    # The link's generation goes with the grant: a link staff replace ends this session too.
+    remember_grant(SESSION_KEY, participant.round_id, [participant.id, participant.link_version])
     response = redirect(url_for("ballot.page", round_id=participant.round_id))
     return remember_language(response, participant.member.language)
 
 
+def _replaced():
+    """The page for a ballot link (or a session opened with one) that staff replaced since."""
+    return render_template("ballot/replaced_link.html"), 410
+
+
+def _session_grant(round_id: int) -> tuple[int | None, int]:
+    """The participant id and link generation this session holds for the round."""
+    grant = session.get(SESSION_KEY, {}).get(str(round_id))
+    if isinstance(grant, list) and len(grant) == 2 and all(type(v) is int for v in grant):
+        return grant[0], grant[1]
+    # A session from before link generations held the id alone: the first generation's.
+    return (grant, 1) if type(grant) is int else (None, 1)
+
+
+def link_version(round_id: int) -> int:
+    """The generation of the ballot link this session came with (checked again when it writes)."""
+    return _session_grant(round_id)[1]
+
+
 def granted_participant(round_id: int) -> RoundMember:
-    """The member this session may act as in the round; 403 when revoked or never granted."""
-    participant_id = session.get(SESSION_KEY, {}).get(str(round_id))
+    """The member this session may act as in the round; 403 when revoked or never granted,
+    the "link replaced" page when staff sent the member a newer link since."""
+    participant_id, version = _session_grant(round_id)
     participant = (
         # One query for what every ballot request checks: member, round, body and area.
         db.session.get(
@@ -59,6 +93,8 @@ def granted_participant(round_id: int) -> RoundMember:
         rounds.check_access(participant)
     except tokens.BadLink:
         abort(403)
+    if version != participant.link_version:
+        abort(make_response(_replaced()))
     g.area = participant.round.body.area
     return participant
 
@@ -134,7 +170,11 @@ def vote(round_id: int, item_id: int):
     return _on_ballot(
         participant,
         lambda: ballots.cast_vote(
-            participant, item, choice, actor=Actor.member(participant.member_id)
+            participant,
+            item,
+            choice,
+            actor=Actor.member(participant.member_id),
+            link_version=link_version(round_id),
         ),
         _("Your vote on “%(title)s” is saved.", title=item.application.title),
         item,
@@ -150,7 +190,11 @@ def conflict(round_id: int, item_id: int):
     return _on_ballot(
         participant,
         lambda: ballots.declare_conflict(
-            participant, item, reason, actor=Actor.member(participant.member_id)
+            participant,
+            item,
+            reason,
+            actor=Actor.member(participant.member_id),
+            link_version=link_version(round_id),
         ),
         _("Your conflict of interest is recorded. You do not vote on this item."),
         item,

@@ -502,6 +502,21 @@ def revoke(round_id: int, participant_id: int):
     )
 
 
+@bp.post("/rounds/<int:round_id>/participants/<int:participant_id>/new-link")
+@login_required
+def reissue_link(round_id: int, participant_id: int):
+    """Mail one member a new ballot link; the one they had stops working (lost or passed on)."""
+    participant = _of_round(RoundMember, participant_id, _round(round_id))
+    return _on_round(
+        round_id,
+        lambda: rounds.reissue_link(participant, actor=current_user.actor),
+        _(
+            "%(name)s gets a new ballot link by mail; the earlier link no longer works.",
+            name=participant.member.name,
+        ),
+    )
+
+
 @bp.post("/rounds/<int:round_id>/record")
 @login_required
 def record(round_id: int):

@@ -44,7 +44,7 @@ def land(token: str):
     return remember_language(response, application.language)
 
 
-def remember_grant(session_key: str, key: int, grant_id: int) -> None:
+def remember_grant(session_key: str, key: int, grant_id: int | list[int]) -> None:
     """Keep a link's grant in the session; only the newest few, so the cookie stays small."""
     grants = dict(session.get(session_key, {}))
     grants[str(key)] = grant_id
