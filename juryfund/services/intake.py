@@ -25,7 +25,7 @@ from ..infra.links import external_url
 from ..infra.mail import mail_to
 from ..models import Application, Area, Attachment, CostItem, Fund, FundYear, LinkGrant
 from ..models.base import utcnow
-from . import history, locks, notices
+from . import history, locks, notices, sessions
 
 #: Who submits, edits and withdraws unless staff act on paper's behalf.
 THE_APPLICANT = Actor.applicant()
@@ -101,7 +101,13 @@ def check(
         tuple(data.cost_lines),
         cofunding_cents=data.cofunding_cents,
     )
-    errors = check_draft(draft, rules, today=today or clock.area_today(area))
+    today = today or clock.area_today(area)
+    errors = check_draft(draft, rules, today=today)
+    if not any(error.field == "start_date" for error in errors):
+        # The jury must be able to decide before the action starts (one message per field).
+        session_error = sessions.start_error(fund, data.start_date, today)
+        if session_error is not None:
+            errors.append(session_error)
     errors.extend(fund_rule_errors(fund, data, draft_errors=errors))
     unknown_goals = set(data.goals) - set(area.action_field_list)
     if unknown_goals:

@@ -12,8 +12,9 @@ from werkzeug.datastructures import FileStorage
 from ...domain.errors import DomainError
 from ...domain.files import MAX_FILE_BYTES
 from ...extensions import db
-from ...models import Application, Area, Attachment, Fund
-from ...services import intake
+from ...infra import clock
+from ...models import Application, Area, Attachment, Fund, FundSession
+from ...services import intake, sessions
 from .. import i18n
 from ..fields import apply_domain_error, button_number, field_by_path, options
 from ..unit_of_work import attempt_part, read_upload
@@ -63,17 +64,26 @@ def complete(
 
 
 def form_page(template: str, outcome: Outcome, area: Area, mode: str, **context: Any) -> str:
-    """The application form shown again: what was typed, the fund found, the files kept."""
+    """The application form shown again: what was typed, the fund found, the files kept, and
+    each fund's next jury session with its deadline."""
+    funds = intake.open_funds(area)
     return render_template(
         template,
         area=area,
         form=outcome.form,
         fund=outcome.fund,
         files=outcome.files,
-        funds=intake.open_funds(area),
+        funds=funds,
+        deadlines=next_deadlines(funds, area),
         mode=mode,
         **context,
     )
+
+
+def next_deadlines(funds: list[Fund], area: Area) -> list[tuple[Fund, FundSession]]:
+    """Each open fund's next session that an application sent today reaches, in fund order."""
+    upcoming = sessions.upcoming_by_fund([f.id for f in funds], clock.area_today(area), limit=1)
+    return [(fund, coming) for fund in funds for coming in upcoming[fund.id]]
 
 
 def draft_key() -> str:
