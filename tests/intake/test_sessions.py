@@ -369,3 +369,22 @@ def test_a_fund_without_sessions_is_not_checked_against_another_fund_s(client, a
     html = send("/soldiner-kiez/apply", application_data(), "check").get_data(as_text=True)
     assert _field_error(html, "start_date") == ""
     assert 'name="confirmed_fund"' in html
+
+
+def test_demo_announces_coming_sessions_for_each_fund(app, runner, clock_at):
+    from juryfund.models import Fund
+
+    assert runner.invoke(args=["juryfund", "demo"]).exit_code == 0
+    client = app.test_client()
+    client.set_cookie("juryfund_lang", "de")
+    today = date.today()
+    funds = db.session.scalars(select(Fund)).all()
+    assert len(funds) == 3
+    for fund in funds:
+        coming = [s for s in fund.sessions if s.apply_by >= today]
+        assert len(coming) >= 2, fund.name
+    text = _text(client.get("/soldiner-kiez/").get_data(as_text=True))
+    assert text.count("Nächste Jurysitzung:") == 2  # the Aktionsfonds and the Quartiersfonds
+    # A year on, every demo deadline has passed: no session is shown as coming any more.
+    clock_at(datetime.now(UTC) + timedelta(days=365))
+    assert "Nächste Jurysitzung:" not in client.get("/soldiner-kiez/").get_data(as_text=True)
