@@ -354,6 +354,33 @@ def test_editing_an_application_checks_the_start_against_the_session(
     assert application.start_date == first.meets_on
 
 
+def test_an_edit_after_the_deadline_keeps_the_session_the_application_reached(
+    client, area, apply, send, announced, clock_at
+):
+    from juryfund.services import intake
+
+    from .conftest import last_mail, only_application, status_link
+
+    first, _second = announced
+    start = first.meets_on.isoformat()
+    assert apply(start_date=start, end_date=start).status_code == 302
+    application = only_application()
+    client.get(status_link(last_mail("ayse@example.org")))
+    # The deadline has passed; the applicant corrects the title of the application sent in time.
+    clock_at(datetime.combine(first.apply_by + timedelta(days=2), time(10), tzinfo=UTC))
+    url = f"/status/{application.reference}/edit"
+    data = application_data(start_date=start, end_date=start, title="Hoffest mit Musik")
+    response = send(url, {**data, "confirmed_fund": str(application.fund_id)}, "submit")
+    assert response.status_code == 302
+    db.session.refresh(application)
+    assert application.title == "Hoffest mit Musik"
+    # Returned for changes, it is sent anew: now the next session counts, and the start is early.
+    intake.return_for_changes(application, note="Bitte ergänzen.", actor=SYSTEM)
+    db.session.commit()
+    html = send(url, data, "check").get_data(as_text=True)
+    assert "Jurysitzung am" in _field_error(html, "start_date")
+
+
 def test_a_fund_without_sessions_is_not_checked_against_another_fund_s(client, area, send):
     # A second area's sessions never reach this area's form.
     other = AreaFactory(name="Lerchenberg", slug="lerchenberg", code="LER")

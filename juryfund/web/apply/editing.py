@@ -150,7 +150,7 @@ def _act(
     elif (number := button_number(action, "remove_line-")) is not None:
         _remove_line(form, number)
     elif action in ("check", "submit"):
-        fund = _check(form, area)
+        fund = _check(form, area, application)
         if fund is not None:
             confirmed = action == "submit" and request.form.get("confirmed_fund") == str(fund.id)
             return Outcome(form, fund, confirmed)
@@ -170,14 +170,16 @@ def _remove_line(form: ApplicationForm, index: int) -> None:
         entries.pop(index)
 
 
-def _check(form: ApplicationForm, area: Area) -> Fund | None:
+def _check(form: ApplicationForm, area: Area, application: Application | None) -> Fund | None:
     """Validate the fields and every rule of the fund; the fund when all is well."""
     valid = form.validate()
     needed = (form.requested.data, form.start_date.data, form.end_date.data)
     if any(value is None for value in needed) or form.requested.errors:
         return None
     entries = form.filled_cost_entries()
-    fund, errors = intake.check(area, form.to_input(i18n.current_language()))
+    fund, errors = intake.check(
+        area, form.to_input(i18n.current_language()), sent_on=intake.session_day(application)
+    )
     for error in errors:
         if error.field and error.field.startswith("cost_items-"):
             # The domain counts filled lines; the form may have blank ones in between.
