@@ -15,7 +15,7 @@ from ..domain.vocabulary import COST_CATEGORIES
 from ..domain.voting import Majority, VotingRule
 from ..extensions import db
 from ..models import Application, Area, Body, CostItem, Fund, Round, StaffUser
-from ..services import accounts, ballots, decisions, history, ledger, rounds, setup
+from ..services import accounts, ballots, decisions, history, ledger, rounds, sessions, setup
 
 ADMIN = ("admin@juryfund.example", "demo-admin-2026")
 STAFF = ("qm-soldiner@juryfund.example", "demo-staff-2026")
@@ -145,6 +145,12 @@ UPCOMING_ROUNDS = [
     ("jury", "meeting", "Jurysitzung Dezember", 24, 17, MEETING_PLACE, None),
     ("council", "meeting", "Sitzung des Quartiersrats", 31, 18, "Stadtteilzentrum Pankstraße", None),
 ]
+#: Announced jury sessions per fund: days from today the body meets, days before that
+#: applications are due. Relative to today, so the demo always shows coming deadlines.
+SESSIONS = {
+    "jury": [(24, 9), (52, 9), (80, 9)],
+    "council": [(31, 14), (94, 14)],
+}
 # fmt: on
 
 
@@ -395,6 +401,16 @@ def _seed() -> None:
     )
     bodies = {"jury": jury, "council": council}
     today = date.today()
+    for kind, fund in (("jury", action_fund), ("jury", action_fund2), ("council", _quartiersfonds)):
+        for days, due in SESSIONS[kind]:
+            meets_on = today + timedelta(days=days)
+            sessions.add_session(
+                fund,
+                meets_on=meets_on,
+                apply_by=meets_on - timedelta(days=due),
+                place=MEETING_PLACE if kind == "jury" else "Stadtteilzentrum Pankstraße",
+                actor=staff.actor if fund.area_id == soldiner.id else admin.actor,
+            )
     for body, mode, title, days, hour, place, yes_votes in UPCOMING_ROUNDS:
         round_ = _save_round(
             bodies[body], mode, title, _at(today + timedelta(days=days), hour), place, staff

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.composition import CompositionRule, Seat
 from ..domain.fundrules import FundRuleSet, Period, period_of
+from ..domain.sessions import Session
 from ..domain.vocabulary import BODY_KINDS, FEE_RULES, FUND_KINDS, MEMBER_ROLES, MEMBER_SEATS
 from ..extensions import Model
 from .base import Cents, UTCDateTime, one_of, utcnow
@@ -250,6 +251,9 @@ class Fund(Model):
     years: Mapped[list[FundYear]] = relationship(
         back_populates="fund", order_by="FundYear.year.desc()"
     )
+    sessions: Mapped[list[FundSession]] = relationship(
+        back_populates="fund", order_by="FundSession.meets_on"
+    )
 
     @property
     def category_list(self) -> list[str]:
@@ -300,3 +304,33 @@ class FundYear(Model):
     def period(self) -> Period:
         """The funding period, the calendar year where no end is set."""
         return period_of(self.year, self.period_start, self.period_end)
+
+
+class FundSession(Model):
+    """A jury session announced for a fund, with the day applications for it are due.
+
+    Announced long before a round is set up, so it is its own row and not a planned round.
+    """
+
+    __tablename__ = "fund_session"
+    __table_args__ = (
+        UniqueConstraint("fund_id", "meets_on"),
+        CheckConstraint("apply_by <= meets_on", name="apply_by_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("fund.id"), index=True)
+    #: The day the jury meets, in the area's time zone.
+    meets_on: Mapped[date]
+    #: The last day an application reaches this session (that day included).
+    apply_by: Mapped[date]
+    place: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    fund: Mapped[Fund] = relationship(back_populates="sessions")
+
+    @property
+    def rule(self) -> Session:
+        """The session as domain.sessions reasons about it."""
+        return Session(meets_on=self.meets_on, apply_by=self.apply_by)

@@ -25,7 +25,7 @@ from ..infra.links import external_url
 from ..infra.mail import mail_to
 from ..models import Application, Area, Attachment, CostItem, Fund, FundYear, LinkGrant
 from ..models.base import utcnow
-from . import history, locks, notices
+from . import history, locks, notices, sessions
 
 #: Who submits, edits and withdraws unless staff act on paper's behalf.
 THE_APPLICANT = Actor.applicant()
@@ -84,9 +84,13 @@ def route_fund(area: Area, requested_cents: int) -> Fund:
 
 
 def check(
-    area: Area, data: ApplicationInput, *, today: date | None = None
+    area: Area, data: ApplicationInput, *, today: date | None = None, sent_on: date | None = None
 ) -> tuple[Fund | None, list[DomainError]]:
-    """Route the application and check every rule of its fund; all errors at once."""
+    """Route the application and check every rule of its fund; all errors at once.
+
+    `sent_on` is the day whose deadline the application met (an edit of one still submitted
+    keeps the session it reached); by default today.
+    """
     try:
         fund = route_fund(area, data.requested_cents)
     except DomainError as error:
@@ -101,7 +105,13 @@ def check(
         tuple(data.cost_lines),
         cofunding_cents=data.cofunding_cents,
     )
-    errors = check_draft(draft, rules, today=today or clock.area_today(area))
+    today = today or clock.area_today(area)
+    errors = check_draft(draft, rules, today=today)
+    if not any(error.field == "start_date" for error in errors):
+        # The jury must be able to decide before the action starts (one message per field).
+        session_error = sessions.start_error(fund, data.start_date, sent_on or today)
+        if session_error is not None:
+            errors.append(session_error)
     errors.extend(fund_rule_errors(fund, data, draft_errors=errors))
     unknown_goals = set(data.goals) - set(area.action_field_list)
     if unknown_goals:
@@ -253,9 +263,18 @@ def _fill(application: Application, data: ApplicationInput) -> None:
     application.total_cents = sum(line.total_cents for line in data.cost_lines)
 
 
-def _refuse_if_invalid(area: Area, data: ApplicationInput) -> Fund:
+def session_day(application: Application | None) -> date | None:
+    """The day an application being edited counts as sent for the jury session it reaches: its
+    submission day while it is still submitted; None (today) for a new or a returned one, which
+    is sent anew."""
+    if application is None or application.state != State.SUBMITTED:
+        return None
+    return clock.local_day(application.submitted_at, application.area.timezone)
+
+
+def _refuse_if_invalid(area: Area, data: ApplicationInput, *, sent_on: date | None = None) -> Fund:
     """Re-check at the service boundary; the form checked already, so this only guards."""
-    fund, errors = check(area, data)
+    fund, errors = check(area, data, sent_on=sent_on)
     if errors:
         raise errors[0]
     assert fund is not None
@@ -315,7 +334,9 @@ def update(
     """Change an application while it is submitted or returned; a returned one is resubmitted."""
     if application.state not in APPLICANT_EDITABLE:
         raise DomainError("application.not_editable")
-    application.fund_id = _refuse_if_invalid(application.area, data).id
+    application.fund_id = _refuse_if_invalid(
+        application.area, data, sent_on=session_day(application)
+    ).id
     _fill(application, data)
     if draft_key:
         claim_uploads(application, draft_key)

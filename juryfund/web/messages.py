@@ -118,6 +118,17 @@ REASONS = {
         "Applications must arrive at least %(days)s days before the action starts."
     ),
     "application.dates_order": _l("The end cannot be before the start."),
+    "application.before_session": _l(
+        "An application sent now is decided at the jury session on %(meets_on)s (apply by "
+        "%(apply_by)s). Your action can start on that day at the earliest."
+    ),
+    # jury sessions
+    "session.in_past": _l("The session cannot be in the past."),
+    "session.date_taken": _l("This fund already has a session on this day."),
+    "session.apply_by_after_meeting": _l(
+        "The deadline for applications cannot be after the session."
+    ),
+    "session.already_met": _l("This session has already taken place; it stays on record."),
     "application.unknown_goal": _l("Please choose from the listed goals."),
     "application.busy": _l(
         "Many applications arrived at the same moment. Please send yours again."
@@ -284,7 +295,7 @@ REASONS = {
 
 
 #: Parameters of domain errors that hold a day (ISO text) and are shown as dates.
-DATE_PARAMS = frozenset({"period_start", "period_end"})
+DATE_PARAMS = frozenset({"period_start", "period_end", "meets_on", "apply_by"})
 #: Parameters of domain errors that hold cents and are shown as money.
 MONEY_PARAMS = frozenset(
     {

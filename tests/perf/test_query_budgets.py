@@ -26,6 +26,7 @@ from juryfund.services import (
     ledger,
     proofs,
     rounds,
+    sessions,
     setup,
     transparency,
 )
@@ -45,7 +46,10 @@ MANY = 50
 BUDGETS = {
     # public
     "index": 2,
-    "area": 7,
+    # Each fund's next jury sessions with their deadlines (issue 14 item 8): one query.
+    "area": 8,
+    # The application form: the area, its funds, and the funds' next deadlines (one query).
+    "apply": 4,
     "decisions": 6,
     "decisions.deep": 6,
     "project": 3,
@@ -65,6 +69,8 @@ BUDGETS = {
     # open rounds with their vote counts in one, the fund years to close in one (+3).
     "dashboard": 5,
     "staff.area": 8,
+    # A fund's jury sessions: the fund, its area (permission) and the sessions.
+    "staff.sessions": 5,
     "inbox": 7,
     "inbox.deep": 7,
     # Fund rules (issue 12 item 7): the review page re-checks the stored application against its
@@ -191,6 +197,16 @@ class World:
             when=datetime.now(UTC) + timedelta(days=30 + i),
             actor=self.staff.actor,
         )
+        # Announced jury sessions: the area's fund gets one more, and every new fund one.
+        today = date.today()
+        for fund in {self.fund, self.funds[i]}:
+            sessions.add_session(
+                fund,
+                meets_on=today + timedelta(days=40 + i),
+                apply_by=today + timedelta(days=20 + i),
+                place="Nachbarschaftsetage",
+                actor=self.staff.actor,
+            )
 
     def _add_body(self, i: int) -> None:
         if i == 0:
@@ -359,6 +375,7 @@ class World:
         return {
             "index": "/",
             "area": f"/{slug}/",
+            "apply": f"/{slug}/apply",
             "decisions": f"/{slug}/decisions",
             "project": f"/{slug}/projects/{self.focus.reference}",
             "budget": f"/{slug}/budget",
@@ -373,6 +390,7 @@ class World:
         return {
             "dashboard": "/staff/",
             "staff.area": f"/staff/areas/{self.area.id}",
+            "staff.sessions": f"/staff/funds/{self.fund.id}/sessions",
             "inbox": f"/staff/areas/{self.area.id}/applications",
             "review": f"/staff/applications/{focus}",
             "money": f"/staff/applications/{focus}/money",

@@ -189,6 +189,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/staff/areas/<int:area_id>/funds/new", "POST"): staff_only(200),
     ("/staff/funds/<int:fund_id>/edit", "GET"): staff_only(200),
     ("/staff/funds/<int:fund_id>/edit", "POST"): staff_only(200),
+    ("/staff/funds/<int:fund_id>/sessions", "GET"): staff_only(200),
+    ("/staff/funds/<int:fund_id>/sessions", "POST"): staff_only(200),  # empty: errors shown
+    ("/staff/sessions/<int:session_id>/remove", "POST"): staff_only(302),
     ("/staff/funds/<int:fund_id>/years/new", "GET"): staff_only(200),
     ("/staff/funds/<int:fund_id>/years/new", "POST"): staff_only(200),
     ("/staff/fund-years/<int:fund_year_id>", "GET"): staff_only(200),
@@ -335,12 +338,13 @@ class AreaIds:
     participant_id: int = 0  # of `member_id` in the open round
     status_token: str = ""  # the applicant's link to application `application_id`
     ballot_token: str = ""  # a member's link to round `round_id` (not `member_id`'s)
+    session_id: int = 0  # an announced jury session of the fund
 
 
 def _build_area(n: int) -> AreaIds:
     """Area n with body, members, fund, year, an approved application and an open round."""
     from juryfund.models import StaffUser
-    from juryfund.services import ballots, decisions, intake, proofs, rounds, setup
+    from juryfund.services import ballots, decisions, intake, proofs, rounds, sessions, setup
 
     from ..voting.conftest import make_ready
 
@@ -419,6 +423,12 @@ def _build_area(n: int) -> AreaIds:
     rounds.set_agenda(open_, [ready.id])
     rounds.open_round(open_, actor=staff.actor)
     holder, other = open_.participants[0], open_.participants[-1]
+    jury_session = sessions.add_session(
+        fund,
+        meets_on=date.today() + timedelta(days=60),
+        apply_by=date.today() + timedelta(days=50),
+        actor=staff.actor,
+    )
     db.session.flush()
     return AreaIds(
         id=area.id,
@@ -441,6 +451,7 @@ def _build_area(n: int) -> AreaIds:
         participant_id=other.id,
         status_token=intake.new_status_token(approved),
         ballot_token=rounds.ballot_token(holder),
+        session_id=jury_session.id,
     )
 
 
@@ -591,6 +602,7 @@ def url_values(rule, world: World) -> dict[str, object]:
         "participant_id": a.participant_id,
         # The world names no deputy: withdrawing an unknown substitution is not found.
         "substitution_id": 999_999,
+        "session_id": a.session_id,
         "application_id": a.application_id,
         "attachment_id": a.ballot_attachment_id if blueprint == "ballot" else a.attachment_id,
         "decision_id": a.decision_id,

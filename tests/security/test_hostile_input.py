@@ -161,7 +161,7 @@ def _application(area, fund, title: str, cents: int, *, ready: bool, with_file: 
 def build_world() -> World:
     """One area with applications in every state, rounds in every state, a decision and a proof."""
     from juryfund.models import StaffUser
-    from juryfund.services import ballots, decisions, intake, proofs, rounds, setup
+    from juryfund.services import ballots, decisions, intake, proofs, rounds, sessions, setup
 
     area = setup.save_area(
         None,
@@ -253,6 +253,13 @@ def build_world() -> World:
         None, body, mode="circulation", title="Umlauf 3", place="", actor=staff.actor, when=when
     )
     rounds.set_agenda(draft, [waiting.id])
+    jury_session = sessions.add_session(
+        fund,
+        meets_on=date.today() + timedelta(days=30),
+        apply_by=date.today() + timedelta(days=20),
+        place="Laden",
+        actor=staff.actor,
+    )
     db.session.flush()
 
     holder, other = circulation.participants[0], circulation.participants[-1]
@@ -296,6 +303,7 @@ def build_world() -> World:
         "reference": [a.reference for a in applications],
         "attachment_id": [submitted_file.id],
         "round_id": [r.id for r in (circulation, meeting, decided, draft)],
+        "session_id": [jury_session.id],
     }
     base = {name: candidates[0] for name, candidates in world.values.items()}
     # No deputy is named in this world: a withdrawal finds no substitution (404, never a 500).
@@ -490,6 +498,10 @@ VALID: dict[str, dict[str, str]] = {
         "eligible_categories": "material",
     },
     "staff.fund_year_form": {"allocation": "10.000,00"},
+    "staff.fund_sessions": {
+        "meets_on": (date.today() + timedelta(days=50)).isoformat(),
+        "apply_by": (date.today() + timedelta(days=40)).isoformat(),
+    },
     "staff.body_form": {"kind": "jury", "name": "Neue Jury"},
     "staff.member_form": {"name": "Mia Mitglied", "email": "mia@example.org"},
     "rounds.round_form": {
@@ -546,6 +558,7 @@ LAST = (
     "rounds.reissue_link",
     "rounds.revoke",
     "staff.remove_member",
+    "staff.remove_session",
     "books.cancel",
     "books.close",
     "status.withdraw",

@@ -12,8 +12,9 @@ from werkzeug.datastructures import FileStorage
 from ...domain.errors import DomainError
 from ...domain.files import MAX_FILE_BYTES
 from ...extensions import db
-from ...models import Application, Area, Attachment, Fund
-from ...services import intake
+from ...infra import clock
+from ...models import Application, Area, Attachment, Fund, FundSession
+from ...services import intake, sessions
 from .. import i18n
 from ..fields import apply_domain_error, button_number, field_by_path, options
 from ..unit_of_work import attempt_part, read_upload
@@ -63,17 +64,26 @@ def complete(
 
 
 def form_page(template: str, outcome: Outcome, area: Area, mode: str, **context: Any) -> str:
-    """The application form shown again: what was typed, the fund found, the files kept."""
+    """The application form shown again: what was typed, the fund found, the files kept, and
+    each fund's next jury session with its deadline."""
+    funds = intake.open_funds(area)
     return render_template(
         template,
         area=area,
         form=outcome.form,
         fund=outcome.fund,
         files=outcome.files,
-        funds=intake.open_funds(area),
+        funds=funds,
+        deadlines=next_deadlines(funds, area),
         mode=mode,
         **context,
     )
+
+
+def next_deadlines(funds: list[Fund], area: Area) -> list[tuple[Fund, FundSession]]:
+    """Each open fund's next session that an application sent today reaches, in fund order."""
+    upcoming = sessions.upcoming_by_fund([f.id for f in funds], clock.area_today(area), limit=1)
+    return [(fund, coming) for fund in funds for coming in upcoming[fund.id]]
 
 
 def draft_key() -> str:
@@ -140,7 +150,7 @@ def _act(
     elif (number := button_number(action, "remove_line-")) is not None:
         _remove_line(form, number)
     elif action in ("check", "submit"):
-        fund = _check(form, area)
+        fund = _check(form, area, application)
         if fund is not None:
             confirmed = action == "submit" and request.form.get("confirmed_fund") == str(fund.id)
             return Outcome(form, fund, confirmed)
@@ -160,14 +170,16 @@ def _remove_line(form: ApplicationForm, index: int) -> None:
         entries.pop(index)
 
 
-def _check(form: ApplicationForm, area: Area) -> Fund | None:
+def _check(form: ApplicationForm, area: Area, application: Application | None) -> Fund | None:
     """Validate the fields and every rule of the fund; the fund when all is well."""
     valid = form.validate()
     needed = (form.requested.data, form.start_date.data, form.end_date.data)
     if any(value is None for value in needed) or form.requested.errors:
         return None
     entries = form.filled_cost_entries()
-    fund, errors = intake.check(area, form.to_input(i18n.current_language()))
+    fund, errors = intake.check(
+        area, form.to_input(i18n.current_language()), sent_on=intake.session_day(application)
+    )
     for error in errors:
         if error.field and error.field.startswith("cost_items-"):
             # The domain counts filled lines; the form may have blank ones in between.

@@ -9,7 +9,7 @@ from ...extensions import db
 from ...infra import clock
 from ...models import Area, FundYear, Round
 from ...models.base import utcnow
-from ...services import ledger
+from ...services import ledger, sessions
 from ..i18n import LANGUAGE_COOKIE
 from ..pagecache import public_page
 from ..redirects import safe_next_path
@@ -57,7 +57,8 @@ def area(slug: str):
     """An area's page: its funds, caps, lead times, money left this year and next sessions."""
     area = db.session.scalar(select(Area).where(Area.slug == slug)) or abort(404)
     g.area = area
-    this_year = clock.area_today(area).year
+    today = clock.area_today(area)
+    this_year = today.year
     funds = [fund for fund in area.funds if fund.active]
     years = db.session.scalars(
         select(FundYear).where(
@@ -67,7 +68,7 @@ def area(slug: str):
     year_of_fund = {fy.fund_id: fy for fy in years}
     balances = ledger.balances_by_year([fy.id for fy in years])
     body_ids = [f.body_id for f in funds if f.body_id]
-    sessions = db.session.scalars(
+    planned = db.session.scalars(
         select(Round)
         .where(
             Round.body_id.in_(body_ids),
@@ -86,6 +87,7 @@ def area(slug: str):
         area=area,
         funds=funds,
         available=available,
-        sessions=sessions,
+        sessions=planned,
+        upcoming=sessions.upcoming_by_fund([f.id for f in funds], today),
         this_year=this_year,
     )

@@ -342,3 +342,20 @@ class ObjectionNoticeForm(AppForm):
             "organisation within one month."
         ),
     )
+
+
+class SessionForm(AppForm):
+    """A jury session of a fund announced with its application deadline."""
+
+    meets_on = TermDateField(
+        _l("Day of the jury session"), validators=[ValueRequired(), plausible_term_date]
+    )
+    apply_by = TermDateField(
+        _l("Apply by"),
+        validators=[ValueRequired(), plausible_term_date],
+        description=_l("Applications sent on this day or earlier are decided at this session."),
+    )
+    place = StringField(_l("Place"), filters=[strip], validators=[Optional(), Length(max=300)])
+    note = TextAreaField(
+        _l("Note for applicants"), filters=[strip], validators=[Optional(), Length(max=1000)]
+    )

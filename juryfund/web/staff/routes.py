@@ -14,13 +14,20 @@ from sqlalchemy.orm import selectinload
 from ...domain.errors import DomainError
 from ...extensions import db
 from ...infra import clock
-from ...models import Area, Body, Fund, Member, Round
-from ...services import deputies, ledger, setup, todos
+from ...models import Area, Body, Fund, FundSession, Member, Round
+from ...services import deputies, ledger, sessions, setup, todos
 from ..fields import field_data, options
 from ..permissions import require_area
 from ..review.forms import TODO_LABELS
 from ..unit_of_work import attempt
-from .forms import BodyForm, FundForm, FundYearForm, MemberForm, ObjectionNoticeForm
+from .forms import (
+    BodyForm,
+    FundForm,
+    FundYearForm,
+    MemberForm,
+    ObjectionNoticeForm,
+    SessionForm,
+)
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -158,6 +165,46 @@ def fund_year_form(fund_id: int):
     ):
         return redirect(url_for("staff.area", area_id=fund.area_id))
     return render_template("staff/fund_year_form.html", form=form, fund=fund)
+
+
+@bp.route("/funds/<int:fund_id>/sessions", methods=["GET", "POST"])
+@login_required
+def fund_sessions(fund_id: int):
+    """A fund's jury sessions with their application deadlines, and a form to announce one."""
+    fund = db.get_or_404(Fund, fund_id)
+    require_area(fund.area)
+    form = SessionForm()
+    if form.validate_on_submit() and attempt(
+        lambda: sessions.add_session(
+            fund,
+            meets_on=form.meets_on.data,
+            apply_by=form.apply_by.data,
+            place=form.place.data or "",
+            note=form.note.data or "",
+            actor=current_user.actor,
+        ),
+        form=form,
+        done=_("The session is announced."),
+    ):
+        return redirect(url_for("staff.fund_sessions", fund_id=fund.id))
+    return render_template(
+        "staff/sessions.html", fund=fund, form=form, today=clock.area_today(fund.area)
+    )
+
+
+@bp.post("/sessions/<int:session_id>/remove")
+@login_required
+def remove_session(session_id: int):
+    """Withdraw an announced session that has not met yet."""
+    session = db.get_or_404(FundSession, session_id)
+    require_area(session.fund.area)
+    back = url_for("staff.fund_sessions", fund_id=session.fund_id)
+    if FlaskForm().validate_on_submit():
+        attempt(
+            lambda: sessions.remove_session(session, actor=current_user.actor),
+            done=_("The session is withdrawn."),
+        )
+    return redirect(back)
 
 
 @bp.route("/areas/<int:area_id>/bodies/new", methods=["GET", "POST"])
