@@ -125,15 +125,19 @@ class Change:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Change:
         """A change read back from its JSON-ready data."""
-        return cls(ChangeKind(data["kind"]), str(data.get("name", "")), data.get("old"), data.get("new"))
+        return cls(
+            ChangeKind(data["kind"]), str(data.get("name", "")), data.get("old"), data.get("new")
+        )
 
 
-def compare(
-    old: Snapshot, new: Snapshot, *, order: Sequence[str] = ()
-) -> list[Change]:
+def compare(old: Snapshot, new: Snapshot, *, order: Sequence[str] = ()) -> list[Change]:
     """Every difference from `old` to `new`: fields first (in `order`, then the rest by name),
     then cost lines, then files. Equal versions give an empty list."""
-    return [*_field_changes(old, new, order), *_line_changes(old.lines, new.lines), *_file_changes(old.files, new.files)]
+    return [
+        *_field_changes(old, new, order),
+        *_line_changes(old.lines, new.lines),
+        *_file_changes(old.files, new.files),
+    ]
 
 
 def _field_changes(old: Snapshot, new: Snapshot, order: Sequence[str]) -> list[Change]:
@@ -172,9 +176,11 @@ def _line_changes(old: Sequence[Line], new: Sequence[Line]) -> list[Change]:
     pair(lambda o, n: o[1] == n[1])
     pair(lambda o, n: _key(o[1].description) == _key(n[1].description))
     pair(
-        lambda o, n: o[0] == n[0]
-        and (o[1].category, o[1].quantity, o[1].unit_cents)
-        == (n[1].category, n[1].quantity, n[1].unit_cents)
+        lambda o, n: (
+            o[0] == n[0]
+            and (o[1].category, o[1].quantity, o[1].unit_cents)
+            == (n[1].category, n[1].quantity, n[1].unit_cents)
+        )
     )
     changes += [Change(ChangeKind.LINE_REMOVED, "", line.as_dict(), None) for _, line in old_left]
     changes += [Change(ChangeKind.LINE_ADDED, "", None, line.as_dict()) for _, line in new_left]

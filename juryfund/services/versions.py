@@ -97,7 +97,9 @@ def last_sent(application: Application) -> Snapshot:
     return snapshot(application)
 
 
-def record_edit(application: Application, event: ApplicationEvent, before: Snapshot) -> list[Change]:
+def record_edit(
+    application: Application, event: ApplicationEvent, before: Snapshot
+) -> list[Change]:
     """Store on the edit's history line what changed since `before`, and keep the new version."""
     db.session.flush()
     after = snapshot(application)
@@ -129,9 +131,7 @@ def latest_edit(events: Sequence[ApplicationEvent]) -> ApplicationEvent | None:
     return next((e for e in reversed(events) if e.changes is not None), None)
 
 
-def erase(
-    application: Application, *, placeholder: str, texts: Iterable[str], title: bool
-) -> None:
+def erase(application: Application, *, placeholder: str, texts: Iterable[str], title: bool) -> None:
     """Blank personal data in the stored version and in every stored diff: names, contact,
     address and file names always, the title when it was replaced, and the free texts chosen."""
     fields = (*PERSONAL_FIELDS, *(("title",) if title else ()), *texts)

@@ -203,6 +203,11 @@ def test_blank_hides_named_fields_and_file_names(change, expected):
 def test_blank_snapshot_hides_named_fields_and_file_names():
     snap = version(email="a@example.org", phone="")
     blanked = blank_snapshot(snap, fields=("email", "phone"), placeholder="—", files=True)
-    assert blanked.fields == {"title": "Hoffest", "requested_cents": 50000, "email": "—", "phone": ""}
+    assert blanked.fields == {
+        "title": "Hoffest",
+        "requested_cents": 50000,
+        "email": "—",
+        "phone": "",
+    }
     assert blanked.lines == snap.lines
     assert [(f.name, f.sha256) for f in blanked.files] == [("—", QUOTE.sha256)]
