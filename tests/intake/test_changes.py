@@ -323,7 +323,7 @@ def test_two_edits_at_once_each_show_their_own_changes(app, submitted):
 
         return job
 
-    outcomes = race(app, editing(title="Titel A"), editing(place="Ort B"))
+    outcomes = race(app, editing(title="Titel A"), editing(title="Titel B", place="Ort B"))
     assert outcomes == ["ok", "ok"]
     first, second = db.session.scalars(
         select(ApplicationEvent)
