@@ -232,6 +232,9 @@ SAME_NAMED_FIELDS = (
 
 def _fill(application: Application, data: ApplicationInput) -> None:
     """Copy the form's data onto the application and rebuild its cost plan."""
+    # The new total first: the request may grow with the plan, and a flush in between (the old
+    # lines go first) must never see the new request over the old total.
+    application.total_cents = sum(line.total_cents for line in data.cost_lines)
     for name in (*SAME_NAMED_FIELDS, "cofunding_cents", "own_cents", "requested_cents"):
         value = getattr(data, name)
         setattr(application, name, value.strip() if isinstance(value, str) else value)
@@ -250,7 +253,6 @@ def _fill(application: Application, data: ApplicationInput) -> None:
         )
         for i, line in enumerate(data.cost_lines)
     )
-    application.total_cents = sum(line.total_cents for line in data.cost_lines)
 
 
 def _refuse_if_invalid(area: Area, data: ApplicationInput) -> Fund:

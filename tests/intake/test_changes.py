@@ -186,7 +186,8 @@ def test_added_file_and_cost_line_show_as_added(client, submitted, staff, reside
             "cost_items-3-category": "material",
             "cost_items-3-quantity": "2",
             "cost_items-3-unit_price": "10,00",
-        }
+        },
+        requested="1.250,00",  # more than the old total (1.245 €): the new plan covers it
     )
     post(
         resident,
@@ -202,6 +203,7 @@ def test_added_file_and_cost_line_show_as_added(client, submitted, staff, reside
     )
     assert re.search(r"<dt>Datei hinzugefügt</dt>.*zweites\.pdf", changes, re.S)
     assert "angebot.pdf" not in changes  # kept, so not a change
+    assert re.search(r"1\.234,50\s€.*1\.250,00\s€", changes, re.S)
 
 
 def test_applicant_sees_history_without_diffs(submitted, resident):
