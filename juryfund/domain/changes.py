@@ -163,6 +163,7 @@ def _line_changes(old: Sequence[Line], new: Sequence[Line]) -> list[Change]:
     changes: list[Change] = []
 
     def pair(same: Any) -> None:
+        """Match each remaining old line with the first remaining new line `same` accepts."""
         for o in list(old_left):
             match = next((n for n in new_left if same(o, n)), None)
             if match is not None:
@@ -235,6 +236,7 @@ def blank(
     names = set(fields)
 
     def hide(value: Any) -> Any:
+        """The placeholder where something was stored; nothing stays nothing."""
         return placeholder if value not in (None, "") else value
 
     out = []
