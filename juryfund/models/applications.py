@@ -95,6 +95,10 @@ class Application(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     #: Set when personal data was erased after the retention period.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: JSON snapshot of the version the applicant last sent (juryfund.domain.changes.Snapshot):
+    #: the next edit's changes are counted from it, so files removed in the form before saving
+    #: still show as removed.
+    sent_version: Mapped[str | None] = deferred(mapped_column(Text))
 
     area: Mapped[Area] = relationship()
     fund: Mapped[Fund] = relationship()
@@ -188,6 +192,9 @@ class ApplicationEvent(Model):
     note: Mapped[str] = mapped_column(Text, default="")
     #: Internal notes are for the QM team only, never shown to the applicant.
     internal: Mapped[bool] = mapped_column(default=False)
+    #: JSON list of what an edit or a resubmission changed (juryfund.domain.changes); empty
+    #: (NULL) for every other line, "[]" for an edit that changed nothing.
+    changes: Mapped[str | None] = mapped_column(Text)
 
     application: Mapped[Application] = relationship(back_populates="events")
     actor_staff: Mapped[StaffUser | None] = relationship()

@@ -25,7 +25,7 @@ from ..infra.links import external_url
 from ..infra.mail import mail_to
 from ..models import Application, Area, Attachment, CostItem, Fund, FundYear, LinkGrant
 from ..models.base import utcnow
-from . import history, locks, notices, sessions
+from . import history, locks, notices, sessions, versions
 
 #: Who submits, edits and withdraws unless staff act on paper's behalf.
 THE_APPLICANT = Actor.applicant()
@@ -242,6 +242,9 @@ SAME_NAMED_FIELDS = (
 
 def _fill(application: Application, data: ApplicationInput) -> None:
     """Copy the form's data onto the application and rebuild its cost plan."""
+    # The new total first: the request may grow with the plan, and a flush in between (the old
+    # lines go first) must never see the new request over the old total.
+    application.total_cents = sum(line.total_cents for line in data.cost_lines)
     for name in (*SAME_NAMED_FIELDS, "cofunding_cents", "own_cents", "requested_cents"):
         value = getattr(data, name)
         setattr(application, name, value.strip() if isinstance(value, str) else value)
@@ -260,7 +263,6 @@ def _fill(application: Application, data: ApplicationInput) -> None:
         )
         for i, line in enumerate(data.cost_lines)
     )
-    application.total_cents = sum(line.total_cents for line in data.cost_lines)
 
 
 def session_day(application: Application | None) -> date | None:
@@ -315,6 +317,7 @@ def submit(
     history.record(application, "submitted", actor=actor, to_state=State.SUBMITTED)
     if draft_key:
         claim_uploads(application, draft_key)
+    versions.remember(application)
     if application.email:
         send_status_link(
             application, purpose="application.received", template="application_received"
@@ -331,9 +334,17 @@ def update(
     draft_key: str | None,
     actor: Actor = THE_APPLICANT,
 ) -> None:
-    """Change an application while it is submitted or returned; a returned one is resubmitted."""
+    """Change an application while it is submitted or returned; a returned one is resubmitted.
+
+    The history line of the edit keeps what changed since the version sent before (fields, cost
+    lines, files). The row lock makes two edits sent at once count one after the other, so the
+    second one's changes are counted from the first one's version.
+    """
+    locks.lock(Application, application.id)
+    db.session.expire(application, ["sent_version"])  # read after the lock, never before
     if application.state not in APPLICANT_EDITABLE:
         raise DomainError("application.not_editable")
+    before = versions.last_sent(application)
     application.fund_id = _refuse_if_invalid(
         application.area, data, sent_on=session_day(application)
     ).id
@@ -341,10 +352,11 @@ def update(
     if draft_key:
         claim_uploads(application, draft_key)
     if application.state == State.RETURNED:
-        history.transition(application, State.SUBMITTED, actor=actor)
+        event = history.transition(application, State.SUBMITTED, actor=actor)
         notices.application_received(application, resubmitted=True)
     else:
-        history.record(application, "changed", actor=actor)
+        event = history.record(application, "changed", actor=actor)
+    versions.record_edit(application, event, before)
     db.session.flush()
 
 
@@ -574,6 +586,7 @@ def add_file_for_applicant(
     ).scalar_one()
     media_type = check_upload(data, already=already, field="file")
     attachment = store_file(filename, data, media_type, kind=kind, application_id=application.id)
+    versions.note_file_added(application, attachment)
     db.session.flush()
     audit.record_about(
         application,

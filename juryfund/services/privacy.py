@@ -9,6 +9,7 @@ same before and after.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -35,7 +36,7 @@ from ..models import (
     ProofOfUse,
 )
 from ..models.base import utcnow
-from . import history, locks, setup
+from . import history, locks, setup, versions
 
 #: What replaces a name or an address once the retention period is over.
 ERASED = "—"
@@ -121,6 +122,7 @@ def export(application: Application) -> dict[str, Any]:
                 "to": e.to_state,
                 "note": e.note,
                 "internal": e.internal,
+                "changes": json.loads(e.changes) if e.changes is not None else None,
             }
             for e in application.events
         ],
@@ -378,6 +380,13 @@ def _erase_personal_data(
     if "history_notes" in texts:
         for event in application.events:
             event.note = ""
+    # Earlier versions and the diffs of edits hold the same data: blanked the same way.
+    versions.erase(
+        application,
+        placeholder=ERASED,
+        texts=[text for text in texts if text in versions.FIELDS],
+        title=title is not None,
+    )
     proof = _proof(application)
     for receipt in proof.receipts if proof else []:
         receipt.supplier = ERASED

@@ -24,8 +24,8 @@ from ...domain.states import FINAL, State
 from ...extensions import db
 from ...infra import clock
 from ...models import Application, ApplicationEvent, Area, Decision
-from ...services import decisions, history, intake, ledger, privacy, todos
-from .. import letters
+from ...services import decisions, history, intake, ledger, privacy, todos, versions
+from .. import changes, letters
 from ..apply import editing
 from ..apply.forms import PaperApplicationForm
 from ..downloads import load_with_data, send_attachment
@@ -183,6 +183,13 @@ def _detail_context(application: Application) -> dict:
         .order_by(ApplicationEvent.id)
     ).all()
     # The year the money is (or, before approval, would be) booked in: the commitment's.
+    # What each edit or resubmission changed; the newest one is shown at the top of the page.
+    edits = {
+        event.id: changes.rows(found)
+        for event in events
+        if (found := versions.changes_of(event)) is not None
+    }
+    latest_edit = versions.latest_edit(events)
     fund_year = ledger.fund_year_of(application)
     booking_year = fund_year.year if fund_year else clock.area_today(application.area).year
     return {
@@ -191,6 +198,8 @@ def _detail_context(application: Application) -> dict:
         "files_open": application.state not in {s.value for s in FINAL}
         and application.anonymised_at is None,
         "events": events,
+        "event_changes": edits,
+        "latest_edit": latest_edit,
         "decisions": rows,
         "current_decision": decisions.current_decision(application),
         "rule_flags": [
