@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ...domain.banking import parse_bic, parse_iban
 from ...domain.errors import DomainError
@@ -129,7 +129,7 @@ def _check(parse, text: str) -> None:
     try:
         parse(text)
     except DomainError as error:
-        raise ValueError(reason_text(error)) from error
+        raise ValidationError(reason_text(error)) from error
 
 
 class PaymentRefusalForm(AppForm):

@@ -320,25 +320,34 @@ def payment_request(application_id: int):
     )
 
 
-@bp.post(
-    "/applications/<int:application_id>/payment-requests/<int:request_id>/<any(approve, paid):step>"
-)
+@bp.post("/applications/<int:application_id>/payment-requests/<int:request_id>/approve")
 @login_required
-def payment_request_step(application_id: int, request_id: int, step: str):
-    """Approve a payment request, or mark an approved one paid (which books the payment)."""
+def payment_request_approve(application_id: int, request_id: int):
+    """Approve a payment request for payout."""
     application = _application(application_id)
     request = _payment_request(application, request_id)
-    if step == "approve":
-        action: Callable[[Any], object] = lambda form: payments.approve(  # noqa: E731
-            request, actor=current_user.actor
-        )
-        done = _("The payment request is approved.")
-    else:
-        action = lambda form: payments.mark_paid(  # noqa: E731
+    return _money_form(
+        application,
+        "payreq_step",
+        lambda form: payments.approve(request, actor=current_user.actor),
+        _("The payment request is approved."),
+    )
+
+
+@bp.post("/applications/<int:application_id>/payment-requests/<int:request_id>/paid")
+@login_required
+def payment_request_paid(application_id: int, request_id: int):
+    """Mark an approved payment request paid, which books the payment."""
+    application = _application(application_id)
+    request = _payment_request(application, request_id)
+    return _money_form(
+        application,
+        "payreq_step",
+        lambda form: payments.mark_paid(
             request, note=form.note.data or "", actor=current_user.actor
-        )
-        done = _("The payment is booked and the request marked paid.")
-    return _money_form(application, "payreq_step", action, done)
+        ),
+        _("The payment is booked and the request marked paid."),
+    )
 
 
 @bp.post("/applications/<int:application_id>/payment-requests/<int:request_id>/refuse")
