@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from ..domain.actors import Actor, ActorKind
 from ..domain.banking import parse_bic, parse_iban
-from ..domain.budget import EntryKind
+from ..domain.budget import Account, EntryKind
 from ..domain.errors import DomainError
 from ..domain.lifecycles import PaymentRequestState, move_payment_request
 from ..domain.states import State
@@ -59,11 +59,26 @@ def open_request(application: Application) -> PaymentRequest | None:
 
 def may_request(application: Application) -> bool:
     """Whether a new request can be made now: approved, money still open, none waiting."""
-    return (
-        application.state == State.APPROVED
-        and ledger.account_of(application.id).open > 0
-        and open_request(application) is None
-    )
+    return overview(application).may_request
+
+
+@dataclass(frozen=True)
+class Overview:
+    """An application's payment requests for its pages, and whether a new one may be made."""
+
+    requests: list[PaymentRequest]
+    open_cents: int
+    may_request: bool
+
+
+def overview(application: Application, account: Account | None = None) -> Overview:
+    """The requests (newest first), the money still open, and whether a request may be made
+    now (approved, money open, none waiting); in two queries, one if the account is given."""
+    requests = requests_of(application)
+    still_open = (account or ledger.account_of(application.id)).open
+    waiting = any(r.open for r in requests)
+    allowed = application.state == State.APPROVED and still_open > 0 and not waiting
+    return Overview(requests, max(still_open, 0), allowed)
 
 
 def _check_open_money(application: Application, amount_cents: int) -> None:

@@ -82,7 +82,7 @@ def test_request_approve_pay_books_one_payment_with_history_audit_and_mail(appro
     # The booking has its own audit entry, as every payment does; the trail never holds the IBAN.
     assert db.session.scalar(
         select(func.count()).where(
-            AuditEvent.object_type == "ledger_entry", AuditEvent.object_id == entry.id
+            AuditEvent.object_type == "ledger_entry", AuditEvent.object_id == str(entry.id)
         )
     )
     assert not db.session.scalar(select(func.count()).where(AuditEvent.data.contains("0532013000")))

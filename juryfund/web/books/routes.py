@@ -158,8 +158,7 @@ def _money_page(
         receipt_flags=flags,
         receipt_forms=choices,
         settlement=proofs.settlement(proof, account.committed) if proof else None,
-        payment_requests=payments.requests_of(application),
-        may_request=payments.may_request(application),
+        payreqs=payments.overview(application, account),
         show_iban=_iban_shown(application),
         **context,
     )

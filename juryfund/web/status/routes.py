@@ -12,7 +12,7 @@ from ...domain.states import APPLICANT_EDITABLE, WITHDRAWABLE
 from ...extensions import db
 from ...infra import tokens
 from ...models import Application, LinkGrant, ProofOfUse
-from ...services import decisions, intake, ledger, payments, privacy
+from ...services import decisions, intake, payments, privacy
 from .. import letters
 from ..apply import editing
 from ..apply.forms import ApplicationForm
@@ -102,9 +102,7 @@ def _page(
         withdrawable=application.state in WITHDRAWABLE,
         withdraw_form=withdraw_form,
         consent_form=consent_form or WithdrawConsentForm(),
-        payment_requests=payments.requests_of(application),
-        may_request=payments.may_request(application),
-        open_cents=ledger.account_of(application.id).open,
+        payreqs=payments.overview(application),
         mask_iban=mask_iban,
         payment_form=payment_form or PaymentRequestForm(prefix=PAYMENT_PREFIX),
     )
