@@ -25,7 +25,7 @@ from ..infra import audit
 from ..models import Application, LedgerEntry, PaymentRequest
 from ..models.base import utcnow
 from ..models.payments import REQUEST_KINDS
-from . import books, history, intake, ledger, locks
+from . import books, history, intake, ledger, locks, notices
 from .setup import refuse
 
 #: The columns of a request the audit trail keeps; never the bank details (personal data).
@@ -146,6 +146,8 @@ def request_payment(
     db.session.add(request)
     db.session.flush()
     _record(application, request, "pay_asked", "payment_request.requested", actor)
+    if not by_staff:  # a request staff enter themselves needs no notice to the team
+        notices.payment_requested(application, amount_cents)
     return request
 
 

@@ -1,4 +1,5 @@
-"""payment requests (Zahlungsabruf), and their steps in the application's history
+"""payment requests (Zahlungsabruf), their steps in the application's history, and the
+notice to the QM team that a payment was requested
 
 Revision ID: 6eaa78c3c551
 Revises: 908c20d02e1c
@@ -19,6 +20,19 @@ depends_on = None
 
 OLD_KINDS = "'state', 'submitted', 'changed', 'note', 'proof', 'consent', 'erased', 'link'"
 NEW_KINDS = f"{OLD_KINDS}, 'pay_asked', 'pay_ok', 'pay_refuse', 'pay_paid'"
+OLD_NOTICES = (
+    "'application_new', 'application_resubmitted', 'proof_submitted', 'round_objected', "
+    "'round_quorate', 'round_complete', 'round_deadline', 'proof_overdue'"
+)
+NEW_NOTICES = f"{OLD_NOTICES}, 'payment_requested'"
+NOTICE_TABLES = ("notice_once", "pending_notice")
+
+
+def _notice_kinds(kinds: str) -> None:
+    for table in NOTICE_TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_constraint(op.f(f"ck_{table}_kind_valid"), type_="check")
+            batch_op.create_check_constraint("kind_valid", f"kind IN ({kinds})")
 
 
 def upgrade():
@@ -61,10 +75,14 @@ def upgrade():
     with op.batch_alter_table("application_event", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_application_event_kind_valid"), type_="check")
         batch_op.create_check_constraint("kind_valid", f"kind IN ({NEW_KINDS})")
+    _notice_kinds(NEW_NOTICES)
     # ### end Alembic commands ###
 
 
 def downgrade():
+    op.execute("DELETE FROM pending_notice WHERE kind = 'payment_requested'")
+    op.execute("DELETE FROM notice_once WHERE kind = 'payment_requested'")
+    _notice_kinds(OLD_NOTICES)
     # The history lines of payment requests cannot be told in the old vocabulary: notes.
     op.execute(
         "UPDATE application_event SET kind = 'note' "

@@ -260,6 +260,28 @@ def test_payment_list_has_approved_and_paid_requests_of_the_area_and_year(approv
     assert payments.payment_list(approved.area_id + 1000, fund_year_id) == []
 
 
+def test_the_office_hears_of_an_applicants_request_without_the_bank_details(approved, staff, area):
+    area.contact_email = "qm@soldiner.example"
+    db.session.commit()
+    _ask(approved, Actor.applicant(approved.reference), amount=12345)
+    db.session.commit()
+    [notice] = db.session.scalars(select(Mail).where(Mail.to_addr == "qm@soldiner.example")).all()
+    assert notice.purpose == "notice.payment_requested"
+    assert approved.reference in notice.body_text and "123,45" in notice.body_text
+    assert f"/staff/applications/{approved.id}/money" in notice.body_text
+    assert "0532" not in notice.body_text and "Yılmaz" not in notice.body_text
+    # Entered by staff themselves: no notice to the office.
+    payments.refuse_request(
+        db.session.scalars(select(PaymentRequest)).one(), reason="doppelt", actor=staff.actor
+    )
+    _ask(approved, staff.actor)
+    db.session.commit()
+    assert (
+        db.session.scalar(select(func.count()).where(Mail.purpose == "notice.payment_requested"))
+        == 1
+    )
+
+
 # --- privacy -------------------------------------------------------------------------------------
 
 
