@@ -68,6 +68,43 @@ PROOF_EDITABLE: frozenset[ProofState] = frozenset(
 )
 
 
+class PaymentRequestState(StrEnum):
+    """Where a payment request (Zahlungsabruf) stands."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    PAID = "paid"
+    REFUSED = "refused"
+
+
+PAYMENT_REQUEST_TRANSITIONS: Mapping[PaymentRequestState, frozenset[PaymentRequestState]] = (
+    MappingProxyType(
+        {
+            PaymentRequestState.REQUESTED: frozenset(
+                {PaymentRequestState.APPROVED, PaymentRequestState.REFUSED}
+            ),
+            PaymentRequestState.APPROVED: frozenset(
+                {PaymentRequestState.PAID, PaymentRequestState.REFUSED}
+            ),
+            PaymentRequestState.PAID: frozenset(),
+            PaymentRequestState.REFUSED: frozenset(),
+        }
+    )
+)
+
+
+def move_payment_request(
+    current: PaymentRequestState | str, target: PaymentRequestState | str
+) -> PaymentRequestState:
+    """Return ``target`` if a payment request may move there now; else DomainError
+    "payment.already_<state>" naming the state it is in (e.g. "payment.already_paid")."""
+    target = PaymentRequestState(target)
+    current = PaymentRequestState(current)
+    if target in PAYMENT_REQUEST_TRANSITIONS[current]:
+        return target
+    raise DomainError(f"payment.already_{current.value}")
+
+
 def move_round(current: RoundState | str, target: RoundState | str) -> RoundState:
     """Return ``target`` if a round may move there now; else DomainError("round.not_<from>")
     naming the state the round would have to be in (e.g. "round.not_open" for a close)."""

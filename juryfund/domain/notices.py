@@ -16,6 +16,7 @@ class NoticeKind(StrEnum):
     ROUND_COMPLETE = "round_complete"
     ROUND_DEADLINE = "round_deadline"
     PROOF_OVERDUE = "proof_overdue"
+    PAYMENT_REQUESTED = "payment_requested"
 
 
 NOTICE_KINDS = tuple(kind.value for kind in NoticeKind)

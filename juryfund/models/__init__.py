@@ -3,6 +3,7 @@
 from .applications import Application, ApplicationEvent, Attachment, CostItem
 from .areas import Area, Body, Fund, FundSession, FundYear, Member
 from .ledger import LedgerEntry, ProofOfUse, Receipt
+from .payments import PaymentRequest
 from .rounds import (
     AgendaItem,
     ConflictDeclaration,
@@ -41,6 +42,7 @@ __all__ = [
     "Mail",
     "Member",
     "NoticeOnce",
+    "PaymentRequest",
     "PendingNotice",
     "Position",
     "ProofOfUse",

@@ -20,7 +20,21 @@ if TYPE_CHECKING:
 STATES = tuple(s.value for s in State)
 ACTOR_KINDS = ("applicant", "staff", "member", "system")
 #: What a history line records; pages show a translated label per kind, so no text is stored.
-EVENT_KINDS = ("state", "submitted", "changed", "note", "proof", "consent", "erased", "link")
+EVENT_KINDS = (
+    "state",
+    "submitted",
+    "changed",
+    "note",
+    "proof",
+    "consent",
+    "erased",
+    "link",
+    # A payment request's steps (models.payments): asked for, approved, refused, paid out.
+    "pay_asked",
+    "pay_ok",
+    "pay_refuse",
+    "pay_paid",
+)
 ATTACHMENT_KINDS = ("quote", "receipt", "photo", "other")
 
 

@@ -129,6 +129,14 @@ def proof_submitted(proof: ProofOfUse) -> None:
     notify(NoticeKind.PROOF_SUBMITTED, application.area, **params)
 
 
+def payment_requested(application: Application, amount_cents: int) -> None:
+    """An applicant asked for an advance or a reimbursement (never the bank details here)."""
+    params = _application_params(application)
+    params["url"] = external_url("books.money", application_id=application.id)
+    params["amount_cents"] = amount_cents
+    notify(NoticeKind.PAYMENT_REQUESTED, application.area, **params)
+
+
 def proof_overdue(proof: ProofOfUse) -> None:
     """A proof of use is past its due date and not sent."""
     application = proof.application

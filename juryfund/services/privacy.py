@@ -33,6 +33,7 @@ from ..models import (
     LedgerEntry,
     LinkGrant,
     Mail,
+    PaymentRequest,
     ProofOfUse,
 )
 from ..models.base import utcnow
@@ -151,6 +152,20 @@ def export(application: Application) -> dict[str, Any]:
                 for r in proof.receipts
             ],
         },
+        # Bank details are the applicant's data too (the payment list is their only other way out).
+        "payment_requests": [
+            {
+                "requested_at": r.requested_at.isoformat(),
+                "kind": r.kind,
+                "amount_cents": r.amount_cents,
+                "account_holder": r.account_holder,
+                "iban": r.iban,
+                "bic": r.bic,
+                "state": r.state,
+                "refusal_reason": r.refusal_reason,
+            }
+            for r in _payment_requests(application)
+        ],
         "files": _rows(
             Attachment,
             application.id,
@@ -276,6 +291,17 @@ def _mails_about(application: Application) -> Select[Any] | None:
     return select(Mail.id).where(or_(*conditions)) if conditions else None
 
 
+def _payment_requests(application: Application) -> list[PaymentRequest]:
+    """The application's payment requests, oldest first."""
+    return list(
+        db.session.scalars(
+            select(PaymentRequest)
+            .where(PaymentRequest.application_id == application.id)
+            .order_by(PaymentRequest.id)
+        )
+    )
+
+
 def _proof(application: Application) -> ProofOfUse | None:
     """The application's proof of use, if one was started."""
     return db.session.scalar(select(ProofOfUse).where(ProofOfUse.application_id == application.id))
@@ -395,6 +421,10 @@ def _erase_personal_data(
     if proof is not None and "proof_report" in texts:
         proof.report = ERASED
         proof.review_note = ""
+    # Bank details go; what was asked for and paid stays with the books.
+    for request in _payment_requests(application):
+        request.account_holder = ERASED
+        request.iban = request.bic = ""
     # Files (quotes, receipts, photos) carry names and signatures; the amounts are in the books.
     file_ids = list(
         db.session.scalars(select(Attachment.id).where(Attachment.application_id == application.id))

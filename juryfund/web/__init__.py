@@ -78,6 +78,8 @@ def register_blueprints(app: Flask) -> None:
             "round_state_labels": lbl.ROUND_STATE_LABELS,
             "entry_kind_labels": lbl.ENTRY_KIND_LABELS,
             "proof_state_labels": lbl.PROOF_STATE_LABELS,
+            "payment_request_state_labels": lbl.PAYMENT_REQUEST_STATE_LABELS,
+            "payment_request_kind_labels": lbl.PAYMENT_REQUEST_KIND_LABELS,
             "ground_labels": lbl.GROUND_LABELS,
             "raised_by_labels": lbl.RAISED_BY_LABELS,
             "share_labels": lbl.SHARE_LABELS,

@@ -141,6 +141,18 @@ PROOF_STATE_LABELS = {
     "changes_requested": _l("changes requested"),
     "accepted": _l("accepted"),
 }
+#: Where a payment request stands (domain.lifecycles.PaymentRequestState).
+PAYMENT_REQUEST_STATE_LABELS = {
+    "requested": _l("requested, to be checked"),
+    "approved": _l("approved, to be paid"),
+    "paid": _l("paid"),
+    "refused": _l("refused"),
+}
+#: What a payment request asks for (models.payments.REQUEST_KINDS); the books' wording.
+PAYMENT_REQUEST_KIND_LABELS = {
+    "advance": _l("Advance (before the action)"),
+    "reimbursement": _l("Reimbursement (against receipts)"),
+}
 #: Why the product thinks a member has a conflict of interest (domain.conflicts.Ground).
 GROUND_LABELS = {
     "email": _l("same e-mail address as the applicant"),

@@ -243,6 +243,27 @@ REASONS = {
     "books.reason_required": _l("Please give the reason."),
     "books.year_closed_already": _l("This fund year is already closed."),
     "books.year_not_over": _l("The year %(year)s is not over yet."),
+    # payment requests and bank details
+    "iban.empty": _l("Please enter the IBAN."),
+    "iban.invalid": _l("This is not an IBAN: it starts with a country code, e.g. DE89 3704 …"),
+    "iban.country": _l("IBANs from the country code %(country)s are not accepted."),
+    "iban.length": _l("An IBAN from %(country)s has exactly %(length)s characters."),
+    "iban.checksum": _l("This IBAN has a typing error (its check digits do not match)."),
+    "bic.invalid": _l("A BIC has 8 or 11 letters and digits, e.g. COBADEFFXXX."),
+    "payment.kind": _l("Please choose advance or reimbursement."),
+    "payment.amount_not_positive": _l("The amount must be more than zero."),
+    "payment.holder_required": _l("Please enter the account holder."),
+    "payment.holder_too_long": _l("The account holder's name is too long."),
+    "payment.not_approved": _l("Payments can only be requested for an approved project."),
+    "payment.open_exists": _l(
+        "A payment request is already waiting; please wait until it is paid or refused."
+    ),
+    "payment.exceeds_open": _l("Only %(open)s of the approved amount is still open for payment."),
+    "payment.reason_required": _l("Please give the reason."),
+    "payment.already_requested": _l("This payment request has not been approved yet."),
+    "payment.already_approved": _l("This payment request is already approved."),
+    "payment.already_paid": _l("This payment request is already paid."),
+    "payment.already_refused": _l("This payment request was refused."),
     "proof.not_editable": _l("The proof of use is sent and can no longer be changed."),
     "proof.report_required": _l("Please write a short report."),
     "proof.behalf_note_required": _l(

@@ -59,7 +59,8 @@ BUDGETS = {
     "api.area": 3,
     "api.budget": 4,
     # applicant and member
-    "status": 10,
+    # Payment requests (issue 14 item 4): the application's requests and its account (+2).
+    "status": 12,
     # The decision letter: the decisions in force, the application with area, fund and body.
     "status.letter": 6,
     "ballot.circulation": 16,
@@ -78,7 +79,8 @@ BUDGETS = {
     # year's funding period: three queries); the money page reads the funding period to flag
     # retroactive receipts (one query).
     "review": 14,
-    "money": 11,
+    # Payment requests (issue 14 item 4): the application's requests (+1).
+    "money": 12,
     "application.audit": 11,
     "letter": 7,
     "fund_year": 7,

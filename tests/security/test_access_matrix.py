@@ -167,6 +167,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/status/<reference>/letter", "GET"): applicant_only(200),
     ("/status/<reference>/letter.pdf", "GET"): applicant_only(200),
     ("/status/<reference>/proof", "POST"): applicant_only(302),  # saved (an empty report and list)
+    # An empty payment request: the page again with the errors next to the fields.
+    ("/status/<reference>/payment-request", "POST"): applicant_only(200),
     # the member's ballot: only with round A's grant
     ("/ballot/link/<token>", "GET"): {**everyone(302), MEMBER: 302},
     ("/ballot/<int:round_id>", "GET"): member_only(200),
@@ -237,6 +239,20 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/staff/applications/<int:application_id>/payment", "POST"): staff_only(200),
     ("/staff/applications/<int:application_id>/refund", "POST"): staff_only(200),
     ("/staff/applications/<int:application_id>/cancel", "POST"): staff_only(200),
+    # Payment requests: an empty one is the page again; the world has no request to act on.
+    ("/staff/applications/<int:application_id>/payment-requests", "POST"): staff_only(200),
+    (
+        "/staff/applications/<int:application_id>/payment-requests/<int:request_id>/approve",
+        "POST",
+    ): staff_only(404),
+    (
+        "/staff/applications/<int:application_id>/payment-requests/<int:request_id>/paid",
+        "POST",
+    ): staff_only(404),
+    (
+        "/staff/applications/<int:application_id>/payment-requests/<int:request_id>/refuse",
+        "POST",
+    ): staff_only(404),
     (
         "/staff/applications/<int:application_id>/proof/<any(accept, changes, refund):step>",
         "POST",
@@ -603,6 +619,8 @@ def url_values(rule, world: World) -> dict[str, object]:
         # The world names no deputy: withdrawing an unknown substitution is not found.
         "substitution_id": 999_999,
         "session_id": a.session_id,
+        # Nor a payment request: acting on an unknown one is not found.
+        "request_id": 999_999,
         "application_id": a.application_id,
         "attachment_id": a.ballot_attachment_id if blueprint == "ballot" else a.attachment_id,
         "decision_id": a.decision_id,

@@ -161,7 +161,16 @@ def _application(area, fund, title: str, cents: int, *, ready: bool, with_file: 
 def build_world() -> World:
     """One area with applications in every state, rounds in every state, a decision and a proof."""
     from juryfund.models import StaffUser
-    from juryfund.services import ballots, decisions, intake, proofs, rounds, sessions, setup
+    from juryfund.services import (
+        ballots,
+        decisions,
+        intake,
+        payments,
+        proofs,
+        rounds,
+        sessions,
+        setup,
+    )
 
     area = setup.save_area(
         None,
@@ -233,6 +242,17 @@ def build_world() -> World:
         receipts=[proofs.ReceiptLine(date.today(), "Baumarkt", "Erde", 3000)],
     )
     proofs.add_file(proof, "beleg.pdf", PDF, kind="receipt")
+    # A refused payment request: the request form shows (staff and status page) and the
+    # request's own routes have an id to act on.
+    payment_request = payments.request_payment(
+        approved,
+        kind="advance",
+        amount_cents=10000,
+        account_holder="Ayşe Yılmaz",
+        iban="DE89 3704 0044 0532 0130 00",
+        actor=staff.actor,
+    )
+    payments.refuse_request(payment_request, reason="Bitte Belege nachreichen.", actor=staff.actor)
 
     # An open written round, an open meeting and a draft round with one more ready application.
     voting, voting_file = _application(area, fund, "Lesecafé", 30000, ready=True, with_file=True)
@@ -293,6 +313,7 @@ def build_world() -> World:
         "user_id": [staff.id],
         "decision_id": [decision.id],
         "receipt_id": [proof.receipts[0].id],
+        "request_id": [payment_request.id],
         "code": ["en"],
         "year": [date.today().year],
         "filename": ["app.css"],

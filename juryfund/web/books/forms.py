@@ -2,9 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from ...domain.banking import parse_bic, parse_iban
+from ...domain.errors import DomainError
 from ..fields import REQUIRED, AppForm, MoneyField, options
+from ..messages import reason_text
 
 PAYMENT_TYPE_LABELS = {
     "advance": _l("Advance (before the action)"),
@@ -12,6 +15,11 @@ PAYMENT_TYPE_LABELS = {
     "reimbursement": _l("Reimbursement (against receipts)"),
 }
 MUST_CONFIRM = _l("Please tick the box to confirm.")
+#: What a payment request may ask for (models.payments.REQUEST_KINDS), in the books' words.
+REQUEST_KIND_LABELS = {
+    "advance": PAYMENT_TYPE_LABELS["advance"],
+    "reimbursement": PAYMENT_TYPE_LABELS["reimbursement"],
+}
 
 
 class PaymentForm(AppForm):
@@ -82,3 +90,59 @@ class ReceiptChoiceForm(AppForm):
         validators=[InputRequired(_l("Please choose whether the receipt counts."))],
     )
     reason = TextAreaField(_l("Reason for refusing"), validators=[Optional(), Length(max=1000)])
+
+
+class PaymentRequestForm(AppForm):
+    """An advance or reimbursement asked for, with the account to pay it to.
+
+    Used by the applicant on the status page and by staff for a request on paper. IBAN and
+    BIC are checked here already (domain.banking), so their errors show with the others.
+    """
+
+    kind = RadioField(
+        _l("What do you ask for?"),
+        choices=options(REQUEST_KIND_LABELS.items()),
+        validators=[InputRequired(_l("Please choose advance or reimbursement."))],
+    )
+    amount = MoneyField(_l("Amount (€)"), validators=[InputRequired(REQUIRED)])
+    account_holder = StringField(
+        _l("Account holder"), validators=[InputRequired(REQUIRED), Length(max=200)]
+    )
+    iban = StringField(
+        _l("IBAN"),
+        description=_l("Spaces are fine, e.g. DE89 3704 0044 0532 0130 00."),
+        validators=[InputRequired(REQUIRED), Length(max=60)],
+    )
+    bic = StringField(_l("BIC (optional)"), validators=[Optional(), Length(max=20)])
+
+    def validate_iban(self, field) -> None:
+        """The IBAN's country, length and check digits (domain.banking)."""
+        _check(parse_iban, field.data or "")
+
+    def validate_bic(self, field) -> None:
+        """The BIC's shape, when one is given."""
+        _check(parse_bic, field.data or "")
+
+
+def _check(parse, text: str) -> None:
+    """Run a domain check on a field's text; its refusal becomes the field's error."""
+    try:
+        parse(text)
+    except DomainError as error:
+        raise ValidationError(reason_text(error)) from error
+
+
+class PaymentRefusalForm(AppForm):
+    """Refuse a payment request, with the reason the applicant is told."""
+
+    reason = TextAreaField(
+        _l("Reason for refusing"), validators=[InputRequired(REQUIRED), Length(max=2000)]
+    )
+
+
+class PaymentStepForm(AppForm):
+    """Approve a payment request, or mark it paid (with the transfer's note)."""
+
+    note = StringField(
+        _l("Note (e.g. bank transfer reference)"), validators=[Optional(), Length(max=300)]
+    )

@@ -12,9 +12,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from ...domain.banking import format_iban, mask_iban
 from ...extensions import db
-from ...models import Application, FundYear, Receipt
-from ...services import books, ledger, proofs
+from ...models import Application, FundYear, PaymentRequest, Receipt
+from ...services import books, ledger, payments, proofs
 from ..permissions import require_area
 from ..review.routes import staff_application as _application
 from ..unit_of_work import attempt
@@ -24,6 +25,9 @@ from .forms import (
     CancelForm,
     CloseYearForm,
     PaymentForm,
+    PaymentRefusalForm,
+    PaymentRequestForm,
+    PaymentStepForm,
     ProofReviewForm,
     ReceiptChoiceForm,
     RefundForm,
@@ -125,6 +129,9 @@ MONEY_FORMS: dict[str, tuple[type[FlaskForm], str]] = {
     "refund": (RefundForm, "refund"),
     "cancel": (CancelForm, "cancel"),
     "review": (ProofReviewForm, "review"),
+    "payreq": (PaymentRequestForm, "payreq"),
+    "payreq_step": (PaymentStepForm, "prstep"),
+    "payreq_refuse": (PaymentRefusalForm, "prrefuse"),
 }
 
 
@@ -151,8 +158,17 @@ def _money_page(
         receipt_flags=flags,
         receipt_forms=choices,
         settlement=proofs.settlement(proof, account.committed) if proof else None,
+        payreqs=payments.overview(application, account),
+        show_iban=_iban_shown(application),
         **context,
     )
+
+
+def _iban_shown(application: Application) -> Callable[[str], str]:
+    """How this staff member sees bank details: in full when they work in the application's
+    area, masked otherwise (an admin looking in from outside)."""
+    own_area = any(area.id == application.area_id for area in current_user.areas)
+    return format_iban if own_area else mask_iban
 
 
 def _receipt_form(receipt_id: int) -> ReceiptChoiceForm:
@@ -268,4 +284,82 @@ def choose_receipt(application_id: int, receipt_id: int):
         _("Your choice on receipt %(number)s is saved.", number=receipt.position),
         url_for("books.money", application_id=application.id),
         partial(_money_page, application, receipt_forms={receipt.id: form}),
+    )
+
+
+# --- payment requests (Zahlungsabruf) ----------------------------------------------------------
+
+
+def _payment_request(application: Application, request_id: int) -> PaymentRequest:
+    """A payment request of this application (404 for any other)."""
+    request = db.session.get(PaymentRequest, request_id)
+    if request is None or request.application_id != application.id:
+        abort(404)
+    return request
+
+
+@bp.post("/applications/<int:application_id>/payment-requests")
+@login_required
+def payment_request(application_id: int):
+    """Enter a payment request on the applicant's behalf (one that came on paper)."""
+    application = _application(application_id)
+    return _money_form(
+        application,
+        "payreq",
+        lambda form: payments.request_payment(
+            application,
+            kind=form.kind.data,
+            amount_cents=form.amount.data,
+            account_holder=form.account_holder.data,
+            iban=form.iban.data,
+            bic=form.bic.data or "",
+            actor=current_user.actor,
+        ),
+        _("The payment request is recorded."),
+    )
+
+
+@bp.post("/applications/<int:application_id>/payment-requests/<int:request_id>/approve")
+@login_required
+def payment_request_approve(application_id: int, request_id: int):
+    """Approve a payment request for payout."""
+    application = _application(application_id)
+    request = _payment_request(application, request_id)
+    return _money_form(
+        application,
+        "payreq_step",
+        lambda form: payments.approve(request, actor=current_user.actor),
+        _("The payment request is approved."),
+    )
+
+
+@bp.post("/applications/<int:application_id>/payment-requests/<int:request_id>/paid")
+@login_required
+def payment_request_paid(application_id: int, request_id: int):
+    """Mark an approved payment request paid, which books the payment."""
+    application = _application(application_id)
+    request = _payment_request(application, request_id)
+    return _money_form(
+        application,
+        "payreq_step",
+        lambda form: payments.mark_paid(
+            request, note=form.note.data or "", actor=current_user.actor
+        ),
+        _("The payment is booked and the request marked paid."),
+    )
+
+
+@bp.post("/applications/<int:application_id>/payment-requests/<int:request_id>/refuse")
+@login_required
+def payment_request_refuse(application_id: int, request_id: int):
+    """Refuse a payment request that is not paid yet, with the reason."""
+    application = _application(application_id)
+    request = _payment_request(application, request_id)
+    return _money_form(
+        application,
+        "payreq_refuse",
+        lambda form: payments.refuse_request(
+            request, reason=form.reason.data, actor=current_user.actor
+        ),
+        _("The payment request is refused."),
     )

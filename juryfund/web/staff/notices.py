@@ -20,6 +20,7 @@ NOTICE_LABELS = {
     NoticeKind.APPLICATION_RESUBMITTED: _l("A returned application was sent again"),
     NoticeKind.PROOF_SUBMITTED: _l("A proof of use was sent"),
     NoticeKind.PROOF_OVERDUE: _l("A proof of use is overdue"),
+    NoticeKind.PAYMENT_REQUESTED: _l("An applicant requested a payment"),
     NoticeKind.ROUND_OBJECTED: _l("A member objected to a written round"),
     NoticeKind.ROUND_QUORATE: _l("A written round became quorate"),
     NoticeKind.ROUND_COMPLETE: _l("All members have voted in a written round"),

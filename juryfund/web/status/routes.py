@@ -7,14 +7,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ...domain.actors import Actor
+from ...domain.banking import mask_iban
 from ...domain.states import APPLICANT_EDITABLE, WITHDRAWABLE
 from ...extensions import db
 from ...infra import tokens
 from ...models import Application, LinkGrant, ProofOfUse
-from ...services import decisions, intake, privacy
+from ...services import decisions, intake, payments, privacy
 from .. import letters
 from ..apply import editing
 from ..apply.forms import ApplicationForm
+from ..books.forms import PaymentRequestForm
 from ..downloads import load_with_data, send_attachment
 from ..i18n import remember_language
 from ..security import limit
@@ -74,12 +76,17 @@ def page(reference: str):
     return _page(application, WithdrawForm())
 
 
+#: The prefix of the payment request form on the status page (its field ids start with it).
+PAYMENT_PREFIX = "payreq"
+
+
 def _page(
     application: Application,
     withdraw_form: WithdrawForm,
     consent_form: WithdrawConsentForm | None = None,
+    payment_form: PaymentRequestForm | None = None,
 ):
-    """The status page with its withdraw and consent forms (fresh, or with errors)."""
+    """The status page with its withdraw, consent and payment forms (fresh, or with errors)."""
     events = [e for e in application.events if not e.internal]
     decision = decisions.current_decision(application)
     return render_template(
@@ -95,6 +102,9 @@ def _page(
         withdrawable=application.state in WITHDRAWABLE,
         withdraw_form=withdraw_form,
         consent_form=consent_form or WithdrawConsentForm(),
+        payreqs=payments.overview(application),
+        mask_iban=mask_iban,
+        payment_form=payment_form or PaymentRequestForm(prefix=PAYMENT_PREFIX),
     )
 
 
@@ -154,6 +164,28 @@ def withdraw_consent(reference: str):
         )
         return redirect(url_for("status.page", reference=reference))
     return _page(application, WithdrawForm(), form)
+
+
+@bp.post("/<reference>/payment-request")
+def payment_request(reference: str):
+    """Ask for an advance or a reimbursement to be paid to the applicant's account."""
+    application = granted_application(reference)
+    form = PaymentRequestForm(prefix=PAYMENT_PREFIX)
+    if form.validate_on_submit() and attempt(
+        lambda: payments.request_payment(
+            application,
+            kind=form.kind.data,
+            amount_cents=form.amount.data,
+            account_holder=form.account_holder.data,
+            iban=form.iban.data,
+            bic=form.bic.data or "",
+            actor=Actor.applicant(reference),
+        ),
+        form=form,
+        done=_("Your payment request is sent. The QM team will check it."),
+    ):
+        return redirect(url_for("status.page", reference=reference) + "#payment")
+    return _page(application, WithdrawForm(), payment_form=form)
 
 
 @bp.get("/<reference>/files/<int:attachment_id>")

@@ -1,0 +1,292 @@
+"""Payment requests (Zahlungsabruf): asked for by the applicant or by staff for them, approved
+or refused by staff, and paid out through the books (services.books.record_payment).
+
+Lock order as everywhere (services.locks): the application, then the request, then (inside
+the booking) the fund year. Two staff marking one request paid at once therefore run one after
+the other, and the second finds it paid already: one request books one payment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..domain.actors import Actor, ActorKind
+from ..domain.banking import parse_bic, parse_iban
+from ..domain.budget import Account, EntryKind
+from ..domain.errors import DomainError
+from ..domain.lifecycles import PaymentRequestState, move_payment_request
+from ..domain.states import State
+from ..extensions import db
+from ..infra import audit
+from ..models import Application, LedgerEntry, PaymentRequest
+from ..models.base import utcnow
+from ..models.payments import REQUEST_KINDS
+from . import books, history, intake, ledger, locks, notices
+from .setup import refuse
+
+#: The columns of a request the audit trail keeps; never the bank details (personal data).
+AUDIT_FIELDS = ("kind", "amount_cents", "state")
+#: Longest account holder's name.
+HOLDER_MAX = 200
+
+
+def requests_of(application: Application) -> list[PaymentRequest]:
+    """The application's payment requests, newest first."""
+    return list(
+        db.session.scalars(
+            select(PaymentRequest)
+            .where(PaymentRequest.application_id == application.id)
+            .order_by(PaymentRequest.id.desc())
+        )
+    )
+
+
+def open_request(application: Application) -> PaymentRequest | None:
+    """The request still waiting for staff (requested or approved), if any."""
+    return db.session.scalar(
+        select(PaymentRequest).where(
+            PaymentRequest.application_id == application.id,
+            PaymentRequest.state.in_(
+                (PaymentRequestState.REQUESTED.value, PaymentRequestState.APPROVED.value)
+            ),
+        )
+    )
+
+
+def may_request(application: Application) -> bool:
+    """Whether a new request can be made now: approved, money still open, none waiting."""
+    return overview(application).may_request
+
+
+@dataclass(frozen=True)
+class Overview:
+    """An application's payment requests for its pages, and whether a new one may be made."""
+
+    requests: list[PaymentRequest]
+    open_cents: int
+    may_request: bool
+
+
+def overview(application: Application, account: Account | None = None) -> Overview:
+    """The requests (newest first), the money still open, and whether a request may be made
+    now (approved, money open, none waiting); in two queries, one if the account is given."""
+    requests = requests_of(application)
+    still_open = (account or ledger.account_of(application.id)).open
+    waiting = any(r.open for r in requests)
+    allowed = application.state == State.APPROVED and still_open > 0 and not waiting
+    return Overview(requests, max(still_open, 0), allowed)
+
+
+def _check_open_money(application: Application, amount_cents: int) -> None:
+    """Refuse an amount above what is approved and not yet paid out (read under the lock)."""
+    still_open = ledger.account_of(application.id).open
+    if amount_cents > still_open:
+        raise DomainError("payment.exceeds_open", field="amount", open=max(still_open, 0))
+
+
+def request_payment(
+    application: Application,
+    *,
+    kind: str,
+    amount_cents: int | None,
+    account_holder: str,
+    iban: str,
+    bic: str = "",
+    actor: Actor,
+) -> PaymentRequest:
+    """Ask for an advance or a reimbursement to be paid to the given account.
+
+    Every problem with what was typed is refused at once (each next to its field); then the
+    application must be approved with money still open and no other request waiting.
+    """
+    application = locks.lock(Application, application.id)
+    errors: list[DomainError] = []
+    if kind not in REQUEST_KINDS:
+        errors.append(DomainError("payment.kind", field="kind"))
+    if amount_cents is None or amount_cents <= 0:
+        errors.append(DomainError("payment.amount_not_positive", field="amount"))
+    holder = " ".join(account_holder.split())
+    if not holder:
+        errors.append(DomainError("payment.holder_required", field="account_holder"))
+    elif len(holder) > HOLDER_MAX:
+        errors.append(DomainError("payment.holder_too_long", field="account_holder"))
+    clean_iban = clean_bic = ""
+    try:
+        clean_iban = parse_iban(iban)
+    except DomainError as error:
+        errors.append(error)
+    try:
+        clean_bic = parse_bic(bic)
+    except DomainError as error:
+        errors.append(error)
+    refuse(errors)
+    assert amount_cents is not None  # refused above otherwise
+    if application.state != State.APPROVED:
+        raise DomainError("payment.not_approved")
+    if open_request(application) is not None:
+        raise DomainError("payment.open_exists")
+    _check_open_money(application, amount_cents)
+    by_staff = actor.kind is ActorKind.STAFF
+    request = PaymentRequest(
+        application_id=application.id,
+        kind=kind,
+        amount_cents=amount_cents,
+        account_holder=holder,
+        iban=clean_iban,
+        bic=clean_bic,
+        state=PaymentRequestState.REQUESTED.value,
+        requested_by="staff" if by_staff else "applicant",
+        requested_by_staff_id=actor.staff_id,
+        requested_at=utcnow(),
+    )
+    db.session.add(request)
+    db.session.flush()
+    _record(application, request, "pay_asked", "payment_request.requested", actor)
+    if not by_staff:  # a request staff enter themselves needs no notice to the team
+        notices.payment_requested(application, amount_cents)
+    return request
+
+
+def _locked(request: PaymentRequest) -> tuple[Application, PaymentRequest]:
+    """The request's application and the request, locked in that order and read afresh."""
+    application = locks.lock(Application, request.application_id)
+    return application, locks.lock(PaymentRequest, request.id)
+
+
+def approve(request: PaymentRequest, *, actor: Actor) -> PaymentRequest:
+    """Approve a request for payout; its amount must still be open on the application."""
+    application, request = _locked(request)
+    move_payment_request(request.state, PaymentRequestState.APPROVED)
+    if application.state != State.APPROVED:
+        raise DomainError("payment.not_approved")
+    _check_open_money(application, request.amount_cents)
+    request.state = PaymentRequestState.APPROVED.value
+    request.approved_at = utcnow()
+    request.approved_by_id = actor.staff_id
+    _record(application, request, "pay_ok", "payment_request.approved", actor)
+    _mail(application, request, "approved")
+    return request
+
+
+def refuse_request(request: PaymentRequest, *, reason: str, actor: Actor) -> PaymentRequest:
+    """Refuse a request that is not paid yet, with the reason the applicant is told."""
+    if not reason.strip():
+        raise DomainError("payment.reason_required", field="reason")
+    application, request = _locked(request)
+    request.state = move_payment_request(request.state, PaymentRequestState.REFUSED).value
+    request.refused_at = utcnow()
+    request.refusal_reason = reason.strip()
+    _record(application, request, "pay_refuse", "payment_request.refused", actor, note=reason)
+    _mail(application, request, "refused")
+    return request
+
+
+def mark_paid(request: PaymentRequest, *, actor: Actor, note: str = "") -> LedgerEntry:
+    """Book the approved request's payment (with the rules, locks and trail of every payment)
+    and mark it paid; a request is paid once, however many people click at the same moment."""
+    application, request = _locked(request)
+    move_payment_request(request.state, PaymentRequestState.PAID)
+    entry = books.record_payment(
+        application,
+        amount_cents=request.amount_cents,
+        payment_type=request.kind,
+        note=note.strip(),
+        actor=actor,
+    )
+    request.state = PaymentRequestState.PAID.value
+    request.paid_at = utcnow()
+    request.ledger_entry_id = entry.id
+    _record(application, request, "pay_paid", "payment_request.paid", actor)
+    _mail(application, request, "paid")
+    return entry
+
+
+def _record(
+    application: Application,
+    request: PaymentRequest,
+    kind: str,
+    action: str,
+    actor: Actor,
+    note: str = "",
+) -> None:
+    """The step in the application's history (seen by the applicant) and in the audit trail."""
+    db.session.flush()
+    history.record(application, kind, actor=actor, note=note)
+    audit.record_about(
+        request,
+        action,
+        actor=actor.of_application(application.reference),
+        area_id=application.area_id,
+        columns=AUDIT_FIELDS,
+    )
+
+
+def _mail(application: Application, request: PaymentRequest, step: str) -> None:
+    """Tell the applicant (in their language, with a fresh status link) what became of it."""
+    if application.email:
+        intake.send_status_link(
+            application,
+            purpose=f"payment.{step}",
+            template="payment_request",
+            request=request,
+            step=step,
+        )
+
+
+# --- what the payment list (export for the bank or the accounts) reads ----------------------
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    """One line of the payment list: whom to pay, where, how much, with which reference."""
+
+    payee: str
+    iban: str
+    bic: str
+    amount_cents: int
+    reference: str
+    kind: str
+    state: str
+    approved_at: datetime | None
+    paid_at: datetime | None
+
+
+def payment_list(area_id: int, fund_year_id: int) -> list[PaymentRow]:
+    """The approved and paid requests of an area's applications committed in a fund year,
+    oldest first: the list the QM team hands to the bank or the accounts (the only export
+    that carries bank details)."""
+    committed_here = select(LedgerEntry.application_id).where(
+        LedgerEntry.fund_year_id == fund_year_id,
+        LedgerEntry.kind == EntryKind.COMMITMENT.value,
+    )
+    found = db.session.scalars(
+        select(PaymentRequest)
+        .join(Application, PaymentRequest.application_id == Application.id)
+        .where(
+            Application.area_id == area_id,
+            PaymentRequest.application_id.in_(committed_here),
+            PaymentRequest.state.in_(
+                (PaymentRequestState.APPROVED.value, PaymentRequestState.PAID.value)
+            ),
+        )
+        .order_by(PaymentRequest.approved_at, PaymentRequest.id)
+        .options(joinedload(PaymentRequest.application))
+    )
+    return [
+        PaymentRow(
+            payee=r.account_holder,
+            iban=r.iban,
+            bic=r.bic,
+            amount_cents=r.amount_cents,
+            reference=r.application.reference,
+            kind=r.kind,
+            state=r.state,
+            approved_at=r.approved_at,
+            paid_at=r.paid_at,
+        )
+        for r in found
+    ]
