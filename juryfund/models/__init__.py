@@ -1,7 +1,7 @@
 """SQLAlchemy 2.0 typed models: tables and database constraints, no business rules."""
 
 from .applications import Application, ApplicationEvent, Attachment, CostItem
-from .areas import Area, Body, Fund, FundYear, Member
+from .areas import Area, AreaText, Body, Fund, FundYear, Member
 from .ledger import LedgerEntry, ProofOfUse, Receipt
 from .rounds import (
     AgendaItem,
@@ -23,6 +23,7 @@ __all__ = [
     "Application",
     "ApplicationEvent",
     "Area",
+    "AreaText",
     "Attachment",
     "AuditEvent",
     "Body",

@@ -9,8 +9,8 @@ from ...extensions import db
 from ...infra import clock
 from ...models import Area, FundYear, Round
 from ...models.base import utcnow
-from ...services import ledger
-from ..i18n import LANGUAGE_COOKIE
+from ...services import areatexts, ledger
+from ..i18n import LANGUAGE_COOKIE, current_language
 from ..pagecache import public_page
 from ..redirects import safe_next_path
 
@@ -54,7 +54,7 @@ def set_language(code: str):
 @bp.get("/<slug>/")
 @public_page
 def area(slug: str):
-    """An area's page: its funds, caps, lead times, money left this year and next sessions."""
+    """An area's page: its texts in the visitor's language, its funds, caps, lead times, money left this year and next sessions."""
     area = db.session.scalar(select(Area).where(Area.slug == slug)) or abort(404)
     g.area = area
     this_year = clock.area_today(area).year
@@ -88,4 +88,5 @@ def area(slug: str):
         available=available,
         sessions=sessions,
         this_year=this_year,
+        texts=areatexts.for_page(area, current_language()),
     )
