@@ -113,6 +113,7 @@ def test_emptying_a_language_field_falls_back_to_german(app, client, area, staff
         actor=staff.actor,
     )
     db.session.commit()
+    assert "Buluşmak." in _public(app, area.slug, "tr")  # now in the page cache
     login(staff)
     response = post_form(f"/staff/areas/{area.id}/texts", {"tr_area_goals": "   "})
     assert response.status_code == 302
@@ -195,3 +196,14 @@ def test_two_staff_saving_the_same_translation_at_once_leave_one_text(app, area,
     assert outcomes == ["ok", "ok"], outcomes
     rows = db.session.scalars(select(AreaText)).all()
     assert len(rows) == 1 and rows[0].text in ("Birinci metin", "İkinci metin")
+
+
+def test_the_demo_area_shows_its_turkish_and_arabic_description(app, runner):
+    assert runner.invoke(args=["juryfund", "demo"]).exit_code == 0
+    turkish = _public(app, "soldiner-kiez", "tr")
+    assert 'lang="tr"' in _block(turkish, "Aksiyon Fonu, Soldiner Kiez")
+    arabic = _public(app, "soldiner-kiez", "ar")
+    assert 'lang="ar"' in _block(arabic, "يدعم صندوق المبادرات")
+    # The fund's hints exist in German and Turkish only: German, marked, on the Arabic page.
+    assert 'lang="de"' in _block(arabic, "Anträge stellen können")
+    assert _only_german("ar") in arabic
