@@ -15,7 +15,17 @@ from ..domain.vocabulary import COST_CATEGORIES
 from ..domain.voting import Majority, VotingRule
 from ..extensions import db
 from ..models import Application, Area, Body, CostItem, Fund, Round, StaffUser
-from ..services import accounts, ballots, decisions, history, ledger, rounds, sessions, setup
+from ..services import (
+    accounts,
+    areatexts,
+    ballots,
+    decisions,
+    history,
+    ledger,
+    rounds,
+    sessions,
+    setup,
+)
 
 ADMIN = ("admin@juryfund.example", "demo-admin-2026")
 STAFF = ("qm-soldiner@juryfund.example", "demo-staff-2026")
@@ -382,6 +392,7 @@ def _seed() -> None:
         email=STAFF[0], name="QM-Team Soldiner Kiez", password=STAFF[1], areas=[soldiner]
     )
     council, _quartiersfonds = _set_up_fund(soldiner, COUNCIL, NEIGHBOURHOOD_FUND, 3, admin)
+    _write_texts(soldiner, action_fund, staff)
 
     apps = [
         (_application(soldiner, action_fund, row, i, staff), row.state)
@@ -422,6 +433,32 @@ def _seed() -> None:
         for participant in round_.participants[:yes_votes]:
             ballots.cast_vote(participant, round_.agenda[0], "yes")
     db.session.flush()
+
+
+def _write_texts(area: Area, fund: Fund, staff: StaffUser) -> None:
+    """The Soldiner Kiez texts: German throughout, some in Turkish and Arabic, the rest "only in
+    German" on those pages."""
+    texts: dict[tuple[str, int | None, str], str] = {
+        ("de", None, "goals"): "Nachbarschaft stärken, Begegnungen zwischen Generationen und "
+        "Kulturen fördern, den öffentlichen Raum gemeinsam gestalten.",
+        ("de", None, "contact_info"): "Quartiersbüro, Koloniestraße 129, 13359 Berlin\n"
+        "Sprechzeiten: Di 10–13 Uhr, Do 15–18 Uhr\nTelefon 030 1234567",
+        ("de", None, "meeting_places"): f"Die Jury tagt in der {MEETING_PLACE}; der Quartiersrat "
+        "im Stadtteilzentrum Pankstraße.",
+        ("de", fund.id, "eligibility_hints"): "Anträge stellen können Bewohnerinnen und Bewohner, "
+        "Initiativen und Vereine aus dem Kiez. Gefördert werden Material, Mieten und Honorare "
+        "für andere, keine Honorare für die Antragstellenden selbst.",
+        ("tr", None, "description"): "Aksiyon Fonu, Soldiner Kiez'de (Berlin-Wedding) oturanların "
+        "küçük etkinliklerini destekler. Başvurular hakkında Aksiyon Fonu jürisi karar verir.",
+        ("tr", None, "goals"): "Komşuluğu güçlendirmek, kuşaklar ve kültürler arasındaki "
+        "buluşmaları desteklemek, kamusal alanı birlikte şekillendirmek.",
+        ("tr", fund.id, "eligibility_hints"): "Mahalledeki sakinler, girişimler ve dernekler "
+        "başvurabilir. Malzeme, kira ve başkalarına ödenen ücretler desteklenir; başvuranların "
+        "kendilerine ücret ödenmez.",
+        ("ar", None, "description"): "يدعم صندوق المبادرات الأنشطة الصغيرة التي يقوم بها سكان حي "
+        "زولدينر (برلين-فيدينغ). تقرّر لجنة صندوق المبادرات بشأن الطلبات.",
+    }
+    areatexts.save_texts(area, texts, actor=staff.actor)
 
 
 def _walk_to_review(app: Application, target: State, actor: StaffUser) -> None:

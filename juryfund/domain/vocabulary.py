@@ -10,6 +10,11 @@ MEMBER_ROLES = ("resident", "institution")
 MEMBER_SEATS = ("full", "deputy", "successor")
 APPLICANT_KINDS = ("person", "initiative", "association")
 ROUND_MODES = ("meeting", "circulation")
+#: The texts an area's staff write about the area, in German and optionally in each offered
+#: language; each is also a column of the area, which holds the German source.
+AREA_TEXT_FIELDS = ("description", "goals", "contact_info", "meeting_places")
+#: The texts about one fund, likewise (German on the fund row).
+FUND_TEXT_FIELDS = ("description", "eligibility_hints")
 
 #: Cost categories of a cost plan. A fund lists which of them it pays for; fees for the
 #: applicants themselves are a category so the form can say plainly that they are not eligible.

@@ -1,7 +1,7 @@
 """SQLAlchemy 2.0 typed models: tables and database constraints, no business rules."""
 
 from .applications import Application, ApplicationEvent, Attachment, CostItem
-from .areas import Area, Body, Fund, FundSession, FundYear, Member
+from .areas import Area, AreaText, Body, Fund, FundSession, FundYear, Member
 from .ledger import LedgerEntry, ProofOfUse, Receipt
 from .payments import PaymentRequest
 from .rounds import (
@@ -25,6 +25,7 @@ __all__ = [
     "Application",
     "ApplicationEvent",
     "Area",
+    "AreaText",
     "Attachment",
     "AuditEvent",
     "Body",

@@ -17,10 +17,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..config import SUPPORTED_LOCALES
 from ..domain.composition import CompositionRule, Seat
 from ..domain.fundrules import FundRuleSet, Period, period_of
 from ..domain.sessions import Session
-from ..domain.vocabulary import BODY_KINDS, FEE_RULES, FUND_KINDS, MEMBER_ROLES, MEMBER_SEATS
+from ..domain.vocabulary import (
+    AREA_TEXT_FIELDS,
+    BODY_KINDS,
+    FEE_RULES,
+    FUND_KINDS,
+    FUND_TEXT_FIELDS,
+    MEMBER_ROLES,
+    MEMBER_SEATS,
+)
 from ..extensions import Model
 from .base import Cents, UTCDateTime, one_of, utcnow
 from .voting_rule import VotingRuleColumns
@@ -42,7 +51,14 @@ class Area(Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
     #: Comma-separated locale codes the area's forms offer, e.g. "de,en,tr,ar".
     languages: Mapped[str] = mapped_column(String(100), default="de,en")
+    #: The area's texts in German, the source; other languages live in AreaText.
     description: Mapped[str] = mapped_column(Text, default="")
+    #: What the neighbourhood management wants to reach (Ziele).
+    goals: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: How to reach the QM team: office, opening hours, phone (the e-mail has its own column).
+    contact_info: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Where the jury and council meet, and where residents can drop in.
+    meeting_places: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: One action field (Handlungsfeld) per line; applicants tick the ones their project serves.
     action_fields: Mapped[str] = mapped_column(Text, default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
@@ -214,6 +230,8 @@ class Fund(Model):
     kind: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    #: Who and what the fund pays for, in plain words for applicants (German source).
+    eligibility_hints: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Most one application may get, in cents (Berlin Aktionsfonds: 1,500 €).
     cap_cents: Mapped[Cents]
     #: Smallest request this fund takes (Projektfonds: from 5,000 €); 0 for none.
@@ -334,3 +352,60 @@ class FundSession(Model):
     def rule(self) -> Session:
         """The session as domain.sessions reasons about it."""
         return Session(meets_on=self.meets_on, apply_by=self.apply_by)
+
+
+#: Languages an area text may be written in besides German (German lives on the area or fund).
+TRANSLATED_LOCALES = tuple(code for code in SUPPORTED_LOCALES if code != "de")
+
+
+def _quoted(values: tuple[str, ...]) -> str:
+    """Values as a list of SQL string literals, for a CHECK."""
+    return ", ".join(f"'{value}'" for value in values)
+
+
+class AreaText(Model):
+    """An area's or one of its funds' text in a language other than German.
+
+    German stays the source on the area and fund rows; a page in another language shows this
+    row where it exists and the German text, marked as such, where not.
+    """
+
+    __tablename__ = "area_text"
+    __table_args__ = (
+        one_of("locale", TRANSLATED_LOCALES),
+        CheckConstraint(
+            f"(fund_id IS NULL AND field IN ({_quoted(AREA_TEXT_FIELDS)}))"
+            f" OR (fund_id IS NOT NULL AND field IN ({_quoted(FUND_TEXT_FIELDS)}))",
+            name="field_valid",
+        ),
+        # An empty translation is no translation: the row is deleted instead.
+        CheckConstraint("length(text) > 0", name="text_not_empty"),
+        # One text per field and language: of the area (no fund) or of one fund.
+        Index(
+            "uq_area_text_area_field_locale",
+            "area_id",
+            "field",
+            "locale",
+            unique=True,
+            sqlite_where=text("fund_id IS NULL"),
+            postgresql_where=text("fund_id IS NULL"),
+        ),
+        Index(
+            "uq_area_text_fund_field_locale",
+            "fund_id",
+            "field",
+            "locale",
+            unique=True,
+            sqlite_where=text("fund_id IS NOT NULL"),
+            postgresql_where=text("fund_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Set for fund texts too, so one query by area reads every text of an area's page.
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("fund.id"))
+    field: Mapped[str] = mapped_column(String(20))
+    locale: Mapped[str] = mapped_column(String(5))
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -22,6 +22,7 @@ def register_blueprints(app: Flask) -> None:
     from .review.routes import bp as review_bp
     from .rounds.routes import bp as rounds_bp
     from .staff import notices as _notice_routes  # noqa: F401  (adds its page to staff_bp)
+    from .staff import texts as _text_routes  # noqa: F401  (adds its page to staff_bp)
     from .staff.routes import bp as staff_bp
     from .status import proof as _proof_routes  # noqa: F401  (adds the proof pages to status_bp)
     from .status.routes import bp as status_bp

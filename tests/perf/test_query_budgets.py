@@ -14,10 +14,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from juryfund.domain.actors import SYSTEM
 from juryfund.extensions import db
 from juryfund.models import Application, CostItem, Round
 from juryfund.services import (
     accounts,
+    areatexts,
     ballots,
     books,
     decisions,
@@ -30,6 +32,7 @@ from juryfund.services import (
     setup,
     transparency,
 )
+from juryfund.web.i18n import LANGUAGE_COOKIE
 from juryfund.web.review.routes import PAGE_SIZE as INBOX_PAGE_SIZE
 from juryfund.web.transparency.routes import PAGE_SIZE
 from tests.transparency.conftest import Spec, ready_application
@@ -48,6 +51,8 @@ BUDGETS = {
     "index": 2,
     # Each fund's next jury sessions with their deadlines (issue 14 item 8): one query.
     "area": 8,
+    # In a language other than German: one more query reads every area and fund text in it.
+    "area.tr": 9,
     # The application form: the area, its funds, and the funds' next deadlines (one query).
     "apply": 4,
     "decisions": 6,
@@ -449,6 +454,27 @@ def test_public_pages_do_not_grow(app, world, measure):
         client, {"decisions.deep": f"/{world.area.slug}/decisions?year={year}&page={pages}"}
     )
     assert deep["decisions.deep"] == at_many["decisions"] <= BUDGETS["decisions.deep"]
+
+
+def test_area_page_in_another_language_does_not_grow(app, world, measure):
+    """The Turkish area page reads the texts of the area and of every fund in one query."""
+    client = app.test_client()
+    client.set_cookie(LANGUAGE_COOKIE, "tr")
+
+    def translate() -> dict[str, int]:
+        texts = {("tr", None, "description"): "Mahalle fonu"}
+        for fund in world.area.funds:
+            texts[("tr", fund.id, "eligibility_hints")] = f"Fon {fund.id} için ipuçları"
+            texts[("de", fund.id, "description")] = f"Fonds {fund.id}"  # shown "only in German"
+        areatexts.save_texts(world.area, texts, actor=SYSTEM)
+        db.session.commit()
+        return measure(client, {"area.tr": f"/{world.area.slug}/"})
+
+    at_one = translate()
+    world.grow(MANY)
+    at_many = translate()
+    assert len(world.area.funds) > MANY // 2
+    check(at_one, at_many)
 
 
 def test_status_page_and_ballot_do_not_grow(app, world, measure):

@@ -185,6 +185,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/staff/areas/<int:area_id>/bodies/new", "GET"): staff_only(200),
     ("/staff/areas/<int:area_id>/bodies/new", "POST"): staff_only(200),
     ("/staff/areas/<int:area_id>/funds/new", "GET"): staff_only(200),
+    ("/staff/areas/<int:area_id>/texts", "GET"): staff_only(200),
+    # An empty form changes no text and goes back to the page.
+    ("/staff/areas/<int:area_id>/texts", "POST"): staff_only(302),
     ("/staff/areas/<int:area_id>/objection-notice", "GET"): staff_only(200),
     # An empty notice is a choice (the standard text): saved.
     ("/staff/areas/<int:area_id>/objection-notice", "POST"): staff_only(302),

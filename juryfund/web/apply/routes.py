@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, session, url_for
 
 from ...domain.actors import Actor
-from ...services import intake
+from ...services import areatexts, intake
 from .. import i18n
 from ..areas import load_area
 from ..security import limit
@@ -34,7 +34,9 @@ def form(slug: str):
     if outcome.saved:
         session["submitted_reference"] = outcome.result.reference
         return redirect(url_for("apply.done", slug=area.slug))
-    return editing.form_page("apply/form.html", outcome, area, "apply")
+    # The funds' descriptions and hints in the visitor's language (German where none).
+    texts = areatexts.for_page(area, i18n.current_language())
+    return editing.form_page("apply/form.html", outcome, area, "apply", texts=texts)
 
 
 @bp.get("/<slug>/apply/done")

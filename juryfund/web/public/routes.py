@@ -9,8 +9,8 @@ from ...extensions import db
 from ...infra import clock
 from ...models import Area, FundYear, Round
 from ...models.base import utcnow
-from ...services import ledger, sessions
-from ..i18n import LANGUAGE_COOKIE
+from ...services import areatexts, ledger, sessions
+from ..i18n import LANGUAGE_COOKIE, current_language
 from ..pagecache import public_page
 from ..redirects import safe_next_path
 
@@ -54,7 +54,7 @@ def set_language(code: str):
 @bp.get("/<slug>/")
 @public_page
 def area(slug: str):
-    """An area's page: its funds, caps, lead times, money left this year and next sessions."""
+    """An area's page: its texts in the visitor's language, its funds, caps, lead times, money left this year and next sessions."""
     area = db.session.scalar(select(Area).where(Area.slug == slug)) or abort(404)
     g.area = area
     today = clock.area_today(area)
@@ -90,4 +90,5 @@ def area(slug: str):
         sessions=planned,
         upcoming=sessions.upcoming_by_fund([f.id for f in funds], today),
         this_year=this_year,
+        texts=areatexts.for_page(area, current_language()),
     )
