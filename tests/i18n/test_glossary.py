@@ -148,29 +148,58 @@ def test_arabic_payment_texts_say_disbursement_not_instalment():
     assert wrong == []
 
 
-@pytest.mark.parametrize(
-    ("locale", "needles"),
-    [
-        ("uk", ["мешканки та мешканці", "мешканок і мешканців"]),
-        ("ru", ["жительницы и жители", "жительниц и жителей"]),
-        ("pl", ["mieszkanek i mieszkańców", "Mieszkanki i mieszkańcy"]),
-    ],
-)
-def test_residents_are_named_gender_fair_where_german_is(locale, needles):
-    """Where the German text says "Bewohnerinnen und Bewohner" / "Bewohner*innen" to residents,
-    the translation names both too."""
+#: Both the feminine and the masculine form of "residents", in any case ("мешканкам і мешканцям").
+BOTH_FORMS = {
+    "uk": r"мешкан(к|ок)\w* (і|й|та) мешканц",
+    "ru": r"жительниц\w* и жител",
+    "pl": r"mieszkan(ki|ek|kom|kami) i mieszkańc|mieszkańc\w* i mieszkan(ki|ek|kom|kami)\b",
+}
+#: Texts where German names residents gender-fair ("Bewohnerinnen und Bewohner", "Bewohner*innen").
+RESIDENT_TEXTS = [
+    "Residents of these neighbourhoods can apply for money for their own actions: a street party, "
+    "a planting day, a workshop. A jury of residents decides.",
+    "For the QM team and administrators. Residents and jury members need no login: they use the "
+    "links sent to them by email.",
+    "A Quartiersrat: residents hold the majority.",
+    "At least this many residents among the full members",
+    "More than half of the full members are residents",
+    "%(num)s of %(total)s full members are residents; the rule asks for more than half.",
+]
+
+
+@pytest.mark.parametrize("locale", ["uk", "ru", "pl"])
+def test_residents_are_named_gender_fair_where_german_is(locale):
+    """Where the German text names residents of both genders, the translation does too."""
     catalog = CATALOGS[locale]
-    texts = [
-        catalog.get(
-            "Residents of these neighbourhoods can apply for money for their own actions: a street "
-            "party, a planting day, a workshop. A jury of residents decides."
-        ).string,
-        catalog.get(
-            "For the QM team and administrators. Residents and jury members need no login: they "
-            "use the links sent to them by email."
-        ).string,
+    assert "innen" in CATALOGS["de"].get(RESIDENT_TEXTS[2]).string
+    wrong = [
+        text
+        for text in RESIDENT_TEXTS
+        if not re.search(BOTH_FORMS[locale], catalog.get(text).string, re.IGNORECASE)
     ]
-    assert all(any(needle.lower() in text.lower() for needle in needles) for text in texts)
+    assert wrong == []
+
+
+@pytest.mark.parametrize("locale", ["uk", "ru", "pl"])
+def test_applicant_is_named_neutrally_where_german_is(locale):
+    """German says "antragstellende Person"; so do the translations, not the masculine form."""
+    masculine = {"uk": r"\bзаявник(а|ові|ом)?\b", "ru": r"\bзаявител(ь|я|ю|ем)\b"}
+    masculine["pl"] = r"\bwnioskodawc(a|y|ę|ą|zy|ów)\b"
+    texts = [
+        "Please write what the applicant should change.",
+        "The applicant got the time slot by mail.",
+        "language of the applicant:",
+        "Note to the applicant",
+        "Save and mail the applicant",
+        "Fees for the applicants themselves",
+        "Not paid for: fees for the applicants themselves, and anything bought before the decision.",
+    ]
+    wrong = [
+        text
+        for text in texts
+        if re.search(masculine[locale], CATALOGS[locale].get(text).string, re.IGNORECASE)
+    ]
+    assert wrong == []
 
 
 def test_german_greeting_has_a_comma_after_guten_tag():
