@@ -119,7 +119,7 @@ def test_a_valid_amount_is_not_a_real_one(locale):
 
 @pytest.mark.parametrize(("locale", "qualifiers"), [("uk", "журі|ради"), ("ru", "жюри|совет")])
 def test_member_always_says_of_which_body(locale, qualifiers):
-    """"член" alone reads oddly (and in Russian ambiguously): a jury or council member is named
+    """ "член" alone reads oddly (and in Russian ambiguously): a jury or council member is named
     as such, and no label is a bare "Член"/"Члени"."""
     wrong = []
     for ids, strings in _entries(locale):
