@@ -201,11 +201,20 @@ def format_money(cents: int, locale: str, currency: str = "EUR") -> str:
     return f"{prefix}{digits}{layout.decimal}{part:02d}{suffix}"
 
 
+#: The sign every language shows for a currency whose locale data writes only its code.
+#: Ukrainian CLDR data writes "1 234,50 EUR" where every other offered language writes "€";
+#: residents compare amounts across languages and letters, so the euro is always "€".
+_SIGNS = {"EUR": "€"}
+
+
 def _babel_money(cents: int, locale: str, currency: str) -> str:
-    """Babel's own formatting: the reference the fast path must always equal."""
-    return format_currency(
+    """Babel's own formatting, with "€" for the euro in every language: the reference the
+    fast path must always equal."""
+    text = format_currency(
         cents_to_decimal(cents), currency, locale=Locale.parse(str(locale).replace("-", "_"))
     )
+    sign = _SIGNS.get(currency)
+    return text.replace(currency, sign) if sign else text
 
 
 class _MoneyLayout:

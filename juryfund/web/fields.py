@@ -136,7 +136,10 @@ def error_list(form: FlaskForm) -> list[tuple[str, str, str]]:
     rows = []
     for field in iter_fields(form):
         for message in field.errors if isinstance(field.errors, list | tuple) else []:
-            rows.append((field.id, str(field.label.text), str(message)))
+            # The summary writes "label: message"; a label that is a sentence ends in its own
+            # full stop or colon, which would stand doubled before the summary's colon (".:").
+            label = str(field.label.text).rstrip().rstrip(".:。۔").rstrip()
+            rows.append((field.id, label, str(message)))
     return rows
 
 

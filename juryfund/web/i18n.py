@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import get_datetime_format
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -93,6 +94,17 @@ def money_input(cents: int | None) -> str:
     return "" if cents is None else format_amount_for_input(cents, current_language())
 
 
+def language_name(code: str | None) -> str:
+    """A language's name in the page's language ("Polnisch" on a German page), not its code."""
+    if not code:
+        return ""
+    try:
+        name = Locale.parse(code).get_display_name(current_language())
+    except (ValueError, TypeError, UnknownLocaleError):
+        return code
+    return name or code
+
+
 def percent_bp(bp: int | None) -> str:
     """Basis points as a number of percent in the active locale (250 -> "2,5" in German)."""
     if bp is None:
@@ -172,6 +184,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["percent_bp"] = percent_bp
+    app.jinja_env.filters["language_name"] = language_name
     app.jinja_env.filters["local_input"] = local_input
     app.jinja_env.add_extension("jinja2.ext.do")
 
