@@ -69,6 +69,7 @@ NOT_PAGES = {
     "books.bookings_export",
     "books.payments_export",
     "books.grants_export",
+    "books.payment_list_export",
     # Redirects to a page of the sweep: the report of this year; the "sent" page, which shows
     # only right after sending (tests/browser/test_apply.py sends an application on a phone).
     "transparency.report_now",

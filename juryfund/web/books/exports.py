@@ -1,4 +1,5 @@
-"""A fund year's downloads for the accounts and the funder: bookings, payments, grants list.
+"""A fund year's downloads for the accounts and the funder: bookings, payments, the payment
+list for the bank and the grants list.
 
 Each list is declared once as columns (web.spreadsheets) and offered as CSV for German
 spreadsheet software and as XLSX. Only staff of the fund year's area get them (the same check
@@ -10,9 +11,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
+from ...domain.banking import format_iban
+from ...infra import clock
 from ...models import FundYear
-from ...services import exports
-from ..labels import ENTRY_KIND_LABELS
+from ...services import exports, payments
+from ..labels import (
+    ENTRY_KIND_LABELS,
+    PAYMENT_REQUEST_KIND_LABELS,
+    PAYMENT_REQUEST_STATE_LABELS,
+)
 from ..spreadsheets import Column, spreadsheet_response
 from .forms import PAYMENT_TYPE_LABELS
 from .routes import _fund_year, bp
@@ -45,6 +52,19 @@ PAYMENT_COLUMNS = (
     Column("note", _l("Note")),
     Column("paid_out_cents", _l("Paid out (EUR)"), "money_cents"),
     Column("paid_back_cents", _l("Paid back (EUR)"), "money_cents"),
+)
+
+#: The payment list for the Träger's bank or accounting: the only download with bank details.
+PAYMENT_LIST_COLUMNS = (
+    Column("payee", _l("Account holder")),
+    Column("iban", _l("IBAN")),
+    Column("bic", _l("BIC")),
+    Column("amount_cents", _l("Amount (EUR)"), "money_cents"),
+    Column("purpose", _l("Payment reference")),
+    Column("kind", _l("Kind of payment"), labels=PAYMENT_REQUEST_KIND_LABELS),
+    Column("state", _l("State"), labels=PAYMENT_REQUEST_STATE_LABELS),
+    Column("approved_on", _l("Approved on"), "date"),
+    Column("paid_on", _l("Paid on"), "date"),
 )
 
 #: Berlin's § 44 LHO transparency list: recipient, address, purpose, amount and year.
@@ -105,4 +125,38 @@ def grants_export(fund_year_id: int, fmt: str):
         GRANT_COLUMNS,
         exports.iter_grants(fund_year),
         title=f"§ 44 LHO {fund_year.year}",
+    )
+
+
+@bp.get(f"/fund-years/<int:fund_year_id>/payment-list.{_FORMATS}")
+@login_required
+def payment_list_export(fund_year_id: int, fmt: str):
+    """The approved and paid payment requests of the fund year with bank details, for the bank."""
+    fund_year = _fund_year(fund_year_id)
+    area = fund_year.fund.area
+
+    def day(moment):
+        return clock.local_day(moment, area.timezone) if moment is not None else None
+
+    rows = (
+        {
+            "payee": row.payee,
+            "iban": format_iban(row.iban) if row.iban else "",
+            "bic": row.bic,
+            "amount_cents": row.amount_cents,
+            # What the bank transfer carries, so the applicant and the accounts recognise it.
+            "purpose": f"{row.reference} {fund_year.fund.name}",
+            "kind": row.kind,
+            "state": row.state,
+            "approved_on": day(row.approved_at),
+            "paid_on": day(row.paid_at),
+        }
+        for row in payments.payment_list(area.id, fund_year.id)
+    )
+    return spreadsheet_response(
+        fmt,
+        _filename("payment-list", fund_year),
+        PAYMENT_LIST_COLUMNS,
+        rows,
+        title=f"{fund_year.fund.name} {fund_year.year}",
     )
