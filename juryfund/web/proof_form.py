@@ -21,8 +21,9 @@ from wtforms.validators import Length, Optional
 from ..domain.actors import Actor
 from ..domain.errors import DomainError
 from ..domain.files import MAX_FILE_BYTES
+from ..domain.lifecycles import ProofState
 from ..extensions import db
-from ..models import ProofOfUse
+from ..models import Application, ProofOfUse
 from ..services import proofs
 from ..services.setup import all_refusals
 from .fields import AppForm, MoneyField, apply_domain_error, button_number, mark_missing
@@ -75,6 +76,18 @@ class ProofForm(AppForm):
             proofs.ReceiptLine(line.date.data, line.supplier.data, line.item.data, line.amount.data)
             for line in (entry.form for entry in self.filled_entries())
         ]
+
+
+def proof_record(application: Application) -> ProofOfUse:
+    """The proof this request works on: started by a POST; on a GET the stored one, or an
+    unsaved draft (a GET only reads, and mail scanners follow links)."""
+    if request.method != "GET":
+        return proofs.proof_for(application)
+    return proofs.find(application) or ProofOfUse(
+        application_id=application.id,
+        due_on=proofs.due_date(application),
+        state=ProofState.DRAFT.value,
+    )
 
 
 def stored_data(record: ProofOfUse) -> dict:

@@ -10,10 +10,9 @@ from flask_login import current_user, login_required
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
-from ...domain.lifecycles import ProofState
 from ...domain.states import State
 from ...services import proofs
-from ..proof_form import ProofForm, handle_post, stored_data
+from ..proof_form import ProofForm, handle_post, proof_record, stored_data
 from ..review.routes import staff_application
 from .routes import bp
 
@@ -36,14 +35,7 @@ def proof_for_applicant(application_id: int):
     if application.state not in (State.APPROVED, State.SETTLED):
         flash(_("A proof of use is needed only for an approved project."), "error")
         return redirect(back)
-    # A GET only reads; the proof is started by the first POST, as on the applicant's page.
-    record = proofs.find(application) if request.method == "GET" else proofs.proof_for(application)
-    if record is None:
-        record = proofs.ProofOfUse(
-            application_id=application.id,
-            due_on=proofs.due_date(application),
-            state=ProofState.DRAFT.value,
-        )
+    record = proof_record(application)
     if request.method == "GET":
         form = StaffProofForm(data=stored_data(record))
     else:

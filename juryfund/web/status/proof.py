@@ -6,10 +6,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ...domain.actors import Actor
-from ...domain.lifecycles import ProofState
 from ...domain.states import State
 from ...services import proofs
-from ..proof_form import ProofForm, handle_post, stored_data
+from ..proof_form import ProofForm, handle_post, proof_record, stored_data
 from .routes import bp, granted_application
 
 
@@ -20,14 +19,7 @@ def proof(reference: str):
     if application.state not in (State.APPROVED, State.SETTLED):
         flash(_("A proof of use is needed only for an approved project."), "error")
         return redirect(url_for("status.page", reference=reference))
-    # A GET only reads (mail scanners follow links); the proof is started by the first POST.
-    record = proofs.find(application) if request.method == "GET" else proofs.proof_for(application)
-    if record is None:
-        record = proofs.ProofOfUse(
-            application_id=application.id,
-            due_on=proofs.due_date(application),
-            state=ProofState.DRAFT.value,
-        )
+    record = proof_record(application)
     if request.method == "GET":
         form = ProofForm(data=stored_data(record))
     else:
