@@ -23,7 +23,7 @@ from flask import Flask, Response, current_app, g, has_app_context, request, ses
 from flask_babel import get_timezone
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import insert, update
+from sqlalchemy import insert, inspect, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -56,6 +56,9 @@ QUIET = (
     StaffUser,
     Vote,
 )
+#: Columns of an application no public page shows: the version the applicant last sent (kept
+#: for staff's "what changed") is written right after a submission, which must stay quiet.
+QUIET_APPLICATION_COLUMNS = frozenset({"sent_version"})
 #: Response headers worth keeping with a cached page (the app's after_request hooks add the rest).
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language")
 _CHANGED = "juryfund.public_changed"
@@ -209,8 +212,15 @@ def _changes_public(obj: object, *, new: bool) -> bool:
         # A new application (with its cost plan) is not public until it is decided; a later
         # change of its cost plan also changes the application's row (total, updated_at).
         return False
+    if isinstance(obj, Application) and _changed_attributes(obj) <= QUIET_APPLICATION_COLUMNS:
+        return False
     # A file staged with a form that was not sent yet is not public either.
     return not (isinstance(obj, Attachment) and obj.application_id is None)
+
+
+def _changed_attributes(obj: object) -> set[str]:
+    """The names of the mapped attributes of a loaded record changed in this flush."""
+    return {attr.key for attr in inspect(obj).attrs if attr.history.has_changes()}
 
 
 def note_public_changes(session: Session, flush_context) -> None:
