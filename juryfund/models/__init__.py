@@ -1,6 +1,12 @@
 """SQLAlchemy 2.0 typed models: tables and database constraints, no business rules."""
 
-from .applications import Application, ApplicationEvent, Attachment, CostItem
+from .applications import (
+    Application,
+    ApplicationCounter,
+    ApplicationEvent,
+    Attachment,
+    CostItem,
+)
 from .areas import Area, AreaText, Body, Fund, FundSession, FundYear, Member
 from .ledger import LedgerEntry, ProofOfUse, Receipt
 from .payments import PaymentRequest
@@ -23,6 +29,7 @@ __all__ = [
     "AccessibilityStatement",
     "AgendaItem",
     "Application",
+    "ApplicationCounter",
     "ApplicationEvent",
     "Area",
     "AreaText",

@@ -212,3 +212,18 @@ class ApplicationEvent(Model):
 
     application: Mapped[Application] = relationship(back_populates="events")
     actor_staff: Mapped[StaffUser | None] = relationship()
+
+
+class ApplicationCounter(Model):
+    """The last application number drawn in an area's year (the next one is one higher).
+
+    One row per area and year: a submission raises it in its own transaction, so two residents
+    sending at once wait for each other on this row instead of colliding on the same number.
+    """
+
+    __tablename__ = "application_counter"
+    __table_args__ = (CheckConstraint("last_number >= 0", name="last_number_nonnegative"),)
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_number: Mapped[int]

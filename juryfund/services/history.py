@@ -4,29 +4,59 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..domain.actors import Actor
 from ..domain.states import State, move
 from ..extensions import db
 from ..infra import audit
-from ..models import Application, ApplicationEvent, Area
+from ..models import Application, ApplicationCounter, ApplicationEvent, Area
 from . import locks
 
 
 def next_reference(area: Area, year: int) -> tuple[int, str]:
-    """The next free number and reference of an area's year, e.g. (42, "SOL-2026-0042").
+    """Draw the next number and reference of an area's year, e.g. (42, "SOL-2026-0042").
 
-    The unique constraint on (area, year, number) stops two submissions taking the same number;
-    the caller retries on IntegrityError.
+    The number comes from the area's counter row for the year, raised in the caller's
+    transaction: a second submission at the same moment waits on that row for the first to
+    commit and then takes the number after it, so nobody collides and nobody is turned away.
+    A rolled-back submission gives its number back. The row is created on the year's first
+    submission, starting after the highest number already there (data loaded from elsewhere).
     """
-    highest = db.session.scalar(
-        select(func.max(Application.number)).where(
-            Application.area_id == area.id, Application.year == year
-        )
-    )
-    number = (highest or 0) + 1
+    number = _raise_counter(area.id, year)
+    if number is None:
+        _create_counter(area.id, year)
+        number = _raise_counter(area.id, year)
+    assert number is not None
     return number, f"{area.code}-{year}-{number:04d}"
+
+
+def _raise_counter(area_id: int, year: int) -> int | None:
+    """Add one to the counter row under its row lock; None when the year has no row yet."""
+    return db.session.execute(
+        update(ApplicationCounter)
+        .where(ApplicationCounter.area_id == area_id, ApplicationCounter.year == year)
+        .values(last_number=ApplicationCounter.last_number + 1)
+        .returning(ApplicationCounter.last_number)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+
+
+def _create_counter(area_id: int, year: int) -> None:
+    """Create the year's counter row at the highest number in use; a row created meanwhile wins."""
+    insert = (
+        postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    )
+    highest = select(
+        literal(area_id), literal(year), func.coalesce(func.max(Application.number), 0)
+    ).where(Application.area_id == area_id, Application.year == year)
+    db.session.execute(
+        insert(ApplicationCounter)
+        .from_select(["area_id", "year", "last_number"], highest)
+        .on_conflict_do_nothing(index_elements=["area_id", "year"])
+    )
 
 
 def transition(

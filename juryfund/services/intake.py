@@ -11,7 +11,6 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy import update as update_rows
-from sqlalchemy.exc import IntegrityError
 
 from ..domain import fundrules
 from ..domain.actors import Actor
@@ -292,28 +291,19 @@ def submit(
     """
     fund = _refuse_if_invalid(area, data)
     year = clock.area_today(area).year
-    for _attempt in range(5):
-        number, reference = history.next_reference(area, year)
-        application = Application(
-            area_id=area.id,
-            fund_id=fund.id,
-            year=year,
-            number=number,
-            reference=reference,
-            language=data.language,
-            entered_by_id=actor.staff_id,
-        )
-        _fill(application, data)
-        savepoint = db.session.begin_nested()
-        db.session.add(application)
-        try:
-            savepoint.commit()
-            break
-        except IntegrityError:
-            # Someone took the same number at the same moment: try the next one.
-            savepoint.rollback()
-    else:  # pragma: no cover - five collisions in a row
-        raise DomainError("application.busy")
+    number, reference = history.next_reference(area, year)
+    application = Application(
+        area_id=area.id,
+        fund_id=fund.id,
+        year=year,
+        number=number,
+        reference=reference,
+        language=data.language,
+        entered_by_id=actor.staff_id,
+    )
+    _fill(application, data)
+    db.session.add(application)
+    db.session.flush()
     history.record(application, "submitted", actor=actor, to_state=State.SUBMITTED)
     if draft_key:
         claim_uploads(application, draft_key)

@@ -134,9 +134,6 @@ REASONS = {
     ),
     "session.already_met": _l("This session has already taken place; it stays on record."),
     "application.unknown_goal": _l("Please choose from the listed goals."),
-    "application.busy": _l(
-        "Many applications arrived at the same moment. Please send yours again."
-    ),
     "application.not_editable": _l("This application can no longer be changed."),
     "application.not_withdrawable": _l("This application can no longer be withdrawn."),
     "review.note_required": _l("Please write what the applicant should change."),

@@ -94,7 +94,7 @@ def test_refused_send_keeps_the_uploads_of_its_request_and_stores_no_application
 
     def refuse(*args, **kwargs):
         real_submit(*args, **kwargs)  # everything written ...
-        raise DomainError("application.busy")  # ... and then refused
+        raise DomainError("application.unknown_goal", field="goals")  # ... and then refused
 
     monkeypatch.setattr(intake, "submit", refuse)
     data = {**_confirmed(send), "attachments": [(io.BytesIO(PDF), "Angebot.pdf")]}
@@ -102,7 +102,7 @@ def test_refused_send_keeps_the_uploads_of_its_request_and_stores_no_application
         response = _post(client, URL, data, "submit")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Gerade sind viele Anträge gleichzeitig eingegangen." in html  # the refusal, shown
+    assert "Bitte wählen Sie aus den aufgeführten Zielen." in html  # the refusal, shown
     assert "Angebot.pdf" in html
     assert len(commits) == 1
     assert _count(Application) == 0

@@ -1,0 +1,108 @@
+"""Application numbers: residents sending at once each get the next number, none is turned away.
+
+Numbers come from a counter row per area and year (issue 18: submissions used to collide on
+max(number) + 1 and retry, and some residents were refused as "busy").
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import delete, select
+
+from juryfund.extensions import db
+from juryfund.models import Application, ApplicationCounter, Area
+from juryfund.services import history, intake
+from tests.browser.conftest import application_input
+from tests.factories import ApplicationFactory
+from tests.races import race
+
+pytestmark = pytest.mark.intake
+
+#: Racing threads: the test database pool holds five connections, one is the test's own.
+RESIDENTS = 4
+
+
+def _submit(area_id: int, index: int):
+    def job(ready):
+        area = db.session.get(Area, area_id)
+        data = application_input(email=f"resident{index}@example.org", title=f"Fest {index}")
+        ready()
+        intake.submit(area, data, draft_key=None)
+
+    return job
+
+
+def _numbers(area_id: int) -> list[int]:
+    return sorted(
+        db.session.scalars(select(Application.number).where(Application.area_id == area_id))
+    )
+
+
+def test_residents_sending_at_once_all_get_the_next_numbers(app, area, fund):
+    ApplicationFactory(area=area, fund=fund)  # number 1 was drawn before
+    db.session.commit()
+    outcomes = race(app, *(_submit(area.id, i) for i in range(RESIDENTS)))
+    assert outcomes == ["ok"] * RESIDENTS, outcomes
+    assert _numbers(area.id) == list(range(1, RESIDENTS + 2))
+    references = db.session.scalars(select(Application.reference)).all()
+    assert len(set(references)) == RESIDENTS + 1
+
+
+def test_a_submission_rolled_back_gives_its_number_back(app, area, fund):
+    year = ApplicationFactory(area=area, fund=fund).year
+    db.session.commit()
+    assert history.next_reference(area, year)[0] == 2
+    db.session.rollback()
+    assert history.next_reference(area, year) == (2, f"{area.code}-{year}-0002")
+
+
+def test_the_counter_starts_after_numbers_already_there_and_anew_each_year(app, area, fund):
+    application = ApplicationFactory(area=area, fund=fund)
+    db.session.flush()
+    application.number, application.reference = 41, f"{area.code}-{application.year}-0041"
+    db.session.execute(delete(ApplicationCounter))  # numbers loaded from elsewhere
+    db.session.commit()
+    assert history.next_reference(area, application.year)[0] == 42
+    assert history.next_reference(area, application.year + 1)[0] == 1
+    db.session.commit()
+    counters = db.session.execute(
+        select(ApplicationCounter.year, ApplicationCounter.last_number).order_by("year")
+    ).all()
+    assert [tuple(row) for row in counters] == [(application.year, 42), (application.year + 1, 1)]
+
+
+def test_the_database_refuses_a_negative_counter(app, area):
+    db.session.add(ApplicationCounter(area_id=area.id, year=2026, last_number=-1))
+    with pytest.raises(Exception, match="(?i)check|constraint"):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_a_second_submission_waits_for_the_first_and_takes_the_number_after_it(app, area, fund):
+    year = ApplicationFactory(area=area, fund=fund).year
+    db.session.commit()
+    first_drew = threading.Event()
+    drawn: dict[str, int] = {}
+
+    def first():
+        with app.app_context():
+            drawn["first"] = history.next_reference(db.session.get(Area, area.id), year)[0]
+            first_drew.set()
+            time.sleep(0.5)  # still uncommitted while the second one draws
+            db.session.commit()
+
+    def second():
+        with app.app_context():
+            first_drew.wait(10)
+            drawn["second"] = history.next_reference(db.session.get(Area, area.id), year)[0]
+            db.session.commit()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert drawn == {"first": 2, "second": 3}
