@@ -13,7 +13,7 @@ from ..extensions import db
 from ..infra import clock
 from ..models import Application, FundYear, LedgerEntry
 from ..models.base import utcnow
-from . import history, ledger, locks
+from . import history, ledger, locks, payments
 
 PAYMENT_TYPES = ("advance", "instalment", "reimbursement")
 
@@ -30,6 +30,9 @@ def record_payment(
     application = _locked(application)
     if application.state != State.APPROVED:
         raise DomainError("books.not_approved")
+    if payments.open_request(application) is not None:
+        # The request's money would go out twice: once booked here, once from the bank list.
+        raise DomainError("books.payment_request_open")
     if payment_type not in PAYMENT_TYPES:
         raise DomainError("books.payment_type", field="payment_type")
     return ledger.pay(application, amount_cents, payment_type=payment_type, note=note, actor=actor)
@@ -70,6 +73,7 @@ def cancel(application: Application, *, reason: str, actor: Actor) -> None:
         raise DomainError("books.not_approved")
     account = ledger.account_of(application.id)
     history.transition(application, State.CANCELLED, actor=actor, note=reason)
+    payments.close_open_request(application, reason=reason, actor=actor)
     if account.open > 0:
         ledger.money_back(application, EntryKind.RELEASE, account.open, note=reason, actor=actor)
 

@@ -173,6 +173,7 @@ def iter_grants(fund_year: FundYear) -> Iterator[Row]:
         select(
             Application.reference,
             Application.organisation,
+            Application.applicant_kind,
             Application.address,
             Application.title,
             Fund.name.label("fund_name"),
@@ -192,6 +193,7 @@ def iter_grants(fund_year: FundYear) -> Iterator[Row]:
             Application.id,
             Application.reference,
             Application.organisation,
+            Application.applicant_kind,
             Application.address,
             Application.title,
             Fund.name,
@@ -204,10 +206,15 @@ def iter_grants(fund_year: FundYear) -> Iterator[Row]:
         yield {
             "reference": row.reference,
             "recipient": row.organisation.strip(),
-            # One line per cell: a multi-line address would break the rows of some readers.
+            # The form's postal address is the contact person's: for an informal initiative a
+            # private home, which a list made for publication must not carry. Only a registered
+            # association's address is its own seat. One line per cell: a multi-line address
+            # would break the rows of some readers.
             "address": ", ".join(
                 line.strip() for line in (row.address or "").splitlines() if line.strip()
-            ),
+            )
+            if row.applicant_kind == "association"
+            else "",
             "purpose": row.title,
             "amount_cents": int(row.amount_cents),
             "year": fund_year.year,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from ..domain.actors import Actor, ActorKind
 from ..domain.banking import parse_bic, parse_iban
@@ -21,11 +21,11 @@ from ..domain.errors import DomainError
 from ..domain.lifecycles import PaymentRequestState, move_payment_request
 from ..domain.states import State
 from ..extensions import db
-from ..infra import audit
-from ..models import Application, LedgerEntry, PaymentRequest
+from ..infra import audit, clock
+from ..models import Application, FundYear, LedgerEntry, PaymentRequest
 from ..models.base import utcnow
 from ..models.payments import REQUEST_KINDS
-from . import books, history, intake, ledger, locks, notices
+from . import history, intake, ledger, locks, notices
 from .setup import refuse
 
 #: The columns of a request the audit trail keeps; never the bank details (personal data).
@@ -190,9 +190,11 @@ def mark_paid(request: PaymentRequest, *, actor: Actor, note: str = "") -> Ledge
     and mark it paid; a request is paid once, however many people click at the same moment."""
     application, request = _locked(request)
     move_payment_request(request.state, PaymentRequestState.PAID)
-    entry = books.record_payment(
+    if application.state != State.APPROVED:
+        raise DomainError("books.not_approved")
+    entry = ledger.pay(
         application,
-        amount_cents=request.amount_cents,
+        request.amount_cents,
         payment_type=request.kind,
         note=note.strip(),
         actor=actor,
@@ -203,6 +205,22 @@ def mark_paid(request: PaymentRequest, *, actor: Actor, note: str = "") -> Ledge
     _record(application, request, "pay_paid", "payment_request.paid", actor)
     _mail(application, request, "paid")
     return entry
+
+
+def close_open_request(application: Application, *, reason: str, actor: Actor) -> None:
+    """Refuse the request still open when the project ends (cancelled or settled), so that it
+    leaves the bank's payment list: the money it asked for is released or paid by the settlement.
+
+    The caller holds the application's lock; the reason is stored like a reason staff write.
+    """
+    request = open_request(application)
+    if request is None:
+        return
+    request = locks.lock(PaymentRequest, request.id)
+    request.state = move_payment_request(request.state, PaymentRequestState.REFUSED).value
+    request.refused_at = utcnow()
+    request.refusal_reason = reason
+    _record(application, request, "pay_refuse", "payment_request.refused", actor, note=reason)
 
 
 def _record(
@@ -256,22 +274,37 @@ class PaymentRow:
 
 
 def payment_list(area_id: int, fund_year_id: int) -> list[PaymentRow]:
-    """The approved and paid requests of an area's applications committed in a fund year,
-    oldest first: the list the QM team hands to the bank or the accounts (the only export
-    that carries bank details)."""
-    committed_here = select(LedgerEntry.application_id).where(
-        LedgerEntry.fund_year_id == fund_year_id,
-        LedgerEntry.kind == EntryKind.COMMITMENT.value,
+    """The approved requests still to be transferred whose payment is booked in this fund year,
+    oldest first: the list the QM team hands to the bank (the only export with bank details).
+
+    A request leaves the list when it is paid, refused, or its project is cancelled or settled,
+    so a list downloaded again never offers a transfer twice. Projects of a closed year are paid
+    from today's open year of their fund (services.ledger.pay), so they are listed there.
+    """
+    fund_year = db.session.get(FundYear, fund_year_id)
+    if fund_year is None:
+        return []
+    commitment_year = aliased(FundYear)
+    booked_here = [and_(commitment_year.id == fund_year.id, commitment_year.closed_at.is_(None))]
+    if fund_year.closed_at is None and fund_year.year == clock.area_today(fund_year.fund.area).year:
+        booked_here.append(
+            and_(
+                commitment_year.fund_id == fund_year.fund_id, commitment_year.closed_at.is_not(None)
+            )
+        )
+    paid_from_here = (
+        select(LedgerEntry.application_id)
+        .join(commitment_year, LedgerEntry.fund_year_id == commitment_year.id)
+        .where(LedgerEntry.kind == EntryKind.COMMITMENT.value, or_(*booked_here))
     )
     found = db.session.scalars(
         select(PaymentRequest)
         .join(Application, PaymentRequest.application_id == Application.id)
         .where(
             Application.area_id == area_id,
-            PaymentRequest.application_id.in_(committed_here),
-            PaymentRequest.state.in_(
-                (PaymentRequestState.APPROVED.value, PaymentRequestState.PAID.value)
-            ),
+            Application.state == State.APPROVED.value,
+            PaymentRequest.application_id.in_(paid_from_here),
+            PaymentRequest.state == PaymentRequestState.APPROVED.value,
         )
         .order_by(PaymentRequest.approved_at, PaymentRequest.id)
         .options(joinedload(PaymentRequest.application))

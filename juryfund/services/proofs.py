@@ -20,7 +20,11 @@ from ..extensions import db
 from ..infra import audit, clock
 from ..models import Application, Attachment, ProofOfUse, Receipt
 from ..models.base import utcnow
-from . import history, intake, ledger, locks, notices
+from . import history, intake, ledger, locks, notices, payments
+
+#: Why a payment request still open at settlement is refused. Stored as staff's reasons are, in
+#: German, the office's binding language; the settlement itself paid what was still owed.
+SETTLED_REQUEST_REASON = "Mit dem Verwendungsnachweis abgerechnet: Der noch offene Betrag wurde mit der Abrechnung gezahlt."
 
 #: The reminder goes out this many days before the proof is due.
 REMIND_BEFORE = timedelta(days=7)
@@ -293,6 +297,7 @@ def accept(proof: ProofOfUse, *, actor: Actor) -> int:
         ledger.money_back(application, EntryKind.RELEASE, unspent, note="settlement", actor=actor)
     proof.state, proof.reviewed_at = accepted, utcnow()
     history.transition(application, State.SETTLED, actor=actor)
+    payments.close_open_request(application, reason=SETTLED_REQUEST_REASON, actor=actor)
     _mail(
         proof,
         purpose="proof.accepted",

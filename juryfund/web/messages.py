@@ -241,6 +241,10 @@ REASONS = {
     "booking.no_commitment": _l("This application has no commitment in the books."),
     "books.not_approved": _l("Only approved projects can be paid out or cancelled."),
     "books.payment_type": _l("Please choose the kind of payment."),
+    "books.payment_request_open": _l(
+        "This project has an open payment request: pay it through the request, or refuse the"
+        " request first."
+    ),
     "books.reason_required": _l("Please give the reason."),
     "books.year_closed_already": _l("This fund year is already closed."),
     "books.year_not_over": _l("The year %(year)s is not over yet."),

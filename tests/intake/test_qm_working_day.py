@@ -103,18 +103,10 @@ def test_a_day_at_the_qm_office(app, client, area, make, login, apply):
     assert response.status_code == 302, response.get_data(as_text=True)[:1500]
     request = db.session.scalars(select(PaymentRequest)).one()
 
-    # Staff approve and pay: the payment is booked once.
+    # Staff approve; the payment list for the bank, read back in German spreadsheet settings.
     money = f"/staff/applications/{application.id}/money"
     base = f"/staff/applications/{application.id}/payment-requests/{request.id}"
     assert _post(client, f"{base}/approve", {}, page=money).status_code == 302
-    assert (
-        _post(client, f"{base}/paid", {"prstep-note": "Überweisung 12"}, page=money).status_code
-        == 302
-    )
-    payments = db.session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "payment")).all()
-    assert [p.amount_cents for p in payments] == [25050]
-
-    # The payment list and the bookings, read back in German spreadsheet settings.
     year = db.session.scalars(select(FundYear).where(FundYear.fund_id == application.fund_id)).one()
     listed = _spreadsheet(client.get(f"/staff/fund-years/{year.id}/payment-list.csv"))
     heading = ["Kontoinhaber*in", "IBAN", "BIC", "Betrag (EUR)", "Verwendungszweck"]
@@ -122,6 +114,16 @@ def test_a_day_at_the_qm_office(app, client, area, make, login, apply):
     [row] = listed[1:]
     assert row[:4] == [PAYEE, IBAN, "", "250,50"]  # umlauts, grouped IBAN, German amount
     assert row[4].startswith(application.reference)
+
+    # Staff pay: the payment is booked once, leaves the bank's list and is in the bookings.
+    assert (
+        _post(client, f"{base}/paid", {"prstep-note": "Überweisung 12"}, page=money).status_code
+        == 302
+    )
+    payments = db.session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "payment")).all()
+    assert [p.amount_cents for p in payments] == [25050]
+    listed = _spreadsheet(client.get(f"/staff/fund-years/{year.id}/payment-list.csv"))
+    assert listed[1:] == []
     bookings = _spreadsheet(client.get(f"/staff/fund-years/{year.id}/bookings.csv"))
     amounts = [r[-1] for r in bookings[1:]]
     assert "400,00" in amounts and "250,50" in amounts

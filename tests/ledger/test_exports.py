@@ -18,7 +18,7 @@ from juryfund.domain.budget import EntryKind
 from juryfund.domain.spreadsheet import german_date, german_decimal
 from juryfund.extensions import db
 from juryfund.infra import clock
-from juryfund.services import books, ledger, setup
+from juryfund.services import books, exports, ledger, setup
 from juryfund.web.spreadsheets import Column, write_xlsx, xlsx_text
 from tests.fixtures import Spec, ready_application
 
@@ -320,3 +320,25 @@ def test_moment_is_the_areas_calendar_day(client, login, staff, year_books, cloc
     records = _records(_csv(client.get(f"/staff/fund-years/{fund_year.id}/bookings.csv")))
     assert records[-1]["Hinweis"] == "Nachtrag"
     assert records[-1]["Buchungsdatum"] == f"01.01.{fund_year.year + 1}"
+
+
+def test_grants_list_leaves_out_the_home_address_of_an_initiatives_contact(
+    staff, area, fund, decide
+):
+    """The form's address is the contact person's; only an association's is its own seat."""
+    [initiative] = decide(
+        [
+            Spec(
+                title="Nachbarschaftsgarten",
+                requested=40_000,
+                kind="initiative",
+                name="Ayşe Yılmaz",
+                organisation="Gartengruppe Soldiner",
+                address="Musterstraße 1\n13359 Berlin",
+            )
+        ]
+    )
+    db.session.commit()
+    [row] = list(exports.iter_grants(fund.years[0]))
+    assert (row["recipient"], row["address"]) == ("Gartengruppe Soldiner", "")
+    assert initiative.reference == row["reference"]

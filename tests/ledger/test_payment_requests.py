@@ -125,9 +125,9 @@ def test_request_above_open_money_is_refused(approved, staff):
 
 def test_approval_rechecks_open_money_paid_meanwhile(approved, staff):
     request = _ask(approved, staff.actor, amount=30000)
-    books.record_payment(
-        approved, amount_cents=20000, payment_type="advance", note="", actor=staff.actor
-    )
+    # Paid meanwhile by another path of the books (staff's own form refuses while a request
+    # is open: test_direct_payment_is_refused_while_a_request_is_open).
+    ledger.pay(approved, 20000, payment_type="advance", actor=staff.actor)
     with pytest.raises(DomainError) as caught:
         payments.approve(request, actor=staff.actor)
     assert caught.value.reason == "payment.exceeds_open"
@@ -239,25 +239,100 @@ def test_paying_after_the_year_closed_books_like_any_payment(approved, staff, fu
     assert ledger.account_of(approved.id).paid == 10000
 
 
-def test_payment_list_has_approved_and_paid_requests_of_the_area_and_year(approved, staff, fund):
-    paid = _ask(approved, staff.actor, amount=15000)
-    payments.approve(paid, actor=staff.actor)
-    payments.mark_paid(paid, actor=staff.actor)
-    waiting = _ask(approved, staff.actor, amount=5000, kind="reimbursement")
+def test_payment_list_has_the_approved_requests_still_to_transfer(approved, staff, fund):
+    """The bank's list: approved, not yet paid; a paid request is never offered again."""
+    first = _ask(approved, staff.actor, amount=15000)
     db.session.commit()
     fund_year_id = fund.years[0].id
+    assert payments.payment_list(approved.area_id, fund_year_id) == []  # not approved yet
+    payments.approve(first, actor=staff.actor)
+    db.session.commit()
     rows = payments.payment_list(approved.area_id, fund_year_id)
     assert [(r.payee, r.iban, r.bic, r.amount_cents, r.reference, r.state) for r in rows] == [
-        ("Ayşe Yılmaz", IBAN, "COBADEFFXXX", 15000, approved.reference, "paid")
+        ("Ayşe Yılmaz", IBAN, "COBADEFFXXX", 15000, approved.reference, "approved")
     ]
-    payments.approve(waiting, actor=staff.actor)
+    payments.mark_paid(first, actor=staff.actor)
+    second = _ask(approved, staff.actor, amount=5000, kind="reimbursement")
+    payments.approve(second, actor=staff.actor)
     db.session.commit()
     rows = payments.payment_list(approved.area_id, fund_year_id)
     assert [(r.amount_cents, r.kind, r.state) for r in rows] == [
-        (15000, "advance", "paid"),
-        (5000, "reimbursement", "approved"),
+        (5000, "reimbursement", "approved")
     ]
     assert payments.payment_list(approved.area_id + 1000, fund_year_id) == []
+
+
+def test_direct_payment_is_refused_while_a_request_is_open(approved, staff):
+    """Booking the money by hand beside an approved request would pay it twice."""
+    request = _ask(approved, staff.actor, amount=20000)
+    payments.approve(request, actor=staff.actor)
+    with pytest.raises(DomainError) as caught:
+        books.record_payment(
+            approved, amount_cents=20000, payment_type="advance", note="", actor=staff.actor
+        )
+    assert caught.value.reason == "books.payment_request_open"
+    payments.refuse_request(request, reason="Bar ausgezahlt", actor=staff.actor)
+    books.record_payment(
+        approved, amount_cents=20000, payment_type="advance", note="", actor=staff.actor
+    )
+    assert ledger.account_of(approved.id).paid == 20000
+
+
+def test_cancelling_the_project_refuses_its_open_request_and_empties_the_list(
+    approved, staff, fund
+):
+    request = _ask(approved, staff.actor)
+    payments.approve(request, actor=staff.actor)
+    books.cancel(approved, reason="Fest abgesagt", actor=staff.actor)
+    db.session.commit()
+    request = db.session.get(PaymentRequest, request.id)
+    assert (request.state, request.refusal_reason) == ("refused", "Fest abgesagt")
+    assert payments.payment_list(approved.area_id, fund.years[0].id) == []
+    assert ledger.account_of(approved.id).paid == 0
+
+
+def test_settling_with_the_proof_refuses_the_open_request(approved, staff, fund):
+    from datetime import date
+
+    from juryfund.services import proofs
+
+    request = _ask(approved, staff.actor, amount=30000, kind="reimbursement")
+    payments.approve(request, actor=staff.actor)
+    proof = proofs.proof_for(approved)
+    proofs.save(
+        proof,
+        report="Es war schön.",
+        receipts=[proofs.ReceiptLine(date.today(), "Baumarkt", "Erde", 25000)],
+    )
+    proofs.submit(proof)
+    proofs.accept(proof, actor=staff.actor)
+    db.session.commit()
+    assert db.session.get(PaymentRequest, request.id).state == "refused"
+    assert ledger.account_of(approved.id).paid == 25000  # the settlement paid, once
+    assert payments.payment_list(approved.area_id, fund.years[0].id) == []
+
+
+def test_payment_list_of_todays_year_has_requests_of_projects_from_a_closed_year(
+    approved, staff, fund, clock_at
+):
+    """Paid from today's open year once the commitment's year closed, so listed there."""
+    from datetime import UTC, datetime
+
+    from juryfund.services import setup
+
+    this = fund.years[0]
+    request = _ask(approved, staff.actor)
+    payments.approve(request, actor=staff.actor)
+    db.session.commit()
+    clock_at(datetime(this.year + 1, 1, 10, 12, tzinfo=UTC))
+    books.close_year(this, actor=staff.actor)
+    following = setup.open_fund_year(
+        fund, year=this.year + 1, allocation_cents=100_000, actor=staff.actor
+    )
+    db.session.commit()
+    assert payments.payment_list(approved.area_id, this.id) == []
+    [row] = payments.payment_list(approved.area_id, following.id)
+    assert (row.reference, row.amount_cents) == (approved.reference, 10000)
 
 
 def test_the_office_hears_of_an_applicants_request_without_the_bank_details(approved, staff, area):
