@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale
-from babel.numbers import format_currency, get_decimal_symbol, get_group_symbol
+from babel.numbers import format_currency, format_decimal, get_decimal_symbol, get_group_symbol
 
 from .errors import MoneyError
 
@@ -22,6 +22,7 @@ __all__ = [
     "cents_to_decimal",
     "check_bound",
     "format_amount_for_input",
+    "format_euros",
     "format_money",
     "parse_money",
 ]
@@ -279,3 +280,12 @@ def format_amount_for_input(cents: int, locale: str) -> str:
     sign = "-" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)
     return f"{sign}{whole}{decimal}{part:02d}"
+
+
+def format_euros(cents: int, locale: str) -> str:
+    """The number of euros without a currency sign, for a sentence that says "euros" in words
+    (easy-to-read texts): whole euros without decimals ("1.500"), else with cents ("1.500,50")."""
+    pattern = "#,##0" if cents % 100 == 0 else "#,##0.00"
+    return format_decimal(
+        cents_to_decimal(cents), format=pattern, locale=str(locale).replace("-", "_")
+    )

@@ -17,7 +17,7 @@ from babel.numbers import format_decimal
 from flask import Flask, current_app, g, request
 from flask_babel import force_locale, format_date, format_time, get_locale
 
-from ..domain.money import format_amount_for_input, format_money
+from ..domain.money import format_amount_for_input, format_euros, format_money
 from ..extensions import babel
 
 LANGUAGE_COOKIE = "juryfund_lang"
@@ -87,6 +87,12 @@ def money(cents: int | None) -> str:
     if cents is None:
         return ""
     return format_money(cents, current_language())
+
+
+def euros(cents: int | None) -> str:
+    """Cents as a plain number of euros for a sentence that names the currency in words
+    ("1.500" in "Sie bekommen höchstens 1.500 Euro"): the easy-to-read pages."""
+    return "" if cents is None else format_euros(cents, current_language())
 
 
 def money_input(cents: int | None) -> str:
@@ -181,6 +187,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["money_input"] = money_input
+    app.jinja_env.filters["euros"] = euros
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["percent_bp"] = percent_bp

@@ -12,6 +12,7 @@ from juryfund.domain.money import (
     MAX_CENTS,
     cents_to_decimal,
     format_amount_for_input,
+    format_euros,
     format_money,
     parse_money,
 )
@@ -222,6 +223,23 @@ def test_format_money_other_currency():
 )
 def test_format_amount_for_input_plain_number(locale, cents, expected):
     assert format_amount_for_input(cents, locale) == expected
+
+
+@pytest.mark.parametrize(
+    ("locale", "cents", "expected"),
+    [
+        ("de", 150000, "1.500"),
+        ("de", 150050, "1.500,50"),
+        ("en", 500000000, "5,000,000"),
+        ("ar", 150000, "1,500"),
+        ("uk", 150000, "1" + NBSP + "500"),
+        ("pl", 5, "0,05"),
+    ],
+)
+def test_format_euros_is_the_number_alone_whole_euros_without_cents(locale, cents, expected):
+    """Easy-to-read sentences say "1.500 Euro": no sign, and no ",00" to read past."""
+    assert format_euros(cents, locale) == expected
+    assert "€" not in format_euros(cents, locale)
 
 
 @pytest.mark.parametrize(

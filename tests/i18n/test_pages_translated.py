@@ -280,6 +280,7 @@ def pages(client, make):
         "start page /": get("/"),
         "privacy notice": get("/privacy"),
         "area page": get(f"/{SLUG}/"),
+        "easy to read page": get(f"/{SLUG}/easy"),
         "application form": get(form_url),
         "application form with errors": post(form_url, broken),
         "application form, fund confirmation": post(form_url, complete),

@@ -121,6 +121,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/accessibility/feedback", "GET"): everyone(),
     ("/accessibility/feedback", "POST"): everyone(200),  # no message: the form again
     ("/<slug>/", "GET"): everyone(),
+    ("/<slug>/easy", "GET"): everyone(),
     ("/<slug>/apply", "GET"): everyone(),
     ("/<slug>/apply", "POST"): everyone(200),  # an empty form comes back with its errors
     ("/<slug>/apply/done", "GET"): everyone(302),  # nothing sent in this session: back to the form
