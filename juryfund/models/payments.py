@@ -46,6 +46,13 @@ class PaymentRequest(Model):
             "state NOT IN ('approved', 'paid') OR approved_at IS NOT NULL",
             name="approved_has_time",
         ),
+        # Four eyes: whoever entered a request for the applicant does not approve it as well,
+        # or one staff member alone could send an applicant's money to any account.
+        CheckConstraint(
+            "requested_by_staff_id IS NULL OR approved_by_id IS NULL"
+            " OR approved_by_id <> requested_by_staff_id",
+            name="four_eyes",
+        ),
         # One open request per application: a second one waits until the first is paid or
         # refused, so two requests can never ask for the same money.
         Index(

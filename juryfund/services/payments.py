@@ -146,8 +146,8 @@ def request_payment(
     db.session.add(request)
     db.session.flush()
     _record(application, request, "pay_asked", "payment_request.requested", actor)
-    if not by_staff:  # a request staff enter themselves needs no notice to the team
-        notices.payment_requested(application, amount_cents)
+    # The team hears of every request, also one a colleague entered: someone else approves it.
+    notices.payment_requested(application, amount_cents)
     return request
 
 
@@ -158,9 +158,17 @@ def _locked(request: PaymentRequest) -> tuple[Application, PaymentRequest]:
 
 
 def approve(request: PaymentRequest, *, actor: Actor) -> PaymentRequest:
-    """Approve a request for payout; its amount must still be open on the application."""
+    """Approve a request for payout; its amount must still be open on the application.
+
+    A request staff entered for the applicant is approved by someone else (four eyes).
+    """
     application, request = _locked(request)
     move_payment_request(request.state, PaymentRequestState.APPROVED)
+    if (
+        request.requested_by_staff_id is not None
+        and request.requested_by_staff_id == actor.staff_id
+    ):
+        raise DomainError("payment.four_eyes")
     if application.state != State.APPROVED:
         raise DomainError("payment.not_approved")
     _check_open_money(application, request.amount_cents)

@@ -255,6 +255,10 @@ REASONS = {
     "iban.length": _l("An IBAN from %(country)s has exactly %(length)s characters."),
     "iban.checksum": _l("This IBAN has a typing error (its check digits do not match)."),
     "bic.invalid": _l("A BIC has 8 or 11 letters and digits, e.g. COBADEFFXXX."),
+    "payment.four_eyes": _l(
+        "You entered this payment request for the applicant: a colleague approves it (four-eyes"
+        " principle)."
+    ),
     "payment.kind": _l("Please choose advance or reimbursement."),
     "payment.amount_not_positive": _l("The amount must be more than zero."),
     "payment.holder_required": _l("Please enter the account holder."),

@@ -12,8 +12,10 @@ from juryfund.domain.errors import DomainError
 from juryfund.domain.states import State
 from juryfund.extensions import db
 from juryfund.models import ApplicationEvent, AuditEvent, LedgerEntry, Mail, PaymentRequest
+from juryfund.models.base import utcnow
 from juryfund.services import books, intake, ledger, payments, privacy
-from tests.conftest import log_in
+from tests.conftest import csrf_from, log_in
+from tests.factories import StaffFactory
 from tests.fixtures import Spec
 from tests.races import one_won, race
 
@@ -34,6 +36,12 @@ def _ask(application, actor, amount=10000, kind="advance", **overrides):
     }
     fields.update(overrides)
     return payments.request_payment(application, actor=actor, **fields)
+
+
+def _colleague(application) -> Actor:
+    """Another staff member of the area, who enters a request (the four-eyes rule then lets
+    the tests' `staff` approve it)."""
+    return StaffFactory(areas=[application.area]).actor
 
 
 def _events(application) -> list[str]:
@@ -103,7 +111,7 @@ def test_request_refused_with_reason_and_a_new_one_may_follow(approved, staff):
         payments.approve(request, actor=staff.actor)
     assert caught.value.reason == "payment.already_refused"
     assert payments.may_request(approved)
-    second = _ask(approved, staff.actor, kind="reimbursement")
+    second = _ask(approved, _colleague(approved), kind="reimbursement")
     db.session.commit()
     assert second.state == "requested"
     assert ledger.account_of(approved.id).paid == 0
@@ -111,20 +119,20 @@ def test_request_refused_with_reason_and_a_new_one_may_follow(approved, staff):
 
 def test_request_above_open_money_is_refused(approved, staff):
     with pytest.raises(DomainError) as caught:
-        _ask(approved, staff.actor, amount=40001)
+        _ask(approved, _colleague(approved), amount=40001)
     assert (caught.value.reason, caught.value.field) == ("payment.exceeds_open", "amount")
     assert caught.value.params == {"open": 40000}
     books.record_payment(
         approved, amount_cents=35000, payment_type="advance", note="", actor=staff.actor
     )
     with pytest.raises(DomainError) as caught:
-        _ask(approved, staff.actor, amount=5001)
+        _ask(approved, _colleague(approved), amount=5001)
     assert caught.value.params == {"open": 5000}
-    assert _ask(approved, staff.actor, amount=5000).amount_cents == 5000
+    assert _ask(approved, _colleague(approved), amount=5000).amount_cents == 5000
 
 
 def test_approval_rechecks_open_money_paid_meanwhile(approved, staff):
-    request = _ask(approved, staff.actor, amount=30000)
+    request = _ask(approved, _colleague(approved), amount=30000)
     # Paid meanwhile by another path of the books (staff's own form refuses while a request
     # is open: test_direct_payment_is_refused_while_a_request_is_open).
     ledger.pay(approved, 20000, payment_type="advance", actor=staff.actor)
@@ -142,15 +150,15 @@ def test_every_bad_field_is_refused_at_once(approved, staff):
     fields = {caught.value.field, *(e.field for e in caught.value.more)}
     assert fields == {"kind", "amount", "account_holder", "iban", "bic"}
     with pytest.raises(DomainError) as caught:
-        _ask(approved, staff.actor, iban="DE89370400440532013001")
+        _ask(approved, _colleague(approved), iban="DE89370400440532013001")
     assert (caught.value.reason, caught.value.field) == ("iban.checksum", "iban")
     assert db.session.scalar(select(func.count()).select_from(PaymentRequest)) == 0
 
 
 def test_only_one_open_request_and_only_for_approved_projects(approved, staff, decide):
-    _ask(approved, staff.actor)
+    _ask(approved, _colleague(approved))
     with pytest.raises(DomainError) as caught:
-        _ask(approved, staff.actor)
+        _ask(approved, _colleague(approved))
     assert caught.value.reason == "payment.open_exists"
     assert not payments.may_request(approved)
     [rejected] = decide([Spec("Abgelehnt", 20000, "rejected")])
@@ -160,7 +168,7 @@ def test_only_one_open_request_and_only_for_approved_projects(approved, staff, d
 
 
 def test_pay_needs_approval_first_and_pays_once(approved, staff):
-    request = _ask(approved, staff.actor)
+    request = _ask(approved, _colleague(approved))
     with pytest.raises(DomainError) as caught:
         payments.mark_paid(request, actor=staff.actor)
     assert caught.value.reason == "payment.already_requested"
@@ -175,7 +183,7 @@ def test_pay_needs_approval_first_and_pays_once(approved, staff):
 
 
 def test_database_holds_the_request_invariants(approved, staff):
-    request = _ask(approved, staff.actor)
+    request = _ask(approved, _colleague(approved))
     db.session.commit()
     breaches = [
         {"amount_cents": 0},
@@ -211,7 +219,7 @@ def test_paying_after_the_year_closed_books_like_any_payment(approved, staff, fu
     from juryfund.services import setup
 
     this = fund.years[0]
-    request = _ask(approved, staff.actor)
+    request = _ask(approved, _colleague(approved))
     payments.approve(request, actor=staff.actor)
     db.session.commit()
     clock_at(datetime(this.year + 1, 1, 10, 12, tzinfo=UTC))
@@ -227,7 +235,7 @@ def test_paying_after_the_year_closed_books_like_any_payment(approved, staff, fu
     assert ledger.balances_of(following.id).paid == 10000
     # The fund's current year closed as well (made to look so): the booking is refused and
     # the request waits, approved, with nothing booked.
-    second = _ask(approved, staff.actor, amount=5000)
+    second = _ask(approved, _colleague(approved), amount=5000)
     payments.approve(second, actor=staff.actor)
     following.closed_at = datetime(this.year + 1, 1, 10, tzinfo=UTC)
     db.session.commit()
@@ -241,7 +249,7 @@ def test_paying_after_the_year_closed_books_like_any_payment(approved, staff, fu
 
 def test_payment_list_has_the_approved_requests_still_to_transfer(approved, staff, fund):
     """The bank's list: approved, not yet paid; a paid request is never offered again."""
-    first = _ask(approved, staff.actor, amount=15000)
+    first = _ask(approved, _colleague(approved), amount=15000)
     db.session.commit()
     fund_year_id = fund.years[0].id
     assert payments.payment_list(approved.area_id, fund_year_id) == []  # not approved yet
@@ -252,7 +260,7 @@ def test_payment_list_has_the_approved_requests_still_to_transfer(approved, staf
         ("Ayşe Yılmaz", IBAN, "COBADEFFXXX", 15000, approved.reference, "approved")
     ]
     payments.mark_paid(first, actor=staff.actor)
-    second = _ask(approved, staff.actor, amount=5000, kind="reimbursement")
+    second = _ask(approved, _colleague(approved), amount=5000, kind="reimbursement")
     payments.approve(second, actor=staff.actor)
     db.session.commit()
     rows = payments.payment_list(approved.area_id, fund_year_id)
@@ -264,7 +272,7 @@ def test_payment_list_has_the_approved_requests_still_to_transfer(approved, staf
 
 def test_direct_payment_is_refused_while_a_request_is_open(approved, staff):
     """Booking the money by hand beside an approved request would pay it twice."""
-    request = _ask(approved, staff.actor, amount=20000)
+    request = _ask(approved, _colleague(approved), amount=20000)
     payments.approve(request, actor=staff.actor)
     with pytest.raises(DomainError) as caught:
         books.record_payment(
@@ -281,7 +289,7 @@ def test_direct_payment_is_refused_while_a_request_is_open(approved, staff):
 def test_cancelling_the_project_refuses_its_open_request_and_empties_the_list(
     approved, staff, fund
 ):
-    request = _ask(approved, staff.actor)
+    request = _ask(approved, _colleague(approved))
     payments.approve(request, actor=staff.actor)
     books.cancel(approved, reason="Fest abgesagt", actor=staff.actor)
     db.session.commit()
@@ -296,7 +304,7 @@ def test_settling_with_the_proof_refuses_the_open_request(approved, staff, fund)
 
     from juryfund.services import proofs
 
-    request = _ask(approved, staff.actor, amount=30000, kind="reimbursement")
+    request = _ask(approved, _colleague(approved), amount=30000, kind="reimbursement")
     payments.approve(request, actor=staff.actor)
     proof = proofs.proof_for(approved)
     proofs.save(
@@ -321,7 +329,7 @@ def test_payment_list_of_todays_year_has_requests_of_projects_from_a_closed_year
     from juryfund.services import setup
 
     this = fund.years[0]
-    request = _ask(approved, staff.actor)
+    request = _ask(approved, _colleague(approved))
     payments.approve(request, actor=staff.actor)
     db.session.commit()
     clock_at(datetime(this.year + 1, 1, 10, 12, tzinfo=UTC))
@@ -345,15 +353,16 @@ def test_the_office_hears_of_an_applicants_request_without_the_bank_details(appr
     assert approved.reference in notice.body_text and "123,45" in notice.body_text
     assert f"/staff/applications/{approved.id}/money" in notice.body_text
     assert "0532" not in notice.body_text and "Yılmaz" not in notice.body_text
-    # Entered by staff themselves: no notice to the office.
+    # Entered by a colleague for the applicant: the office hears of it too (someone else
+    # approves it, four eyes).
     payments.refuse_request(
         db.session.scalars(select(PaymentRequest)).one(), reason="doppelt", actor=staff.actor
     )
-    _ask(approved, staff.actor)
+    _ask(approved, _colleague(approved))
     db.session.commit()
     assert (
         db.session.scalar(select(func.count()).where(Mail.purpose == "notice.payment_requested"))
-        == 1
+        == 2
     )
 
 
@@ -361,7 +370,7 @@ def test_the_office_hears_of_an_applicants_request_without_the_bank_details(appr
 
 
 def test_bank_details_are_exported_and_erased_with_the_personal_data(approved, staff):
-    request = _ask(approved, staff.actor)
+    request = _ask(approved, _colleague(approved))
     payments.approve(request, actor=staff.actor)
     payments.mark_paid(request, actor=staff.actor)
     db.session.commit()
@@ -463,6 +472,16 @@ def test_staff_enter_approve_and_pay_on_the_money_page(client, approved, staff, 
     assert request.requested_by == "staff"
     html = client.get(money).get_data(as_text=True)
     assert "DE89 3704 0044 0532 0130 00" in html  # in full for the area's staff
+    # Who entered it does not approve it too (four eyes); a colleague does.
+    response = post_form(f"{base}/{request.id}/approve", {}, page=money)
+    assert response.status_code == 200 and "Vier-Augen-Prinzip" in response.get_data(as_text=True)
+    assert db.session.get(PaymentRequest, request.id).state == "requested"
+    colleague = StaffFactory(areas=[approved.area])
+    db.session.commit()
+    client.post(
+        "/staff/logout", data={"csrf_token": csrf_from(client.get(money).get_data(as_text=True))}
+    )
+    login(colleague)
     assert post_form(f"{base}/{request.id}/approve", {}, page=money).status_code == 302
     assert (
         post_form(f"{base}/{request.id}/paid", {"prstep-note": "Ü-123"}, page=money).status_code
@@ -478,7 +497,7 @@ def test_staff_enter_approve_and_pay_on_the_money_page(client, approved, staff, 
 
 
 def test_staff_refuse_needs_reason_next_to_the_field(client, approved, staff, login, post_form):
-    request = _ask(approved, staff.actor)
+    request = _ask(approved, _colleague(approved))
     db.session.commit()
     login(staff)
     money = f"/staff/applications/{approved.id}/money"
@@ -493,7 +512,7 @@ def test_staff_refuse_needs_reason_next_to_the_field(client, approved, staff, lo
 def test_bank_details_masked_for_admin_outside_the_area_and_closed_to_other_areas(
     app, client, approved, staff, make, login, post_form
 ):
-    request = _ask(approved, staff.actor)
+    request = _ask(approved, _colleague(approved))
     db.session.commit()
     other = make.staff(areas=[make.area(slug="elsewhere")])
     login(other)
@@ -528,7 +547,7 @@ def test_request_of_another_application_is_not_found(
 
 
 def test_two_staff_marking_paid_at_once_book_one_payment(app, approved, staff, make, area):
-    request = _ask(approved, staff.actor, amount=30000)
+    request = _ask(approved, _colleague(approved), amount=30000)
     payments.approve(request, actor=staff.actor)
     db.session.commit()
     request_id, ids = request.id, (staff.id, make.staff(areas=[area]).id)
@@ -570,3 +589,20 @@ def test_applicant_and_staff_requesting_at_once_leave_one_open_request(app, appr
     one_won(outcomes, "payment.open_exists")
     assert db.session.scalar(select(func.count()).select_from(PaymentRequest)) == 1
     assert approved.state == State.APPROVED
+
+
+def test_four_eyes_whoever_entered_a_request_does_not_approve_it(approved, staff):
+    request = _ask(approved, staff.actor)
+    with pytest.raises(DomainError) as caught:
+        payments.approve(request, actor=staff.actor)
+    assert caught.value.reason == "payment.four_eyes"
+    db.session.commit()
+    # The database holds it too, whatever the code does.
+    request.state, request.approved_at, request.approved_by_id = "approved", utcnow(), staff.id
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    colleague = StaffFactory(areas=[approved.area])
+    payments.approve(db.session.get(PaymentRequest, request.id), actor=colleague.actor)
+    db.session.commit()
+    assert db.session.get(PaymentRequest, request.id).state == "approved"
