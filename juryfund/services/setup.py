@@ -12,11 +12,11 @@ from zoneinfo import available_timezones
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..domain import widgets
 from ..domain.actors import SYSTEM, Actor
 from ..domain.budget import EntryKind
 from ..domain.errors import DomainError, MoneyError
 from ..domain.fundrules import FundRuleSet, check_settings
-from ..domain import widgets
 from ..domain.money import MAX_CENTS
 from ..domain.vocabulary import COST_CATEGORIES
 from ..domain.voting import Majority, VotingRule, validate_rule

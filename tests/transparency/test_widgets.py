@@ -106,7 +106,9 @@ def test_admin_saves_the_websites_on_the_area_form(client, area, make, login, po
         "languages": ["de", "en"],
     }
 
-    refused = post_form(url, {**fields, "widget_origins": "https://qm-soldiner.de/kiez\nhttps://ok.de"})
+    refused = post_form(
+        url, {**fields, "widget_origins": "https://qm-soldiner.de/kiez\nhttps://ok.de"}
+    )
     html = refused.get_data(as_text=True)
     assert refused.status_code == 200
     assert "is not a website address" in html or "keine Website-Adresse" in html
@@ -114,7 +116,9 @@ def test_admin_saves_the_websites_on_the_area_form(client, area, make, login, po
     db.session.expire_all()
     assert db.session.get(Area, area.id).widget_origins == ""
 
-    saved = post_form(url, {**fields, "widget_origins": "https://QM-Soldiner.de/\nhttp://127.0.0.1:8001"})
+    saved = post_form(
+        url, {**fields, "widget_origins": "https://QM-Soldiner.de/\nhttp://127.0.0.1:8001"}
+    )
     assert saved.status_code == 302
     db.session.expire_all()
     assert db.session.get(Area, area.id).widget_origin_list == [
@@ -221,9 +225,13 @@ def test_money_widget_shows_exactly_what_the_budget_page_counts(client, area, fu
 
     # The widget follows the books at once (the page cache moves on with the booking).
     ledger_year = ledger.year_of_fund(fund.id, year)
-    books.record_adjustment(ledger_year, amount_cents=100_000, reason="Nachbewilligung", actor=staff.actor)
+    books.record_adjustment(
+        ledger_year, amount_cents=100_000, reason="Nachbewilligung", actor=staff.actor
+    )
     db.session.commit()
-    assert "10.429,45\xa0€" in client.get(f"/{area.slug}/widgets/money?lang=de").get_data(as_text=True)
+    assert "10.429,45\xa0€" in client.get(f"/{area.slug}/widgets/money?lang=de").get_data(
+        as_text=True
+    )
 
 
 def test_decisions_widget_shows_names_only_with_consent(client, area, decide):

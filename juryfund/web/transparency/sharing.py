@@ -22,7 +22,13 @@ from .serialise import euros
 SUMMARY_LENGTH = 200
 #: Characters that could end the script block or start markup, and line separators that old
 #: JavaScript parsers took for line ends: all as JSON escapes (JSON readers see the same text).
-_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
 
 
 def json_ld(data: dict[str, Any]) -> Markup:

@@ -17,9 +17,9 @@ from markupsafe import escape
 
 from ...domain.widgets import frame_ancestors
 from ...infra import clock
-from ...services import sessions, transparency
 from ...infra.links import external_url
 from ...models import Area
+from ...services import sessions, transparency
 from ..areas import load_area
 from ..i18n import LANGUAGE_FROM_QUERY
 from ..labels import OUTCOME_LABELS
