@@ -32,5 +32,5 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("area", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_area_widget_origins_safe", type_="check")
+        batch_op.drop_constraint(op.f("ck_area_widget_origins_safe"), type_="check")
         batch_op.drop_column("widget_origins")
