@@ -39,7 +39,15 @@ class Area(Model):
     """One neighbourhood (Quartier) with its own QM team and funds."""
 
     __tablename__ = "area"
-    __table_args__ = (CheckConstraint("length(code) = 3", name="code_length"),)
+    __table_args__ = (
+        CheckConstraint("length(code) = 3", name="code_length"),
+        # The origins go into a Content-Security-Policy header: no quote or semicolon may
+        # ever reach it (domain.widgets checks every origin; this holds it for any writer).
+        CheckConstraint(
+            "widget_origins NOT LIKE '%;%' AND widget_origins NOT LIKE '%''%'",
+            name="widget_origins_safe",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: URL part: /<slug>/
@@ -64,6 +72,8 @@ class Area(Model):
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     #: How to object to a decision, as the decision letters say it; empty: the default text.
     objection_notice: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Websites allowed to embed the area's widgets: origins (domain.widgets), one per line.
+    widget_origins: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     funds: Mapped[list[Fund]] = relationship(back_populates="area", order_by="Fund.id")
@@ -73,6 +83,11 @@ class Area(Model):
     def language_list(self) -> list[str]:
         """The offered locales as a list, in their stored order."""
         return [code for code in self.languages.split(",") if code]
+
+    @property
+    def widget_origin_list(self) -> list[str]:
+        """The websites allowed to embed the widgets, as a list of origins."""
+        return self.widget_origins.split()
 
     @property
     def action_field_list(self) -> list[str]:

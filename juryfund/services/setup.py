@@ -12,6 +12,7 @@ from zoneinfo import available_timezones
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..domain import widgets
 from ..domain.actors import SYSTEM, Actor
 from ..domain.budget import EntryKind
 from ..domain.errors import DomainError, MoneyError
@@ -143,10 +144,23 @@ def canonical_timezone(name: str) -> str | None:
 
 
 def _check_area_fields(
-    area: Area | None, *, slug: str, code: str, timezone: str, languages: Iterable[str]
-) -> None:
-    """Refuse slugs and codes that are taken or reserved, unknown time zones, no German."""
+    area: Area | None,
+    *,
+    slug: str,
+    code: str,
+    timezone: str,
+    languages: Iterable[str],
+    widget_origins: str | None = None,
+) -> list[str] | None:
+    """Refuse slugs and codes that are taken or reserved, unknown time zones, no German, and
+    websites that are not origins; the parsed origins (None: not given)."""
     errors: list[DomainError] = []
+    origins = None
+    if widget_origins is not None:
+        try:
+            origins = widgets.parse_origins(widget_origins)
+        except DomainError as error:
+            errors.append(error)
     own_id = area.id if area is not None else -1
     if slug in reserved_slugs():
         errors.append(DomainError("area.slug_reserved", field="slug"))
@@ -160,6 +174,7 @@ def _check_area_fields(
         # German is the legally binding version, so every area offers it.
         errors.append(DomainError("area.german_required", field="languages"))
     refuse(errors)
+    return origins
 
 
 def save_area(
@@ -174,11 +189,19 @@ def save_area(
     description: str = "",
     action_fields: str = "",
     contact_email: str = "",
+    widget_origins: str | None = None,
     actor: Actor = SYSTEM,
 ) -> Area:
-    """Create an area (area=None) or change one."""
+    """Create an area (area=None) or change one; widget_origins=None keeps the area's list."""
     slug, code = slug.strip().lower(), code.strip().upper()
-    _check_area_fields(area, slug=slug, code=code, timezone=timezone, languages=languages)
+    origins = _check_area_fields(
+        area,
+        slug=slug,
+        code=code,
+        timezone=timezone,
+        languages=languages,
+        widget_origins=widget_origins,
+    )
     timezone = canonical_timezone(timezone) or timezone
     area, created = _row_or_new(area, Area)
     area.name, area.slug, area.code, area.city = name.strip(), slug, code, city.strip()
@@ -187,7 +210,15 @@ def save_area(
     area.action_fields = "\n".join(
         line.strip() for line in action_fields.splitlines() if line.strip()
     )
-    _record_saved(area, created, area.id, actor, columns=("slug", "code", "timezone", "languages"))
+    if origins is not None:
+        area.widget_origins = "\n".join(origins)
+    _record_saved(
+        area,
+        created,
+        area.id,
+        actor,
+        columns=("slug", "code", "timezone", "languages", "widget_origins"),
+    )
     return area
 
 

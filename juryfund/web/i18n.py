@@ -45,9 +45,16 @@ def offered_languages() -> list[str]:
     return supported
 
 
+#: Set by a view whose page takes its language from ``?lang=`` (the widgets: a website that
+#: embeds them says the language, and a cross-site frame has no language cookie).
+LANGUAGE_FROM_QUERY = "juryfund.language_from_query"
+
+
 def select_locale() -> str:
-    """Cookie first, then the browser's Accept-Language, then German."""
+    """?lang= where the page takes it, then the cookie, the browser's Accept-Language, German."""
     offered = offered_languages()
+    if g.get(LANGUAGE_FROM_QUERY) and request.args.get("lang") in offered:
+        return request.args["lang"]
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in offered:
         return chosen

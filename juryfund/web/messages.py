@@ -38,6 +38,10 @@ REASONS = {
     "area.code_taken": _l("Another area already uses this code."),
     "area.timezone_unknown": _l("Unknown time zone; use a name such as Europe/Berlin."),
     "area.german_required": _l("German must be offered: it is the legally binding version."),
+    "widgets.origin_invalid": _l(
+        "“%(origin)s” is not a website address such as https://qm-kiez.de (no path, no slash at the end)."
+    ),
+    "widgets.too_many_origins": _l("List at most %(most)s websites."),
     "area_text.language_not_offered": _l("This area does not offer this language."),
     "area_text.fund_other_area": _l("Choose a fund of this area."),
     "area_text.unknown_field": _l("There is no such text to write."),

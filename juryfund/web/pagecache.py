@@ -60,7 +60,13 @@ QUIET = (
 #: for staff's "what changed") is written right after a submission, which must stay quiet.
 QUIET_APPLICATION_COLUMNS = frozenset({"sent_version"})
 #: Response headers worth keeping with a cached page (the app's after_request hooks add the rest).
-KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language")
+KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Disposition",
+    "Content-Language",
+    # A widget's frame-ancestors: the area's websites (a change of them moves the version on).
+    "Content-Security-Policy",
+)
 _CHANGED = "juryfund.public_changed"
 #: How far behind the clock a cached page may be (pages that say "next session" or "this year").
 CLOCK_SECONDS = 300

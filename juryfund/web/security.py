@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from functools import wraps
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -13,10 +15,35 @@ from ..extensions import limiter
 from ..infra import ratelimit_storage  # noqa: F401 - registers the sqlitefile:// storage
 
 #: No inline script or style anywhere: everything comes from our own static files.
-CONTENT_SECURITY_POLICY = (
+BASE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    "object-src 'none'; base-uri 'self'; form-action 'self'"
 )
+#: No page may be shown inside another site's frame (clickjacking), except the widgets.
+CONTENT_SECURITY_POLICY = f"{BASE_POLICY}; frame-ancestors 'none'"
+_EMBEDDABLE = "juryfund.embeddable"
+
+
+def embeddable_policy(frame_ancestors: str) -> str:
+    """The policy of a widget page: the usual one, framed only by the listed websites."""
+    return f"{BASE_POLICY}; {frame_ancestors}"
+
+
+def embeddable(view: Callable) -> Callable:
+    """Decorator for a widget page: its own CSP frame-ancestors decides who may frame it.
+
+    Only these views go without X-Frame-Options: DENY (which knows no list of websites); the
+    view sets its Content-Security-Policy (embeddable_policy), else the default 'none' applies.
+    Put it above @public_page, so a page answered from the cache is marked too.
+    """
+
+    @wraps(view)
+    def marked(*args, **kwargs):
+        response = current_app.make_response(view(*args, **kwargs))
+        g.setdefault(_EMBEDDABLE, response.status_code == 200)
+        return response
+
+    return marked
 
 
 #: Pages that are personal whoever asks: staff pages, a resident's status page and application
@@ -43,7 +70,8 @@ def add_security_headers(response):
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "same-origin"
-    headers["X-Frame-Options"] = "DENY"
+    if not g.get(_EMBEDDABLE, False):
+        headers["X-Frame-Options"] = "DENY"
     if request.is_secure:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     return response

@@ -65,6 +65,7 @@ NOT_PAGES = {
     "status.letter_pdf",
     "transparency.decisions_csv",
     "transparency.decisions_feed",
+    "transparency.calendar",
     "transparency.decisions_json",
     "books.bookings_export",
     "books.payments_export",

@@ -97,6 +97,15 @@ class AreaForm(AppForm):
         filters=[strip],
         validators=[Optional(), Email(EMAIL_INVALID), Length(max=254)],
     )
+    widget_origins = TextAreaField(
+        _l("Websites allowed to embed the widgets"),
+        description=_l(
+            "One per line, e.g. https://qm-soldiner.de. Only these websites may show the area's "
+            "widgets; leave empty and no website may."
+        ),
+        filters=[strip],
+        validators=[Optional(), Length(max=2000)],
+    )
 
 
 class StaffForm(AppForm):

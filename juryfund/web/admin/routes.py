@@ -65,6 +65,7 @@ def _area_fields(form: AreaForm) -> dict:
         "description": form.description.data or "",
         "action_fields": form.action_fields.data or "",
         "contact_email": form.contact_email.data or "",
+        "widget_origins": form.widget_origins.data or "",
     }
 
 

@@ -19,6 +19,7 @@ from ...services import deputies, ledger, sessions, setup, todos
 from ..fields import field_data, options
 from ..permissions import require_area
 from ..review.forms import TODO_LABELS
+from ..transparency.widgets import snippets
 from ..unit_of_work import attempt
 from .forms import (
     BodyForm,
@@ -73,6 +74,7 @@ def area(area_id: int):
         area=area,
         balances=ledger.balances_by_year(year_ids),
         today=clock.area_today(area),
+        widgets=snippets(area),
     )
 
 

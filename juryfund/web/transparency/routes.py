@@ -5,7 +5,8 @@ come from anywhere: a filter with a bad value is ignored (see params) and a page
 clamped, so no query string can make a page fail.
 
 The blueprint's other views live apart, one job a module: the open data downloads (exports),
-the Atom feed (feeds) and the admins' city overview (admin); importing them here registers them.
+the Atom feed (feeds), the calendar (calendar), the widgets for the QM's own website (widgets)
+and the admins' city overview (admin); importing them here registers them.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from ..areas import load_area
 from ..i18n import RTL_LANGUAGES, current_language
 from ..labels import OUTCOME_LABELS
 from ..pagecache import public_page
-from . import admin, exports, feeds  # noqa: F401  (their views register on bp)
+from . import admin, calendar, exports, feeds, widgets  # noqa: F401  (their views register on bp)
 from .blueprint import bp
 from .charts import budget_chart
 from .display import PROJECT_STATE_LABELS, SERIES, day_of, shows, who
 from .params import decision_filters, int_arg, year_arg
+from .sharing import project_metadata
 
 PAGE_SIZE = 20
 
@@ -66,6 +68,7 @@ def project(slug: str, reference: str):
         who=who,
         day_of=day_of(area),
         state_label=PROJECT_STATE_LABELS[found.state],
+        sharing=project_metadata(area, found),
     )
 
 
