@@ -4,7 +4,7 @@ The origins go into the widget pages' Content-Security-Policy (frame-ancestors);
 nobody may embed them. A check keeps quotes and semicolons out of the header for any writer.
 
 Revision ID: b7d3e5a1c920
-Revises: e701f190be7c
+Revises: b2d4f6a8c0e1
 Create Date: 2026-12-06 18:55:00
 
 """
