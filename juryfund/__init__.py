@@ -25,7 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     from .extensions import csrf, db, login_manager, migrate
     from .infra import audit, database, session_hooks
-    from .web import errors, i18n, pagecache, retry, security
+    from .web import bidi, errors, i18n, pagecache, retry, security
 
     database.install_connect_hooks()
     session_hooks.install(
@@ -44,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)
+    bidi.init_app(app)
     security.init_app(app)
     pagecache.init_app(app)
     web.register_blueprints(app)

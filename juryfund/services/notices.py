@@ -111,6 +111,8 @@ def _application_params(application: Application) -> dict[str, Any]:
     return {
         "reference": application.reference,
         "title": application.title,
+        # The language the applicant typed in: marks the title in the mail (lang, isolation).
+        "language": application.language,
         "url": external_url("review.detail", application_id=application.id),
     }
 

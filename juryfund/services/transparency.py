@@ -65,6 +65,8 @@ class PublishedDecision:
     decision_id: int
     reference: str
     title: str
+    #: The language the applicant wrote in (marks the title and name on the page).
+    language: str
     #: The published name ("Name, Organisation", or the organisation); None: private initiative.
     applicant: str | None
     body: str
@@ -103,6 +105,8 @@ class Project:
 
     reference: str
     title: str
+    #: The language the applicant wrote in (marks the project's texts on the page).
+    language: str
     applicant: str | None
     description: str
     place: str
@@ -285,6 +289,7 @@ def _published_select(*columns: ColumnElement[Any] | QueryableAttribute[Any]) ->
         select(
             Application.reference,
             Application.title,
+            Application.language,
             Application.applicant_kind,
             pub_name,
             pub_organisation,
@@ -309,6 +314,7 @@ class _PublishedFields(TypedDict):
 
     reference: str
     title: str
+    language: str
     applicant: str | None
     body: str
     decided_at: datetime
@@ -324,6 +330,7 @@ def _published_fields(row: _AnyRow) -> _PublishedFields:
     return {
         "reference": row.reference,
         "title": row.title,
+        "language": row.language,
         "applicant": published_applicant(
             row.applicant_kind, row.pub_name, row.pub_organisation, row.consent_publish_name
         ),

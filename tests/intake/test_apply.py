@@ -66,8 +66,8 @@ def test_apply_references_count_up_per_area_and_year(client, area, apply):
 def test_check_shows_fund_and_body_before_anything_is_saved(client, area, send):
     html = send("/soldiner-kiez/apply", application_data(), "check").get_data(as_text=True)
     assert 'class="confirm-panel"' in html
-    assert "<strong>Aktionsfonds</strong>" in html
-    assert f"<strong>Jury {area.name}</strong>" in html
+    assert '<strong><bdi lang="de">Aktionsfonds</bdi></strong>' in html
+    assert f'<strong><bdi lang="de">Jury {area.name}</bdi></strong>' in html
     assert db.session.scalar(select(func.count(Application.id))) == 0
 
 
