@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "b7d3e5a1c920"
-down_revision = "e701f190be7c"
+down_revision = "b2d4f6a8c0e1"
 branch_labels = None
 depends_on = None
 
