@@ -228,12 +228,26 @@ def _axe_summary(violations: list[dict], heading: str = "") -> str:
     return "\n".join(lines)
 
 
+#: The rule sets a test can ask axe-core for (axe's ``runOnly``/``rules`` options).
+#: "aa": WCAG 2 A and AA, what the law asks. "aaa": the AA rules, the best-practice rules and the
+#: enhanced (7:1) text contrast rule of AAA (issue 16).
+RULE_SETS: dict[str, dict] = {
+    "aa": {},
+    "aaa": {
+        "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "best-practice"]},
+        "rules": {"color-contrast-enhanced": {"enabled": True}},
+    },
+}
+
+
 @pytest.fixture
 def axe(context, live_server):
-    """axe(page) -> (violations of impact serious or critical, a readable report of all findings).
+    """axe(page, rule_set="aa") -> (violations that fail the test, a readable report of all findings).
 
-    axe-core (npm, node_modules/axe-core) is served to the page from a same-origin URL through
-    Playwright's routing and added as a script from that URL: it works under a strict
+    With the default rule set "aa", violations of impact serious or critical fail; with "aaa"
+    every violation of any impact does. axe-core (npm, node_modules/axe-core) is served to the
+    page from a same-origin URL through Playwright's routing (per page, so the page may come from
+    any browser context) and added as a script from that URL: it works under a strict
     Content-Security-Policy that forbids inline scripts.
     """
     if not AXE_SCRIPT.exists():
@@ -241,17 +255,24 @@ def axe(context, live_server):
         if ON_CI:
             pytest.fail(f"CI must run the accessibility checks, but {missing}")
         pytest.skip(missing)
-    context.route(
-        f"{live_server}{AXE_URL_PATH}",
-        lambda route: route.fulfill(path=str(AXE_SCRIPT), content_type="application/javascript"),
-    )
+    routed: set[int] = set()
 
-    def run(page) -> tuple[list[dict], str]:
+    def run(page, rule_set: str = "aa") -> tuple[list[dict], str]:
+        if id(page) not in routed:
+            page.route(
+                f"{live_server}{AXE_URL_PATH}",
+                lambda route: route.fulfill(
+                    path=str(AXE_SCRIPT), content_type="application/javascript"
+                ),
+            )
+            routed.add(id(page))
         page.add_script_tag(url=f"{live_server}{AXE_URL_PATH}")
-        results = page.evaluate(
-            "() => axe.run(document, {resultTypes: ['violations', 'incomplete']})"
-        )
-        bad = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+        options = {"resultTypes": ["violations", "incomplete"], **RULE_SETS[rule_set]}
+        results = page.evaluate("(options) => axe.run(document, options)", options)
+        if rule_set == "aa":
+            bad = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+        else:
+            bad = results["violations"]
         report = "\n".join(
             filter(
                 None,

@@ -6,36 +6,20 @@ new page joins the check the day it is added, and a rule the sweep cannot fill i
 someone says which demo objects it shows. Downloads, feeds, the API and links that only set
 something in the session and redirect are not pages and are left out by name.
 
-The pages are loaded at 320 px, then the same page is widened to 375 px; either width failing
-("the document is wider than the screen") is reported with the page and the role, all at once.
+The pages (demo_pages.py) are loaded at 320 px, then the same page is widened to 375 px; either
+width failing ("the document is wider than the screen") is reported with the page and the role,
+all at once. At 320 px every control is also measured: buttons, inputs, selects, summaries,
+checkboxes and radios with their labels, and links that are not part of running text must be at
+least 44 × 44 px (issue 16).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from datetime import date
 
 import pytest
-from sqlalchemy import select
 
-from juryfund.devtools import demo
-from juryfund.extensions import db
-from juryfund.models import (
-    AgendaItem,
-    Application,
-    Area,
-    Body,
-    Decision,
-    Fund,
-    FundYear,
-    Round,
-    RoundMember,
-    StaffUser,
-)
-from juryfund.services import intake, rounds
-
-from .conftest import set_language, t
+from .demo_pages import LANGUAGES, DemoSweep
 
 pytestmark = [
     pytest.mark.browser,
@@ -45,211 +29,77 @@ pytestmark = [
     ),
 ]
 
-LANGUAGES = ["de", "ar"]
 WIDTHS = (320, 375)
-ROLES = ("anonymous", "applicant", "member", "staff", "admin")
-
-#: Endpoints that are not pages: files, feeds, data, PDFs, and links that only change the session
-#: and redirect (following them here would also drop the role's grant or language).
-NOT_PAGES = {
-    "static",
-    "ballot.download",
-    "ballot.land",
-    "public.set_language",
-    "review.download",
-    "review.letter_pdf",
-    "review.personal_data",
-    "rounds.minutes_pdf",
-    "status.download",
-    "status.land",
-    "status.letter_pdf",
-    "transparency.decisions_csv",
-    "transparency.decisions_feed",
-    "transparency.calendar",
-    "transparency.decisions_json",
-    "books.bookings_export",
-    "books.payments_export",
-    "books.grants_export",
-    "books.payment_list_export",
-    # Redirects to a page of the sweep: the report of this year; the "sent" page, which shows
-    # only right after sending (tests/browser/test_apply.py sends an application on a phone).
-    "transparency.report_now",
-    "apply.done",
-}
-#: Whole blueprints that answer with data, not pages.
-DATA_BLUEPRINTS = {"api"}
-
-
-@dataclass
-class DemoWorld:
-    """The demo installation's objects that fill the URL map's parameters."""
-
-    bindings: dict[tuple[str, ...], list[dict[str, object]]] = field(default_factory=dict)
-    status_tokens: dict[str, str] = field(default_factory=dict)
-    ballot_tokens: list[str] = field(default_factory=list)
-
-
-def _one_per_state(applications: list[Application]) -> list[Application]:
-    """One application for each state, so each layout of a state-dependent page is seen."""
-    chosen: dict[str, Application] = {}
-    for application in applications:
-        chosen.setdefault(application.state, application)
-    return list(chosen.values())
-
-
-def _build_world() -> DemoWorld:
-    """Seed the demo and collect, per parameter set, the values of the staff's area to show."""
-    demo.seed_demo()
-    db.session.commit()
-    area = db.session.scalar(select(Area).where(Area.slug == "soldiner-kiez"))
-    slugs = list(db.session.scalars(select(Area.slug).order_by(Area.id)))
-    applications = list(
-        db.session.scalars(
-            select(Application).where(Application.area_id == area.id).order_by(Application.id)
-        )
-    )
-    shown = _one_per_state(applications)
-    bodies = list(db.session.scalars(select(Body).where(Body.area_id == area.id)))
-    funds = list(db.session.scalars(select(Fund).where(Fund.area_id == area.id)))
-    fund_years = list(
-        db.session.scalars(select(FundYear).join(Fund).where(Fund.area_id == area.id))
-    )
-    round_list = list(db.session.scalars(select(Round).join(Body).where(Body.area_id == area.id)))
-    items = list(
-        db.session.scalars(
-            select(AgendaItem).where(AgendaItem.round_id.in_([r.id for r in round_list]))
-        )
-    )
-    decisions = list(
-        db.session.scalars(
-            select(Decision).where(Decision.application_id.in_([a.id for a in applications]))
-        )
-    )
-    staff = db.session.scalar(select(StaffUser).where(StaffUser.email == demo.STAFF[0]))
-    year = date.today().year
-    world = DemoWorld()
-    world.bindings = {
-        (): [{}],
-        ("slug",): [{"slug": slug} for slug in slugs],
-        ("slug", "year"): [{"slug": area.slug, "year": y} for y in (year, year - 1)],
-        ("reference", "slug"): [
-            {"slug": area.slug, "reference": a.reference} for a in applications
-        ],
-        ("reference",): [{"reference": a.reference} for a in shown],
-        ("application_id",): [{"application_id": a.id} for a in shown],
-        ("area_id",): [{"area_id": area.id}],
-        ("body_id",): [{"body_id": b.id} for b in bodies],
-        ("fund_id",): [{"fund_id": f.id} for f in funds],
-        ("fund_year_id",): [{"fund_year_id": y.id} for y in fund_years],
-        ("member_id",): [{"member_id": b.members[0].id} for b in bodies if b.members],
-        ("user_id",): [{"user_id": staff.id}],
-        ("round_id",): [{"round_id": r.id} for r in round_list],
-        ("item_id", "round_id"): [{"round_id": i.round_id, "item_id": i.id} for i in items],
-        ("decision_id",): [{"decision_id": d.id} for d in decisions],
-    }
-    world.status_tokens = {a.reference: intake.new_status_token(a) for a in shown}
-    participants = db.session.scalars(
-        select(RoundMember).where(RoundMember.round_id.in_([r.id for r in round_list]))
-    )
-    world.ballot_tokens = [rounds.ballot_token(p) for p in participants]
-    db.session.commit()
-    return world
-
-
-def _page_rules(app) -> list:
-    """The GET rules that answer with pages."""
-    return [
-        rule
-        for rule in app.url_map.iter_rules()
-        if "GET" in rule.methods
-        and rule.endpoint not in NOT_PAGES
-        and rule.endpoint.split(".")[0] not in DATA_BLUEPRINTS
-    ]
-
-
-def _fill(rule, values: dict[str, object]) -> str:
-    """The rule's path with its parameters filled in."""
-    return rule.build(values, append_unknown=False)[1]
-
-
-def _log_in(context, live_server: str, language: str, email: str, password: str) -> None:
-    """Log in through the login form, as a person would."""
-    page = context.new_page()
-    page.goto("/staff/login")
-    page.get_by_label(t(language, "Email")).fill(email)
-    page.get_by_label(t(language, "Password")).fill(password)
-    page.get_by_role("button", name=t(language, "Log in")).click()
-    page.wait_for_load_state()
-    page.close()
-
-
-def _role_contexts(browser, live_server: str, language: str, world: DemoWorld) -> dict:
-    """One browser context per role, holding that role's login or links."""
-    contexts = {}
-    for role in ROLES:
-        context = browser.new_context(base_url=live_server, locale="de-DE")
-        context.set_default_timeout(10_000)
-        set_language(context, live_server, language)
-        contexts[role] = context
-    _log_in(contexts["staff"], live_server, language, *demo.STAFF)
-    _log_in(contexts["admin"], live_server, language, *demo.ADMIN)
-    landing = contexts["applicant"].new_page()
-    for token in world.status_tokens.values():
-        landing.goto(f"/status/link/{token}")
-    landing.close()
-    landing = contexts["member"].new_page()
-    for token in world.ballot_tokens:
-        landing.goto(f"/ballot/link/{token}")
-    landing.close()
-    # The links set the language of the application or member; the sweep wants its own.
-    for role in ("applicant", "member"):
-        set_language(contexts[role], live_server, language)
-    return contexts
-
+#: The smallest target a finger may need to hit (WCAG 2.5.5, AAA), in CSS pixels; half a pixel
+#: of rounding is allowed.
+TARGET = 44
 
 WIDTH_SCRIPT = "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+
+#: Every control a person taps, with its box: too small ones as [description, width, height].
+#: A checkbox or radio counts together with its labels (a tap on the label ticks it). Links inside
+#: running text (a block that has text besides the link) are exempt, as WCAG 2.5.5 exempts them;
+#: hidden controls (not rendered, or clipped to a pixel for screen readers) are not targets.
+SMALL_TARGETS_SCRIPT = """(target) => {
+  const controls = document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]');
+  const blockOf = (el) => {
+    let node = el.parentElement;
+    while (node && getComputedStyle(node).display.startsWith('inline')) node = node.parentElement;
+    return node;
+  };
+  const text = (el) => (el.innerText || '').replace(/\\s+/g, ' ').trim();
+  const small = [];
+  for (const el of controls) {
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || el.closest('[hidden], .visually-hidden')) continue;
+    let box = el.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1) continue;
+    if (el.tagName === 'A') {
+      const block = blockOf(el);
+      if (block && text(block) !== text(el)) continue;  // a link in running text
+    }
+    if (el.type === 'checkbox' || el.type === 'radio') {
+      let [l, t, r, b] = [box.left, box.top, box.right, box.bottom];
+      for (const label of el.labels || []) {
+        const lb = label.getBoundingClientRect();
+        [l, t, r, b] = [Math.min(l, lb.left), Math.min(t, lb.top), Math.max(r, lb.right), Math.max(b, lb.bottom)];
+      }
+      box = {width: r - l, height: b - t};
+    }
+    if (box.width < target - 0.5 || box.height < target - 0.5) {
+      const name = el.id ? '#' + el.id : (el.className ? '.' + String(el.className).split(' ').join('.') : '');
+      small.push([`<${el.tagName.toLowerCase()}${name}> "${text(el).slice(0, 40) || el.name || el.type}"`,
+                  Math.round(box.width), Math.round(box.height)]);
+    }
+  }
+  return small;
+}"""
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_fits_a_phone(app, browser, live_server, language):
-    """No page of the demo, as any role that may see it, is wider than a 320 or 375 px screen."""
-    world = _build_world()
-    contexts = _role_contexts(browser, live_server, language, world)
+    """No page of the demo, as any role that may see it, is wider than a 320 or 375 px screen,
+    and every control on it is at least 44 × 44 px on the 320 px phone."""
     too_wide: list[str] = []
-    unknown: list[str] = []
-    reached: dict[str, int] = {}
-    try:
-        pages = {role: context.new_page() for role, context in contexts.items()}
-        for rule in sorted(_page_rules(app), key=lambda r: r.rule):
-            key = tuple(sorted(rule.arguments))
-            if key not in world.bindings:
-                unknown.append(f"{rule.rule} ({', '.join(key)})")
-                continue
-            reached.setdefault(rule.rule, 0)
-            for values in world.bindings[key]:
-                path = _fill(rule, values)
-                for role, page in pages.items():
-                    probe = contexts[role].request.get(path, max_redirects=0)
-                    if probe.status != 200 or "text/html" not in probe.headers.get(
-                        "content-type", ""
-                    ):
-                        continue
-                    page.set_viewport_size({"width": WIDTHS[0], "height": 640})
-                    page.goto(path)
-                    page.wait_for_load_state("load")
-                    reached[rule.rule] += 1
-                    for width in WIDTHS:
-                        page.set_viewport_size({"width": width, "height": 640})
-                        scroll_width, client_width = page.evaluate(WIDTH_SCRIPT)
-                        if scroll_width > client_width:
-                            too_wide.append(
-                                f"{path} as {role}: {scroll_width} px on a {client_width} px screen"
-                            )
-    finally:
-        for context in contexts.values():
-            context.close()
-    problems = [f"no demo values for {rule}" for rule in unknown]
-    problems += [f"no role could open {rule}" for rule, count in reached.items() if count == 0]
+    small: dict[str, list[str]] = {}
+    with DemoSweep(app, browser, live_server, language) as sweep:
+        for visit in sweep.pages(width=WIDTHS[0]):
+            for control, width, height in visit.page.evaluate(SMALL_TARGETS_SCRIPT, TARGET):
+                small.setdefault(f"{control} {width} × {height} px", []).append(
+                    f"{visit.path} as {visit.role}"
+                )
+            for width in WIDTHS:
+                visit.page.set_viewport_size({"width": width, "height": 640})
+                scroll_width, client_width = visit.page.evaluate(WIDTH_SCRIPT)
+                if scroll_width > client_width:
+                    too_wide.append(
+                        f"{visit.path} as {visit.role}: {scroll_width} px on a {client_width} px screen"
+                    )
+    problems = sweep.coverage_problems()
     problems += [f"too wide: {line}" for line in too_wide]
+    for control, places in sorted(small.items()):
+        shown = ", ".join(places[:4]) + (f" and {len(places) - 4} more" if len(places) > 4 else "")
+        problems.append(f"smaller than {TARGET} px at 320 px: {control} on {shown}")
     assert problems == [], "\n".join(problems)
-    print(f"{sum(reached.values())} page loads in {language}, {len(reached)} rules")
+    print(sweep.summary())

@@ -230,13 +230,38 @@ def test_budget_page_draws_svg_chart_with_the_ledger_values(client, area, fund, 
     assert "€10,000.00" in table and "€9,400.00" in table
 
 
+def test_budget_chart_does_not_rely_on_colour_and_is_described(client, area, fund, decide):
+    """Issue 16: each series has its own pattern, each bar its text label; the figures are the
+    chart's accessible description."""
+    decide([Spec("Hoffest", 60000)])
+    html = client.get(f"/{area.slug}/budget", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    svg = ET.fromstring(re.search(r"<svg.*?</svg>", html, re.S).group(0))
+    patterns = {p.get("id"): p for p in svg.iter(f"{SVG}pattern")}
+    fills = {}
+    for group in svg.iter(f"{SVG}g"):
+        bar = group.find(f"{SVG}rect")
+        fills[group.get("data-series")] = bar.get("fill")
+        assert group.find(f"{SVG}text").text  # the series' name next to the bar
+    assert len(set(fills.values())) == len(fills) == 4
+    for fill in fills.values():
+        pattern = patterns[fill.removeprefix("url(#").removesuffix(")")]
+        assert pattern.find(f"{SVG}rect").get("class") == "pattern-bg"
+    marks = [len(list(p)) for key, p in patterns.items() if key != "pattern-allocated"]
+    assert all(count > 1 for count in marks)  # a mark over the colour: stripes, hatch, dots
+    described = svg.get("aria-describedby").split()
+    assert "budget-chart-desc" in described and "budget-chart-caption" in described
+    assert 'id="budget-chart-caption"' in html
+
+
 def test_budget_chart_mirrors_in_arabic(client, area, decide):
     decide([Spec("Hoffest", 60000)])
     client.get("/language/ar")
     html = client.get(f"/{area.slug}/budget").get_data(as_text=True)
     svg = ET.fromstring(re.search(r"<svg.*?</svg>", html, re.S).group(0))
     assert svg.get("direction") == "rtl"
-    rect = next(svg.iter(f"{SVG}rect"))
+    rect = next(r for r in svg.iter(f"{SVG}rect") if r.get("class") == "bar")
     width = float(rect.get("width"))
     # mirrored: the bars end at the right side of the chart instead of starting on the left
     assert float(rect.get("x")) + width == pytest.approx(720 - 140, abs=0.2)
