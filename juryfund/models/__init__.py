@@ -4,6 +4,7 @@ from .applications import Application, ApplicationEvent, Attachment, CostItem
 from .areas import Area, AreaText, Body, Fund, FundSession, FundYear, Member
 from .ledger import LedgerEntry, ProofOfUse, Receipt
 from .payments import PaymentRequest
+from .places import ProjectPin
 from .rounds import (
     AgendaItem,
     ConflictDeclaration,
@@ -46,6 +47,7 @@ __all__ = [
     "PaymentRequest",
     "PendingNotice",
     "Position",
+    "ProjectPin",
     "ProofOfUse",
     "Receipt",
     "Round",

@@ -18,6 +18,7 @@ def register_blueprints(app: Flask) -> None:
     from .books.routes import bp as books_bp
     from .public import accessibility as _accessibility_routes  # noqa: F401  (adds to public_bp)
     from .public.routes import bp as public_bp
+    from .review import places as _place_routes  # noqa: F401  (adds its pages to review_bp)
     from .review import privacy as _privacy_routes  # noqa: F401  (adds its pages to review_bp)
     from .review.routes import bp as review_bp
     from .rounds.routes import bp as rounds_bp
