@@ -188,3 +188,24 @@ def test_the_area_page_and_the_navigation_link_the_map(client, area):
     assert f'href="/{area.slug}/map"' in client.get(f"/{area.slug}/").get_data(as_text=True)
     assert f'href="/{area.slug}/map"' in client.get(f"/{area.slug}/budget").get_data(as_text=True)
     assert 'href="/map"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_pin_set_or_removed_shows_at_once_on_cached_pages(client, area, decide, staff, app):
+    assert app.config["JURYFUND_PAGE_CACHE_SIZE"] > 0
+    (project,) = decide([Spec("Lesecafé")])
+    urls = (f"/{area.slug}/map", "/map", f"/{area.slug}/projects/{project.reference}")
+    for url in urls:  # cached without the pin
+        assert "#project-" not in client.get(url).get_data(as_text=True), url
+    pin(project, staff, kind="public", lat="52.1", lon="13.1")
+    for url in urls[:2]:
+        assert [m["title"] for m in map_data(client.get(url).get_data(as_text=True))] == [
+            "Lesecafé"
+        ], url
+    assert f"/{area.slug}/map#project-{project.reference}" in client.get(urls[2]).get_data(
+        as_text=True
+    )
+    places.remove_pin(project, actor=staff.actor)
+    db.session.commit()
+    for url in urls[:2]:
+        assert map_data(client.get(url).get_data(as_text=True)) == [], url
+    assert "#project-" not in client.get(urls[2]).get_data(as_text=True)
