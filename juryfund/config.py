@@ -21,6 +21,13 @@ class ConfigError(RuntimeError):
     """The configuration cannot work; the message says what to set."""
 
 
+#: OpenStreetMap's own tile server and the attribution its licence asks for (ODbL).
+DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_MAP_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+
+
 def _env(name: str, default: str | None = None) -> str | None:
     """Read one JURYFUND_ variable; an empty value counts as unset."""
     value = os.environ.get(f"JURYFUND_{name}")
@@ -93,6 +100,9 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
         "JURYFUND_LOCKOUT_MINUTES": _env_int("LOCKOUT_MINUTES", 15),
         # Rendered public pages kept per worker process (juryfund/pagecache.py); 0 = no cache.
         "JURYFUND_PAGE_CACHE_SIZE": _env_int("PAGE_CACHE_SIZE", 500),
+        # The map pages' tile server: any server with OpenStreetMap's {z}/{x}/{y} scheme.
+        "JURYFUND_MAP_TILE_URL": _env("MAP_TILE_URL", DEFAULT_TILE_URL),
+        "JURYFUND_MAP_ATTRIBUTION": _env("MAP_ATTRIBUTION", DEFAULT_MAP_ATTRIBUTION),
         # Connection pool of each process (PostgreSQL only; see engine_options).
         "JURYFUND_DB_POOL_SIZE": _env_int("DB_POOL_SIZE", 2),
         "JURYFUND_DB_MAX_OVERFLOW": _env_int("DB_MAX_OVERFLOW", 3),

@@ -22,6 +22,8 @@ from ..services import (
     decisions,
     history,
     ledger,
+    places,
+    privacy,
     rounds,
     sessions,
     setup,
@@ -139,6 +141,16 @@ LERCHENBERG_ACTIONS = [
     DemoApplication("Sprachcafé Deutsch–Ukrainisch", "person", "", "uk", State.SUBMITTED, 33000, [("Lernmaterial", "material", 1, 18000), ("Raummiete", "rent", 6, 2500)]),
     DemoApplication("Trommelworkshop im Stadtteiltreff", "initiative", "Trommelgruppe Lerchenberg", "de", State.SUBMITTED, 33000, [("Workshopleitung (Honorar)", "fee", 1, 25000), ("Leihtrommeln", "rent", 1, 8000)]),
 ]
+
+#: Places on the map: latitude, longitude, kind, whether the applicant agreed to show it. The
+#: courtyard is a private address shown with consent; the sewing workshop's rooms are a private
+#: address without it (staff see the pin, the public does not); the rejected cinema never shows.
+DEMO_PLACES = {
+    "Hoffest in der Koloniestraße": ("52.557310", "13.377290", "private", True),
+    "Pflanzaktion Baumscheiben Soldiner Straße": ("52.558870", "13.374520", "public", False),
+    "Nähwerkstatt für Nachbarinnen": ("52.556210", "13.380140", "private", False),
+    "Kiez-Kino im Sommer": ("52.555030", "13.376010", "public", False),
+}
 
 #: The review step (and its note) that takes an application towards its demo state; every
 #: state not listed but "submitted" goes through "ready".
@@ -410,6 +422,7 @@ def _seed() -> None:
         [(a, t) for a, t in apps if t in (State.SETTLED, State.APPROVED, State.REJECTED)],
         staff,
     )
+    _pin_places(apps, staff)
     bodies = {"jury": jury, "council": council}
     today = date.today()
     for kind, fund in (("jury", action_fund), ("jury", action_fund2), ("council", _quartiersfonds)):
@@ -433,6 +446,18 @@ def _seed() -> None:
         for participant in round_.participants[:yes_votes]:
             ballots.cast_vote(participant, round_.agenda[0], "yes")
     db.session.flush()
+
+
+def _pin_places(apps: list[tuple[Application, State]], staff: StaffUser) -> None:
+    """Pins on the map: public places, a private courtyard shown with consent, one without."""
+    by_title = {app.title: app for app, _state in apps}
+    for title, (latitude, longitude, kind, consent) in DEMO_PLACES.items():
+        app = by_title[title]
+        places.set_pin(app, latitude=latitude, longitude=longitude, kind=kind, actor=staff.actor)
+        if consent:
+            privacy.give_consent(
+                app, privacy.Consent.SHOW_PLACE, actor=Actor.applicant(app.reference)
+            )
 
 
 def _write_texts(area: Area, fund: Fund, staff: StaffUser) -> None:

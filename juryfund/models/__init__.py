@@ -10,6 +10,7 @@ from .applications import (
 from .areas import Area, AreaText, Body, Fund, FundSession, FundYear, Member
 from .ledger import LedgerEntry, ProofOfUse, Receipt
 from .payments import PaymentRequest
+from .places import ProjectPin
 from .rounds import (
     AgendaItem,
     ConflictDeclaration,
@@ -53,6 +54,7 @@ __all__ = [
     "PaymentRequest",
     "PendingNotice",
     "Position",
+    "ProjectPin",
     "ProofOfUse",
     "Receipt",
     "Round",

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..domain.states import State
@@ -34,6 +42,9 @@ EVENT_KINDS = (
     "pay_ok",
     "pay_refuse",
     "pay_paid",
+    # The consent to show a private address on the map (models.places): given, withdrawn.
+    "place_ok",
+    "place_off",
 )
 ATTACHMENT_KINDS = ("quote", "receipt", "photo", "other")
 
@@ -101,6 +112,8 @@ class Application(Model):
     declared_no_own_fee: Mapped[bool] = mapped_column(default=False)
     consent_processing: Mapped[bool] = mapped_column(default=False)
     consent_publish_name: Mapped[bool] = mapped_column(default=False)
+    #: The applicant agreed that the private address staff pinned may show on the public map.
+    consent_show_place: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     #: The QM team's formal review note, shown to the body with the dossier.
     review_note: Mapped[str] = mapped_column(Text, default="")

@@ -21,6 +21,7 @@ from sqlalchemy import Select, delete, func, or_, select
 
 from ..domain.actors import SYSTEM, Actor
 from ..domain.errors import DomainError
+from ..domain.places import PlaceKind, degrees
 from ..domain.states import FINAL
 from ..extensions import db
 from ..infra.mail import remove_mail_files
@@ -34,6 +35,7 @@ from ..models import (
     LinkGrant,
     Mail,
     PaymentRequest,
+    ProjectPin,
     ProofOfUse,
 )
 from ..models.base import utcnow
@@ -47,10 +49,19 @@ class Consent(StrEnum):
     """A consent an applicant may give and withdraw at any time (Art. 7 (3) GDPR)."""
 
     PUBLISH_NAME = "publish_name"
+    #: Show the private address staff pinned on the public map (services.places).
+    SHOW_PLACE = "show_place"
 
 
 #: The column that holds each consent.
-CONSENT_COLUMNS = {Consent.PUBLISH_NAME: "consent_publish_name"}
+CONSENT_COLUMNS = {
+    Consent.PUBLISH_NAME: "consent_publish_name",
+    Consent.SHOW_PLACE: "consent_show_place",
+}
+#: The history line of a consent withdrawn, and of one given (the name's is given only with
+#: the application form, so it has no line of its own).
+WITHDRAWN_EVENTS = {Consent.PUBLISH_NAME: "consent", Consent.SHOW_PLACE: "place_off"}
+GIVEN_EVENTS = {Consent.SHOW_PLACE: "place_ok"}
 
 #: Free texts that may hold personal data; staff choose which to erase (each a stable code).
 PERSONAL_TEXTS = (
@@ -88,6 +99,7 @@ def export(application: Application) -> dict[str, Any]:
             "lives_or_acts_in_area": application.lives_or_acts_in_area,
             "consent_processing": application.consent_processing,
             "consent_publish_name": application.consent_publish_name,
+            "consent_show_place": application.consent_show_place,
         },
         "project": {
             "title": application.title,
@@ -105,6 +117,7 @@ def export(application: Application) -> dict[str, Any]:
             "requested_cents": application.requested_cents,
             "total_cents": application.total_cents,
         },
+        "place_on_map": _pin_export(application),
         "cost_plan": [
             {
                 "description": i.description,
@@ -191,6 +204,18 @@ def export(application: Application) -> dict[str, Any]:
     }
 
 
+def _pin_export(application: Application) -> dict[str, Any] | None:
+    """The application's place on the map, as staff pinned it."""
+    pin = db.session.get(ProjectPin, application.id)
+    if pin is None:
+        return None
+    return {
+        "latitude": degrees(pin.latitude_micro),
+        "longitude": degrees(pin.longitude_micro),
+        "kind": pin.kind,
+    }
+
+
 def _rows(
     model: type[Decision | LedgerEntry | Attachment],
     application_id: int,
@@ -253,13 +278,36 @@ def withdraw_consent(
     content version on, so no cached page keeps showing what the consent allowed.
     """
     locks.lock(Application, application.id)
-    column = CONSENT_COLUMNS[Consent(consent)]
+    consent = Consent(consent)
+    column = CONSENT_COLUMNS[consent]
     if not getattr(application, column):
         raise DomainError("privacy.consent_not_given")
     setattr(application, column, False)
     return history.record(
-        application, "consent", actor=actor, note=note.strip(), consent=Consent(consent).value
+        application,
+        WITHDRAWN_EVENTS[consent],
+        actor=actor,
+        note=note.strip(),
+        consent=consent.value,
     )
+
+
+def give_consent(
+    application: Application, consent: Consent | str, *, actor: Actor
+) -> ApplicationEvent:
+    """The applicant gives a consent after applying (only those with a line of their own).
+
+    Public pages show what it allows from the commit on (the page cache's version moves on).
+    """
+    locks.lock(Application, application.id)
+    consent = Consent(consent)
+    if consent not in GIVEN_EVENTS or application.anonymised_at is not None:
+        raise DomainError("privacy.consent_not_possible")
+    column = CONSENT_COLUMNS[consent]
+    if getattr(application, column):
+        raise DomainError("privacy.consent_already_given")
+    setattr(application, column, True)
+    return history.record(application, GIVEN_EVENTS[consent], actor=actor, consent=consent.value)
 
 
 # --- erasure -----------------------------------------------------------------------------------
@@ -396,6 +444,14 @@ def _erase_personal_data(
     if application.applicant_kind == "person":
         application.organisation = ""
     application.consent_publish_name = False
+    application.consent_show_place = False
+    # A private address on the map is the applicant's data; a public place is not.
+    db.session.execute(
+        delete(ProjectPin).where(
+            ProjectPin.application_id == application.id,
+            ProjectPin.kind == PlaceKind.PRIVATE.value,
+        )
+    )
     if title is not None:
         application.title = title
     for field in ("description", "target_group", "place", "in_kind", "cofunding_source"):

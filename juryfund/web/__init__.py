@@ -19,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
     from .public import accessibility as _accessibility_routes  # noqa: F401  (adds to public_bp)
     from .public import easy as _easy_routes  # noqa: F401  (adds the easy-to-read page to public_bp)
     from .public.routes import bp as public_bp
+    from .review import places as _place_routes  # noqa: F401  (adds its pages to review_bp)
     from .review import privacy as _privacy_routes  # noqa: F401  (adds its pages to review_bp)
     from .review.routes import bp as review_bp
     from .rounds.routes import bp as rounds_bp

@@ -78,6 +78,16 @@ REASONS = {
     "accessibility.message_too_long": _l("Please keep the message under %(maximum)s characters."),
     # residents' rights
     "privacy.consent_not_given": _l("This consent is not given (any more)."),
+    "privacy.consent_already_given": _l("This consent is already given."),
+    "privacy.consent_not_possible": _l("This consent cannot be given here."),
+    # places on the map
+    "place.empty": _l("Please enter the coordinate in degrees, such as 52.520008."),
+    "place.invalid": _l("Please enter a number of degrees, such as 52.520008."),
+    "place.too_many_decimals": _l("Use at most %(decimals)s decimal places."),
+    "place.out_of_range": _l("Enter a value between −%(limit)s and %(limit)s degrees."),
+    "place.kind_required": _l("Please choose what kind of place it is."),
+    "place.erased": _l("The personal data of this application was erased."),
+    "place.no_pin": _l("This application has no place on the map."),
     "privacy.reason_required": _l("Please say when and how the applicant asked."),
     "privacy.title_required": _l("Please give an anonymised title."),
     "privacy.unknown_text": _l("Choose texts from the list."),

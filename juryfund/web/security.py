@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -46,6 +47,44 @@ def embeddable(view: Callable) -> Callable:
     return marked
 
 
+def tile_source(tile_url: str) -> str | None:
+    """The CSP source of a tile server URL template: scheme and host, "{s}." as a wildcard.
+
+    None when the setting names no absolute http(s) URL (then no outside image is allowed).
+    """
+    parts = urlsplit(tile_url.replace("{s}.", "x-subdomain."))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.netloc.rpartition("@")[2]  # never a user or password into a header
+    if any(char in host for char in " ;,'\"{}"):
+        return None
+    return f"{parts.scheme}://{host.replace('x-subdomain.', '*.')}"
+
+
+def map_policy() -> str:
+    """The page's policy when it shows a map: images also from the configured tile server."""
+    source = tile_source(current_app.config["JURYFUND_MAP_TILE_URL"])
+    if source is None:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", f"img-src 'self' data: {source}")
+
+
+def allow_map_tiles() -> None:
+    """This response shows a map: let its tiles through the Content-Security-Policy."""
+    g.map_tiles = True
+
+
+def map_page(view: Callable) -> Callable:
+    """Decorator (outside public_page, so cached answers get it too): a page with a map."""
+
+    @wraps(view)
+    def with_tiles(*args, **kwargs):
+        allow_map_tiles()
+        return view(*args, **kwargs)
+
+    return with_tiles
+
+
 #: Pages that are personal whoever asks: staff pages, a resident's status page and application
 #: form (their own typed data), a member's ballot.
 PERSONAL_PREFIXES = ("/staff", "/status", "/ballot")
@@ -67,7 +106,9 @@ def add_security_headers(response):
     if is_personal():
         # Neither the browser's back-forward history on a shared computer nor a proxy keeps it.
         headers["Cache-Control"] = "no-store, private"
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    # Only the pages with a map may load images from the tile server.
+    policy = map_policy() if g.get("map_tiles") else CONTENT_SECURITY_POLICY
+    headers.setdefault("Content-Security-Policy", policy)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "same-origin"
     if not g.get(_EMBEDDABLE, False):

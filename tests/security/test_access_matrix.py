@@ -126,6 +126,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/<slug>/apply", "POST"): everyone(200),  # an empty form comes back with its errors
     ("/<slug>/apply/done", "GET"): everyone(302),  # nothing sent in this session: back to the form
     ("/<slug>/budget", "GET"): everyone(),
+    ("/<slug>/map", "GET"): everyone(),
+    ("/map", "GET"): everyone(),
     ("/<slug>/decisions", "GET"): everyone(),
     ("/<slug>/decisions.atom", "GET"): everyone(),
     ("/<slug>/calendar.ics", "GET"): everyone(),
@@ -167,6 +169,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/status/<reference>/edit", "POST"): applicant_only(302),
     ("/status/<reference>/withdraw", "POST"): applicant_only(200),  # unconfirmed: the page again
     ("/status/<reference>/consent", "POST"): applicant_only(200),  # unconfirmed: the page again
+    ("/status/<reference>/place-consent", "POST"): applicant_only(200),  # unconfirmed
+    ("/status/<reference>/place-consent/withdraw", "POST"): applicant_only(200),  # unconfirmed
     ("/status/<reference>/files/<int:attachment_id>", "GET"): applicant_only(200),
     ("/status/<reference>/proof", "GET"): applicant_only(200),
     ("/status/<reference>/letter", "GET"): applicant_only(200),
@@ -235,6 +239,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/staff/applications/<int:application_id>/note", "POST"): staff_only(200),
     # Without the request note: the page again with the error.
     ("/staff/applications/<int:application_id>/consent", "POST"): staff_only(200),
+    # No coordinates: the page again with the errors; no pin to remove: back to the page.
+    ("/staff/applications/<int:application_id>/pin", "POST"): staff_only(200),
+    ("/staff/applications/<int:application_id>/pin/remove", "POST"): staff_only(302),
+    ("/staff/applications/<int:application_id>/place-consent", "POST"): staff_only(200),
     ("/staff/applications/<int:application_id>/erase", "GET"): staff_only(200),
     ("/staff/applications/<int:application_id>/status-link", "POST"): staff_only(302),
     ("/staff/applications/<int:application_id>/files", "POST"): staff_only(200),  # no file

@@ -547,6 +547,10 @@ VALID: dict[str, dict[str, str]] = {
     "review.withdraw_consent": {"request_note": "Brief vom 3. Dezember"},
     "review.erase": {"reason": "Brief", "title": "Projekt", "confirm_erasure": "y"},
     "status.withdraw_consent": {"confirm_consent": "y"},
+    "status.give_place_consent": {"confirm_place": "y"},
+    "status.withdraw_place_consent": {"confirm_place_off": "y"},
+    "review.set_pin": {"pin-latitude": "52.5", "pin-longitude": "13.4", "pin-kind": "public"},
+    "review.withdraw_place_consent": {"place-request_note": "Brief vom 3. Dezember"},
     "staff.notices": {"kinds": "application_new", "digest": "y"},
     "review.add_file": {"kind": "quote"},
     "books.proof_for_applicant": {

@@ -20,11 +20,12 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from ...domain.places import degrees, is_public
 from ...domain.states import FINAL, State
 from ...extensions import db
 from ...infra import clock
 from ...models import Application, ApplicationEvent, Area, Decision
-from ...services import decisions, history, intake, ledger, privacy, todos, versions
+from ...services import decisions, history, intake, ledger, places, privacy, todos, versions
 from .. import changes, letters
 from ..apply import editing
 from ..apply.forms import PaperApplicationForm
@@ -33,6 +34,7 @@ from ..fields import options
 from ..labels import STATE_LABELS
 from ..messages import reason_text
 from ..permissions import require_area
+from ..security import allow_map_tiles
 from ..unit_of_work import attempt
 from .forms import (
     TODO_LABELS,
@@ -149,18 +151,45 @@ def _detail_page(
     note_form: InternalNoteForm | None = None,
     consent_form: StaffConsentForm | None = None,
     file_form: FlaskForm | None = None,
+    pin_form: FlaskForm | None = None,
+    place_consent_form: FlaskForm | None = None,
     failed_action: str | None = None,
 ):
     """The detail page with its forms (fresh, or the one with errors)."""
+    from . import places as place_views  # the pin's views live apart (they import this module)
+
+    allow_map_tiles()  # the small map where staff place the project's pin
     return render_template(
         "review/detail.html",
         **_detail_context(application),
+        **_place_context(application),
         action_form=action_form or ReviewActionForm(),
         note_form=note_form or InternalNoteForm(),
         consent_form=consent_form or StaffConsentForm(),
         file_form=file_form or _file_form(),
+        pin_form=pin_form or place_views.pin_form(application),
+        place_consent_form=place_consent_form
+        or StaffConsentForm(prefix=place_views.PLACE_CONSENT_PREFIX),
+        remove_pin_form=FlaskForm(),
         failed_action=failed_action,
     )
+
+
+def _place_context(application: Application) -> dict:
+    """The pin, whether the public sees it, where the small map starts, and the tile server."""
+    pin = places.pin_of(application)
+    centre = (
+        (pin.latitude_micro, pin.longitude_micro) if pin else places.centre_of(application.area)
+    )
+    return {
+        "pin": pin,
+        "pin_public": pin is not None
+        and application.state in places.MAPPED_STATES
+        and is_public(pin.kind, consent=application.consent_show_place),
+        "map_centre": (degrees(centre[0]), degrees(centre[1])) if centre else None,
+        "tile_url": current_app.config["JURYFUND_MAP_TILE_URL"],
+        "attribution": current_app.config["JURYFUND_MAP_ATTRIBUTION"],
+    }
 
 
 def _file_form() -> FlaskForm:

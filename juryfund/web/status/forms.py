@@ -35,3 +35,21 @@ class WithdrawConsentForm(AppForm):
         _l("Yes, do not publish my name any more."),
         validators=[InputRequired(_l("Please confirm that you withdraw your consent."))],
     )
+
+
+class PlaceConsentForm(AppForm):
+    """Agree that the private address of the project is shown on the public map."""
+
+    confirm_place = BooleanField(
+        _l("Yes, the place of my project may be shown on the public map."),
+        validators=[InputRequired(_l("Please confirm that you agree."))],
+    )
+
+
+class WithdrawPlaceConsentForm(AppForm):
+    """Take the private address of the project off the public map."""
+
+    confirm_place_off = BooleanField(
+        _l("Yes, do not show the place of my project on the map any more."),
+        validators=[InputRequired(_l("Please confirm that you withdraw your consent."))],
+    )

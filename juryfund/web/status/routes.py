@@ -8,11 +8,12 @@ from sqlalchemy import select
 
 from ...domain.actors import Actor
 from ...domain.banking import mask_iban
+from ...domain.places import PlaceKind
 from ...domain.states import APPLICANT_EDITABLE, WITHDRAWABLE
 from ...extensions import db
 from ...infra import tokens
 from ...models import Application, LinkGrant, ProofOfUse
-from ...services import decisions, intake, payments, privacy
+from ...services import decisions, intake, payments, places, privacy
 from .. import letters
 from ..apply import editing
 from ..apply.forms import ApplicationForm
@@ -22,7 +23,13 @@ from ..i18n import remember_language
 from ..security import limit
 from ..serialise import attributes
 from ..unit_of_work import attempt
-from .forms import ResendForm, WithdrawConsentForm, WithdrawForm
+from .forms import (
+    PlaceConsentForm,
+    ResendForm,
+    WithdrawConsentForm,
+    WithdrawForm,
+    WithdrawPlaceConsentForm,
+)
 
 bp = Blueprint("status", __name__, url_prefix="/status")
 
@@ -85,8 +92,10 @@ def _page(
     withdraw_form: WithdrawForm,
     consent_form: WithdrawConsentForm | None = None,
     payment_form: PaymentRequestForm | None = None,
+    place_form: PlaceConsentForm | WithdrawPlaceConsentForm | None = None,
 ):
     """The status page with its withdraw, consent and payment forms (fresh, or with errors)."""
+    pin = places.pin_of(application)
     events = [e for e in application.events if not e.internal]
     decision = decisions.current_decision(application)
     return render_template(
@@ -105,6 +114,10 @@ def _page(
         payreqs=payments.overview(application),
         mask_iban=mask_iban,
         payment_form=payment_form or PaymentRequestForm(prefix=PAYMENT_PREFIX),
+        # The consent to show the place matters once staff pinned a private address.
+        private_pin=pin is not None and pin.kind == PlaceKind.PRIVATE,
+        place_form=place_form
+        or (WithdrawPlaceConsentForm() if application.consent_show_place else PlaceConsentForm()),
     )
 
 
@@ -164,6 +177,38 @@ def withdraw_consent(reference: str):
         )
         return redirect(url_for("status.page", reference=reference))
     return _page(application, WithdrawForm(), form)
+
+
+@bp.post("/<reference>/place-consent")
+def give_place_consent(reference: str):
+    """Agree that the private address staff pinned is shown on the public map."""
+    application = granted_application(reference)
+    form = PlaceConsentForm()
+    if form.validate_on_submit():
+        attempt(
+            lambda: privacy.give_consent(
+                application, privacy.Consent.SHOW_PLACE, actor=Actor.applicant(reference)
+            ),
+            done=_("Thank you: the place of your project is shown on the public map."),
+        )
+        return redirect(url_for("status.page", reference=reference) + "#consent-title")
+    return _page(application, WithdrawForm(), place_form=form)
+
+
+@bp.post("/<reference>/place-consent/withdraw")
+def withdraw_place_consent(reference: str):
+    """Take the private address off the public map, after an explicit confirmation."""
+    application = granted_application(reference)
+    form = WithdrawPlaceConsentForm()
+    if form.validate_on_submit():
+        attempt(
+            lambda: privacy.withdraw_consent(
+                application, privacy.Consent.SHOW_PLACE, actor=Actor.applicant(reference)
+            ),
+            done=_("Your consent is withdrawn: the place is no longer on the public map."),
+        )
+        return redirect(url_for("status.page", reference=reference) + "#consent-title")
+    return _page(application, WithdrawForm(), place_form=form)
 
 
 @bp.post("/<reference>/payment-request")

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, url_for
 
-from ...services import transparency
+from ...services import places, transparency
 from ...services.transparency import FIRST_YEAR, LAST_YEAR
 from ..areas import load_area
 from ..i18n import RTL_LANGUAGES, current_language
 from ..labels import OUTCOME_LABELS
 from ..pagecache import public_page
-from . import admin, calendar, exports, feeds, widgets  # noqa: F401  (their views register on bp)
+from . import admin, calendar, exports, feeds, maps, widgets  # noqa: F401  (views register on bp)
 from .blueprint import bp
 from .charts import budget_chart
 from .display import PROJECT_STATE_LABELS, SERIES, day_of, shows, who
@@ -69,6 +69,7 @@ def project(slug: str, reference: str):
         day_of=day_of(area),
         state_label=PROJECT_STATE_LABELS[found.state],
         sharing=project_metadata(area, found),
+        on_map=places.has_public_pin(area, reference),
     )
 
 
