@@ -17,6 +17,7 @@ from .rounds import (
     Vote,
 )
 from .staff import NoticeOnce, PendingNotice, StaffUser, staff_area
+from .stories import ProjectStory, StoryPhoto
 from .system import AccessibilityStatement, AuditEvent, ContentVersion, LinkGrant, Mail
 
 __all__ = [
@@ -46,11 +47,13 @@ __all__ = [
     "PaymentRequest",
     "PendingNotice",
     "Position",
+    "ProjectStory",
     "ProofOfUse",
     "Receipt",
     "Round",
     "RoundMember",
     "StaffUser",
+    "StoryPhoto",
     "Substitution",
     "Vote",
     "staff_area",

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..domain.states import State
@@ -34,6 +42,13 @@ EVENT_KINDS = (
     "pay_ok",
     "pay_refuse",
     "pay_paid",
+    # A project story's steps (models.stories): saved, approved, sent back, a photo taken out,
+    # the consent to publish it withdrawn.
+    "story",
+    "story_ok",
+    "story_back",
+    "story_pic",
+    "story_off",
 )
 ATTACHMENT_KINDS = ("quote", "receipt", "photo", "other")
 
@@ -101,6 +116,8 @@ class Application(Model):
     declared_no_own_fee: Mapped[bool] = mapped_column(default=False)
     consent_processing: Mapped[bool] = mapped_column(default=False)
     consent_publish_name: Mapped[bool] = mapped_column(default=False)
+    #: Consent to publish the project story and its photos (withdrawable, services.privacy).
+    consent_publish_story: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     #: The QM team's formal review note, shown to the body with the dossier.
     review_note: Mapped[str] = mapped_column(Text, default="")

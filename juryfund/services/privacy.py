@@ -37,7 +37,7 @@ from ..models import (
     ProofOfUse,
 )
 from ..models.base import utcnow
-from . import history, locks, setup, versions
+from . import history, locks, setup, stories, versions
 
 #: What replaces a name or an address once the retention period is over.
 ERASED = "—"
@@ -47,10 +47,14 @@ class Consent(StrEnum):
     """A consent an applicant may give and withdraw at any time (Art. 7 (3) GDPR)."""
 
     PUBLISH_NAME = "publish_name"
+    PUBLISH_STORY = "publish_story"
 
 
 #: The column that holds each consent.
-CONSENT_COLUMNS = {Consent.PUBLISH_NAME: "consent_publish_name"}
+CONSENT_COLUMNS = {
+    Consent.PUBLISH_NAME: "consent_publish_name",
+    Consent.PUBLISH_STORY: "consent_publish_story",
+}
 
 #: Free texts that may hold personal data; staff choose which to erase (each a stable code).
 PERSONAL_TEXTS = (
@@ -88,6 +92,7 @@ def export(application: Application) -> dict[str, Any]:
             "lives_or_acts_in_area": application.lives_or_acts_in_area,
             "consent_processing": application.consent_processing,
             "consent_publish_name": application.consent_publish_name,
+            "consent_publish_story": application.consent_publish_story,
         },
         "project": {
             "title": application.title,
@@ -185,6 +190,8 @@ def export(application: Application) -> dict[str, Any]:
         ]
         if mails is not None
         else [],
+        # The project story and its photos' descriptions (the photos are with the QM team).
+        "project_story": stories.export(application),
         "anonymised_at": application.anonymised_at.isoformat()
         if application.anonymised_at
         else None,
@@ -257,8 +264,13 @@ def withdraw_consent(
     if not getattr(application, column):
         raise DomainError("privacy.consent_not_given")
     setattr(application, column, False)
+    # The story has its own history line, so the applicant reads which consent went.
+    kind = "consent"
+    if consent == Consent.PUBLISH_STORY:
+        stories.unpublish(application)
+        kind = "story_off"
     return history.record(
-        application, "consent", actor=actor, note=note.strip(), consent=Consent(consent).value
+        application, kind, actor=actor, note=note.strip(), consent=Consent(consent).value
     )
 
 
@@ -319,10 +331,13 @@ def preview_erasure(application: Application) -> ErasurePreview:
     years = application.fund.retention_years
     return ErasurePreview(
         allowed=application.state in {s.value for s in FINAL} and application.anonymised_at is None,
-        files=db.session.scalar(
-            select(func.count()).where(Attachment.application_id == application.id)
+        files=(
+            db.session.scalar(
+                select(func.count()).where(Attachment.application_id == application.id)
+            )
+            or 0
         )
-        or 0,
+        + stories.photo_count(application),
         mails=len(db.session.scalars(mails).all()) if mails is not None else 0,
         receipts=len(proof.receipts) if proof else 0,
         decisions=db.session.scalar(
@@ -430,7 +445,9 @@ def _erase_personal_data(
         db.session.scalars(select(Attachment.id).where(Attachment.application_id == application.id))
     )
     db.session.execute(delete(Attachment).where(Attachment.id.in_(file_ids)))
+    # The project story is the applicant's own words and pictures: it goes entirely.
+    photos = stories.erase(application)
     db.session.execute(delete(LinkGrant).where(LinkGrant.application_id == application.id))
     application.anonymised_at = utcnow()
     db.session.flush()
-    return {"mails": len(mail_ids), "files": len(file_ids)}
+    return {"mails": len(mail_ids), "files": len(file_ids) + photos}

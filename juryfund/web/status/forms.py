@@ -35,3 +35,12 @@ class WithdrawConsentForm(AppForm):
         _l("Yes, do not publish my name any more."),
         validators=[InputRequired(_l("Please confirm that you withdraw your consent."))],
     )
+
+
+class WithdrawStoryConsentForm(AppForm):
+    """Withdraw the consent to publish the project story and its photos."""
+
+    confirm_story_consent = BooleanField(
+        _l("Yes, do not publish my story and photos any more."),
+        validators=[InputRequired(_l("Please confirm that you withdraw your consent."))],
+    )

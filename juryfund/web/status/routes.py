@@ -12,7 +12,7 @@ from ...domain.states import APPLICANT_EDITABLE, WITHDRAWABLE
 from ...extensions import db
 from ...infra import tokens
 from ...models import Application, LinkGrant, ProofOfUse
-from ...services import decisions, intake, payments, privacy
+from ...services import decisions, intake, payments, privacy, stories
 from .. import letters
 from ..apply import editing
 from ..apply.forms import ApplicationForm
@@ -22,7 +22,7 @@ from ..i18n import remember_language
 from ..security import limit
 from ..serialise import attributes
 from ..unit_of_work import attempt
-from .forms import ResendForm, WithdrawConsentForm, WithdrawForm
+from .forms import ResendForm, WithdrawConsentForm, WithdrawForm, WithdrawStoryConsentForm
 
 bp = Blueprint("status", __name__, url_prefix="/status")
 
@@ -85,6 +85,7 @@ def _page(
     withdraw_form: WithdrawForm,
     consent_form: WithdrawConsentForm | None = None,
     payment_form: PaymentRequestForm | None = None,
+    story_consent_form: WithdrawStoryConsentForm | None = None,
 ):
     """The status page with its withdraw, consent and payment forms (fresh, or with errors)."""
     events = [e for e in application.events if not e.internal]
@@ -105,6 +106,9 @@ def _page(
         payreqs=payments.overview(application),
         mask_iban=mask_iban,
         payment_form=payment_form or PaymentRequestForm(prefix=PAYMENT_PREFIX),
+        story=stories.find(application),
+        may_tell=stories.may_tell(application),
+        story_consent_form=story_consent_form or WithdrawStoryConsentForm(),
     )
 
 
