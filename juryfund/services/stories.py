@@ -174,7 +174,7 @@ def approve(application: Application, *, actor: Actor) -> ProjectStory:
 def send_back(application: Application, *, note: str, actor: Actor) -> ProjectStory:
     """Send the waiting version back with what to change; the public version stays as it was."""
     if not note.strip():
-        raise DomainError("story.note_required", field="note")
+        raise DomainError("story.note_required", field="review_note")
     story = _waiting(application)
     story.state = move_story(story.state, StoryState.RETURNED).value
     story.review_note = note.strip()
