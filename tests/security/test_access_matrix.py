@@ -387,8 +387,8 @@ class AreaIds:
 
 def _build_area(n: int) -> AreaIds:
     """Area n with body, members, fund, year, an approved application and an open round."""
-    from juryfund.models import StaffUser
     from juryfund.domain.actors import Actor
+    from juryfund.models import StaffUser
     from juryfund.services import (
         ballots,
         decisions,
