@@ -7,6 +7,7 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -19,7 +20,7 @@ MAX_PIXELS = 50_000_000
 #: The longest side of a stored photo; plenty for a web page, small enough to send.
 LONGEST_SIDE = 1600
 #: Pillow's format name, the stored media type, and how each is written anew.
-FORMATS = {
+FORMATS: dict[str, tuple[str, dict[str, Any]]] = {
     "JPEG": ("image/jpeg", {"quality": 85, "optimize": True}),
     "PNG": ("image/png", {"optimize": True}),
     "WEBP": ("image/webp", {"quality": 85}),

@@ -9,6 +9,7 @@ an audit event, like every other change to an application.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload, undefer
@@ -205,7 +206,7 @@ def unpublish(application: Application) -> None:
     db.session.flush()
 
 
-def _public(area_id: int, reference: str) -> Select[tuple[ProjectStory]]:
+def _public(area_id: int, reference: str) -> Select[ProjectStory]:
     """The project's story while its approved version may be public: consent given, not erased."""
     return (
         select(ProjectStory)
@@ -274,7 +275,7 @@ def erase(application: Application) -> int:
     return count
 
 
-def export(application: Application) -> dict | None:
+def export(application: Application) -> dict[str, Any] | None:
     """The story as the applicant's data (Art. 15 GDPR), photos described without their bytes."""
     story = find(application)
     if story is None:
