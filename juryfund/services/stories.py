@@ -91,6 +91,8 @@ def save(
     if actor.staff_id is not None and not note.strip():
         errors.append(DomainError("story.behalf_note_required", field="note"))
     story = find(application)
+    if story is not None:
+        story = locks.lock(ProjectStory, story.id)  # read afresh: another save may have come first
     free = _free_slots(story)
     if len(photos) > len(free):
         errors.append(
@@ -141,8 +143,13 @@ def save(
 
 
 def _free_slots(story: ProjectStory | None) -> list[int]:
-    """The photo places still free in a story, lowest first."""
-    taken = {photo.slot for photo in story.photos} if story is not None else set()
+    """The photo places still free in a story, lowest first (read from the database under the
+    application's lock, never from a collection loaded before it)."""
+    taken = (
+        set(db.session.scalars(select(StoryPhoto.slot).where(StoryPhoto.story_id == story.id)))
+        if story is not None
+        else set()
+    )
     return [slot for slot in range(1, MAX_STORY_PHOTOS + 1) if slot not in taken]
 
 
