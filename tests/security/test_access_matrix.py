@@ -286,6 +286,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/staff/applications/<int:application_id>/story", "POST"): staff_only(200),
     ("/staff/applications/<int:application_id>/story/approve", "POST"): staff_only(200),
     ("/staff/applications/<int:application_id>/story/return", "POST"): staff_only(200),
+    # Without the request note: the page again with the error.
+    ("/staff/applications/<int:application_id>/story/consent", "POST"): staff_only(200),
     ("/staff/applications/<int:application_id>/story/photos/<int:photo_id>", "GET"): staff_only(
         200
     ),

@@ -309,3 +309,27 @@ def test_story_is_in_the_export_and_gone_after_erasure(settled, staff):
     assert db.session.scalar(select(func.count(ProjectStory.id))) == 0
     assert settled.consent_publish_story is False
     assert privacy.export(settled)["project_story"] is None
+
+
+def test_staff_withdraw_the_story_consent_on_a_written_request(app, client, settled, staff, login):
+    """Without a note on how the request came nothing changes; with it the story is off."""
+    stories.save(settled, text=STORY, consent=True, photos=[], actor=_applicant(settled))
+    stories.approve(settled, actor=staff.actor)
+    db.session.commit()
+    public = app.test_client()
+    assert STORY in public.get(_project_url(settled)).get_data(as_text=True)
+    login(staff)
+    url = f"/staff/applications/{settled.id}/story"
+    page = client.get(url).get_data(as_text=True)
+    refused = client.post(f"{url}/consent", data={"csrf_token": csrf_from(page)})
+    assert refused.status_code == 200
+    assert 'id="request_note-error"' in refused.get_data(as_text=True)
+    assert STORY in public.get(_project_url(settled)).get_data(as_text=True)
+    done = client.post(
+        f"{url}/consent",
+        data={"csrf_token": csrf_from(page), "request_note": "Brief vom 3. Dezember"},
+    )
+    assert done.status_code == 302
+    assert STORY not in public.get(_project_url(settled)).get_data(as_text=True)
+    event = db.session.scalar(select(ApplicationEvent).where(ApplicationEvent.kind == "story_off"))
+    assert event.actor_staff_id == staff.id and "Dezember" in event.note

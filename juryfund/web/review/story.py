@@ -12,12 +12,13 @@ from wtforms.validators import Length, Optional
 
 from ...models import Application
 from ...models.stories import MAX_STORY_PHOTOS
-from ...services import stories
+from ...services import privacy, stories
 from .. import story_form
 from ..downloads import send_photo
 from ..fields import AppForm
 from ..story_form import StaffStoryForm
 from ..unit_of_work import attempt
+from .forms import StaffConsentForm
 from .routes import bp, staff_application
 
 
@@ -34,6 +35,7 @@ def _story_page(
     application: Application,
     form: StaffStoryForm | None = None,
     review_form: StoryReviewForm | None = None,
+    consent_form: StaffConsentForm | None = None,
 ):
     """The staff's story page with its forms (fresh, or the one with errors)."""
     story = stories.find(application)
@@ -44,6 +46,7 @@ def _story_page(
         may_tell=stories.may_tell(application),
         form=form or StaffStoryForm(data=story_form.stored_data(story, application)),
         review_form=review_form or StoryReviewForm(),
+        consent_form=consent_form or StaffConsentForm(),
         max_photos=MAX_STORY_PHOTOS,
     )
 
@@ -94,6 +97,26 @@ def return_story(application_id: int):
     ):
         return redirect(url_for("review.story", application_id=application.id))
     return _story_page(application, review_form=form), 200
+
+
+@bp.post("/applications/<int:application_id>/story/consent")
+@login_required
+def withdraw_story_consent(application_id: int):
+    """Withdraw the consent to publish the story on the applicant's written request."""
+    application = staff_application(application_id)
+    form = StaffConsentForm()
+    if form.validate_on_submit() and attempt(
+        lambda: privacy.withdraw_consent(
+            application,
+            privacy.Consent.PUBLISH_STORY,
+            actor=current_user.actor,
+            note=form.request_note.data,
+        ),
+        form=form,
+        done=_("The consent is withdrawn: the story and photos are no longer published."),
+    ):
+        return redirect(url_for("review.story", application_id=application.id))
+    return _story_page(application, consent_form=form), 200
 
 
 @bp.post("/applications/<int:application_id>/story/photos/<int:photo_id>/remove")
