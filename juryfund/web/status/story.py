@@ -45,7 +45,6 @@ def story(reference: str):
 def remove_story_photo(reference: str, photo_id: int):
     """Take a photo out of the story; it leaves the public page at once."""
     application = granted_application(reference)
-    StoryForm()  # the CSRF check comes with every form of the app
     attempt(
         lambda: stories.remove_photo(application, photo_id, actor=Actor.applicant(reference)),
         done=_("The photo is removed."),
