@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from typing import NamedTuple
 
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from ..domain.actors import Actor
@@ -27,6 +29,7 @@ from ..services import (
     rounds,
     sessions,
     setup,
+    stories,
 )
 
 ADMIN = ("admin@juryfund.example", "demo-admin-2026")
@@ -445,6 +448,9 @@ def _seed() -> None:
         rounds.open_round(round_, actor=staff.actor)
         for participant in round_.participants[:yes_votes]:
             ballots.cast_vote(participant, round_.agenda[0], "yes")
+    settled = [a for a, t in apps if t is State.SETTLED and a.area_id == soldiner.id]
+    if settled:
+        _tell_story(settled[0], staff)
     db.session.flush()
 
 
@@ -458,6 +464,43 @@ def _pin_places(apps: list[tuple[Application, State]], staff: StaffUser) -> None
             privacy.give_consent(
                 app, privacy.Consent.SHOW_PLACE, actor=Actor.applicant(app.reference)
             )
+
+
+def _tell_story(app: Application, staff: StaffUser) -> None:
+    """The applicant's story of a settled action with two drawn photos, approved by staff."""
+    stories.save(
+        app,
+        text=(
+            "Am Samstag kamen über dreißig Nachbarinnen und Nachbarn. Zusammen haben wir die "
+            "Baumscheiben bepflanzt; die Kinder aus dem Hort gießen sie seitdem jeden Tag."
+        ),
+        consent=True,
+        photos=[
+            stories.NewPhoto(
+                _drawing("#3a7d44", "#f2c14e"),
+                "Frisch bepflanzte Baumscheibe mit Blumen vor einem Altbau",
+                field="new_photos-0-file",
+            ),
+            stories.NewPhoto(
+                _drawing("#8c5a3c", "#7fb7e6"),
+                "Kinder mit Gießkannen an der Baumscheibe",
+                field="new_photos-1-file",
+            ),
+        ],
+        actor=Actor.applicant(app.reference),
+    )
+    stories.approve(app, actor=staff.actor)
+
+
+def _drawing(ground: str, sky: str) -> bytes:
+    """A simple drawn picture (ground, sky and sun) as a JPEG, standing in for a photo."""
+    image = Image.new("RGB", (1200, 800), sky)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 520, 1200, 800), fill=ground)
+    draw.ellipse((900, 80, 1060, 240), fill="#fff3b0")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
 
 
 def _write_texts(area: Area, fund: Fund, staff: StaffUser) -> None:

@@ -18,10 +18,13 @@ __all__ = [
     "PROOF_TRANSITIONS",
     "ROUND_TRANSITIONS",
     "ProofState",
+    "STORY_TRANSITIONS",
     "RoundState",
+    "StoryState",
     "ballot_refusal",
     "move_proof",
     "move_round",
+    "move_story",
 ]
 
 
@@ -66,6 +69,40 @@ PROOF_TRANSITIONS: Mapping[ProofState, frozenset[ProofState]] = MappingProxyType
 PROOF_EDITABLE: frozenset[ProofState] = frozenset(
     state for state, exits in PROOF_TRANSITIONS.items() if ProofState.SUBMITTED in exits
 )
+
+
+class StoryState(StrEnum):
+    """Where a project story (report and photos for the public project page) stands.
+
+    Every saved version waits for staff's approval; the public page shows only the version
+    approved last. Withdrawing the consent to publish takes the approved version off.
+    """
+
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    WITHDRAWN = "withdrawn"
+
+
+STORY_TRANSITIONS: Mapping[StoryState, frozenset[StoryState]] = MappingProxyType(
+    {
+        # An edit while waiting stays waiting; approving or sending back ends the wait.
+        StoryState.SUBMITTED: frozenset(
+            {StoryState.SUBMITTED, StoryState.APPROVED, StoryState.RETURNED, StoryState.WITHDRAWN}
+        ),
+        StoryState.APPROVED: frozenset({StoryState.SUBMITTED, StoryState.WITHDRAWN}),
+        StoryState.RETURNED: frozenset({StoryState.SUBMITTED, StoryState.WITHDRAWN}),
+        StoryState.WITHDRAWN: frozenset({StoryState.SUBMITTED}),
+    }
+)
+
+
+def move_story(current: StoryState | str, target: StoryState | str) -> StoryState:
+    """Return ``target`` if a story may move there now; else DomainError "story.not_waiting"."""
+    target = StoryState(target)
+    if target in STORY_TRANSITIONS[StoryState(current)]:
+        return target
+    raise DomainError("story.not_waiting")
 
 
 class PaymentRequestState(StrEnum):

@@ -24,6 +24,7 @@ from .rounds import (
     Vote,
 )
 from .staff import NoticeOnce, PendingNotice, StaffUser, staff_area
+from .stories import ProjectStory, StoryPhoto
 from .system import AccessibilityStatement, AuditEvent, ContentVersion, LinkGrant, Mail
 
 __all__ = [
@@ -55,11 +56,13 @@ __all__ = [
     "PendingNotice",
     "Position",
     "ProjectPin",
+    "ProjectStory",
     "ProofOfUse",
     "Receipt",
     "Round",
     "RoundMember",
     "StaffUser",
+    "StoryPhoto",
     "Substitution",
     "Vote",
     "staff_area",

@@ -45,6 +45,13 @@ EVENT_KINDS = (
     # The consent to show a private address on the map (models.places): given, withdrawn.
     "place_ok",
     "place_off",
+    # A project story's steps (models.stories): saved, approved, sent back, a photo taken out,
+    # the consent to publish it withdrawn.
+    "story",
+    "story_ok",
+    "story_back",
+    "story_pic",
+    "story_off",
 )
 ATTACHMENT_KINDS = ("quote", "receipt", "photo", "other")
 
@@ -114,6 +121,8 @@ class Application(Model):
     consent_publish_name: Mapped[bool] = mapped_column(default=False)
     #: The applicant agreed that the private address staff pinned may show on the public map.
     consent_show_place: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Consent to publish the project story and its photos (withdrawable, services.privacy).
+    consent_publish_story: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     #: The QM team's formal review note, shown to the body with the dossier.
     review_note: Mapped[str] = mapped_column(Text, default="")

@@ -39,7 +39,7 @@ from ..models import (
     ProofOfUse,
 )
 from ..models.base import utcnow
-from . import history, locks, setup, versions
+from . import history, locks, setup, stories, versions
 
 #: What replaces a name or an address once the retention period is over.
 ERASED = "—"
@@ -51,16 +51,23 @@ class Consent(StrEnum):
     PUBLISH_NAME = "publish_name"
     #: Show the private address staff pinned on the public map (services.places).
     SHOW_PLACE = "show_place"
+    #: Publish the project story and its photos (services.stories).
+    PUBLISH_STORY = "publish_story"
 
 
 #: The column that holds each consent.
 CONSENT_COLUMNS = {
     Consent.PUBLISH_NAME: "consent_publish_name",
     Consent.SHOW_PLACE: "consent_show_place",
+    Consent.PUBLISH_STORY: "consent_publish_story",
 }
 #: The history line of a consent withdrawn, and of one given (the name's is given only with
-#: the application form, so it has no line of its own).
-WITHDRAWN_EVENTS = {Consent.PUBLISH_NAME: "consent", Consent.SHOW_PLACE: "place_off"}
+#: the application form, the story's with the story, so they have no line of their own).
+WITHDRAWN_EVENTS = {
+    Consent.PUBLISH_NAME: "consent",
+    Consent.SHOW_PLACE: "place_off",
+    Consent.PUBLISH_STORY: "story_off",
+}
 GIVEN_EVENTS = {Consent.SHOW_PLACE: "place_ok"}
 
 #: Free texts that may hold personal data; staff choose which to erase (each a stable code).
@@ -100,6 +107,7 @@ def export(application: Application) -> dict[str, Any]:
             "consent_processing": application.consent_processing,
             "consent_publish_name": application.consent_publish_name,
             "consent_show_place": application.consent_show_place,
+            "consent_publish_story": application.consent_publish_story,
         },
         "project": {
             "title": application.title,
@@ -198,6 +206,8 @@ def export(application: Application) -> dict[str, Any]:
         ]
         if mails is not None
         else [],
+        # The project story and its photos' descriptions (the photos are with the QM team).
+        "project_story": stories.export(application),
         "anonymised_at": application.anonymised_at.isoformat()
         if application.anonymised_at
         else None,
@@ -283,6 +293,9 @@ def withdraw_consent(
     if not getattr(application, column):
         raise DomainError("privacy.consent_not_given")
     setattr(application, column, False)
+    if consent == Consent.PUBLISH_STORY:
+        stories.unpublish(application)
+    # Each consent has its own history line, so the applicant reads which consent went.
     return history.record(
         application,
         WITHDRAWN_EVENTS[consent],
@@ -367,10 +380,13 @@ def preview_erasure(application: Application) -> ErasurePreview:
     years = application.fund.retention_years
     return ErasurePreview(
         allowed=application.state in {s.value for s in FINAL} and application.anonymised_at is None,
-        files=db.session.scalar(
-            select(func.count()).where(Attachment.application_id == application.id)
+        files=(
+            db.session.scalar(
+                select(func.count()).where(Attachment.application_id == application.id)
+            )
+            or 0
         )
-        or 0,
+        + stories.photo_count(application),
         mails=len(db.session.scalars(mails).all()) if mails is not None else 0,
         receipts=len(proof.receipts) if proof else 0,
         decisions=db.session.scalar(
@@ -486,7 +502,9 @@ def _erase_personal_data(
         db.session.scalars(select(Attachment.id).where(Attachment.application_id == application.id))
     )
     db.session.execute(delete(Attachment).where(Attachment.id.in_(file_ids)))
+    # The project story is the applicant's own words and pictures: it goes entirely.
+    photos = stories.erase(application)
     db.session.execute(delete(LinkGrant).where(LinkGrant.application_id == application.id))
     application.anonymised_at = utcnow()
     db.session.flush()
-    return {"mails": len(mail_ids), "files": len(file_ids)}
+    return {"mails": len(mail_ids), "files": len(file_ids) + photos}

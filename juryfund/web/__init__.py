@@ -21,12 +21,14 @@ def register_blueprints(app: Flask) -> None:
     from .public.routes import bp as public_bp
     from .review import places as _place_routes  # noqa: F401  (adds its pages to review_bp)
     from .review import privacy as _privacy_routes  # noqa: F401  (adds its pages to review_bp)
+    from .review import story as _story_review_routes  # noqa: F401  (adds to review_bp)
     from .review.routes import bp as review_bp
     from .rounds.routes import bp as rounds_bp
     from .staff import notices as _notice_routes  # noqa: F401  (adds its page to staff_bp)
     from .staff import texts as _text_routes  # noqa: F401  (adds its page to staff_bp)
     from .staff.routes import bp as staff_bp
     from .status import proof as _proof_routes  # noqa: F401  (adds the proof pages to status_bp)
+    from .status import story as _story_routes  # noqa: F401  (adds the story pages to status_bp)
     from .status.routes import bp as status_bp
     from .transparency.routes import bp as transparency_bp
 
@@ -81,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
             "round_state_labels": lbl.ROUND_STATE_LABELS,
             "entry_kind_labels": lbl.ENTRY_KIND_LABELS,
             "proof_state_labels": lbl.PROOF_STATE_LABELS,
+            "story_state_labels": lbl.STORY_STATE_LABELS,
             "payment_request_state_labels": lbl.PAYMENT_REQUEST_STATE_LABELS,
             "payment_request_kind_labels": lbl.PAYMENT_REQUEST_KIND_LABELS,
             "ground_labels": lbl.GROUND_LABELS,

@@ -141,6 +141,13 @@ PROOF_STATE_LABELS = {
     "changes_requested": _l("changes requested"),
     "accepted": _l("accepted"),
 }
+#: Where a project story stands (domain.lifecycles.StoryState).
+STORY_STATE_LABELS = {
+    "submitted": _l("waiting for approval by the QM team"),
+    "approved": _l("approved and published"),
+    "returned": _l("sent back for changes"),
+    "withdrawn": _l("not published: consent withdrawn"),
+}
 #: Where a payment request stands (domain.lifecycles.PaymentRequestState).
 PAYMENT_REQUEST_STATE_LABELS = {
     "requested": _l("requested, to be checked"),

@@ -299,6 +299,29 @@ REASONS = {
         "More was paid out than proven: first claim and book the refund of %(open)s."
     ),
     "proof.nothing_to_refund": _l("Nothing was paid out beyond the proven amount."),
+    # project stories (services.stories) and their photos (infra.images)
+    "story.not_open": _l("A story can be added only to a funded project."),
+    "story.text_required": _l("Please write a few sentences about your project."),
+    "story.text_too_long": _l("Please keep the story shorter (at most %(maximum)s characters)."),
+    "story.consent_required": _l(
+        "Please agree to the publication; without it the story cannot be shown."
+    ),
+    "story.behalf_note_required": _l(
+        "Please note how the applicant gave you the story and their consent (e.g. signed at the office)."
+    ),
+    "story.too_many_photos": _l("A story can have at most %(maximum)s photos."),
+    "story.alt_required": _l("Please describe the photo for people who cannot see it."),
+    "story.alt_too_long": _l(
+        "Please keep the description shorter (at most %(maximum)s characters)."
+    ),
+    "story.photo_missing": _l("Please choose the photo this description belongs to."),
+    "story.no_such_photo": _l("This photo is no longer part of the story."),
+    "story.not_waiting": _l("This story is not waiting for approval."),
+    "story.note_required": _l("Please write what should be changed."),
+    "photo.empty": _l("The photo file is empty."),
+    "photo.too_large": _l("The photo is larger than %(maximum_mb)s MB."),
+    "photo.not_an_image": _l("This file is not a photo we can read. Please use JPEG, PNG or WebP."),
+    "photo.too_many_pixels": _l("This picture has too many pixels. Please use a smaller photo."),
     # uploads
     "file.too_many": _l("You can add at most %(maximum)s files."),
     "file.empty": _l("The file “%(name)s” is empty."),

@@ -58,6 +58,10 @@ NOT_PAGES = {
     "status.download",
     "status.land",
     "status.letter_pdf",
+    # Project story photos (issue 17): image files shown inside the story pages.
+    "status.story_photo",
+    "review.story_photo",
+    "transparency.project_photo",
     "transparency.decisions_csv",
     "transparency.decisions_feed",
     "transparency.calendar",

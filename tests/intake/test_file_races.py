@@ -1,5 +1,6 @@
 """Files added at once never exceed the limit: staff adding a handed-in file in two tabs, or
-the applicant and staff adding receipt scans to one proof (real threads, own sessions)."""
+the applicant and staff adding receipt scans to one proof, or photos to one project story
+(real threads, own sessions)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from sqlalchemy import func, select
 from juryfund.domain.actors import Actor
 from juryfund.domain.files import MAX_FILES
 from juryfund.extensions import db
-from juryfund.models import Application, Attachment, ProofOfUse
-from juryfund.services import intake, proofs
+from juryfund.models import Application, Attachment, ProofOfUse, StoryPhoto
+from juryfund.models.stories import MAX_STORY_PHOTOS
+from juryfund.services import intake, proofs, stories
 from juryfund.services.proofs import MAX_PROOF_FILES
 from tests.factories import ApplicationFactory
+from tests.photos import png
 from tests.races import one_won, race
 
 pytestmark = pytest.mark.intake
@@ -79,3 +82,40 @@ def test_two_receipt_scans_for_the_last_place_of_a_proof_add_one(app, approved):
         select(func.count(Attachment.id)).where(Attachment.proof_id == proof.id)
     )
     assert count == MAX_PROOF_FILES
+
+
+def _add_story_photo(application_id: int, reference: str):
+    def job(ready):
+        application = db.session.get(Application, application_id)
+        ready()
+        stories.save(
+            application,
+            text="Das Beet ist bepflanzt.",
+            consent=True,
+            photos=[stories.NewPhoto(png(), "Das Beet", field="new_photos-0-file")],
+            actor=Actor.applicant(reference),
+        )
+
+    return job
+
+
+@pytest.mark.transparency
+def test_two_photos_for_the_last_place_of_a_story_add_one(app, approved):
+    """The applicant in two tabs (or with staff) adding the sixth photo at once: one is kept."""
+    for index in range(MAX_STORY_PHOTOS - 1):
+        stories.save(
+            approved,
+            text="Das Beet ist bepflanzt.",
+            consent=True,
+            photos=[stories.NewPhoto(png(), f"Foto {index}", field="new_photos-0-file")],
+            actor=Actor.applicant(approved.reference),
+        )
+    db.session.commit()
+
+    outcomes = race(
+        app,
+        _add_story_photo(approved.id, approved.reference),
+        _add_story_photo(approved.id, approved.reference),
+    )
+    one_won(outcomes, "story.too_many_photos")
+    assert db.session.scalar(select(func.count(StoryPhoto.id))) == MAX_STORY_PHOTOS

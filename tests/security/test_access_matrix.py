@@ -137,6 +137,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/<slug>/decisions.csv", "GET"): everyone(),
     ("/<slug>/decisions.json", "GET"): everyone(),
     ("/<slug>/projects/<reference>", "GET"): everyone(),
+    # An approved story's photo, public while the applicant's consent stands (issue 17).
+    ("/<slug>/projects/<reference>/photos/<int:photo_id>", "GET"): everyone(),
     ("/<slug>/report", "GET"): everyone(302),  # to this year's report
     ("/<slug>/report/<int:year>", "GET"): everyone(),
     ("/api/v1/areas", "GET"): everyone(),
@@ -176,6 +178,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/status/<reference>/letter", "GET"): applicant_only(200),
     ("/status/<reference>/letter.pdf", "GET"): applicant_only(200),
     ("/status/<reference>/proof", "POST"): applicant_only(302),  # saved (an empty report and list)
+    # The project story: an empty form comes back with its errors; removing a photo is done.
+    ("/status/<reference>/story", "GET"): applicant_only(200),
+    ("/status/<reference>/story", "POST"): applicant_only(200),
+    ("/status/<reference>/story/photos/<int:photo_id>", "GET"): applicant_only(200),
+    ("/status/<reference>/story/photos/<int:photo_id>/remove", "POST"): applicant_only(302),
+    ("/status/<reference>/story/consent", "POST"): applicant_only(200),  # unconfirmed
     # An empty payment request: the page again with the errors next to the fields.
     ("/status/<reference>/payment-request", "POST"): applicant_only(200),
     # the member's ballot: only with round A's grant
@@ -285,6 +293,21 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
         "POST",
     ): staff_only(200),
     ("/staff/files/<int:attachment_id>", "GET"): staff_only(200),
+    # The project story: an empty form and an empty return note come back with their errors;
+    # the world's story is approved already, so approving again is refused on the page.
+    ("/staff/applications/<int:application_id>/story", "GET"): staff_only(200),
+    ("/staff/applications/<int:application_id>/story", "POST"): staff_only(200),
+    ("/staff/applications/<int:application_id>/story/approve", "POST"): staff_only(200),
+    ("/staff/applications/<int:application_id>/story/return", "POST"): staff_only(200),
+    # Without the request note: the page again with the error.
+    ("/staff/applications/<int:application_id>/story/consent", "POST"): staff_only(200),
+    ("/staff/applications/<int:application_id>/story/photos/<int:photo_id>", "GET"): staff_only(
+        200
+    ),
+    (
+        "/staff/applications/<int:application_id>/story/photos/<int:photo_id>/remove",
+        "POST",
+    ): staff_only(302),
     ("/staff/rounds/<int:round_id>", "GET"): staff_only(200),
     ("/staff/rounds/<int:round_id>/edit", "GET"): staff_only(200),
     ("/staff/rounds/<int:round_id>/edit", "POST"): staff_only(200),
@@ -374,12 +397,24 @@ class AreaIds:
     status_token: str = ""  # the applicant's link to application `application_id`
     ballot_token: str = ""  # a member's link to round `round_id` (not `member_id`'s)
     session_id: int = 0  # an announced jury session of the fund
+    photo_id: int = 0  # an approved, public photo of the approved application's story
 
 
 def _build_area(n: int) -> AreaIds:
     """Area n with body, members, fund, year, an approved application and an open round."""
+    from juryfund.domain.actors import Actor
     from juryfund.models import StaffUser
-    from juryfund.services import ballots, decisions, intake, proofs, rounds, sessions, setup
+    from juryfund.services import (
+        ballots,
+        decisions,
+        intake,
+        proofs,
+        rounds,
+        sessions,
+        setup,
+        stories,
+    )
+    from tests.photos import png
 
     from ..voting.conftest import make_ready
 
@@ -442,6 +477,14 @@ def _build_area(n: int) -> AreaIds:
     )
     proofs.add_file(proof, "beleg.pdf", PDF, kind="receipt")
     receipt_id = proof.receipts[0].id
+    story = stories.save(
+        approved,
+        text="Das Beet ist bepflanzt.",
+        consent=True,
+        photos=[stories.NewPhoto(png(), "Das Beet", field="new_photos-0-file")],
+        actor=Actor.applicant(approved.reference),
+    )
+    stories.approve(approved, actor=staff.actor)
 
     # An open round with another ready application on its agenda.
     ready = make_ready(area, fund, "Lesecafé", 30000, email=f"reader-{letter.lower()}@example.org")
@@ -487,6 +530,7 @@ def _build_area(n: int) -> AreaIds:
         status_token=intake.new_status_token(approved),
         ballot_token=rounds.ballot_token(holder),
         session_id=jury_session.id,
+        photo_id=story.photos[0].id,
     )
 
 
@@ -644,6 +688,7 @@ def url_values(rule, world: World) -> dict[str, object]:
         "attachment_id": a.ballot_attachment_id if blueprint == "ballot" else a.attachment_id,
         "decision_id": a.decision_id,
         "receipt_id": a.receipt_id,
+        "photo_id": a.photo_id,
         "user_id": a.staff_id,
         "reference": a.reference,
         "token": {"status": a.status_token, "ballot": a.ballot_token}.get(blueprint),
@@ -789,6 +834,16 @@ MIXED = [
     # public pages show only what is published, and only in its own area
     (ANON, "GET", lambda a, b: f"/{a.slug}/projects/{a.ready_reference}", 404),
     (ANON, "GET", lambda a, b: f"/{b.slug}/projects/{a.reference}", 404),
+    # a story photo opens only with its own application, area and project
+    (APPLICANT, "GET", lambda a, b: f"/status/{a.reference}/story/photos/{b.photo_id}", 404),
+    (
+        STAFF,
+        "GET",
+        lambda a, b: f"/staff/applications/{a.application_id}/story/photos/{b.photo_id}",
+        404,
+    ),
+    (ANON, "GET", lambda a, b: f"/{a.slug}/projects/{a.reference}/photos/{b.photo_id}", 404),
+    (ANON, "GET", lambda a, b: f"/{b.slug}/projects/{a.reference}/photos/{a.photo_id}", 404),
 ]
 
 

@@ -170,7 +170,9 @@ def build_world() -> World:
         rounds,
         sessions,
         setup,
+        stories,
     )
+    from tests.photos import png
 
     area = setup.save_area(
         None,
@@ -253,6 +255,15 @@ def build_world() -> World:
         actor=staff.actor,
     )
     payments.refuse_request(payment_request, reason="Bitte Belege nachreichen.", actor=staff.actor)
+    # An approved project story with a photo: the story pages and the photo routes have one.
+    story = stories.save(
+        approved,
+        text="Das Beet ist bepflanzt.",
+        consent=True,
+        photos=[stories.NewPhoto(png(), "Das Beet", field="new_photos-0-file")],
+        actor=Actor.applicant(approved.reference),
+    )
+    stories.approve(approved, actor=staff.actor)
 
     # An open written round, an open meeting and a draft round with one more ready application.
     voting, voting_file = _application(area, fund, "Lesecafé", 30000, ready=True, with_file=True)
@@ -325,6 +336,7 @@ def build_world() -> World:
         "attachment_id": [submitted_file.id],
         "round_id": [r.id for r in (circulation, meeting, decided, draft)],
         "session_id": [jury_session.id],
+        "photo_id": [story.photos[0].id],
     }
     base = {name: candidates[0] for name, candidates in world.values.items()}
     # No deputy is named in this world: a withdrawal finds no substitution (404, never a 500).

@@ -9,9 +9,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from juryfund.domain.actors import Actor
 from juryfund.extensions import db
-from juryfund.models import ApplicationEvent, Attachment, Decision, LedgerEntry, LinkGrant
-from juryfund.services import privacy
+from juryfund.models import (
+    ApplicationEvent,
+    Attachment,
+    Decision,
+    LedgerEntry,
+    LinkGrant,
+    ProjectStory,
+    StoryPhoto,
+)
+from juryfund.services import privacy, stories
+from tests.photos import phone_jpeg
 
 pytestmark = pytest.mark.security
 
@@ -63,6 +73,14 @@ def test_tick_anonymises_after_retention_keeping_decisions_and_money(runner, app
             data=b"%PDF",
         )
     )
+    # A project story with a photo is the applicant's data too (issue 17).
+    stories.save(
+        approved,
+        text="Ayşe und ihre Nachbarn haben gepflanzt.",
+        consent=True,
+        photos=[stories.NewPhoto(phone_jpeg(), "Ayşe am Beet", field="new_photos-0-file")],
+        actor=Actor.applicant(approved.reference),
+    )
     _finish(approved, days_ago=365 * 10 + 5)
     result = runner.invoke(args=["juryfund", "tick"])
     assert "1 applications anonymised" in result.output, result.output
@@ -76,6 +94,9 @@ def test_tick_anonymises_after_retention_keeping_decisions_and_money(runner, app
     assert approved.anonymised_at is not None
     assert db.session.scalar(select(func.count(Attachment.id))) == 0
     assert db.session.scalar(select(func.count(LinkGrant.id))) == 0
+    assert db.session.scalar(select(func.count(StoryPhoto.id))) == 0
+    assert db.session.scalar(select(func.count(ProjectStory.id))) == 0
+    assert approved.consent_publish_story is False
     assert db.session.scalar(select(func.count(Decision.id))) == 1
     assert (
         db.session.scalar(

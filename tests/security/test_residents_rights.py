@@ -19,8 +19,16 @@ from juryfund.domain.errors import DomainError
 from juryfund.extensions import db
 from juryfund.infra import audit, reconcile
 from juryfund.infra.mail import deliver_pending
-from juryfund.models import Application, ApplicationEvent, LedgerEntry, Mail
-from juryfund.services import books, intake, privacy, proofs
+from juryfund.models import (
+    Application,
+    ApplicationEvent,
+    LedgerEntry,
+    Mail,
+    ProjectStory,
+    StoryPhoto,
+)
+from juryfund.services import books, intake, privacy, proofs, stories
+from tests.photos import phone_jpeg
 from tests.races import one_won, race
 
 from ..conftest import csrf_from
@@ -73,6 +81,16 @@ def settled(published, staff, app):
     proofs.submit(proof)
     db.session.commit()
     proofs.accept(proof, actor=staff.actor)
+    db.session.commit()
+    # The project story names her too, and a photo's description does (issue 17).
+    stories.save(
+        published,
+        text=f"{NAME} und die Nachbarn haben gepflanzt.",
+        consent=True,
+        photos=[stories.NewPhoto(phone_jpeg(), f"{NAME} am Beet", field="new_photos-0-file")],
+        actor=Actor.applicant(published.reference),
+    )
+    stories.approve(published, actor=staff.actor)
     db.session.commit()
     deliver_pending()
     db.session.refresh(published)
@@ -216,7 +234,14 @@ def test_erasure_on_request_leaves_books_report_and_trail_unchanged(
     files_before = _mail_files(app)
     assert any(EMAIL in text for text in files_before.values()), "mails were written before"
     mails_before = db.session.scalar(select(func.count(Mail.id)))
-    assert {table for table, _value in _rows_containing(PERSONAL)} >= {"application", "mail"}
+    assert {table for table, _value in _rows_containing(PERSONAL)} >= {
+        "application",
+        "mail",
+        "project_story",
+        "story_photo",
+    }
+    story_before = anonymous.get(f"/{slug}/projects/{settled.reference}").get_data(as_text=True)
+    assert f"{NAME} am Beet" in story_before, "the story was public before"
 
     page = client.get(f"/staff/applications/{settled.id}/erase").get_data(as_text=True)
     assert "What is kept, and why" in page or "Was bleibt" in page
@@ -267,6 +292,10 @@ def test_erasure_on_request_leaves_books_report_and_trail_unchanged(
     assert export["applicant"]["email"] == "" and export["mails"] == []
     # Nor does any row of any table: the erased values are nowhere in the database.
     assert _rows_containing(PERSONAL) == []
+    # The story and its photos are gone, the bytes included.
+    assert db.session.scalar(select(func.count(StoryPhoto.id))) == 0
+    assert db.session.scalar(select(func.count(ProjectStory.id))) == 0
+    assert export["project_story"] is None
     # The status link is gone with the other personal data.
     assert app.test_client().get(f"/status/{settled.reference}").status_code == 403
 

@@ -25,7 +25,17 @@ from ...domain.states import FINAL, State
 from ...extensions import db
 from ...infra import clock
 from ...models import Application, ApplicationEvent, Area, Decision
-from ...services import decisions, history, intake, ledger, places, privacy, todos, versions
+from ...services import (
+    decisions,
+    history,
+    intake,
+    ledger,
+    places,
+    privacy,
+    stories,
+    todos,
+    versions,
+)
 from .. import changes, letters
 from ..apply import editing
 from ..apply.forms import PaperApplicationForm
@@ -231,6 +241,7 @@ def _detail_context(application: Application) -> dict:
         "latest_edit": latest_edit,
         "decisions": rows,
         "current_decision": decisions.current_decision(application),
+        "story": stories.find(application),
         "rule_flags": [
             reason_text(flag) for flag in intake.rule_flags(application, booking_year=booking_year)
         ],

@@ -53,3 +53,12 @@ class WithdrawPlaceConsentForm(AppForm):
         _l("Yes, do not show the place of my project on the map any more."),
         validators=[InputRequired(_l("Please confirm that you withdraw your consent."))],
     )
+
+
+class WithdrawStoryConsentForm(AppForm):
+    """Withdraw the consent to publish the project story and its photos."""
+
+    confirm_story_consent = BooleanField(
+        _l("Yes, do not publish my story and photos any more."),
+        validators=[InputRequired(_l("Please confirm that you withdraw your consent."))],
+    )

@@ -13,7 +13,7 @@ from ...domain.states import APPLICANT_EDITABLE, WITHDRAWABLE
 from ...extensions import db
 from ...infra import tokens
 from ...models import Application, LinkGrant, ProofOfUse
-from ...services import decisions, intake, payments, places, privacy
+from ...services import decisions, intake, payments, places, privacy, stories
 from .. import letters
 from ..apply import editing
 from ..apply.forms import ApplicationForm
@@ -29,6 +29,7 @@ from .forms import (
     WithdrawConsentForm,
     WithdrawForm,
     WithdrawPlaceConsentForm,
+    WithdrawStoryConsentForm,
 )
 
 bp = Blueprint("status", __name__, url_prefix="/status")
@@ -93,6 +94,7 @@ def _page(
     consent_form: WithdrawConsentForm | None = None,
     payment_form: PaymentRequestForm | None = None,
     place_form: PlaceConsentForm | WithdrawPlaceConsentForm | None = None,
+    story_consent_form: WithdrawStoryConsentForm | None = None,
 ):
     """The status page with its withdraw, consent and payment forms (fresh, or with errors)."""
     pin = places.pin_of(application)
@@ -118,6 +120,9 @@ def _page(
         private_pin=pin is not None and pin.kind == PlaceKind.PRIVATE,
         place_form=place_form
         or (WithdrawPlaceConsentForm() if application.consent_show_place else PlaceConsentForm()),
+        story=stories.find(application),
+        may_tell=stories.may_tell(application),
+        story_consent_form=story_consent_form or WithdrawStoryConsentForm(),
     )
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, url_for
 
-from ...services import places, transparency
+from ...services import places, stories, transparency
 from ...services.transparency import FIRST_YEAR, LAST_YEAR
 from ..areas import load_area
+from ..downloads import send_photo
 from ..i18n import RTL_LANGUAGES, current_language
 from ..labels import OUTCOME_LABELS
 from ..pagecache import public_page
@@ -70,7 +71,18 @@ def project(slug: str, reference: str):
         state_label=PROJECT_STATE_LABELS[found.state],
         sharing=project_metadata(area, found),
         on_map=places.has_public_pin(area, reference),
+        story=stories.public_story(area.id, reference),
     )
+
+
+@bp.get("/<slug>/projects/<reference>/photos/<int:photo_id>")
+def project_photo(slug: str, reference: str, photo_id: int):
+    """A photo of the project's story: only while it is approved and its consent stands."""
+    area = load_area(slug)
+    photo = stories.public_photo(area.id, reference, photo_id)
+    if photo is None or transparency.project(area, reference) is None:
+        abort(404)
+    return send_photo(photo, public=True)
 
 
 @bp.get("/<slug>/budget")
