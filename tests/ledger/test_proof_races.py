@@ -42,7 +42,9 @@ def _receipts(proof_id: int) -> list[tuple[int, str]]:
     return [
         (r.position, r.item)
         for r in db.session.scalars(
-            select(Receipt).where(Receipt.proof_id == proof_id).order_by(Receipt.position, Receipt.id)
+            select(Receipt)
+            .where(Receipt.proof_id == proof_id)
+            .order_by(Receipt.position, Receipt.id)
         )
     ]
 
