@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.budget import APPLICATION_KINDS, EntryKind, Origin
@@ -99,6 +99,8 @@ class Receipt(Model):
             "choice IS NULL OR choice <> 'refused' OR choice_reason <> ''",
             name="refusal_has_reason",
         ),
+        # One line per place in the list: two saves at once can never leave a doubled list.
+        UniqueConstraint("proof_id", "position"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..domain.actors import Actor
 from ..domain.errors import DomainError
@@ -20,7 +22,7 @@ from ..infra import audit, clock
 from ..infra.mail import queue_mail
 from ..models import AccessibilityStatement, Area, StaffUser
 from ..models.system import CONFORMITY_STATES
-from . import locks, setup
+from . import setup
 
 #: Longest feedback message kept (characters); a report of a barrier is a few sentences.
 MAX_FEEDBACK = 5000
@@ -79,20 +81,28 @@ def save_statement(
         errors.append(DomainError("accessibility.enforcement_required", field="enforcement_body"))
     setup.refuse(errors)
     assert checked_on is not None  # refused above
-    row = db.session.get(AccessibilityStatement, 1)
-    if row is None:
-        row = AccessibilityStatement(id=1)
-        db.session.add(row)
-    else:
-        # Two admins saving at once: the second waits and overwrites with what it was sent.
-        row = locks.lock(AccessibilityStatement, 1)
-    row.conformity = conformity
-    row.known_gaps = known_gaps.strip()
-    row.checked_on = checked_on
-    row.checked_how = checked_how.strip()
-    row.contact_email = contact_email.strip()
-    row.enforcement_body = enforcement_body.strip()
-    db.session.flush()
+    values = {
+        "conformity": conformity,
+        "known_gaps": known_gaps.strip(),
+        "checked_on": checked_on,
+        "checked_how": checked_how.strip(),
+        "contact_email": contact_email.strip(),
+        "enforcement_body": enforcement_body.strip(),
+    }
+    # Two admins saving at once, even the very first time: the one row is created race-free
+    # (the second insert waits for the first and then does nothing), and the UPDATE, which
+    # locks the row, lets the second save win after the first. An UPDATE statement also tells
+    # the page cache that the public statement changed.
+    table = AccessibilityStatement.__table__
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(table).values(id=1, **values).on_conflict_do_nothing(index_elements=["id"])
+    )
+    db.session.execute(
+        update(AccessibilityStatement).where(AccessibilityStatement.id == 1).values(**values)
+    )
+    row = db.session.get(AccessibilityStatement, 1, populate_existing=True)
+    assert row is not None  # written above
     audit.record(
         "accessibility.statement_saved",
         actor=actor,

@@ -70,7 +70,7 @@ def audit_participant(
     )
 
 
-def _check_link(participant: RoundMember, link_version: int | None) -> None:
+def check_link(participant: RoundMember, link_version: int | None) -> None:
     """Refuse a member acting with a ballot link staff replaced since (None: staff record it).
 
     Read in the transaction that writes: on PostgreSQL under a share lock of the member's row,
@@ -219,13 +219,13 @@ def cast_vote(
     The write itself refuses to turn a conflict into a vote (ON CONFLICT … WHERE kind =
     'vote'), so a vote and a conflict declaration sent at once from two tabs leave one
     position, never both. ``link_version`` is the generation of the ballot link the member
-    came with: a replaced link is refused (see _check_link).
+    came with: a replaced link is refused (see check_link).
     """
     actor = _acting(participant, actor)
     now = utcnow()
     _check_open(participant, item, now)
     if _postgresql():
-        _check_link(participant, link_version)
+        check_link(participant, link_version)
     if choice not in {c.value for c in Choice}:
         raise DomainError("ballot.choice_required", field="choice")
     choice = Choice(choice).value
@@ -264,7 +264,7 @@ def cast_vote(
         raise DomainError("ballot.conflicted")
     _confirm_open(participant, now)
     if not _postgresql():
-        _check_link(participant, link_version)
+        check_link(participant, link_version)
     # On SQLite the body's ruling may have landed between the check and the write lock; the
     # lock is held now (PostgreSQL's shared round lock kept any ruling out from the start).
     if not _postgresql() and excluded_by_flag_or_ruling(participant, item):
@@ -287,7 +287,7 @@ def declare_conflict(
     now = utcnow()
     _check_open(participant, item, now)
     if _postgresql():
-        _check_link(participant, link_version)
+        check_link(participant, link_version)
     if not reason.strip():
         raise DomainError("ballot.reason_required", field="reason")
     if not is_conflicted(participant, item):  # the reason is not recorded: it may be personal
@@ -303,7 +303,7 @@ def declare_conflict(
     )
     _confirm_open(participant, now)
     if not _postgresql():
-        _check_link(participant, link_version)
+        check_link(participant, link_version)
 
 
 def clear_vote(participant: RoundMember, item: AgendaItem, *, actor: Actor) -> None:

@@ -22,7 +22,16 @@ from ..extensions import db
 from ..infra import audit, clock, tokens
 from ..infra.links import external_url
 from ..infra.mail import mail_to
-from ..models import Application, Area, Attachment, CostItem, Fund, FundYear, LinkGrant
+from ..models import (
+    Application,
+    ApplicationEvent,
+    Area,
+    Attachment,
+    CostItem,
+    Fund,
+    FundYear,
+    LinkGrant,
+)
 from ..models.base import utcnow
 from . import history, locks, notices, sessions, versions
 
@@ -265,12 +274,20 @@ def _fill(application: Application, data: ApplicationInput) -> None:
 
 
 def session_day(application: Application | None) -> date | None:
-    """The day an application being edited counts as sent for the jury session it reaches: its
-    submission day while it is still submitted; None (today) for a new or a returned one, which
-    is sent anew."""
+    """The day an application being edited counts as sent for the jury session it reaches: the
+    day it was last sent (first sent or resubmitted after a return) while it is still submitted;
+    None (today) for a new or a returned one, which is sent anew."""
     if application is None or application.state != State.SUBMITTED:
         return None
-    return clock.local_day(application.submitted_at, application.area.timezone)
+    # `submitted_at` is the first sending only; a resubmission is the history's move back to
+    # submitted, and it reaches a later session.
+    last_sent = db.session.scalar(
+        select(func.max(ApplicationEvent.at)).where(
+            ApplicationEvent.application_id == application.id,
+            ApplicationEvent.to_state == State.SUBMITTED.value,
+        )
+    )
+    return clock.local_day(last_sent or application.submitted_at, application.area.timezone)
 
 
 def _refuse_if_invalid(area: Area, data: ApplicationInput, *, sent_on: date | None = None) -> Fund:

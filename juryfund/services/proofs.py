@@ -130,11 +130,21 @@ def settlement(proof: ProofOfUse, committed_cents: int) -> fundrules.Settlement:
     )
 
 
-def save(proof: ProofOfUse, *, report: str, receipts: list[ReceiptLine]) -> None:
-    """Keep the report and the receipt list (while the proof is a draft or sent back)."""
+def save(
+    proof: ProofOfUse,
+    *,
+    report: str,
+    receipts: list[ReceiptLine],
+    actor: Actor | None = None,
+) -> None:
+    """Keep the report and the receipt list (while the proof is a draft or sent back);
+    ``actor`` is staff saving for the applicant (recorded in the trail)."""
+    check_receipts(receipts)
+    # Staff and the applicant saving at once, or a save racing a submission: one after the
+    # other, and the state is read after the lock (a proof sent meanwhile is not rewritten).
+    proof = _locked(proof)
     if proof.state not in EDITABLE:
         raise DomainError("proof.not_editable")
-    check_receipts(receipts)
     proof.report = report.strip()
     proof.receipts.clear()
     db.session.flush()
@@ -149,6 +159,14 @@ def save(proof: ProofOfUse, *, report: str, receipts: list[ReceiptLine]) -> None
         for i, line in enumerate(receipts)
     )
     db.session.flush()
+    if actor is not None and actor.staff_id is not None:
+        audit.record_about(
+            proof.application,
+            "proof.saved",
+            actor=actor,
+            area_id=proof.application.area_id,
+            receipts=len(receipts),
+        )
 
 
 def check_receipts(receipts: list[ReceiptLine]) -> int:

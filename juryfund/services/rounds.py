@@ -594,16 +594,21 @@ def send_reminders(round_: Round, *, now: datetime | None = None) -> int:
     return count
 
 
-def object_to_writing(participant: RoundMember, *, now: datetime | None = None) -> None:
+def object_to_writing(
+    participant: RoundMember, *, now: datetime | None = None, link_version: int | None = None
+) -> None:
     """A member objects to deciding in writing: every item goes back to be decided in a meeting.
 
     Only before the deadline: after it nothing on a round changes, and closing (`tick`, maybe
     minutes later) takes the round as it stood at the deadline. The round is locked, so an
-    objection and a close sent at once happen one after the other.
+    objection and a close sent at once happen one after the other. ``link_version`` is the
+    generation of the ballot link the member came with: one staff replaced since is refused.
     """
     now = now or utcnow()
     objector = Actor.member(participant.member_id)  # an objection is the member's own act
     round_ = locks.lock(Round, participant.round_id)
+    # After the round's lock (which a new link's shared lock waits for), read afresh.
+    ballots.check_link(participant, link_version)
     if round_.mode != "circulation":
         raise DomainError("round.not_open")
     deferred = move_round(round_.state, RoundState.DEFERRED)

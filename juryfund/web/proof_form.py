@@ -107,7 +107,7 @@ def handle_post(
     """Run the button pressed on the proof form: "saved" or "sent" when done (committed),
     None to show the form again (a line added or removed, or refusals next to the fields).
 
-    ``send`` submits the proof; ``actor`` is staff adding files for the applicant.
+    ``send`` submits the proof; ``actor`` is staff saving and adding files for the applicant.
     """
     action = request.form.get("action", "save")
     if action == "add_line" and len(form.receipts.entries) < form.receipts.max_entries:
@@ -120,7 +120,7 @@ def handle_post(
     elif action in ("save", "submit"):
         # Files are kept even when a line of the list is wrong, so nothing uploaded is lost.
         refused = _attach_files(form, record, actor)
-        kept = form.validate() and _save_text(form, record) and not refused
+        kept = form.validate() and _save_text(form, record, actor) and not refused
         sent = kept and action == "submit" and attempt_part(send, form=form).ok
         # The request's one commit: files and text, and the proof's sending when it went.
         db.session.commit()
@@ -133,12 +133,17 @@ def handle_post(
     return None
 
 
-def _save_text(form: ProofForm, record: ProofOfUse) -> bool:
+def _save_text(form: ProofForm, record: ProofOfUse, actor: Actor | None) -> bool:
     """Keep report and receipt list; a refusal goes next to its field. True when kept."""
 
     def save() -> None:
         try:
-            proofs.save(record, report=form.report.data or "", receipts=form.lines())
+            proofs.save(
+                record,
+                report=form.report.data or "",
+                receipts=form.lines(),
+                actor=actor,
+            )
         except DomainError as error:
             for each in all_refusals(error):
                 _to_form_line(form, each)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from juryfund.extensions import db
 from juryfund.models import AccessibilityStatement, Mail
@@ -20,6 +20,8 @@ pytestmark = pytest.mark.i18n
 LANGUAGES = ["de", "en", "tr", "ar", "uk", "ru", "pl"]
 GAPS = "Die Karten der Projekte sind noch nicht mit der Tastatur bedienbar."
 ENFORCEMENT = "Schlichtungsstelle nach dem Landesgleichberechtigungsgesetz Berlin"
+#: First saves raced, each on an empty table (a collision needs the two to overlap).
+TRIES = 4
 
 
 def _statement(**overrides) -> AccessibilityStatement:
@@ -170,3 +172,47 @@ def test_feedback_about_an_area_goes_to_its_qm_team_and_without_statement_to_adm
 def test_feedback_with_an_unknown_area_is_an_error_not_a_500(client):
     response = _send(client, message="Test", area="999999")
     assert response.status_code == 200 and 'id="area-error"' in response.get_data(as_text=True)
+
+
+def test_two_admins_saving_the_first_statement_at_once_both_succeed(app, client):
+    """Nothing saved yet: both saves create the one row race-free, the second wins after the
+    first (no unique-key error, no 500), and the public page shows what was saved last."""
+    from juryfund.domain.actors import Actor
+    from juryfund.models import AuditEvent
+    from juryfund.services import accessibility
+    from tests.races import race
+
+    assert "@qm.example" not in client.get("/accessibility").get_data(as_text=True)  # cached
+    admin_ids = [AdminFactory().id, AdminFactory().id]
+    db.session.commit()
+
+    def save(admin_id: int, contact: str):
+        def job(ready):
+            actor = Actor.staff(admin_id)
+            ready()
+            accessibility.save_statement(
+                conformity="partial",
+                known_gaps=GAPS,
+                checked_on=date(2026, 11, 30),
+                checked_how="Selbstbewertung",
+                contact_email=contact,
+                enforcement_body=ENFORCEMENT,
+                actor=actor,
+            )
+
+        return job
+
+    contacts = ["barrierefrei-a@qm.example", "barrierefrei-b@qm.example"]
+    for attempt in range(TRIES):  # the first save each time: the statement row is gone again
+        if attempt:
+            db.session.execute(delete(AccessibilityStatement))
+            db.session.commit()
+        outcomes = race(app, save(admin_ids[0], contacts[0]), save(admin_ids[1], contacts[1]))
+        assert outcomes == ["ok", "ok"], (attempt, outcomes)
+    row = db.session.get(AccessibilityStatement, 1)
+    assert row.contact_email in contacts
+    saved = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "accessibility.statement_saved")
+    ).all()
+    assert len(saved) == 2 * TRIES
+    assert row.contact_email in client.get("/accessibility").get_data(as_text=True)

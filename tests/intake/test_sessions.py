@@ -415,3 +415,39 @@ def test_demo_announces_coming_sessions_for_each_fund(app, runner, clock_at):
     # A year on, every demo deadline has passed: no session is shown as coming any more.
     clock_at(datetime.now(UTC) + timedelta(days=365))
     assert "Nächste Jurysitzung:" not in client.get("/soldiner-kiez/").get_data(as_text=True)
+
+
+def test_an_edit_after_a_resubmission_is_checked_against_the_session_the_resubmission_reached(
+    client, area, apply, send, announced, clock_at
+):
+    from juryfund.services import intake
+
+    from .conftest import last_mail, only_application, status_link
+
+    first, second = announced
+    early = (first.meets_on + timedelta(days=5)).isoformat()  # fine for the first session
+    assert apply(start_date=early, end_date=early).status_code == 302
+    application = only_application()
+    client.get(status_link(last_mail("ayse@example.org")))
+    # Returned after the first deadline and sent again: only the second session can decide it.
+    clock_at(datetime.combine(first.apply_by + timedelta(days=1), time(10), tzinfo=UTC))
+    intake.return_for_changes(application, note="Bitte ergänzen.", actor=SYSTEM)
+    db.session.commit()
+    clock_at(datetime.combine(first.apply_by + timedelta(days=2), time(10), tzinfo=UTC))
+    url = f"/status/{application.reference}/edit"
+    late = second.meets_on.isoformat()
+    data = application_data(start_date=late, end_date=late)
+    sent = send(url, {**data, "confirmed_fund": str(application.fund_id)}, "submit")
+    assert sent.status_code == 302
+    db.session.refresh(application)
+    assert application.state == "submitted"
+    # A day later an edit moving the start back before the second session is refused, though
+    # the application was first sent in time for the first one.
+    clock_at(datetime.combine(first.apply_by + timedelta(days=3), time(10), tzinfo=UTC))
+    data = application_data(start_date=early, end_date=early)
+    refused = send(url, {**data, "confirmed_fund": str(application.fund_id)}, "submit")
+    assert refused.status_code == 200
+    message = _field_error(refused.get_data(as_text=True), "start_date")
+    assert f"in der Jurysitzung am {_medium(second.meets_on)} entschieden" in message
+    db.session.refresh(application)
+    assert application.start_date == second.meets_on

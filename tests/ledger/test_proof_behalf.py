@@ -62,6 +62,8 @@ def test_staff_enter_receipts_and_a_scan_and_send_on_the_applicants_behalf(
     assert _post(client, approved, data, "save").status_code == 302
     proof = db.session.scalars(select(ProofOfUse)).one()
     assert (proof.state, proofs.proven_cents(proof)) == ("draft", 15200)
+    saved = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "proof.saved")).all()
+    assert len(saved) == 1  # the trail says the QM team wrote the receipt list
     assert "Gießkannen" in client.get(_url(approved)).get_data(as_text=True)
 
     # Sending needs the note on how the applicant handed it in: next to its field, nothing lost.

@@ -15,7 +15,7 @@ from juryfund.domain.actors import Actor
 from juryfund.domain.errors import DomainError
 from juryfund.extensions import db
 from juryfund.infra.mail import deliver_pending
-from juryfund.models import AgendaItem, AuditEvent, Position, RoundMember, Vote
+from juryfund.models import AgendaItem, AuditEvent, Position, Round, RoundMember, Vote
 from juryfund.services import ballots, rounds
 from tests.races import TIMEOUT, race
 from tests.smtp_server import links_in, messages_to, text_of
@@ -269,3 +269,63 @@ def test_a_vote_racing_the_new_link_is_counted_before_it_or_refused(app, open_ro
         else:
             assert isinstance(voted, DomainError) and voted.reason == "ballot.link_replaced"
             assert landed == 0
+
+
+def test_an_objection_with_the_old_link_waits_for_the_new_link_and_is_refused(
+    app, open_round, jury, staff
+):
+    """Granted with the old link, the member objects while staff send the new one: the
+    objection waits for the new link's transaction and is refused; nothing is deferred."""
+    round_ = open_round()
+    round_id, staff_id = round_.id, staff.id
+    participant_id = _participant(round_, jury.members[2]).id
+    updated, outcome = threading.Event(), {}
+
+    def reissue():
+        with app.app_context():
+            try:
+                participant = db.session.get(RoundMember, participant_id)
+                rounds.reissue_link(participant, actor=Actor.staff(staff_id))
+                updated.set()
+                time.sleep(0.5)  # the objection is sent meanwhile
+                db.session.commit()
+                outcome["reissue"] = "ok"
+            except BaseException as error:  # noqa: BLE001  (reported to the test)
+                updated.set()
+                db.session.rollback()
+                outcome["reissue"] = error
+            finally:
+                db.session.remove()
+
+    def objection():
+        with app.app_context():
+            try:
+                participant = db.session.get(RoundMember, participant_id)
+                participant.round, participant.member  # noqa: B018
+                assert updated.wait(TIMEOUT)
+                rounds.object_to_writing(participant, link_version=1)
+                db.session.commit()
+                outcome["objection"] = "ok"
+            except BaseException as error:  # noqa: BLE001
+                db.session.rollback()
+                outcome["objection"] = error
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=job, daemon=True) for job in (reissue, objection)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(TIMEOUT)
+    assert outcome["reissue"] == "ok", outcome
+    assert isinstance(outcome["objection"], DomainError), outcome
+    assert outcome["objection"].reason == "ballot.link_replaced"
+    db.session.rollback()
+    db.session.expire_all()
+    round_ = db.session.get(Round, round_id)
+    assert (round_.state, round_.objected_by_id) == ("open", None)
+    assert {item.application.state for item in round_.agenda} == {"scheduled"}
+    # With the new link the member's objection is taken.
+    participant = db.session.get(RoundMember, participant_id)
+    rounds.object_to_writing(participant, link_version=2)
+    assert round_.state == "deferred"

@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "application.note": _l("Note added"),
     "application.proof": _l("Proof of use sent"),
     "proof.file_added": _l("File added to the proof of use by the QM team"),
+    "proof.saved": _l("Proof of use saved by the QM team"),
     "vote.cast": _l("Vote"),
     "vote.cleared": _l("Vote removed"),
     "conflict.declared": _l("Conflict of interest declared"),

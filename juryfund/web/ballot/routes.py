@@ -210,7 +210,7 @@ def object_to_writing(round_id: int):
         return redirect(url_for("ballot.page", round_id=round_id, _anchor="objection"))
     return _on_ballot(
         participant,
-        lambda: rounds.object_to_writing(participant),
+        lambda: rounds.object_to_writing(participant, link_version=link_version(round_id)),
         _("Your objection is recorded. The applications will be decided in a meeting."),
     )
 
