@@ -606,3 +606,26 @@ def test_four_eyes_whoever_entered_a_request_does_not_approve_it(approved, staff
     payments.approve(db.session.get(PaymentRequest, request.id), actor=colleague.actor)
     db.session.commit()
     assert db.session.get(PaymentRequest, request.id).state == "approved"
+
+
+def test_payment_list_goes_to_the_areas_staff_only_and_each_download_is_recorded(
+    app, client, approved, staff, fund, make, login
+):
+    request = _ask(approved, _colleague(approved))
+    payments.approve(request, actor=staff.actor)
+    db.session.commit()
+    url = f"/staff/fund-years/{fund.years[0].id}/payment-list.csv"
+    login(staff)
+    response = client.get(url)
+    assert response.status_code == 200 and "DE89 3704" in response.get_data(as_text=True)
+    [event] = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "export.payment_list")
+    ).all()
+    assert (event.actor, event.object_id, event.area_id) == (
+        staff.actor.name[:80],
+        str(fund.years[0].id),
+        approved.area_id,
+    )
+    outsider = app.test_client()
+    log_in(outsider, make.admin())
+    assert outsider.get(url).status_code == 403

@@ -223,9 +223,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/staff/fund-years/<int:fund_year_id>/bookings.<any(csv, xlsx):fmt>", "GET"): staff_only(200),
     ("/staff/fund-years/<int:fund_year_id>/payments.<any(csv, xlsx):fmt>", "GET"): staff_only(200),
     ("/staff/fund-years/<int:fund_year_id>/grants.<any(csv, xlsx):fmt>", "GET"): staff_only(200),
-    ("/staff/fund-years/<int:fund_year_id>/payment-list.<any(csv, xlsx):fmt>", "GET"): staff_only(
-        200
-    ),
+    # Bank details: the area's own staff only, not an administrator from outside.
+    ("/staff/fund-years/<int:fund_year_id>/payment-list.<any(csv, xlsx):fmt>", "GET"): {
+        **staff_only(200),
+        ADMIN: 403,
+    },
     ("/staff/bodies/<int:body_id>", "GET"): staff_only(200),
     ("/staff/bodies/<int:body_id>/edit", "GET"): staff_only(200),
     ("/staff/bodies/<int:body_id>/edit", "POST"): staff_only(200),

@@ -8,11 +8,13 @@ as the ledger page).
 
 from __future__ import annotations
 
+from flask import abort
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from ...domain.banking import format_iban
-from ...infra import clock
+from ...extensions import db
+from ...infra import audit, clock
 from ...models import FundYear
 from ...services import exports, payments
 from ..labels import (
@@ -131,9 +133,23 @@ def grants_export(fund_year_id: int, fmt: str):
 @bp.get(f"/fund-years/<int:fund_year_id>/payment-list.{_FORMATS}")
 @login_required
 def payment_list_export(fund_year_id: int, fmt: str):
-    """The approved and paid payment requests of the fund year with bank details, for the bank."""
+    """The approved payment requests still to transfer, with bank details, for the bank."""
     fund_year = _fund_year(fund_year_id)
     area = fund_year.fund.area
+    if not any(own.id == area.id for own in current_user.areas):
+        # Bank details go to the area's own staff only; an administrator looking in from
+        # outside sees them masked on the money page and gets no list of accounts.
+        abort(403)
+    # Who took the only list with bank details, and when, stays on record.
+    audit.record(
+        "export.payment_list",
+        actor=current_user.actor,
+        object_type="fund_year",
+        object_id=fund_year.id,
+        area_id=area.id,
+        format=fmt,
+    )
+    db.session.commit()
 
     def day(moment):
         return clock.local_day(moment, area.timezone) if moment is not None else None
