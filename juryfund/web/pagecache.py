@@ -30,6 +30,7 @@ from ..extensions import db
 from ..infra import clock
 from ..models import (
     Application,
+    ApplicationCounter,
     ApplicationEvent,
     Attachment,
     AuditEvent,
@@ -243,12 +244,18 @@ def note_public_changes(session: Session, flush_context) -> None:
 
 def note_bulk_changes(state) -> None:
     """UPDATE and DELETE statements bypass the flush: count them as public changes."""
-    if (state.is_update or state.is_delete) and not _is_version_statement(state.statement):
+    if (state.is_update or state.is_delete) and not _is_quiet_statement(state.statement):
         state.session.info[_CHANGED] = True
 
 
-def _is_version_statement(statement) -> bool:
-    return getattr(getattr(statement, "table", None), "name", None) == ContentVersion.__tablename__
+#: Tables written by statements that no public page shows: the version itself, and the
+#: application number counter a submission raises (the new application is not public yet).
+QUIET_STATEMENT_TABLES = frozenset({ContentVersion.__tablename__, ApplicationCounter.__tablename__})
+
+
+def _is_quiet_statement(statement) -> bool:
+    """Whether a bulk statement writes only a table no public page shows."""
+    return getattr(getattr(statement, "table", None), "name", None) in QUIET_STATEMENT_TABLES
 
 
 def move_version_on(session: Session) -> None:

@@ -40,6 +40,8 @@ WIDTH_SCRIPT = "[document.documentElement.scrollWidth, document.documentElement.
 #: A checkbox or radio counts together with its labels (a tap on the label ticks it). Links inside
 #: running text (a block that has text besides the link) are exempt, as WCAG 2.5.5 exempts them;
 #: hidden controls (not rendered, or clipped to a pixel for screen readers) are not targets.
+#: Map markers are exempt as WCAG 2.5.5 exempts a target with an equivalent one on the page:
+#: every project on a map is also a full-size link in the list that is the page's main content.
 SMALL_TARGETS_SCRIPT = """(target) => {
   const controls = document.querySelectorAll(
     'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]');
@@ -55,6 +57,7 @@ SMALL_TARGETS_SCRIPT = """(target) => {
     if (style.visibility === 'hidden' || el.closest('[hidden], .visually-hidden')) continue;
     let box = el.getBoundingClientRect();
     if (box.width <= 1 || box.height <= 1) continue;
+    if (el.classList.contains('leaflet-marker-icon')) continue;  // listed below the map
     if (el.tagName === 'A') {
       const block = blockOf(el);
       if (block && text(block) !== text(el)) continue;  // a link in running text

@@ -57,7 +57,9 @@ BUDGETS = {
     "apply": 4,
     "decisions": 6,
     "decisions.deep": 6,
-    "project": 3,
+    # Issue 17: the approved project story (one query; its photos one more when there is one)
+    # and whether the project's pin is on the public map (one) (+2).
+    "project": 5,
     "budget": 5,
     "report": 6,
     "api.areas": 3,
@@ -65,7 +67,8 @@ BUDGETS = {
     "api.budget": 4,
     # applicant and member
     # Payment requests (issue 14 item 4): the application's requests and its account (+2).
-    "status": 12,
+    # Issue 17: the project story for the status card, and the map pin for the place consent (+2).
+    "status": 14,
     # The decision letter: the decisions in force, the application with area, fund and body.
     "status.letter": 6,
     "ballot.circulation": 16,
@@ -83,7 +86,9 @@ BUDGETS = {
     # fund's rules for staff's flags (its cost lines, the year holding the commitment and that
     # year's funding period: three queries); the money page reads the funding period to flag
     # retroactive receipts (one query).
-    "review": 14,
+    # Issue 17: the map section (the pin, or the area's pins to centre the small map) and the
+    # project story's state with its photos (+4, whatever the number of pins or photos).
+    "review": 18,
     # Payment requests (issue 14 item 4): the application's requests (+1).
     "money": 12,
     "application.audit": 11,
