@@ -54,7 +54,8 @@ def test_applicant_adds_a_story_with_two_photos_on_a_phone(
     for alt in ALTS:
         image = page.get_by_role("img", name=alt)
         assert image.is_visible()
-        assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+        # A lazy image may still be on its way: decode() waits for it (and fails for a broken one).
+        assert image.evaluate("img => img.decode().then(() => img.naturalWidth > 0, () => false)")
     _fits(page)
     bad, report = axe(page)
     assert bad == [], report
@@ -73,6 +74,7 @@ def test_applicant_adds_a_story_with_two_photos_on_a_phone(
     for alt in ALTS:
         image = visitor.get_by_role("img", name=alt)
         image.scroll_into_view_if_needed()
-        assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+        # A lazy image may still be on its way: decode() waits for it (and fails for a broken one).
+        assert image.evaluate("img => img.decode().then(() => img.naturalWidth > 0, () => false)")
     _fits(visitor)
     public.close()
