@@ -1,5 +1,8 @@
 """Database triggers that keep the books and decisions append-only and closed years closed.
 
+Payment requests move only forward (requested -> approved -> paid, or refused), keep what was
+asked for, and lose their bank details only to erasure.
+
 The services never edit a booking or a decision and never book into a closed fund year; these
 triggers make the same true for anything else with database access (a script, a console, a
 bug), on PostgreSQL and SQLite alike. They are created with the tables (``create_all``, used by
@@ -47,6 +50,69 @@ _PG_FUNCTIONS = [
 ]
 
 
+#: What erasure writes into a request's account holder (services.privacy.ERASED).
+ERASED_HOLDER = "\u2014"
+#: The moves a payment request may make (domain.lifecycles.PAYMENT_REQUEST_TRANSITIONS).
+_REQUEST_MOVES_SQL = (
+    "(OLD.state = NEW.state"
+    " OR (OLD.state = 'requested' AND NEW.state IN ('approved', 'refused'))"
+    " OR (OLD.state = 'approved' AND NEW.state IN ('paid', 'refused')))"
+)
+#: True when an UPDATE keeps what was asked for, only fills what is still empty and changes the
+#: bank details only by erasing them: a paid or approved request can never be pointed at another
+#: account or amount, not even by someone with database access.
+_REQUEST_UPDATE_OK_SQL = (
+    "NEW.application_id = OLD.application_id AND NEW.kind = OLD.kind"
+    " AND NEW.amount_cents = OLD.amount_cents AND NEW.requested_by = OLD.requested_by"
+    " AND NEW.requested_by_staff_id IS NOT DISTINCT FROM OLD.requested_by_staff_id"
+    " AND NEW.requested_at = OLD.requested_at"
+    f" AND {_REQUEST_MOVES_SQL}"
+    " AND (OLD.approved_at IS NULL OR NEW.approved_at IS NOT DISTINCT FROM OLD.approved_at)"
+    " AND (OLD.approved_by_id IS NULL"
+    " OR NEW.approved_by_id IS NOT DISTINCT FROM OLD.approved_by_id)"
+    " AND (OLD.refused_at IS NULL OR NEW.refused_at IS NOT DISTINCT FROM OLD.refused_at)"
+    " AND (OLD.paid_at IS NULL OR NEW.paid_at IS NOT DISTINCT FROM OLD.paid_at)"
+    " AND (OLD.ledger_entry_id IS NULL"
+    " OR NEW.ledger_entry_id IS NOT DISTINCT FROM OLD.ledger_entry_id)"
+    " AND (OLD.refusal_reason = '' OR NEW.refusal_reason = OLD.refusal_reason)"
+    f" AND (NEW.account_holder = OLD.account_holder OR NEW.account_holder = '{ERASED_HOLDER}')"
+    " AND (NEW.iban = OLD.iban OR NEW.iban = '') AND (NEW.bic = OLD.bic OR NEW.bic = '')"
+)
+_REQUEST_MESSAGE = (
+    "juryfund: a payment request only moves forward, keeps its amount and account "
+    "(erasure aside) and is never deleted"
+)
+
+
+def _pg_payment_request() -> list[str]:
+    return [
+        f"""
+        CREATE OR REPLACE FUNCTION juryfund_payment_request_moves() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'DELETE' OR NOT ({_REQUEST_UPDATE_OK_SQL}) THEN
+                RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE =
+                    '{_REQUEST_MESSAGE}';
+            END IF;
+            RETURN NEW;
+        END $$
+        """,
+        "DROP TRIGGER IF EXISTS payment_request_moves ON payment_request",
+        "CREATE TRIGGER payment_request_moves BEFORE UPDATE OR DELETE ON payment_request "
+        "FOR EACH ROW EXECUTE FUNCTION juryfund_payment_request_moves()",
+    ]
+
+
+def _sqlite_payment_request() -> list[str]:
+    return [
+        "CREATE TRIGGER IF NOT EXISTS payment_request_moves BEFORE UPDATE ON payment_request "
+        f"WHEN NOT ({_REQUEST_UPDATE_OK_SQL}) "
+        f"BEGIN SELECT RAISE(ABORT, '{_REQUEST_MESSAGE}'); END",
+        "CREATE TRIGGER IF NOT EXISTS payment_request_no_delete BEFORE DELETE ON payment_request "
+        f"BEGIN SELECT RAISE(ABORT, '{_REQUEST_MESSAGE}'); END",
+    ]
+
+
 def _pg_append_only(table: str) -> list[str]:
     return [
         f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
@@ -85,6 +151,8 @@ def statements(dialect: str, table: str) -> list[str]:
                 "CREATE TRIGGER fund_year_stays_closed BEFORE UPDATE ON fund_year "
                 "FOR EACH ROW EXECUTE FUNCTION juryfund_stays_closed()",
             ]
+        if table == "payment_request":
+            return _pg_payment_request()
     elif dialect == "sqlite":
         if table == "ledger_entry":
             return [
@@ -103,10 +171,12 @@ def statements(dialect: str, table: str) -> list[str]:
                 "OR NEW.closed_at <> OLD.closed_at) "
                 "BEGIN SELECT RAISE(ABORT, 'juryfund: a closed fund year stays closed'); END",
             ]
+        if table == "payment_request":
+            return _sqlite_payment_request()
     return []
 
 
-GUARDED = ("fund_year", "ledger_entry", "decision", "conflict_ruling")
+GUARDED = ("fund_year", "ledger_entry", "decision", "conflict_ruling", "payment_request")
 
 
 def install(connection, tables: tuple[str, ...] = GUARDED) -> None:

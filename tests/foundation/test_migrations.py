@@ -53,6 +53,30 @@ def test_upgrade_of_empty_database_matches_models(migration_app):
     assert differences == []
 
 
+def _triggers() -> set[str]:
+    """The names of the database's triggers (the guards of the books, decisions, requests)."""
+    sql = (
+        "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        if db.engine.dialect.name == "postgresql"
+        else "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    )
+    with db.engine.connect() as conn:
+        return set(conn.execute(text(sql)).scalars())
+
+
+def test_upgrade_installs_every_guard_the_models_install(migration_app):
+    """A migration that rebuilds a guarded table (SQLite's batch mode copies it) would drop its
+    triggers silently; the migrated database must carry the same guards as create_all."""
+    upgrade()
+    migrated = _triggers()
+    _empty_database(db.engine.url.render_as_string(hide_password=False))
+    if db.engine.dialect.name == "sqlite":
+        db.drop_all()
+    db.create_all()
+    assert migrated == _triggers()
+    assert "payment_request_moves" in migrated
+
+
 def test_downgrade_removes_every_table(migration_app):
     upgrade()
     downgrade(revision="base")

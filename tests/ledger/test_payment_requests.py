@@ -4,14 +4,14 @@ paid through the books; bank details checked, shown to the area's staff only and
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from juryfund.domain.actors import Actor
 from juryfund.domain.errors import DomainError
 from juryfund.domain.states import State
 from juryfund.extensions import db
-from juryfund.models import ApplicationEvent, AuditEvent, LedgerEntry, Mail, PaymentRequest
+from juryfund.models import ApplicationEvent, AuditEvent, LedgerEntry, Mail, PaymentRequest, guards
 from juryfund.models.base import utcnow
 from juryfund.services import books, intake, ledger, payments, privacy
 from tests.conftest import csrf_from, log_in
@@ -209,6 +209,66 @@ def test_database_holds_the_request_invariants(approved, staff):
     with pytest.raises(IntegrityError):  # one open request per application
         db.session.flush()
     db.session.rollback()
+
+
+def test_database_keeps_a_paid_request_as_it_was_paid(approved, staff):
+    """Someone with database access cannot redirect, shrink, reopen or delete a request: a
+    trigger lets it only move forward and lose its bank details to erasure."""
+    request = _ask(approved, Actor.applicant(approved.reference))
+    db.session.commit()
+    payments.approve(request, actor=staff.actor)
+    db.session.commit()
+    entry = payments.mark_paid(request, actor=staff.actor)
+    db.session.commit()
+    other = StaffFactory(areas=[approved.area])
+    db.session.commit()
+    breaches = [
+        "iban = 'DE02120300000000202051'",
+        "bic = 'BYLADEM1001'",
+        "account_holder = 'Mallory'",
+        "amount_cents = amount_cents + 1",
+        "kind = 'reimbursement'",
+        "state = 'requested'",
+        "state = 'refused', refusal_reason = 'x'",
+        "ledger_entry_id = NULL, state = 'approved'",
+        f"approved_by_id = {other.id}",
+        "paid_at = NULL",
+        "requested_by = 'staff'",
+    ]
+    for change in breaches:
+        with pytest.raises(IntegrityError, match="only moves forward"), db.engine.begin() as conn:
+            conn.execute(
+                text(f"UPDATE payment_request SET {change} WHERE id = :id"), {"id": request.id}
+            )
+    with pytest.raises(IntegrityError, match="only moves forward"), db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM payment_request WHERE id = :id"), {"id": request.id})
+    db.session.expire_all()
+    assert (request.state, request.iban, request.amount_cents, request.ledger_entry_id) == (
+        "paid",
+        IBAN,
+        10000,
+        entry.id,
+    )
+    # Erasure may still empty the bank details (the test of erasure below goes through it).
+    assert guards.ERASED_HOLDER == privacy.ERASED
+
+
+def test_database_lets_a_request_skip_no_step(approved, staff):
+    request = _ask(approved, Actor.applicant(approved.reference))
+    db.session.commit()
+    with pytest.raises(IntegrityError, match="only moves forward"), db.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE payment_request SET state = 'paid' WHERE id = :id"), {"id": request.id}
+        )
+    payments.refuse_request(request, actor=staff.actor, reason="Konto passt nicht")
+    db.session.commit()
+    with pytest.raises(IntegrityError, match="only moves forward"), db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE payment_request SET state = 'approved', refusal_reason = '' WHERE id = :id"
+            ),
+            {"id": request.id},
+        )
 
 
 def test_paying_after_the_year_closed_books_like_any_payment(approved, staff, fund, clock_at):
