@@ -15,7 +15,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ..domain.actors import Actor, ActorKind
-from ..domain.banking import parse_bic, parse_iban
+from ..domain.banking import mask_iban, parse_bic, parse_iban
 from ..domain.budget import Account, EntryKind
 from ..domain.errors import DomainError
 from ..domain.lifecycles import PaymentRequestState, move_payment_request
@@ -146,6 +146,10 @@ def request_payment(
     db.session.add(request)
     db.session.flush()
     _record(application, request, "pay_asked", "payment_request.requested", actor)
+    # The applicant hears of every request too, with the account it names: a request someone
+    # else entered for them (staff on paper's behalf, or anyone with their link) cannot pass
+    # unnoticed.
+    _mail(application, request, "requested")
     # The team hears of every request, also one a colleague entered: someone else approves it.
     notices.payment_requested(application, amount_cents)
     return request
@@ -252,7 +256,11 @@ def _record(
 
 
 def _mail(application: Application, request: PaymentRequest, step: str) -> None:
-    """Tell the applicant (in their language, with a fresh status link) what became of it."""
+    """Tell the applicant (in their language, with a fresh status link) what became of it.
+
+    The account is named masked (country, check digits, last four), enough for the applicant to
+    recognise their own and to notice a stranger's, never enough to be copied from a mail.
+    """
     if application.email:
         intake.send_status_link(
             application,
@@ -260,6 +268,7 @@ def _mail(application: Application, request: PaymentRequest, step: str) -> None:
             template="payment_request",
             request=request,
             step=step,
+            masked_iban=mask_iban(request.iban) if request.iban else "",
         )
 
 

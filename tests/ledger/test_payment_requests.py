@@ -95,7 +95,27 @@ def test_request_approve_pay_books_one_payment_with_history_audit_and_mail(appro
     )
     assert not db.session.scalar(select(func.count()).where(AuditEvent.data.contains("0532013000")))
     purposes = list(db.session.scalars(select(Mail.purpose).where(Mail.to_addr == approved.email)))
+    assert purposes.count("payment.requested") == 1  # the applicant's own request, confirmed
     assert "payment.approved" in purposes and "payment.paid" in purposes
+    bodies = list(db.session.scalars(select(Mail.body_text).where(Mail.to_addr == approved.email)))
+    assert not any("0532013000" in body for body in bodies)
+
+
+def test_applicant_is_told_of_a_request_entered_for_them_with_the_account_masked(approved, staff):
+    """A request staff entered on paper's behalf reaches the applicant at once, naming the
+    account masked: a request to a stranger's account cannot pass unnoticed, and no mail ever
+    carries a whole IBAN."""
+    _ask(approved, _colleague(approved), account_holder="Mallory Muster")
+    db.session.commit()
+    [mail] = db.session.scalars(
+        select(Mail).where(Mail.to_addr == approved.email, Mail.purpose == "payment.requested")
+    )
+    for body in (mail.body_text, mail.body_html):
+        assert "Mallory Muster" in body
+        assert "DE89 •••• •••• •••• ••30 00" in body
+        assert "0532013000" not in body and "370400440532013000" not in body
+        assert "3704 0044" not in body
+    assert approved.reference in mail.subject
 
 
 def test_request_refused_with_reason_and_a_new_one_may_follow(approved, staff):
