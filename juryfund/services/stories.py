@@ -215,17 +215,7 @@ def unpublish(application: Application) -> None:
 
 def _public(area_id: int, reference: str) -> Select[ProjectStory]:
     """The project's story while its approved version may be public: consent given, not erased."""
-    return (
-        select(ProjectStory)
-        .join(Application, ProjectStory.application_id == Application.id)
-        .where(
-            Application.area_id == area_id,
-            Application.reference == reference,
-            Application.consent_publish_story.is_(True),
-            Application.anonymised_at.is_(None),
-            ProjectStory.public_text.is_not(None),
-        )
-    )
+    return _public_many(area_id, [reference])
 
 
 def public_story(area_id: int, reference: str) -> PublicStory | None:
@@ -240,6 +230,47 @@ def public_story(area_id: int, reference: str) -> PublicStory | None:
         return None
     return PublicStory(
         text=story.public_text, photos=[photo for photo in story.photos if photo.approved]
+    )
+
+
+def public_stories(
+    area_id: int, references: list[str], *, with_data: bool = False
+) -> dict[str, PublicStory]:
+    """The approved, consented stories of several projects by reference (two queries).
+
+    The same rule as ``public_story``: a project whose consent was withdrawn, or whose data was
+    erased, is missing from the result. ``with_data`` loads the photos' bytes too (documents
+    that embed them); the caller shows only stories of funded projects.
+    """
+    if not references:
+        return {}
+    photos = selectinload(ProjectStory.photos)
+    rows = db.session.execute(
+        _public_many(area_id, references)
+        .add_columns(Application.reference)
+        .options(photos.options(undefer(StoryPhoto.data)) if with_data else photos)
+    ).all()
+    return {
+        reference: PublicStory(
+            text=story.public_text, photos=[photo for photo in story.photos if photo.approved]
+        )
+        for story, reference in rows
+        if story.public_text is not None
+    }
+
+
+def _public_many(area_id: int, references: list[str]) -> Select[ProjectStory]:
+    """The stories of these projects while their approved versions may be public."""
+    return (
+        select(ProjectStory)
+        .join(Application, ProjectStory.application_id == Application.id)
+        .where(
+            Application.area_id == area_id,
+            Application.reference.in_(references),
+            Application.consent_publish_story.is_(True),
+            Application.anonymised_at.is_(None),
+            ProjectStory.public_text.is_not(None),
+        )
     )
 
 

@@ -40,7 +40,8 @@ from ..domain.voting import Outcome
 from ..extensions import db
 from ..infra import clock
 from ..models import AgendaItem, Application, Area, Body, Decision, Fund, FundYear, Round
-from . import ledger
+from . import ledger, stories
+from .stories import PublicStory
 
 #: Outcomes the public sees; a deferral for lack of quorum is not a decision on the matter.
 PUBLISHED_OUTCOMES = ("approved", "rejected")
@@ -157,6 +158,27 @@ class FundingTotal:
 
 
 @dataclass(frozen=True)
+class Participation:
+    """Who took part in a year: applications received, decisions, sessions, languages."""
+
+    #: Applications received (submitted) in the year, whatever became of them.
+    applications: int = 0
+    #: Published decisions of the year in force, approved and rejected.
+    approved: int = 0
+    rejected: int = 0
+    #: Rounds (meetings and written procedures) of the area's bodies closed in the year, by the
+    #: body's kind ("jury", "council").
+    sessions: dict[str, int] = field(default_factory=dict)
+    #: The languages the year's applications were written in, most used first.
+    languages: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def approval_bp(self) -> int | None:
+        """Approved share of the year's decisions in basis points (None without decisions)."""
+        return approval_bp(self.approved, self.rejected)
+
+
+@dataclass(frozen=True)
 class Report:
     """The annual report (Jahresbericht) of an area and year."""
 
@@ -169,7 +191,22 @@ class Report:
     approved_cents: int
     approved_count: int
     rejected_count: int
+    participation: Participation
+    #: The approved, consented stories of the year's funded projects, by reference.
+    stories: dict[str, PublicStory]
     cancelled: list[Project] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    """One area's line in the city report: the year's money summed over its funds, and who took
+    part (the same figures as the area's own annual report)."""
+
+    area_id: int
+    name: str
+    slug: str
+    balances: Balances
+    participation: Participation
 
 
 @dataclass(frozen=True)
@@ -210,6 +247,12 @@ def year_bounds(year: int, timezone: str) -> tuple[datetime, datetime]:
     start = datetime(year, 1, 1, tzinfo=tz).astimezone(UTC)
     end = datetime(year + 1, 1, 1, tzinfo=tz).astimezone(UTC)
     return start, end
+
+
+def approval_bp(approved: int, rejected: int) -> int | None:
+    """Approved share of decisions in basis points, rounded half up (None without decisions)."""
+    decided = approved + rejected
+    return None if decided == 0 else (approved * 10000 * 2 + decided) // (decided * 2)
 
 
 def current_year(area: Area) -> int:
@@ -525,11 +568,13 @@ def budget_years(area: Area) -> list[int]:
     return sorted(set(years) | {current_year(area)}, reverse=True)
 
 
-def annual_report(area: Area, year: int) -> Report:
-    """Funded projects of a year with totals per fund and per action field, and participants.
+def annual_report(area: Area, year: int, *, photo_data: bool = False) -> Report:
+    """Funded projects of a year with their public stories, totals per fund and per action field,
+    participants and participation.
 
     Cancelled projects are listed apart and left out of the totals: their money went back.
-    A project serving several action fields counts in each of them.
+    A project serving several action fields counts in each of them. ``photo_data`` loads the
+    story photos' bytes (the PDF embeds them).
     """
     projects = funded_projects(area, year)
     active = [p for p in projects if p.state != State.CANCELLED.value]
@@ -545,14 +590,7 @@ def annual_report(area: Area, year: int) -> Report:
             total.projects += 1
             total.approved_cents += p.approved_cents
 
-    counts = dict(
-        db.session.execute(
-            select(Decision.outcome, func.count(Decision.id))
-            .join(Application, Application.id == Decision.application_id)
-            .where(*_decision_filter(area, year=year, fund_id=None))
-            .group_by(Decision.outcome)
-        ).all()
-    )
+    taking_part = participation([area], year)[area.id]
     return Report(
         year=year,
         projects=active,
@@ -561,10 +599,89 @@ def annual_report(area: Area, year: int) -> Report:
         budget=year_budget,
         participants=sum(p.participants for p in active),
         approved_cents=sum(p.approved_cents for p in active),
-        approved_count=counts.get("approved", 0),
-        rejected_count=counts.get("rejected", 0),
+        approved_count=taking_part.approved,
+        rejected_count=taking_part.rejected,
+        participation=taking_part,
+        stories=stories.public_stories(
+            area.id, [p.reference for p in active], with_data=photo_data
+        ),
         cancelled=cancelled,
     )
+
+
+def _in_year(areas: list[Area], year: int, area_column: Any, moment: Any) -> ColumnElement[bool]:
+    """SQL condition: ``moment`` lies in the year of its area's own time zone."""
+    conditions = []
+    for area in areas:
+        start, end = year_bounds(year, area.timezone)
+        conditions.append(and_(area_column == area.id, moment >= start, moment < end))
+    return or_(*conditions) if conditions else literal(False)
+
+
+def participation(areas: list[Area], year: int) -> dict[int, Participation]:
+    """Applications, decisions, sessions and languages of a year for each area (three queries).
+
+    Each area's year runs in its own time zone. A decision counts when it is published and in
+    force (as on the decisions page), a session when its round closed in the year.
+    """
+    received: dict[int, dict[str, int]] = {area.id: {} for area in areas}
+    for area_id, language, count in db.session.execute(
+        select(Application.area_id, Application.language, func.count(Application.id))
+        .where(_in_year(areas, year, Application.area_id, Application.submitted_at))
+        .group_by(Application.area_id, Application.language)
+    ):
+        received[area_id][language] = count
+    outcomes: dict[int, dict[str, int]] = {area.id: {} for area in areas}
+    for area_id, outcome, count in db.session.execute(
+        select(Application.area_id, Decision.outcome, func.count(Decision.id))
+        .join(Application, Application.id == Decision.application_id)
+        .where(
+            Decision.outcome.in_(PUBLISHED_OUTCOMES),
+            _in_force(),
+            _in_year(areas, year, Application.area_id, Decision.decided_at),
+        )
+        .group_by(Application.area_id, Decision.outcome)
+    ):
+        outcomes[area_id][outcome] = count
+    sessions: dict[int, dict[str, int]] = {area.id: {} for area in areas}
+    for area_id, kind, count in db.session.execute(
+        select(Body.area_id, Body.kind, func.count(Round.id))
+        .join(Body, Body.id == Round.body_id)
+        .where(Round.state == "closed", _in_year(areas, year, Body.area_id, Round.closed_at))
+        .group_by(Body.area_id, Body.kind)
+    ):
+        sessions[area_id][kind] = count
+    return {
+        area.id: Participation(
+            applications=sum(received[area.id].values()),
+            approved=outcomes[area.id].get(Outcome.APPROVED.value, 0),
+            rejected=outcomes[area.id].get(Outcome.REJECTED.value, 0),
+            sessions=dict(sorted(sessions[area.id].items())),
+            languages=sorted(received[area.id].items(), key=lambda item: (-item[1], item[0])),
+        )
+        for area in areas
+    }
+
+
+def city_report(year: int) -> list[AreaFigures]:
+    """Every area of the installation with the year's money over its funds and participation,
+    by area name (six queries, whatever the number of areas)."""
+    areas = list(db.session.scalars(select(Area).order_by(Area.name, Area.id)))
+    money: dict[int, Balances] = {area.id: Balances() for area in areas}
+    for line in city_overview(year):
+        if line.balances is not None:
+            money[line.area_id] = money[line.area_id] + line.balances
+    taking_part = participation(areas, year)
+    return [
+        AreaFigures(
+            area_id=area.id,
+            name=area.name,
+            slug=area.slug,
+            balances=money[area.id],
+            participation=taking_part[area.id],
+        )
+        for area in areas
+    ]
 
 
 def city_overview(year: int) -> list[OverviewLine]:

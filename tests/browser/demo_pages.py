@@ -66,6 +66,9 @@ NOT_PAGES = {
     "transparency.decisions_feed",
     "transparency.calendar",
     "transparency.decisions_json",
+    # The annual report and the city report as PDF documents (issue 17 item 3).
+    "transparency.report_pdf",
+    "transparency.city_report_pdf",
     "books.bookings_export",
     "books.payments_export",
     "books.grants_export",
@@ -73,6 +76,7 @@ NOT_PAGES = {
     # Redirects to a page of the sweep: the report of this year; the "sent" page, which shows
     # only right after sending (tests/browser/test_apply.py sends an application on a phone).
     "transparency.report_now",
+    "transparency.city_report_now",
     "apply.done",
 }
 #: Whole blueprints that answer with data, not pages.
@@ -140,6 +144,7 @@ def build_world() -> DemoWorld:
         (): [{}],
         ("slug",): [{"slug": slug} for slug in slugs],
         ("slug", "year"): [{"slug": area.slug, "year": y} for y in (year, year - 1)],
+        ("year",): [{"year": year}],
         ("reference", "slug"): [
             {"slug": area.slug, "reference": a.reference} for a in applications
         ],

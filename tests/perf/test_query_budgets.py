@@ -61,7 +61,14 @@ BUDGETS = {
     # and whether the project's pin is on the public map (one) (+2).
     "project": 5,
     "budget": 5,
-    "report": 6,
+    # Issue 17 item 3: participation (applications by language, decisions, sessions: +2 over
+    # the one count of decisions) and the projects' public stories (one query; their photos one
+    # more when there is one) (+4 at most).
+    "report": 10,
+    "report.pdf": 10,
+    # The city report: the areas, their funds with the balances (two), and participation of all
+    # the areas at once (three).
+    "city_report": 7,
     "api.areas": 3,
     "api.area": 3,
     "api.budget": 4,
@@ -392,6 +399,8 @@ class World:
             "project": f"/{slug}/projects/{self.focus.reference}",
             "budget": f"/{slug}/budget",
             "report": f"/{slug}/report/{year}",
+            "report.pdf": f"/{slug}/report/{year}.pdf",
+            "city_report": f"/report/{year}",
             "api.areas": "/api/v1/areas",
             "api.area": f"/api/v1/areas/{slug}",
             "api.budget": f"/api/v1/areas/{slug}/budget",

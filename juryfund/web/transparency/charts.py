@@ -1,9 +1,13 @@
-"""The budget chart: the geometry of an SVG bar chart, laid out for the page's direction."""
+"""The charts of the public pages: the geometry of SVG bar charts, laid out for the page's
+direction (budget per fund; the annual and city reports' money per fund or area)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
+from ...domain.budget import Balances
 from ...services.transparency import Budget
 from ..i18n import money
 from .display import SERIES, shows
@@ -21,6 +25,10 @@ class Bar:
     label_x: float
     value_x: float
     series: str
+    #: The index of the bar's group (its heading in ``Chart.headings``).
+    group: int = 0
+    #: The bar's share of the longest bar's room, 0..1 (the PDF draws bars in rows of a table).
+    share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -47,16 +55,56 @@ GROUP_GAP = 14
 def budget_chart(budget: Budget, *, rtl: bool) -> Chart:
     """Lay out a horizontal bar chart of the budget, mirrored for right-to-left pages.
 
+    One group of bars per fund, one bar per balance the fund's line shows (see ``shows``).
+    """
+    return grouped_chart(
+        [
+            (
+                line.fund_name,
+                [
+                    (key, str(label), getattr(line.balances, key))
+                    for key, label in SERIES
+                    if shows(line, key)
+                ],
+            )
+            for line in budget.lines
+        ],
+        rtl=rtl,
+    )
+
+
+#: The money of a year as the annual report and the city report show it: the balances'
+#: names in a funder's words ("available" is what remains; the patterns are the budget chart's).
+MONEY_SERIES = (
+    ("allocated", _l("Budget")),
+    ("committed", _l("Approved")),
+    ("paid", _l("Spent")),
+    ("available", _l("Remaining")),
+)
+
+
+def money_chart(groups: list[tuple[str, Balances]], *, rtl: bool) -> Chart:
+    """A bar chart of budget, approved, spent and remaining money per group (a fund, an area)."""
+    return grouped_chart(
+        [
+            (heading, [(key, str(label), getattr(balances, key)) for key, label in MONEY_SERIES])
+            for heading, balances in groups
+        ],
+        rtl=rtl,
+    )
+
+
+def grouped_chart(groups: list[tuple[str, list[tuple[str, str, int]]]], *, rtl: bool) -> Chart:
+    """Lay out horizontal bars in groups (a heading, then one bar per series, amounts in cents),
+    mirrored for right-to-left pages.
+
     Bars are scaled to the largest value; each carries its label and value as text, so the
     chart reads without colour. In RTL the x coordinates are mirrored and, because the SVG's
     direction is set too, text-anchor "start" then means the right edge.
     """
     bar_start = LABEL_COLUMN + 10
     bar_room = CHART_WIDTH - bar_start - VALUE_COLUMN
-    biggest = max(
-        (getattr(line.balances, key) for line in budget.lines for key, _label in SERIES),
-        default=0,
-    )
+    biggest = max((amount for _heading, bars in groups for *_k, amount in bars), default=0)
     scale = bar_room / biggest if biggest > 0 else 0
 
     def place(x: float, width: float = 0) -> float:
@@ -64,14 +112,11 @@ def budget_chart(budget: Budget, *, rtl: bool) -> Chart:
 
     headings, bars, sentences = [], [], []
     y = 0
-    for line in budget.lines:
-        headings.append((place(4), y + 18, line.fund_name))
+    for index, (heading, series) in enumerate(groups):
+        headings.append((place(4), y + 18, heading))
         y += HEADING_HEIGHT
         parts = []
-        for key, label in SERIES:
-            if not shows(line, key):
-                continue
-            amount = getattr(line.balances, key)
+        for key, label, amount in series:
             width = max(amount, 0) * scale
             text = money(amount)
             bars.append(
@@ -79,16 +124,18 @@ def budget_chart(budget: Budget, *, rtl: bool) -> Chart:
                     y=y,
                     x=place(bar_start, width),
                     width=round(width, 1),
-                    label=str(label),
+                    label=label,
                     value=text,
                     label_x=place(4),
                     value_x=place(bar_start + width + 6),
                     series=key,
+                    group=index,
+                    share=round(width / bar_room, 4),
                 )
             )
             parts.append(f"{label} {text}")
             y += BAR_STEP
-        sentences.append(f"{line.fund_name}: {', '.join(parts)}.")
+        sentences.append(f"{heading}: {', '.join(parts)}.")
         y += GROUP_GAP
     return Chart(
         width=CHART_WIDTH,

@@ -5,24 +5,30 @@ come from anywhere: a filter with a bad value is ignored (see params) and a page
 clamped, so no query string can make a page fail.
 
 The blueprint's other views live apart, one job a module: the open data downloads (exports),
-the Atom feed (feeds), the calendar (calendar), the widgets for the QM's own website (widgets)
-and the admins' city overview (admin); importing them here registers them.
+the Atom feed (feeds), the calendar (calendar), the widgets for the QM's own website (widgets),
+the public city report for the funder (cityreport) and the admins' city overview (admin);
+importing them here registers them.
 """
 
 from __future__ import annotations
 
+import base64
+from typing import Any
+
 from flask import abort, redirect, render_template, url_for
 
+from ...models import Area, StoryPhoto
 from ...services import places, stories, transparency
 from ...services.transparency import FIRST_YEAR, LAST_YEAR
 from ..areas import load_area
 from ..downloads import send_photo
 from ..i18n import RTL_LANGUAGES, current_language
-from ..labels import OUTCOME_LABELS
+from ..labels import BODY_KIND_LABELS, OUTCOME_LABELS
 from ..pagecache import public_page
-from . import admin, calendar, exports, feeds, maps, widgets  # noqa: F401  (views register on bp)
+from ..pdf import pdf_response
+from . import admin, calendar, cityreport, exports, feeds, maps, widgets  # noqa: F401  (views register on bp)
 from .blueprint import bp
-from .charts import budget_chart
+from .charts import MONEY_SERIES, budget_chart, money_chart
 from .display import PROJECT_STATE_LABELS, SERIES, day_of, shows, who
 from .params import decision_filters, int_arg, year_arg
 from .sharing import project_metadata
@@ -62,6 +68,7 @@ def project(slug: str, reference: str):
     found = transparency.project(area, reference)
     if found is None:
         abort(404)
+    story = stories.public_story(area.id, reference)
     return render_template(
         "transparency/project.html",
         area=area,
@@ -69,9 +76,9 @@ def project(slug: str, reference: str):
         who=who,
         day_of=day_of(area),
         state_label=PROJECT_STATE_LABELS[found.state],
-        sharing=project_metadata(area, found),
+        sharing=project_metadata(area, found, story),
         on_map=places.has_public_pin(area, reference),
-        story=stories.public_story(area.id, reference),
+        story=story,
     )
 
 
@@ -116,18 +123,57 @@ def report_now(slug: str):
 @bp.get("/<slug>/report/<int:year>")
 @public_page
 def report(slug: str, year: int):
-    """The annual report (Jahresbericht): funded projects, totals per fund and action field."""
+    """The annual report (Jahresbericht): participation, money per fund, funded projects and
+    their stories, with a link to the same report as a PDF."""
     area = load_area(slug)
+    return render_template("transparency/report.html", **_report_context(area, year, pdf=False))
+
+
+@bp.get("/<slug>/report/<int:year>.pdf")
+@public_page
+def report_pdf(slug: str, year: int):
+    """The annual report as a print-ready PDF (A4, page numbers, the story photos embedded).
+
+    Cached like the page: rendering is costly, and the PDF changes only with the public data.
+    """
+    area = load_area(slug)
+    html = render_template(
+        "transparency/report_print.html", **_report_context(area, year, pdf=True)
+    )
+    return pdf_response(html, f"annual-report-{area.slug}-{year}.pdf")
+
+
+def _report_context(area: Area, year: int, *, pdf: bool) -> dict[str, Any]:
+    """What the report's page and its PDF show (404 for a year no fund year can have)."""
     if not FIRST_YEAR <= year <= LAST_YEAR:
         abort(404)
-    return render_template(
-        "transparency/report.html",
-        area=area,
-        year=year,
-        report=transparency.annual_report(area, year),
-        who=who,
-        day_of=day_of(area),
-        state_labels=PROJECT_STATE_LABELS,
-        series=SERIES,
-        shows=shows,
-    )
+    found = transparency.annual_report(area, year, photo_data=pdf)
+
+    def photo_src(reference: str, photo: StoryPhoto) -> str:
+        if pdf:
+            return data_url(photo)
+        return url_for(".project_photo", slug=area.slug, reference=reference, photo_id=photo.id)
+
+    return {
+        "area": area,
+        "year": year,
+        "report": found,
+        "chart": money_chart(
+            [(line.fund_name, line.balances) for line in found.budget.lines],
+            rtl=current_language() in RTL_LANGUAGES,
+        ),
+        "money_series": MONEY_SERIES,
+        "body_kind_labels": BODY_KIND_LABELS,
+        "who": who,
+        "day_of": day_of(area),
+        "state_labels": PROJECT_STATE_LABELS,
+        "photo_src": photo_src,
+        # The PDF is read away from the site: its links carry the whole address, its photos
+        # are embedded and its chart is drawn for the PDF renderer.
+        "pdf": pdf,
+    }
+
+
+def data_url(photo: StoryPhoto) -> str:
+    """A stored photo as a data: URL (documents embed their pictures; the PDF fetches nothing)."""
+    return f"data:{photo.content_type};base64,{base64.b64encode(photo.data).decode('ascii')}"

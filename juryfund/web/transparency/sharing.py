@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from ...infra.links import external_url
 from ...models import Area
+from ...services.stories import PublicStory
 from ...services.transparency import Project
 from .serialise import euros
 
@@ -47,8 +48,14 @@ def summary(text: str, length: int = SUMMARY_LENGTH) -> str:
     return flat[:length].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
 
 
-def project_metadata(area: Area, project: Project) -> dict[str, Any]:
-    """The Open Graph fields and the JSON-LD (schema.org MonetaryGrant) of a project page."""
+def project_metadata(
+    area: Area, project: Project, story: PublicStory | None = None
+) -> dict[str, Any]:
+    """The Open Graph fields and the JSON-LD (schema.org MonetaryGrant) of a project page.
+
+    The picture is the first photo of the project's public story (approved, consent standing),
+    as an absolute address; without one there is no picture at all (no stand-in image).
+    """
     url = external_url("transparency.project", slug=area.slug, reference=project.reference)
     description = summary(project.description)
     grant: dict[str, Any] = {
@@ -75,13 +82,27 @@ def project_metadata(area: Area, project: Project) -> dict[str, Any]:
             **({"location": project.place} if project.place else {}),
         },
     }
-    return {
-        "og": {
-            "og:type": "article",
-            "og:title": project.title,
-            "og:description": description,
-            "og:url": url,
-            "og:site_name": area.name,
-        },
-        "json_ld": json_ld(grant),
+    og = {
+        "og:type": "article",
+        "og:title": project.title,
+        "og:description": description,
+        "og:url": url,
+        "og:site_name": area.name,
     }
+    photo = story.photos[0] if story is not None and story.photos else None
+    if photo is not None:
+        image = external_url(
+            "transparency.project_photo",
+            slug=area.slug,
+            reference=project.reference,
+            photo_id=photo.id,
+        )
+        og |= {
+            "og:image": image,
+            "og:image:type": photo.content_type,
+            "og:image:width": str(photo.width),
+            "og:image:height": str(photo.height),
+            "og:image:alt": photo.alt_text,
+        }
+        grant["image"] = image
+    return {"og": og, "json_ld": json_ld(grant)}

@@ -1,0 +1,346 @@
+"""The annual report as a document (issue 17 item 3): the Jahresbericht of an area and year as a
+page and a PDF, with the approved, consented project stories and their photos, participation
+figures and spent vs remaining money per fund year; the city report for the funder; og:image on
+project pages."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from datetime import UTC, datetime, timedelta
+from html import unescape
+
+import pytest
+from pypdf import PdfReader
+
+from juryfund.domain.actors import Actor
+from juryfund.extensions import db
+from juryfund.services import books, privacy, stories, transparency
+from juryfund.services.privacy import Consent
+from juryfund.services.stories import NewPhoto
+from juryfund.web.transparency.cityreport import city_totals
+from tests.factories import ApplicationFactory, FundYearFactory
+from tests.photos import phone_jpeg
+
+from .conftest import Spec
+from .test_stories import settled  # noqa: F401  (the fixture: a settled "Pflanzaktion")
+
+pytestmark = pytest.mark.transparency
+
+STORY = "Zwölf Nachbarinnen haben das Beet an der Ecke bepflanzt; die Kinder gießen jetzt."
+ALT_BED = "Frisch bepflanztes Hochbeet an der Straßenecke"
+ALT_KIDS = "Kinder mit Gießkannen vor dem Beet"
+
+
+def tell(application, staff, *, photos=2, approve=True) -> None:
+    """The applicant's story with photos (phone JPEGs), approved by staff; committed."""
+    pictures = [(phone_jpeg("green"), ALT_BED), (phone_jpeg("orange"), ALT_KIDS)][:photos]
+    stories.save(
+        application,
+        text=STORY,
+        consent=True,
+        photos=[
+            NewPhoto(data=data, alt_text=alt, field=f"new_photos-{i}-file")
+            for i, (data, alt) in enumerate(pictures)
+        ],
+        actor=Actor.applicant(application.reference),
+    )
+    if approve:
+        stories.approve(application, actor=staff.actor)
+    db.session.commit()
+
+
+def withdraw(application, staff) -> None:
+    """The applicant withdraws the consent to publish the story (by letter, through staff)."""
+    privacy.withdraw_consent(
+        application, Consent.PUBLISH_STORY, actor=staff.actor, note="Brief vom 3. Dezember"
+    )
+    db.session.commit()
+
+
+def flat(text: str) -> str:
+    """Text with every run of white space as one space (PDF text breaks lines anywhere)."""
+    return " ".join(text.split())
+
+
+def pdf_of(client, url: str, language: str = "de"):
+    """The PDF at the URL, read back: (reader, its text on one line)."""
+    response = client.get(url, headers={"Accept-Language": language})
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(response.data))
+    return reader, flat(" ".join(page.extract_text() or "" for page in reader.pages))
+
+
+def image_count(reader: PdfReader) -> int:
+    """Photos embedded in the PDF, each once (WeasyPrint shares one resource dictionary
+    between pages, so every page lists every image)."""
+    return len(
+        {hashlib.sha256(image.data).hexdigest() for page in reader.pages for image in page.images}
+    )
+
+
+def report_url(area, year=None) -> str:
+    return f"/{area.slug}/report/{year or transparency.current_year(area)}"
+
+
+# --- the Done-when path ----------------------------------------------------------------------
+
+
+def test_a_settled_projects_story_with_two_photos_is_in_the_report_page_and_pdf_until_withdrawn(
+    app, settled, staff
+):
+    """A resident's story with two photos of a settled project, approved by staff: the annual
+    report's page shows its text and both photos, and the PDF has the text and both photos
+    embedded; once the consent is withdrawn neither shows any of it."""
+    public = app.test_client()
+    area = settled.area
+    # Waiting for approval: not in the report.
+    tell(settled, staff, approve=False)
+    page = public.get(report_url(area)).get_data(as_text=True)
+    assert "Pflanzaktion" in page and STORY not in page
+    _reader, text = pdf_of(public, report_url(area) + ".pdf")
+    assert "Nachbarinnen" not in text
+
+    stories.approve(settled, actor=staff.actor)
+    db.session.commit()
+    page = public.get(report_url(area)).get_data(as_text=True)
+    story = re.search(r'<article class="report-story".*?</article>', page, re.S).group(0)
+    assert "Pflanzaktion" in story and STORY in unescape(story)
+    assert f'alt="{ALT_BED}"' in story and f'alt="{ALT_KIDS}"' in story
+    photos = re.findall(r'src="(/[^"]+/projects/[^"]+/photos/\d+)"', story)
+    assert len(photos) == 2
+    for url in photos:  # the links the page shows are the project's public photos
+        assert public.get(url).status_code == 200
+    assert f'href="{report_url(area)}.pdf"' in page
+
+    reader, text = pdf_of(public, report_url(area) + ".pdf")
+    assert "Pflanzaktion" in text and flat(STORY) in text
+    assert image_count(reader) == 2
+    assert reader.trailer["/Root"]["/Lang"] == "de"
+    assert len(reader.pages) >= 2 or "1 / 1" in text  # page numbers in the footer
+
+    withdraw(settled, staff)
+    page = public.get(report_url(area)).get_data(as_text=True)
+    assert "Pflanzaktion" in page  # the project stays, its story is gone
+    assert STORY not in unescape(page) and ALT_BED not in page and "report-story" not in page
+    reader, text = pdf_of(public, report_url(area) + ".pdf")
+    assert "Pflanzaktion" in text and "Nachbarinnen" not in text
+    assert image_count(reader) == 0
+
+
+def test_a_cached_report_shows_a_newly_approved_story_at_once(app, settled, staff):
+    """The report page and its PDF come from the page cache, yet an approval shows at once."""
+    public = app.test_client()
+    url = report_url(settled.area)
+    tell(settled, staff, approve=False)
+    cache = app.extensions["juryfund.pagecache"]
+    first = public.get(url).get_data()
+    hits = cache.hits
+    assert public.get(url).get_data() == first and cache.hits == hits + 1  # from the cache
+    public.get(url + ".pdf")
+    hits = cache.hits
+    public.get(url + ".pdf")
+    assert cache.hits == hits + 1
+
+    stories.approve(settled, actor=staff.actor)
+    db.session.commit()
+    assert STORY in unescape(public.get(url).get_data(as_text=True))
+    _reader, text = pdf_of(public, url + ".pdf")
+    assert flat(STORY) in text
+
+
+def test_the_report_in_arabic_is_right_to_left_page_and_pdf(app, settled, staff):
+    tell(settled, staff, photos=1)
+    public = app.test_client()
+    html = public.get(report_url(settled.area), headers={"Accept-Language": "ar"}).get_data(
+        as_text=True
+    )
+    assert '<html lang="ar" dir="rtl"' in html
+    assert 'direction="rtl"' in html  # the chart is mirrored
+    assert STORY in unescape(html)
+    reader, text = pdf_of(public, report_url(settled.area) + ".pdf", "ar")
+    assert reader.trailer["/Root"]["/Lang"] == "ar"
+    assert "Pflanzaktion" in text and image_count(reader) == 1
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_years(app, area, fund, jury, staff, make, decide, clock_at):
+    """A hand-built dataset over two fund years of the Aktionsfonds, and a second area.
+
+    Last year (5,000 €): "Alt A" approved with 1,000 € (250 € paid then, 150 € paid this year:
+    still last year's money), "Alt B" and "Alt C" rejected. This year (10,000 €): "Neu A" 600 €
+    (all paid) and "Neu B" 400 € approved, "Neu C" and "Neu D" rejected; one more application
+    received, not decided. The second area has 3,000 € and one application, nothing decided.
+    """
+    year = transparency.current_year(area)
+    now = datetime.now(UTC)
+    FundYearFactory(fund=fund, year=year - 1, allocation_cents=500_000)
+    last_june = datetime(year - 1, 6, 15, 10, tzinfo=UTC)
+    clock_at(last_june)
+    old_a, _b, _c = decide(
+        [
+            Spec("Alt A", 100_000),
+            Spec("Alt B", outcome="rejected"),
+            Spec("Alt C", outcome="rejected"),
+        ],
+        at=last_june - timedelta(hours=1),
+    )
+    books.record_payment(
+        old_a, amount_cents=25_000, payment_type="advance", note="", actor=staff.actor
+    )
+    db.session.commit()
+
+    clock_at(now)
+    new_a, _nb, _nc, _nd = decide(
+        [
+            Spec("Neu A", 60_000),
+            Spec("Neu B", 40_000),
+            Spec("Neu C", outcome="rejected"),
+            Spec("Neu D", outcome="rejected"),
+        ]
+    )
+    ApplicationFactory(area=area, fund=fund, title="Noch offen", language="tr")
+    books.record_payment(
+        new_a, amount_cents=60_000, payment_type="advance", note="", actor=staff.actor
+    )
+    # Paid this year, yet for last year's commitment: last year's money.
+    books.record_payment(
+        old_a, amount_cents=15_000, payment_type="instalment", note="", actor=staff.actor
+    )
+    db.session.commit()
+
+    other = make.area(name="Brunnenviertel", slug="brunnenviertel", code="BRU")
+    other_jury = make.body(other)
+    other_fund = make.fund(other, other_jury, allocation_cents=300_000)
+    ApplicationFactory(area=other, fund=other_fund, title="Kiezfest Brunnen")
+    db.session.commit()
+    return year, other
+
+
+def money(balances) -> tuple[int, int, int, int]:
+    return balances.allocated, balances.committed, balances.paid, balances.available
+
+
+def test_report_figures_per_fund_year_from_a_hand_built_dataset(client, area, two_years):
+    year, _other = two_years
+    this = transparency.annual_report(area, year)
+    assert [p.title for p in this.projects] == ["Neu A", "Neu B"]
+    assert money(this.budget.totals) == (1_000_000, 100_000, 60_000, 900_000)
+    assert this.participation.applications == 5  # four decided, one still open
+    assert (this.participation.approved, this.participation.rejected) == (2, 2)
+    assert this.participation.approval_bp == 5000
+    assert this.participation.sessions == {"jury": 1}
+    assert this.participation.languages == [("de", 4), ("tr", 1)]
+
+    last = transparency.annual_report(area, year - 1)
+    assert [p.title for p in last.projects] == ["Alt A"]
+    # 400 € paid: 250 € last year and 150 € this year, all of it last year's commitment.
+    assert money(last.budget.totals) == (500_000, 100_000, 40_000, 400_000)
+    assert last.participation.applications == 3
+    assert last.participation.approval_bp == 3333  # one of three
+    assert last.participation.sessions == {"jury": 1}
+
+    html = client.get(report_url(area, year), headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    assert '<dd data-key="applications">5</dd>' in html
+    assert '<dd data-key="approval-rate">50 %</dd>' in html
+    assert "Turkish (1)" in html and "German (4)" in html
+    money_table = re.search(r'<table class="numbers report-money">.*?</table>', html, re.S).group(0)
+    assert re.search(
+        r'<td data-series="allocated">€10,000.00</td><td data-series="committed">€1,000.00</td>'
+        r'<td data-series="paid">€600.00</td><td data-series="available">€9,000.00</td>',
+        money_table,
+    )
+    html = client.get(report_url(area, year - 1), headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    assert '<td data-series="paid">€400.00</td>' in html
+    assert '<dd data-key="approval-rate">33.33 %</dd>' in html
+
+
+def test_the_city_report_sums_match_the_areas_reports(client, area, two_years):
+    year, other = two_years
+    figures = transparency.city_report(year)
+    assert [f.slug for f in figures] == ["brunnenviertel", area.slug]  # by name
+    for f, shown in zip(figures, (other, area), strict=True):
+        own = transparency.annual_report(shown, year)
+        assert money(f.balances) == money(own.budget.totals)
+        assert f.participation == own.participation
+    totals = city_totals(figures)
+    assert money(totals.balances) == (1_300_000, 100_000, 60_000, 1_200_000)
+    assert (totals.applications, totals.approved, totals.rejected) == (6, 2, 2)
+
+    response = client.get(f"/report/{year}", headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    footer = re.search(r"<tfoot>.*?</tfoot>", html, re.S).group(0)
+    assert '<td data-series="allocated">€13,000.00</td>' in footer
+    assert '<td data-series="available">€12,000.00</td>' in footer
+    assert '<td data-key="applications">6</td>' in footer
+    assert '<td data-key="approval-rate">50 %</td>' in footer
+    row = re.search(r'<tr data-area="brunnenviertel">.*?</tr>', html, re.S).group(0)
+    assert f'href="/brunnenviertel/report/{year}"' in row
+    assert '<td data-series="allocated">€3,000.00</td>' in row
+    assert '<td data-key="applications">1</td>' in row
+    assert "not applicable" in row  # no decisions: no rate
+    assert '<svg class="budget-chart"' in html and "Brunnenviertel:" in html  # chart and its text
+
+    assert client.get("/report").headers["Location"].endswith(f"/report/{year}")
+    _reader, text = pdf_of(client, f"/report/{year}.pdf", "en")
+    assert "Brunnenviertel" in text and "€13,000.00" in text
+    assert client.get("/report/1999").status_code == 404
+
+
+def test_the_report_chart_reads_in_black_and_white(client, area, fund, decide):
+    decide([Spec("Hoffest", 60_000)])
+    html = client.get(report_url(area), headers={"Accept-Language": "en"}).get_data(as_text=True)
+    svg = re.search(r'<svg class="budget-chart".*?</svg>', html, re.S).group(0)
+    patterns = re.findall(r'<pattern id="(report-chart-[a-z_]+)"', svg)
+    assert len(patterns) == 4
+    bars = re.findall(r'<rect class="bar"[^>]*fill="url\(#([a-z_-]+)\)"', svg)
+    assert sorted(bars) == sorted(patterns)  # every bar filled with its own pattern
+    labels = re.findall(r'<text class="chart-label"[^>]*>([^<]+)</text>', svg)
+    assert labels == ["Budget", "Approved", "Spent", "Remaining"]
+    values = re.findall(r'<text class="chart-value"[^>]*>([^<]+)</text>', svg)
+    assert values == ["€10,000.00", "€600.00", "€0.00", "€9,400.00"]
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", svg, re.S).group(1)
+    assert "Budget €10,000.00" in desc and "Remaining €9,400.00" in desc
+    assert 'role="img"' in svg and "aria-describedby" in svg
+
+
+# --- sharing ---------------------------------------------------------------------------------
+
+
+def og_tags(html: str) -> dict[str, str]:
+    head = html.split("</head>", 1)[0]
+    return {
+        name: unescape(value)
+        for name, value in re.findall(r'<meta property="(og:[a-z_:]+)" content="([^"]*)">', head)
+    }
+
+
+def test_og_image_is_the_first_approved_consented_story_photo(app, settled, staff):
+    public = app.test_client()
+    url = f"/{settled.area.slug}/projects/{settled.reference}"
+    assert "og:image" not in og_tags(public.get(url).get_data(as_text=True))
+    tell(settled, staff, approve=False)
+    assert "og:image" not in og_tags(public.get(url).get_data(as_text=True))  # not approved yet
+
+    stories.approve(settled, actor=staff.actor)
+    db.session.commit()
+    tags = og_tags(public.get(url).get_data(as_text=True))
+    base = app.config["JURYFUND_BASE_URL"].rstrip("/")
+    first = min(photo.id for photo in stories.find(settled).photos)
+    assert tags["og:image"] == f"{base}{url}/photos/{first}"  # absolute
+    assert tags["og:image:alt"] == ALT_BED
+    assert public.get(f"{url}/photos/{first}").status_code == 200
+
+    withdraw(settled, staff)
+    assert "og:image" not in og_tags(public.get(url).get_data(as_text=True))
