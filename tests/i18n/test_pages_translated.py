@@ -300,6 +300,7 @@ def pages(client, make):
         "budget": get(f"/{SLUG}/budget"),
         "project": get(f"/{SLUG}/projects/{funded.reference}"),
         "annual report": get(f"/{SLUG}/report/{year}"),
+        "city report": get(f"/report/{year}"),
         "error page 404": get(f"/{SLUG}/no-such-page", status=404),
     }
 
