@@ -22,7 +22,8 @@ from juryfund.services.privacy import Consent
 from juryfund.services.stories import NewPhoto
 from juryfund.web.transparency.cityreport import city_totals
 from tests.factories import ApplicationFactory, FundYearFactory
-from tests.photos import phone_jpeg
+from tests.perf.conftest import count_queries  # noqa: F401  (the shared query counter)
+from tests.photos import phone_jpeg, png
 
 from .conftest import Spec
 
@@ -369,3 +370,38 @@ def test_og_image_is_the_first_approved_consented_story_photo(app, settled, staf
 
     withdraw(settled, staff)
     assert "og:image" not in og_tags(public.get(url).get_data(as_text=True))
+
+
+def test_the_report_reads_its_stories_with_a_constant_number_of_queries(
+    client, area, staff, decide, count_queries
+):
+    """One story with one photo or three stories with two photos each: the same queries (the
+    stories and their photos are read for all projects at once), on the page and in the PDF."""
+    projects = decide([Spec(f"Aktion {i}", 30_000) for i in range(3)])
+    small = [(png((64, 48)), ALT_BED), (png((48, 64)), ALT_KIDS)]
+
+    def story(application, photos):
+        stories.save(
+            application,
+            text=f"{STORY} ({application.title})",
+            consent=True,
+            photos=[
+                NewPhoto(data=data, alt_text=alt, field=f"new_photos-{i}-file")
+                for i, (data, alt) in enumerate(photos)
+            ],
+            actor=Actor.applicant(application.reference),
+        )
+        stories.approve(application, actor=staff.actor)
+        db.session.commit()
+
+    url = report_url(area)
+    story(projects[0], small[:1])
+    one = [count_queries(lambda u=u: client.get(u).get_data()) for u in (url, url + ".pdf")]
+    for application in projects[1:]:
+        story(application, small)
+    three = [count_queries(lambda u=u: client.get(u).get_data()) for u in (url, url + ".pdf")]
+    assert one == three
+    assert (
+        len(re.findall(r'<article class="report-story"', client.get(url).get_data(as_text=True)))
+        == 3
+    )
