@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import date
 
 import pytest
 from PIL import Image
@@ -15,6 +14,7 @@ from sqlalchemy import func, select
 
 from juryfund.domain.errors import DomainError
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.infra.images import LONGEST_SIDE
 from juryfund.models import ApplicationEvent, AuditEvent, ProjectStory, StoryPhoto
 from juryfund.models.stories import MAX_STORY_PHOTOS
@@ -40,7 +40,9 @@ def settled(approved, staff):
     proofs.save(
         proof,
         report="Beet bepflanzt",
-        receipts=[proofs.ReceiptLine(date.today(), "Gärtnerei", "Erde", 40000)],
+        # Today in the area: the server's date is the day before between midnight in Berlin and
+        # midnight UTC, a receipt from before the application that needs staff's judgement.
+        receipts=[proofs.ReceiptLine(clock.area_today(approved.area), "Gärtnerei", "Erde", 40000)],
     )
     proofs.submit(proof)
     db.session.commit()
