@@ -165,9 +165,19 @@ def remove_photo(application: Application, photo_id: int, *, actor: Actor) -> No
     db.session.flush()
 
 
-def approve(application: Application, *, actor: Actor) -> ProjectStory:
-    """Publish the waiting version: its text and photos become the public ones."""
-    story = _waiting(application)
+def version_of(story: ProjectStory) -> str:
+    """What names the version of a story a page shows: when it was last saved."""
+    return story.updated_at.isoformat()
+
+
+def approve(application: Application, *, actor: Actor, seen: str | None = None) -> ProjectStory:
+    """Publish the waiting version: its text and photos become the public ones.
+
+    ``seen`` is the version staff read (version_of, from the page they approve on): when the
+    applicant saved another one since, nothing is published. None only for callers that read
+    the story themselves in the same transaction (demo data, tests).
+    """
+    story = _waiting(application, seen)
     story.state = move_story(story.state, StoryState.APPROVED).value
     story.public_text = story.text
     story.review_note = ""
@@ -179,11 +189,16 @@ def approve(application: Application, *, actor: Actor) -> ProjectStory:
     return story
 
 
-def send_back(application: Application, *, note: str, actor: Actor) -> ProjectStory:
-    """Send the waiting version back with what to change; the public version stays as it was."""
+def send_back(
+    application: Application, *, note: str, actor: Actor, seen: str | None = None
+) -> ProjectStory:
+    """Send the waiting version back with what to change; the public version stays as it was.
+
+    ``seen`` as for approve: a note written on an older version does not go back with a newer.
+    """
     if not note.strip():
         raise DomainError("story.note_required", field="review_note")
-    story = _waiting(application)
+    story = _waiting(application, seen)
     story.state = move_story(story.state, StoryState.RETURNED).value
     story.review_note = note.strip()
     history.record(application, "story_back", actor=actor, note=note)
@@ -191,13 +206,21 @@ def send_back(application: Application, *, note: str, actor: Actor) -> ProjectSt
     return story
 
 
-def _waiting(application: Application) -> ProjectStory:
-    """The application's story, locked and waiting for approval (else DomainError)."""
+def _waiting(application: Application, seen: str | None) -> ProjectStory:
+    """The application's story, locked and waiting for approval (else DomainError); when
+    ``seen`` is given, still the version staff read (else DomainError "story.changed").
+
+    Checked under the application's lock, which every save takes first: a save either comes
+    before the check (and is seen here) or waits until the decision is committed.
+    """
     locks.lock(Application, application.id)
     story = find(application)
     if story is None or story.state != StoryState.SUBMITTED:
         raise DomainError("story.not_waiting")
-    return locks.lock(ProjectStory, story.id)
+    story = locks.lock(ProjectStory, story.id)
+    if seen is not None and seen != version_of(story):
+        raise DomainError("story.changed")
+    return story
 
 
 def unpublish(application: Application) -> None:

@@ -317,6 +317,9 @@ REASONS = {
     "story.photo_missing": _l("Please choose the photo this description belongs to."),
     "story.no_such_photo": _l("This photo is no longer part of the story."),
     "story.not_waiting": _l("This story is not waiting for approval."),
+    "story.changed": _l(
+        "The story was changed since you opened it. Please read the version below and decide again."
+    ),
     "story.note_required": _l("Please write what should be changed."),
     "photo.empty": _l("The photo file is empty."),
     "photo.too_large": _l("The photo is larger than %(maximum_mb)s MB."),

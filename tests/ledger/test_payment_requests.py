@@ -380,8 +380,7 @@ def test_cancelling_the_project_refuses_its_open_request_and_empties_the_list(
 
 
 def test_settling_with_the_proof_refuses_the_open_request(approved, staff, fund):
-    from datetime import date
-
+    from juryfund.infra import clock
     from juryfund.services import proofs
 
     request = _ask(approved, _colleague(approved), amount=30000, kind="reimbursement")
@@ -390,7 +389,8 @@ def test_settling_with_the_proof_refuses_the_open_request(approved, staff, fund)
     proofs.save(
         proof,
         report="Es war schön.",
-        receipts=[proofs.ReceiptLine(date.today(), "Baumarkt", "Erde", 25000)],
+        # The area's day (the decision's): in UTC's last hour Berlin's day is the next one.
+        receipts=[proofs.ReceiptLine(clock.area_today(approved.area), "Baumarkt", "Erde", 25000)],
     )
     proofs.submit(proof)
     proofs.accept(proof, actor=staff.actor)

@@ -40,8 +40,8 @@ def settled(approved, staff):
     proofs.save(
         proof,
         report="Beet bepflanzt",
-        # Today in the area: the server's date is the day before between midnight in Berlin and
-        # midnight UTC, a receipt from before the application that needs staff's judgement.
+        # The area's today: in the last hour before midnight UTC, Berlin's day is already the
+        # next, and a receipt dated the day before the decision would wait for a choice.
         receipts=[proofs.ReceiptLine(clock.area_today(approved.area), "Gärtnerei", "Erde", 40000)],
     )
     proofs.submit(proof)
@@ -131,7 +131,8 @@ def test_resident_story_with_two_photos_is_public_only_once_approved_and_while_c
     page = staff_client.get(f"/staff/applications/{settled.id}/story").get_data(as_text=True)
     assert STORY in page and ALT_KIDS in page
     approved = staff_client.post(
-        f"/staff/applications/{settled.id}/story/approve", data={"csrf_token": csrf_from(page)}
+        f"/staff/applications/{settled.id}/story/approve",
+        data={"csrf_token": csrf_from(page)} | _seen(page),
     )
     assert approved.status_code == 302
 
@@ -279,10 +280,13 @@ def test_staff_write_the_story_on_the_applicants_behalf_with_a_note(client, sett
     assert event.actor_staff_id == staff.id and "Papier" in event.note
     # Sending back needs a note; then it is shown to the applicant.
     page = client.get(url).get_data(as_text=True)
-    back = client.post(f"{url}/return", data={"csrf_token": csrf_from(page), "review_note": ""})
+    back = client.post(
+        f"{url}/return", data={"csrf_token": csrf_from(page), "review_note": ""} | _seen(page)
+    )
     assert back.status_code == 200 and 'id="review_note-error"' in back.get_data(as_text=True)
     back = client.post(
-        f"{url}/return", data={"csrf_token": csrf_from(page), "review_note": "Bitte kürzer"}
+        f"{url}/return",
+        data={"csrf_token": csrf_from(page), "review_note": "Bitte kürzer"} | _seen(page),
     )
     assert back.status_code == 302
     assert db.session.scalar(select(ProjectStory.review_note)) == "Bitte kürzer"
@@ -335,3 +339,86 @@ def test_staff_withdraw_the_story_consent_on_a_written_request(app, client, sett
     assert STORY not in public.get(_project_url(settled)).get_data(as_text=True)
     event = db.session.scalar(select(ApplicationEvent).where(ApplicationEvent.kind == "story_off"))
     assert event.actor_staff_id == staff.id and "Dezember" in event.note
+
+
+def test_staff_approve_only_the_version_they_read(app, client, settled, staff, login):
+    """The applicant saves a new version while staff have the story page open: the approval
+    sent from that page is refused (nothing unread reaches the public page); staff read the new
+    version and approve that. Sending back with a note is checked the same way."""
+    stories.save(settled, text=STORY, consent=True, photos=[], actor=_applicant(settled))
+    db.session.commit()
+    login(staff)
+    url = f"/staff/applications/{settled.id}/story"
+    page = client.get(url).get_data(as_text=True)
+    assert STORY in page
+
+    # Meanwhile the applicant replaces the text and adds a photo.
+    stories.save(
+        settled,
+        text="Ungeprüfte Fassung mit Nachnamen",
+        consent=True,
+        photos=[stories.NewPhoto(png(), "Ungeprüftes Foto", field="new_photos-0-file")],
+        actor=_applicant(settled),
+    )
+    db.session.commit()
+
+    stale = client.post(f"{url}/approve", data={"csrf_token": csrf_from(page)} | _seen(page))
+    assert stale.status_code == 200
+    assert "seit Sie sie geöffnet haben" in stale.get_data(as_text=True)
+    public = app.test_client().get(_project_url(settled)).get_data(as_text=True)
+    assert "Ungeprüfte Fassung" not in public and "Ungeprüftes Foto" not in public
+    db.session.expire_all()
+    assert db.session.scalar(select(ProjectStory.state)) == "submitted"
+    assert not any(db.session.scalars(select(StoryPhoto.approved)))
+    back = client.post(
+        f"{url}/return",
+        data={"csrf_token": csrf_from(page), "review_note": "Bitte kürzer"} | _seen(page),
+    )
+    assert back.status_code == 200 and db.session.scalar(select(ProjectStory.review_note)) == ""
+
+    # Without the version read (a hand-made request) nothing is approved either.
+    bare = client.post(f"{url}/approve", data={"csrf_token": csrf_from(page)})
+    assert bare.status_code == 200
+    db.session.expire_all()
+    assert db.session.scalar(select(ProjectStory.state)) == "submitted"
+
+    # The page shown with the refusal holds the new version; approving from it publishes it.
+    fresh = stale.get_data(as_text=True)
+    assert "Ungeprüfte Fassung" in fresh
+    done = client.post(f"{url}/approve", data={"csrf_token": csrf_from(fresh)} | _seen(fresh))
+    assert done.status_code == 302
+    public = app.test_client().get(_project_url(settled)).get_data(as_text=True)
+    assert "Ungeprüfte Fassung" in public
+
+
+def _seen(html: str) -> dict[str, str]:
+    """The story version a staff page was rendered with (the review form's hidden field)."""
+    found = re.search(r'name="seen" type="hidden" value="([^"]*)"', html) or re.search(
+        r'type="hidden" name="seen" value="([^"]*)"', html
+    )
+    assert found, "the review form carries the version it shows"
+    return {"seen": found.group(1)}
+
+
+def test_a_decision_on_an_older_version_publishes_nothing(settled, staff):
+    """In the service: approving or sending back the version read before the applicant's last
+    save is refused, and the public page keeps what was approved before."""
+    stories.save(settled, text=STORY, consent=True, photos=[], actor=_applicant(settled))
+    stories.approve(settled, actor=staff.actor)
+    db.session.commit()
+    stories.save(settled, text="Zweite Fassung", consent=True, photos=[], actor=_applicant(settled))
+    db.session.commit()
+    read = stories.version_of(stories.find(settled))
+    stories.save(settled, text="Dritte Fassung", consent=True, photos=[], actor=_applicant(settled))
+    db.session.commit()
+    for decide in (
+        lambda: stories.approve(settled, actor=staff.actor, seen=read),
+        lambda: stories.send_back(settled, note="Kürzer", actor=staff.actor, seen=read),
+    ):
+        with pytest.raises(DomainError) as refused:
+            decide()
+        assert refused.value.reason == "story.changed"
+        db.session.rollback()
+    assert stories.public_story(settled.area_id, settled.reference).text == STORY
+    stories.approve(settled, actor=staff.actor, seen=stories.version_of(stories.find(settled)))
+    assert stories.public_story(settled.area_id, settled.reference).text == "Dritte Fassung"

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import TextAreaField
+from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ...models import Application
@@ -29,6 +29,8 @@ class StoryReviewForm(AppForm):
         _l("What should be changed (for the applicant; needed to send the story back)"),
         validators=[Optional(), Length(max=2000)],
     )
+    #: The version of the story the page showed (stories.version_of): only it is decided on.
+    seen = HiddenField()
 
 
 def _story_page(
@@ -45,10 +47,18 @@ def _story_page(
         story=story,
         may_tell=stories.may_tell(application),
         form=form or StaffStoryForm(data=story_form.stored_data(story, application)),
-        review_form=review_form or StoryReviewForm(),
+        review_form=_review_form(story, review_form),
         consent_form=consent_form or StaffConsentForm(),
         max_photos=MAX_STORY_PHOTOS,
     )
+
+
+def _review_form(story, form: StoryReviewForm | None) -> StoryReviewForm:
+    """The review form naming the version the page shows now (also after a refusal, so the
+    next click decides on what is on the screen)."""
+    form = form or StoryReviewForm()
+    form.seen.data = stories.version_of(story) if story is not None else ""
+    return form
 
 
 @bp.route("/applications/<int:application_id>/story", methods=["GET", "POST"])
@@ -74,7 +84,7 @@ def approve_story(application_id: int):
     application = staff_application(application_id)
     form = StoryReviewForm()
     if form.validate_on_submit() and attempt(
-        lambda: stories.approve(application, actor=current_user.actor),
+        lambda: stories.approve(application, actor=current_user.actor, seen=form.seen.data or ""),
         form=form,
         done=_("The story is approved and published on the project page."),
     ):
@@ -90,7 +100,10 @@ def return_story(application_id: int):
     form = StoryReviewForm()
     if form.validate_on_submit() and attempt(
         lambda: stories.send_back(
-            application, note=form.review_note.data or "", actor=current_user.actor
+            application,
+            note=form.review_note.data or "",
+            actor=current_user.actor,
+            seen=form.seen.data or "",
         ),
         form=form,
         done=_("The story is sent back to the applicant with your note."),
