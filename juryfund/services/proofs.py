@@ -18,7 +18,7 @@ from ..domain.money import MAX_CENTS, bounded_sum
 from ..domain.states import State
 from ..extensions import db
 from ..infra import audit, clock
-from ..models import Application, Attachment, ProofOfUse, Receipt
+from ..models import Application, Area, Attachment, ProofOfUse, Receipt
 from ..models.base import utcnow
 from . import history, intake, ledger, locks, notices, payments
 
@@ -359,17 +359,24 @@ def _mail(proof: ProofOfUse, *, purpose: str, template: str, **context: object) 
 
 
 def due_reminders(now: datetime) -> tuple[list[ProofOfUse], list[ProofOfUse]]:
-    """Proofs to remind (due within a week) and overdue ones the QM team has not been told of."""
-    proofs = db.session.scalars(
-        select(ProofOfUse)
+    """Proofs to remind (due within a week) and overdue ones the QM team has not been told of.
+
+    "Today" is each area's own day: just after midnight in Berlin the UTC date is still the day
+    before, and a proof due that day would be called overdue a day late.
+    """
+    rows = db.session.execute(
+        select(ProofOfUse, Area.timezone)
         .join(Application, ProofOfUse.application_id == Application.id)
+        .join(Area, Application.area_id == Area.id)
         .where(ProofOfUse.state.in_(EDITABLE), Application.state == State.APPROVED.value)
     ).all()
-    today = now.date()
-    remind = [
-        p for p in proofs if p.reminded_at is None and today <= p.due_on <= today + REMIND_BEFORE
-    ]
-    overdue = [p for p in proofs if p.overdue_notified_at is None and p.due_on < today]
+    remind, overdue = [], []
+    for proof, timezone in rows:
+        today = clock.local_day(now, timezone)
+        if proof.reminded_at is None and today <= proof.due_on <= today + REMIND_BEFORE:
+            remind.append(proof)
+        if proof.overdue_notified_at is None and proof.due_on < today:
+            overdue.append(proof)
     return remind, overdue
 
 

@@ -177,7 +177,9 @@ def open_round(
         raise DomainError("round.empty_agenda", field="applications")
     if round_.mode == "circulation" and _deadline(round_) <= now:
         raise DomainError("round.deadline_past", field="when")
-    day = (round_.due_at or now).date()
+    # The members of the area's own day: a meeting just after midnight in Berlin falls on the
+    # next day, whose members vote, although the UTC date is still the day before.
+    day = clock.local_day(round_.due_at or now, round_.body.area.timezone)
     if round_.mode == "circulation":
         day = min(day, clock.area_today(round_.body.area))
     members = round_.body.voting_members(day)

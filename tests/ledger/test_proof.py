@@ -194,3 +194,19 @@ def test_tick_reminds_before_due_and_tells_staff_when_overdue(runner, approved, 
     notices = db.session.scalars(select(Mail).where(Mail.purpose == "notice.proof_overdue")).all()
     assert [m.to_addr for m in notices] == ["qm@soldiner.example"]
     assert approved.reference in notices[0].body_text
+
+
+def test_reminders_count_days_in_the_areas_time_zone(approved):
+    """At 00:30 in Berlin (23:30 UTC the day before) a proof due "yesterday" in Berlin is overdue
+    and one due in seven Berlin days is reminded: the UTC date would be a day late for both."""
+    proof = db.session.scalars(select(ProofOfUse)).one()
+    now = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)  # 7 December, 00:30 in Berlin
+    assert approved.area.timezone in (None, "Europe/Berlin")
+    proof.due_on = date(2026, 12, 6)
+    db.session.commit()
+    remind, overdue = proofs.due_reminders(now)
+    assert overdue == [proof]
+    proof.due_on = date(2026, 12, 14)
+    db.session.commit()
+    remind, overdue = proofs.due_reminders(now)
+    assert (remind, overdue) == ([proof], [])

@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 from juryfund.domain.actors import Actor
 from juryfund.domain.errors import DomainError
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import AgendaItem, Mail, Member, Round, RoundMember, Substitution
 from juryfund.services import ballots, conflicts, deputies, rounds, setup
+from tests.factories import MemberFactory
 from tests.races import one_won, race
 
 from ..conftest import csrf_from
@@ -433,14 +435,15 @@ def test_staff_set_the_composition_rule_and_member_seats_in_the_forms(client, ju
     assert saved.status_code == 302
     sara = db.session.scalars(select(Member).where(Member.email == "sara@example.org")).one()
     assert (sara.seat, sara.successor_rank, sara.birth_date) == ("successor", 1, date(2011, 3, 1))
-    assert sara not in jury.voting_members(date.today())
+    assert sara not in jury.voting_members(clock.area_today(jury.area))
     page = client.get(f"/staff/bodies/{jury.id}", headers=EN).get_data(as_text=True)
     client.post(
         f"/staff/members/{sara.id}/move-up", data={"csrf_token": csrf_from(page)}, headers=EN
     )
     db.session.expire_all()
     assert sara.seat == "full" and sara.successor_rank is None
-    assert sara in jury.voting_members(date.today())
+    # Moved up today in the area (between midnight in Berlin and midnight UTC, not date.today()).
+    assert sara in jury.voting_members(clock.area_today(jury.area))
 
 
 def test_a_successor_is_not_frozen_into_a_round(open_round, jury, staff):
@@ -492,3 +495,19 @@ def test_a_conflict_found_for_a_deputy_keeps_them_off_that_seat(
     with pytest.raises(DomainError) as refused:
         ballots.cast_vote(d1, item, "yes")
     assert refused.value.reason == "ballot.excluded"
+
+
+def test_a_meeting_just_after_midnight_has_the_members_of_the_areas_day(
+    jury, open_round, ready_apps
+):
+    """A meeting at 00:30 in Berlin is held on that Berlin day, though it is 23:30 UTC the day
+    before: whoever joins the body that day votes, whoever left the day before does not."""
+    joined = MemberFactory(body=jury, name="Neu Dabei", term_start=date(2027, 3, 3))
+    left = MemberFactory(body=jury, name="Schon Weg", term_end=date(2027, 3, 2))
+    db.session.commit()
+    round_ = open_round(mode="meeting", deadline=datetime(2027, 3, 2, 23, 30, tzinfo=UTC))
+    members = set(
+        db.session.scalars(select(RoundMember.member_id).where(RoundMember.round_id == round_.id))
+    )
+    assert joined.id in members
+    assert left.id not in members
