@@ -9,6 +9,11 @@ database (SQLite; PostgreSQL when JURYFUND_TEST_DATABASE_URL is set) and per siz
 report gives req/s, p50, p99 and the ratio to the ceiling, checks the targets of issue 8, and
 the numbers go to bench/results/<time>.json.
 
+`--workers 2,4,8` sweeps the worker count for the write scenarios (vote POST, application POST):
+each count runs them on a fresh working copy, and the report shows req/s and p99 per count and
+checks the targets of issue 18 (throughput never falls as workers are added; p99 at the most
+workers < 150 ms for a vote, < 500 ms for an application).
+
 Seeded databases are kept under bench/.data/ and reused while seed-bench, the migrations and
 the day stay the same; every measurement works on a fresh copy of them (writes from the POST
 scenarios never pile up from one run to the next).
@@ -45,6 +50,8 @@ SECRET = "bench-secret-key-not-for-production"
 
 #: Targets of issue 8 (2 cores, 16 connections).
 READ_SHARE, VOTE_SHARE, P99_MS, GROWTH, PG_FACTOR = 0.30, 0.15, 50.0, 1.5, 1.5
+#: Targets of issue 18 for the write scenarios of a --workers sweep: p99 at the most workers.
+SWEEP_P99_MS = {"vote POST": 150.0, "application POST": 500.0}
 
 
 @dataclass
@@ -59,6 +66,7 @@ class Result:
     errors: int  # non-2xx/3xx responses plus socket errors
     ratio: float | None = None
     note: str = ""
+    workers: int | None = None  # gunicorn workers, in a --workers sweep
 
 
 @dataclass
@@ -71,6 +79,7 @@ class Run:
     seed_seconds: float | None
     results: list[Result] = field(default_factory=list)
     checks: dict = field(default_factory=dict)
+    sweep: list[Result] = field(default_factory=list)  # the write scenarios per worker count
 
 
 # --- wrk ---------------------------------------------------------------------------------------
@@ -257,7 +266,7 @@ def _fingerprint(applications: int, areas: int, years: int) -> str:
     digest = hashlib.sha256(f"{applications}/{areas}/{years}/{date.today()}".encode())
     for path in sorted(
         [
-            ROOT / "juryfund" / "benchdata.py",
+            ROOT / "juryfund" / "devtools" / "benchdata.py",
             *(ROOT / "juryfund" / "models").glob("*.py"),
             *(ROOT / "migrations" / "versions").glob("*.py"),
         ]
@@ -315,7 +324,9 @@ class Database:
         self.admin_url = admin_url
         self.key = _fingerprint(applications, areas, years)
         self.label = f"{areas}x{applications}x{years}y"
-        self.name = f"juryfund_bench_{self.label}"
+        # The checkout's name too: benchmarks of two worktrees on one server keep apart.
+        checkout = re.sub(r"[^a-z0-9]+", "_", ROOT.name.lower())
+        self.name = f"juryfund_bench_{checkout}_{self.label}"
         self.seed_seconds: float | None = None
 
     # SQLite: a file and its copies.
@@ -514,9 +525,8 @@ def count_rows(url: str, sql: str) -> int:
     return int(value)
 
 
-def measure_app(run: Run, url: str, env: dict[str, str], args, ceiling: float) -> None:
-    """Every juryfund scenario against one working copy of a database."""
-    env = {**env, "JURYFUND_DATABASE_URL": url}
+def find_targets(env: dict[str, str]) -> dict:
+    """What the scenarios load (bench/targets.py), looked up in the database of `env`."""
     found = json.loads(
         subprocess.run(
             [str(BIN / "python"), str(BENCH / "targets.py")],
@@ -532,6 +542,16 @@ def measure_app(run: Run, url: str, env: dict[str, str], args, ceiling: float) -
         f"with {found['agenda_items']} items; {found['decisions_this_year']} decisions this year",
         flush=True,
     )
+    return found
+
+
+def measure_app(run: Run, url: str, env: dict[str, str], args, ceiling: float) -> None:
+    """Every juryfund scenario against one working copy of a database.
+
+    In a --workers sweep the write scenarios are left to `measure_sweep`.
+    """
+    env = {**env, "JURYFUND_DATABASE_URL": url}
+    found = find_targets(env)
     load = {"seconds": args.duration, "connections": args.connections, "threads": args.threads}
     with (
         tempfile.TemporaryDirectory() as scripts,
@@ -542,9 +562,6 @@ def measure_app(run: Run, url: str, env: dict[str, str], args, ceiling: float) -
         area = found["area"]
         member = Browser(base)
         member.get(f"/ballot/link/{found['ballot_token']}")
-        vote_token = member.csrf(f"/ballot/{found['round_id']}")
-        applicant = Browser(base)
-        apply_token = applicant.csrf(f"/{area}/apply")
         reads = [
             ("area page", f"/{area}/", None),
             ("decisions, first page", f"/{area}/decisions", None),
@@ -565,44 +582,124 @@ def measure_app(run: Run, url: str, env: dict[str, str], args, ceiling: float) -
             if args.only and not any(o in name for o in args.only):
                 continue
             report(run, name, wrk(server.fresh_url() + path, headers=headers, **load), ceiling)
-        votes_before = count_rows(url, "SELECT count(*) FROM audit_event WHERE action LIKE 'vote%'")
-        if not args.only or any(o in "vote POST" for o in args.only):
-            script = lua_votes(
-                found["round_id"],
-                found["items"],
-                vote_token,
-                {"Cookie": member.cookie_header()},
-                scripts,
-            )
-            result = report(
-                run, "vote POST", wrk(server.fresh_url() + "/", script=script, **load), ceiling
-            )
-            written = (
-                count_rows(url, "SELECT count(*) FROM audit_event WHERE action LIKE 'vote%'")
-                - votes_before
-            )
-            result.note = f"{written} votes recorded in the audit trail"
-            print(f"      {result.note}")
-        if not args.only or any(o in "application POST" for o in args.only):
-            before = count_rows(url, "SELECT count(*) FROM application")
-            body = application_form(apply_token, found["fund_id"])
-            script = lua_post(
-                f"/{area}/apply", body, {"Cookie": applicant.cookie_header()}, scripts, "apply"
-            )
-            result = report(
-                run,
-                "application POST",
-                wrk(server.fresh_url() + f"/{area}/apply", script=script, **load),
+        if len(args.worker_sweep) < 2:
+            measure_writes(run.results, url, server, found, args, ceiling, scripts)
+
+
+def measure_writes(
+    into: list[Result],
+    url: str,
+    server: Server,
+    found: dict,
+    args,
+    ceiling: float,
+    scripts: Path,
+    *,
+    workers: int | None = None,
+    connections: int | None = None,
+) -> None:
+    """The write scenarios (vote POST, application POST) against a running server."""
+    load = {
+        "seconds": args.duration,
+        "connections": connections or args.connections,
+        "threads": args.threads,
+    }
+    base, area = server.url, found["area"]
+    member = Browser(base)
+    member.get(f"/ballot/link/{found['ballot_token']}")
+    vote_token = member.csrf(f"/ballot/{found['round_id']}")
+    applicant = Browser(base)
+    apply_token = applicant.csrf(f"/{area}/apply")
+    votes_before = count_rows(url, "SELECT count(*) FROM audit_event WHERE action LIKE 'vote%'")
+    if not args.only or any(o in "vote POST" for o in args.only):
+        script = lua_votes(
+            found["round_id"],
+            found["items"],
+            vote_token,
+            {"Cookie": member.cookie_header()},
+            scripts,
+        )
+        result = report(
+            into, "vote POST", wrk(server.fresh_url() + "/", script=script, **load), ceiling
+        )
+        written = (
+            count_rows(url, "SELECT count(*) FROM audit_event WHERE action LIKE 'vote%'")
+            - votes_before
+        )
+        result.note, result.workers = f"{written} votes recorded in the audit trail", workers
+        print(f"      {result.note}")
+    if not args.only or any(o in "application POST" for o in args.only):
+        before = count_rows(url, "SELECT count(*) FROM application")
+        body = application_form(apply_token, found["fund_id"])
+        script = lua_post(
+            f"/{area}/apply", body, {"Cookie": applicant.cookie_header()}, scripts, "apply"
+        )
+        result = report(
+            into,
+            "application POST",
+            wrk(server.fresh_url() + f"/{area}/apply", script=script, **load),
+            ceiling,
+        )
+        result.note = (
+            f"{count_rows(url, 'SELECT count(*) FROM application') - before} applications saved"
+        )
+        result.workers = workers
+        print(f"      {result.note}")
+
+
+def measure_sweep(run: Run, database: Database, env: dict[str, str], args, ceiling: float) -> None:
+    """The write scenarios at each worker count of --workers, each on a fresh working copy.
+
+    The results go to `run.sweep`; those at the first count also stand in the run's results
+    (the main run measured everything else with that many workers).
+    """
+    for workers in args.worker_sweep:
+        connections = args.connections_per_worker * workers if args.connections_per_worker else None
+        print(
+            f"  {workers} workers, {connections or args.connections} connections "
+            "(write scenarios on a fresh copy)",
+            flush=True,
+        )
+        url = database.working_copy()
+        app_env = {**env, "JURYFUND_DATABASE_URL": url}
+        found = find_targets(app_env)
+        results: list[Result] = []
+        with (
+            tempfile.TemporaryDirectory() as scripts,
+            gunicorn("app:app", app_env, workers=workers) as server,
+        ):
+            measure_writes(
+                results,
+                url,
+                server,
+                found,
+                args,
                 ceiling,
+                Path(scripts),
+                workers=workers,
+                connections=connections,
             )
-            result.note = (
-                f"{count_rows(url, 'SELECT count(*) FROM application') - before} applications saved"
-            )
-            print(f"      {result.note}")
+        run.sweep += results
+        if workers == args.worker_sweep[0]:
+            run.results += results
 
 
-def report(run: Run, name: str, output: str, ceiling: float) -> Result:
-    """Parse, print and keep one wrk result."""
+def sweep_table(runs: list[Run]) -> list[str]:
+    """The sweep as a table: per database, size and write scenario, req/s and p99 per count."""
+    lines = []
+    for run in runs:
+        for name in dict.fromkeys(r.scenario for r in run.sweep):
+            cells = "  ".join(
+                f"{r.workers}w {r.requests_per_second:>7.1f} req/s p99 {r.p99_ms:>7.1f} ms"
+                for r in run.sweep
+                if r.scenario == name
+            )
+            lines.append(f"{run.backend} {run.applications:,} {name:<17} {cells}")
+    return lines
+
+
+def report(run: Run | list[Result], name: str, output: str, ceiling: float) -> Result:
+    """Parse, print and keep one wrk result (in a run's results, or in the list given)."""
     rps, p50, p99, requests, errors = parse_wrk(output)
     result = Result(
         name,
@@ -613,7 +710,7 @@ def report(run: Run, name: str, output: str, ceiling: float) -> Result:
         errors,
         round(rps / ceiling, 3) if ceiling else None,
     )
-    run.results.append(result)
+    (run.results if isinstance(run, Run) else run).append(result)
     flag = f"  ERRORS: {errors}" if errors else ""
     print(
         f"    {name:<24} {rps:>9.1f} req/s  p50 {p50:>7.2f} ms  p99 {p99:>7.2f} ms"
@@ -675,6 +772,30 @@ def check_targets(runs: list[Run]) -> list[str]:
                     f"{size:,}: {name} on PostgreSQL is {factor:.2f}× slower than on "
                     f"SQLite (target ≤ {PG_FACTOR}×)",
                 )
+    for run in runs:  # issue 18: writes scale with the workers
+        label = f"{run.backend} {run.applications:,}"
+        for name, p99_target in SWEEP_P99_MS.items():
+            points = sorted((r for r in run.sweep if r.scenario == name), key=lambda r: r.workers)
+            if len(points) < 2:
+                continue
+            rates = " → ".join(f"{r.requests_per_second:.0f}" for r in points)
+            counts = "/".join(str(r.workers) for r in points)
+            line(
+                all(
+                    later.requests_per_second >= earlier.requests_per_second
+                    for earlier, later in zip(points, points[1:], strict=False)
+                ),
+                f"{label}: {name} with {counts} workers: {rates} req/s "
+                "(target: never falls as workers are added)",
+            )
+            most = points[-1]
+            answered = most.requests > 0  # wrk gives p99 0 when no request finished in time
+            line(
+                answered and most.p99_ms < p99_target,
+                f"{label}: {name} p99 {most.p99_ms:.1f} ms at {most.workers} workers "
+                f"(target < {p99_target:.0f} ms)"
+                + ("" if answered else ": no request was answered within wrk's timeout"),
+            )
     return lines
 
 
@@ -693,7 +814,19 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument(
+        "--workers",
+        default="2",
+        help="gunicorn sync workers; a list (2,4,8) also runs the write scenarios at each count "
+        "(the rest runs with the first)",
+    )
+    parser.add_argument(
+        "--connections-per-worker",
+        type=int,
+        default=0,
+        help="in a --workers sweep, load each count with this many connections per worker "
+        "(default: --connections at every count)",
+    )
     parser.add_argument(
         "--backends",
         default="",
@@ -705,6 +838,8 @@ def main() -> int:
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
+    args.worker_sweep = [int(n) for n in str(args.workers).split(",") if n]
+    args.workers = args.worker_sweep[0]
 
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk (Debian's package)")
@@ -757,8 +892,14 @@ def main() -> int:
                 database.prepare(env)
                 run = Run(backend, size, args.areas, database.seed_seconds)
                 measure_app(run, database.working_copy(), env, args, ceiling.requests_per_second)
+                if len(args.worker_sweep) > 1:
+                    measure_sweep(run, database, env, args, ceiling.requests_per_second)
                 runs.append(run)
     checks = check_targets(runs)
+    if any(run.sweep for run in runs):
+        print("\nwrites by worker count:")
+        for line in sweep_table(runs):
+            print("  " + line)
     print("\ntargets:")
     for line in checks:
         print("  " + line)

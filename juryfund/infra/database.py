@@ -7,6 +7,8 @@ import sqlite3
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from .writegate import GatedConnection
+
 _installed = False
 #: How long SQLite waits for another writer before answering "database is locked".
 BUSY_TIMEOUT_MS = 5000
@@ -19,14 +21,23 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    if isinstance(dbapi_connection, GatedConnection):
+        dbapi_connection.set_busy_timeout(BUSY_TIMEOUT_MS / 1000)
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
+def _gated_sqlite(dialect, connection_record, cargs, cparams) -> None:
+    """pysqlite connections pass the database's write gate (infra.writegate) when they write."""
+    if dialect.name == "sqlite" and dialect.driver == "pysqlite":
+        cparams.setdefault("factory", GatedConnection)
+
+
 def install_connect_hooks() -> None:
-    """Register the connect hook once per process for every engine."""
+    """Register the connect hooks once per process for every engine."""
     global _installed
     if not _installed:
+        event.listen(Engine, "do_connect", _gated_sqlite)
         event.listen(Engine, "connect", _sqlite_pragmas)
         _installed = True

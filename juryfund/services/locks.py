@@ -6,8 +6,8 @@ request waits for the first one's commit and then sees what it did.
 
 PostgreSQL: ``SELECT … FOR UPDATE`` (or ``FOR SHARE`` where many may proceed together, such
 as votes in one round, while closing the round waits for all of them). SQLite: a write to the
-row takes the database write lock (pysqlite starts its transaction only at the first write, so
-this is the effect of ``BEGIN IMMEDIATE``); every later read in the transaction is current.
+row takes the database write lock (the transaction begins at its first write, with BEGIN
+IMMEDIATE after the write gate, see infra.writegate); every later read in it is current.
 Lock order, to rule out deadlocks: round, application, fund year, then the audit chain.
 """
 

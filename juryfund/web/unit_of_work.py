@@ -108,7 +108,8 @@ def _begin_transaction() -> None:
 
     pysqlite begins a transaction only at the first write; a SAVEPOINT before it would begin
     one of its own, and releasing it would commit the part apart from the rest of the request.
-    IMMEDIATE takes the write lock now (waiting for it), as the first write would have.
+    IMMEDIATE takes the write lock now (waiting for it at the write gate, infra.writegate, which
+    also does this for any savepoint taken outside a transaction), as the first write would.
     """
     connection = db.session.connection()
     driver = connection.connection.driver_connection
