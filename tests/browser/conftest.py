@@ -240,21 +240,21 @@ RULE_SETS: dict[str, dict] = {
 }
 
 
-@pytest.fixture
-def axe(context, live_server):
-    """axe(page, rule_set="aa") -> (violations that fail the test, a readable report of all findings).
+def axe_missing() -> str | None:
+    """Why axe-core cannot run here, or None."""
+    if AXE_SCRIPT.exists():
+        return None
+    return f"axe-core is not installed ({AXE_SCRIPT.relative_to(ROOT)} missing; run `python3 dev.py test`)"
 
-    With the default rule set "aa", violations of impact serious or critical fail; with "aaa"
-    every violation of any impact does. axe-core (npm, node_modules/axe-core) is served to the
-    page from a same-origin URL through Playwright's routing (per page, so the page may come from
-    any browser context) and added as a script from that URL: it works under a strict
-    Content-Security-Policy that forbids inline scripts.
+
+def axe_runner(live_server: str):
+    """run(page, rule_set="aa") -> (violations that fail, a readable report of all findings).
+
+    The runner behind the ``axe`` fixture, for the page sweeps too (demo_pages.py). axe-core is
+    served to each page from a same-origin URL through Playwright's routing (once per page, so
+    the page may come from any browser context) and added as a script from that URL: it works
+    under a strict Content-Security-Policy that forbids inline scripts.
     """
-    if not AXE_SCRIPT.exists():
-        missing = f"axe-core is not installed ({AXE_SCRIPT.relative_to(ROOT)} missing; run `python3 dev.py test`)"
-        if ON_CI:
-            pytest.fail(f"CI must run the accessibility checks, but {missing}")
-        pytest.skip(missing)
     routed: set[int] = set()
 
     def run(page, rule_set: str = "aa") -> tuple[list[dict], str]:
@@ -285,6 +285,22 @@ def axe(context, live_server):
         return bad, report
 
     return run
+
+
+@pytest.fixture
+def axe(context, live_server):
+    """axe(page, rule_set="aa") -> (violations that fail the test, a readable report of all findings).
+
+    With the default rule set "aa", violations of impact serious or critical fail; with "aaa"
+    every violation of any impact does (see ``axe_runner``). Where axe-core is missing the test
+    skips, and on CI it fails.
+    """
+    missing = axe_missing()
+    if missing:
+        if ON_CI:
+            pytest.fail(f"CI must run the accessibility checks, but {missing}")
+        pytest.skip(missing)
+    return axe_runner(live_server)
 
 
 # --- seed data through the real services -----------------------------------------------------------

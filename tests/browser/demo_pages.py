@@ -13,11 +13,19 @@ Used by the phone sweep (test_every_page_on_a_phone.py) and the axe-core sweep
         for visit in sweep.pages(width=320):
             ...  # visit.page shows visit.path as visit.role
     assert sweep.coverage_problems() == []
+
+Both sweeps share one walk per language (``sweep_every_page``): each page is loaded once, at
+320 px, where its controls are measured and its width checked; the same page is then widened to
+375 px (width checked again) and to 1280 × 900 px, where axe-core runs on it. The findings are
+kept for the session, so whichever of the two tests comes first walks the pages and the other
+reads what was found; each test still fails for its own findings only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -39,7 +47,7 @@ from juryfund.models import (
 )
 from juryfund.services import intake, rounds
 
-from .conftest import TIMEOUT_MS, set_language, t
+from .conftest import TIMEOUT_MS, axe_missing, axe_runner, set_language, t
 
 LANGUAGES = ["de", "ar"]
 ROLES = ("anonymous", "applicant", "member", "staff", "admin")
@@ -280,3 +288,132 @@ class DemoSweep:
         return (
             f"{sum(self.reached.values())} page loads in {self.language}, {len(self.reached)} rules"
         )
+
+
+# --- the one walk of both sweeps -------------------------------------------------------------------
+
+#: The phone widths: controls are measured at the first, the width is checked at both.
+WIDTHS = (320, 375)
+PHONE_HEIGHT = 640
+#: Where the axe-core sweep looks at each page (a desktop window).
+DESKTOP = {"width": 1280, "height": 900}
+#: The smallest target a finger may need to hit (WCAG 2.5.5, AAA), in CSS pixels; half a pixel
+#: of rounding is allowed.
+TARGET = 44
+
+WIDTH_SCRIPT = "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+
+#: Every control a person taps, with its box: too small ones as [description, width, height].
+#: A checkbox or radio counts together with its labels (a tap on the label ticks it). Links inside
+#: running text (a block that has text besides the link) are exempt, as WCAG 2.5.5 exempts them;
+#: hidden controls (not rendered, or clipped to a pixel for screen readers) are not targets.
+#: Map markers are exempt as WCAG 2.5.5 exempts a target with an equivalent one on the page:
+#: every project on a map is also a full-size link in the list that is the page's main content.
+SMALL_TARGETS_SCRIPT = """(target) => {
+  const controls = document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]');
+  const blockOf = (el) => {
+    let node = el.parentElement;
+    while (node && getComputedStyle(node).display.startsWith('inline')) node = node.parentElement;
+    return node;
+  };
+  const text = (el) => (el.innerText || '').replace(/\\s+/g, ' ').trim();
+  const small = [];
+  for (const el of controls) {
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || el.closest('[hidden], .visually-hidden')) continue;
+    let box = el.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1) continue;
+    if (el.classList.contains('leaflet-marker-icon')) continue;  // listed below the map
+    if (el.tagName === 'A') {
+      const block = blockOf(el);
+      if (block && text(block) !== text(el)) continue;  // a link in running text
+    }
+    if (el.type === 'checkbox' || el.type === 'radio') {
+      let [l, t, r, b] = [box.left, box.top, box.right, box.bottom];
+      for (const label of el.labels || []) {
+        const lb = label.getBoundingClientRect();
+        [l, t, r, b] = [Math.min(l, lb.left), Math.min(t, lb.top), Math.max(r, lb.right), Math.max(b, lb.bottom)];
+      }
+      box = {width: r - l, height: b - t};
+    }
+    if (box.width < target - 0.5 || box.height < target - 0.5) {
+      const name = el.id ? '#' + el.id : (el.className ? '.' + String(el.className).split(' ').join('.') : '');
+      small.push([`<${el.tagName.toLowerCase()}${name}> "${text(el).slice(0, 40) || el.name || el.type}"`,
+                  Math.round(box.width), Math.round(box.height)]);
+    }
+  }
+  return small;
+}"""
+
+
+@dataclass
+class Findings:
+    """What one walk over every page of the demo found, in one language."""
+
+    language: str
+    #: Rules the walk could not fill in, or that no role could open.
+    coverage: list[str] = field(default_factory=list)
+    #: "path as role: N px on a W px screen", at either phone width.
+    too_wide: list[str] = field(default_factory=list)
+    #: "control W × H px" -> ["path as role", ...], measured at 320 px.
+    small: dict[str, list[str]] = field(default_factory=dict)
+    #: Whether axe-core ran on every page (it is skipped where the accessibility test is not
+    #: selected and axe-core is missing).
+    axe_ran: bool = False
+    #: (rule, help, element target, element html) -> ["path as role", ...]
+    axe: dict[tuple[str, str, str, str], list[str]] = field(default_factory=dict)
+    summary: str = ""
+
+
+#: The walks done in this test session, by language: the second sweep test reads the first's.
+_FINDINGS: dict[str, Findings] = {}
+
+
+def sweep_every_page(app, browser, live_server: str, language: str, *, with_axe: bool) -> Findings:
+    """Walk every page of the demo once as each role (or reuse this session's walk): phone
+    widths and target sizes always, axe-core (AAA rule set) on the same load if ``with_axe``."""
+    done = _FINDINGS.get(language)
+    if done is not None and (done.axe_ran or not with_axe):
+        return done
+    run_axe: Callable | None = axe_runner(live_server) if with_axe else None
+    findings = Findings(language=language, axe_ran=run_axe is not None)
+    axe_found: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
+    started = time.monotonic()
+    with DemoSweep(app, browser, live_server, language) as sweep:
+        for visit in sweep.pages(width=WIDTHS[0], height=PHONE_HEIGHT):
+            where = f"{visit.path} as {visit.role}"
+            for control, width, height in visit.page.evaluate(SMALL_TARGETS_SCRIPT, TARGET):
+                findings.small.setdefault(f"{control} {width} × {height} px", []).append(where)
+            for width in WIDTHS:
+                visit.page.set_viewport_size({"width": width, "height": PHONE_HEIGHT})
+                scroll_width, client_width = visit.page.evaluate(WIDTH_SCRIPT)
+                if scroll_width > client_width:
+                    findings.too_wide.append(
+                        f"{where}: {scroll_width} px on a {client_width} px screen"
+                    )
+            if run_axe is None:
+                continue
+            visit.page.set_viewport_size(DESKTOP)
+            violations, _report = run_axe(visit.page, rule_set="aaa")
+            for violation in violations:
+                for node in violation["nodes"]:
+                    key = (
+                        f"[{violation['impact']}] {violation['id']}",
+                        violation["help"],
+                        " ".join(map(str, node["target"])),
+                        node["html"][:200],
+                    )
+                    axe_found[key].append(where)
+    findings.coverage = sweep.coverage_problems()
+    findings.axe = dict(axe_found)
+    findings.summary = f"{sweep.summary()} in {time.monotonic() - started:.0f} s" + (
+        ", axe-core on each" if run_axe else ""
+    )
+    _FINDINGS[language] = findings
+    return findings
+
+
+def axe_available() -> bool:
+    """Whether axe-core is installed (the accessibility test skips, or fails on CI, without it)."""
+    return axe_missing() is None
