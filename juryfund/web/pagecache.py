@@ -136,7 +136,7 @@ def _read_version() -> int:
     own) reads data at least as new, never older, than the version it is kept under.
     """
     engine = db.engine
-    if engine.dialect.name == "postgresql" and not db.session.in_transaction():
+    if engine.dialect.name == "postgresql" and not db.session().in_transaction():
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             return connection.exec_driver_sql(_VERSION_SQL).scalar() or 0
     return db.session.connection().exec_driver_sql(_VERSION_SQL).scalar() or 0
