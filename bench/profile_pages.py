@@ -28,7 +28,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 def main() -> int:
     """Run the scenario's requests under the profiler and print the profile."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("scenario", choices=["ballot", "vote", "area"])
+    parser.add_argument(
+        "scenario", choices=["ballot", "vote", "vote-plain", "area", "csv", "csv-unchanged"]
+    )
+    parser.add_argument(
+        "--time-only",
+        action="store_true",
+        help="no profiler: CPU and wall milliseconds per request (before/after comparisons)",
+    )
     parser.add_argument("--database", default="")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--html", default="", help="also write pyinstrument's HTML here")
@@ -52,7 +59,6 @@ def main() -> int:
             "JURYFUND_DATABASE_URL": database,
         }
     )
-    from pyinstrument import Profiler
     from targets import find
 
     from juryfund import create_app
@@ -62,33 +68,62 @@ def main() -> int:
         found = find()
     client = app.test_client()
     headers = {"Accept-Language": "de"}
-    if args.scenario == "area":
-        path = f"/{found['area']}/"
+    if args.scenario in ("area", "csv", "csv-unchanged"):
+        path = {"area": f"/{found['area']}/"}.get(args.scenario, f"/{found['area']}/decisions.csv")
+        held = {}
+        if args.scenario == "csv-unchanged":
+            tag = client.get(path, headers=headers).headers.get("ETag", '"none"')
+            held = {"If-None-Match": tag}
 
         def one(n: int):
-            return client.get(path, headers=headers)
+            response = client.get(path, headers={**headers, **held})
+            response.get_data()
+            return response
     else:
         client.get(f"/ballot/link/{found['ballot_token']}", headers=headers)
         page = client.get(f"/ballot/{found['round_id']}", headers=headers).get_data(as_text=True)
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        items = found["items"]
         if args.scenario == "ballot":
             path = f"/ballot/{found['round_id']}"
 
             def one(n: int):
                 return client.get(path, headers=headers)
-        else:
-            items = found["items"]
+        elif args.scenario == "vote":  # as the ballot's script sends it: the item comes back
 
             def one(n: int):
                 item = items[n % len(items)]
                 return client.post(
                     f"/ballot/{found['round_id']}/items/{item}/vote",
                     data={"csrf_token": token, "choice": ("yes", "no", "abstain")[n % 3]},
-                    headers={**headers, "Accept": "text/html; fragment=item"},
+                    headers={**headers, "X-Ballot-Fragment": "item"},
                 )
+        else:  # the plain form: the POST, then the whole page it redirects to
+
+            def one(n: int):
+                item = items[n % len(items)]
+                client.post(
+                    f"/ballot/{found['round_id']}/items/{item}/vote",
+                    data={"csrf_token": token, "choice": ("yes", "no", "abstain")[n % 3]},
+                    headers=headers,
+                )
+                return client.get(f"/ballot/{found['round_id']}", headers=headers)
 
     for n in range(20):  # warm caches (templates, fragments) as a running server has them
         one(n)
+    if args.time_only:
+        wall, cpu = time.perf_counter(), time.process_time()
+        for n in range(args.requests):
+            response = one(n)
+            assert response.status_code < 400, response.status_code
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        print(
+            f"{args.scenario}: {args.requests} requests, {1000 * cpu / args.requests:.2f} ms CPU "
+            f"and {1000 * wall / args.requests:.2f} ms wall each ({database.split(':')[0]})"
+        )
+        return 0
+    from pyinstrument import Profiler
+
     profiler = Profiler(interval=0.0005)
     started = time.perf_counter()
     profiler.start()
