@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/pageweight.py                 # every page of the demo, de and ar
     .venv/bin/python bench/pageweight.py --languages de  # one language
-    python3 dev.py bench --only pageweight               # the same through dev.py
+    python3 dev.py bench                                 # runs it after bench/run.py
 
 Seeds the demo into a fresh SQLite database (tests/browser/demo_pages.py: the pages of the URL
 map, each as every role that may open it), serves it, and measures:
