@@ -169,6 +169,8 @@ def bench(bench_args: list[str]) -> None:
     run(PYTHON, ROOT / "bench" / "run.py", *bench_args)
     if not bench_args:
         run(PYTHON, ROOT / "bench" / "export_memory.py")
+        # Page weight and load time under Slow 4G (needs chromium, as the browser tests do).
+        run(PYTHON, ROOT / "bench" / "pageweight.py")
 
 
 def translations() -> None:

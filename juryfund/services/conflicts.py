@@ -131,8 +131,17 @@ def flag_at_opening(round_: Round, participants: Iterable[RoundMember]) -> int:
     return len(found)
 
 
-def standings(round_: Round, *, member_id: int | None = None) -> dict[Pair, Standing]:
-    """Every conflict found, declared or ruled on in the round (one member's, if given)."""
+def standings(
+    round_: Round,
+    *,
+    member_id: int | None = None,
+    declarations: Iterable[ConflictDeclaration] | None = None,
+) -> dict[Pair, Standing]:
+    """Every conflict found, declared or ruled on in the round (one member's, if given).
+
+    `declarations`: the member's declarations when the caller has read them already (the
+    ballot reads them with the votes, ballots.positions_of): one query less.
+    """
     item_ids = [item.id for item in round_.agenda]
     rows: dict[Pair, dict[str, Any]] = {}
 
@@ -145,7 +154,7 @@ def standings(round_: Round, *, member_id: int | None = None) -> dict[Pair, Stan
     for flag in of(ConflictFlag):
         key = (flag.member_id, flag.agenda_item_id)
         rows.setdefault(key, {})["grounds"] = tuple(flag.ground_list)
-    for declaration in of(ConflictDeclaration):
+    for declaration in of(ConflictDeclaration) if declarations is None else declarations:
         key = (declaration.member_id, declaration.agenda_item_id)
         rows.setdefault(key, {})["declaration"] = declaration
     for ruling in of(ConflictRuling):

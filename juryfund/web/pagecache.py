@@ -14,10 +14,14 @@ to show (flash), responses that set a cookie or hold a CSRF token, anything but 
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 from flask_babel import get_timezone
@@ -72,6 +76,9 @@ _CHANGED = "juryfund.public_changed"
 #: How far behind the clock a cached page may be (pages that say "next session" or "this year").
 CLOCK_SECONDS = 300
 _VERSION_SQL = "SELECT value FROM content_version WHERE id = 1"
+#: Headers of every answer that carries an ETag: the browser (and any proxy) asks again each
+#: time, so it never shows a copy older than the data; the answer depends on the language inputs.
+REVALIDATE_HEADERS = (("Cache-Control", "no-cache"), ("Vary", "Cookie, Accept-Language"))
 
 
 class PageCache:
@@ -106,6 +113,7 @@ class PageCache:
 def init_app(app: Flask) -> None:
     """Give the app its own cache (sized by JURYFUND_PAGE_CACHE_SIZE; 0 switches it off)."""
     app.extensions["juryfund.pagecache"] = PageCache(app.config["JURYFUND_PAGE_CACHE_SIZE"])
+    app.extensions["juryfund.release"] = release_digest(app)
     app.jinja_env.globals["fragment_cache"] = fragment_cache
 
 
@@ -115,10 +123,64 @@ def current_version() -> int:
     Read once per request: a request sees one version, however many fragments it renders.
     """
     if "content_version" not in g:
-        # Plain SQL on the session's connection: this runs on every cached request, and the
-        # ORM's statement building and result processing would cost more than the read itself.
-        g.content_version = db.session.connection().exec_driver_sql(_VERSION_SQL).scalar() or 0
+        g.content_version = _read_version()
     return g.content_version
+
+
+def _read_version() -> int:
+    """The stored version, read the cheapest way the database allows.
+
+    Plain SQL: this runs on every cached request, and the ORM's statement building and result
+    processing would cost more than the read itself. On PostgreSQL, a request that has not
+    started a transaction yet reads it in autocommit on a pooled connection: one round trip
+    instead of three (BEGIN, SELECT, and the ROLLBACK when the session closes). Exactness holds:
+    the read sees every commit before it, and a page rendered after it (in a transaction of its
+    own) reads data at least as new, never older, than the version it is kept under.
+    """
+    engine = db.engine
+    if engine.dialect.name == "postgresql" and not db.session().in_transaction():
+        version = _version_on_own_connection(engine)
+        if version is not None:
+            return version
+    return db.session.connection().exec_driver_sql(_VERSION_SQL).scalar() or 0
+
+
+#: Each thread's own autocommit connection for the version read (PostgreSQL), by database URL.
+_VERSION_CONNECTIONS = threading.local()
+#: Called with the statement of each version read that bypasses SQLAlchemy, so that counts of
+#: the statements a page costs (the tests' query budgets) still see it.
+raw_read_listeners: list[Callable[[str], None]] = []
+
+
+def _version_on_own_connection(engine) -> int | None:
+    """The version over a connection kept for this read alone: one round trip, no pool.
+
+    A pooled connection costs a pre-ping round trip and the pool's bookkeeping on every
+    request; this one is opened once per worker thread (after the fork: the process id is
+    checked) in autocommit. A broken connection is opened anew once; None when that fails too
+    (the caller then reads through the session, whose pool reports the error properly).
+    """
+    key = (os.getpid(), str(engine.url))
+    for _attempt in range(2):
+        held = getattr(_VERSION_CONNECTIONS, "held", None)
+        if held is None or held[0] != key or held[1].closed:
+            try:
+                cargs, cparams = engine.dialect.create_connect_args(engine.url)
+                connection = engine.dialect.dbapi.connect(*cargs, **cparams)
+                connection.autocommit = True
+            except Exception:  # noqa: BLE001 - the session's own read reports it
+                return None
+            held = _VERSION_CONNECTIONS.held = (key, connection)
+        try:
+            for listener in raw_read_listeners:
+                listener(_VERSION_SQL)
+            row = held[1].execute(_VERSION_SQL, prepare=True).fetchone()
+            return (row[0] if row else 0) or 0
+        except Exception:  # noqa: BLE001 - a server restart or a dropped connection: open anew
+            with contextlib.suppress(Exception):
+                held[1].close()
+            _VERSION_CONNECTIONS.held = None
+    return None
 
 
 def fragment_cache(*key, caller: Callable[[], str]) -> Markup:
@@ -147,36 +209,139 @@ def _cacheable() -> bool:
     )
 
 
+def release_digest(app: Flask) -> str:
+    """What besides the data decides a page: the code, templates, catalogs and static files.
+
+    Part of every ETag, so a new release never answers 304 to a copy rendered by the old one.
+    The files' contents (not their times): every app server of one release agrees.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    root = Path(app.root_path)
+    folders = [
+        root,
+        root.parent / "templates",
+        root.parent / "translations",
+        root.parent / "static",
+    ]
+    for folder in folders:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file() and path.suffix in {".py", ".html", ".txt", ".mo", ".css", ".js"}:
+                digest.update(str(path.relative_to(root.parent)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _page_key() -> tuple:
+    """What a public answer depends on: page, language inputs, data version and clock tick."""
+    # The clock is part of the key: pages show "next sessions" and "this year", which move
+    # on with time alone; no page lags behind the clock by more than CLOCK_SECONDS. The
+    # product's one clock, so a deadline passing (also a test's moved clock) shows at once.
+    tick = int(clock.now().timestamp() // CLOCK_SECONDS)
+    return (request.path, request.query_string, *_language_inputs(), current_version(), tick)
+
+
+def etag_of(key: tuple) -> str:
+    """The strong entity tag of the answer under this key (same key, same bytes)."""
+    release = current_app.extensions["juryfund.release"]
+    return hashlib.blake2b(repr((release, key)).encode(), digest_size=16).hexdigest()
+
+
+def _not_modified(tag: str) -> Response | None:
+    """304 when the browser already holds this answer (If-None-Match), else None.
+
+    Only the entity tag decides: it changes with every commit that changes public data, which a
+    date of one-second resolution (If-Modified-Since) could not promise, so that one is ignored.
+    A compressing proxy or middleware may have suffixed or weakened the tag; both still match.
+    """
+    held = request.if_none_match
+    if not held:
+        return None
+    if held.star_tag or any(
+        candidate == tag or candidate.startswith(tag + ":")
+        for candidate in held.as_set(include_weak=True)
+    ):
+        response = Response(status=304)
+        _mark(response, tag)
+        return response
+    return None
+
+
+def _mark(response: Response, tag: str) -> None:
+    """Give an answer its entity tag and the headers that make caches revalidate it."""
+    response.set_etag(tag)
+    for name, value in REVALIDATE_HEADERS:
+        response.headers[name] = value
+
+
 def public_page(view: Callable) -> Callable:
-    """Decorator for a public view: answer from the cache while the data is unchanged."""
+    """Decorator for a public view: answer from the cache while the data is unchanged.
+
+    Every such answer carries a strong ETag derived from the data version; a browser that
+    already holds it gets 304 without a body (conditional requests).
+    """
 
     @wraps(view)
     def cached(*args, **kwargs):
         if not _cacheable():
             return view(*args, **kwargs)
         cache: PageCache = current_app.extensions["juryfund.pagecache"]
-        # The clock is part of the key: pages show "next sessions" and "this year", which move
-        # on with time alone; no page lags behind the clock by more than CLOCK_SECONDS. The
-        # product's one clock, so a deadline passing (also a test's moved clock) shows at once.
-        tick = int(clock.now().timestamp() // CLOCK_SECONDS)
-        key = (request.path, request.query_string, *_language_inputs(), current_version(), tick)
+        key = _page_key()
+        tag = etag_of(key)
+        if (unchanged := _not_modified(tag)) is not None:
+            return unchanged
         found = cache.get(key)
         if found is not None:
             body, headers = found
-            return Response(body, status=200, headers=headers)
+            response = Response(body, status=200, headers=headers)
+            _mark(response, tag)
+            return response
         response = current_app.make_response(view(*args, **kwargs))
         if _storable(response):
             headers = [
                 (name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers
             ]
             cache.put(key, response.get_data(), headers)
+            _mark(response, tag)
         return response
 
     return cached
 
 
+def conditional(view: Callable) -> Callable:
+    """Decorator for a public download too large to keep in memory (a streamed CSV).
+
+    Not cached, but tagged like public_page: an unchanged download answers 304 at the cost of
+    one read of the data version, and a changed one is streamed anew.
+    """
+
+    @wraps(view)
+    def tagged(*args, **kwargs):
+        if not _cacheable():
+            return view(*args, **kwargs)
+        tag = etag_of(_page_key())
+        if (unchanged := _not_modified(tag)) is not None:
+            return unchanged
+        response = current_app.make_response(view(*args, **kwargs))
+        # Nothing personal in it and a plain 200: the same test as for a cached page, except
+        # that a streamed body is what this decorator is for.
+        if (
+            response.status_code == 200
+            and "Set-Cookie" not in response.headers
+            and "csrf_token" not in g
+            and not session.modified
+        ):
+            _mark(response, tag)
+        return response
+
+    return tagged
+
+
 def _fragment_key(key: tuple) -> tuple:
-    return ("fragment", *key, current_language(), str(get_timezone()), current_version())
+    # What every fragment of one request shares is worked out once (a ballot has twenty).
+    suffix = g.get("fragment_suffix")
+    if suffix is None or suffix[2] != current_version():
+        suffix = g.fragment_suffix = (current_language(), str(get_timezone()), current_version())
+    return ("fragment", *key, *suffix)
 
 
 def has_fragments(keys: list[tuple]) -> bool:

@@ -61,6 +61,21 @@ def attempt(
     return Outcome(True, result)
 
 
+def attempt_inline(action: Callable[[], object]) -> list[str]:
+    """Run the request's change and commit it once; the refusals' texts (empty when kept).
+
+    For answers that show the refusals next to what was sent (a ballot item replaced by the
+    script) instead of a message on the next page: nothing is flashed.
+    """
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        return [reason_text(each) for each in all_refusals(error)]
+    db.session.commit()
+    return []
+
+
 def attempt_part(action: Callable[[], T], *, form: FlaskForm | None = None) -> Outcome[T]:
     """Run a part of the request's change that may be refused on its own, without committing.
 

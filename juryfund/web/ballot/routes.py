@@ -15,25 +15,85 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
 from ...domain.actors import Actor
 from ...domain.composition import Seat
 from ...extensions import db
-from ...infra import tokens
-from ...models import AgendaItem, Body, Round, RoundMember
+from ...infra import clock, tokens
+from ...models import AgendaItem, Application, Body, Round, RoundMember
 from ...services import ballots, conflicts, deputies, rounds
+from ..bidi import isolate_html
 from ..downloads import load_with_data, send_attachment
 from ..guard import text_value
-from ..i18n import remember_language
+from ..i18n import current_language, remember_language
 from ..pagecache import has_fragments
 from ..security import limit
 from ..status.routes import remember_grant
-from ..unit_of_work import attempt
+from ..unit_of_work import attempt, attempt_inline
 
 bp = Blueprint("ballot", __name__, url_prefix="/ballot")
 
 SESSION_KEY = "ballots"
+#: The header static/ballot.js sends with a vote: answer with the changed item, not a redirect.
+FRAGMENT_HEADER = "X-Ballot-Fragment"
+#: The ballot's texts that are the same for every item, translated once per language and
+#: process (not twenty times per page).
+_TEXTS: dict[str, dict[str, str]] = {}
+
+
+#: Legends of the vote forms by (language, title, the application's language): a pure function
+#: of these, kept so twenty items do not each format and isolate their title on every page.
+_LEGENDS: dict[tuple[str, str, str], Markup] = {}
+_LEGENDS_KEPT = 5000
+
+
+def vote_legend(application: Application) -> Markup:
+    """ "Your vote on “title”" with the typed title isolated, as the vote form's legend."""
+    key = (current_language(), application.title, application.language)
+    legend = _LEGENDS.get(key)
+    if legend is None:
+        if len(_LEGENDS) >= _LEGENDS_KEPT:
+            _LEGENDS.clear()
+        # As a template's _() does: the translation is markup, the title isolated and escaped.
+        legend = _LEGENDS[key] = Markup(_("Your vote on “%(title)s”")) % {
+            "title": isolate_html(application.title, application.language)
+        }
+    return legend
+
+
+def item_texts() -> dict[str, str]:
+    """The same-for-every-item texts of the ballot in the request's language."""
+    language = current_language()
+    texts = _TEXTS.get(language)
+    if texts is None:
+        texts = _TEXTS[language] = {
+            "conflict": _("You declared a conflict of interest:"),
+            "vote": _("Your vote:"),
+            "not_yet": _("You have not voted on this yet."),
+            "save": _("Save vote"),
+            "only_body": _(
+                "Only the body can lift a declared conflict (§ 20 (4) VwVfG). If you declared it by mistake, please tell the QM team."
+            ),
+            "found": _("juryfund found a likely conflict of interest:"),
+            "found_hint": _(
+                "You do not vote on this application unless the body decides otherwise. If this is a mistake, please tell the QM team."
+            ),
+            "ruled_out": _(
+                "The body decided that you have a conflict of interest on this application and do not vote on it."
+            ),
+            "ruled_in": _("The body decided that you may vote on this application."),
+            "have_conflict": _("I have a conflict of interest on this application"),
+            "conflict_hint": _(
+                "For example: you are the applicant, a relative, or an employee or board member of the applying organisation (§ 20 VwVfG). You then do not vote on it and do not count for its quorum."
+            ),
+            "reason": _("Reason"),
+            "required": _("required"),
+            "declare": _("Declare conflict of interest"),
+        }
+    return texts
 
 
 @bp.get("/link/<token>")
@@ -112,42 +172,80 @@ def page(round_id: int):
     """Every agenda item with its dossier, the member's own vote or conflict, and the money left."""
     participant = granted_participant(round_id)
     round_ = rounds.with_agenda(round_id, members=False)
+    return render_template(
+        "ballot/page.html",
+        **_ballot_state(participant, round_, round_.agenda),
+        # Read only when the fragment showing it is not cached (pagecache.fragment_cache); the
+        # year is in its key, as the money left is that of the fund year an approval goes to.
+        available_money=lambda: rounds.available_money(round_),
+        money_year=clock.area_today(round_.body.area).year,
+    )
+
+
+def _ballot_state(participant: RoundMember, round_: Round, shown: list[AgendaItem]) -> dict:
+    """What the page and an item answer show of the member's ballot: positions and progress."""
     # The dossiers are rendered once for all members (pagecache.fragment_cache); their data is
     # loaded only when one of them is not in the cache.
     if not has_fragments(
-        [("ballot-dossier", round_id, item.application_id) for item in round_.agenda]
+        [("ballot-item", round_.id, item.id, item.application_id) for item in shown]
     ):
-        rounds.load_dossiers([item.application for item in round_.agenda])
+        rounds.load_dossiers([item.application for item in shown])
     item_ids = [item.id for item in round_.agenda]
-    votes, _declared = ballots.positions_of(participant, item_ids)
+    votes, declared = ballots.positions_of(participant, item_ids)
     standings = {
         item_id: standing
         for (_member, item_id), standing in conflicts.standings(
-            round_, member_id=participant.member_id
+            round_, member_id=participant.member_id, declarations=declared.values()
         ).items()
     }
     excluded = {item_id for item_id, standing in standings.items() if standing.excluded}
     # A deputy acts only on the items where staff named them for a member's seat.
     seats = deputies.seats_of(participant) if participant.seat == Seat.DEPUTY else None
-    return render_template(
-        "ballot/page.html",
-        participant=participant,
-        round=round_,
-        votes=votes,
-        standings=standings,
-        excluded=excluded,
-        done=len(
+    # The forms are offered exactly when the services would take what they send.
+    can_act = ballots.refusal_now(participant) is None
+    return {
+        "participant": participant,
+        "round": round_,
+        "votes": votes,
+        "standings": standings,
+        "excluded": excluded,
+        "done": len(
             (votes.keys() | excluded) & seats.keys()
             if seats is not None
             else votes.keys() | excluded
         ),
-        total=len(seats) if seats is not None else len(round_.agenda),
-        seats=seats,
-        available=rounds.available_money(round_),
-        error_item=request.args.get("error_item", type=int),
-        # The forms are offered exactly when the services would take what they send.
-        can_act=ballots.refusal_now(participant) is None,
+        "total": len(seats) if seats is not None else len(round_.agenda),
+        "seats": seats,
+        "t": item_texts(),
+        "open": can_act,
+        "csrf": generate_csrf(),
+        "item_url": url_for("ballot.page", round_id=round_.id) + "/items",
+        "file_endpoint": "ballot.download",
+        "file_args": {"round_id": round_.id},
+        "vote_legend": vote_legend,
+        "can_act": can_act,
+    }
+
+
+def _item_answer(participant: RoundMember, item_id: int, action, done: str):
+    """The vote sent by the script: run it, then answer with the item as it is now.
+
+    Status 200 with the done message, or 422 with the refusals shown next to the item; the
+    script puts the item (and the progress) in place of the old ones and announces the message.
+    """
+    round_id = participant.round_id
+    refusals = attempt_inline(action)
+    participant = granted_participant(round_id)  # the commit expired what was loaded
+    round_ = rounds.with_agenda(round_id, members=False)
+    item = next(item for item in round_.agenda if item.id == item_id)
+    body = render_template(
+        "ballot/item_answer.html",
+        **_ballot_state(participant, round_, [item]),
+        item=item,
+        item_errors=refusals,
+        message=" ".join(refusals) if refusals else done,
     )
+    return body, 422 if refusals else 200
 
 
 def _on_ballot(participant: RoundMember, action, done: str, item: AgendaItem | None = None):
@@ -167,18 +265,20 @@ def vote(round_id: int, item_id: int):
     participant = granted_participant(round_id)
     item = _item(participant, item_id)
     choice = request.form.get("choice", "")
-    return _on_ballot(
-        participant,
-        lambda: ballots.cast_vote(
+
+    def cast() -> None:
+        ballots.cast_vote(
             participant,
             item,
             choice,
             actor=Actor.member(participant.member_id),
             link_version=link_version(round_id),
-        ),
-        _("Your vote on “%(title)s” is saved.", title=item.application.title),
-        item,
-    )
+        )
+
+    done = _("Your vote on “%(title)s” is saved.", title=item.application.title)
+    if request.headers.get(FRAGMENT_HEADER) == "item":
+        return _item_answer(participant, item.id, cast, done)
+    return _on_ballot(participant, cast, done, item)
 
 
 @bp.post("/<int:round_id>/items/<int:item_id>/conflict")

@@ -10,7 +10,7 @@ from flask import Response, stream_with_context
 from ...domain.spreadsheet import spreadsheet_cell
 from ...models import Area
 from ...services import transparency
-from ..pagecache import public_page
+from ..pagecache import conditional, public_page
 from .blueprint import bp
 from .params import decision_filters
 from .serialise import RECORD_FIELDS, decision_json, decision_record, project_url
@@ -44,6 +44,7 @@ def _attachment(response: Response, area: Area, year: int, extension: str) -> Re
 
 
 @bp.get("/<slug>/decisions.csv")
+@conditional
 def decisions_csv(slug: str):
     """The year's published decisions as CSV (UTF-8, header row), streamed row by row."""
     area, year, fund_id = decision_filters(slug)

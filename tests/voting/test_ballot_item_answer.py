@@ -1,0 +1,86 @@
+"""A vote sent by the ballot's script gets back only the changed item (issue 18).
+
+The plain form (POST, redirect, the whole page) is tested in test_ballot.py; here the answer
+the script puts in place: the item as it is now, the progress, and the message to announce.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from juryfund.extensions import db
+from juryfund.models import Vote
+from juryfund.web.ballot.routes import FRAGMENT_HEADER
+
+from ..conftest import csrf_from
+from .conftest import ballot_links
+
+pytestmark = pytest.mark.voting
+
+
+@pytest.fixture
+def member(app, open_round, jury):
+    """A member's browser on an open circulation round: (client, round, csrf token)."""
+    round_ = open_round()
+    client = app.test_client()
+    client.get(ballot_links()[jury.members[0].email])
+    token = csrf_from(client.get(f"/ballot/{round_.id}").get_data(as_text=True))
+    return client, round_, token
+
+
+def _send(client, round_, item, token, choice, language="de"):
+    return client.post(
+        f"/ballot/{round_.id}/items/{item.id}/vote",
+        data={"csrf_token": token, "choice": choice},
+        headers={FRAGMENT_HEADER: "item", "Accept-Language": language},
+    )
+
+
+def test_a_vote_answers_with_the_changed_item_the_progress_and_a_message(member, jury):
+    client, round_, token = member
+    item = round_.agenda[1]
+    answer = _send(client, round_, item, token, "no")
+    assert answer.status_code == 200
+    html = answer.get_data(as_text=True)
+    # Only this item: its section with the vote now checked, no other item, no page around it.
+    assert html.count('class="card agenda-item"') == 1
+    assert f'id="item-{item.id}"' in html and "<html" not in html
+    assert re.search(r'value="no"\s+checked', html)
+    assert 'id="ballot-progress"' in html and 'value="1"' in html
+    assert "Ihre Stimme zu" in html and "ist gespeichert" in html
+    assert 'name="csrf_token"' in html  # the replaced form can send again
+    assert "Set-Cookie" not in answer.headers  # nothing flashed for a page that never comes
+    votes = db.session.scalars(select(Vote)).all()
+    assert [(v.member_id, v.agenda_item_id, v.choice) for v in votes] == [
+        (jury.members[0].id, item.id, "no")
+    ]
+
+
+def test_a_refused_vote_shows_why_next_to_the_item(member):
+    client, round_, token = member
+    item = round_.agenda[0]
+    answer = _send(client, round_, item, token, "maybe", language="ar")
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert 'class="field-error"' in html
+    assert f'id="item-{item.id}"' in html
+    assert db.session.scalars(select(Vote)).all() == []
+
+
+def test_without_the_header_the_plain_form_still_redirects_to_the_page(member):
+    client, round_, token = member
+    item = round_.agenda[0]
+    plain = client.post(
+        f"/ballot/{round_.id}/items/{item.id}/vote", data={"csrf_token": token, "choice": "yes"}
+    )
+    assert plain.status_code == 302
+    assert plain.headers["Location"].endswith(f"/ballot/{round_.id}#item-{item.id}")
+
+
+def test_the_answer_is_personal_and_never_cached(member):
+    client, round_, token = member
+    answer = _send(client, round_, round_.agenda[0], token, "yes")
+    assert answer.headers["Cache-Control"] == "no-store, private"
