@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import QueryableAttribute, aliased
 
 from ..domain.budget import Balances
+from ..domain.lifecycles import RoundState
 from ..domain.states import State
 from ..domain.voting import Outcome
 from ..extensions import db
@@ -647,7 +648,10 @@ def participation(areas: list[Area], year: int) -> dict[int, Participation]:
     for area_id, kind, count in db.session.execute(
         select(Body.area_id, Body.kind, func.count(Round.id))
         .join(Body, Body.id == Round.body_id)
-        .where(Round.state == "closed", _in_year(areas, year, Body.area_id, Round.closed_at))
+        .where(
+            Round.state == RoundState.CLOSED.value,
+            _in_year(areas, year, Body.area_id, Round.closed_at),
+        )
         .group_by(Body.area_id, Body.kind)
     ):
         sessions[area_id][kind] = count

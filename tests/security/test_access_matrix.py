@@ -141,6 +141,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int | set[int] | str]] = {
     ("/<slug>/projects/<reference>/photos/<int:photo_id>", "GET"): everyone(),
     ("/<slug>/report", "GET"): everyone(302),  # to this year's report
     ("/<slug>/report/<int:year>", "GET"): everyone(),
+    ("/<slug>/report/<int:year>.pdf", "GET"): everyone(),
+    # The city overview for the funder: every figure in it is public per area already.
+    ("/report", "GET"): everyone(302),  # to this year's city report
+    ("/report/<int:year>", "GET"): everyone(),
+    ("/report/<int:year>.pdf", "GET"): everyone(),
     ("/api/v1/areas", "GET"): everyone(),
     ("/api/v1/areas/<slug>", "GET"): everyone(),
     ("/api/v1/areas/<slug>/budget", "GET"): everyone(),

@@ -29,6 +29,7 @@ from juryfund.models import (
 )
 from juryfund.services import books, intake, privacy, proofs, stories
 from tests.photos import phone_jpeg
+from tests.public_text import readable_text
 from tests.races import one_won, race
 
 from ..conftest import csrf_from
@@ -117,7 +118,7 @@ def _public_pages(client, application) -> dict[str, str]:
         url = rule.build({name: values[name] for name in rule.arguments})[1]
         response = client.get(url)
         if response.status_code == 200:
-            pages[url] = response.get_data(as_text=True)
+            pages[url] = readable_text(response)  # PDFs (annual reports) read as text
     return pages
 
 
@@ -206,7 +207,7 @@ def _staff_pages(client, application) -> dict[str, str]:
     for url in urls:
         response = client.get(url)
         if response.status_code == 200:
-            pages[url] = response.get_data(as_text=True)
+            pages[url] = readable_text(response)  # PDFs (annual reports) read as text
     return pages
 
 

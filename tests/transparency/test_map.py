@@ -17,6 +17,7 @@ from juryfund.domain.actors import Actor
 from juryfund.extensions import db
 from juryfund.models import ApplicationEvent, ProjectPin
 from juryfund.services import intake, places, privacy
+from tests.public_text import readable_text
 
 from ..conftest import csrf_from
 from ..intake.conftest import last_mail, status_link
@@ -48,7 +49,7 @@ def public_pages(client, application) -> dict[str, str]:
         url = rule.build({name: values[name] for name in rule.arguments})[1]
         response = client.get(url)
         if response.status_code == 200:
-            pages[url] = response.get_data(as_text=True)
+            pages[url] = readable_text(response)  # PDFs (annual reports) read as text
     return pages
 
 
