@@ -7,7 +7,7 @@ never 500) with the message next to the field, in the error summary, and the typ
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from html.parser import HTMLParser
 
@@ -1257,6 +1257,14 @@ def test_member_outside_term_does_not_count(client, login, post_form, world):
     db.session.rollback()
     assert len(db.session.get(Body, world["body"]).voting_members(date.today())) == 3
     assert len(db.session.get(Body, world["body"]).voting_members(yesterday)) == 4
+
+
+def test_new_member_s_term_starts_on_the_area_s_today(client, login, world, clock_at):
+    # 23:30 UTC on 6 December is 00:30 on 7 December in Berlin: the form offers the 7th.
+    as_admin(client, login, world)
+    clock_at(datetime(2026, 12, 6, 23, 30, tzinfo=UTC))
+    page = client.get(f"/staff/bodies/{world['body']}/members/new").get_data(as_text=True)
+    assert 'value="2026-12-07"' in page and "2026-12-06" not in page
 
 
 def test_member_edit_keeps_own_email(client, login, post_form, world):

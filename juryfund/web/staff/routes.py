@@ -299,6 +299,9 @@ def member_form(body_id: int | None = None, member_id: int | None = None):
     body = member.body if member else db.get_or_404(Body, body_id)
     require_area(body.area)
     form = MemberForm(obj=member)
+    if member is None and not form.is_submitted():
+        # The area's today, not the server's: after 23:00 UTC it is already tomorrow in Berlin.
+        form.term_start.data = clock.area_today(body.area)
     if form.validate_on_submit() and attempt(
         lambda: setup.save_member(
             member,
