@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 
 from sqlalchemy import select
 
 from juryfund.devtools import demo
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import (
     AgendaItem,
     Application,
@@ -138,7 +138,7 @@ def build_world() -> DemoWorld:
         )
     )
     staff = db.session.scalar(select(StaffUser).where(StaffUser.email == demo.STAFF[0]))
-    year = date.today().year
+    year = clock.area_today(area).year
     world = DemoWorld()
     world.bindings = {
         (): [{}],

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from juryfund.domain.actors import SYSTEM
 from juryfund.domain.voting import Majority, VotingRule
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import Area, Body, Fund, FundYear, LedgerEntry, Member, Round, StaffUser
 from juryfund.models.base import utcnow
 
@@ -25,7 +26,7 @@ from ..conftest import csrf_from
 
 pytestmark = pytest.mark.foundation
 
-THIS_YEAR = date.today().year
+THIS_YEAR = clock.today_in(None).year
 
 
 @pytest.fixture(autouse=True)
@@ -1237,8 +1238,8 @@ def test_taking_a_member_off_the_body(client, login, post_form, world):
     db.session.rollback()
     member, body = db.session.get(Member, member_id), db.session.get(Body, body_id)
     assert member.removed_at is not None
-    assert member.id not in [m.id for m in body.voting_members(date.today())]
-    assert len(body.voting_members(date.today())) == 2
+    assert member.id not in [m.id for m in body.voting_members(clock.today_in(None))]
+    assert len(body.voting_members(clock.today_in(None))) == 2
     assert body.tie_breaker_id is None
     listing = cell_texts(page_of(client.get(f"/staff/bodies/{body_id}")))
     assert [listing.count("taken off the body"), listing.count("serving")] == [1, 2]
@@ -1246,7 +1247,7 @@ def test_taking_a_member_off_the_body(client, login, post_form, world):
 
 def test_member_outside_term_does_not_count(client, login, post_form, world):
     as_admin(client, login, world)
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = clock.today_in(None) - timedelta(days=1)
 
     response = post_form(
         f"/staff/bodies/{world['body']}/members/new",
@@ -1255,7 +1256,7 @@ def test_member_outside_term_does_not_count(client, login, post_form, world):
 
     assert response.status_code == 302
     db.session.rollback()
-    assert len(db.session.get(Body, world["body"]).voting_members(date.today())) == 3
+    assert len(db.session.get(Body, world["body"]).voting_members(clock.today_in(None))) == 3
     assert len(db.session.get(Body, world["body"]).voting_members(yesterday)) == 4
 
 
@@ -1374,7 +1375,7 @@ def test_chair_between_terms_stays_chair_when_the_rule_is_edited(client, login, 
     as_admin(client, login, world)
     body = db.session.get(Body, world["body"])
     chair = db.session.get(Member, world["member"])
-    chair.term_end = date.today() - timedelta(days=1)
+    chair.term_end = clock.today_in(None) - timedelta(days=1)
     body.tie_breaker_id = chair.id
     db.session.commit()
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -217,7 +217,7 @@ class Books(RuleBasedStateMachine):
                 proofs.save(
                     proof,
                     report="Bericht",
-                    receipts=[ReceiptLine(date.today(), "Laden", "Material", proven)],
+                    receipts=[ReceiptLine(clock.today_in(None), "Laden", "Material", proven)],
                 )
                 proofs.submit(proof)
             found = db.session.scalar(select(ProofOfUse).where(ProofOfUse.id == proof.id))
@@ -240,7 +240,7 @@ class Books(RuleBasedStateMachine):
                 )
             )
 
-    @precondition(lambda self: self.now.year < date.today().year + 3)
+    @precondition(lambda self: self.now.year < clock.today_in(None).year + 3)
     @rule(allocation=st.integers(min_value=0, max_value=300_000))
     def next_year(self, allocation):
         self.now = datetime(self.now.year + 1, 1, 15, 12, tzinfo=UTC) + timedelta(hours=1)

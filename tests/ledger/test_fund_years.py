@@ -7,7 +7,7 @@ carry over) or a return that lapses at once (funds that don't).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, text
@@ -16,6 +16,7 @@ from sqlalchemy.exc import DatabaseError
 from juryfund.domain.errors import BookingRefused, DomainError
 from juryfund.domain.states import State
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import Decision, FundYear, LedgerEntry, ProofOfUse
 from juryfund.services import books, decisions, ledger, proofs, setup
 from juryfund.services.proofs import ReceiptLine
@@ -124,7 +125,7 @@ def test_raising_an_amount_after_close_is_refused(approved, next_january, staff)
 
 def _settle(application, staff, proven: int):
     proof = proofs.proof_for(application)
-    when = date.today()  # after the application, within the year that holds the commitment
+    when = clock.today_in(None)  # after the application, within the year that holds the commitment
     proofs.save(
         proof, report="Es war schön.", receipts=[ReceiptLine(when, "Baumarkt", "Erde", proven)]
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from juryfund.domain.actors import SYSTEM, Actor
 from juryfund.domain.states import State
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import Application, FundYear, LedgerEntry, ProofOfUse
 from juryfund.services import books, ledger, proofs, setup
 from juryfund.services.proofs import ReceiptLine
@@ -52,7 +53,7 @@ def test_accepting_a_proof_twice_at_once_settles_once(app, approved, staff, make
     proofs.save(
         proof,
         report="Bericht",
-        receipts=[ReceiptLine(date.today(), "Baumarkt", "Erde", 30000)],
+        receipts=[ReceiptLine(clock.area_today(area), "Baumarkt", "Erde", 30000)],
     )
     proofs.submit(proof)
     db.session.commit()
