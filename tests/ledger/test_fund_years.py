@@ -44,7 +44,7 @@ def _entries(fund_year: FundYear) -> list[tuple[str, int, str | None]]:
 @pytest.fixture
 def next_january(approved, fund, staff, clock_at):
     """Move the clock to 10 January of next year, with that year opened (10,000 €)."""
-    this = _year(fund, datetime.now(UTC).year)
+    this = _year(fund, clock.area_today(fund.area).year)
     clock_at(datetime(this.year + 1, 1, 10, 12, tzinfo=UTC))
     following = setup.open_fund_year(
         fund, year=this.year + 1, allocation_cents=1_000_000, actor=staff.actor

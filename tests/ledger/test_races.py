@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import func, select
 
@@ -90,7 +88,7 @@ def test_closing_a_year_while_a_booking_runs_keeps_the_books_whole(app, fund, st
     """A payment of last year's project and an adjustment racing the close of last year."""
     from tests.voting.conftest import make_ready
 
-    this_year, staff_id = datetime.now(UTC).year, staff.id
+    this_year, staff_id = clock.area_today(fund.area).year, staff.id
     for attempt in range(TRIES):
         last = setup.open_fund_year(
             fund, year=this_year - 1 - attempt, allocation_cents=500_000, actor=staff.actor
