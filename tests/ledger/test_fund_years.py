@@ -125,7 +125,9 @@ def test_raising_an_amount_after_close_is_refused(approved, next_january, staff)
 
 def _settle(application, staff, proven: int):
     proof = proofs.proof_for(application)
-    when = clock.today_in(None)  # after the application, within the year that holds the commitment
+    # The day the application came in (in the area): within the year that holds the commitment,
+    # also when the clock was moved on to next January.
+    when = clock.local_day(application.submitted_at, application.area.timezone)
     proofs.save(
         proof, report="Es war schön.", receipts=[ReceiptLine(when, "Baumarkt", "Erde", proven)]
     )
