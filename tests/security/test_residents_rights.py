@@ -115,7 +115,8 @@ def _public_pages(client, application) -> dict[str, str]:
             continue
         url = rule.build({name: values[name] for name in rule.arguments})[1]
         response = client.get(url)
-        if response.status_code == 200:
+        # Text answers only: a PDF (the city report, figures without names) is not read as text.
+        if response.status_code == 200 and response.mimetype != "application/pdf":
             pages[url] = response.get_data(as_text=True)
     return pages
 
@@ -204,7 +205,8 @@ def _staff_pages(client, application) -> dict[str, str]:
     pages = {}
     for url in urls:
         response = client.get(url)
-        if response.status_code == 200:
+        # Text answers only: a PDF (the city report, figures without names) is not read as text.
+        if response.status_code == 200 and response.mimetype != "application/pdf":
             pages[url] = response.get_data(as_text=True)
     return pages
 
