@@ -22,6 +22,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 from juryfund.domain.actors import SYSTEM, Actor
 from juryfund.domain.states import State
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import Application, Area, Body, CostItem, Fund, FundYear, Member, StaffUser
 from juryfund.services import accounts, history, setup
 
@@ -161,7 +162,8 @@ class FundYearFactory(BaseFactory):
         model = FundYear
 
     fund = factory.SubFactory("tests.factories.FundFactory", fund_year=None)
-    year = factory.LazyFunction(lambda: date.today().year)
+    # The area's year: at 23:30 UTC on 31 December it is already next year in Berlin.
+    year = factory.LazyAttribute(lambda o: clock.area_today(o.fund.area).year)
     allocation_cents = 1_000_000
 
     @classmethod
@@ -237,7 +239,7 @@ class ApplicationFactory(BaseFactory):
 
     area = factory.SubFactory(AreaFactory)
     fund = factory.SubFactory(FundFactory, area=factory.SelfAttribute("..area"))
-    year = factory.LazyFunction(lambda: date.today().year)
+    year = factory.LazyAttribute(lambda o: clock.area_today(o.area).year)
     # The next free number of the area and year, as intake draws it.
     numbering = factory.LazyAttribute(lambda o: history.next_reference(o.area, o.year))
     number = factory.LazyAttribute(lambda o: o.numbering[0])
@@ -251,7 +253,7 @@ class ApplicationFactory(BaseFactory):
     title = "Hoffest"
     description = factory.LazyAttribute(lambda o: f"{o.title}: Beschreibung")
     # Far enough ahead for every fund's lead time.
-    start_date = factory.LazyFunction(lambda: date.today() + timedelta(days=40))
+    start_date = factory.LazyAttribute(lambda o: clock.area_today(o.area) + timedelta(days=40))
     end_date = factory.SelfAttribute("start_date")
     requested_cents = 50_000
     total_cents = factory.SelfAttribute("requested_cents")

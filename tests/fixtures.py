@@ -10,11 +10,12 @@ overrides a fixture here only where its tests need a different world (e.g. intak
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import Application, Round
 from juryfund.services import ballots, decisions, rounds
 from tests.factories import (
@@ -178,7 +179,7 @@ class Spec:
 def ready_application(area, fund, spec: Spec) -> Application:
     """An application as a resident submits it (with the spec's personal data and publishing
     choices), through formal review to ready."""
-    start = date.today() + timedelta(days=40)
+    start = clock.area_today(area) + timedelta(days=40)
     return ApplicationFactory(
         area=area,
         fund=fund,

@@ -22,6 +22,7 @@ from sqlalchemy import func, insert, select, text, update
 
 from ..domain.states import State
 from ..extensions import db
+from ..infra import clock
 from ..models import (
     AgendaItem,
     Application,
@@ -832,7 +833,7 @@ def seed_bench(
         )
     if db.session.scalar(select(func.count(Area.id))):
         raise ValueError("the database already has areas; seed-bench needs an empty database")
-    today = today or date.today()
+    today = today or clock.today_in(None)
     year_list = list(range(today.year - years + 1, today.year + 1))
     rng, ids, report = random.Random(seed), Ids(), Report()
     out = Writer(report)

@@ -16,6 +16,7 @@ from ..domain.states import State
 from ..domain.vocabulary import COST_CATEGORIES
 from ..domain.voting import Majority, VotingRule
 from ..extensions import db
+from ..infra import clock
 from ..models import Application, Area, Body, CostItem, Fund, Round, StaffUser
 from ..services import (
     accounts,
@@ -240,7 +241,7 @@ def _set_up_fund(
         abstain_counts_as_no=rule.abstain_counts_as_no,
         tie_breaker=None,
     )
-    _members(body, body_spec.members, member_offset, date(date.today().year - 1, 3, 1))
+    _members(body, body_spec.members, member_offset, date(clock.today_in(None).year - 1, 3, 1))
     fund = setup.save_fund(
         None,
         area,
@@ -262,7 +263,10 @@ def _set_up_fund(
         allowance_bp=spec.allowance_bp,
     )
     setup.open_fund_year(
-        fund, year=date.today().year, allocation_cents=spec.allocation_cents, actor=actor.actor
+        fund,
+        year=clock.today_in(None).year,
+        allocation_cents=spec.allocation_cents,
+        actor=actor.actor,
     )
     return body, fund
 
@@ -271,7 +275,7 @@ def _application(
     area: Area, fund: Fund, row: DemoApplication, number_offset: int, actor: StaffUser
 ) -> Application:
     """Create one application as a resident would have submitted it."""
-    today = date.today()
+    today = clock.today_in(None)
     k = number_offset % len(FIRST_NAMES)
     number, reference = history.next_reference(area, today.year)
     start = today + timedelta(days=30 + 7 * number_offset)
@@ -339,7 +343,7 @@ DEMO_REJECTION_REASONS = (
 
 def _past_meeting(jury: Body, apps: list[tuple[Application, State]], staff: StaffUser) -> None:
     """A jury meeting three weeks ago, recorded with the real services: votes, decisions, books."""
-    when = _at(date.today() - timedelta(days=21), 17)
+    when = _at(clock.today_in(None) - timedelta(days=21), 17)
     round_ = _save_round(jury, "meeting", "Jurysitzung Oktober", when, MEETING_PLACE, staff)
     rounds.set_agenda(round_, [app.id for app, _target in apps])
     rounds.open_round(round_, actor=staff.actor, now=when - timedelta(days=10))
@@ -427,7 +431,7 @@ def _seed() -> None:
     )
     _pin_places(apps, staff)
     bodies = {"jury": jury, "council": council}
-    today = date.today()
+    today = clock.today_in(None)
     for kind, fund in (("jury", action_fund), ("jury", action_fund2), ("council", _quartiersfonds)):
         for days, due in SESSIONS[kind]:
             meets_on = today + timedelta(days=days)

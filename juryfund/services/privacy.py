@@ -24,6 +24,7 @@ from ..domain.errors import DomainError
 from ..domain.places import PlaceKind, degrees
 from ..domain.states import FINAL
 from ..extensions import db
+from ..infra import clock
 from ..infra.mail import remove_mail_files
 from ..models import (
     Application,
@@ -397,7 +398,12 @@ def preview_erasure(application: Application) -> ErasurePreview:
             select(func.count()).where(LedgerEntry.application_id == application.id)
         )
         or 0,
-        retained_until=(last + timedelta(days=365 * years)).date() if last else None,
+        # The day in the area's time zone: an event at 23:30 UTC already happened tomorrow in Berlin.
+        retained_until=(
+            clock.local_day(last + timedelta(days=365 * years), application.area.timezone)
+            if last
+            else None
+        ),
     )
 
 

@@ -7,7 +7,7 @@ dashboard and the list behind its link always agree.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -18,9 +18,11 @@ from ..domain.composition import Seat
 from ..domain.lifecycles import ProofState, RoundState
 from ..domain.states import State
 from ..extensions import db
+from ..infra import clock
 from ..models import (
     AgendaItem,
     Application,
+    Area,
     Body,
     Decision,
     Fund,
@@ -165,6 +167,18 @@ def todos_for(area_ids: list[int], today: date) -> dict[int, AreaTodos]:
     for area_id, year in _closable_years(area_ids, today):
         todos[area_id].years.append(year)
     return todos
+
+
+def todos_of_areas(areas: Sequence[Area]) -> dict[int, AreaTodos]:
+    """The to-dos of these areas, each counted on its own day (an area in another time zone
+    may already be a day further): three queries for each distinct day, usually one."""
+    by_day: dict[date, list[int]] = {}
+    for area in areas:
+        by_day.setdefault(clock.area_today(area), []).append(area.id)
+    found: dict[int, AreaTodos] = {}
+    for today, area_ids in by_day.items():
+        found.update(todos_for(area_ids, today))
+    return {area.id: found[area.id] for area in areas}
 
 
 def _open_rounds(area_ids: list[int]) -> list[tuple[int, OpenRound]]:

@@ -15,7 +15,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from juryfund.domain.intake import CostLine
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import Mail, Round
 from juryfund.services import intake, rounds
 from juryfund.services.intake import ApplicationInput
@@ -310,7 +311,7 @@ def axe(context, live_server):
 
 def application_input(**overrides) -> ApplicationInput:
     """A complete application as the intake service takes it."""
-    start = date.today() + timedelta(days=30)
+    start = clock.today_in(None) + timedelta(days=30)
     values = dict(
         applicant_kind="initiative",
         applicant_name="Ayşe Yılmaz",

@@ -27,12 +27,12 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 
 from sqlalchemy import select
 
 from juryfund.devtools import demo
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import (
     AgendaItem,
     Application,
@@ -146,7 +146,7 @@ def build_world() -> DemoWorld:
         )
     )
     staff = db.session.scalar(select(StaffUser).where(StaffUser.email == demo.STAFF[0]))
-    year = date.today().year
+    year = clock.area_today(area).year
     world = DemoWorld()
     world.bindings = {
         (): [{}],

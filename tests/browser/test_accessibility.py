@@ -108,13 +108,13 @@ def test_budget_and_report_of_a_closed_year_fit_a_phone(
     page, context, live_server, language, area, fund, staff
 ):
     """Five balance columns, the lapsed/carried wording and the budget terms stay on screen."""
-    from datetime import date
 
     from juryfund.extensions import db
+    from juryfund.infra import clock
     from juryfund.services import books, setup
 
     last = setup.open_fund_year(
-        fund, year=date.today().year - 1, allocation_cents=500_000, actor=staff.actor
+        fund, year=clock.area_today(area).year - 1, allocation_cents=500_000, actor=staff.actor
     )
     db.session.commit()
     books.close_year(last, actor=staff.actor)

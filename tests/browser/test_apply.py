@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from juryfund.domain.money import format_amount_for_input
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import Application
 
 from .conftest import fresh, html_attributes, requires_chromium, t
 
 pytestmark = [pytest.mark.browser, requires_chromium]
 
-START = (date.today() + timedelta(days=30)).isoformat()
+START = (clock.today_in(None) + timedelta(days=30)).isoformat()
 ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 
 

@@ -5,12 +5,13 @@ the applicant's status page with the consent section."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import AgendaItem
 from juryfund.services import intake, proofs
 from tests.factories import ApplicationFactory
@@ -45,7 +46,7 @@ def test_new_staff_and_resident_pages_fit_a_phone(
     )
     intake.withdraw(withdrawn, reason="Wir machen es nächstes Jahr.")
     proof = proofs.proof_for(approved)
-    proof.due_on = date.today() - timedelta(days=2)  # an overdue proof on the dashboard
+    proof.due_on = clock.today_in(None) - timedelta(days=2)  # an overdue proof on the dashboard
     token = intake.new_status_token(approved)
     db.session.commit()
     round_id = db.session.scalar(

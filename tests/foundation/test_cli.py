@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import func, select
 
 from juryfund.domain.states import State
 from juryfund.extensions import db
-from juryfund.models import Application, Area, Body, Fund, LedgerEntry, Member, StaffUser
+from juryfund.models import (
+    Application,
+    Area,
+    Body,
+    Fund,
+    FundYear,
+    LedgerEntry,
+    Member,
+    StaffUser,
+)
 from juryfund.services import ledger
 
 pytestmark = pytest.mark.foundation
@@ -123,3 +134,15 @@ def test_demo_runs_twice_without_harm(runner):
     second = runner.invoke(args=["juryfund", "demo"])
     assert (first.exit_code, second.exit_code) == (0, 0)
     assert _counts() == before
+
+
+def test_demo_seeded_in_berlin_s_new_year_night_lives_in_the_new_year(runner, clock_at):
+    # 23:30 UTC on 31 December is already 1 January in Berlin, the demo areas' time zone:
+    # the demo's fund years, applications and references belong to the new year.
+    clock_at(datetime(2026, 12, 31, 23, 30, tzinfo=UTC))
+    result = runner.invoke(args=["juryfund", "demo"])
+    assert result.exit_code == 0, result.output
+    assert set(db.session.scalars(select(FundYear.year))) == {2027}
+    applications = list(db.session.scalars(select(Application)))
+    assert applications and {a.year for a in applications} == {2027}
+    assert all("-2027-" in a.reference for a in applications)

@@ -7,7 +7,7 @@ never 500) with the message next to the field, in the error summary, and the typ
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from html.parser import HTMLParser
 
@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from juryfund.domain.actors import SYSTEM
 from juryfund.domain.voting import Majority, VotingRule
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import Area, Body, Fund, FundYear, LedgerEntry, Member, Round, StaffUser
 from juryfund.models.base import utcnow
 
@@ -25,7 +26,7 @@ from ..conftest import csrf_from
 
 pytestmark = pytest.mark.foundation
 
-THIS_YEAR = date.today().year
+THIS_YEAR = clock.today_in(None).year
 
 
 @pytest.fixture(autouse=True)
@@ -1237,8 +1238,8 @@ def test_taking_a_member_off_the_body(client, login, post_form, world):
     db.session.rollback()
     member, body = db.session.get(Member, member_id), db.session.get(Body, body_id)
     assert member.removed_at is not None
-    assert member.id not in [m.id for m in body.voting_members(date.today())]
-    assert len(body.voting_members(date.today())) == 2
+    assert member.id not in [m.id for m in body.voting_members(clock.today_in(None))]
+    assert len(body.voting_members(clock.today_in(None))) == 2
     assert body.tie_breaker_id is None
     listing = cell_texts(page_of(client.get(f"/staff/bodies/{body_id}")))
     assert [listing.count("taken off the body"), listing.count("serving")] == [1, 2]
@@ -1246,7 +1247,7 @@ def test_taking_a_member_off_the_body(client, login, post_form, world):
 
 def test_member_outside_term_does_not_count(client, login, post_form, world):
     as_admin(client, login, world)
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = clock.today_in(None) - timedelta(days=1)
 
     response = post_form(
         f"/staff/bodies/{world['body']}/members/new",
@@ -1255,8 +1256,16 @@ def test_member_outside_term_does_not_count(client, login, post_form, world):
 
     assert response.status_code == 302
     db.session.rollback()
-    assert len(db.session.get(Body, world["body"]).voting_members(date.today())) == 3
+    assert len(db.session.get(Body, world["body"]).voting_members(clock.today_in(None))) == 3
     assert len(db.session.get(Body, world["body"]).voting_members(yesterday)) == 4
+
+
+def test_new_member_s_term_starts_on_the_area_s_today(client, login, world, clock_at):
+    # 23:30 UTC on 6 December is 00:30 on 7 December in Berlin: the form offers the 7th.
+    as_admin(client, login, world)
+    clock_at(datetime(2026, 12, 6, 23, 30, tzinfo=UTC))
+    page = client.get(f"/staff/bodies/{world['body']}/members/new").get_data(as_text=True)
+    assert 'value="2026-12-07"' in page and "2026-12-06" not in page
 
 
 def test_member_edit_keeps_own_email(client, login, post_form, world):
@@ -1366,7 +1375,7 @@ def test_chair_between_terms_stays_chair_when_the_rule_is_edited(client, login, 
     as_admin(client, login, world)
     body = db.session.get(Body, world["body"])
     chair = db.session.get(Member, world["member"])
-    chair.term_end = date.today() - timedelta(days=1)
+    chair.term_end = clock.today_in(None) - timedelta(days=1)
     body.tie_breaker_id = chair.id
     db.session.commit()
 

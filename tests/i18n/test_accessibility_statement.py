@@ -10,6 +10,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import delete, select
 
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import AccessibilityStatement, Mail
 from tests.factories import AdminFactory
 
@@ -78,7 +79,7 @@ def test_admin_edits_the_statement_every_error_at_once_then_saved(client, login)
             "csrf_token": csrf_from(html),
             "conformity": "partial",
             "known_gaps": typed,
-            "checked_on": (date.today() + timedelta(days=3)).isoformat(),
+            "checked_on": (clock.today_in(None) + timedelta(days=3)).isoformat(),
             "contact_email": "",
             "enforcement_body": "",
         },
@@ -96,7 +97,7 @@ def test_admin_edits_the_statement_every_error_at_once_then_saved(client, login)
             "csrf_token": csrf_from(html),
             "conformity": "partial",
             "known_gaps": typed,
-            "checked_on": (date.today() + timedelta(days=3)).isoformat(),
+            "checked_on": (clock.today_in(None) + timedelta(days=3)).isoformat(),
             "contact_email": "barrierefrei@qm.example",
             "enforcement_body": ENFORCEMENT,
         },

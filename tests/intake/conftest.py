@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import Application, Mail
 from tests.factories import BodyFactory, FundFactory
 
 from ..conftest import csrf_from
 
-START = (date.today() + timedelta(days=30)).isoformat()
+#: A month ahead of the day in Berlin, the test areas' time zone (not the server's UTC date).
+START = (clock.today_in(None) + timedelta(days=30)).isoformat()
 
 
 @pytest.fixture

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import Application, Attachment, Mail
 
 from .conftest import application_data, last_mail, only_application, status_link
@@ -35,7 +36,7 @@ def test_apply_in_german_with_three_lines_routes_saves_and_mails_link(client, ar
     assert response.status_code == 302
     assert response.headers["Location"] == "/soldiner-kiez/apply/done"
     application = only_application()
-    year = date.today().year
+    year = clock.area_today(area).year
     assert (application.reference, application.state, application.language) == (
         f"SOL-{year}-0001",
         "submitted",
@@ -59,7 +60,7 @@ def test_apply_references_count_up_per_area_and_year(client, area, apply):
     apply()
     apply(title="Zweites Fest")
     refs = db.session.scalars(select(Application.reference).order_by(Application.id)).all()
-    year = date.today().year
+    year = clock.area_today(area).year
     assert refs == [f"SOL-{year}-0001", f"SOL-{year}-0002"]
 
 
@@ -112,20 +113,20 @@ def english_data(**overrides) -> dict:
             "This is more than any fund of this area gives (at most €1,500.00)",
         ),
         (
-            {"start_date": (date.today() - timedelta(days=1)).isoformat()},
+            {"start_date": (clock.today_in(None) - timedelta(days=1)).isoformat()},
             "start_date",
             "must not have started yet",
         ),
         (
             {
-                "start_date": (date.today() + timedelta(days=3)).isoformat(),
-                "end_date": (date.today() + timedelta(days=3)).isoformat(),
+                "start_date": (clock.today_in(None) + timedelta(days=3)).isoformat(),
+                "end_date": (clock.today_in(None) + timedelta(days=3)).isoformat(),
             },
             "start_date",
             "at least 14 days before",
         ),
         (
-            {"end_date": (date.today() + timedelta(days=29)).isoformat()},
+            {"end_date": (clock.today_in(None) + timedelta(days=29)).isoformat()},
             "end_date",
             "cannot be before the start",
         ),

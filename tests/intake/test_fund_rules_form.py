@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import Application, Fund, FundYear
 
 from .conftest import application_data, only_application
@@ -75,7 +76,7 @@ def test_other_funding_up_to_the_costs_is_fine(client, area, apply):
 
 def test_action_outside_the_funding_period_is_refused(client, area, send):
     # The fund year of the action's start pays for its calendar year (no period set).
-    start = date.today() + timedelta(days=30)
+    start = clock.area_today(area) + timedelta(days=30)
     end = date(start.year + 1, 1, 1)
     html = send(
         URL, application_data(start_date=start.isoformat(), end_date=end.isoformat())
@@ -86,7 +87,7 @@ def test_action_outside_the_funding_period_is_refused(client, area, send):
 
 
 def test_fund_year_period_narrower_than_the_year(client, area, send):
-    start = date.today() + timedelta(days=30)
+    start = clock.area_today(area) + timedelta(days=30)
     fund = area.funds[0]
     fund_year = db.session.scalar(
         select(FundYear).where(FundYear.fund_id == fund.id, FundYear.year == start.year)
@@ -148,12 +149,12 @@ def test_review_page_flags_an_action_in_another_year_than_its_booking(
 ):
     apply()
     application = only_application()
-    application.start_date = application.end_date = date(date.today().year + 1, 1, 15)
+    application.start_date = application.end_date = date(clock.area_today(area).year + 1, 1, 15)
     db.session.commit()
     login(make.staff(areas=[area]))
     html = client.get(f"/staff/applications/{application.id}").get_data(as_text=True)
     flags = re.search(r'id="rule-flags".*?</section>', html, re.S)
-    assert flags and str(date.today().year) in flags.group(0)
+    assert flags and str(clock.area_today(area).year) in flags.group(0)
 
 
 def test_review_page_without_rule_problems_shows_no_flags(client, area, apply, make, login):
@@ -161,4 +162,6 @@ def test_review_page_without_rule_problems_shows_no_flags(client, area, apply, m
     application = only_application()
     login(make.staff(areas=[area]))
     html = client.get(f"/staff/applications/{application.id}").get_data(as_text=True)
-    assert application.start_date.year != date.today().year or 'id="rule-flags"' not in html
+    assert (
+        application.start_date.year != clock.area_today(area).year or 'id="rule-flags"' not in html
+    )

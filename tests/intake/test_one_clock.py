@@ -15,8 +15,10 @@ from .conftest import only_application
 
 pytestmark = [pytest.mark.intake, pytest.mark.ledger]
 
-#: 23:30 UTC on 31 December is already 00:30 on 1 January in Berlin.
-NEW_YEARS_NIGHT = datetime(date.today().year, 12, 31, 23, 30, tzinfo=UTC)
+#: 23:30 UTC on 31 December is already 00:30 on 1 January in Berlin. The night at the end of
+#: the fixtures' fund year, which is this year in Berlin (already next year's in the UTC date's
+#: last hour of December).
+NEW_YEARS_NIGHT = datetime(clock.today_in(None).year, 12, 31, 23, 30, tzinfo=UTC)
 
 
 def test_an_application_sent_just_after_midnight_in_berlin_belongs_to_the_new_year(

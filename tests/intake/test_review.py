@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import Application, Mail
 
 from .conftest import application_data, last_mail, only_application, status_link
@@ -44,7 +44,7 @@ def test_inbox_lists_area_applications(client, submitted, staff):
         ({"q": "nothing-like-this"}, False),
         ({"state": "submitted"}, True),
         ({"state": "ready"}, False),
-        ({"year": str(date.today().year)}, True),
+        ({"year": str(clock.today_in(None).year)}, True),
         ({"q": "%"}, True),
         ({"state": "bogus", "q": "nothing-like-this"}, False),  # bad value ignored
     ],
@@ -60,12 +60,12 @@ def test_inbox_pages(client, area, staff, make):
 
     fund = area.funds[0]
     for i in range(30):
-        number, reference = history.next_reference(area, date.today().year)
+        number, reference = history.next_reference(area, clock.area_today(area).year)
         db.session.add(
             Application(
                 area_id=area.id,
                 fund_id=fund.id,
-                year=date.today().year,
+                year=clock.area_today(area).year,
                 number=number,
                 reference=reference,
                 applicant_kind="person",
@@ -73,8 +73,8 @@ def test_inbox_pages(client, area, staff, make):
                 email=f"p{i}@example.org",
                 title=f"Aktion {i}",
                 description="d",
-                start_date=date.today(),
-                end_date=date.today(),
+                start_date=clock.area_today(area),
+                end_date=clock.area_today(area),
                 total_cents=100,
                 requested_cents=100,
             )

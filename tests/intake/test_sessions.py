@@ -405,7 +405,7 @@ def test_demo_announces_coming_sessions_for_each_fund(app, runner, clock_at):
     assert runner.invoke(args=["juryfund", "demo"]).exit_code == 0
     client = app.test_client()
     client.set_cookie("juryfund_lang", "de")
-    today = date.today()
+    today = clock.today_in(None)
     funds = db.session.scalars(select(Fund)).all()
     assert len(funds) == 3
     for fund in funds:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import Application, ProofOfUse
 from juryfund.services import ballots, decisions, intake, proofs, rounds, setup, todos
 from tests.factories import ApplicationFactory
@@ -69,12 +70,12 @@ def test_dashboard_lists_what_waits_with_links_to_the_filtered_lists(
     rounds.open_round(open_round, actor=staff.actor)
     ballots.cast_vote(open_round.participants[0], open_round.agenda[0], "yes")
     setup.open_fund_year(
-        fund, year=date.today().year - 1, allocation_cents=100_000, actor=staff.actor
+        fund, year=clock.area_today(area).year - 1, allocation_cents=100_000, actor=staff.actor
     )
     proof = db.session.scalars(
         select(ProofOfUse).where(ProofOfUse.application_id == to_pay.id)
     ).one()
-    proof.due_on = date.today() - timedelta(days=1)
+    proof.due_on = clock.area_today(area) - timedelta(days=1)
     db.session.commit()
 
     login(staff)
@@ -92,7 +93,7 @@ def test_dashboard_lists_what_waits_with_links_to_the_filtered_lists(
     # (Staff pages speak German unless the browser asks otherwise.)
     assert "der älteste wartet seit 3 Tagen" in html
     assert "Umlauf Dezember" in html and "1 von 7 Mitgliedern haben abgestimmt" in html
-    assert f"Fondsjahr {date.today().year - 1} von" in html
+    assert f"Fondsjahr {clock.area_today(area).year - 1} von" in html
 
     # Each link lists exactly what its number counts; to review: the longest-waiting first.
     assert _listed(client, area, "review") == [waiting[1].reference, waiting[0].reference]
@@ -106,11 +107,11 @@ def test_dashboard_lists_what_waits_with_links_to_the_filtered_lists(
     proofs.save(
         proof,
         report="Alles gepflanzt.",
-        receipts=[proofs.ReceiptLine(date.today(), "Gärtnerei", "Erde", 40000)],
+        receipts=[proofs.ReceiptLine(clock.area_today(area), "Gärtnerei", "Erde", 40000)],
     )
     proofs.submit(proof)
     db.session.commit()
-    counts = todos.todos_for([area.id], date.today())[area.id].counts
+    counts = todos.todos_for([area.id], clock.area_today(area))[area.id].counts
     assert (counts["proof_check"], counts["proof_overdue"]) == (1, 0)
     assert _listed(client, area, "proof_check") == [to_pay.reference]
 
@@ -156,3 +157,19 @@ def test_a_rejection_waiting_for_its_reasons_is_a_decision_to_confirm(
     )
     db.session.commit()
     assert _listed(client, area, "confirm") == []
+
+
+def test_overdue_proofs_count_on_each_area_s_own_day(
+    client, area, approved, staff, login, clock_at
+):
+    # 12:00 UTC on 6 December is 01:00 on 7 December in Auckland but still the 6th in Berlin
+    # (the installation's default): a proof due on the 6th is overdue in the Auckland area.
+    area.timezone = "Pacific/Auckland"
+    proof = proofs.proof_for(approved)
+    proof.due_on = date(2026, 12, 6)
+    db.session.commit()
+    clock_at(datetime(2026, 12, 6, 12, 0, tzinfo=UTC))
+    login(staff)
+    html = client.get("/staff/").get_data(as_text=True)
+    assert _count_on_dashboard(html, area, "proof_overdue") == 1
+    assert _listed(client, area, "proof_overdue") == [approved.reference]

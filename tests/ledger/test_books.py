@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
 from juryfund.domain.errors import BookingRefused, DomainError
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import FundYear, LedgerEntry
 from juryfund.services import books, ledger
 
@@ -87,7 +86,7 @@ def _last_year(fund, make, staff, carry_over: bool):
 
     fund.carry_over = carry_over
     old = setup.open_fund_year(
-        fund, year=date.today().year - 1, allocation_cents=500_000, actor=staff.actor
+        fund, year=clock.today_in(None).year - 1, allocation_cents=500_000, actor=staff.actor
     )
     db.session.commit()
     return old
@@ -97,7 +96,9 @@ def _last_year(fund, make, staff, carry_over: bool):
 def test_close_year_lapses_or_carries_unspent_money(fund, make, staff, carry_over):
     old = _last_year(fund, make, staff, carry_over)
     this_year = db.session.scalar(
-        select(FundYear).where(FundYear.fund_id == fund.id, FundYear.year == date.today().year)
+        select(FundYear).where(
+            FundYear.fund_id == fund.id, FundYear.year == clock.today_in(None).year
+        )
     )
     before = ledger.balances_of(this_year.id).allocated
     assert books.close_year(old, actor=staff.actor) == 500_000

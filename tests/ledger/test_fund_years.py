@@ -7,7 +7,7 @@ carry over) or a return that lapses at once (funds that don't).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, text
@@ -16,6 +16,7 @@ from sqlalchemy.exc import DatabaseError
 from juryfund.domain.errors import BookingRefused, DomainError
 from juryfund.domain.states import State
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import Decision, FundYear, LedgerEntry, ProofOfUse
 from juryfund.services import books, decisions, ledger, proofs, setup
 from juryfund.services.proofs import ReceiptLine
@@ -43,7 +44,7 @@ def _entries(fund_year: FundYear) -> list[tuple[str, int, str | None]]:
 @pytest.fixture
 def next_january(approved, fund, staff, clock_at):
     """Move the clock to 10 January of next year, with that year opened (10,000 €)."""
-    this = _year(fund, datetime.now(UTC).year)
+    this = _year(fund, clock.area_today(fund.area).year)
     clock_at(datetime(this.year + 1, 1, 10, 12, tzinfo=UTC))
     following = setup.open_fund_year(
         fund, year=this.year + 1, allocation_cents=1_000_000, actor=staff.actor
@@ -124,7 +125,9 @@ def test_raising_an_amount_after_close_is_refused(approved, next_january, staff)
 
 def _settle(application, staff, proven: int):
     proof = proofs.proof_for(application)
-    when = date.today()  # after the application, within the year that holds the commitment
+    # The day the application came in (in the area): within the year that holds the commitment,
+    # also when the clock was moved on to next January.
+    when = clock.local_day(application.submitted_at, application.area.timezone)
     proofs.save(
         proof, report="Es war schön.", receipts=[ReceiptLine(when, "Baumarkt", "Erde", proven)]
     )

@@ -3,13 +3,12 @@ field with what was typed kept; never a server error."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
 from juryfund.domain.money import MAX_CENTS
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import Fund, FundYear, ProofOfUse
 from juryfund.services import intake, ledger, proofs
 from tests.intake.test_money_bounds import field_error, field_value
@@ -19,9 +18,9 @@ from ..conftest import csrf_from
 pytestmark = pytest.mark.ledger
 
 #: Receipts dated on the day of the test: after the application, within its funding period.
-TODAY = date.today().isoformat()
+TODAY = clock.today_in(None).isoformat()
 
-NEXT_YEAR = date.today().year + 1
+NEXT_YEAR = clock.today_in(None).year + 1
 RECEIPT = {
     "receipts-0-date": TODAY,
     "receipts-0-supplier": "Baumarkt",

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.infra.mail import deliver_pending
 from juryfund.models import Attachment, Mail, ProofOfUse
 from juryfund.services import books, ledger, proofs
@@ -19,7 +20,7 @@ from ..conftest import csrf_from
 pytestmark = pytest.mark.ledger
 
 #: Receipts dated on the day of the test: after the application, within its funding period.
-TODAY = date.today().isoformat()
+TODAY = clock.today_in(None).isoformat()
 
 RECEIPTS = {
     "receipts-0-date": TODAY,
@@ -181,13 +182,13 @@ def test_paid_more_than_proven_needs_refund_before_settlement(
 def test_tick_reminds_before_due_and_tells_staff_when_overdue(runner, approved, area):
     area.contact_email = "qm@soldiner.example"
     proof = db.session.scalars(select(ProofOfUse)).one()
-    proof.due_on = datetime.now(UTC).date() + timedelta(days=3)
+    proof.due_on = clock.area_today(area) + timedelta(days=3)
     db.session.commit()
     runner.invoke(args=["juryfund", "tick"])
     runner.invoke(args=["juryfund", "tick"])
     reminders = db.session.scalars(select(Mail).where(Mail.purpose == "proof.reminder")).all()
     assert [m.to_addr for m in reminders] == [approved.email]
-    proof.due_on = datetime.now(UTC).date() - timedelta(days=1)
+    proof.due_on = clock.area_today(area) - timedelta(days=1)
     db.session.commit()
     runner.invoke(args=["juryfund", "tick"])
     runner.invoke(args=["juryfund", "tick"])

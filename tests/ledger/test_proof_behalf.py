@@ -5,13 +5,13 @@ sent on their behalf with a note; the history says the QM team did it."""
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from juryfund.domain.files import MAX_FILE_BYTES
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import ApplicationEvent, Attachment, AuditEvent, ProofOfUse
 from juryfund.services import proofs
 
@@ -19,7 +19,7 @@ from ..conftest import csrf_from
 
 pytestmark = pytest.mark.ledger
 
-TODAY = date.today().isoformat()
+TODAY = clock.today_in(None).isoformat()
 
 RECEIPTS = {
     "receipts-0-date": TODAY,

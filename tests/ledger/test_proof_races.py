@@ -4,7 +4,6 @@ threads, each with its own session, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import threading
-from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from juryfund.domain.actors import Actor
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import AuditEvent, ProofOfUse, Receipt
 from juryfund.services import proofs
 from juryfund.services.proofs import ReceiptLine
@@ -19,7 +19,7 @@ from tests.races import TIMEOUT, race
 
 pytestmark = pytest.mark.ledger
 
-TODAY = date.today()
+TODAY = clock.today_in(None)
 STAFF_LIST = [
     ReceiptLine(TODAY, "Gartencenter", "Blumenerde", 8990),
     ReceiptLine(TODAY, "Baumarkt", "Gießkannen", 6210),

@@ -10,13 +10,14 @@ from sqlalchemy import select
 
 from juryfund.domain.errors import DomainError
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import LedgerEntry, Mail, ProofOfUse
 from juryfund.services import intake, ledger, proofs
 from juryfund.services.proofs import ReceiptLine
 
 pytestmark = [pytest.mark.ledger, pytest.mark.voting]
 
-TODAY = date.today()
+TODAY = clock.today_in(None)
 
 
 def _proof(application, *lines: tuple[date, int]) -> ProofOfUse:

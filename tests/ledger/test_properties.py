@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from juryfund.domain import budget
 from juryfund.domain.errors import DomainError
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import Application, LedgerEntry
 from juryfund.services import ledger
 
@@ -36,17 +36,17 @@ def _applications(area, fund) -> list[Application]:
         application = Application(
             area_id=area.id,
             fund_id=fund.id,
-            year=date.today().year,
+            year=clock.area_today(area).year,
             number=i + 1,
-            reference=f"{area.code}-{date.today().year}-{i + 1:04d}",
+            reference=f"{area.code}-{clock.area_today(area).year}-{i + 1:04d}",
             state="approved",
             applicant_kind="person",
             applicant_name="P",
             email=f"p{i}@example.org",
             title=f"Aktion {i}",
             description="d",
-            start_date=date.today(),
-            end_date=date.today(),
+            start_date=clock.area_today(area),
+            end_date=clock.area_today(area),
             total_cents=200_000,
             requested_cents=150_000,
         )

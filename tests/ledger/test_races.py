@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 import pytest
 from sqlalchemy import func, select
 
 from juryfund.domain.actors import SYSTEM, Actor
 from juryfund.domain.states import State
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import Application, FundYear, LedgerEntry, ProofOfUse
 from juryfund.services import books, ledger, proofs, setup
 from juryfund.services.proofs import ReceiptLine
@@ -52,7 +51,7 @@ def test_accepting_a_proof_twice_at_once_settles_once(app, approved, staff, make
     proofs.save(
         proof,
         report="Bericht",
-        receipts=[ReceiptLine(date.today(), "Baumarkt", "Erde", 30000)],
+        receipts=[ReceiptLine(clock.area_today(area), "Baumarkt", "Erde", 30000)],
     )
     proofs.submit(proof)
     db.session.commit()
@@ -89,7 +88,7 @@ def test_closing_a_year_while_a_booking_runs_keeps_the_books_whole(app, fund, st
     """A payment of last year's project and an adjustment racing the close of last year."""
     from tests.voting.conftest import make_ready
 
-    this_year, staff_id = datetime.now(UTC).year, staff.id
+    this_year, staff_id = clock.area_today(fund.area).year, staff.id
     for attempt in range(TRIES):
         last = setup.open_fund_year(
             fund, year=this_year - 1 - attempt, allocation_cents=500_000, actor=staff.actor

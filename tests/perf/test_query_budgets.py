@@ -16,6 +16,7 @@ import pytest
 
 from juryfund.domain.actors import SYSTEM
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import Application, CostItem, Round
 from juryfund.services import (
     accounts,
@@ -219,7 +220,7 @@ class World:
             actor=self.staff.actor,
         )
         # Announced jury sessions: the area's fund gets one more, and every new fund one.
-        today = date.today()
+        today = clock.today_in(None)
         for fund in {self.fund, self.funds[i]}:
             sessions.add_session(
                 fund,
@@ -315,7 +316,7 @@ class World:
             report="Alles gut gelaufen.",
             receipts=[
                 proofs.ReceiptLine(
-                    date=date.today(), supplier=f"Laden {i}", item="Erde", amount_cents=100
+                    date=clock.today_in(None), supplier=f"Laden {i}", item="Erde", amount_cents=100
                 )
                 for i in range(lines)
             ],

@@ -39,13 +39,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from werkzeug.security import generate_password_hash
 
 from juryfund import create_app
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.web.i18n import LANGUAGE_COOKIE
 from tests.factories import BodyFactory, FundFactory, FundYearFactory
 
@@ -480,7 +481,7 @@ def _build_area(n: int) -> AreaIds:
     proofs.save(
         proof,
         report="Es hat geklappt.",
-        receipts=[proofs.ReceiptLine(date.today(), "Baumarkt", "Erde", 3000)],
+        receipts=[proofs.ReceiptLine(clock.today_in(None), "Baumarkt", "Erde", 3000)],
     )
     proofs.add_file(proof, "beleg.pdf", PDF, kind="receipt")
     receipt_id = proof.receipts[0].id
@@ -510,8 +511,8 @@ def _build_area(n: int) -> AreaIds:
     holder, other = open_.participants[0], open_.participants[-1]
     jury_session = sessions.add_session(
         fund,
-        meets_on=date.today() + timedelta(days=60),
-        apply_by=date.today() + timedelta(days=50),
+        meets_on=clock.today_in(None) + timedelta(days=60),
+        apply_by=clock.today_in(None) + timedelta(days=50),
         actor=staff.actor,
     )
     db.session.flush()
@@ -700,7 +701,7 @@ def url_values(rule, world: World) -> dict[str, object]:
         "reference": a.reference,
         "token": {"status": a.status_token, "ballot": a.ballot_token}.get(blueprint),
         "code": "en",
-        "year": date.today().year,
+        "year": clock.today_in(None).year,
         "filename": STATIC_FILE,
         **ENUMS,
     }

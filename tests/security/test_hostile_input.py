@@ -26,7 +26,7 @@ import re
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
@@ -38,6 +38,7 @@ from werkzeug.security import generate_password_hash
 
 from juryfund.domain.actors import SYSTEM, Actor
 from juryfund.extensions import db
+from juryfund.infra import clock
 from tests.factories import BodyFactory, FundFactory, FundYearFactory
 
 from ..conftest import PASSWORD, csrf_from
@@ -110,12 +111,12 @@ def _application(area, fund, title: str, cents: int, *, ready: bool, with_file: 
     from juryfund.models import Application, CostItem
     from juryfund.services import history, intake
 
-    number, reference = history.next_reference(area, date.today().year)
-    start = date.today() + timedelta(days=40)
+    number, reference = history.next_reference(area, clock.area_today(area).year)
+    start = clock.area_today(area) + timedelta(days=40)
     application = Application(
         area_id=area.id,
         fund_id=fund.id,
-        year=date.today().year,
+        year=clock.area_today(area).year,
         number=number,
         reference=reference,
         language="de",
@@ -241,7 +242,7 @@ def build_world() -> World:
     proofs.save(
         proof,
         report="Es hat geklappt.",
-        receipts=[proofs.ReceiptLine(date.today(), "Baumarkt", "Erde", 3000)],
+        receipts=[proofs.ReceiptLine(clock.today_in(None), "Baumarkt", "Erde", 3000)],
     )
     proofs.add_file(proof, "beleg.pdf", PDF, kind="receipt")
     # A refused payment request: the request form shows (staff and status page) and the
@@ -286,8 +287,8 @@ def build_world() -> World:
     rounds.set_agenda(draft, [waiting.id])
     jury_session = sessions.add_session(
         fund,
-        meets_on=date.today() + timedelta(days=30),
-        apply_by=date.today() + timedelta(days=20),
+        meets_on=clock.today_in(None) + timedelta(days=30),
+        apply_by=clock.today_in(None) + timedelta(days=20),
         place="Laden",
         actor=staff.actor,
     )
@@ -326,7 +327,7 @@ def build_world() -> World:
         "receipt_id": [proof.receipts[0].id],
         "request_id": [payment_request.id],
         "code": ["en"],
-        "year": [date.today().year],
+        "year": [clock.today_in(None).year],
         "filename": ["app.css"],
         "action": ["return", "ineligible", "ready"],
         "step": ["accept", "changes", "refund"],
@@ -475,7 +476,7 @@ class FormParser(HTMLParser):
 
 # --- valid values for forms that start out empty -----------------------------------------------
 
-START = (date.today() + timedelta(days=30)).isoformat()
+START = (clock.today_in(None) + timedelta(days=30)).isoformat()
 APPLICATION = {
     "applicant_kind": "initiative",
     "applicant_name": "Ayşe Yılmaz",
@@ -532,8 +533,8 @@ VALID: dict[str, dict[str, str]] = {
     },
     "staff.fund_year_form": {"allocation": "10.000,00"},
     "staff.fund_sessions": {
-        "meets_on": (date.today() + timedelta(days=50)).isoformat(),
-        "apply_by": (date.today() + timedelta(days=40)).isoformat(),
+        "meets_on": (clock.today_in(None) + timedelta(days=50)).isoformat(),
+        "apply_by": (clock.today_in(None) + timedelta(days=40)).isoformat(),
     },
     "staff.body_form": {"kind": "jury", "name": "Neue Jury"},
     "staff.member_form": {"name": "Mia Mitglied", "email": "mia@example.org"},
@@ -567,7 +568,7 @@ VALID: dict[str, dict[str, str]] = {
     "review.add_file": {"kind": "quote"},
     "books.proof_for_applicant": {
         "report": "Bericht",
-        "receipts-0-date": date.today().isoformat(),
+        "receipts-0-date": clock.today_in(None).isoformat(),
         "receipts-0-supplier": "Baumarkt",
         "receipts-0-item": "Erde",
         "receipts-0-amount": "12,50",
@@ -585,7 +586,9 @@ VALID: dict[str, dict[str, str]] = {
     },
 }
 #: Endpoint -> values that replace even what the page holds (it suggests a year already open).
-FORCED: dict[str, dict[str, str]] = {"staff.fund_year_form": {"year": str(date.today().year + 1)}}
+FORCED: dict[str, dict[str, str]] = {
+    "staff.fund_year_form": {"year": str(clock.today_in(None).year + 1)}
+}
 #: Answered last, in this order: they change the world for what comes after them.
 LAST = (
     "admin.area_form",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -112,6 +112,18 @@ def test_nothing_anonymised_before_retention_or_while_running(approved):
     assert privacy.due_for_anonymisation(now) == []  # approved: not final yet
     _finish(approved, days_ago=365 * 9)
     assert privacy.due_for_anonymisation(now) == []
+
+
+def test_erasure_preview_keeps_data_until_a_day_in_the_area_s_time_zone(approved):
+    # The last event at 23:30 UTC on 6 December happened on 7 December in Berlin; the data is
+    # kept until that Berlin day plus the retention period, not the UTC day.
+    approved.state = "settled"
+    for event in approved.events:
+        event.at = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)
+    db.session.commit()
+    years = approved.fund.retention_years
+    preview = privacy.preview_erasure(approved)
+    assert preview.retained_until == date(2026, 12, 7) + timedelta(days=365 * years)
 
 
 def test_backup_of_sqlite_restores_with_same_data(runner, app, approved, tmp_path):

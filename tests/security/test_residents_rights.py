@@ -8,7 +8,6 @@ trail read exactly as before.
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from sqlalchemy import func, select
 from juryfund.domain.actors import Actor
 from juryfund.domain.errors import DomainError
 from juryfund.extensions import db
-from juryfund.infra import audit, reconcile
+from juryfund.infra import audit, clock, reconcile
 from juryfund.infra.mail import deliver_pending
 from juryfund.models import (
     Application,
@@ -72,7 +71,7 @@ def settled(published, staff, app):
         report=f"Bericht von {NAME}",
         receipts=[
             proofs.ReceiptLine(
-                date=date.today(),
+                date=clock.today_in(None),
                 supplier=f"Gärtnerei {NAME}",
                 item="Erde",
                 amount_cents=40000,
@@ -104,7 +103,7 @@ def _public_pages(client, application) -> dict[str, str]:
     values = {
         "slug": application.area.slug,
         "reference": application.reference,
-        "year": date.today().year,
+        "year": clock.today_in(None).year,
     }
     pages = {}
     for rule in client.application.url_map.iter_rules():

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from juryfund.domain.actors import Actor
 from juryfund.extensions import db
+from juryfund.infra import clock
 from juryfund.models import ApplicationEvent, ProjectPin
 from juryfund.services import intake, places, privacy
 from tests.public_text import readable_text
@@ -35,7 +35,7 @@ def public_pages(client, application) -> dict[str, str]:
     values = {
         "slug": application.area.slug,
         "reference": application.reference,
-        "year": date.today().year,
+        "year": clock.today_in(None).year,
     }
     pages = {}
     for rule in client.application.url_map.iter_rules():

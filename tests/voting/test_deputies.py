@@ -338,7 +338,7 @@ def test_opening_a_round_for_a_body_that_breaks_its_rule_needs_a_reason(
     jury.min_members, jury.min_residents, jury.min_age = 9, 9, 16
     db.session.commit()
     round_ = _draft(jury, ready_apps, staff)
-    codes = [problem.code for problem in deputies.problems_on(jury, date.today())]
+    codes = [problem.code for problem in deputies.problems_on(jury, clock.area_today(area))]
     assert codes == ["too_few_members", "too_few_residents", "age_unconfirmed"]
     with pytest.raises(DomainError) as refused:
         rounds.open_round(round_, actor=staff.actor)
@@ -442,7 +442,7 @@ def test_staff_set_the_composition_rule_and_member_seats_in_the_forms(client, ju
     )
     db.session.expire_all()
     assert sara.seat == "full" and sara.successor_rank is None
-    # Moved up today in the area (between midnight in Berlin and midnight UTC, not date.today()).
+    # Moved up today in the area (between midnight in Berlin and midnight UTC, not clock.today_in(None)).
     assert sara in jury.voting_members(clock.area_today(jury.area))
 
 

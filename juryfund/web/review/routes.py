@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import (
     Blueprint,
     abort,
@@ -88,7 +90,9 @@ def inbox(area_id: int):
         [("", _("all"))] + [(str(y), str(y)) for y in sorted(years, reverse=True)]
     )
     form.validate()  # a filter with a bad value is ignored; the others still apply
-    query = _filtered(select(Application).where(Application.area_id == area.id), form)
+    query = _filtered(
+        select(Application).where(Application.area_id == area.id), form, clock.area_today(area)
+    )
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     # A page beyond the last shows the last: a huge number would overflow the database's OFFSET.
@@ -115,12 +119,12 @@ def inbox(area_id: int):
     )
 
 
-def _filtered(query, form: InboxFilterForm):
-    """Apply the chosen filters that are valid, and the search words."""
+def _filtered(query, form: InboxFilterForm, today: date):
+    """Apply the chosen filters that are valid (to-dos counted on the area's `today`), and the
+    search words."""
     if form.state.data and not form.state.errors:
         query = query.where(Application.state == form.state.data)
     if form.todo.data and not form.todo.errors:
-        today = clock.today_in(current_app.config["JURYFUND_DEFAULT_TIMEZONE"])
         query = query.where(todos.condition(form.todo.data, today))
     if form.fund.data and not form.fund.errors:
         query = query.where(Application.fund_id == int(form.fund.data))

@@ -320,7 +320,6 @@ class MemberForm(AppForm):
     )
     term_start = TermDateField(
         _l("Term starts"),
-        default=date.today,
         validators=[ValueRequired(DATE_INVALID), plausible_term_date],
     )
     term_end = TermDateField(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -41,14 +41,12 @@ def dashboard():
         areas = db.session.scalars(select(Area).order_by(Area.name)).all()
     else:
         areas = sorted(current_user.areas, key=lambda area: area.name)
-    now = clock.now()
-    today = clock.today_in(current_app.config["JURYFUND_DEFAULT_TIMEZONE"])
     return render_template(
         "staff/dashboard.html",
         areas=areas,
-        todos=todos.todos_for([area.id for area in areas], today),
+        todos=todos.todos_of_areas(areas),
         todo_labels=TODO_LABELS,
-        now=now,
+        now=clock.now(),
     )
 
 
@@ -299,6 +297,9 @@ def member_form(body_id: int | None = None, member_id: int | None = None):
     body = member.body if member else db.get_or_404(Body, body_id)
     require_area(body.area)
     form = MemberForm(obj=member)
+    if member is None and not form.is_submitted():
+        # The area's today, not the server's: after 23:00 UTC it is already tomorrow in Berlin.
+        form.term_start.data = clock.area_today(body.area)
     if form.validate_on_submit() and attempt(
         lambda: setup.save_member(
             member,
