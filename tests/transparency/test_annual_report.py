@@ -16,8 +16,7 @@ from pypdf import PdfReader
 
 from juryfund.domain.actors import Actor
 from juryfund.extensions import db
-from juryfund.infra import clock
-from juryfund.services import books, privacy, proofs, stories, transparency
+from juryfund.services import books, privacy, stories, transparency
 from juryfund.services.privacy import Consent
 from juryfund.services.stories import NewPhoto
 from juryfund.web.transparency.cityreport import city_totals
@@ -25,38 +24,9 @@ from tests.factories import ApplicationFactory, FundYearFactory
 from tests.perf.conftest import count_queries  # noqa: F401  (the shared query counter)
 from tests.photos import phone_jpeg, png
 
-from .conftest import Spec
+from .conftest import ALT_BED, ALT_KIDS, STORY, Spec
 
 pytestmark = pytest.mark.transparency
-
-STORY = "Zwölf Nachbarinnen haben das Beet an der Ecke bepflanzt; die Kinder gießen jetzt."
-ALT_BED = "Frisch bepflanztes Hochbeet an der Straßenecke"
-ALT_KIDS = "Kinder mit Gießkannen vor dem Beet"
-
-
-@pytest.fixture
-def settled(approved, staff):
-    """The approved "Pflanzaktion", paid and its proof of use accepted: settled.
-
-    The receipt is dated today in the area (a date before the application would need staff's
-    judgement: between midnight in Berlin and midnight UTC, the server's date is such a day).
-    """
-    books.record_payment(
-        approved, amount_cents=40000, payment_type="advance", note="", actor=staff.actor
-    )
-    proof = proofs.proof_for(approved)
-    today = clock.area_today(approved.area)
-    proofs.save(
-        proof,
-        report="Beet bepflanzt",
-        receipts=[proofs.ReceiptLine(today, "Gärtnerei", "Erde", 40000)],
-    )
-    proofs.submit(proof)
-    db.session.commit()
-    proofs.accept(proof, actor=staff.actor)
-    db.session.commit()
-    assert approved.state == "settled"
-    return approved
 
 
 def tell(application, staff, *, photos=2, approve=True) -> None:

@@ -14,42 +14,17 @@ from sqlalchemy import func, select
 
 from juryfund.domain.errors import DomainError
 from juryfund.extensions import db
-from juryfund.infra import clock
 from juryfund.infra.images import LONGEST_SIDE
 from juryfund.models import ApplicationEvent, AuditEvent, ProjectStory, StoryPhoto
 from juryfund.models.stories import MAX_STORY_PHOTOS
-from juryfund.services import books, intake, privacy, proofs, stories
+from juryfund.services import intake, privacy, stories
 from tests.conftest import csrf_from
 from tests.intake.conftest import last_mail, status_link
 from tests.photos import GPS_IFD, MAKE, MODEL, phone_jpeg, png
 
+from .conftest import ALT_BED, ALT_KIDS, STORY
+
 pytestmark = pytest.mark.transparency
-
-STORY = "Zwölf Nachbarinnen haben das Beet an der Ecke bepflanzt; die Kinder gießen jetzt."
-ALT_BED = "Frisch bepflanztes Hochbeet an der Straßenecke"
-ALT_KIDS = "Kinder mit Gießkannen vor dem Beet"
-
-
-@pytest.fixture
-def settled(approved, staff):
-    """The approved "Pflanzaktion", paid and its proof of use accepted: settled."""
-    books.record_payment(
-        approved, amount_cents=40000, payment_type="advance", note="", actor=staff.actor
-    )
-    proof = proofs.proof_for(approved)
-    proofs.save(
-        proof,
-        report="Beet bepflanzt",
-        # The area's today: in the last hour before midnight UTC, Berlin's day is already the
-        # next, and a receipt dated the day before the decision would wait for a choice.
-        receipts=[proofs.ReceiptLine(clock.area_today(approved.area), "Gärtnerei", "Erde", 40000)],
-    )
-    proofs.submit(proof)
-    db.session.commit()
-    proofs.accept(proof, actor=staff.actor)
-    db.session.commit()
-    assert approved.state == "settled"
-    return approved
 
 
 def _as_applicant(client, application) -> str:
