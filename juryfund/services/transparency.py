@@ -619,21 +619,30 @@ def _in_year(areas: list[Area], year: int, area_column: Any, moment: Any) -> Col
     return or_(*conditions) if conditions else literal(False)
 
 
+def _counts_by_area(
+    areas: list[Area], statement: Select[int, str, int]
+) -> dict[int, dict[str, int]]:
+    """Rows of (area id, key, count) as a count per key for each area (every area present)."""
+    counts: dict[int, dict[str, int]] = {area.id: {} for area in areas}
+    for area_id, key, count in db.session.execute(statement):
+        counts[area_id][key] = count
+    return counts
+
+
 def participation(areas: list[Area], year: int) -> dict[int, Participation]:
     """Applications, decisions, sessions and languages of a year for each area (three queries).
 
     Each area's year runs in its own time zone. A decision counts when it is published and in
     force (as on the decisions page), a session when its round closed in the year.
     """
-    received: dict[int, dict[str, int]] = {area.id: {} for area in areas}
-    for area_id, language, count in db.session.execute(
+    received = _counts_by_area(
+        areas,
         select(Application.area_id, Application.language, func.count(Application.id))
         .where(_in_year(areas, year, Application.area_id, Application.submitted_at))
-        .group_by(Application.area_id, Application.language)
-    ):
-        received[area_id][language] = count
-    outcomes: dict[int, dict[str, int]] = {area.id: {} for area in areas}
-    for area_id, outcome, count in db.session.execute(
+        .group_by(Application.area_id, Application.language),
+    )
+    outcomes = _counts_by_area(
+        areas,
         select(Application.area_id, Decision.outcome, func.count(Decision.id))
         .join(Application, Application.id == Decision.application_id)
         .where(
@@ -641,20 +650,18 @@ def participation(areas: list[Area], year: int) -> dict[int, Participation]:
             _in_force(),
             _in_year(areas, year, Application.area_id, Decision.decided_at),
         )
-        .group_by(Application.area_id, Decision.outcome)
-    ):
-        outcomes[area_id][outcome] = count
-    sessions: dict[int, dict[str, int]] = {area.id: {} for area in areas}
-    for area_id, kind, count in db.session.execute(
+        .group_by(Application.area_id, Decision.outcome),
+    )
+    sessions = _counts_by_area(
+        areas,
         select(Body.area_id, Body.kind, func.count(Round.id))
         .join(Body, Body.id == Round.body_id)
         .where(
             Round.state == RoundState.CLOSED.value,
             _in_year(areas, year, Body.area_id, Round.closed_at),
         )
-        .group_by(Body.area_id, Body.kind)
-    ):
-        sessions[area_id][kind] = count
+        .group_by(Body.area_id, Body.kind),
+    )
     return {
         area.id: Participation(
             applications=sum(received[area.id].values()),
