@@ -2,6 +2,7 @@
 """One-command tasks for a fresh checkout; needs only Python 3.11+.
 
 python3 dev.py demo          install, build the demo database and serve it on http://127.0.0.1:5000
+python3 dev.py setup         install the dev extras and the browser tests' tools, run nothing
 python3 dev.py test [ARGS]   install with the dev extras and run the whole test suite (ARGS go to pytest)
 python3 dev.py translations  extract the messages and update every catalog
 python3 dev.py bench [ARGS]  benchmark with gunicorn and wrk on seeded databases (ARGS: bench/run.py --help)
@@ -82,11 +83,16 @@ def demo() -> None:
         sender.terminate()
 
 
-def test(pytest_args: list[str]) -> None:
-    """Install with the dev extras and the browser tests' tools, then run pytest over the suite."""
+def setup() -> None:
+    """Install the dev extras and the browser tests' tools, without running anything."""
     install("[dev]")
     install_axe_core()
     install_chromium()
+
+
+def test(pytest_args: list[str]) -> None:
+    """Install with the dev extras and the browser tests' tools, then run pytest over the suite."""
+    setup()
     run(PYTHON, "-m", "pytest", *pytest_args)
 
 
@@ -235,10 +241,12 @@ with open(path, 'wb') as f:
 
 def main(argv: list[str]) -> None:
     """Dispatch the sub-command."""
-    if not argv or argv[0] not in {"demo", "test", "translations", "bench"}:
+    if not argv or argv[0] not in {"demo", "setup", "test", "translations", "bench"}:
         sys.exit(__doc__)
     if argv[0] == "demo":
         demo()
+    elif argv[0] == "setup":
+        setup()
     elif argv[0] == "test":
         test(argv[1:])
     elif argv[0] == "bench":
