@@ -61,6 +61,14 @@ def tile_source(tile_url: str) -> str | None:
     return f"{parts.scheme}://{host.replace('x-subdomain.', '*.')}"
 
 
+def tile_host(tile_url: str) -> str | None:
+    """The host a reader's browser asks for map tiles, as a reader would name it."""
+    source = tile_source(tile_url)
+    if source is None:
+        return None
+    return source.partition("://")[2].removeprefix("*.")
+
+
 def map_policy() -> str:
     """The page's policy when it shows a map: images also from the configured tile server."""
     source = tile_source(current_app.config["JURYFUND_MAP_TILE_URL"])
@@ -157,4 +165,5 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     limiter.init_app(app)
     app.after_request(add_security_headers)
+    app.jinja_env.filters["tile_host"] = tile_host
     app.before_request(enforce_session_timeouts)

@@ -1,5 +1,6 @@
 """The map of funded projects in a real browser: the list and the Leaflet markers are there with
-the tile server unreachable, no script error or CSP refusal, the list works without JavaScript,
+the tile server unreachable, loaded only when the reader asks (and then remembered), no script
+error or CSP refusal, the list works without JavaScript,
 and on a staff application page a click on the small map fills in the coordinates."""
 
 from __future__ import annotations
@@ -67,7 +68,15 @@ def test_area_map_shows_list_and_markers_without_tiles(
         "Hoffest im Hinterhof",
         "Pflanzaktion Baumscheiben",
     ]
+    # Nothing of the map (Leaflet, tiles) loads until the reader asks for it.
+    page.wait_for_timeout(300)
+    assert page.evaluate("typeof L") == "undefined"
+    assert blocked == [] and not page.locator("#project-map").is_visible()
+    show = page.get_by_role("button", name=t(language, "Show the map"))
+    assert "tile.openstreetmap.org" in page.locator("#map-load").inner_text()
+    show.click()
     page.locator("#project-map .leaflet-marker-icon").first.wait_for()
+    assert not show.is_visible()
     markers = page.locator("#project-map .leaflet-marker-icon")
     assert markers.count() == 2
     assert sorted(markers.evaluate_all("els => els.map(e => e.title)")) == [
@@ -86,6 +95,10 @@ def test_area_map_shows_list_and_markers_without_tiles(
     popup_link = page.locator(".leaflet-popup-content a")
     assert popup_link.get_attribute("href").startswith(f"/{area.slug}/projects/")
     assert "Nähwerkstatt" not in page.content() and "Kiez-Kino" not in page.content()
+    # The browser remembers the choice: the next map page opens its map without the button.
+    page.goto("/map")
+    page.locator("#project-map .leaflet-marker-icon").first.wait_for()
+    assert not page.locator("#map-load").is_visible()
 
 
 def test_map_list_works_without_javascript(browser, live_server, area, mapped):
@@ -111,6 +124,9 @@ def test_a_click_on_the_staff_map_fills_the_coordinates(
     page.get_by_label(t("de", "Password")).fill(PASSWORD)
     page.get_by_role("button", name=t("de", "Log in")).click()
     page.goto(f"/staff/applications/{approved.id}")
+    assert not page.locator("#pin-map").is_visible()
+    page.get_by_role("button", name=t("de", "Show the map")).click()
+    page.locator("#pin-map.leaflet-container").wait_for()
     page.locator("#pin-map").scroll_into_view_if_needed()
     page.locator("#pin-map").click()
     latitude = page.locator("#pin-latitude").input_value()
@@ -119,6 +135,7 @@ def test_a_click_on_the_staff_map_fills_the_coordinates(
     page.locator("#pin-kind-0").check()
     page.get_by_role("button", name=t("de", "Save the place")).click()
     page.wait_for_load_state("load")
+    page.locator("#pin-map .leaflet-marker-icon").wait_for()  # remembered: no second click
     assert page.locator("#pin-map .leaflet-marker-icon").count() == 1
     db.session.expire_all()
     pin = places.pin_of(approved)

@@ -179,6 +179,21 @@ def test_map_pages_allow_the_tile_server_and_no_other_page_does(client, area, ap
     assert "img-src 'self' data: https://*.tiles.example.org;" in policy
 
 
+def test_a_map_page_links_no_leaflet_until_asked_and_names_the_tile_host(
+    client, area, decide, staff, app
+):
+    """Leaflet (more than the rest of the page) and the tiles load only on the reader's click."""
+    (project,) = decide([Spec("Pflanzaktion")])
+    pin(project, staff, kind="public")
+    app.config["JURYFUND_MAP_TILE_URL"] = "https://{s}.tiles.example.org/{z}/{x}/{y}.png"
+    for url in (f"/{area.slug}/map", "/map"):
+        html = client.get(url).get_data(as_text=True)
+        assert 'id="map-load"' in html and 'data-map-script="/static/map.js' in html, url
+        assert '<script src="/static/vendor/leaflet' not in html
+        assert 'rel="stylesheet" href="/static/vendor/leaflet' not in html
+        assert "tiles.example.org" in html and "*.tiles" not in html
+
+
 def test_an_empty_map_says_so_and_has_no_map(client, area):
     html = client.get(f"/{area.slug}/map").get_data(as_text=True)
     assert 'id="project-map"' not in html and "leaflet.js" not in html
