@@ -14,11 +14,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..extensions import limiter
 from ..infra import ratelimit_storage  # noqa: F401 - registers the sqlitefile:// storage
+from .inline_style import STYLE_SOURCE, inline_style
 
-#: No inline script or style anywhere: everything comes from our own static files.
+#: No inline script anywhere, and no inline style but the site's own style sheet in each page's
+#: head (allowed by its hash, juryfund/web/inline_style.py): the rest comes from static files.
 BASE_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'"
+    f"default-src 'self'; script-src 'self'; style-src 'self' {STYLE_SOURCE}; "
+    "img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
 )
 #: No page may be shown inside another site's frame (clickjacking), except the widgets.
 CONTENT_SECURITY_POLICY = f"{BASE_POLICY}; frame-ancestors 'none'"
@@ -166,4 +168,5 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     app.after_request(add_security_headers)
     app.jinja_env.filters["tile_host"] = tile_host
+    app.jinja_env.globals["inline_style"] = inline_style
     app.before_request(enforce_session_timeouts)

@@ -29,6 +29,26 @@ def test_security_headers_on_every_response(client, path):
     assert "Strict-Transport-Security" not in response.headers
 
 
+@pytest.mark.parametrize("path", ["/", "/staff/login", "/map"])
+def test_the_inline_style_sheet_is_the_one_the_policy_allows_by_hash(client, path):
+    """The page carries app.css in its head (no second round trip on a slow line); the CSP
+    allows exactly that text by its SHA-256 and no other inline style."""
+    import base64
+    import hashlib
+    import re
+    from pathlib import Path
+
+    response = client.get(path)
+    html = response.get_data(as_text=True)
+    styles = re.findall(r"<style>(.*?)</style>", html, flags=re.DOTALL)
+    css = (Path(__file__).resolve().parents[2] / "static" / "app.css").read_text("utf-8")
+    assert styles == [css]
+    assert 'href="/static/app.css' not in html
+    digest = base64.b64encode(hashlib.sha256(styles[0].encode()).digest()).decode()
+    style_src = re.search(r"style-src ([^;]*);", response.headers["Content-Security-Policy"])
+    assert style_src.group(1).split() == ["'self'", f"'sha256-{digest}'"]
+
+
 def test_hsts_only_over_tls(client):
     response = client.get("/", base_url="https://localhost")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
