@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain.actors import Actor
 from ..domain.composition import Seat, SeatVotes, seat_votes
@@ -74,12 +75,16 @@ def available_money(round_: Round) -> list[tuple[str, int]]:
     ]
 
 
-def with_agenda(round_id: int, *, dossiers: bool = False, members: bool = True) -> Round | None:
+def with_agenda(
+    round_id: int, *, dossiers: bool = False, members: bool = True, applications: bool = True
+) -> Round | None:
     """A round with its agenda's applications and its members, loaded in a fixed number of
     queries for the pages that list them all; `dossiers` adds what the ballot shows of each
-    application (fund, cost plan, files); `members=False` leaves the members out."""
+    application (fund, cost plan, files); `members=False` leaves the members out;
+    `applications=False` loads the agenda items alone (the ballot, whose dossiers are mostly
+    rendered from the fragment cache: load_dossiers then loads what a missing one needs)."""
     application = selectinload(Round.agenda).joinedload(AgendaItem.application)
-    options = [application, joinedload(Round.body)]
+    options = [application if applications else selectinload(Round.agenda), joinedload(Round.body)]
     if members:
         options.append(selectinload(Round.participants).joinedload(RoundMember.member))
     if dossiers:
@@ -91,18 +96,28 @@ def with_agenda(round_id: int, *, dossiers: bool = False, members: bool = True) 
     return db.session.scalar(select(Round).where(Round.id == round_id).options(*options))
 
 
-def load_dossiers(applications: list[Application]) -> None:
-    """Load the fund, cost plan and files of these applications in three queries."""
-    if applications:
-        db.session.scalars(
+def load_dossiers(items: list[AgendaItem]) -> None:
+    """Load these items' applications with their fund, cost plan and files in three queries.
+
+    Each application is set on its item as loaded (the session keeps loaded objects only while
+    something refers to them, so a bare load would be gone again before the page reads it).
+    """
+    if not items:
+        return
+    found = {
+        application.id: application
+        for application in db.session.scalars(
             select(Application)
-            .where(Application.id.in_([a.id for a in applications]))
+            .where(Application.id.in_({item.application_id for item in items}))
             .options(
                 joinedload(Application.fund),
                 selectinload(Application.cost_items),
                 selectinload(Application.attachments),
             )
-        ).all()
+        ).unique()
+    }
+    for item in items:
+        set_committed_value(item, "application", found[item.application_id])
 
 
 def ready_applications(body: Body) -> list[Application]:

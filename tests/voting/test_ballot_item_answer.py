@@ -84,3 +84,44 @@ def test_the_answer_is_personal_and_never_cached(member):
     client, round_, token = member
     answer = _send(client, round_, round_.agenda[0], token, "yes")
     assert answer.headers["Cache-Control"] == "no-store, private"
+
+
+def test_members_in_the_same_position_share_a_rendering_but_never_a_token_or_a_reason(
+    app, open_round, jury
+):
+    """The member part of an item is rendered once per position (ballot.routes.member_key):
+    another member sees their own vote, reason and CSRF token, never the first one's."""
+    assert app.config["JURYFUND_PAGE_CACHE_SIZE"] > 0
+    round_ = open_round()
+    links = ballot_links()
+    first, second = app.test_client(), app.test_client()
+    first.get(links[jury.members[0].email])
+    second.get(links[jury.members[1].email])
+    page_url = f"/ballot/{round_.id}"
+    first_token = csrf_from(first.get(page_url).get_data(as_text=True))
+    voted, declared = round_.agenda[0], round_.agenda[1]
+    assert _send(first, round_, voted, first_token, "no").status_code == 200
+    reason = "Mein Bruder leitet den Verein"
+    assert (
+        first.post(
+            f"/ballot/{round_.id}/items/{declared.id}/conflict",
+            data={"csrf_token": first_token, "reason": reason},
+        ).status_code
+        == 302
+    )
+    first_page = first.get(page_url).get_data(as_text=True)
+    assert re.search(r'value="no"\s+checked', first_page) and reason in first_page
+
+    second_page = second.get(page_url).get_data(as_text=True)
+    second_token = csrf_from(second_page)
+    assert not re.search(r"checked", second_page) and reason not in second_page
+    assert "\x00" not in second_page and "\x00" not in first_page  # every slot filled in
+    # Every form of the second member's page carries the second member's token, and it works.
+    tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', second_page))
+    assert tokens == {second_token}
+    assert _send(second, round_, voted, second_token, "no").status_code == 200
+    # Now in the first member's position on that item: the same shared rendering, own token.
+    again = second.get(page_url).get_data(as_text=True)
+    assert re.search(r'value="no"\s+checked', again) and reason not in again
+    assert set(re.findall(r'name="csrf_token" value="([^"]+)"', again)) == {csrf_from(again)}
+    assert csrf_from(again) not in first_page

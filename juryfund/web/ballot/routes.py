@@ -171,25 +171,70 @@ def _item(participant: RoundMember, item_id: int) -> AgendaItem:
 def page(round_id: int):
     """Every agenda item with its dossier, the member's own vote or conflict, and the money left."""
     participant = granted_participant(round_id)
-    round_ = rounds.with_agenda(round_id, members=False)
+    round_ = rounds.with_agenda(round_id, members=False, applications=False)
+    money_year = clock.area_today(round_.body.area).year
     return render_template(
         "ballot/page.html",
-        **_ballot_state(participant, round_, round_.agenda),
+        **_ballot_state(
+            participant, round_, round_.agenda, shared=(("ballot-money", round_.id, money_year),)
+        ),
         # Read only when the fragment showing it is not cached (pagecache.fragment_cache); the
         # year is in its key, as the money left is that of the fund year an approval goes to.
         available_money=lambda: rounds.available_money(round_),
-        money_year=clock.area_today(round_.body.area).year,
+        money_year=money_year,
     )
 
 
-def _ballot_state(participant: RoundMember, round_: Round, shown: list[AgendaItem]) -> dict:
-    """What the page and an item answer show of the member's ballot: positions and progress."""
-    # The dossiers are rendered once for all members (pagecache.fragment_cache); their data is
-    # loaded only when one of them is not in the cache.
-    if not has_fragments(
-        [("ballot-item", round_.id, item.id, item.application_id) for item in shown]
-    ):
-        rounds.load_dossiers([item.application for item in shown])
+#: Stands in the cached member part of an item (member_key) for the request's CSRF token,
+#: which _item.html puts in its place: the token is the one thing in it that is per session.
+CSRF_SLOT = "\x00csrf\x00"
+
+
+def member_key(
+    item: AgendaItem,
+    *,
+    mine: str | None,
+    standing: conflicts.Standing | None,
+    excluded: bool,
+    seats: dict[int, str] | None,
+    can_act: bool,
+    mode: str,
+) -> tuple:
+    """The fragment key of what an item shows of one member's position (_item.html).
+
+    Everything that part shows is in it, so members in the same position share one rendering
+    (language, time zone and data version are added by the cache). A declared reason is in it
+    as text: it is shown back to the member who wrote it.
+    """
+    declaration = standing.declaration if standing else None
+    ruling = standing.ruling if standing else None
+    return (
+        "ballot-member",
+        item.round_id,
+        item.id,
+        item.application_id,
+        mine,
+        declaration.reason if declaration is not None else None,
+        ruling.excluded if ruling is not None else None,
+        tuple(standing.grounds) if standing else (),
+        excluded,
+        None if seats is None else seats.get(item.id, False),
+        can_act,
+        mode,
+    )
+
+
+def _ballot_state(
+    participant: RoundMember,
+    round_: Round,
+    shown: list[AgendaItem],
+    *,
+    shared: tuple[tuple, ...] = (),
+) -> dict:
+    """What the page and an item answer show of the member's ballot: positions and progress.
+
+    `shared`: keys of the page's other cached fragments that read the agenda's applications.
+    """
     item_ids = [item.id for item in round_.agenda]
     votes, declared = ballots.positions_of(participant, item_ids)
     standings = {
@@ -203,12 +248,31 @@ def _ballot_state(participant: RoundMember, round_: Round, shown: list[AgendaIte
     seats = deputies.seats_of(participant) if participant.seat == Seat.DEPUTY else None
     # The forms are offered exactly when the services would take what they send.
     can_act = ballots.refusal_now(participant) is None
+    member_keys = {
+        item.id: member_key(
+            item,
+            mine=votes.get(item.id),
+            standing=standings.get(item.id),
+            excluded=item.id in excluded,
+            seats=seats,
+            can_act=can_act,
+            mode=round_.mode,
+        )
+        for item in shown
+    }
+    # The dossiers and the member parts are rendered once for all members in the same place
+    # (pagecache.fragment_cache); the applications are loaded only when one of them is missing.
+    dossier_keys = [("ballot-item", round_.id, item.id, item.application_id) for item in shown]
+    if not has_fragments([*dossier_keys, *member_keys.values(), *shared]):
+        rounds.load_dossiers(round_.agenda)
     return {
         "participant": participant,
         "round": round_,
         "votes": votes,
         "standings": standings,
         "excluded": excluded,
+        "member_keys": member_keys,
+        "csrf_slot": CSRF_SLOT,
         "done": len(
             (votes.keys() | excluded) & seats.keys()
             if seats is not None
@@ -236,7 +300,7 @@ def _item_answer(participant: RoundMember, item_id: int, action, done: str):
     round_id = participant.round_id
     refusals = attempt_inline(action)
     participant = granted_participant(round_id)  # the commit expired what was loaded
-    round_ = rounds.with_agenda(round_id, members=False)
+    round_ = rounds.with_agenda(round_id, members=False, applications=False)
     item = next(item for item in round_.agenda if item.id == item_id)
     body = render_template(
         "ballot/item_answer.html",
