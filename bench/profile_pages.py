@@ -4,7 +4,8 @@
     .venv/bin/python bench/profile_pages.py ballot [--database URL] [--requests 200] [--html out.html]
 
 Scenarios: ballot (the 20-item ballot of the seeded bench database), vote (vote POSTs on it,
-the fetch form that answers with the item's fragment), area (a cached public page). The
+the fetch form that answers with the item's fragment), area (a cached public page), apply (a
+complete application sent and saved, as bench/run.py sends it). The
 database is a working copy made by bench/run.py (bench/.data/sqlite-*-work.sqlite3) or any
 seeded URL; writes from the vote scenario stay in it. The app runs with the benchmark's
 settings (production mode, rate limits off); requests go through Flask's test client, so the
@@ -29,7 +30,8 @@ def main() -> int:
     """Run the scenario's requests under the profiler and print the profile."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "scenario", choices=["ballot", "vote", "vote-plain", "area", "csv", "csv-unchanged"]
+        "scenario",
+        choices=["ballot", "vote", "vote-plain", "area", "csv", "csv-unchanged", "apply"],
     )
     parser.add_argument(
         "--time-only",
@@ -79,6 +81,22 @@ def main() -> int:
             response = client.get(path, headers={**headers, **held})
             response.get_data()
             return response
+    elif args.scenario == "apply":  # a complete application, as bench/run.py sends it
+        from urllib.parse import parse_qsl
+
+        from run import application_form
+
+        path = f"/{found['area']}/apply"
+        form = client.get(path, headers=headers).get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+        from werkzeug.datastructures import MultiDict
+
+        body = MultiDict(
+            parse_qsl(application_form(token, found["fund_id"]), keep_blank_values=True)
+        )
+
+        def one(n: int):
+            return client.post(path, data=body, headers=headers)
     else:
         client.get(f"/ballot/link/{found['ballot_token']}", headers=headers)
         page = client.get(f"/ballot/{found['round_id']}", headers=headers).get_data(as_text=True)
