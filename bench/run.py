@@ -660,8 +660,7 @@ def measure_writes(
     if not args.only or any(o in "vote interaction" for o in args.only):
         # Issue 18: the vote as the ballot's script sends it. The answer is the changed item
         # alone and the browser loads nothing after it, so one request is one interaction
-        # (without the script: the POST, its redirect to the whole ballot page, and the
-        # page's stylesheet revalidated).
+        # (without the script: the POST and its redirect to the whole ballot page).
         fetch = scripts / "fetch"
         fetch.mkdir(exist_ok=True)
         script = lua_votes(
