@@ -307,20 +307,33 @@ def public_page(view: Callable) -> Callable:
     return cached
 
 
-def conditional(view: Callable) -> Callable:
-    """Decorator for a public download too large to keep in memory (a streamed CSV).
+#: A streamed download up to this size is also kept whole in the cache (a year's decisions of
+#: one area are a few kB); a longer one streams every time and is never held in memory.
+DOWNLOAD_KEPT_BYTES = 64 * 1024
 
-    Not cached, but tagged like public_page: an unchanged download answers 304 at the cost of
-    one read of the data version, and a changed one is streamed anew.
+
+def conditional(view: Callable) -> Callable:
+    """Decorator for a public download that may be too large to keep in memory (a streamed CSV).
+
+    Tagged like public_page: an unchanged download answers 304 at the cost of one read of the
+    data version. A changed one is streamed anew, and kept in the cache like a page when the
+    whole of it turned out to be at most DOWNLOAD_KEPT_BYTES.
     """
 
     @wraps(view)
     def tagged(*args, **kwargs):
         if not _cacheable():
             return view(*args, **kwargs)
-        tag = etag_of(_page_key())
+        cache: PageCache = current_app.extensions["juryfund.pagecache"]
+        key = _page_key()
+        tag = etag_of(key)
         if (unchanged := _not_modified(tag)) is not None:
             return unchanged
+        found = cache.get(key)
+        if found is not None:
+            response = Response(found[0], status=200, headers=found[1])
+            _mark(response, tag)
+            return response
         response = current_app.make_response(view(*args, **kwargs))
         # Nothing personal in it and a plain 200: the same test as for a cached page, except
         # that a streamed body is what this decorator is for.
@@ -331,9 +344,37 @@ def conditional(view: Callable) -> Callable:
             and not session.modified
         ):
             _mark(response, tag)
+            headers = [
+                (name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers
+            ]
+            if response.is_streamed:
+                response.response = _kept_if_small(response.response, cache, key, headers)
+            else:
+                cache.put(key, response.get_data(), headers)
         return response
 
     return tagged
+
+
+def _kept_if_small(chunks, cache: PageCache, key: tuple, headers: list[tuple[str, str]]):
+    """Pass a streamed body on, and store it in the cache if it ended within the size limit.
+
+    Only a body streamed to its end is stored (a client that went away leaves nothing). The
+    rows were read after the version in the key, so they are never older than it.
+    """
+    kept: list[bytes] | None = []
+    size = 0
+    for chunk in chunks:
+        if kept is not None:
+            data = chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
+            size += len(data)
+            if size <= DOWNLOAD_KEPT_BYTES:
+                kept.append(data)
+            else:
+                kept = None  # too long to hold: streamed, and never kept
+        yield chunk
+    if kept is not None:
+        cache.put(key, b"".join(kept), headers)
 
 
 def _fragment_key(key: tuple) -> tuple:

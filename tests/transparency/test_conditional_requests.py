@@ -102,3 +102,32 @@ def test_staff_get_no_tag(client, area, fund, decide, login, make):
     answer = client.get(url, headers={"If-None-Match": tag})
     assert answer.status_code == 200
     assert "ETag" not in answer.headers
+
+
+def test_a_small_csv_is_kept_whole_and_a_long_one_streams_every_time(
+    client, area, fund, decide, count_queries, monkeypatch
+):
+    """A year's CSV within DOWNLOAD_KEPT_BYTES is answered from the cache (one read of the
+    data version) until the data changes; a longer one is streamed anew and never held."""
+    from juryfund.web import pagecache
+
+    decide([Spec("Hoffest")])
+    url = f"/{area.slug}/decisions.csv"
+    first = client.get(url)
+    body = first.get_data()
+    assert b"Hoffest" in body
+    again: list = []
+    assert count_queries(lambda: again.append(client.get(url))) == 1
+    assert again[0].get_data() == body and again[0].headers["ETag"] == first.headers["ETag"]
+    assert again[0].headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert again[0].headers["Content-Disposition"] == first.headers["Content-Disposition"]
+
+    decide([Spec("Lesecafé")])  # the data changed: never the kept copy
+    changed = client.get(url).get_data(as_text=True)
+    assert "Lesecaf" in changed and "Hoffest" in changed
+
+    monkeypatch.setattr(pagecache, "DOWNLOAD_KEPT_BYTES", len(body) // 2)
+    decide([Spec("Kiezkino")])
+    long_one = client.get(url).get_data(as_text=True)
+    assert "Kiezkino" in long_one
+    assert count_queries(lambda: client.get(url).get_data()) > 1  # streamed anew
