@@ -730,9 +730,21 @@ def measure_sweep(run: Run, database: Database, env: dict[str, str], args, ceili
             run.results += results
 
 
-def sweep_table(runs: list[Run]) -> list[str]:
-    """The sweep as a table: per database, size and write scenario, req/s and p99 per count."""
-    lines = []
+def _ceilings_beside(points: list[Result], ceilings: dict[int, float]) -> str:
+    """'; hello at the same counts: a → b → c req/s' where the sweep measured them."""
+    if not all(r.workers in ceilings for r in points):
+        return ""
+    rates = " → ".join(f"{ceilings[r.workers]:.0f}" for r in points)
+    return f"; hello at the same counts: {rates} req/s"
+
+
+def sweep_table(runs: list[Run], ceilings: dict[int, float]) -> list[str]:
+    """The sweep as a table: per database, size and write scenario, req/s and p99 per count;
+    first the bare hello app at each count (what the server itself does with more workers)."""
+    lines = [
+        f"{'ceiling (hello)':<33} "
+        + "  ".join(f"{w}w {rps:>7.1f} req/s" for w, rps in sorted(ceilings.items()))
+    ]
     for run in runs:
         for name in dict.fromkeys(r.scenario for r in run.sweep):
             cells = "  ".join(
@@ -769,8 +781,11 @@ def report(run: Run | list[Result], name: str, output: str, ceiling: float) -> R
 # --- targets ---------------------------------------------------------------------------------------
 
 
-def check_targets(runs: list[Run]) -> list[str]:
-    """The targets of issue 8, one line each: 'ok ...' or 'MISS ...'."""
+def check_targets(runs: list[Run], ceilings: dict[int, float] | None = None) -> list[str]:
+    """The targets of issues 8 and 18, one line each: 'ok ...' or 'MISS ...'.
+
+    `ceilings`: the bare app's req/s per worker count, quoted beside the sweep's targets.
+    """
     lines = []
 
     def line(ok: bool, text: str) -> None:
@@ -840,7 +855,8 @@ def check_targets(runs: list[Run]) -> list[str]:
                     for earlier, later in zip(points, points[1:], strict=False)
                 ),
                 f"{label}: {name} with {counts} workers: {rates} req/s "
-                "(target: never falls as workers are added)",
+                "(target: never falls as workers are added)"
+                + _ceilings_beside(points, ceilings or {}),
             )
             most = points[-1]
             answered = most.requests > 0  # wrk gives p99 0 when no request finished in time
@@ -854,6 +870,30 @@ def check_targets(runs: list[Run]) -> list[str]:
 
 
 # --- main ------------------------------------------------------------------------------------------
+
+
+def measure_hello(env: dict[str, str], args, workers: int) -> Result:
+    """The bare Flask app under the same server settings with this many workers (best of two)."""
+    with gunicorn("hello:app", env, workers=workers, pythonpath=BENCH) as server:
+        # The best of two runs: the ceiling is what the server can do, not a warm-up.
+        rps, p50, p99, requests, errors = max(
+            parse_wrk(
+                wrk(
+                    server.fresh_url() + "/",
+                    seconds=args.duration,
+                    connections=args.connections,
+                    threads=args.threads,
+                )
+            )
+            for _ in range(2)
+        )
+    print(
+        f"    {'hello':<24} {rps:>9.1f} req/s  p50 {p50:>7.2f} ms  p99 {p99:>7.2f} ms",
+        flush=True,
+    )
+    return Result(
+        "hello (ceiling)", round(rps, 1), round(p50, 2), round(p99, 2), requests, errors, 1.0
+    )
 
 
 def main() -> int:
@@ -918,26 +958,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as instance:
         env = base_env(Path(instance))
         print("ceiling: bare Flask hello app", flush=True)
-        with gunicorn("hello:app", env, workers=args.workers, pythonpath=BENCH) as server:
-            # The best of two runs: the ceiling is what the server can do, not a warm-up.
-            rps, p50, p99, requests, errors = max(
-                parse_wrk(
-                    wrk(
-                        server.fresh_url() + "/",
-                        seconds=args.duration,
-                        connections=args.connections,
-                        threads=args.threads,
-                    )
-                )
-                for _ in range(2)
-            )
-        ceiling = Result(
-            "hello (ceiling)", round(rps, 1), round(p50, 2), round(p99, 2), requests, errors, 1.0
-        )
-        print(
-            f"    {'hello':<24} {rps:>9.1f} req/s  p50 {p50:>7.2f} ms  p99 {p99:>7.2f} ms",
-            flush=True,
-        )
+        ceiling = measure_hello(env, args, args.workers)
+        # The machine's own scaling: the same bare app at each count of a --workers sweep, so
+        # the report can tell a write that scales badly from a server that does (on 2 cores
+        # even "hello" loses throughput from 2 to 8 workers).
+        ceilings_by_workers = {args.workers: ceiling.requests_per_second}
+        for workers in args.worker_sweep[1:] if len(args.worker_sweep) > 1 else []:
+            print(f"ceiling at {workers} workers", flush=True)
+            ceilings_by_workers[workers] = measure_hello(env, args, workers).requests_per_second
         runs = []
         for backend in backends:
             for size in sizes:
@@ -949,10 +977,10 @@ def main() -> int:
                 if len(args.worker_sweep) > 1:
                     measure_sweep(run, database, env, args, ceiling.requests_per_second)
                 runs.append(run)
-    checks = check_targets(runs)
+    checks = check_targets(runs, ceilings_by_workers)
     if any(run.sweep for run in runs):
         print("\nwrites by worker count:")
-        for line in sweep_table(runs):
+        for line in sweep_table(runs, ceilings_by_workers):
             print("  " + line)
     print("\ntargets:")
     for line in checks:
@@ -970,6 +998,7 @@ def main() -> int:
                 },
                 "settings": vars(args) | {"backends": backends},
                 "ceiling": asdict(ceiling),
+                "ceiling_by_workers": ceilings_by_workers,
                 "runs": [asdict(r) for r in runs],
                 "targets": checks,
             },
