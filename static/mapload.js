@@ -1,7 +1,8 @@
 /* Loads a map only when the reader asks for it (templates/macros/map.html). Leaflet weighs more
    than the rest of a page together, and the tiles come from another host that sees the reader's
    address: so the page stays light and private until the button is pressed. The choice is kept
-   in this browser (localStorage), so the next map page opens its map at once. */
+   in this browser (localStorage), so the next map page opens its map at once, until the reader
+   takes it back with the button shown below a loaded map. */
 (function () {
   "use strict";
   var KEY = "juryfund.maps";
@@ -22,8 +23,21 @@
     element.onload = then;
     document.body.appendChild(element);
   }
+  function offerToForget() {
+    var forget = document.getElementById("map-forget");
+    if (!forget) { return; }
+    forget.hidden = false;
+    var again = forget.querySelector("button");
+    var said = forget.querySelector("[role=status]");
+    again.addEventListener("click", function () {
+      try { window.localStorage.removeItem(KEY); } catch (error) { /* nothing was kept */ }
+      again.hidden = true;
+      said.textContent = said.dataset.done;
+    });
+  }
   function load() {
     box.hidden = true;
+    offerToForget();
     var style = document.createElement("link");
     style.rel = "stylesheet";
     style.href = data.leafletCss;

@@ -99,6 +99,15 @@ def test_area_map_shows_list_and_markers_without_tiles(
     page.goto("/map")
     page.locator("#project-map .leaflet-marker-icon").first.wait_for()
     assert not page.locator("#map-load").is_visible()
+    # ... until the reader takes it back: then the next map page asks again, loading nothing.
+    page.get_by_role("button", name=t(language, "Ask before loading maps again")).click()
+    assert page.locator("#map-forget [role=status]").inner_text() == t(
+        language, "Maps will load only when you ask."
+    )
+    page.goto(f"/{area.slug}/map")
+    page.get_by_role("button", name=t(language, "Show the map")).wait_for()
+    page.wait_for_timeout(300)
+    assert page.evaluate("typeof L") == "undefined"
 
 
 def test_map_list_works_without_javascript(browser, live_server, area, mapped):
