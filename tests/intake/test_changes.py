@@ -209,7 +209,7 @@ def test_added_file_and_cost_line_show_as_added(client, submitted, staff, reside
 def test_applicant_sees_history_without_diffs(submitted, resident):
     edit(resident, submitted, title="Großes Hoffest")
     html = resident.get(f"/status/{submitted.reference}").get_data(as_text=True)
-    assert "history-changes" not in html and 'id="changes"' not in html
+    assert 'class="history-changes"' not in html and 'id="changes"' not in html
 
 
 def test_file_staff_add_is_not_shown_as_the_applicants_change(client, submitted, staff, resident):
