@@ -273,6 +273,19 @@ def _mark(response: Response, tag: str) -> None:
         response.headers[name] = value
 
 
+def _held_answer(cache: PageCache, key: tuple, tag: str) -> Response | None:
+    """304 when the browser holds the answer, the cached answer when this worker does, else None."""
+    if (unchanged := _not_modified(tag)) is not None:
+        return unchanged
+    found = cache.get(key)
+    if found is None:
+        return None
+    body, headers = found
+    response = Response(body, status=200, headers=headers)
+    _mark(response, tag)
+    return response
+
+
 def public_page(view: Callable) -> Callable:
     """Decorator for a public view: answer from the cache while the data is unchanged.
 
@@ -287,14 +300,8 @@ def public_page(view: Callable) -> Callable:
         cache: PageCache = current_app.extensions["juryfund.pagecache"]
         key = _page_key()
         tag = etag_of(key)
-        if (unchanged := _not_modified(tag)) is not None:
-            return unchanged
-        found = cache.get(key)
-        if found is not None:
-            body, headers = found
-            response = Response(body, status=200, headers=headers)
-            _mark(response, tag)
-            return response
+        if (answer := _held_answer(cache, key, tag)) is not None:
+            return answer
         response = current_app.make_response(view(*args, **kwargs))
         if _storable(response):
             headers = [
@@ -327,13 +334,8 @@ def conditional(view: Callable) -> Callable:
         cache: PageCache = current_app.extensions["juryfund.pagecache"]
         key = _page_key()
         tag = etag_of(key)
-        if (unchanged := _not_modified(tag)) is not None:
-            return unchanged
-        found = cache.get(key)
-        if found is not None:
-            response = Response(found[0], status=200, headers=found[1])
-            _mark(response, tag)
-            return response
+        if (answer := _held_answer(cache, key, tag)) is not None:
+            return answer
         response = current_app.make_response(view(*args, **kwargs))
         # Nothing personal in it and a plain 200: the same test as for a cached page, except
         # that a streamed body is what this decorator is for.
