@@ -2,7 +2,7 @@
    than the rest of a page together, and the tiles come from another host that sees the reader's
    address: so the page stays light and private until the button is pressed. The choice is kept
    in this browser (localStorage), so the next map page opens its map at once, until the reader
-   takes it back with the button shown below a loaded map. */
+   takes it back with the button shown next to a loaded map. */
 (function () {
   "use strict";
   var KEY = "juryfund.maps";
