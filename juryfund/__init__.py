@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .extensions import csrf, db, login_manager, migrate
     from .infra import audit, database, session_hooks
     from .web import bidi, errors, i18n, pagecache, retry, security
+    from .web.ballot import kept
 
     database.install_connect_hooks()
     session_hooks.install(
@@ -47,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     bidi.init_app(app)
     security.init_app(app)
     pagecache.init_app(app)
+    kept.init_app(app)
     web.register_blueprints(app)
     retry.wrap_views(app)
     register_cli(app)

@@ -7,7 +7,7 @@ transition table and one `move` that refuses any other step with a stable reason
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -188,4 +188,31 @@ def ballot_refusal(
         return "ballot.round_closed"
     if revoked:
         return "ballot.no_access"
+    return None
+
+
+#: How long after a round's deadline (or meeting) its ballot links still open the ballot:
+#: the member can read what was decided, and no vote is taken any more (ballot_refusal).
+LINK_GRACE = timedelta(days=2)
+
+
+def access_refusal(
+    *,
+    revoked: bool,
+    removed: bool,
+    state: RoundState | str,
+    due: datetime | None,
+    now: datetime,
+) -> str | None:
+    """Why a ballot link (or a session opened with one) does not open the ballot now, or None.
+
+    The one answer for every ballot request: a revoked grant, a member taken off the body, a
+    round not opened yet, or a link past the deadline (or meeting) plus LINK_GRACE.
+    """
+    if revoked or removed:
+        return "revoked"
+    if due is not None and now > due + LINK_GRACE:
+        return "expired"
+    if RoundState(state) is RoundState.DRAFT:
+        return "round not open"
     return None

@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..domain.actors import Actor
 from ..domain.composition import Seat, SeatVotes, seat_votes
 from ..domain.errors import DomainError
-from ..domain.lifecycles import RoundState, move_round
+from ..domain.lifecycles import LINK_GRACE, RoundState, access_refusal, move_round
 from ..domain.meetings import RepeatFacts, check_repeat, waived_items
 from ..domain.states import State
 from ..domain.voting import Outcome, Tally, tally
@@ -39,7 +39,7 @@ from . import ballots, conflicts, decisions, deputies, history, ledger, locks, n
 _log = logging.getLogger(__name__)
 
 #: Ballot links keep working this long after the deadline or meeting, for late reading.
-GRACE = timedelta(days=2)
+GRACE = LINK_GRACE
 #: No round runs longer than this; it bounds every ballot signature's age.
 BALLOT_MAX_AGE = 120 * 24 * 3600
 #: The automatic reminder goes out this long before a circulation deadline.
@@ -327,13 +327,15 @@ def participant_for_token(token: str, *, now: datetime | None = None) -> RoundMe
 def check_access(participant: RoundMember, *, now: datetime | None = None) -> None:
     """Refuse a revoked grant, a member taken off the body, a round not opened, or a link past
     the deadline (or meeting) plus GRACE; checked on every request, not only at the link."""
-    if participant.revoked_at is not None or participant.member.removed_at is not None:
-        raise tokens.BadLink("revoked")
-    due = participant.round.due_at
-    if due is not None and (now or utcnow()) > due + GRACE:
-        raise tokens.BadLink("expired")
-    if participant.round.state == RoundState.DRAFT:
-        raise tokens.BadLink("round not open")
+    refusal = access_refusal(
+        revoked=participant.revoked_at is not None,
+        removed=participant.member.removed_at is not None,
+        state=participant.round.state,
+        due=participant.round.due_at,
+        now=now or utcnow(),
+    )
+    if refusal is not None:
+        raise tokens.BadLink(refusal)
 
 
 def add_participant(round_: Round, member: Member, *, actor: Actor) -> RoundMember:

@@ -199,7 +199,7 @@ def fragment_cache(*key, caller: Callable[[], str]) -> Markup:
     return Markup(html)
 
 
-def _cacheable() -> bool:
+def cacheable() -> bool:
     """True when this request may be answered from the cache (and its answer stored)."""
     return (
         request.method == "GET"
@@ -295,7 +295,7 @@ def public_page(view: Callable) -> Callable:
 
     @wraps(view)
     def cached(*args, **kwargs):
-        if not _cacheable():
+        if not cacheable():
             return view(*args, **kwargs)
         cache: PageCache = current_app.extensions["juryfund.pagecache"]
         key = _page_key()
@@ -329,7 +329,7 @@ def conditional(view: Callable) -> Callable:
 
     @wraps(view)
     def tagged(*args, **kwargs):
-        if not _cacheable():
+        if not cacheable():
             return view(*args, **kwargs)
         cache: PageCache = current_app.extensions["juryfund.pagecache"]
         key = _page_key()

@@ -33,6 +33,7 @@ from ..pagecache import has_fragments
 from ..security import limit
 from ..status.routes import remember_grant
 from ..unit_of_work import attempt, attempt_inline
+from . import kept
 
 bp = Blueprint("ballot", __name__, url_prefix="/ballot")
 
@@ -170,19 +171,26 @@ def _item(participant: RoundMember, item_id: int) -> AgendaItem:
 @bp.get("/<int:round_id>")
 def page(round_id: int):
     """Every agenda item with its dossier, the member's own vote or conflict, and the money left."""
+    key = kept.page_key(round_id, *_session_grant(round_id))
+    if key is not None and (html := kept.kept_page(key)) is not None:
+        return html
     participant = granted_participant(round_id)
     round_ = rounds.with_agenda(round_id, members=False, applications=False)
     money_year = clock.area_today(round_.body.area).year
-    return render_template(
+    state = _ballot_state(
+        participant, round_, round_.agenda, shared=(("ballot-money", round_.id, money_year),)
+    )
+    html = render_template(
         "ballot/page.html",
-        **_ballot_state(
-            participant, round_, round_.agenda, shared=(("ballot-money", round_.id, money_year),)
-        ),
+        **state,
         # Read only when the fragment showing it is not cached (pagecache.fragment_cache); the
         # year is in its key, as the money left is that of the fund year an approval goes to.
         available_money=lambda: rounds.available_money(round_),
         money_year=money_year,
     )
+    if key is not None:
+        kept.keep(key, html, participant, state["votes"], state["declared"])
+    return html
 
 
 #: Stands in the cached member part of an item (member_key) for the request's CSRF token,
@@ -269,6 +277,7 @@ def _ballot_state(
         "participant": participant,
         "round": round_,
         "votes": votes,
+        "declared": declared,
         "standings": standings,
         "excluded": excluded,
         "member_keys": member_keys,

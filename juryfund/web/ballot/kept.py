@@ -1,0 +1,202 @@
+"""A member's whole ballot page, kept while nothing it shows has changed (issue 18).
+
+A juror opens the ballot again and again: after reading a file, after the script saved a vote,
+the evening before the deadline. The page is a pure function of a few inputs, all in the key:
+
+- the public data (agenda, dossiers, rounds, members, rulings, flags, seats, money): the content
+  version, which every commit changing any of it moves on (pagecache.py);
+- what the version leaves out on purpose, the member's own rows: their grant in the round
+  (seat, link generation, revocation) and their votes and conflict declarations, read fresh;
+- the clock, as far as the page shows it: whether the member may still act, and the fund year
+  of the money left;
+- the request's language and path (the language links point back to it).
+
+A kept page is answered after two small reads instead of the agenda's and the member's state
+through the ORM and the template. The session's CSRF token goes in after, in place of a slot.
+Whatever refuses the request (no grant, a revoked or replaced link, a closed round past its
+grace) is left to the full view, which shows the proper page for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Flask, current_app, request
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import and_, bindparam, select
+
+from ...domain.lifecycles import access_refusal, ballot_refusal
+from ...extensions import db
+from ...infra import clock
+from ...models import AgendaItem, Area, Body, ConflictDeclaration, Member, Position, Round
+from ...models import RoundMember as Participant
+from ..i18n import current_language
+from ..pagecache import PageCache, cacheable, current_version
+
+#: Pages kept per worker. Those of the members voting these days: a round has a dozen members,
+#: and a page of twenty dossiers is about 60 kB.
+PAGES_KEPT = 200
+#: Stands in a kept page for the session's CSRF token.
+TOKEN_SLOT = "\x00ballot-token\x00"
+
+#: The member's grant with what decides whether it opens the ballot now, and one row per vote
+#: or declaration of theirs in the round (NULLs when there is none): one round trip.
+_STATE = (
+    select(
+        Participant.id,
+        Participant.round_id,
+        Participant.seat,
+        Participant.link_version,
+        Participant.revoked_at,
+        Member.removed_at,
+        Round.state,
+        Round.mode,
+        Round.deadline,
+        Round.meeting_at,
+        Area.timezone,
+        Position.agenda_item_id,
+        Position.kind,
+        Position.choice,
+        Position.reason,
+    )
+    .select_from(Participant)
+    .join(Member, Member.id == Participant.member_id)
+    .join(Round, Round.id == Participant.round_id)
+    .join(Body, Body.id == Round.body_id)
+    .join(Area, Area.id == Body.area_id)
+    .outerjoin(
+        Position,
+        and_(
+            Position.member_id == Participant.member_id,
+            Position.agenda_item_id.in_(
+                select(AgendaItem.id).where(AgendaItem.round_id == Participant.round_id)
+            ),
+        ),
+    )
+    .where(Participant.id == bindparam("participant_id"))
+    .order_by(Position.agenda_item_id)
+)
+
+
+@dataclass(frozen=True)
+class MemberState:
+    """The member's own rows that the ballot shows and the content version does not cover."""
+
+    participant_id: int
+    link_version: int
+    seat: str
+    revoked_at: datetime | None
+    removed_at: datetime | None
+    #: (item id, kind, choice, reason) of each vote and conflict declaration, by item.
+    positions: tuple[tuple[int, str, str | None, str], ...]
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its kept ballot pages (none when the page cache is switched off)."""
+    size = PAGES_KEPT if app.config["JURYFUND_PAGE_CACHE_SIZE"] > 0 else 0
+    app.extensions["juryfund.ballotpages"] = PageCache(size)
+
+
+def _pages() -> PageCache:
+    return current_app.extensions["juryfund.ballotpages"]
+
+
+def page_key(round_id: int, participant_id: int | None, version: int) -> tuple | None:
+    """The kept page's key for this session's grant, or None when the full view must answer.
+
+    None when nothing may be kept (staff signed in, a message to show), when the grant does not
+    open the ballot now (the full view refuses it properly), or when the cache is off.
+    """
+    if _pages().size <= 0 or not isinstance(participant_id, int) or not cacheable():
+        return None
+    # Through the connection: the ORM's statement handling would cost more than the read.
+    rows = db.session.connection().execute(_STATE, {"participant_id": participant_id}).all()
+    grant = rows[0] if rows else None
+    if grant is None or grant.round_id != round_id or grant.link_version != version:
+        return None
+    now = clock.now()
+    if access_refusal(
+        revoked=grant.revoked_at is not None,
+        removed=grant.removed_at is not None,
+        state=grant.state,
+        due=grant.deadline if grant.mode == "circulation" else grant.meeting_at,
+        now=now,
+    ):
+        return None
+    state = MemberState(
+        participant_id=grant.id,
+        link_version=grant.link_version,
+        seat=grant.seat,
+        revoked_at=grant.revoked_at,
+        removed_at=grant.removed_at,
+        # A vote's reason is not shown (and always empty): only a declaration's is.
+        positions=tuple(
+            (row.agenda_item_id, row.kind, row.choice, row.reason if row.kind == "conflict" else "")
+            for row in rows
+            if row.agenda_item_id is not None
+        ),
+    )
+    may_act = (
+        ballot_refusal(
+            state=grant.state,
+            mode=grant.mode,
+            deadline=grant.deadline,
+            now=now,
+            revoked=grant.revoked_at is not None or grant.removed_at is not None,
+        )
+        is None
+    )
+    return (
+        "ballot-page",
+        state,
+        may_act,
+        clock.today_in(grant.timezone).year,
+        current_version(),
+        current_language(),
+        request.full_path,
+    )
+
+
+def kept_page(key: tuple) -> str | None:
+    """The kept page for this key with the session's CSRF token in place, or None."""
+    found = _pages().get(key)
+    if found is None:
+        return None
+    return found[0].decode().replace(TOKEN_SLOT, generate_csrf())
+
+
+def keep(
+    key: tuple,
+    html: str,
+    participant: Participant,
+    votes: dict[int, str],
+    declared: dict[int, ConflictDeclaration],
+) -> None:
+    """Keep the page the full view rendered, if it rendered the state the key was read for.
+
+    The view reads the member's rows again (through the ORM) after the key's reads; a vote or
+    a revocation between the two would otherwise keep a page under a state it does not show.
+    """
+    state: MemberState = key[1]
+    rendered_positions = tuple(
+        sorted(
+            [(item_id, "vote", choice, "") for item_id, choice in votes.items()]
+            + [
+                (item_id, "conflict", None, declaration.reason)
+                for item_id, declaration in declared.items()
+            ]
+        )
+    )
+    rendered = MemberState(
+        participant_id=participant.id,
+        link_version=participant.link_version,
+        seat=participant.seat,
+        revoked_at=participant.revoked_at,
+        removed_at=participant.member.removed_at,
+        positions=rendered_positions,
+    )
+    if rendered != state:
+        return
+    token = generate_csrf()
+    _pages().put(key, html.replace(token, TOKEN_SLOT).encode(), [])
