@@ -61,18 +61,26 @@ def attempt(
     return Outcome(True, result)
 
 
-def attempt_inline(action: Callable[[], object]) -> list[str]:
+def attempt_inline(action: Callable[[], object], *, keep_loaded: bool = False) -> list[str]:
     """Run the request's change and commit it once; the refusals' texts (empty when kept).
 
     For answers that show the refusals next to what was sent (a ballot item replaced by the
-    script) instead of a message on the next page: nothing is flashed.
+    script) instead of a message on the next page: nothing is flashed. `keep_loaded`: what the
+    request loaded is not expired by the commit, for an answer that shows it as read (the
+    caller reads afresh whatever the change wrote; a refusal's rollback still expires all).
     """
     try:
         action()
     except DomainError as error:
         db.session.rollback()
         return [reason_text(each) for each in all_refusals(error)]
-    db.session.commit()
+    session = db.session()
+    expiring = session.expire_on_commit
+    session.expire_on_commit = not keep_loaded
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
     return []
 
 

@@ -125,3 +125,14 @@ def test_members_in_the_same_position_share_a_rendering_but_never_a_token_or_a_r
     assert re.search(r'value="no"\s+checked', again) and reason not in again
     assert set(re.findall(r'name="csrf_token" value="([^"]+)"', again)) == {csrf_from(again)}
     assert csrf_from(again) not in first_page
+
+
+def test_a_changed_vote_answers_with_the_new_choice(member):
+    """The answer reads the positions after the vote's commit (the member and the agenda stay
+    as read before it): a vote changed twice shows the last choice, never the one before."""
+    client, round_, token = member
+    item = round_.agenda[0]
+    for choice in ("yes", "no", "abstain"):
+        html = _send(client, round_, item, token, choice).get_data(as_text=True)
+        assert re.search(rf'value="{choice}"\s+checked', html)
+        assert len(re.findall(r"\bchecked\b", html)) == 1

@@ -272,7 +272,8 @@ def _ballot_state(
     # (pagecache.fragment_cache); the applications are loaded only when one of them is missing.
     dossier_keys = [("ballot-item", round_.id, item.id, item.application_id) for item in shown]
     if not has_fragments([*dossier_keys, *member_keys.values(), *shared]):
-        rounds.load_dossiers(round_.agenda)
+        # The page shows (and its shared fragments read) the whole agenda; an answer one item.
+        rounds.load_dossiers(shown)
     return {
         "participant": participant,
         "round": round_,
@@ -307,9 +308,13 @@ def _item_answer(participant: RoundMember, item_id: int, action, done: str):
     script puts the item (and the progress) in place of the old ones and announces the message.
     """
     round_id = participant.round_id
-    refusals = attempt_inline(action)
-    participant = granted_participant(round_id)  # the commit expired what was loaded
     round_ = rounds.with_agenda(round_id, members=False, applications=False)
+    # The member, the round and its agenda stay as read through the vote's commit (the vote
+    # changes none of them); what it does change, the member's positions, is read after it.
+    refusals = attempt_inline(action, keep_loaded=True)
+    if refusals:  # the rollback expired what was loaded
+        participant = granted_participant(round_id)
+        round_ = rounds.with_agenda(round_id, members=False, applications=False)
     item = next(item for item in round_.agenda if item.id == item_id)
     body = render_template(
         "ballot/item_answer.html",
