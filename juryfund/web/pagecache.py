@@ -22,12 +22,13 @@ from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 from flask_babel import get_timezone
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import insert, inspect, update
+from sqlalchemy import Select, insert, inspect, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -132,28 +133,69 @@ def _read_version() -> int:
 
     Plain SQL: this runs on every cached request, and the ORM's statement building and result
     processing would cost more than the read itself. On PostgreSQL, a request that has not
-    started a transaction yet reads it in autocommit on a pooled connection: one round trip
-    instead of three (BEGIN, SELECT, and the ROLLBACK when the session closes). Exactness holds:
-    the read sees every commit before it, and a page rendered after it (in a transaction of its
-    own) reads data at least as new, never older, than the version it is kept under.
+    started a transaction yet reads it in autocommit on a connection of its own (see
+    `_on_own_connection`): one round trip instead of three (BEGIN, SELECT, and the ROLLBACK
+    when the session closes). Exactness holds: the read sees every commit before it, and a page
+    rendered after it (in a transaction of its own) reads data at least as new, never older,
+    than the version it is kept under.
     """
     engine = db.engine
     if engine.dialect.name == "postgresql" and not db.session().in_transaction():
-        version = _version_on_own_connection(engine)
-        if version is not None:
-            return version
+        rows = _on_own_connection(engine, _VERSION_SQL, None)
+        if rows is not None:
+            return (rows[0][0] if rows else 0) or 0
     return db.session.connection().exec_driver_sql(_VERSION_SQL).scalar() or 0
 
 
-#: Each thread's own autocommit connection for the version read (PostgreSQL), by database URL.
-_VERSION_CONNECTIONS = threading.local()
-#: Called with the statement of each version read that bypasses SQLAlchemy, so that counts of
-#: the statements a page costs (the tests' query budgets) still see it.
+def read_committed(statement: Select, params: dict[str, Any]) -> list[tuple]:
+    """The rows of a small read of what is committed now, the cheapest way the database allows.
+
+    For what a kept page is keyed by (ballot/kept.py), read like the data version: on
+    PostgreSQL before the request's transaction, in autocommit on the version's own
+    connection (one round trip), with the columns' types applied as the ORM would. Elsewhere,
+    and inside a transaction, through the session's connection.
+    """
+    engine = db.engine
+    if engine.dialect.name == "postgresql" and not db.session().in_transaction():
+        compiled, processors = _compiled(statement, engine)
+        rows = _on_own_connection(engine, compiled, params)
+        if rows is not None:
+            return [
+                tuple(
+                    value if process is None else process(value)
+                    for process, value in zip(processors, row, strict=True)
+                )
+                for row in rows
+            ]
+    return [tuple(row) for row in db.session.connection().execute(statement, params)]
+
+
+#: Statements of `read_committed` compiled for PostgreSQL, with their columns' result types.
+_COMPILED: dict[int, tuple[Select, str, list]] = {}
+
+
+def _compiled(statement: Select, engine) -> tuple[str, list]:
+    """The statement's SQL for the driver and a result processor per column (None: as is)."""
+    found = _COMPILED.get(id(statement))
+    if found is None or found[0] is not statement:
+        sql = str(statement.compile(dialect=engine.dialect))
+        processors = [
+            column.type.result_processor(engine.dialect, None)
+            for column in statement.selected_columns
+        ]
+        found = _COMPILED[id(statement)] = (statement, sql, processors)
+    return found[1], found[2]
+
+
+#: Each thread's own autocommit connection for the reads before a transaction (PostgreSQL).
+_OWN_CONNECTIONS = threading.local()
+#: Called with the statement of each read that bypasses SQLAlchemy, so that counts of the
+#: statements a page costs (the tests' query budgets) still see it.
 raw_read_listeners: list[Callable[[str], None]] = []
 
 
-def _version_on_own_connection(engine) -> int | None:
-    """The version over a connection kept for this read alone: one round trip, no pool.
+def _on_own_connection(engine, sql: str, params: dict[str, Any] | None) -> list[tuple] | None:
+    """The rows of a read over a connection kept for such reads alone: one round trip, no pool.
 
     A pooled connection costs a pre-ping round trip and the pool's bookkeeping on every
     request; this one is opened once per worker thread (after the fork: the process id is
@@ -162,7 +204,7 @@ def _version_on_own_connection(engine) -> int | None:
     """
     key = (os.getpid(), str(engine.url))
     for _attempt in range(2):
-        held = getattr(_VERSION_CONNECTIONS, "held", None)
+        held = getattr(_OWN_CONNECTIONS, "held", None)
         if held is None or held[0] != key or held[1].closed:
             try:
                 cargs, cparams = engine.dialect.create_connect_args(engine.url)
@@ -170,16 +212,15 @@ def _version_on_own_connection(engine) -> int | None:
                 connection.autocommit = True
             except Exception:  # noqa: BLE001 - the session's own read reports it
                 return None
-            held = _VERSION_CONNECTIONS.held = (key, connection)
+            held = _OWN_CONNECTIONS.held = (key, connection)
         try:
             for listener in raw_read_listeners:
-                listener(_VERSION_SQL)
-            row = held[1].execute(_VERSION_SQL, prepare=True).fetchone()
-            return (row[0] if row else 0) or 0
+                listener(sql)
+            return held[1].execute(sql, params, prepare=True).fetchall()
         except Exception:  # noqa: BLE001 - a server restart or a dropped connection: open anew
             with contextlib.suppress(Exception):
                 held[1].close()
-            _VERSION_CONNECTIONS.held = None
+            _OWN_CONNECTIONS.held = None
     return None
 
 

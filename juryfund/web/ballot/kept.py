@@ -27,12 +27,11 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import and_, bindparam, select
 
 from ...domain.lifecycles import access_refusal, ballot_refusal
-from ...extensions import db
 from ...infra import clock
 from ...models import AgendaItem, Area, Body, ConflictDeclaration, Member, Position, Round
 from ...models import RoundMember as Participant
 from ..i18n import current_language
-from ..pagecache import PageCache, cacheable, current_version
+from ..pagecache import PageCache, cacheable, current_version, read_committed
 
 #: Pages kept per worker. Those of the members voting these days: a round has a dozen members,
 #: and a page of twenty dossiers is about 60 kB.
@@ -110,40 +109,43 @@ def page_key(round_id: int, participant_id: int | None, version: int) -> tuple |
     """
     if _pages().size <= 0 or not isinstance(participant_id, int) or not cacheable():
         return None
-    # Through the connection: the ORM's statement handling would cost more than the read.
-    rows = db.session.connection().execute(_STATE, {"participant_id": participant_id}).all()
-    grant = rows[0] if rows else None
-    if grant is None or grant.round_id != round_id or grant.link_version != version:
+    # Before the request's transaction, in one round trip (pagecache.read_committed).
+    rows = read_committed(_STATE, {"participant_id": participant_id})
+    if not rows:
+        return None
+    (pid, granted_round, seat, link_version, revoked_at, removed_at) = rows[0][:6]
+    (round_state, mode, deadline, meeting_at, timezone) = rows[0][6:11]
+    if granted_round != round_id or link_version != version:
         return None
     now = clock.now()
     if access_refusal(
-        revoked=grant.revoked_at is not None,
-        removed=grant.removed_at is not None,
-        state=grant.state,
-        due=grant.deadline if grant.mode == "circulation" else grant.meeting_at,
+        revoked=revoked_at is not None,
+        removed=removed_at is not None,
+        state=round_state,
+        due=deadline if mode == "circulation" else meeting_at,
         now=now,
     ):
         return None
     state = MemberState(
-        participant_id=grant.id,
-        link_version=grant.link_version,
-        seat=grant.seat,
-        revoked_at=grant.revoked_at,
-        removed_at=grant.removed_at,
+        participant_id=pid,
+        link_version=link_version,
+        seat=seat,
+        revoked_at=revoked_at,
+        removed_at=removed_at,
         # A vote's reason is not shown (and always empty): only a declaration's is.
         positions=tuple(
-            (row.agenda_item_id, row.kind, row.choice, row.reason if row.kind == "conflict" else "")
-            for row in rows
-            if row.agenda_item_id is not None
+            (item_id, kind, choice, reason if kind == "conflict" else "")
+            for item_id, kind, choice, reason in (row[11:] for row in rows)
+            if item_id is not None
         ),
     )
     may_act = (
         ballot_refusal(
-            state=grant.state,
-            mode=grant.mode,
-            deadline=grant.deadline,
+            state=round_state,
+            mode=mode,
+            deadline=deadline,
             now=now,
-            revoked=grant.revoked_at is not None or grant.removed_at is not None,
+            revoked=revoked_at is not None or removed_at is not None,
         )
         is None
     )
@@ -151,7 +153,7 @@ def page_key(round_id: int, participant_id: int | None, version: int) -> tuple |
         "ballot-page",
         state,
         may_act,
-        clock.today_in(grant.timezone).year,
+        clock.today_in(timezone).year,
         current_version(),
         current_language(),
         request.full_path,
