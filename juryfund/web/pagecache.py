@@ -28,7 +28,7 @@ from flask import Flask, Response, current_app, g, has_app_context, request, ses
 from flask_babel import get_timezone
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import Select, insert, inspect, update
+from sqlalchemy import Select, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -128,6 +128,18 @@ def current_version() -> int:
     return g.content_version
 
 
+def version_read_with(value: int | None) -> None:
+    """Take the version a request's first read brought along (a column of that read), so the
+    request does not read it again: read before any data it renders, it keeps them exact."""
+    if "content_version" not in g:
+        g.content_version = value or 0
+
+
+def version_column():
+    """The version as a column to add to a request's first read (see `version_read_with`)."""
+    return select(ContentVersion.value).where(ContentVersion.id == 1).scalar_subquery()
+
+
 def _read_version() -> int:
     """The stored version, read the cheapest way the database allows.
 
@@ -153,12 +165,13 @@ def read_committed(statement: Select, params: dict[str, Any]) -> list[tuple]:
     For what a kept page is keyed by (ballot/kept.py), read like the data version: on
     PostgreSQL before the request's transaction, in autocommit on the version's own
     connection (one round trip), with the columns' types applied as the ORM would. Elsewhere,
-    and inside a transaction, through the session's connection.
+    and inside a transaction, through the session's connection. Parameters and literals go to
+    the driver as they are (no bind processing): plain numbers and strings only.
     """
     engine = db.engine
     if engine.dialect.name == "postgresql" and not db.session().in_transaction():
-        compiled, processors = _compiled(statement, engine)
-        rows = _on_own_connection(engine, compiled, params)
+        sql, fixed, processors = _compiled(statement, engine)
+        rows = _on_own_connection(engine, sql, {**fixed, **params})
         if rows is not None:
             return [
                 tuple(
@@ -171,20 +184,22 @@ def read_committed(statement: Select, params: dict[str, Any]) -> list[tuple]:
 
 
 #: Statements of `read_committed` compiled for PostgreSQL, with their columns' result types.
-_COMPILED: dict[int, tuple[Select, str, list]] = {}
+_COMPILED: dict[int, tuple[Select, str, dict[str, Any], list]] = {}
 
 
-def _compiled(statement: Select, engine) -> tuple[str, list]:
-    """The statement's SQL for the driver and a result processor per column (None: as is)."""
+def _compiled(statement: Select, engine) -> tuple[str, dict[str, Any], list]:
+    """The statement's SQL for the driver, the values it fixes (its literals), and a result
+    processor per column (None: as is)."""
     found = _COMPILED.get(id(statement))
     if found is None or found[0] is not statement:
-        sql = str(statement.compile(dialect=engine.dialect))
+        compiled = statement.compile(dialect=engine.dialect)
         processors = [
             column.type.result_processor(engine.dialect, None)
             for column in statement.selected_columns
         ]
-        found = _COMPILED[id(statement)] = (statement, sql, processors)
-    return found[1], found[2]
+        found = (statement, str(compiled), dict(compiled.params), processors)
+        _COMPILED[id(statement)] = found
+    return found[1], found[2], found[3]
 
 
 #: Each thread's own autocommit connection for the reads before a transaction (PostgreSQL).

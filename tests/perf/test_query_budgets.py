@@ -81,11 +81,12 @@ BUDGETS = {
     "status.letter": 6,
     # Issue 18: the member's conflict declarations come with the votes (one query less); the
     # money left and the dossiers are cached fragments (their queries only when not cached).
-    # The member's state read that keys the kept whole page (ballot/kept.py) comes first (+1).
-    "ballot.circulation": 14,
-    "ballot.meeting": 14,
-    # The same page again, nothing changed: the member's state and the data version alone.
-    "ballot.kept": 2,
+    # The member's state that keys the kept whole page (ballot/kept.py) is read first, with
+    # the data version (which the page read anyway).
+    "ballot.circulation": 13,
+    "ballot.meeting": 13,
+    # The same page again, nothing changed: the member's state with the data version alone.
+    "ballot.kept": 1,
     # staff
     # The dashboard's to-dos (issue 14, item 2): application to-dos in one grouped query, the
     # open rounds with their vote counts in one, the fund years to close in one (+3).

@@ -31,7 +31,14 @@ from ...infra import clock
 from ...models import AgendaItem, Area, Body, ConflictDeclaration, Member, Position, Round
 from ...models import RoundMember as Participant
 from ..i18n import current_language
-from ..pagecache import PageCache, cacheable, current_version, read_committed
+from ..pagecache import (
+    PageCache,
+    cacheable,
+    current_version,
+    read_committed,
+    version_column,
+    version_read_with,
+)
 
 #: Pages kept per worker. Those of the members voting these days: a round has a dozen members,
 #: and a page of twenty dossiers is about 60 kB.
@@ -58,6 +65,8 @@ _STATE = (
         Position.kind,
         Position.choice,
         Position.reason,
+        # The data version comes along: one read for the whole key.
+        version_column(),
     )
     .select_from(Participant)
     .join(Member, Member.id == Participant.member_id)
@@ -117,6 +126,7 @@ def page_key(round_id: int, participant_id: int | None, version: int) -> tuple |
     (round_state, mode, deadline, meeting_at, timezone) = rows[0][6:11]
     if granted_round != round_id or link_version != version:
         return None
+    version_read_with(rows[0][15])
     now = clock.now()
     if access_refusal(
         revoked=revoked_at is not None,
@@ -135,7 +145,7 @@ def page_key(round_id: int, participant_id: int | None, version: int) -> tuple |
         # A vote's reason is not shown (and always empty): only a declaration's is.
         positions=tuple(
             (item_id, kind, choice, reason if kind == "conflict" else "")
-            for item_id, kind, choice, reason in (row[11:] for row in rows)
+            for item_id, kind, choice, reason in (row[11:15] for row in rows)
             if item_id is not None
         ),
     )
