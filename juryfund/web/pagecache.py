@@ -83,15 +83,16 @@ REVALIDATE_HEADERS = (("Cache-Control", "no-cache"), ("Vary", "Cookie, Accept-La
 
 
 class PageCache:
-    """A bounded least-recently-used map from (page, language, version) to a rendered response."""
+    """A bounded least-recently-used map from (page, language, version) to a rendered response
+    (its body, or what its owner keeps of it, and its headers)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.entries: OrderedDict[tuple, tuple[bytes, list[tuple[str, str]]]] = OrderedDict()
+        self.entries: OrderedDict[tuple, tuple[Any, list[tuple[str, str]]]] = OrderedDict()
         self.lock = threading.Lock()  # threaded servers share one cache per process
         self.hits = self.misses = 0
 
-    def get(self, key: tuple) -> tuple[bytes, list[tuple[str, str]]] | None:
+    def get(self, key: tuple) -> tuple[Any, list[tuple[str, str]]] | None:
         """The stored body and headers, or None (counted as hit or miss)."""
         with self.lock:
             found = self.entries.get(key)
@@ -102,7 +103,7 @@ class PageCache:
             self.hits += 1
             return found
 
-    def put(self, key: tuple, body: bytes, headers: list[tuple[str, str]]) -> None:
+    def put(self, key: tuple, body: Any, headers: list[tuple[str, str]]) -> None:
         """Store a response; drop the least recently used beyond the size."""
         with self.lock:
             self.entries[key] = (body, headers)

@@ -12,7 +12,8 @@ the evening before the deadline. The page is a pure function of a few inputs, al
 - the request's language and path (the language links point back to it).
 
 A kept page is answered after two small reads instead of the agenda's and the member's state
-through the ORM and the template. The session's CSRF token goes in after, in place of a slot.
+through the ORM and the template. The session's CSRF token goes in after, where the rendering
+had its own.
 Whatever refuses the request (no grant, a revoked or replaced link, a closed round past its
 grace) is left to the full view, which shows the proper page for it.
 """
@@ -43,8 +44,6 @@ from ..pagecache import (
 #: Pages kept per worker. Those of the members voting these days: a round has a dozen members,
 #: and a page of twenty dossiers is about 60 kB.
 PAGES_KEPT = 200
-#: Stands in a kept page for the session's CSRF token.
-TOKEN_SLOT = "\x00ballot-token\x00"
 
 #: The member's grant with what decides whether it opens the ballot now, and one row per vote
 #: or declaration of theirs in the round (NULLs when there is none): one round trip.
@@ -170,12 +169,13 @@ def page_key(round_id: int, participant_id: int | None, version: int) -> tuple |
     )
 
 
-def kept_page(key: tuple) -> str | None:
+def kept_page(key: tuple) -> bytes | None:
     """The kept page for this key with the session's CSRF token in place, or None."""
     found = _pages().get(key)
     if found is None:
         return None
-    return found[0].decode().replace(TOKEN_SLOT, generate_csrf())
+    # Kept split at the token's places, joined around this session's token.
+    return generate_csrf().encode().join(found[0])
 
 
 def keep(
@@ -211,4 +211,4 @@ def keep(
     if rendered != state:
         return
     token = generate_csrf()
-    _pages().put(key, html.replace(token, TOKEN_SLOT).encode(), [])
+    _pages().put(key, tuple(part.encode() for part in html.split(token)), [])
