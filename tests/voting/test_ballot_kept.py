@@ -18,6 +18,7 @@ from juryfund.extensions import db
 from juryfund.models import RoundMember
 from juryfund.services import ballots, conflicts, rounds
 from juryfund.web import pagecache
+from juryfund.web.i18n import LANGUAGE_COOKIE
 from juryfund.web.ballot import kept
 
 from ..conftest import csrf_from
@@ -72,8 +73,13 @@ def _kept_pages(app) -> int:
 def test_the_page_again_is_the_kept_one_with_the_sessions_own_token(app, open_round, jury):
     round_ = open_round()
     client = _browser(app, jury)
-    first = _page(client, round_)
+    rendered = client.get(f"/ballot/{round_.id}")
+    first = rendered.get_data(as_text=True)
     assert _kept_pages(app) == 1
+    # The same headers as the rendered page (language, policy, no caching by the browser); the
+    # first answer also set the session's new CSRF token.
+    again = client.get(f"/ballot/{round_.id}")
+    assert {**again.headers, "Set-Cookie": ""} == {**rendered.headers, "Set-Cookie": ""}
     answers: list[str] = []
     url = f"/ballot/{round_.id}"
     count = _statements(lambda: answers.append(client.get(url).get_data(as_text=True)))
@@ -215,3 +221,15 @@ def test_a_page_rendered_for_another_state_than_its_key_is_not_kept(app, open_ro
         kept.keep = real_keep
     assert _kept_pages(app) == 0
     assert participant.link_version == 1
+
+
+def test_each_language_has_its_own_kept_page(app, open_round, jury):
+    round_ = open_round()
+    client = _browser(app, jury)
+    url = f"/ballot/{round_.id}"
+    german = client.get(url, headers={"Accept-Language": "de"}).get_data(as_text=True)
+    client.set_cookie(LANGUAGE_COOKIE, "ar")
+    arabic = client.get(url).get_data(as_text=True)
+    assert 'dir="rtl"' in arabic and 'dir="rtl"' not in german
+    assert client.get(url).get_data(as_text=True) == arabic
+    assert _kept_pages(app) == 2
