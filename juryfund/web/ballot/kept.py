@@ -42,7 +42,7 @@ from ..pagecache import (
 )
 
 #: Pages kept per worker. Those of the members voting these days: a round has a dozen members,
-#: and a page of twenty dossiers is about 60 kB.
+#: and a page of twenty dossiers is about 110 kB (at most 22 MB per worker).
 PAGES_KEPT = 200
 
 #: The member's grant with what decides whether it opens the ballot now, and one row per vote
