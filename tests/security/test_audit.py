@@ -14,12 +14,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from juryfund.domain.actors import SYSTEM, Actor
 from juryfund.extensions import db
 from juryfund.infra import audit
-from juryfund.models import Application, AuditEvent, FundYear, Round
+from juryfund.models import Application, Area, AuditEvent, FundYear, Round
 from juryfund.services import ledger
 from tests.intake.conftest import application_data
 from tests.voting.conftest import ballot_links
@@ -798,3 +798,31 @@ def test_a_state_set_by_hand_is_found(flow, runner):
     assert code == 1
     assert f"application {application_id} is 'withdrawn', the trail says" in output
     assert f"round {round_id} is 'open', the trail says 'closed'" in output
+
+
+def test_the_chain_lock_is_taken_after_the_transactions_own_rows_are_written(world):
+    """Every audited write of the installation waits for the chain's lock: the transaction's
+    own rows go in before it is taken, and only the chain's three statements follow it."""
+    seen: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split()).upper())
+
+    db.session.add(Area(slug="chain-order", code="LCK", name="Kiez am Lock"))
+    audit.record("test.order", actor=SYSTEM, object_type="test", object_id=1)
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    lock = next(n for n, sql in enumerate(seen) if sql in _LOCKS)
+    assert any(sql.startswith("INSERT INTO AREA") for sql in seen[:lock])
+    assert seen[lock + 1].startswith("SELECT ID, HASH FROM AUDIT_EVENT")
+    assert seen[lock + 2].startswith("INSERT INTO AUDIT_EVENT")
+    # Nothing but the commit's own bookkeeping after the events.
+    assert not any(sql.startswith("INSERT INTO AREA") for sql in seen[lock:])
+    stored = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "test.order")).one()
+    assert audit.verify() == [] and stored.hash
+
+
+_LOCKS = {sql.upper() for sql in audit._LOCK_SQL.values()}

@@ -18,8 +18,8 @@ from juryfund.extensions import db
 from juryfund.models import RoundMember
 from juryfund.services import ballots, conflicts, rounds
 from juryfund.web import pagecache
-from juryfund.web.i18n import LANGUAGE_COOKIE
 from juryfund.web.ballot import kept
+from juryfund.web.i18n import LANGUAGE_COOKIE
 
 from ..conftest import csrf_from
 from .conftest import ballot_links
