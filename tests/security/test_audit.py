@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event as sql_event
+from sqlalchemy import func, select, text
 
 from juryfund.domain.actors import SYSTEM, Actor
 from juryfund.extensions import db
@@ -810,11 +811,11 @@ def test_the_chain_lock_is_taken_after_the_transactions_own_rows_are_written(wor
 
     db.session.add(Area(slug="chain-order", code="LCK", name="Kiez am Lock"))
     audit.record("test.order", actor=SYSTEM, object_type="test", object_id=1)
-    event.listen(db.engine, "before_cursor_execute", listener)
+    sql_event.listen(db.engine, "before_cursor_execute", listener)
     try:
         db.session.commit()
     finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
+        sql_event.remove(db.engine, "before_cursor_execute", listener)
     lock = next(n for n, sql in enumerate(seen) if sql in _LOCKS)
     assert any(sql.startswith("INSERT INTO AREA") for sql in seen[:lock])
     assert seen[lock + 1].startswith("SELECT ID, HASH FROM AUDIT_EVENT")
