@@ -249,6 +249,34 @@ def test_remove_uploaded_file_before_sending(client, area, send):
     assert db.session.scalar(select(func.count(Attachment.id))) == 0
 
 
+def test_files_held_by_the_form_count_towards_the_limit_across_posts(client, area, send):
+    """Files uploaded with earlier posts of the form count: the sixth is refused next to the
+    file field, the five stay shown, and nothing typed is lost."""
+    import io
+
+    from juryfund.domain.files import MAX_FILES
+
+    for n in range(MAX_FILES):
+        html = send(
+            "/soldiner-kiez/apply",
+            application_data(attachments=[(io.BytesIO(PDF), f"angebot-{n}.pdf")]),
+            "check",
+            content_type="multipart/form-data",
+        ).get_data(as_text=True)
+    assert all(f"angebot-{n}.pdf" in html for n in range(MAX_FILES))
+    html = send(
+        "/soldiner-kiez/apply",
+        application_data(attachments=[(io.BytesIO(PDF), "eins-zu-viel.pdf")]),
+        "check",
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert f"höchstens {MAX_FILES} Dateien" in _field_error(html, "attachments")
+    assert all(f"angebot-{n}.pdf" in html for n in range(MAX_FILES))
+    assert "eins-zu-viel.pdf" not in html.replace(_field_error(html, "attachments"), "")
+    assert 'value="Hoffest"' in html
+    assert db.session.scalar(select(func.count(Attachment.id))) == MAX_FILES
+
+
 def test_area_without_open_fund_says_so(client, make):
     make.area(slug="empty-area")
     html = client.get("/empty-area/apply", headers={"Accept-Language": "en"}).get_data(as_text=True)

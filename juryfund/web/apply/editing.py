@@ -55,11 +55,13 @@ def complete(
     if outcome.confirmed:
         saved = attempt_part(save, form=form)
         outcome.saved, outcome.result = saved.ok, saved.result
-        if not saved:
-            outcome.files = files(application)
     db.session.commit()
     if outcome.saved:
         rotate_draft_key()  # only once saved for good: a retried request keeps its uploads' key
+    else:
+        # The form is shown again: its files as committed, read in one query (read before the
+        # commit, each would be loaded again one by one when the page shows it).
+        outcome.files = files(application)
     return outcome
 
 
@@ -103,12 +105,17 @@ def prepare(form: ApplicationForm, area: Area) -> None:
     form.goals.choices = options((goal, goal) for goal in area.action_field_list)
 
 
-def _stage_uploads(form: ApplicationForm, existing: int) -> list[DomainError]:
+def _stage_uploads(form: ApplicationForm, application: Application | None) -> list[DomainError]:
     """Keep every newly uploaded file (checked by content); the refusals, for the file field."""
-    refused = []
+    refused: list[DomainError] = []
     files: list[FileStorage] = [
         f for f in request.files.getlist(form.attachments.name) if f and f.filename
     ]
+    if not files:
+        return refused
+    # The files the form holds already count towards the limit.
+    existing = len(application.attachments) if application else 0
+    existing += len(intake.drafts(session.get(DRAFT_KEY)))
     for upload in files:
         data = read_upload(upload, MAX_FILE_BYTES + 1)
         try:
@@ -127,15 +134,13 @@ def run(form: ApplicationForm, area: Area, *, application: Application | None = 
     and uploads are stored with the session's draft key until the form is saved.
     """
     action = request.form.get("action", "check")
-    own_files = list(application.attachments) if application else []
-    refused = _stage_uploads(form, len(own_files) + len(intake.drafts(session.get(DRAFT_KEY))))
+    refused = _stage_uploads(form, application)
     outcome = _act(form, area, action, application)
     for error in refused:  # after validation, which would clear them
         apply_domain_error(form, error)
     if refused:
         outcome.fund, outcome.confirmed = None, False
     db.session.flush()
-    outcome.files = files(application)
     return outcome
 
 
