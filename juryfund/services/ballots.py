@@ -165,8 +165,9 @@ def positions_of(
     return votes, conflicts
 
 
-def excluded_by_flag_or_ruling(participant: RoundMember, item: AgendaItem) -> bool:
-    """Whether the product's finding or the body's ruling keeps the member from the item."""
+def _finding_and_ruling(participant: RoundMember, item: AgendaItem) -> tuple[Any, Any]:
+    """Columns for a read: whether the product found a conflict of the member on the item, and
+    the body's ruling on it (None: none)."""
     flagged = exists().where(
         ConflictFlag.agenda_item_id == item.id, ConflictFlag.member_id == participant.member_id
     )
@@ -178,8 +179,54 @@ def excluded_by_flag_or_ruling(participant: RoundMember, item: AgendaItem) -> bo
         )
         .scalar_subquery()
     )
-    detected, ruling = db.session.execute(select(flagged, ruled)).one()
+    return flagged, ruled
+
+
+def excluded_by_flag_or_ruling(participant: RoundMember, item: AgendaItem) -> bool:
+    """Whether the product's finding or the body's ruling keeps the member from the item."""
+    detected, ruling = db.session.execute(select(*_finding_and_ruling(participant, item))).one()
     return excluded(detected=bool(detected), declared=False, ruled=ruling)
+
+
+def _vote_standing(
+    participant: RoundMember, item: AgendaItem
+) -> tuple[str | None, str | None, bool]:
+    """The member's position on the item (kind, choice: None, None when none) and whether the
+    product's finding or the body's ruling keeps them from it, in one read."""
+    mine = (Position.agenda_item_id == item.id) & (Position.member_id == participant.member_id)
+    kind, choice, detected, ruling = db.session.execute(
+        select(
+            select(Position.kind).where(mine).scalar_subquery(),
+            select(Position.choice).where(mine).scalar_subquery(),
+            *_finding_and_ruling(participant, item),
+        )
+    ).one()
+    return kind, choice, excluded(detected=bool(detected), declared=False, ruled=ruling)
+
+
+def _confirm_vote_after_write(
+    participant: RoundMember, item: AgendaItem, now: datetime, link_version: int | None
+) -> None:
+    """On SQLite, inside the write lock the vote's write took, in one read: the round is still
+    open (as `_confirm_open`), the link not replaced since (as `check_link`), and no ruling of
+    the body landed between the check and the lock (PostgreSQL's locks kept all three as read)."""
+    link = select(RoundMember.link_version).where(RoundMember.id == participant.id)
+    state, mode, deadline, current_link, detected, ruling = db.session.execute(
+        select(
+            Round.state,
+            Round.mode,
+            Round.deadline,
+            link.scalar_subquery(),
+            *_finding_and_ruling(participant, item),
+        ).where(Round.id == participant.round_id)
+    ).one()
+    refusal = ballot_refusal(state=state, mode=mode, deadline=deadline, now=now, revoked=False)
+    if refusal:
+        raise DomainError(refusal)
+    if link_version is not None and current_link != link_version:
+        raise DomainError("ballot.link_replaced")
+    if excluded(detected=bool(detected), declared=False, ruled=ruling):
+        raise DomainError("ballot.excluded")
 
 
 def holds_seat_on(participant: RoundMember, item: AgendaItem) -> bool:
@@ -235,10 +282,10 @@ def cast_vote(
         db.session.refresh(participant, ["present"])  # read after the round lock
         if not participant.present:
             raise DomainError("ballot.not_present")
-    kind, previous = _position(participant, item)
+    kind, previous, kept_from_item = _vote_standing(participant, item)
     if kind == "conflict":
         raise DomainError("ballot.conflicted")
-    if excluded_by_flag_or_ruling(participant, item):
+    if kept_from_item:
         raise DomainError("ballot.excluded")
     if participant.seat == Seat.DEPUTY and not holds_seat_on(participant, item):
         raise DomainError("ballot.deputy_no_seat")
@@ -262,13 +309,10 @@ def cast_vote(
     ).first()
     if written is None:  # a conflict was declared in between
         raise DomainError("ballot.conflicted")
-    _confirm_open(participant, now)
     if not _postgresql():
-        check_link(participant, link_version)
-    # On SQLite the body's ruling may have landed between the check and the write lock; the
-    # lock is held now (PostgreSQL's shared round lock kept any ruling out from the start).
-    if not _postgresql() and excluded_by_flag_or_ruling(participant, item):
-        raise DomainError("ballot.excluded")
+        # On SQLite the round may have closed, the link been replaced or the body's ruling
+        # landed between the checks and the write lock; the lock is held now.
+        _confirm_vote_after_write(participant, item, now, link_version)
     if previous != choice:  # the same vote sent again changes nothing
         _audit("vote.cast", participant, item, actor, choice=choice, previous=previous)
 
