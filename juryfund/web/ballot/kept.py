@@ -45,8 +45,8 @@ from ..pagecache import (
 #: and a page of twenty dossiers is about 110 kB (at most 22 MB per worker).
 PAGES_KEPT = 200
 
-#: The member's grant with what decides whether it opens the ballot now, and one row per vote
-#: or declaration of theirs in the round (NULLs when there is none): one round trip.
+#: The member's grant with what decides whether it opens the ballot now, and one row per item
+#: of the round with the member's vote or declaration on it (NULLs where none): one round trip.
 _STATE = (
     select(
         Participant.id,
@@ -72,14 +72,14 @@ _STATE = (
     .join(Round, Round.id == Participant.round_id)
     .join(Body, Body.id == Round.body_id)
     .join(Area, Area.id == Body.area_id)
+    # The round's items (one row each), then the member's position on each by the unique
+    # (item, member) index: a member of many years has thousands of positions in other
+    # rounds, which neither database must walk (measured at 100,000 applications: 8 ms on
+    # PostgreSQL filtering them, 300 ms on SQLite joining them first; 0.4 ms so).
+    .outerjoin(AgendaItem, AgendaItem.round_id == Participant.round_id)
     .outerjoin(
         Position,
-        and_(
-            Position.member_id == Participant.member_id,
-            Position.agenda_item_id.in_(
-                select(AgendaItem.id).where(AgendaItem.round_id == Participant.round_id)
-            ),
-        ),
+        and_(Position.agenda_item_id == AgendaItem.id, Position.member_id == Participant.member_id),
     )
     .where(Participant.id == bindparam("participant_id"))
     .order_by(Position.agenda_item_id)
