@@ -84,7 +84,8 @@ def test_the_page_again_is_the_kept_one_with_the_sessions_own_token(app, open_ro
     url = f"/ballot/{round_.id}"
     count = _statements(lambda: answers.append(client.get(url).get_data(as_text=True)))
     assert count == 1  # the member's state with the data version (no agenda, no template)
-    assert answers[0] == first
+    # The same page; the token is signed anew each second, so it is compared apart.
+    assert _without_token(answers[0]) == _without_token(first)
     # A second browser of the same member shares the rendering but never the token.
     other = _browser(app, jury)
     again = _page(other, round_)
@@ -104,7 +105,7 @@ def test_members_never_share_a_kept_page(app, open_round, jury):
     html_first, html_second = _page(first, round_), _page(second, round_)
     assert jury.members[0].name in html_first and jury.members[1].name not in html_first
     assert jury.members[1].name in html_second and jury.members[0].name not in html_second
-    assert _page(second, round_) == html_second
+    assert _without_token(_page(second, round_)) == _without_token(html_second)
     assert _kept_pages(app) == 2
 
 
@@ -231,5 +232,5 @@ def test_each_language_has_its_own_kept_page(app, open_round, jury):
     client.set_cookie(LANGUAGE_COOKIE, "ar")
     arabic = client.get(url).get_data(as_text=True)
     assert 'dir="rtl"' in arabic and 'dir="rtl"' not in german
-    assert client.get(url).get_data(as_text=True) == arabic
+    assert _without_token(client.get(url).get_data(as_text=True)) == _without_token(arabic)
     assert _kept_pages(app) == 2
