@@ -58,6 +58,7 @@ SCENARIO_SHARES = {
     "ballot, 20 items": 0.25,
     "CSV export, unchanged": 0.20,
     "vote interaction": 0.20,
+    "application POST": 0.08,
 }
 #: Issue 18: cached public pages on PostgreSQL at least this share of their SQLite speed.
 PG_CACHED_SHARE = 0.9

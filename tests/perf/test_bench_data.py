@@ -156,3 +156,11 @@ def test_targets_name_every_miss():
     assert any("p99 60.0 ms" in line for line in misses)
     assert any("2.00× slower than at 1,000" in line for line in misses)
     assert any(line.startswith("ok") and "PostgreSQL is 1.14× slower" in line for line in lines)
+
+
+def test_the_application_post_is_held_to_its_share_of_the_ceiling():
+    """Issue 18: an application POST at 8 % of the bare app's speed, a miss below it."""
+    run = bench.Run("sqlite", 1000, 50, None)
+    run.results.append(bench.Result("application POST", 50, 1.0, 300, 100, 0, 0.05))
+    lines = bench.check_targets([run])
+    assert "MISS sqlite 1,000: application POST at 5.0 % of the ceiling (target ≥ 8 %)" in lines
