@@ -294,7 +294,7 @@ def _page_key() -> tuple:
     # on with time alone; no page lags behind the clock by more than CLOCK_SECONDS. The
     # product's one clock, so a deadline passing (also a test's moved clock) shows at once.
     tick = int(clock.now().timestamp() // CLOCK_SECONDS)
-    return (request.path, request.query_string, *_language_inputs(), current_version(), tick)
+    return (request.path, request.query_string, *language_inputs(), current_version(), tick)
 
 
 def etag_of(key: tuple) -> str:
@@ -451,7 +451,7 @@ def has_fragments(keys: list[tuple]) -> bool:
         return cache.size > 0 and all(_fragment_key(key) in cache.entries for key in keys)
 
 
-def _language_inputs() -> tuple[str, str]:
+def language_inputs() -> tuple[str, str]:
     """What the page's language is chosen from (i18n.select_locale): cookie and browser.
 
     Not the chosen language itself: asking for it before the view has loaded the area would

@@ -136,3 +136,35 @@ def test_a_changed_vote_answers_with_the_new_choice(member):
         html = _send(client, round_, item, token, choice).get_data(as_text=True)
         assert re.search(rf'value="{choice}"\s+checked', html)
         assert len(re.findall(r"\bchecked\b", html)) == 1
+
+
+def test_a_grant_revoked_while_the_vote_ran_answers_like_any_later_request(
+    member, jury, monkeypatch
+):
+    """The answer shows the member and the agenda as read before the vote, but not a grant
+    staff revoked meanwhile: that answers 403, as the next request would."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from juryfund.models import RoundMember
+    from juryfund.web.ballot import routes
+
+    client, round_, token = member
+    member_id = jury.members[0].id
+    real_attempt = routes.attempt_inline
+
+    def vote_then_revoke(action, **options):
+        refusals = real_attempt(action, **options)
+        with db.engine.begin() as staff:  # another request, committed after the vote
+            staff.execute(
+                update(RoundMember)
+                .where(RoundMember.member_id == member_id)
+                .values(revoked_at=datetime.now(UTC))
+            )
+        return refusals
+
+    monkeypatch.setattr(routes, "attempt_inline", vote_then_revoke)
+    answer = _send(client, round_, round_.agenda[0], token, "yes")
+    assert answer.status_code == 403
+    assert [v.choice for v in db.session.scalars(select(Vote))] == ["yes"]  # the vote stands

@@ -234,3 +234,17 @@ def test_each_language_has_its_own_kept_page(app, open_round, jury):
     assert 'dir="rtl"' in arabic and 'dir="rtl"' not in german
     assert _without_token(client.get(url).get_data(as_text=True)) == _without_token(arabic)
     assert _kept_pages(app) == 2
+
+
+def test_the_kept_page_keeps_to_the_areas_own_languages(app, open_round, jury, area):
+    """A member whose language the area does not offer gets the ballot in one it offers, kept
+    or not (the language is chosen once the area is known)."""
+    area.languages = "de,en"
+    db.session.commit()
+    round_ = open_round()
+    client = _browser(app, jury)
+    client.set_cookie(LANGUAGE_COOKIE, "tr")
+    url = f"/ballot/{round_.id}"
+    for _ in range(2):
+        html = client.get(url, headers={"Accept-Language": "tr"}).get_data(as_text=True)
+        assert '<html lang="de"' in html

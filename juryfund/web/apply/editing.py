@@ -59,8 +59,8 @@ def complete(
     if outcome.saved:
         rotate_draft_key()  # only once saved for good: a retried request keeps its uploads' key
     else:
-        # The form is shown again: its files as committed, read in one query (read before the
-        # commit, each would be loaded again one by one when the page shows it).
+        # The form is shown again: its files as committed, each list read in one query (read
+        # before the commit, each file would be loaded again one by one when the page shows it).
         outcome.files = files(application)
     return outcome
 

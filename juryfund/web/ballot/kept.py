@@ -9,7 +9,8 @@ the evening before the deadline. The page is a pure function of a few inputs, al
   (seat, link generation, revocation) and their votes and conflict declarations, read fresh;
 - the clock, as far as the page shows it: whether the member may still act, and the fund year
   of the money left;
-- the request's language and path (the language links point back to it).
+- what the request's language is chosen from (cookie, browser), and its path (the language
+  links point back to it).
 
 A kept page is answered after two small reads instead of the agenda's and the member's state
 through the ORM and the template. The session's CSRF token goes in after, where the rendering
@@ -31,11 +32,11 @@ from ...domain.lifecycles import access_refusal, ballot_refusal
 from ...infra import clock
 from ...models import AgendaItem, Area, Body, ConflictDeclaration, Member, Position, Round
 from ...models import RoundMember as Participant
-from ..i18n import current_language
 from ..pagecache import (
     PageCache,
     cacheable,
     current_version,
+    language_inputs,
     read_committed,
     version_column,
     version_read_with,
@@ -164,7 +165,10 @@ def page_key(round_id: int, participant_id: int | None, version: int) -> tuple |
         may_act,
         clock.today_in(timezone).year,
         current_version(),
-        current_language(),
+        # What the language is chosen from, not the chosen one: asked now, before the view has
+        # loaded the area, it would be chosen without the area's own offer of languages (which
+        # the content version covers).
+        *language_inputs(),
         request.full_path,
     )
 

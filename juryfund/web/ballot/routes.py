@@ -17,13 +17,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...domain.actors import Actor
 from ...domain.composition import Seat
 from ...extensions import db
 from ...infra import clock, tokens
-from ...models import AgendaItem, Application, Body, Round, RoundMember
+from ...models import AgendaItem, Application, Body, Member, Round, RoundMember
 from ...services import ballots, conflicts, deputies, rounds
 from ..bidi import isolate_html
 from ..downloads import load_with_data, send_attachment
@@ -315,6 +316,10 @@ def _item_answer(participant: RoundMember, item_id: int, action, done: str):
     if refusals:  # the rollback expired what was loaded
         participant = granted_participant(round_id)
         round_ = rounds.with_agenda(round_id, members=False, applications=False)
+    elif not _still_granted(participant):
+        # Staff revoked, replaced or removed in the meantime: answered as any later request.
+        db.session.expire_all()
+        participant = granted_participant(round_id)
     item = next(item for item in round_.agenda if item.id == item_id)
     body = render_template(
         "ballot/item_answer.html",
@@ -324,6 +329,20 @@ def _item_answer(participant: RoundMember, item_id: int, action, done: str):
         message=" ".join(refusals) if refusals else done,
     )
     return body, 422 if refusals else 200
+
+
+def _still_granted(participant: RoundMember) -> bool:
+    """Whether the grant is still as it was read at the start of the request (one read)."""
+    now = db.session.execute(
+        select(RoundMember.revoked_at, RoundMember.link_version, Member.removed_at)
+        .join(Member, Member.id == RoundMember.member_id)
+        .where(RoundMember.id == participant.id)
+    ).one_or_none()
+    return now is not None and tuple(now) == (
+        participant.revoked_at,
+        participant.link_version,
+        participant.member.removed_at,
+    )
 
 
 def _on_ballot(participant: RoundMember, action, done: str, item: AgendaItem | None = None):
