@@ -548,13 +548,15 @@ def discard_upload(
 
 
 def claim_uploads(application: Application, draft_key: str) -> None:
-    """Attach the form's draft uploads to the submitted application (one UPDATE: the files
-    need not be loaded to be claimed)."""
-    db.session.execute(
-        update_rows(Attachment)
-        .where(Attachment.draft_key == draft_key, Attachment.application_id.is_(None))
-        .values(application_id=application.id, draft_key=None)
-    )
+    """Attach the form's draft uploads to the submitted application.
+
+    Through the loaded rows, not one UPDATE: the page cache counts any bulk statement on a
+    public table as a public change (it cannot tell that no row was touched), and a sent
+    application must leave the public pages' cache valid.
+    """
+    for attachment in drafts(draft_key):
+        attachment.application_id = application.id
+        attachment.draft_key = None
 
 
 def purge_stale_drafts(now: datetime | None = None) -> int:
