@@ -33,18 +33,11 @@ def main() -> int:
     parser.add_argument("database")
     parser.add_argument("--votes", type=int, default=400)
     args = parser.parse_args()
-    from run import SECRET
+    from run import base_env
 
+    # The benchmark's settings (production mode, mail to files, rate limits off).
     os.environ.update(
-        {
-            "JURYFUND_ENV": "production",
-            "JURYFUND_SECRET_KEY": SECRET,
-            "JURYFUND_AUDIT_KEY": f"audit-{SECRET}",
-            "JURYFUND_INSTANCE_PATH": tempfile.mkdtemp(),
-            "JURYFUND_MAIL_BACKEND": "file",
-            "JURYFUND_RATELIMIT_ENABLED": "false",
-            "JURYFUND_DATABASE_URL": args.database,
-        }
+        {**base_env(Path(tempfile.mkdtemp())), "JURYFUND_DATABASE_URL": args.database}
     )
     from sqlalchemy import event
     from targets import find

@@ -48,19 +48,10 @@ def main() -> int:
     )
     import tempfile
 
-    from run import SECRET
+    from run import base_env
 
-    os.environ.update(
-        {
-            "JURYFUND_ENV": "production",
-            "JURYFUND_SECRET_KEY": SECRET,
-            "JURYFUND_AUDIT_KEY": f"audit-{SECRET}",
-            "JURYFUND_INSTANCE_PATH": tempfile.mkdtemp(),
-            "JURYFUND_MAIL_BACKEND": "file",
-            "JURYFUND_RATELIMIT_ENABLED": "false",
-            "JURYFUND_DATABASE_URL": database,
-        }
-    )
+    # The benchmark's settings (production mode, mail to files, rate limits off).
+    os.environ.update({**base_env(Path(tempfile.mkdtemp())), "JURYFUND_DATABASE_URL": database})
     from targets import find
 
     from juryfund import create_app

@@ -182,12 +182,6 @@ def _finding_and_ruling(participant: RoundMember, item: AgendaItem) -> tuple[Any
     return flagged, ruled
 
 
-def excluded_by_flag_or_ruling(participant: RoundMember, item: AgendaItem) -> bool:
-    """Whether the product's finding or the body's ruling keeps the member from the item."""
-    detected, ruling = db.session.execute(select(*_finding_and_ruling(participant, item))).one()
-    return excluded(detected=bool(detected), declared=False, ruled=ruling)
-
-
 def _vote_standing(
     participant: RoundMember, item: AgendaItem
 ) -> tuple[str | None, str | None, bool]:

@@ -11,17 +11,17 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from juryfund.domain.actors import SYSTEM, Actor
 from juryfund.extensions import db
 from juryfund.models import RoundMember
 from juryfund.services import ballots, conflicts, rounds
-from juryfund.web import pagecache
 from juryfund.web.ballot import kept
 from juryfund.web.i18n import LANGUAGE_COOKIE
 
 from ..conftest import csrf_from
+from ..perf.conftest import QueryCounter
 from .conftest import ballot_links
 
 pytestmark = pytest.mark.voting
@@ -45,21 +45,8 @@ def _page(client, round_) -> str:
 
 
 def _statements(fn) -> int:
-    """How many SQL statements fn sent (the kept page answers with two)."""
-    seen: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    # On PostgreSQL both reads go around SQLAlchemy (pagecache.read_committed).
-    pagecache.raw_read_listeners.append(seen.append)
-    try:
-        fn()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-        pagecache.raw_read_listeners.remove(seen.append)
-    return len(seen)
+    """How many SQL statements fn sent (the kept page answers with one)."""
+    return QueryCounter()(fn)
 
 
 def _without_token(html: str) -> str:
