@@ -38,6 +38,9 @@ def main() -> int:
         action="store_true",
         help="no profiler: CPU and wall milliseconds per request (before/after comparisons)",
     )
+    parser.add_argument(
+        "--sql", action="store_true", help="print the SQL statements of one request and stop"
+    )
     parser.add_argument("--database", default="")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--html", default="", help="also write pyinstrument's HTML here")
@@ -120,6 +123,25 @@ def main() -> int:
 
     for n in range(20):  # warm caches (templates, fragments) as a running server has them
         one(n)
+    if args.sql:
+        from sqlalchemy import event
+
+        from juryfund.extensions import db
+
+        statements: list[str] = []
+        with app.app_context():
+            engine = db.engine
+
+        def note(_conn, _cursor, statement, _params, _context, _many):
+            statements.append(" ".join(statement.split())[:160])
+
+        event.listen(engine, "before_cursor_execute", note)
+        response = one(args.requests)
+        event.remove(engine, "before_cursor_execute", note)
+        print(f"{args.scenario}: {len(statements)} statements, status {response.status_code}")
+        for statement in statements:
+            print("  " + statement)
+        return 0
     if args.time_only:
         wall, cpu = time.perf_counter(), time.process_time()
         for n in range(args.requests):

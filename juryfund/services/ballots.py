@@ -21,7 +21,6 @@ from ..extensions import db
 from ..infra import audit
 from ..models import (
     AgendaItem,
-    ConflictDeclaration,
     ConflictFlag,
     ConflictRuling,
     Position,
@@ -99,7 +98,10 @@ def _check_open(participant: RoundMember, item: AgendaItem, now: datetime) -> No
     if item.round_id != participant.round_id:
         raise DomainError("ballot.wrong_round")
     if _postgresql():
-        locks.lock(Round, participant.round_id, shared=True)  # refreshes participant.round
+        # Read afresh under the lock: what refusal_now looks at. A refresh of these columns
+        # alone (not locks.lock, whose fresh load of the whole row would drop the round's
+        # loaded body, read again for the audit event's area).
+        db.session.refresh(participant.round, ROUND_STATE_COLUMNS, with_for_update={"read": True})
     refusal = refusal_now(participant, now=now)
     if refusal:
         raise DomainError(refusal)
@@ -122,6 +124,10 @@ def _postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
+#: What of a round decides whether its members may act (refusal_now).
+ROUND_STATE_COLUMNS = ["state", "mode", "deadline"]
+
+
 def refusal_now(participant: RoundMember, *, now: datetime | None = None) -> str | None:
     """Why the member may not change a vote or conflict in this round now (None: they may)."""
     round_ = participant.round
@@ -142,27 +148,6 @@ def _position(participant: RoundMember, item: AgendaItem) -> tuple[str | None, s
         )
     ).one_or_none()
     return (row.kind, row.choice) if row is not None else (None, None)
-
-
-def positions_of(
-    participant: RoundMember, item_ids: list[int]
-) -> tuple[dict[int, str], dict[int, ConflictDeclaration]]:
-    """The member's votes (item id -> choice) and conflicts (item id -> declaration) on these
-    items, in one query: a member has one position per item, so no item is in both."""
-    votes: dict[int, str] = {}
-    conflicts: dict[int, ConflictDeclaration] = {}
-    for position in db.session.scalars(
-        select(Position).where(
-            Position.agenda_item_id.in_(item_ids), Position.member_id == participant.member_id
-        )
-    ):
-        if isinstance(position, ConflictDeclaration):
-            conflicts[position.agenda_item_id] = position
-        else:
-            # A vote always has its choice (the CHECK vote_has_choice), a conflict never.
-            assert position.choice is not None
-            votes[position.agenda_item_id] = position.choice
-    return votes, conflicts
 
 
 def _finding_and_ruling(participant: RoundMember, item: AgendaItem) -> tuple[Any, Any]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import selectinload
 
 from ..domain.actors import SYSTEM, Actor
@@ -27,6 +28,7 @@ from ..models import (
     ConflictFlag,
     ConflictRuling,
     Member,
+    Position,
     Round,
     RoundMember,
     Vote,
@@ -135,13 +137,9 @@ def standings(
     round_: Round,
     *,
     member_id: int | None = None,
-    declarations: Iterable[ConflictDeclaration] | None = None,
 ) -> dict[Pair, Standing]:
-    """Every conflict found, declared or ruled on in the round (one member's, if given).
-
-    `declarations`: the member's declarations when the caller has read them already (the
-    ballot reads them with the votes, ballots.positions_of): one query less.
-    """
+    """Every conflict found, declared or ruled on in the round (one member's, if given; the
+    ballot reads one member's with their votes: member_ballot)."""
     item_ids = [item.id for item in round_.agenda]
     rows: dict[Pair, dict[str, Any]] = {}
 
@@ -154,12 +152,87 @@ def standings(
     for flag in of(ConflictFlag):
         key = (flag.member_id, flag.agenda_item_id)
         rows.setdefault(key, {})["grounds"] = tuple(flag.ground_list)
-    for declaration in of(ConflictDeclaration) if declarations is None else declarations:
+    for declaration in of(ConflictDeclaration):
         key = (declaration.member_id, declaration.agenda_item_id)
         rows.setdefault(key, {})["declaration"] = declaration
     for ruling in of(ConflictRuling):
         rows.setdefault((ruling.member_id, ruling.agenda_item_id), {})["ruling"] = ruling
     return {key: Standing(key[0], key[1], **fields) for key, fields in rows.items()}
+
+
+@dataclass(frozen=True)
+class MemberBallot:
+    """One member's own rows on every item of their round, as the ballot shows them."""
+
+    #: The round's agenda items, in id order.
+    item_ids: tuple[int, ...]
+    #: item id -> the member's vote.
+    votes: dict[int, str]
+    #: item id -> the member's conflict declaration.
+    declared: dict[int, ConflictDeclaration]
+    #: item id -> the member's conflict standing, where one was found, declared or ruled.
+    standings: dict[int, Standing]
+    #: (revoked_at, link_version, removed_at) of the grant as read with the rows.
+    grant: tuple[datetime | None, int, datetime | None] | None
+
+
+def member_ballot(participant: RoundMember) -> MemberBallot:
+    """The member's votes, declarations, findings and rulings on each item of the round and
+    their grant as it is now, in one statement.
+
+    Each of the three is unique per (item, member), so the round's items come one row each.
+    """
+
+    def mine(model: Any) -> Any:
+        return and_(model.agenda_item_id == AgendaItem.id, model.member_id == RoundMember.member_id)
+
+    rows = db.session.execute(
+        select(
+            AgendaItem.id,
+            Position,
+            ConflictFlag.grounds,
+            ConflictRuling,
+            RoundMember.revoked_at,
+            RoundMember.link_version,
+            Member.removed_at,
+        )
+        .select_from(RoundMember)
+        .join(Member, Member.id == RoundMember.member_id)
+        .outerjoin(AgendaItem, AgendaItem.round_id == RoundMember.round_id)
+        .outerjoin(Position, mine(Position))
+        .outerjoin(ConflictFlag, mine(ConflictFlag))
+        .outerjoin(ConflictRuling, mine(ConflictRuling))
+        .where(RoundMember.id == participant.id)
+        .order_by(AgendaItem.id)
+    ).all()
+    votes: dict[int, str] = {}
+    declared: dict[int, ConflictDeclaration] = {}
+    standings: dict[int, Standing] = {}
+    for item_id, position, grounds, ruling, *_grant in rows:
+        if item_id is None:
+            continue  # a round without items
+        if isinstance(position, ConflictDeclaration):
+            declared[item_id] = position
+        elif position is not None:
+            # A vote always has its choice (the CHECK vote_has_choice), a conflict never.
+            assert position.choice is not None
+            votes[item_id] = position.choice
+        found = tuple(grounds.split(",")) if grounds is not None else ()  # as ground_list
+        if grounds is not None or item_id in declared or ruling is not None:
+            standings[item_id] = Standing(
+                participant.member_id,
+                item_id,
+                grounds=found,
+                declaration=declared.get(item_id),
+                ruling=ruling,
+            )
+    return MemberBallot(
+        item_ids=tuple(row[0] for row in rows if row[0] is not None),
+        votes=votes,
+        declared=declared,
+        standings=standings,
+        grant=(rows[0][4], rows[0][5], rows[0][6]) if rows else None,
+    )
 
 
 def excluded_pairs(round_: Round) -> set[Pair]:

@@ -33,9 +33,11 @@ from juryfund.services import (
     setup,
     transparency,
 )
+from juryfund.web.ballot.routes import FRAGMENT_HEADER
 from juryfund.web.i18n import LANGUAGE_COOKIE
 from juryfund.web.review.routes import PAGE_SIZE as INBOX_PAGE_SIZE
 from juryfund.web.transparency.routes import PAGE_SIZE
+from tests.conftest import csrf_from
 from tests.transparency.conftest import Spec, ready_application
 
 from .conftest import sign_in
@@ -83,10 +85,17 @@ BUDGETS = {
     # money left and the dossiers are cached fragments (their queries only when not cached).
     # The member's state that keys the kept whole page (ballot/kept.py) is read first, with
     # the data version (which the page read anyway).
-    "ballot.circulation": 13,
-    "ballot.meeting": 13,
+    # The member's votes, declarations, findings and rulings in one statement (-2).
+    "ballot.circulation": 11,
+    "ballot.meeting": 11,
     # The same page again, nothing changed: the member's state with the data version alone.
     "ballot.kept": 1,
+    # A vote sent by the ballot's script, with its answer (the item and the progress): the
+    # grant (1), the item (1), the vote (3 on SQLite: its standing, the write, the check after
+    # it; 4 on PostgreSQL: the round's and the link's share locks, its standing, the write),
+    # the audit chain (3: lock, newest event, insert), the member's rows with the grant as it
+    # is now (1) and the data version (1).
+    "ballot.vote_answer": 11,
     # staff
     # The dashboard's to-dos (issue 14, item 2): application to-dos in one grouped query, the
     # open rounds with their vote counts in one, the fund years to close in one (+3).
@@ -522,6 +531,39 @@ def test_status_page_and_ballot_do_not_grow(app, world, measure):
     at_one = measure(client, urls(client))
     world.grow(MANY)
     at_many = measure(client, urls(client))
+    assert len(world.rounds["circulation"].agenda) == MANY
+    check(at_one, at_many)
+
+
+def test_the_scripts_vote_answer_does_not_grow(app, world, count_queries):
+    """A vote sent by the ballot's script and its answer read alike for 1 and 50 items."""
+
+    def vote_answer() -> int:
+        round_ = world.rounds["circulation"]
+        participant, item = round_.participants[1], round_.agenda[-1]
+        client = app.test_client()
+        assert client.get(f"/ballot/link/{rounds.ballot_token(participant)}").status_code == 302
+        token = csrf_from(client.get(f"/ballot/{round_.id}").get_data(as_text=True))
+        path = f"/ballot/{round_.id}/items/{item.id}/vote"
+        answers: list[int] = []
+
+        def send(choice: str) -> None:
+            answer = client.post(
+                path,
+                data={"csrf_token": token, "choice": choice},
+                headers={FRAGMENT_HEADER: "item"},
+            )
+            answers.append(answer.status_code)
+
+        # Each a change of the vote, so each is written and recorded in the audit trail.
+        count_queries(lambda: send("no"))
+        count = count_queries(lambda: send("abstain"))
+        assert answers == [200, 200]
+        return count
+
+    at_one = {"ballot.vote_answer": vote_answer()}
+    world.grow(MANY)
+    at_many = {"ballot.vote_answer": vote_answer()}
     assert len(world.rounds["circulation"].agenda) == MANY
     check(at_one, at_many)
 

@@ -95,6 +95,12 @@ def draft_key() -> str:
     return session[DRAFT_KEY]
 
 
+def held_draft_key() -> str | None:
+    """The session's draft key if it has one: a form saved without one has no uploads to
+    claim (asking for a key would make one, and then look for files under it)."""
+    return session.get(DRAFT_KEY)
+
+
 def rotate_draft_key() -> None:
     """After saving, the next form starts without files."""
     session.pop(DRAFT_KEY, None)

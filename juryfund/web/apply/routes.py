@@ -24,16 +24,20 @@ def form(slug: str):
     outcome = editing.complete(
         form,
         area,
-        lambda: intake.submit(
-            area,
-            form.to_input(i18n.current_language()),
-            draft_key=editing.draft_key(),
-            actor=Actor.applicant(),  # the reference is given at submission
+        # The reference is read before the commit, which expires the application (reading it
+        # after would load the row again).
+        lambda: (
+            intake.submit(
+                area,
+                form.to_input(i18n.current_language()),
+                draft_key=editing.held_draft_key(),
+                actor=Actor.applicant(),  # the reference is given at submission
+            ).reference
         ),
     )
     if outcome.saved:
-        session["submitted_reference"] = outcome.result.reference
-        return redirect(url_for("apply.done", slug=area.slug))
+        session["submitted_reference"] = outcome.result
+        return redirect(url_for("apply.done", slug=slug))  # the area's own: load_area matched it
     # The funds' descriptions and hints in the visitor's language (German where none).
     texts = areatexts.for_page(area, i18n.current_language())
     return editing.form_page("apply/form.html", outcome, area, "apply", texts=texts)

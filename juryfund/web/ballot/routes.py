@@ -17,14 +17,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...domain.actors import Actor
 from ...domain.composition import Seat
 from ...extensions import db
 from ...infra import clock, tokens
-from ...models import AgendaItem, Application, Body, Member, Round, RoundMember
+from ...models import AgendaItem, Application, Body, Round, RoundMember
 from ...services import ballots, conflicts, deputies, rounds
 from ..bidi import isolate_html
 from ..downloads import load_with_data, send_attachment
@@ -239,19 +238,15 @@ def _ballot_state(
     shown: list[AgendaItem],
     *,
     shared: tuple[tuple, ...] = (),
+    ballot: conflicts.MemberBallot | None = None,
 ) -> dict:
     """What the page and an item answer show of the member's ballot: positions and progress.
 
-    `shared`: keys of the page's other cached fragments that read the agenda's applications.
+    `shared`: keys of the page's other cached fragments that read the agenda's applications;
+    `ballot`: the member's rows when the caller has read them already.
     """
-    item_ids = [item.id for item in round_.agenda]
-    votes, declared = ballots.positions_of(participant, item_ids)
-    standings = {
-        item_id: standing
-        for (_member, item_id), standing in conflicts.standings(
-            round_, member_id=participant.member_id, declarations=declared.values()
-        ).items()
-    }
+    ballot = ballot or conflicts.member_ballot(participant)
+    votes, declared, standings = ballot.votes, ballot.declared, ballot.standings
     excluded = {item_id for item_id, standing in standings.items() if standing.excluded}
     # A deputy acts only on the items where staff named them for a member's seat.
     seats = deputies.seats_of(participant) if participant.seat == Seat.DEPUTY else None
@@ -272,8 +267,9 @@ def _ballot_state(
     # The dossiers and the member parts are rendered once for all members in the same place
     # (pagecache.fragment_cache); the applications are loaded only when one of them is missing.
     dossier_keys = [("ballot-item", round_.id, item.id, item.application_id) for item in shown]
-    if not has_fragments([*dossier_keys, *member_keys.values(), *shared]):
+    if not has_fragments([*dossier_keys, *shared]):
         # The page shows (and its shared fragments read) the whole agenda; an answer one item.
+        # A member part alone needs no dossier: the application's title at most.
         rounds.load_dossiers(shown)
     return {
         "participant": participant,
@@ -289,7 +285,7 @@ def _ballot_state(
             if seats is not None
             else votes.keys() | excluded
         ),
-        "total": len(seats) if seats is not None else len(round_.agenda),
+        "total": len(seats) if seats is not None else len(ballot.item_ids),
         "seats": seats,
         "t": item_texts(),
         "open": can_act,
@@ -309,21 +305,24 @@ def _item_answer(participant: RoundMember, item_id: int, action, done: str):
     script puts the item (and the progress) in place of the old ones and announces the message.
     """
     round_id = participant.round_id
-    round_ = rounds.with_agenda(round_id, members=False, applications=False)
-    # The member, the round and its agenda stay as read through the vote's commit (the vote
-    # changes none of them); what it does change, the member's positions, is read after it.
+    # The member, their round and the item stay as read through the vote's commit (the vote
+    # changes none of them); what it does change, the member's positions, is read after it,
+    # with the grant as it is now.
     refusals = attempt_inline(action, keep_loaded=True)
     if refusals:  # the rollback expired what was loaded
         participant = granted_participant(round_id)
-        round_ = rounds.with_agenda(round_id, members=False, applications=False)
-    elif not _still_granted(participant):
-        # Staff revoked, replaced or removed in the meantime: answered as any later request.
-        db.session.expire_all()
-        participant = granted_participant(round_id)
-    item = next(item for item in round_.agenda if item.id == item_id)
+        ballot = conflicts.member_ballot(participant)
+    else:
+        ballot = conflicts.member_ballot(participant)
+        if ballot.grant != _grant_as_read(participant):
+            # Staff revoked, replaced or removed in the meantime: answered as any later request.
+            db.session.expire_all()
+            participant = granted_participant(round_id)
+            ballot = conflicts.member_ballot(participant)
+    item = _item(participant, item_id)
     body = render_template(
         "ballot/item_answer.html",
-        **_ballot_state(participant, round_, [item]),
+        **_ballot_state(participant, participant.round, [item], ballot=ballot),
         item=item,
         item_errors=refusals,
         message=" ".join(refusals) if refusals else done,
@@ -331,18 +330,9 @@ def _item_answer(participant: RoundMember, item_id: int, action, done: str):
     return body, 422 if refusals else 200
 
 
-def _still_granted(participant: RoundMember) -> bool:
-    """Whether the grant is still as it was read at the start of the request (one read)."""
-    now = db.session.execute(
-        select(RoundMember.revoked_at, RoundMember.link_version, Member.removed_at)
-        .join(Member, Member.id == RoundMember.member_id)
-        .where(RoundMember.id == participant.id)
-    ).one_or_none()
-    return now is not None and tuple(now) == (
-        participant.revoked_at,
-        participant.link_version,
-        participant.member.removed_at,
-    )
+def _grant_as_read(participant: RoundMember) -> tuple:
+    """The grant as the request read it at its start (MemberBallot.grant has it as it is now)."""
+    return (participant.revoked_at, participant.link_version, participant.member.removed_at)
 
 
 def _on_ballot(participant: RoundMember, action, done: str, item: AgendaItem | None = None):

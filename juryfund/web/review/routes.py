@@ -334,7 +334,7 @@ def paper(area_id: int):
         lambda: intake.submit(
             area,
             form.to_input(form.language.data),
-            draft_key=editing.draft_key(),
+            draft_key=editing.held_draft_key(),
             actor=current_user.actor,
         ),
     )

@@ -141,7 +141,7 @@ def edit(reference: str):
         lambda: intake.update(
             application,
             form.to_input(application.language),
-            draft_key=editing.draft_key(),
+            draft_key=editing.held_draft_key(),
             actor=Actor.applicant(reference),
         ),
         application=application,
