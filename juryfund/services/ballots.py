@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, delete, exists, select
+from sqlalchemy import CursorResult, Select, Table, delete, exists, select
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -23,6 +23,7 @@ from ..models import (
     AgendaItem,
     ConflictFlag,
     ConflictRuling,
+    Member,
     Position,
     Round,
     RoundMember,
@@ -70,18 +71,42 @@ def audit_participant(
 
 
 def check_link(participant: RoundMember, link_version: int | None) -> None:
-    """Refuse a member acting with a ballot link staff replaced since (None: staff record it).
+    """Refuse a member whose access ended since the request read it (revoked, or taken off the
+    body), or who acts with a ballot link staff replaced since (`link_version` None: staff
+    record it, with no link).
 
-    Read in the transaction that writes: on PostgreSQL under a share lock of the member's row,
-    which staff sending a new link update (rounds.reissue_link), so one of the two waits for
-    the other; on SQLite after the write, inside the database's one write lock.
+    Read in the transaction that writes: on PostgreSQL under a share lock of the member's rows,
+    which staff revoking, removing or sending a new link update (rounds.revoke, reissue_link,
+    setup.remove_member), so one of the two waits for the other; on SQLite after the write,
+    inside the database's one write lock.
     """
-    if link_version is None:
-        return
-    query = select(RoundMember.link_version).where(RoundMember.id == participant.id)
+    query = _grant_now(participant)
     if _postgresql():
-        query = query.with_for_update(read=True)
-    if db.session.scalar(query) != link_version:
+        query = query.with_for_update(read=True, of=[RoundMember, Member])
+    current_link, revoked_at, removed_at = db.session.execute(query).one()
+    _refuse_changed_grant(current_link, revoked_at, removed_at, link_version=link_version)
+
+
+def _grant_now(participant: RoundMember) -> Select[int, datetime | None, datetime | None]:
+    """The member's link generation, revocation and removal as they are now."""
+    return (
+        select(RoundMember.link_version, RoundMember.revoked_at, Member.removed_at)
+        .join(Member, Member.id == RoundMember.member_id)
+        .where(RoundMember.id == participant.id)
+    )
+
+
+def _refuse_changed_grant(
+    current_link: int,
+    revoked_at: datetime | None,
+    removed_at: datetime | None,
+    *,
+    link_version: int | None,
+) -> None:
+    """Refuse when the grant read now is revoked, its member removed, or its link replaced."""
+    if revoked_at is not None or removed_at is not None:
+        raise DomainError("ballot.no_access")
+    if link_version is not None and current_link != link_version:
         raise DomainError("ballot.link_replaced")
 
 
@@ -187,23 +212,21 @@ def _confirm_vote_after_write(
     participant: RoundMember, item: AgendaItem, now: datetime, link_version: int | None
 ) -> None:
     """On SQLite, inside the write lock the vote's write took, in one read: the round is still
-    open (as `_confirm_open`), the link not replaced since (as `check_link`), and no ruling of
-    the body landed between the check and the lock (PostgreSQL's locks kept all three as read)."""
-    link = select(RoundMember.link_version).where(RoundMember.id == participant.id)
-    state, mode, deadline, current_link, detected, ruling = db.session.execute(
-        select(
-            Round.state,
-            Round.mode,
-            Round.deadline,
-            link.scalar_subquery(),
-            *_finding_and_ruling(participant, item),
-        ).where(Round.id == participant.round_id)
+    open (as `_confirm_open`), the member's access not ended nor their link replaced since (as
+    `check_link`), and no ruling of the body landed between the check and the lock
+    (PostgreSQL's locks kept all of them as read)."""
+    row = db.session.execute(
+        _grant_now(participant)
+        .join(Round, Round.id == RoundMember.round_id)
+        .add_columns(
+            Round.state, Round.mode, Round.deadline, *_finding_and_ruling(participant, item)
+        )
     ).one()
+    current_link, revoked_at, removed_at, state, mode, deadline, detected, ruling = row
     refusal = ballot_refusal(state=state, mode=mode, deadline=deadline, now=now, revoked=False)
     if refusal:
         raise DomainError(refusal)
-    if link_version is not None and current_link != link_version:
-        raise DomainError("ballot.link_replaced")
+    _refuse_changed_grant(current_link, revoked_at, removed_at, link_version=link_version)
     if excluded(detected=bool(detected), declared=False, ruled=ruling):
         raise DomainError("ballot.excluded")
 
