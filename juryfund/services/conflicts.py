@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, delete, select
@@ -172,13 +171,11 @@ class MemberBallot:
     declared: dict[int, ConflictDeclaration]
     #: item id -> the member's conflict standing, where one was found, declared or ruled.
     standings: dict[int, Standing]
-    #: (revoked_at, link_version, removed_at) of the grant as read with the rows.
-    grant: tuple[datetime | None, int, datetime | None] | None
 
 
 def member_ballot(participant: RoundMember) -> MemberBallot:
-    """The member's votes, declarations, findings and rulings on each item of the round and
-    their grant as it is now, in one statement.
+    """The member's votes, declarations, findings and rulings on each item of the round, in one
+    statement.
 
     Each of the three is unique per (item, member), so the round's items come one row each.
     """
@@ -192,12 +189,8 @@ def member_ballot(participant: RoundMember) -> MemberBallot:
             Position,
             ConflictFlag.grounds,
             ConflictRuling,
-            RoundMember.revoked_at,
-            RoundMember.link_version,
-            Member.removed_at,
         )
         .select_from(RoundMember)
-        .join(Member, Member.id == RoundMember.member_id)
         .outerjoin(AgendaItem, AgendaItem.round_id == RoundMember.round_id)
         .outerjoin(Position, mine(Position))
         .outerjoin(ConflictFlag, mine(ConflictFlag))
@@ -208,7 +201,7 @@ def member_ballot(participant: RoundMember) -> MemberBallot:
     votes: dict[int, str] = {}
     declared: dict[int, ConflictDeclaration] = {}
     standings: dict[int, Standing] = {}
-    for item_id, position, grounds, ruling, *_grant in rows:
+    for item_id, position, grounds, ruling in rows:
         if item_id is None:
             continue  # a round without items
         if isinstance(position, ConflictDeclaration):
@@ -231,7 +224,6 @@ def member_ballot(participant: RoundMember) -> MemberBallot:
         votes=votes,
         declared=declared,
         standings=standings,
-        grant=(rows[0][4], rows[0][5], rows[0][6]) if rows else None,
     )
 
 

@@ -77,6 +77,8 @@ _CHANGED = "juryfund.public_changed"
 #: How far behind the clock a cached page may be (pages that say "next session" or "this year").
 CLOCK_SECONDS = 300
 _VERSION_SQL = "SELECT value FROM content_version WHERE id = 1"
+#: Set in a session whose committing transaction moved the version on (until the commit ends).
+_MOVED = "juryfund.pagecache.moved"
 #: Headers of every answer that carries an ETag: the browser (and any proxy) asks again each
 #: time, so it never shows a copy older than the data; the answer depends on the language inputs.
 REVALIDATE_HEADERS = (("Cache-Control", "no-cache"), ("Vary", "Cookie, Accept-Language"))
@@ -533,11 +535,17 @@ def move_version_on(session: Session) -> None:
     )
     if moved.rowcount == 0:  # a database built without the migrations (tests): start the row
         session.execute(insert(ContentVersion).values(id=1, value=1))
+    session.info[_MOVED] = True
 
 
 def forget_version(session: Session) -> None:
-    """A request that commits and then renders reads the version anew."""
-    if has_app_context():
+    """A request whose commit moved the version on reads it anew before it renders more.
+
+    A commit that left it alone keeps the version the request read: whatever the request
+    renders was read after that version, so it is at least as new (a vote, the ballot's most
+    frequent write, answers without a second read of the version).
+    """
+    if session.info.pop(_MOVED, False) and has_app_context():
         g.pop("content_version", None)
 
 
@@ -545,3 +553,4 @@ def forget_changes(session: Session, previous_transaction) -> None:
     """The whole transaction rolled back: nothing changed (a savepoint's rollback keeps the rest)."""
     if previous_transaction.parent is None:
         session.info.pop(_CHANGED, None)
+        session.info.pop(_MOVED, None)

@@ -91,10 +91,10 @@ BUDGETS = {
     # The same page again, nothing changed: the member's state with the data version alone.
     "ballot.kept": 1,
     # A vote sent by the ballot's script, with its answer (the item and the progress): the
-    # grant (1), the item (1), the vote (3 on SQLite: its standing, the write, the check after
-    # it; 4 on PostgreSQL: the round's and the link's share locks, its standing, the write),
-    # the audit chain (3: lock, newest event, insert), the member's rows with the grant as it
-    # is now (1) and the data version (1).
+    # grant with the data version (1), the item (1), the vote (3 on SQLite: its standing, the
+    # write, the check after it; 4 on PostgreSQL: the round's and the grant's share locks, its
+    # standing, the write), the member's rows read before the commit (1), the audit chain (3:
+    # lock, newest event, insert) and, after the commit, the grant once more (1).
     "ballot.vote_answer": 11,
     # staff
     # The dashboard's to-dos (issue 14, item 2): application to-dos in one grouped query, the
@@ -558,6 +558,7 @@ def test_the_scripts_vote_answer_does_not_grow(app, world, count_queries):
         # Each a change of the vote, so each is written and recorded in the audit trail.
         count_queries(lambda: send("no"))
         count = count_queries(lambda: send("abstain"))
+        print(*count_queries.statements, sep="\n")
         assert answers == [200, 200]
         return count
 

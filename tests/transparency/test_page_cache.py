@@ -102,6 +102,37 @@ def test_a_savepoint_rollback_keeps_the_outer_change(app, area, fund):
     assert version(app) == before + 1
 
 
+def test_a_request_reads_the_version_anew_only_after_its_commit_moved_it(
+    app, area, fund, count_queries
+):
+    """A request renders after its commit: under the new version when the commit moved it on,
+    under the one it read (no second read) when the commit changed nothing public."""
+    from juryfund.models import Mail
+
+    before = version(app)
+    db.session.add(  # an outbox row: no public page shows it
+        Mail(
+            message_id="<quiet@juryfund.invalid>",
+            to_addr="a@example.org",
+            language="de",
+            purpose="test",
+            subject="s",
+            body_text="t",
+            body_html="h",
+            created_at=datetime.now(UTC),
+            attempts=0,
+            last_error="",
+        )
+    )
+    db.session.commit()
+    assert count_queries(current_version) == 0
+    assert current_version() == before
+    area.name = "Umbenannt"
+    db.session.commit()
+    assert count_queries(current_version) == 1
+    assert current_version() == before + 1
+
+
 def test_each_language_has_its_own_page(client, area, fund):
     url = f"/{area.slug}/"
     german = client.get(url, headers={"Accept-Language": "de"}).get_data(as_text=True)

@@ -17,19 +17,20 @@ from flask import (
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ...domain.actors import Actor
 from ...domain.composition import Seat
 from ...extensions import db
 from ...infra import clock, tokens
-from ...models import AgendaItem, Application, Body, Round, RoundMember
+from ...models import AgendaItem, Application, Body, Member, Round, RoundMember
 from ...services import ballots, conflicts, deputies, rounds
 from ..bidi import isolate_html
 from ..downloads import load_with_data, send_attachment
 from ..guard import text_value
 from ..i18n import current_language, remember_language
-from ..pagecache import has_fragments
+from ..pagecache import has_fragments, read_committed, version_column, version_read_with
 from ..security import limit
 from ..status.routes import remember_grant
 from ..unit_of_work import attempt, attempt_inline
@@ -135,19 +136,22 @@ def granted_participant(round_id: int) -> RoundMember:
     """The member this session may act as in the round; 403 when revoked or never granted,
     the "link replaced" page when staff sent the member a newer link since."""
     participant_id, version = _session_grant(round_id)
-    participant = (
-        # One query for what every ballot request checks: member, round, body and area.
-        db.session.get(
-            RoundMember,
-            participant_id,
-            options=[
+    participant = None
+    if isinstance(participant_id, int):
+        # One query for what every ballot request checks: member, round, body and area; and,
+        # as the request's first read, the data version its cached fragments go by (read
+        # before the data they show, so none is kept under a version newer than its data).
+        found = db.session.execute(
+            select(RoundMember, version_column())
+            .where(RoundMember.id == participant_id)
+            .options(
                 joinedload(RoundMember.member),
                 joinedload(RoundMember.round).joinedload(Round.body).joinedload(Body.area),
-            ],
-        )
-        if isinstance(participant_id, int)
-        else None
-    )
+            )
+        ).first()
+        if found is not None:
+            participant, data_version = found
+            version_read_with(data_version)
     if participant is None or participant.round_id != round_id:
         abort(403)
     try:
@@ -305,24 +309,28 @@ def _item_answer(participant: RoundMember, item_id: int, action, done: str):
     script puts the item (and the progress) in place of the old ones and announces the message.
     """
     round_id = participant.round_id
+    read: list[conflicts.MemberBallot] = []
+
+    def act_and_read() -> None:
+        action()
+        # What the vote changed, the member's positions, read in its own transaction after
+        # the write: the grant is as the vote found it under its locks, and no transaction
+        # begins after the commit (on PostgreSQL a BEGIN and a ROLLBACK fewer).
+        read.append(conflicts.member_ballot(participant))
+
     # The member, their round and the item stay as read through the vote's commit (the vote
-    # changes none of them); what it does change, the member's positions, is read after it,
-    # with the grant as it is now.
-    refusals = attempt_inline(action, keep_loaded=True)
-    if refusals:  # the rollback expired what was loaded
+    # changes none of them).
+    refusals = attempt_inline(act_and_read, keep_loaded=True)
+    if refusals or not _still_granted(participant):
+        # A refusal's rollback expired what was loaded. A grant staff ended since the vote's
+        # commit is answered as any later request (403, or the "link replaced" page).
+        db.session.expire_all()
         participant = granted_participant(round_id)
-        ballot = conflicts.member_ballot(participant)
-    else:
-        ballot = conflicts.member_ballot(participant)
-        if ballot.grant != _grant_as_read(participant):
-            # Staff revoked, replaced or removed in the meantime: answered as any later request.
-            db.session.expire_all()
-            participant = granted_participant(round_id)
-            ballot = conflicts.member_ballot(participant)
+        read = [conflicts.member_ballot(participant)]
     item = _item(participant, item_id)
     body = render_template(
         "ballot/item_answer.html",
-        **_ballot_state(participant, participant.round, [item], ballot=ballot),
+        **_ballot_state(participant, participant.round, [item], ballot=read[0]),
         item=item,
         item_errors=refusals,
         message=" ".join(refusals) if refusals else done,
@@ -330,9 +338,23 @@ def _item_answer(participant: RoundMember, item_id: int, action, done: str):
     return body, 422 if refusals else 200
 
 
-def _grant_as_read(participant: RoundMember) -> tuple:
-    """The grant as the request read it at its start (MemberBallot.grant has it as it is now)."""
-    return (participant.revoked_at, participant.link_version, participant.member.removed_at)
+#: The grant as it is now, read like the data version (pagecache.read_committed).
+_GRANT_NOW = (
+    select(RoundMember.revoked_at, RoundMember.link_version, Member.removed_at)
+    .join(Member, Member.id == RoundMember.member_id)
+    .where(RoundMember.id == bindparam("participant_id"))
+)
+
+
+def _still_granted(participant: RoundMember) -> bool:
+    """Whether the grant is still as the request read it at its start (one read, after the
+    vote's commit: on PostgreSQL in autocommit, so no transaction begins for it)."""
+    rows = read_committed(_GRANT_NOW, {"participant_id": participant.id})
+    return bool(rows) and rows[0] == (
+        participant.revoked_at,
+        participant.link_version,
+        participant.member.removed_at,
+    )
 
 
 def _on_ballot(participant: RoundMember, action, done: str, item: AgendaItem | None = None):
