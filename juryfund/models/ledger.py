@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.budget import APPLICATION_KINDS, EntryKind, Origin
@@ -45,6 +54,14 @@ class LedgerEntry(Model):
         CheckConstraint("(kind = 'return') = (origin IS NOT NULL)", name="return_has_origin"),
         CheckConstraint("kind <> 'adjustment' OR note <> ''", name="adjustment_has_reason"),
         CheckConstraint("(kind = 'payment') = (payment_type IS NOT NULL)", name="payment_typed"),
+        # A fund year gets its allocation once: two requests opening it at once book one.
+        Index(
+            "uq_ledger_entry_one_allocation",
+            "fund_year_id",
+            unique=True,
+            sqlite_where=text("kind = 'allocation'"),
+            postgresql_where=text("kind = 'allocation'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

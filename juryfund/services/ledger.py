@@ -111,6 +111,21 @@ def lock_fund_year(fund_year_id: int) -> FundYear:
     ).one()
 
 
+def has_allocation(fund_year_id: int) -> bool:
+    """Whether the fund year's allocation is booked."""
+    return (
+        db.session.scalar(
+            select(LedgerEntry.id)
+            .where(
+                LedgerEntry.fund_year_id == fund_year_id,
+                LedgerEntry.kind == EntryKind.ALLOCATION.value,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def book(
     fund_year: FundYear,
     kind: EntryKind | str,
@@ -133,6 +148,10 @@ def book(
         raise BookingRefused("booking.year_closed", field="amount", year=locked.year)
     if kind is EntryKind.ADJUSTMENT and not note.strip():
         raise BookingRefused("booking.reason_required", field="note")
+    if kind is EntryKind.ALLOCATION and has_allocation(locked.id):
+        # A year's money is allocated once (a unique index holds it too); more goes in as an
+        # adjustment, with its reason.
+        raise BookingRefused("fund_year.exists", field="year")
     account = account_of(application.id) if application is not None else None
     check_booking(
         fund=balances_of(locked.id),

@@ -22,7 +22,7 @@ from ..domain.vocabulary import COST_CATEGORIES
 from ..domain.voting import Majority, VotingRule, validate_rule
 from ..extensions import db
 from ..infra import audit, clock
-from ..models import Area, Body, Fund, FundYear, LedgerEntry, Member
+from ..models import Area, Body, Fund, FundYear, Member
 from ..models.base import utcnow
 from . import ledger
 
@@ -323,26 +323,16 @@ def open_fund_year(
     before, or by money of a closed year's project coming back) gets its allocation now.
     """
     errors: list[DomainError] = []
-    fund_year = db.session.scalar(
-        select(FundYear).where(FundYear.fund_id == fund.id, FundYear.year == year)
-    )
-    if fund_year is not None and (
-        fund_year.closed_at is not None
-        or db.session.scalar(
-            select(LedgerEntry.id)
-            .where(
-                LedgerEntry.fund_year_id == fund_year.id,
-                LedgerEntry.kind == EntryKind.ALLOCATION.value,
-            )
-            .limit(1)
-        )
-    ):
+    # Made now if it does not exist (a request making it at the same moment is waited for),
+    # then locked: two requests opening the year at once (a double click, two staff) go one
+    # after the other, and the second finds the first one's allocation. Every check reads
+    # after the lock; a refusal rolls the new row back with the rest of the request.
+    fund_year = ledger.lock_fund_year(ledger.year_of_fund(fund.id, year).id)
+    if fund_year.closed_at is not None or ledger.has_allocation(fund_year.id):
         errors.append(DomainError("fund_year.exists", field="year"))
     if allocation_cents is None or allocation_cents <= 0:
         errors.append(DomainError("fund_year.allocation_not_positive", field="allocation"))
-    elif allocation_cents > MAX_CENTS - (
-        ledger.balances_of(fund_year.id).allocated if fund_year is not None else 0
-    ):
+    elif allocation_cents > MAX_CENTS - ledger.balances_of(fund_year.id).allocated:
         # A year made by a carry-over already holds money; the allocation adds to it.
         errors.append(
             MoneyError("money.allocated_too_large", field="allocation", maximum_cents=MAX_CENTS)
@@ -350,7 +340,6 @@ def open_fund_year(
     if period_start is not None and period_end is not None and period_end < period_start:
         errors.append(DomainError("fund_year.period_order", field="period_end"))
     refuse(errors)
-    fund_year, _ = _row_or_new(fund_year, lambda: FundYear(fund_id=fund.id, year=year))
     fund_year.period_start, fund_year.period_end = period_start, period_end
     db.session.flush()
     audit.record_about(

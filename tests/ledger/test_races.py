@@ -124,3 +124,52 @@ def test_closing_a_year_while_a_booking_runs_keeps_the_books_whole(app, fund, st
         )
         assert payments == 1
         assert ledger.account_of(application.id).paid == 5000
+
+
+@pytest.mark.parametrize("made_before", [True, False], ids=["year-made-by-a-carry-over", "new"])
+def test_opening_a_fund_year_twice_at_once_books_one_allocation(app, fund, staff, made_before):
+    """A double click on "open year" or two staff at once: one opens it, the other is told it
+    exists; the year's money is allocated once (the second allocation used to double it)."""
+    fund_id, staff_id = fund.id, staff.id
+    for attempt in range(TRIES):
+        year = clock.area_today(fund.area).year + 1 + attempt
+        if made_before:  # as a carry-over at the close of the year before makes it, no money
+            ledger.year_of_fund(fund_id, year)
+            db.session.commit()
+
+        def job(ready, year=year):
+            from juryfund.models import Fund
+
+            fund = db.session.get(Fund, fund_id)
+            fund.area  # noqa: B018
+            ready()
+            setup.open_fund_year(
+                fund, year=year, allocation_cents=500_000, actor=Actor.staff(staff_id)
+            )
+
+        one_won(race(app, job, job), "fund_year.exists")
+        allocations = db.session.scalar(
+            select(func.count(LedgerEntry.id))
+            .join(FundYear, FundYear.id == LedgerEntry.fund_year_id)
+            .where(
+                FundYear.fund_id == fund_id,
+                FundYear.year == year,
+                LedgerEntry.kind == "allocation",
+            )
+        )
+        assert allocations == 1
+
+
+def test_the_database_refuses_a_second_allocation_of_a_year(app, fund, staff):
+    """Beside the lock in the service: the books cannot hold two allocations of one year."""
+    from sqlalchemy.exc import IntegrityError
+
+    year = clock.area_today(fund.area).year + 1
+    fund_year = setup.open_fund_year(fund, year=year, allocation_cents=500_000, actor=SYSTEM)
+    db.session.commit()
+    db.session.add(
+        LedgerEntry(fund_year_id=fund_year.id, kind="allocation", amount_cents=1, note="again")
+    )
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
