@@ -82,6 +82,9 @@ class Application(Model):
     year: Mapped[int]
     number: Mapped[int]
     reference: Mapped[str] = mapped_column(String(20), unique=True)
+    #: The key of the form it was sent from (a resident's form only): a form sent twice (a
+    #: double click, a reload) makes one application, never two.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     state: Mapped[str] = mapped_column(String(12), default=State.SUBMITTED.value, index=True)
     #: The language the applicant used; mails to them go out in it.
     language: Mapped[str] = mapped_column(String(5), default="de")

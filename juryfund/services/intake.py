@@ -299,22 +299,48 @@ def _refuse_if_invalid(area: Area, data: ApplicationInput, *, sent_on: date | No
     return fund
 
 
+def new_submission_key() -> str:
+    """A random key for one application form, sent with it (Application.submission_key)."""
+    return secrets.token_urlsafe(24)
+
+
+def sent_with(submission_key: str | None) -> Application | None:
+    """The application sent from the form with this key, if it was sent."""
+    if not submission_key:
+        return None
+    return db.session.scalar(
+        select(Application).where(Application.submission_key == submission_key)
+    )
+
+
 def submit(
-    area: Area, data: ApplicationInput, *, draft_key: str | None, actor: Actor = THE_APPLICANT
+    area: Area,
+    data: ApplicationInput,
+    *,
+    draft_key: str | None,
+    actor: Actor = THE_APPLICANT,
+    submission_key: str | None = None,
 ) -> Application:
     """Create the application with the next reference, claim its uploads, mail the status link.
 
-    Staff entering a paper application act for the applicant (`entered_by` names them).
+    Staff entering a paper application act for the applicant (`entered_by` names them). A
+    resident's form carries `submission_key`: sent twice (a double click), it is refused the
+    second time (application.already_sent), and a unique constraint holds it too.
     """
     fund = _refuse_if_invalid(area, data)
     year = clock.area_today(area).year
     number, reference = history.next_reference(area, year)
+    # After the counter's lock, which every sending in the area and year waits for: a form sent
+    # twice at once finds its first sending here, and the refusal gives the number back.
+    if (first := sent_with(submission_key)) is not None:
+        raise DomainError("application.already_sent", reference=first.reference)
     application = Application(
         area_id=area.id,
         fund_id=fund.id,
         year=year,
         number=number,
         reference=reference,
+        submission_key=submission_key,
         language=data.language,
         entered_by_id=actor.staff_id,
     )
@@ -378,20 +404,45 @@ def withdraw(application: Application, *, reason: str = "", actor: Actor = THE_A
 # --- staff review ------------------------------------------------------------------------------
 
 
-def return_for_changes(application: Application, *, note: str, actor: Actor) -> None:
+def check_seen(application: Application, seen: str | None) -> None:
+    """Refuse a review step decided on a version of the application that the applicant has
+    changed since: `seen` is the fingerprint of the version the page showed (None: not asked).
+
+    Read under the application's lock, which an edit takes too: the edit lands before (and is
+    noticed) or after the step (and is refused or sent again by its own rules).
+    """
+    locks.lock(Application, application.id)
+    if seen is None:
+        return
+    db.session.expire(application, ["sent_version"])  # read after the lock, never before
+    if versions.fingerprint(application) != seen:
+        raise DomainError("review.changed_meanwhile")
+
+
+def return_for_changes(
+    application: Application, *, note: str, actor: Actor, seen: str | None = None
+) -> None:
     """Send the application back to the applicant with what to change (mailed)."""
-    _send_back(application, State.RETURNED, note, "review.note_required", actor)
+    _send_back(application, State.RETURNED, note, "review.note_required", actor, seen)
 
 
-def mark_ineligible(application: Application, *, reason: str, actor: Actor) -> None:
+def mark_ineligible(
+    application: Application, *, reason: str, actor: Actor, seen: str | None = None
+) -> None:
     """Refuse an application that the fund cannot pay for (reason mailed)."""
-    _send_back(application, State.INELIGIBLE, reason, "review.reason_required", actor)
+    _send_back(application, State.INELIGIBLE, reason, "review.reason_required", actor, seen)
 
 
 def _send_back(
-    application: Application, target: State, note: str, missing: str, actor: Actor
+    application: Application,
+    target: State,
+    note: str,
+    missing: str,
+    actor: Actor,
+    seen: str | None,
 ) -> None:
     """Move the application to the applicant's side and mail why; the why is required."""
+    check_seen(application, seen)
     if not note.strip():
         raise DomainError(missing, field="note")
     history.transition(application, target, actor=actor, note=note)
@@ -404,13 +455,17 @@ def _send_back(
         )
 
 
-def mark_ready(application: Application, *, review_note: str, actor: Actor) -> None:
+def mark_ready(
+    application: Application, *, review_note: str, actor: Actor, seen: str | None = None
+) -> None:
     """Formal review passed: the application goes to its fund's body.
 
     Only from the formal review: an application on a round's agenda (scheduled) stays with the
     body until the round decides it; moving it back here would leave the round unable to
-    record its outcome.
+    record its outcome. Only the version staff reviewed (`seen`): one the applicant changed
+    meanwhile would go to the body unreviewed.
     """
+    check_seen(application, seen)
     if application.state != State.SUBMITTED:
         raise InvalidTransition(State(application.state), State.READY)
     history.transition(application, State.READY, actor=actor, note=review_note)
@@ -542,6 +597,13 @@ def discard_upload(
         draft_key and attachment.draft_key == draft_key and attachment.application_id is None
     )
     owned_file = application is not None and attachment.application_id == application.id
+    if owned_file:
+        assert application is not None
+        # As an edit does: under the application's lock, so a file is never taken from an
+        # application that staff moved on (formally reviewed) while the form was open.
+        locks.lock(Application, application.id)
+        if application.state not in APPLICANT_EDITABLE:
+            raise DomainError("application.not_editable")
     if owned_draft or owned_file:
         db.session.delete(attachment)
         db.session.flush()

@@ -57,6 +57,9 @@ def set_pin(
     actor: Actor,
 ) -> ProjectPin:
     """Place (or move) the application's pin from typed coordinates; every refusal at once."""
+    # The erasure check reads under the application's lock, which erasing takes as well: a pin
+    # set while the application is being erased waits and is then refused.
+    locks.lock(Application, application.id)
     errors: list[DomainError] = []
     point: tuple[int, int] | None = None
     try:
@@ -71,7 +74,6 @@ def set_pin(
         errors[0].more = tuple(errors[1:])
         raise errors[0]
     assert point is not None and kind is not None
-    locks.lock(Application, application.id)
     pin = pin_of(application)
     if pin is None:
         pin = ProjectPin(application_id=application.id)

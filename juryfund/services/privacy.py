@@ -245,7 +245,14 @@ def _rows(
 
 def anonymise(application: Application, *, now: datetime | None = None) -> None:
     """Erase the applicant's personal data at the end of the retention period; the decisions,
-    amounts and bookings stay for audit."""
+    amounts and bookings stay for audit.
+
+    Under the application's lock, which a story or a map pin being saved takes too: one saved
+    at this moment is either there to be erased or refused after (it sees the erasure).
+    """
+    locks.lock(Application, application.id)
+    if application.anonymised_at is not None:
+        return  # erased on request meanwhile
     removed = _erase_personal_data(application, texts=(), title=None)
     if now is not None:
         application.anonymised_at = now

@@ -144,8 +144,12 @@ def save_round(
     now: datetime | None = None,
 ) -> Round:
     """Create a round of a body (round_=None) or change one that is not open yet."""
-    if round_ is not None and round_.state != RoundState.DRAFT:
-        raise DomainError("round.not_draft")
+    if round_ is not None:
+        # Read afresh under the round's lock: a round opened (its invitations mailed with the
+        # deadline) while staff edited it must not change afterwards.
+        round_ = locks.lock(Round, round_.id)
+        if round_.state != RoundState.DRAFT:
+            raise DomainError("round.not_draft")
     if mode == "circulation" and when <= (now or utcnow()):
         raise DomainError("round.deadline_past", field="when")
     if round_ is None:
@@ -640,7 +644,11 @@ def object_to_writing(
     )
     _audit(round_, "round.objected", objector, member_id=participant.member_id)
     for item in round_.agenda:
-        history.transition(item.application, State.READY, actor=objector, note="§ 90 (1) VwVfG")
+        # Each waiting application goes back to be decided in a meeting; one its applicant
+        # withdrew meanwhile stays withdrawn (read under its lock, as the move itself is).
+        application = locks.lock(Application, item.application_id)
+        if application.state == State.SCHEDULED:
+            history.transition(application, State.READY, actor=objector, note="§ 90 (1) VwVfG")
     notices.round_objected(round_)
 
 

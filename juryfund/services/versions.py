@@ -9,6 +9,7 @@ and a second edit shows only its own changes.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
@@ -86,6 +87,13 @@ def remember(application: Application) -> None:
     """Keep the application as it stands now as the version the applicant sent."""
     db.session.flush()  # the cost lines and claimed files, as the snapshot reads them
     application.sent_version = snapshot(application).to_json()
+
+
+def fingerprint(application: Application) -> str:
+    """A short digest of the version the applicant last sent. A review step carries the one of
+    the page it was decided on, so an edit sent meanwhile is noticed (intake.check_seen)."""
+    text = application.sent_version or snapshot(application).to_json()
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def last_sent(application: Application) -> Snapshot:

@@ -149,6 +149,13 @@ REASONS = {
     "session.already_met": _l("This session has already taken place; it stays on record."),
     "application.unknown_goal": _l("Please choose from the listed goals."),
     "application.not_editable": _l("This application can no longer be changed."),
+    "application.already_sent": _l(
+        "This form was sent already: your application has the reference %(reference)s."
+    ),
+    "review.changed_meanwhile": _l(
+        "The applicant changed the application while you were reviewing it. Please look at "
+        "what changed (shown below), then decide again."
+    ),
     "application.not_withdrawable": _l("This application can no longer be withdrawn."),
     "review.note_required": _l("Please write what the applicant should change."),
     "review.reason_required": _l("Please give the reason."),

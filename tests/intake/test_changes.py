@@ -343,3 +343,83 @@ def test_two_edits_at_once_each_show_their_own_changes(app, submitted):
             values[change.name] = change.new
     final = db.session.get(Application, application_id)
     assert values == {"title": final.title, "place": final.place}
+
+
+def test_a_review_sent_while_the_resident_removes_a_file_waits_for_the_removal(
+    app, submitted, resident, monkeypatch
+):
+    """Staff mark the application formally reviewed while the resident's "remove file" is under
+    way: the review waits for the resident's request (which holds the application from its
+    start), so the removal lands before it and the review sees the application without the
+    file; never a file taken from an application already reviewed."""
+    import threading
+
+    from juryfund.models import StaffUser
+    from juryfund.web.apply import editing
+    from tests.races import TIMEOUT
+    from tests.security.test_stale_reads import committed_meanwhile
+
+    quote = submitted.attachments[0].id
+    application_id = submitted.id
+    reviewer = StaffUser(email="pruefer@example.org", name="Prüfer", role="staff")
+    reviewer.set_password("correct horse battery staple")
+    db.session.add(reviewer)
+    db.session.commit()
+    reviewer_id = reviewer.id
+    real_discard = intake.discard_upload
+    reviewing: list[threading.Thread] = []
+
+    def reviewed_meanwhile(*args, **kwargs):
+        def review() -> None:
+            committed_meanwhile(
+                app,
+                lambda: intake.mark_ready(
+                    db.session.get(Application, application_id),
+                    review_note="vollständig",
+                    actor=Actor.staff(reviewer_id),
+                ),
+            )
+
+        reviewing.append(threading.Thread(target=review, daemon=True))
+        reviewing[0].start()
+        reviewing[0].join(0.5)  # it waits for this request's lock of the application
+        assert reviewing[0].is_alive()
+        return real_discard(*args, **kwargs)
+
+    monkeypatch.setattr(editing.intake, "discard_upload", reviewed_meanwhile)
+    url = f"/status/{submitted.reference}/edit"
+    answer = post(resident, url, application_data(), f"remove_file-{quote}")
+    assert answer.status_code == 200
+    reviewing[0].join(TIMEOUT)
+    db.session.expire_all()
+    assert submitted.state == "ready" and submitted.attachments == []
+
+
+def test_a_review_decided_on_a_version_the_applicant_changed_since_is_refused(
+    client, submitted, staff, resident, post_form
+):
+    """Staff read the application, the applicant sends a change, staff press "ready": the step
+    is refused with the changes in view, so no unreviewed version goes to the jury."""
+    page = f"/staff/applications/{submitted.id}"
+
+    def seen_on_page() -> str:
+        found = re.search(
+            r'name="seen" value="([0-9a-f]+)"', client.get(page).get_data(as_text=True)
+        )
+        assert found, "the review form carries the version it shows"
+        return found.group(1)
+
+    seen = seen_on_page()
+    edit(resident, submitted, title="Großes Hoffest")  # sent while staff were reading
+    for action in ("ready", "return", "ineligible"):
+        response = post_form(f"{page}/{action}", {"note": "Geprüft.", "seen": seen}, page=page)
+        assert response.status_code == 200
+        assert "während Sie ihn geprüft haben" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert submitted.state == "submitted" and submitted.review_note == ""
+    now_seen = seen_on_page()
+    assert now_seen != seen
+    response = post_form(f"{page}/ready", {"note": "Geprüft.", "seen": now_seen}, page=page)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert submitted.state == "ready"

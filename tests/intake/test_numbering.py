@@ -106,3 +106,61 @@ def test_a_second_submission_waits_for_the_first_and_takes_the_number_after_it(a
     for thread in threads:
         thread.join(30)
     assert drawn == {"first": 2, "second": 3}
+
+
+def test_a_form_sent_twice_at_once_makes_one_application_and_keeps_the_numbers_dense(
+    app, area, fund
+):
+    """A double click on "send": both requests carry the form's key; one application is made,
+    the other request is refused and gives its number back (no gap in the numbers)."""
+    key, area_id = intake.new_submission_key(), area.id
+
+    def job(ready):
+        area_ = db.session.get(Area, area_id)
+        data = application_input(email="ayse@example.org", title="Hoffest")
+        ready()
+        intake.submit(area_, data, draft_key=None, submission_key=key)
+
+    outcomes = race(app, job, job)
+    assert sorted(map(str, outcomes)).count("ok") == 1, outcomes
+    [refused] = [o for o in outcomes if o != "ok"]
+    assert getattr(refused, "reason", None) == "application.already_sent", refused
+    assert _numbers(area_id) == [1]
+    ApplicationFactory(area=area, fund=fund)  # the next one takes number 2
+    db.session.commit()
+    assert _numbers(area_id) == [1, 2]
+
+
+def test_the_database_refuses_a_second_application_from_one_form(app, area, fund):
+    from sqlalchemy.exc import IntegrityError
+
+    key = intake.new_submission_key()
+    ApplicationFactory(area=area, fund=fund, submission_key=key)
+    db.session.commit()
+    with pytest.raises(IntegrityError):
+        ApplicationFactory(area=area, fund=fund, submission_key=key)
+    db.session.rollback()
+
+
+def test_a_double_click_on_send_leads_both_to_the_one_application(client, area, fund, send):
+    """Sent, then sent again with the same form (the browser's second click or a reload): the
+    resident lands on the confirmation of the first sending, and no second application exists."""
+    from tests.intake.conftest import application_data
+
+    url = f"/{area.slug}/apply"
+    data = application_data()
+    checked = send(url, data, "check").get_data(as_text=True)
+    import re
+
+    fields = dict(re.findall(r'name="(confirmed_fund|submission)" value="([^"]+)"', checked))
+    assert set(fields) == {"confirmed_fund", "submission"}
+    first = send(url, {**data, **fields}, "submit")
+    again = send(url, {**data, **fields}, "submit")
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"] == again.headers["Location"]
+    [application] = db.session.scalars(select(Application)).all()
+    done = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert application.reference in done
+    # A new visit to the form is a new form: it may be sent as a second application.
+    fresh = client.get(url).get_data(as_text=True)
+    assert fields["submission"] not in fresh

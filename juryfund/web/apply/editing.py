@@ -155,7 +155,11 @@ def _act(
 ) -> Outcome:
     """Carry out the button that was pressed."""
     if (number := button_number(action, "remove_file-")) is not None:
-        intake.discard_upload(number, draft_key=session.get(DRAFT_KEY), application=application)
+        try:
+            intake.discard_upload(number, draft_key=session.get(DRAFT_KEY), application=application)
+        except DomainError as error:  # reviewed by staff meanwhile: the file stays, and why
+            error.field = error.field or form.attachments.name
+            apply_domain_error(form, error)
     elif action == "add_line" and len(form.cost_items.entries) < form.cost_items.max_entries:
         form.cost_items.append_entry()
     elif (number := button_number(action, "remove_line-")) is not None:

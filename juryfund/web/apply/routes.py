@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, session, url_for
+import re
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from ...domain.actors import Actor
 from ...services import areatexts, intake
@@ -21,6 +23,7 @@ def form(slug: str):
     """The application form; it checks everything and names the fund and body before sending."""
     area = load_area(slug)
     form = ApplicationForm()
+    submission = _submission_key()
     outcome = editing.complete(
         form,
         area,
@@ -32,15 +35,33 @@ def form(slug: str):
                 form.to_input(i18n.current_language()),
                 draft_key=editing.held_draft_key(),
                 actor=Actor.applicant(),  # the reference is given at submission
+                submission_key=submission,
             ).reference
         ),
     )
+    sending = request.form.get("action") == "submit"
+    if not outcome.saved and sending and (first := intake.sent_with(submission)) is not None:
+        # This form was sent already (a double click, a reload): its first sending stands.
+        outcome.saved, outcome.result = True, first.reference
     if outcome.saved:
         session["submitted_reference"] = outcome.result
         return redirect(url_for("apply.done", slug=slug))  # the area's own: load_area matched it
     # The funds' descriptions and hints in the visitor's language (German where none).
     texts = areatexts.for_page(area, i18n.current_language())
-    return editing.form_page("apply/form.html", outcome, area, "apply", texts=texts)
+    return editing.form_page(
+        "apply/form.html", outcome, area, "apply", texts=texts, submission=submission
+    )
+
+
+#: What a form's submission key looks like (intake.new_submission_key); anything else is
+#: replaced by a new key.
+SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _submission_key() -> str:
+    """The key of the form being sent, kept through every step of it; a new one for a new form."""
+    sent = request.form.get("submission", "") if request.method == "POST" else ""
+    return sent if SUBMISSION_KEY.fullmatch(sent) else intake.new_submission_key()
 
 
 @bp.get("/<slug>/apply/done")

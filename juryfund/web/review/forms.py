@@ -1,7 +1,7 @@
 """Forms of the staff review."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..fields import REQUIRED, AppForm, CheckboxesField, options
@@ -24,6 +24,8 @@ class ReviewActionForm(AppForm):
     """One review step with its note (what to change, the reason, or the review note)."""
 
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
+    #: The fingerprint of the version the page showed (services.versions.fingerprint).
+    seen = HiddenField()
 
 
 class InternalNoteForm(AppForm):

@@ -186,6 +186,9 @@ def _detail_page(
         or StaffConsentForm(prefix=place_views.PLACE_CONSENT_PREFIX),
         remove_pin_form=FlaskForm(),
         failed_action=failed_action,
+        # The version this page shows: a review step sent from it is refused if the applicant
+        # changed the application since (intake.check_seen).
+        seen_version=versions.fingerprint(application),
     )
 
 
@@ -260,7 +263,12 @@ def act(application_id: int, action: str):
     form = ReviewActionForm()
     service, keyword, done = ACTIONS[action]
     if form.validate_on_submit() and attempt(
-        lambda: service(application, **{keyword: form.note.data or ""}, actor=current_user.actor),
+        lambda: service(
+            application,
+            **{keyword: form.note.data or ""},
+            actor=current_user.actor,
+            seen=form.seen.data or None,
+        ),
         form=form,
         done=done,
     ):

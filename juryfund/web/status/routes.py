@@ -13,7 +13,7 @@ from ...domain.states import APPLICANT_EDITABLE, WITHDRAWABLE
 from ...extensions import db
 from ...infra import tokens
 from ...models import Application, LinkGrant, ProofOfUse
-from ...services import decisions, intake, payments, places, privacy, stories
+from ...services import decisions, intake, locks, payments, places, privacy, stories
 from .. import letters
 from ..apply import editing
 from ..apply.forms import ApplicationForm
@@ -62,8 +62,16 @@ def remember_grant(session_key: str, key: int, grant_id: int | list[int]) -> Non
 
 
 def granted_application(reference: str) -> Application:
-    """The application of the reference when this session holds a live grant for it (else 403)."""
+    """The application of the reference when this session holds a live grant for it (else 403).
+
+    A write (POST) checks the grant under the application's lock, which staff take to revoke
+    the links (intake.reissue_status_link) and every applicant write takes anyway: a request
+    sent with a link revoked meanwhile is refused as a later one would be, never written after
+    the revocation.
+    """
     application = db.session.scalar(select(Application).where(Application.reference == reference))
+    if application is not None and request.method == "POST":
+        locks.lock(Application, application.id)
     grant_id = session.get(SESSION_KEY, {}).get(str(application.id)) if application else None
     grant = db.session.get(LinkGrant, grant_id) if isinstance(grant_id, int) else None
     if (
