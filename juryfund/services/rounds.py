@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -94,6 +94,22 @@ def with_agenda(
             application.selectinload(Application.attachments),
         ]
     return db.session.scalar(select(Round).where(Round.id == round_id).options(*options))
+
+
+def load_applications(items: list[AgendaItem]) -> None:
+    """Load the applications of these items that are not loaded yet, in one query (a member's
+    part of a ballot item names its application, rendered where the dossier came cached)."""
+    missing = [item for item in items if "application" in inspect(item).unloaded]
+    if not missing:
+        return
+    found = {
+        application.id: application
+        for application in db.session.scalars(
+            select(Application).where(Application.id.in_({i.application_id for i in missing}))
+        )
+    }
+    for item in missing:
+        set_committed_value(item, "application", found[item.application_id])
 
 
 def load_dossiers(items: list[AgendaItem]) -> None:

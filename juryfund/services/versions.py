@@ -90,9 +90,11 @@ def remember(application: Application) -> None:
 
 
 def fingerprint(application: Application) -> str:
-    """A short digest of the version the applicant last sent. A review step carries the one of
-    the page it was decided on, so an edit sent meanwhile is noticed (intake.check_seen)."""
-    text = application.sent_version or snapshot(application).to_json()
+    """A short digest of the version the applicant last sent and of the application as it
+    stands (a file removed in the edit form is gone before the edit is saved). A review step
+    carries the one of the page it was decided on, so a change meanwhile is noticed
+    (intake.check_seen)."""
+    text = f"{application.sent_version or ''}\n{snapshot(application).to_json()}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

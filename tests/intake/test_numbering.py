@@ -161,6 +161,11 @@ def test_a_double_click_on_send_leads_both_to_the_one_application(client, area, 
     [application] = db.session.scalars(select(Application)).all()
     done = client.get(again.headers["Location"]).get_data(as_text=True)
     assert application.reference in done
+    assert "Dieses Formular wurde bereits gesendet" in done  # told, not silently dropped
     # A new visit to the form is a new form: it may be sent as a second application.
     fresh = client.get(url).get_data(as_text=True)
     assert fields["submission"] not in fresh
+    # So is the sent form worked on again (the browser's Back, then "check"): a new key.
+    changed = send(url, {**data, **fields, "title": "Zweites Fest"}, "check")
+    key = re.search(r'name="submission" value="([^"]+)"', changed.get_data(as_text=True))
+    assert key and key.group(1) != fields["submission"]

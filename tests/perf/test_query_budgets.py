@@ -111,7 +111,9 @@ BUDGETS = {
     # retroactive receipts (one query).
     # Issue 17: the map section (the pin, or the area's pins to centre the small map) and the
     # project story's state with its photos (+4, whatever the number of pins or photos).
-    "review": 18,
+    # The version the review form carries (services.versions.fingerprint): the application as
+    # it stands, its cost lines and its own files (+2).
+    "review": 20,
     # Payment requests (issue 14 item 4): the application's requests (+1).
     "money": 12,
     "application.audit": 11,

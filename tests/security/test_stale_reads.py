@@ -238,3 +238,41 @@ def test_a_payment_request_sent_while_staff_revoked_the_link_lands_before_or_not
     ).one_or_none()
     if request is not None:  # landed: then before the link was revoked
         assert request.requested_at < revoked_at
+
+
+def test_a_withdrawal_sent_with_a_link_revoked_meanwhile_is_answered_403(
+    app, client, area, fund, staff, monkeypatch
+):
+    """The link was checked when the request came in; staff revoked it before the write ran:
+    the write reads the grant again under the application's lock and is refused, as any later
+    request with that link would be."""
+    from juryfund.web.status import routes as status_routes
+    from tests.conftest import csrf_from
+
+    application = ready_application(area, fund, Spec("Hoffest"))
+    application.state = State.SUBMITTED.value
+    token = intake.new_status_token(application)
+    db.session.commit()
+    assert client.get(f"/status/link/{token}").status_code == 302
+    application_id, staff_id = application.id, staff.id
+    real_check = status_routes.granted_application
+
+    def revoked_after_the_check(reference: str):
+        checked = real_check(reference)
+        committed_meanwhile(
+            app,
+            lambda: intake.reissue_status_link(
+                db.session.get(Application, application_id), actor=Actor.staff(staff_id)
+            ),
+        )
+        return checked
+
+    page = client.get(f"/status/{application.reference}").get_data(as_text=True)
+    monkeypatch.setattr(status_routes, "granted_application", revoked_after_the_check)
+    answer = client.post(
+        f"/status/{application.reference}/withdraw",
+        data={"csrf_token": csrf_from(page), "confirm": "y"},
+    )
+    assert answer.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Application, application_id).state == "submitted"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from ...domain.actors import Actor
+from ...domain.errors import DomainError
 from ...services import areatexts, intake
 from .. import i18n
 from ..areas import load_area
+from ..messages import reason_text
 from ..security import limit
 from . import editing
 from .forms import ApplicationForm
@@ -41,7 +43,10 @@ def form(slug: str):
     )
     sending = request.form.get("action") == "submit"
     if not outcome.saved and sending and (first := intake.sent_with(submission)) is not None:
-        # This form was sent already (a double click, a reload): its first sending stands.
+        # This form was sent already (a double click, a reload): its first sending stands, and
+        # the resident is told so. Files sent again with it stay out of the next form.
+        flash(reason_text(DomainError("application.already_sent", reference=first.reference)))
+        editing.rotate_draft_key()
         outcome.saved, outcome.result = True, first.reference
     if outcome.saved:
         session["submitted_reference"] = outcome.result
@@ -61,7 +66,12 @@ SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 def _submission_key() -> str:
     """The key of the form being sent, kept through every step of it; a new one for a new form."""
     sent = request.form.get("submission", "") if request.method == "POST" else ""
-    return sent if SUBMISSION_KEY.fullmatch(sent) else intake.new_submission_key()
+    if not SUBMISSION_KEY.fullmatch(sent):
+        return intake.new_submission_key()
+    if request.form.get("action") != "submit" and intake.sent_with(sent) is not None:
+        # A form sent before and worked on again (the browser's Back): a new application.
+        return intake.new_submission_key()
+    return sent
 
 
 @bp.get("/<slug>/apply/done")

@@ -273,8 +273,10 @@ def _ballot_state(
     dossier_keys = [("ballot-item", round_.id, item.id, item.application_id) for item in shown]
     if not has_fragments([*dossier_keys, *shared]):
         # The page shows (and its shared fragments read) the whole agenda; an answer one item.
-        # A member part alone needs no dossier: the application's title at most.
         rounds.load_dossiers(shown)
+    elif not has_fragments(list(member_keys.values())):
+        # A member part needs no dossier, only its application's title (one read for all).
+        rounds.load_applications(shown)
     return {
         "participant": participant,
         "round": round_,

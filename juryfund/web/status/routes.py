@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -34,6 +37,8 @@ from .forms import (
 
 bp = Blueprint("status", __name__, url_prefix="/status")
 
+T = TypeVar("T")
+
 SESSION_KEY = "status_grants"
 MAX_GRANTS_IN_SESSION = 20
 
@@ -64,14 +69,9 @@ def remember_grant(session_key: str, key: int, grant_id: int | list[int]) -> Non
 def granted_application(reference: str) -> Application:
     """The application of the reference when this session holds a live grant for it (else 403).
 
-    A write (POST) checks the grant under the application's lock, which staff take to revoke
-    the links (intake.reissue_status_link) and every applicant write takes anyway: a request
-    sent with a link revoked meanwhile is refused as a later one would be, never written after
-    the revocation.
+    A write checks the grant once more when it runs (`as_grant_holder`).
     """
     application = db.session.scalar(select(Application).where(Application.reference == reference))
-    if application is not None and request.method == "POST":
-        locks.lock(Application, application.id)
     grant_id = session.get(SESSION_KEY, {}).get(str(application.id)) if application else None
     grant = db.session.get(LinkGrant, grant_id) if isinstance(grant_id, int) else None
     if (
@@ -82,7 +82,30 @@ def granted_application(reference: str) -> Application:
     ):
         abort(403)
     g.area = application.area
+    g.status_grant_id = grant.id
     return application
+
+
+def as_grant_holder(application: Application, action: Callable[[], T]) -> Callable[[], T]:
+    """The applicant's write, run after their link's grant is read again under the
+    application's lock.
+
+    Staff revoke the links under the same lock (intake.reissue_status_link): a write sent with
+    a link revoked meanwhile is answered 403 as a later request would be, never written after
+    the revocation. The lock is taken only when the write runs: a form that is only checked or
+    shown again holds nothing (on SQLite the lock is the database's one write lock).
+    """
+
+    def run() -> T:
+        locks.lock(Application, application.id)
+        revoked = db.session.scalar(
+            select(LinkGrant.revoked_at).where(LinkGrant.id == g.status_grant_id)
+        )
+        if revoked is not None:
+            abort(403)
+        return action()
+
+    return run
 
 
 @bp.get("/<reference>")
@@ -146,11 +169,14 @@ def edit(reference: str):
     outcome = editing.complete(
         form,
         area,
-        lambda: intake.update(
+        as_grant_holder(
             application,
-            form.to_input(application.language),
-            draft_key=editing.held_draft_key(),
-            actor=Actor.applicant(reference),
+            lambda: intake.update(
+                application,
+                form.to_input(application.language),
+                draft_key=editing.held_draft_key(),
+                actor=Actor.applicant(reference),
+            ),
         ),
         application=application,
     )
@@ -167,8 +193,11 @@ def withdraw(reference: str):
     form = WithdrawForm()
     if form.validate_on_submit():
         attempt(
-            lambda: intake.withdraw(
-                application, reason=form.reason.data or "", actor=Actor.applicant(reference)
+            as_grant_holder(
+                application,
+                lambda: intake.withdraw(
+                    application, reason=form.reason.data or "", actor=Actor.applicant(reference)
+                ),
             ),
             done=_("Your application is withdrawn."),
         )
@@ -183,8 +212,11 @@ def withdraw_consent(reference: str):
     form = WithdrawConsentForm()
     if form.validate_on_submit():
         attempt(
-            lambda: privacy.withdraw_consent(
-                application, privacy.Consent.PUBLISH_NAME, actor=Actor.applicant(reference)
+            as_grant_holder(
+                application,
+                lambda: privacy.withdraw_consent(
+                    application, privacy.Consent.PUBLISH_NAME, actor=Actor.applicant(reference)
+                ),
             ),
             done=_("Your consent is withdrawn: your name is no longer published."),
         )
@@ -199,8 +231,11 @@ def give_place_consent(reference: str):
     form = PlaceConsentForm()
     if form.validate_on_submit():
         attempt(
-            lambda: privacy.give_consent(
-                application, privacy.Consent.SHOW_PLACE, actor=Actor.applicant(reference)
+            as_grant_holder(
+                application,
+                lambda: privacy.give_consent(
+                    application, privacy.Consent.SHOW_PLACE, actor=Actor.applicant(reference)
+                ),
             ),
             done=_("Thank you: the place of your project is shown on the public map."),
         )
@@ -215,8 +250,11 @@ def withdraw_place_consent(reference: str):
     form = WithdrawPlaceConsentForm()
     if form.validate_on_submit():
         attempt(
-            lambda: privacy.withdraw_consent(
-                application, privacy.Consent.SHOW_PLACE, actor=Actor.applicant(reference)
+            as_grant_holder(
+                application,
+                lambda: privacy.withdraw_consent(
+                    application, privacy.Consent.SHOW_PLACE, actor=Actor.applicant(reference)
+                ),
             ),
             done=_("Your consent is withdrawn: the place is no longer on the public map."),
         )
@@ -230,14 +268,17 @@ def payment_request(reference: str):
     application = granted_application(reference)
     form = PaymentRequestForm(prefix=PAYMENT_PREFIX)
     if form.validate_on_submit() and attempt(
-        lambda: payments.request_payment(
+        as_grant_holder(
             application,
-            kind=form.kind.data,
-            amount_cents=form.amount.data,
-            account_holder=form.account_holder.data,
-            iban=form.iban.data,
-            bic=form.bic.data or "",
-            actor=Actor.applicant(reference),
+            lambda: payments.request_payment(
+                application,
+                kind=form.kind.data,
+                amount_cents=form.amount.data,
+                account_holder=form.account_holder.data,
+                iban=form.iban.data,
+                bic=form.bic.data or "",
+                actor=Actor.applicant(reference),
+            ),
         ),
         form=form,
         done=_("Your payment request is sent. The QM team will check it."),

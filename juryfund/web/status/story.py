@@ -14,7 +14,7 @@ from ..downloads import send_photo
 from ..story_form import StoryForm
 from ..unit_of_work import attempt
 from .forms import WithdrawForm, WithdrawStoryConsentForm
-from .routes import _page, bp, granted_application
+from .routes import _page, as_grant_holder, bp, granted_application
 
 
 @bp.route("/<reference>/story", methods=["GET", "POST"])
@@ -46,7 +46,10 @@ def remove_story_photo(reference: str, photo_id: int):
     """Take a photo out of the story; it leaves the public page at once."""
     application = granted_application(reference)
     attempt(
-        lambda: stories.remove_photo(application, photo_id, actor=Actor.applicant(reference)),
+        as_grant_holder(
+            application,
+            lambda: stories.remove_photo(application, photo_id, actor=Actor.applicant(reference)),
+        ),
         done=_("The photo is removed."),
     )
     return redirect(url_for("status.story", reference=reference))
@@ -69,8 +72,11 @@ def withdraw_story_consent(reference: str):
     form = WithdrawStoryConsentForm()
     if form.validate_on_submit():
         attempt(
-            lambda: privacy.withdraw_consent(
-                application, privacy.Consent.PUBLISH_STORY, actor=Actor.applicant(reference)
+            as_grant_holder(
+                application,
+                lambda: privacy.withdraw_consent(
+                    application, privacy.Consent.PUBLISH_STORY, actor=Actor.applicant(reference)
+                ),
             ),
             done=_("Your consent is withdrawn: your story and photos are no longer published."),
         )
