@@ -50,6 +50,25 @@ def committed_meanwhile(app, change) -> None:
     assert not thread.is_alive() and not failure, failure
 
 
+def decided_and_erased_meanwhile(app, decide, staff) -> Application:
+    """A decided application as a page loaded it (not erased), then erased on request by
+    another request before the page's write."""
+    [application] = decide([Spec("Hoffest", outcome="rejected")])
+    db.session.commit()
+    application_id, staff_id = application.id, staff.id
+    application.anonymised_at  # noqa: B018  (loaded: not erased)
+    committed_meanwhile(
+        app,
+        lambda: privacy.erase(
+            db.session.get(Application, application_id),
+            actor=Actor.staff(staff_id),
+            reason="Art. 17",
+            title="Projekt",
+        ),
+    )
+    return application
+
+
 def test_a_round_opened_while_staff_edited_it_keeps_its_deadline(app, area, fund, jury, staff):
     application = ready_application(area, fund, Spec("Hoffest"))
     deadline = datetime.now(UTC) + timedelta(days=7)
@@ -82,27 +101,14 @@ def test_a_round_opened_while_staff_edited_it_keeps_its_deadline(app, area, fund
 
 
 def test_a_pin_set_while_the_application_was_erased_is_refused(app, decide, staff):
-    [application] = decide([Spec("Hoffest", outcome="rejected")])
-    db.session.commit()
-    application_id, staff_id = application.id, staff.id
-    application.anonymised_at  # noqa: B018  (the map page loaded it: not erased)
-
-    committed_meanwhile(
-        app,
-        lambda: privacy.erase(
-            db.session.get(Application, application_id),
-            actor=Actor.staff(staff_id),
-            reason="Art. 17",
-            title="Projekt",
-        ),
-    )
+    application = decided_and_erased_meanwhile(app, decide, staff)
     with pytest.raises(DomainError) as refused:
         places.set_pin(
             application, latitude="52.55", longitude="13.37", kind="private", actor=staff.actor
         )
     assert refused.value.reason == "place.erased"
     db.session.rollback()
-    assert db.session.get(ProjectPin, application_id) is None  # no address kept after erasure
+    assert db.session.get(ProjectPin, application.id) is None  # no address kept after erasure
 
 
 def test_a_file_is_not_removed_from_an_application_reviewed_meanwhile(app, area, fund, staff):
@@ -131,25 +137,12 @@ def test_a_file_is_not_removed_from_an_application_reviewed_meanwhile(app, area,
 
 
 def test_anonymising_an_application_erased_meanwhile_leaves_it_as_erased(app, decide, staff):
-    [application] = decide([Spec("Hoffest", outcome="rejected")])
-    db.session.commit()
-    application_id, staff_id = application.id, staff.id
-    application.anonymised_at  # noqa: B018  (the tick found it due: not erased)
-
-    committed_meanwhile(
-        app,
-        lambda: privacy.erase(
-            db.session.get(Application, application_id),
-            actor=Actor.staff(staff_id),
-            reason="Art. 17",
-            title="Projekt",
-        ),
-    )
+    application = decided_and_erased_meanwhile(app, decide, staff)
     privacy.anonymise(application, now=datetime.now(UTC))
     db.session.commit()
     erased = db.session.scalar(
         select(func.count(ApplicationEvent.id)).where(
-            ApplicationEvent.application_id == application_id, ApplicationEvent.kind == "erased"
+            ApplicationEvent.application_id == application.id, ApplicationEvent.kind == "erased"
         )
     )
     assert erased == 1
