@@ -214,6 +214,8 @@ def _waiting(application: Application, seen: str | None) -> ProjectStory:
     before the check (and is seen here) or waits until the decision is committed.
     """
     locks.lock(Application, application.id)
+    if not may_tell(application):  # no longer funded, or erased, since it was sent
+        raise DomainError("story.not_publishable")
     story = find(application)
     if story is None or story.state != StoryState.SUBMITTED:
         raise DomainError("story.not_waiting")

@@ -308,6 +308,10 @@ REASONS = {
     "proof.nothing_to_refund": _l("Nothing was paid out beyond the proven amount."),
     # project stories (services.stories) and their photos (infra.images)
     "story.not_open": _l("A story can be added only to a funded project."),
+    "story.not_publishable": _l(
+        "This project is no longer funded, or its data have been erased: its story cannot be"
+        " approved or sent back."
+    ),
     "story.text_required": _l("Please write a few sentences about your project."),
     "story.text_too_long": _l("Please keep the story shorter (at most %(maximum)s characters)."),
     "story.consent_required": _l(

@@ -3,6 +3,8 @@ applicant's behalf share the fields and the rules (services.stories)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, FieldList, Form, FormField, StringField, TextAreaField
@@ -76,18 +78,31 @@ def stored_data(story: ProjectStory | None, application: Application) -> dict:
     return {"text": story.text, "consent": application.consent_publish_story}
 
 
-def save(form: StoryForm, application: Application, *, actor: Actor, note: str = "") -> bool:
-    """Check and save the form's story (one commit); refusals go next to their fields."""
+def save(
+    form: StoryForm,
+    application: Application,
+    *,
+    actor: Actor,
+    note: str = "",
+    guard: Callable[[], None] = lambda: None,
+) -> bool:
+    """Check and save the form's story (one commit); refusals go next to their fields.
+
+    ``guard`` runs first when the story is saved (the applicant's link read again under the
+    application's lock); a form that is only checked runs nothing.
+    """
     if not form.validate_on_submit():
         return False
-    return attempt(
-        lambda: stories.save(
+
+    def guarded_save() -> ProjectStory:
+        guard()
+        return stories.save(
             application,
             text=form.text.data or "",
             consent=bool(form.consent.data),
             photos=form.photos(),
             actor=actor,
             note=note,
-        ),
-        form=form,
-    ).ok
+        )
+
+    return attempt(guarded_save, form=form).ok

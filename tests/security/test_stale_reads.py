@@ -269,3 +269,97 @@ def test_a_withdrawal_sent_with_a_link_revoked_meanwhile_is_answered_403(
     assert answer.status_code == 403
     db.session.expire_all()
     assert db.session.get(Application, application_id).state == "submitted"
+
+
+def test_a_story_whose_project_was_cancelled_meanwhile_is_not_published(app, approved, staff):
+    """Staff open a waiting story while a colleague cancels the project (the action did not
+    take place): approving it afterwards would publish the story of an action that never was."""
+    from juryfund.services import books, stories
+
+    stories.save(
+        approved, text="Das Beet blüht.", consent=True, photos=[], actor=Actor.applicant("x")
+    )
+    db.session.commit()
+    application_id, staff_id = approved.id, staff.id
+    approved.state  # noqa: B018  (the review page loaded it: still funded)
+    committed_meanwhile(
+        app,
+        lambda: books.cancel(
+            db.session.get(Application, application_id),
+            reason="Die Aktion fiel aus.",
+            actor=Actor.staff(staff_id),
+        ),
+    )
+    with pytest.raises(DomainError) as refused:
+        stories.approve(approved, actor=staff.actor)
+    assert refused.value.reason == "story.not_publishable"
+    db.session.rollback()
+    assert stories.find(approved).public_text is None
+
+
+def _revoked_after_the_check(app, monkeypatch, view_module, application_id, staff_id) -> None:
+    """The status link is checked when the request comes in; staff revoke it right after."""
+    real_check = view_module.granted_application
+
+    def revoked_after_the_check(reference: str):
+        checked = real_check(reference)
+        committed_meanwhile(
+            app,
+            lambda: intake.reissue_status_link(
+                db.session.get(Application, application_id), actor=Actor.staff(staff_id)
+            ),
+        )
+        return checked
+
+    monkeypatch.setattr(view_module, "granted_application", revoked_after_the_check)
+
+
+def test_a_proof_sent_with_a_link_revoked_meanwhile_is_answered_403(
+    app, client, approved, staff, monkeypatch
+):
+    """The proof form writes on every POST (the proof is started, files kept): with a link
+    revoked after the request's check, nothing of it is written."""
+    from juryfund.models import ProofOfUse
+    from juryfund.web.status import proof as proof_view
+    from tests.conftest import csrf_from
+
+    token = intake.new_status_token(approved)
+    db.session.commit()
+    assert client.get(f"/status/link/{token}").status_code == 302
+    url = f"/status/{approved.reference}/proof"
+    page = client.get(url).get_data(as_text=True)
+    _revoked_after_the_check(app, monkeypatch, proof_view, approved.id, staff.id)
+    answer = client.post(
+        url, data={"csrf_token": csrf_from(page), "report": "Alles gut.", "action": "save"}
+    )
+    assert answer.status_code == 403
+    db.session.expire_all()
+    reports = db.session.scalars(
+        select(ProofOfUse.report).where(ProofOfUse.application_id == approved.id)
+    ).all()
+    assert "Alles gut." not in reports
+
+
+def test_a_story_sent_with_a_link_revoked_meanwhile_is_answered_403(
+    app, client, approved, staff, monkeypatch
+):
+    """A story saved with a link staff revoked meanwhile (passed on to a stranger) is not kept
+    and never waits for approval."""
+    from juryfund.models import ProjectStory
+    from juryfund.web.status import story as story_view
+    from tests.conftest import csrf_from
+
+    token = intake.new_status_token(approved)
+    db.session.commit()
+    assert client.get(f"/status/link/{token}").status_code == 302
+    url = f"/status/{approved.reference}/story"
+    page = client.get(url).get_data(as_text=True)
+    _revoked_after_the_check(app, monkeypatch, story_view, approved.id, staff.id)
+    answer = client.post(
+        url,
+        data={"csrf_token": csrf_from(page), "text": "Das Beet blüht.", "consent": "y"},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 403
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(ProjectStory)) == 0

@@ -9,7 +9,7 @@ from ...domain.actors import Actor
 from ...domain.states import State
 from ...services import proofs
 from ..proof_form import ProofForm, handle_post, proof_record, stored_data
-from .routes import bp, granted_application
+from .routes import bp, granted_application, hold_grant
 
 
 @bp.route("/<reference>/proof", methods=["GET", "POST"])
@@ -19,6 +19,8 @@ def proof(reference: str):
     if application.state not in (State.APPROVED, State.SETTLED):
         flash(_("A proof of use is needed only for an approved project."), "error")
         return redirect(url_for("status.page", reference=reference))
+    if request.method != "GET":
+        hold_grant(application)  # every POST writes: the proof is started, files are kept
     record = proof_record(application)
     if request.method == "GET":
         form = ProofForm(data=stored_data(record))

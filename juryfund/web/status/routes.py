@@ -97,15 +97,21 @@ def as_grant_holder(application: Application, action: Callable[[], T]) -> Callab
     """
 
     def run() -> T:
-        locks.lock(Application, application.id)
-        revoked = db.session.scalar(
-            select(LinkGrant.revoked_at).where(LinkGrant.id == g.status_grant_id)
-        )
-        if revoked is not None:
-            abort(403)
+        hold_grant(application)
         return action()
 
     return run
+
+
+def hold_grant(application: Application) -> None:
+    """Lock the application and read the link's grant again: 403 when it was revoked since
+    the request came in (see `as_grant_holder`); the lock is held until the request ends."""
+    locks.lock(Application, application.id)
+    revoked = db.session.scalar(
+        select(LinkGrant.revoked_at).where(LinkGrant.id == g.status_grant_id)
+    )
+    if revoked is not None:
+        abort(403)
 
 
 @bp.get("/<reference>")

@@ -14,7 +14,7 @@ from ..downloads import send_photo
 from ..story_form import StoryForm
 from ..unit_of_work import attempt
 from .forms import WithdrawForm, WithdrawStoryConsentForm
-from .routes import _page, as_grant_holder, bp, granted_application
+from .routes import _page, as_grant_holder, bp, granted_application, hold_grant
 
 
 @bp.route("/<reference>/story", methods=["GET", "POST"])
@@ -26,7 +26,9 @@ def story(reference: str):
         return redirect(url_for("status.page", reference=reference))
     record = stories.find(application)
     form = StoryForm(data=story_form.stored_data(record, application))
-    if story_form.save(form, application, actor=Actor.applicant(reference)):
+    if story_form.save(
+        form, application, actor=Actor.applicant(reference), guard=lambda: hold_grant(application)
+    ):
         flash(
             _("Thank you. Your story is saved; the QM team will check it before it is published."),
             "success",
