@@ -7,7 +7,7 @@ transition table and one `move` that refuses any other step with a stable reason
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -189,6 +189,24 @@ def ballot_refusal(
     if revoked:
         return "ballot.no_access"
     return None
+
+
+def seats_refusal(
+    state: RoundState | str, mode: str, deadline: datetime | None, now: datetime
+) -> str | None:
+    """Why who takes part in a round (members added, deputies named or withdrawn) may not
+    change now, or None: only while it is open and, in writing, before its deadline; after
+    it, closing counts the round as it stood at the deadline."""
+    if RoundState(state) is not RoundState.OPEN:
+        return "round.not_open"
+    if mode == "circulation" and deadline is not None and now >= deadline:
+        return "round.deadline_passed"
+    return None
+
+
+def within_term(day: date, term_start: date, term_end: date | None) -> bool:
+    """Whether a member's term covers the day (the last day of a term is still in it)."""
+    return term_start <= day and (term_end is None or day <= term_end)
 
 
 #: How long after a round's deadline (or meeting) its ballot links still open the ballot:

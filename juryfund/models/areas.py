@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..config import SUPPORTED_LOCALES
 from ..domain.composition import CompositionRule, Seat
 from ..domain.fundrules import FundRuleSet, Period, period_of
+from ..domain.lifecycles import within_term
 from ..domain.sessions import Session
 from ..domain.vocabulary import (
     AREA_TEXT_FIELDS,
@@ -209,7 +210,7 @@ class Member(Model):
         """True when the member is on the body on that day."""
         if self.removed_at is not None:
             return False
-        return self.term_start <= day and (self.term_end is None or day <= self.term_end)
+        return within_term(day, self.term_start, self.term_end)
 
 
 class Fund(Model):

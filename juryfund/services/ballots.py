@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, Table, delete, exists, select
+from sqlalchemy import CursorResult, Exists, Select, Table, delete, exists, select
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -15,12 +16,14 @@ from ..domain.actors import Actor
 from ..domain.composition import Seat
 from ..domain.conflicts import excluded
 from ..domain.errors import DomainError
-from ..domain.lifecycles import RoundState, ballot_refusal
+from ..domain.lifecycles import RoundState, ballot_refusal, within_term
 from ..domain.voting import Choice
 from ..extensions import db
-from ..infra import audit
+from ..infra import audit, clock
 from ..models import (
     AgendaItem,
+    Area,
+    Body,
     ConflictFlag,
     ConflictRuling,
     Member,
@@ -70,10 +73,12 @@ def audit_participant(
     )
 
 
-def check_link(participant: RoundMember, link_version: int | None) -> None:
-    """Refuse a member whose access ended since the request read it (revoked, or taken off the
-    body), or who acts with a ballot link staff replaced since (`link_version` None: staff
-    record it, with no link).
+def check_link(
+    participant: RoundMember, link_version: int | None, *, now: datetime | None = None
+) -> None:
+    """Refuse a member whose access ended since the request read it (revoked, taken off the
+    body, or their term over), or who acts with a ballot link staff replaced since
+    (`link_version` None: staff record it, with no link).
 
     Read in the transaction that writes: on PostgreSQL under a share lock of the member's rows,
     which staff revoking, removing or sending a new link update (rounds.revoke, reissue_link,
@@ -83,29 +88,43 @@ def check_link(participant: RoundMember, link_version: int | None) -> None:
     query = _grant_now(participant)
     if _postgresql():
         query = query.with_for_update(read=True, of=[RoundMember, Member])
-    current_link, revoked_at, removed_at = db.session.execute(query).one()
-    _refuse_changed_grant(current_link, revoked_at, removed_at, link_version=link_version)
+    grant = db.session.execute(query).one()
+    _refuse_changed_grant(grant, link_version=link_version, now=now or utcnow())
 
 
-def _grant_now(participant: RoundMember) -> Select[int, datetime | None, datetime | None]:
-    """The member's link generation, revocation and removal as they are now."""
+#: The columns `_grant_now` reads, in order (`_refuse_changed_grant` takes them so).
+GRANT_COLUMNS = 6
+
+
+def _grant_now(
+    participant: RoundMember,
+) -> Select[int, datetime | None, datetime | None, date, date | None, str]:
+    """The member's link generation, revocation, removal and term (with the area's time zone,
+    whose day the term counts in) as they are now."""
     return (
-        select(RoundMember.link_version, RoundMember.revoked_at, Member.removed_at)
+        select(
+            RoundMember.link_version,
+            RoundMember.revoked_at,
+            Member.removed_at,
+            Member.term_start,
+            Member.term_end,
+            Area.timezone,
+        )
         .join(Member, Member.id == RoundMember.member_id)
+        .join(Body, Body.id == Member.body_id)
+        .join(Area, Area.id == Body.area_id)
         .where(RoundMember.id == participant.id)
     )
 
 
-def _refuse_changed_grant(
-    current_link: int,
-    revoked_at: datetime | None,
-    removed_at: datetime | None,
-    *,
-    link_version: int | None,
-) -> None:
-    """Refuse when the grant read now is revoked, its member removed, or its link replaced."""
+def _refuse_changed_grant(grant: Sequence[Any], *, link_version: int | None, now: datetime) -> None:
+    """Refuse when the grant read now is revoked, its member removed or out of their term on
+    the area's day, or its link replaced."""
+    current_link, revoked_at, removed_at, term_start, term_end, timezone = grant
     if revoked_at is not None or removed_at is not None:
         raise DomainError("ballot.no_access")
+    if not within_term(clock.local_day(now, timezone), term_start, term_end):
+        raise DomainError("ballot.term_over")
     if link_version is not None and current_link != link_version:
         raise DomainError("ballot.link_replaced")
 
@@ -156,13 +175,20 @@ ROUND_STATE_COLUMNS = ["state", "mode", "deadline"]
 def refusal_now(participant: RoundMember, *, now: datetime | None = None) -> str | None:
     """Why the member may not change a vote or conflict in this round now (None: they may)."""
     round_ = participant.round
-    return ballot_refusal(
+    now = now or utcnow()
+    member = participant.member
+    refusal = ballot_refusal(
         state=round_.state,
         mode=round_.mode,
         deadline=round_.deadline,
-        now=now or utcnow(),
-        revoked=participant.revoked_at is not None or participant.member.removed_at is not None,
+        now=now,
+        revoked=participant.revoked_at is not None or member.removed_at is not None,
     )
+    if refusal is None and not within_term(
+        clock.local_day(now, round_.body.area.timezone), member.term_start, member.term_end
+    ):
+        return "ballot.term_over"
+    return refusal
 
 
 def _position(participant: RoundMember, item: AgendaItem) -> tuple[str | None, str | None]:
@@ -213,35 +239,46 @@ def _confirm_vote_after_write(
 ) -> None:
     """On SQLite, inside the write lock the vote's write took, in one read: the round is still
     open (as `_confirm_open`), the member's access not ended nor their link replaced since (as
-    `check_link`), and no ruling of the body landed between the check and the lock
+    `check_link`), no ruling of the body landed between the check and the lock, a deputy still
+    holds the seat they vote in and, in a meeting, the member is still marked present
     (PostgreSQL's locks kept all of them as read)."""
     row = db.session.execute(
         _grant_now(participant)
         .join(Round, Round.id == RoundMember.round_id)
         .add_columns(
-            Round.state, Round.mode, Round.deadline, *_finding_and_ruling(participant, item)
+            Round.state,
+            Round.mode,
+            Round.deadline,
+            RoundMember.present,
+            _seat_held(participant, item),
+            *_finding_and_ruling(participant, item),
         )
     ).one()
-    current_link, revoked_at, removed_at, state, mode, deadline, detected, ruling = row
+    grant, (state, mode, deadline, present, seat_held, detected, ruling) = (
+        row[:GRANT_COLUMNS],
+        row[GRANT_COLUMNS:],
+    )
     refusal = ballot_refusal(state=state, mode=mode, deadline=deadline, now=now, revoked=False)
     if refusal:
         raise DomainError(refusal)
-    _refuse_changed_grant(current_link, revoked_at, removed_at, link_version=link_version)
+    _refuse_changed_grant(grant, link_version=link_version, now=now)
     if excluded(detected=bool(detected), declared=False, ruled=ruling):
         raise DomainError("ballot.excluded")
+    if mode == "meeting" and not present:  # marked absent between the check and the lock
+        raise DomainError("ballot.not_present")
+    if participant.seat == Seat.DEPUTY and not seat_held:  # the seat was withdrawn meanwhile
+        raise DomainError("ballot.deputy_no_seat")
 
 
 def holds_seat_on(participant: RoundMember, item: AgendaItem) -> bool:
     """Whether staff named this deputy for a full member's seat on the item."""
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    Substitution.agenda_item_id == item.id,
-                    Substitution.deputy_id == participant.member_id,
-                )
-            )
-        )
+    return bool(db.session.scalar(select(_seat_held(participant, item))))
+
+
+def _seat_held(participant: RoundMember, item: AgendaItem) -> Exists:
+    """A column for a read: whether staff named this member as a deputy for a seat on the item."""
+    return exists().where(
+        Substitution.agenda_item_id == item.id, Substitution.deputy_id == participant.member_id
     )
 
 

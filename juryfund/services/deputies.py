@@ -10,10 +10,11 @@ from sqlalchemy import select
 from ..domain.actors import Actor
 from ..domain.composition import Group, Problem, Seat, SeatedMember, composition_problems
 from ..domain.errors import DomainError
-from ..domain.lifecycles import RoundState
+from ..domain.lifecycles import seats_refusal
 from ..extensions import db
 from ..infra import audit, clock
 from ..models import AgendaItem, Body, Member, Position, Round, RoundMember, Substitution
+from ..models.base import utcnow
 from . import ballots, locks
 
 
@@ -76,8 +77,7 @@ def assign(
     unique constraints hold one deputy per seat and one seat per deputy on each item.
     """
     round_ = locks.lock(Round, round_.id)
-    if round_.state != RoundState.OPEN:
-        raise DomainError("round.not_open")
+    _check_seats_may_change(round_)
     if not items or any(item.round_id != round_.id for item in items):
         raise DomainError("deputy.item_required", field="item")
     if deputy.round_id != round_.id or deputy.seat != Seat.DEPUTY:
@@ -122,11 +122,17 @@ def assign(
     return made
 
 
+def _check_seats_may_change(round_: Round) -> None:
+    """Refuse naming or withdrawing a deputy once the round is closed or its deadline passed."""
+    refusal = seats_refusal(round_.state, round_.mode, round_.deadline, utcnow())
+    if refusal:
+        raise DomainError(refusal)
+
+
 def withdraw(substitution: Substitution, *, actor: Actor) -> None:
     """Take back a deputy's seat on an item while the round is open; their vote there goes."""
     round_ = locks.lock(Round, substitution.round_id)
-    if round_.state != RoundState.OPEN:
-        raise DomainError("round.not_open")
+    _check_seats_may_change(round_)
     # A deputy's vote counts only through the seat; without it the vote would mean nothing,
     # so it goes with the substitution (the audit trail keeps that it was cast).
     vote = db.session.scalar(

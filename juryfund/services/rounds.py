@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,10 +14,17 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..domain.actors import Actor
 from ..domain.composition import Seat, SeatVotes, seat_votes
 from ..domain.errors import DomainError
-from ..domain.lifecycles import LINK_GRACE, RoundState, access_refusal, move_round
+from ..domain.lifecycles import (
+    LINK_GRACE,
+    RoundState,
+    access_refusal,
+    move_round,
+    seats_refusal,
+    within_term,
+)
 from ..domain.meetings import RepeatFacts, check_repeat, waived_items
 from ..domain.states import State
-from ..domain.voting import Outcome, Tally, tally
+from ..domain.voting import Outcome, Tally, VotingRule, tally
 from ..extensions import db
 from ..infra import audit, clock, tokens
 from ..infra.links import external_url
@@ -365,8 +373,9 @@ def add_participant(round_: Round, member: Member, *, actor: Actor) -> RoundMemb
     conflicts of interest runs for them.
     """
     round_ = locks.lock(Round, round_.id)
-    if round_.state != RoundState.OPEN:
-        raise DomainError("round.not_open")
+    refusal = seats_refusal(round_.state, round_.mode, round_.deadline, utcnow())
+    if refusal:
+        raise DomainError(refusal)
     if (
         member.body_id != round_.body_id
         or member.seat == Seat.SUCCESSOR
@@ -555,11 +564,25 @@ def seats(
                 votes=seated.votes,
                 conflicted=seated.conflicted,
                 present=seated.present,
-                rule=round_.rule,
+                rule=_rule_for(round_.rule, seated),
                 waive_quorum=applications[item_id] in waived,
             ),
         )
     return result
+
+
+def _rule_for(rule: VotingRule, seated: SeatVotes) -> VotingRule:
+    """The round's rule for one item: the chair's casting vote only while the chair holds
+    their own seat on it.
+
+    A tie is decided by the chair's own vote (§ 91 VwVfG); a deputy who votes in the chair's
+    seat (the chair excluded for a conflict, absent, or not voting) casts an ordinary vote,
+    and the tie then rejects.
+    """
+    chair = rule.tie_breaker
+    if chair is None or seated.holders.get(chair) == chair:
+        return rule
+    return replace(rule, tie_breaker=None)
 
 
 def missing_votes(
@@ -650,6 +673,9 @@ def object_to_writing(
     ballots.check_link(participant, link_version)
     if round_.mode != "circulation":
         raise DomainError("round.not_open")
+    if participant.seat == Seat.DEPUTY and not deputies.seats_of(participant):
+        # A deputy acts as a member only in a seat staff named them for (DESIGN.md §1).
+        raise DomainError("ballot.deputy_no_seat_to_object")
     deferred = move_round(round_.state, RoundState.DEFERRED)
     if now >= _deadline(round_):
         raise DomainError("ballot.round_closed")
@@ -739,9 +765,32 @@ def due_rounds(now: datetime) -> tuple[list[Round], list[Round]]:
 
 
 def _removed_members(round_: Round) -> set[int]:
-    """The round's members who have since been taken off the body."""
+    """The round's members who left the body before its vote ended: taken off it, or their
+    term over, before a written round's deadline (or its early close) or a meeting's start.
+
+    What happens after the vote ended does not change it: closing (`tick`, maybe minutes
+    later, or staff days after a meeting) counts the round as it stood then.
+    """
+    ended = min(utcnow(), _vote_ended_at(round_))
+    last_day = clock.local_day(ended, round_.body.area.timezone)
     # The pages load the members with the round (with_agenda): no query there.
-    return {p.member_id for p in round_.participants if p.member.removed_at is not None}
+    return {
+        p.member_id
+        for p in round_.participants
+        if (p.member.removed_at is not None and p.member.removed_at < ended)
+        or not within_term(last_day, p.member.term_start, p.member.term_end)
+    }
+
+
+def _vote_ended_at(round_: Round) -> datetime:
+    """When the round's vote ends or ended: a written round's deadline (or when it was closed
+    before it), a meeting's start (as recorded, else as invited)."""
+    if round_.mode == "meeting":
+        start = round_.began_at or round_.meeting_at or round_.deadline
+        assert start is not None, f"meeting {round_.id} without a date"
+        return start
+    deadline = _deadline(round_)
+    return min(deadline, round_.closed_at) if round_.closed_at is not None else deadline
 
 
 def _deadline(round_: Round) -> datetime:

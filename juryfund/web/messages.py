@@ -166,6 +166,10 @@ REASONS = {
     "round.empty_agenda": _l("Put at least one application on the agenda first."),
     "round.no_members": _l("This body has no members serving on the round's date."),
     "round.not_open": _l("This round is not open."),
+    "round.deadline_passed": _l(
+        "The round's deadline has passed: who takes part can no longer change; the round is"
+        " decided as it stood at its deadline."
+    ),
     "round.early_close_reason": _l(
         "Please give the reason for closing the round before its deadline."
     ),
@@ -215,6 +219,9 @@ REASONS = {
     "ballot.wrong_round": _l("This application is not on this round's agenda."),
     "ballot.round_closed": _l("Voting in this round has ended."),
     "ballot.no_access": _l("Your access to this round has ended."),
+    "ballot.term_over": _l(
+        "Your term on this body has ended (or not yet begun): you cannot vote in this round."
+    ),
     "ballot.link_replaced": _l(
         "This ballot link was replaced by a newer one. Please use the link in the newest mail."
     ),
@@ -227,6 +234,10 @@ REASONS = {
     "ballot.reason_required": _l("Please give the reason for your conflict of interest."),
     "ballot.deputy_no_seat": _l(
         "As a deputy you vote only where the QM team named you for a member's seat."
+    ),
+    "ballot.deputy_no_seat_to_object": _l(
+        "As a deputy you may object only once the QM team has named you for a member's seat in"
+        " this round."
     ),
     "ballot.excluded": _l(
         "You have a conflict of interest on this application, so you do not vote on it."
@@ -269,6 +280,10 @@ REASONS = {
     "books.reason_required": _l("Please give the reason."),
     "books.year_closed_already": _l("This fund year is already closed."),
     "books.year_not_over": _l("The year %(year)s is not over yet."),
+    "books.earlier_year_open": _l(
+        "Please close %(earlier)s first: a fund's years are closed in order, and %(earlier)s is"
+        " still open (its unspent money goes into the year after it)."
+    ),
     # payment requests and bank details
     "iban.empty": _l("Please enter the IBAN."),
     "iban.invalid": _l("This is not an IBAN: it starts with a country code, e.g. DE89 3704 …"),

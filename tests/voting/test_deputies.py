@@ -19,24 +19,13 @@ from tests.races import one_won, race
 
 from ..conftest import csrf_from
 from .conftest import ballot_links
+from .seating import deputy as _deputy
+from .seating import full as _full
+from .seating import p as _p
 
 pytestmark = pytest.mark.voting
 
 EN = {"Accept-Language": "en"}
-
-
-def _deputy(body, n: int, role: str = "resident") -> Member:
-    return setup.save_member(
-        None,
-        body,
-        name=f"Deputy {n}",
-        email=f"deputy{n}.b{body.id}@example.org",
-        language="de",
-        role=role,
-        term_start=date(2020, 1, 1),
-        term_end=None,
-        seat="deputy",
-    )
 
 
 @pytest.fixture
@@ -45,15 +34,6 @@ def with_deputies(jury):
     made = [_deputy(jury, 1), _deputy(jury, 2)]
     db.session.commit()
     return made
-
-
-def _full(body) -> list[Member]:
-    """The body's full members in name order (deputies sort among them by name)."""
-    return [m for m in body.members if m.seat == "full"]
-
-
-def _p(round_: Round, member: Member) -> RoundMember:
-    return next(p for p in round_.participants if p.member_id == member.id)
 
 
 def _without_isolation(html: str) -> str:
@@ -511,3 +491,28 @@ def test_a_meeting_just_after_midnight_has_the_members_of_the_areas_day(
     )
     assert joined.id in members
     assert left.id not in members
+
+
+def test_a_deputy_objects_to_writing_only_while_holding_a_seat(open_round, jury, staff, client):
+    """§ 90 (1) VwVfG: a member may object to deciding in writing. A deputy is one only in a
+    seat staff named them for: once the seat is taken back the ballot offers no objection and
+    the service refuses it; with a seat, the objection defers the round."""
+    deputy = _deputy(jury, 1)
+    round_ = open_round()
+    mine, seat = _p(round_, deputy), _p(round_, _full(jury)[0])
+    deputies.assign(round_, mine, seat, [round_.agenda[0]], actor=staff.actor)
+    rounds.mail_ballot(mine, purpose="ballot.invitation", template="ballot_invitation")
+    db.session.commit()
+    page = client.get(ballot_links()[deputy.email], follow_redirects=True).get_data(as_text=True)
+    assert 'id="objection"' in page
+    deputies.withdraw(db.session.scalars(select(Substitution)).one(), actor=staff.actor)
+    db.session.commit()
+    assert 'id="objection"' not in client.get(f"/ballot/{round_.id}").get_data(as_text=True)
+    with pytest.raises(DomainError) as refused:
+        rounds.object_to_writing(mine, link_version=1)
+    assert refused.value.reason == "ballot.deputy_no_seat_to_object"
+    db.session.rollback()
+    deputies.assign(round_, mine, seat, [round_.agenda[0]], actor=staff.actor)
+    rounds.object_to_writing(mine, link_version=1)
+    db.session.commit()
+    assert db.session.get(Round, round_.id).state == "deferred"
