@@ -523,9 +523,19 @@ def grant_for_token(token: str) -> LinkGrant:
     grant = (
         db.session.get(LinkGrant, payload.get("g")) if isinstance(payload.get("g"), int) else None
     )
-    if grant is None or grant.revoked_at is not None or grant.application_id != payload.get("a"):
+    if grant is None or not grant_holds(grant, payload.get("a")):
         raise tokens.BadLink("unknown or revoked grant")
     return grant
+
+
+def grant_holds(grant: LinkGrant, application_id: object) -> bool:
+    """Whether a status grant still opens the application: its own, not revoked, and not older
+    than a status link lives (a session holding it ends with the link, however often used)."""
+    return (
+        grant.application_id == application_id
+        and grant.revoked_at is None
+        and utcnow() - grant.created_at < timedelta(seconds=tokens.STATUS_MAX_AGE)
+    )
 
 
 def resend_links(email: str) -> int:

@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import Select, delete, func, or_, select
 
 from ..domain.actors import SYSTEM, Actor
+from ..domain.banking import mask_iban
 from ..domain.errors import DomainError
 from ..domain.places import PlaceKind, degrees
 from ..domain.states import FINAL
@@ -87,8 +88,11 @@ PERSONAL_TEXTS = (
 _MIN_SEARCHED_NAME = 4
 
 
-def export(application: Application) -> dict[str, Any]:
-    """Everything stored about an application and its applicant, as JSON-ready data (Art. 15 GDPR)."""
+def export(application: Application, *, bank_details: bool = True) -> dict[str, Any]:
+    """Everything stored about an application and its applicant, as JSON-ready data (Art. 15 GDPR).
+
+    ``bank_details`` False masks the IBANs: bank details go to the area's own staff only.
+    """
     mails = _mails_about(application)
     proof = db.session.scalar(select(ProofOfUse).where(ProofOfUse.application_id == application.id))
     return {
@@ -181,8 +185,8 @@ def export(application: Application) -> dict[str, Any]:
                 "kind": r.kind,
                 "amount_cents": r.amount_cents,
                 "account_holder": r.account_holder,
-                "iban": r.iban,
-                "bic": r.bic,
+                "iban": r.iban if bank_details else mask_iban(r.iban),
+                "bic": r.bic if bank_details else "",
                 "state": r.state,
                 "refusal_reason": r.refusal_reason,
             }

@@ -54,6 +54,12 @@ def register_blueprints(app: Flask) -> None:
     install_guard(app)  # NUL bytes, broken UTF-8 and absurd ids in addresses: 400 / 404
     app.jinja_env.globals["form_error_list"] = error_list
     app.jinja_env.globals["in_german"] = in_german
+    from ..infra.links import external_url
+
+    # Absolute links in pages (widgets framed elsewhere, printed reports) are always on the
+    # configured public address: one built from the request's Host would let a forged Host
+    # put an attacker's links into a page the shared cache then serves to everyone.
+    app.jinja_env.globals["public_url"] = external_url
     from ..domain.meetings import share_in_words
 
     # The rule's quorum in words ("more than half"), as a body writes it in its rules.

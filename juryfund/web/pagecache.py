@@ -296,7 +296,16 @@ def _page_key() -> tuple:
     # on with time alone; no page lags behind the clock by more than CLOCK_SECONDS. The
     # product's one clock, so a deadline passing (also a test's moved clock) shows at once.
     tick = int(clock.now().timestamp() // CLOCK_SECONDS)
-    return (request.path, request.query_string, *language_inputs(), current_version(), tick)
+    # The host too, though pages build absolute links from the configured address alone
+    # (`public_url`): a forged Host can never reach what other visitors are served.
+    return (
+        request.host,
+        request.path,
+        request.query_string,
+        *language_inputs(),
+        current_version(),
+        tick,
+    )
 
 
 def etag_of(key: tuple) -> str:

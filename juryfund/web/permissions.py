@@ -28,3 +28,9 @@ def require_area(area: Area) -> Area:
     if not current_user.can_manage_area(area):
         abort(403)
     return area
+
+
+def works_in(area_id: int) -> bool:
+    """Whether the logged-in staff member works in the area (not an administrator looking in
+    from outside): bank details are for the area's own staff only."""
+    return any(area.id == area_id for area in current_user.areas)

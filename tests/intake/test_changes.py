@@ -351,7 +351,7 @@ def test_removing_a_file_after_staff_reviewed_it_keeps_the_file_and_says_why(
     """The resident presses "remove" on the edit form while staff mark the application formally
     reviewed: the file stays with the reviewed application, and the form says why (no 500)."""
     from juryfund.models import StaffUser
-    from juryfund.web.apply import editing
+    from juryfund.web.status import routes as status_routes
     from tests.security.test_stale_reads import committed_meanwhile
 
     quote = submitted.attachments[0].id
@@ -361,9 +361,10 @@ def test_removing_a_file_after_staff_reviewed_it_keeps_the_file_and_says_why(
     db.session.add(reviewer)
     db.session.commit()
     reviewer_id = reviewer.id
-    real_discard = intake.discard_upload
+    real_hold = status_routes.hold_grant
 
-    def reviewed_meanwhile(*args, **kwargs):
+    def reviewed_meanwhile(application):
+        # After the page's check that the application is editable, before the write's lock.
         committed_meanwhile(
             app,
             lambda: intake.mark_ready(
@@ -372,9 +373,9 @@ def test_removing_a_file_after_staff_reviewed_it_keeps_the_file_and_says_why(
                 actor=Actor.staff(reviewer_id),
             ),
         )
-        return real_discard(*args, **kwargs)
+        return real_hold(application)
 
-    monkeypatch.setattr(editing.intake, "discard_upload", reviewed_meanwhile)
+    monkeypatch.setattr(status_routes, "hold_grant", reviewed_meanwhile)
     url = f"/status/{submitted.reference}/edit"
     answer = post(resident, url, application_data(), f"remove_file-{quote}")
     assert answer.status_code == 200

@@ -62,6 +62,23 @@ def test_revoked_link_refused_and_session_access_ends(client, applied):
     assert client.get(f"/status/{application.reference}").status_code == 403
 
 
+def test_session_access_ends_when_the_link_would_have_expired(client, applied, clock_at):
+    """A session keeps the link's grant, but not longer than the link itself lives: used daily,
+    the session would otherwise open the application for ever."""
+    from datetime import timedelta
+
+    from juryfund.infra import tokens
+
+    application, link = applied
+    client.get(link)
+    page = f"/status/{application.reference}"
+    grant = db.session.scalars(select(LinkGrant)).one()
+    clock_at(grant.created_at + timedelta(seconds=tokens.STATUS_MAX_AGE - 60))
+    assert client.get(page).status_code == 200
+    clock_at(grant.created_at + timedelta(seconds=tokens.STATUS_MAX_AGE + 60))
+    assert client.get(page).status_code == 403
+
+
 def test_status_page_without_grant_is_forbidden(client, applied):
     application, _link = applied
     assert client.get(f"/status/{application.reference}").status_code == 403

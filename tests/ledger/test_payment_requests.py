@@ -609,6 +609,14 @@ def test_bank_details_masked_for_admin_outside_the_area_and_closed_to_other_area
     log_in(fresh, make.admin())
     html = fresh.get(money).get_data(as_text=True)
     assert "DE89 •••• •••• •••• ••30 00" in html and "0532 0130" not in html
+    # The Art. 15 export of the application neither: masked for the outside administrator,
+    # in full for the area's own staff, who answer the applicant's request.
+    exported = fresh.get(f"/staff/applications/{approved.id}/personal-data.json").get_json()
+    assert [r["iban"] for r in exported["payment_requests"]] == ["DE89 •••• •••• •••• ••30 00"]
+    own = app.test_client()
+    log_in(own, staff)
+    exported = own.get(f"/staff/applications/{approved.id}/personal-data.json").get_json()
+    assert [r["iban"] for r in exported["payment_requests"]] == [request.iban]
 
 
 def test_request_of_another_application_is_not_found(

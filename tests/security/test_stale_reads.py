@@ -363,3 +363,31 @@ def test_a_story_sent_with_a_link_revoked_meanwhile_is_answered_403(
     assert answer.status_code == 403
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(ProjectStory)) == 0
+
+
+def test_a_file_removed_with_a_link_revoked_meanwhile_stays(
+    app, client, area, fund, staff, monkeypatch
+):
+    """The edit form's "remove file" writes at once (before the form is saved): with a link
+    revoked after the request's check, the file stays and the answer is 403."""
+    from juryfund.web.status import routes as status_routes
+    from tests.conftest import csrf_from
+
+    application = ready_application(area, fund, Spec("Hoffest"))
+    application.state = State.SUBMITTED.value
+    attachment = intake.store_file(
+        "angebot.png", PNG, "image/png", kind="quote", application_id=application.id
+    )
+    token = intake.new_status_token(application)
+    db.session.commit()
+    attachment_id = attachment.id
+    assert client.get(f"/status/link/{token}").status_code == 302
+    url = f"/status/{application.reference}/edit"
+    page = client.get(url).get_data(as_text=True)
+    _revoked_after_the_check(app, monkeypatch, status_routes, application.id, staff.id)
+    answer = client.post(
+        url, data={"csrf_token": csrf_from(page), "action": f"remove_file-{attachment_id}"}
+    )
+    assert answer.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Attachment, attachment_id) is not None

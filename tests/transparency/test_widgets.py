@@ -248,9 +248,12 @@ def test_decisions_widget_shows_names_only_with_consent(client, area, decide):
     assert "€500.00" in html
 
 
-def test_apply_widget_links_to_the_form(client, area, fund):
+def test_apply_widget_links_to_the_form(app, client, area, fund):
     html = client.get(f"/{area.slug}/widgets/apply?lang=en").get_data(as_text=True)
-    assert f"http://localhost/{area.slug}/apply" in html
+    # On the configured public address, whatever host the request named (tests/security/
+    # test_host_header.py).
+    base = app.config["JURYFUND_BASE_URL"].rstrip("/")
+    assert f"{base}/{area.slug}/apply" in html
     assert "Apply now" in html and "up to €1,500.00" in html
 
 

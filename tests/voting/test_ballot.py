@@ -275,6 +275,27 @@ def test_member_downloads_only_agenda_files(app, opened, ready_apps):
     response = member.get(f"/ballot/{round_.id}/files/{attachment.id}")
     assert (response.status_code, response.data) == (200, b"%PDF-1.4")
     assert app.test_client().get(f"/ballot/{round_.id}/files/{attachment.id}").status_code == 403
+    # A receipt of the application's proof of use is for staff, not the jury.
+    from datetime import date
+
+    from juryfund.models import ProofOfUse
+
+    proof = ProofOfUse(application_id=ready_apps[0].id, due_on=date(2030, 1, 1), state="draft")
+    db.session.add(proof)
+    db.session.flush()
+    receipt = Attachment(
+        application_id=ready_apps[0].id,
+        proof_id=proof.id,
+        kind="receipt",
+        filename="beleg.pdf",
+        content_type="application/pdf",
+        size=8,
+        sha256="1" * 64,
+        data=b"%PDF-1.4",
+    )
+    db.session.add(receipt)
+    db.session.commit()
+    assert member.get(f"/ballot/{round_.id}/files/{receipt.id}").status_code == 404
 
 
 def test_no_vote_after_circulation_deadline_even_before_tick(app, opened):

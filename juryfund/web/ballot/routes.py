@@ -432,6 +432,12 @@ def download(round_id: int, attachment_id: int):
     participant = granted_participant(round_id)
     attachment = load_with_data(attachment_id)
     on_agenda = {item.application_id for item in participant.round.agenda}
-    if attachment is None or attachment.application_id not in on_agenda:
+    # The application's own files only: the receipts and photos of a proof of use are for
+    # staff, and a ballot link still opens two days after the vote.
+    if (
+        attachment is None
+        or attachment.application_id not in on_agenda
+        or attachment.proof_id is not None
+    ):
         abort(404)
     return send_attachment(attachment)

@@ -22,6 +22,7 @@ from ..labels import (
     PAYMENT_REQUEST_KIND_LABELS,
     PAYMENT_REQUEST_STATE_LABELS,
 )
+from ..permissions import works_in
 from ..spreadsheets import Column, spreadsheet_response
 from .forms import PAYMENT_TYPE_LABELS
 from .routes import _fund_year, bp
@@ -136,7 +137,7 @@ def payment_list_export(fund_year_id: int, fmt: str):
     """The approved payment requests still to transfer, with bank details, for the bank."""
     fund_year = _fund_year(fund_year_id)
     area = fund_year.fund.area
-    if not any(own.id == area.id for own in current_user.areas):
+    if not works_in(area.id):
         # Bank details go to the area's own staff only; an administrator looking in from
         # outside sees them masked on the money page and gets no list of accounts.
         abort(403)

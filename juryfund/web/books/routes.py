@@ -16,7 +16,7 @@ from ...domain.banking import format_iban, mask_iban
 from ...extensions import db
 from ...models import Application, FundYear, PaymentRequest, Receipt
 from ...services import books, ledger, payments, proofs
-from ..permissions import require_area
+from ..permissions import require_area, works_in
 from ..review.routes import staff_application as _application
 from ..unit_of_work import attempt
 from .forms import (
@@ -167,8 +167,7 @@ def _money_page(
 def _iban_shown(application: Application) -> Callable[[str], str]:
     """How this staff member sees bank details: in full when they work in the application's
     area, masked otherwise (an admin looking in from outside)."""
-    own_area = any(area.id == application.area_id for area in current_user.areas)
-    return format_iban if own_area else mask_iban
+    return format_iban if works_in(application.area_id) else mask_iban
 
 
 def _receipt_form(receipt_id: int) -> ReceiptChoiceForm:

@@ -74,12 +74,7 @@ def granted_application(reference: str) -> Application:
     application = db.session.scalar(select(Application).where(Application.reference == reference))
     grant_id = session.get(SESSION_KEY, {}).get(str(application.id)) if application else None
     grant = db.session.get(LinkGrant, grant_id) if isinstance(grant_id, int) else None
-    if (
-        application is None
-        or grant is None
-        or grant.revoked_at is not None
-        or grant.application_id != application.id
-    ):
+    if application is None or grant is None or not intake.grant_holds(grant, application.id):
         abort(403)
     g.area = application.area
     g.status_grant_id = grant.id
@@ -170,6 +165,10 @@ def edit(reference: str):
     if application.state not in APPLICANT_EDITABLE:
         flash(_("This application can no longer be changed."), "error")
         return redirect(url_for("status.page", reference=reference))
+    if request.method == "POST" and request.form.get("action", "").startswith("remove_file-"):
+        # Removing a file writes at once, before the form is saved (new uploads only wait
+        # under the session's draft key until the guarded save claims them).
+        hold_grant(application)
     area = application.area
     form = ApplicationForm(data=None if request.method == "POST" else _form_data(application))
     outcome = editing.complete(
