@@ -47,11 +47,22 @@ def upcoming(sessions: Iterable[Session], day: date, *, limit: int = 3) -> list[
 def check_start(start: date, sessions: Iterable[Session], day: date) -> DomainError | None:
     """Refuse a planned start before the session an application sent on `day` can reach.
 
-    The jury cannot decide an action that has started already; with no reachable session
-    announced, there is nothing to check against.
+    The jury cannot decide an action that has started already. Past every announced deadline
+    the application waits for a session not announced yet, which meets after the last one
+    announced: a start before that is refused too (sending late is never more permissive than
+    sending on time). With no session still to meet, there is nothing to check against.
     """
     session = reachable(sessions, day)
-    if session is None or start >= session.meets_on:
+    if session is None:
+        last = max(
+            (s for s in sessions if s.meets_on >= day), key=lambda s: s.meets_on, default=None
+        )
+        if last is None or start > last.meets_on:
+            return None
+        return DomainError(
+            "application.after_last_session", field="start_date", meets_on=last.meets_on.isoformat()
+        )
+    if start >= session.meets_on:
         return None
     return DomainError(
         "application.before_session",

@@ -14,10 +14,18 @@ _installed = False
 BUSY_TIMEOUT_MS = 5000
 
 
+def _unicode_lower(value: str | None) -> str | None:
+    """lower() for every alphabet, as PostgreSQL's (SQLite's own folds A–Z only)."""
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """WAL lets readers work beside a writer; busy_timeout waits for a lock instead of failing."""
+    """WAL lets readers work beside a writer; busy_timeout waits for a lock instead of failing;
+    lower() folds every alphabet (a search for "özlem" finds "Özlem", as on PostgreSQL)."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
+    # No index is built on lower(): replacing the built-in changes no stored order.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

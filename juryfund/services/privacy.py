@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -23,7 +23,7 @@ from ..domain.actors import SYSTEM, Actor
 from ..domain.banking import mask_iban
 from ..domain.errors import DomainError
 from ..domain.places import PlaceKind, degrees
-from ..domain.states import FINAL
+from ..domain.states import FINAL, State
 from ..extensions import db
 from ..infra import clock
 from ..infra.mail import remove_mail_files
@@ -272,8 +272,23 @@ def anonymise(application: Application, *, now: datetime | None = None) -> None:
     db.session.flush()
 
 
+#: Besides the final states, the one an application can stay in for ever: returned for
+#: changes, only the applicant can move it on (resubmit or withdraw).
+_RETAINED_THEN_ERASED = frozenset({*(s.value for s in FINAL), State.RETURNED.value})
+
+
+def kept_until(last: datetime, years: int) -> datetime:
+    """When a retention period of whole calendar years from `last` ends (29 February: on
+    1 March), never a day early: 365 days a year would end it before the leap days."""
+    try:
+        return last.replace(year=last.year + years)
+    except ValueError:
+        return last.replace(year=last.year + years, month=3, day=1)
+
+
 def due_for_anonymisation(now: datetime) -> list[Application]:
-    """Final applications whose last activity is older than their fund's retention period."""
+    """Final applications, and ones returned to an applicant who never came back, whose last
+    activity is older than their fund's retention period."""
     last_activity = (
         select(ApplicationEvent.application_id, func.max(ApplicationEvent.at).label("last"))
         .group_by(ApplicationEvent.application_id)
@@ -283,9 +298,12 @@ def due_for_anonymisation(now: datetime) -> list[Application]:
         select(Application, Fund.retention_years, last_activity.c.last)
         .join(Fund, Application.fund_id == Fund.id)
         .join(last_activity, last_activity.c.application_id == Application.id)
-        .where(Application.anonymised_at.is_(None), Application.state.in_([s.value for s in FINAL]))
+        .where(
+            Application.anonymised_at.is_(None),
+            Application.state.in_(sorted(_RETAINED_THEN_ERASED)),
+        )
     ).all()
-    return [app for app, years, last in candidates if last < now - timedelta(days=365 * years)]
+    return [app for app, years, last in candidates if kept_until(last, years) <= now]
 
 
 # --- consent -----------------------------------------------------------------------------------
@@ -411,9 +429,7 @@ def preview_erasure(application: Application) -> ErasurePreview:
         or 0,
         # The day in the area's time zone: an event at 23:30 UTC already happened tomorrow in Berlin.
         retained_until=(
-            clock.local_day(last + timedelta(days=365 * years), application.area.timezone)
-            if last
-            else None
+            clock.local_day(kept_until(last, years), application.area.timezone) if last else None
         ),
     )
 

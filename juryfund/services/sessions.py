@@ -42,9 +42,12 @@ def upcoming_by_fund(
 
 
 def start_error(fund: Fund, start: date, today: date) -> DomainError | None:
-    """The refusal of a planned start before the session an application sent today can reach."""
-    reachable = upcoming_by_fund([fund.id], today, limit=1)[fund.id]
-    return rules.check_start(start, [s.rule for s in reachable], today)
+    """The refusal of a planned start before the session an application sent today can reach
+    (or, past every announced deadline, before the last announced session has met)."""
+    still_to_meet = db.session.scalars(
+        select(FundSession).where(FundSession.fund_id == fund.id, FundSession.meets_on >= today)
+    ).all()
+    return rules.check_start(start, [s.rule for s in still_to_meet], today)
 
 
 def add_session(

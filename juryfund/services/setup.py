@@ -22,7 +22,7 @@ from ..domain.vocabulary import COST_CATEGORIES
 from ..domain.voting import Majority, VotingRule, validate_rule
 from ..extensions import db
 from ..infra import audit, clock
-from ..models import Area, Body, Fund, FundYear, Member
+from ..models import Application, Area, Body, Fund, FundYear, Member
 from ..models.base import utcnow
 from . import ledger
 
@@ -168,6 +168,17 @@ def _check_area_fields(
         errors.append(DomainError("area.slug_taken", field="slug"))
     if db.session.scalar(select(Area.id).where(Area.code == code, Area.id != own_id)):
         errors.append(DomainError("area.code_taken", field="code"))
+    elif db.session.scalar(
+        select(Application.id)
+        .where(
+            Application.reference.startswith(f"{code}-", autoescape=True),
+            Application.area_id != own_id,
+        )
+        .limit(1)
+    ):
+        # References are for good (letters, bookings and the audit trail name them): a code
+        # another area's applications carry, from before it changed its code, stays theirs.
+        errors.append(DomainError("area.code_used", field="code"))
     if canonical_timezone(timezone) is None:
         errors.append(DomainError("area.timezone_unknown", field="timezone"))
     if "de" not in list(languages):

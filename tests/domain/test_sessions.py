@@ -74,7 +74,7 @@ def test_upcoming_lists_sessions_still_open_in_meeting_order(sent_on, limit, exp
         pytest.param(date(2027, 3, 25), date(2027, 3, 1), None, id="after-session"),
         pytest.param(date(2027, 3, 25), date(2027, 3, 12), APRIL, id="missed-deadline-next"),
         pytest.param(date(2027, 4, 17), date(2027, 3, 12), None, id="on-next-session-day"),
-        pytest.param(date(2027, 5, 8), date(2027, 5, 7), None, id="no-session-reachable"),
+        pytest.param(date(2027, 6, 8), date(2027, 6, 7), None, id="every-session-has-met"),
     ],
 )
 def test_planned_start_before_the_reachable_session_is_refused(start, sent_on, refused_with):
@@ -88,6 +88,26 @@ def test_planned_start_before_the_reachable_session_is_refused(start, sent_on, r
             "meets_on": refused_with.meets_on.isoformat(),
             "apply_by": refused_with.apply_by.isoformat(),
         }
+
+
+@pytest.mark.parametrize(
+    ("start", "refused"),
+    [
+        pytest.param(date(2027, 5, 8), True, id="before-the-last-session"),
+        pytest.param(date(2027, 5, 15), True, id="on-the-last-session-day"),
+        pytest.param(date(2027, 5, 16), False, id="after-the-last-session"),
+    ],
+)
+def test_past_every_deadline_a_start_before_the_last_session_has_met_is_refused(start, refused):
+    """Sent the day after the last deadline: decided at a session not announced yet, which
+    meets after MAY; sending late is never more permissive than sending on time."""
+    error = check_start(start, SESSIONS, date(2027, 5, 7))
+    if not refused:
+        assert error is None
+    else:
+        assert error is not None
+        assert (error.reason, error.field) == ("application.after_last_session", "start_date")
+        assert error.params == {"meets_on": MAY.meets_on.isoformat()}
 
 
 def test_planned_start_with_no_session_announced_is_not_checked():

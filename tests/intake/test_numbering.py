@@ -169,3 +169,45 @@ def test_a_double_click_on_send_leads_both_to_the_one_application(client, area, 
     changed = send(url, {**data, **fields, "title": "Zweites Fest"}, "check")
     key = re.search(r'name="submission" value="([^"]+)"', changed.get_data(as_text=True))
     assert key and key.group(1) != fields["submission"]
+
+
+def test_a_code_another_area_s_references_carry_is_not_given_to_a_new_area(area, fund):
+    """An admin corrects Soldiner Kiez's code SOL to SLD, then sets up another area with the
+    freed SOL: its first application would be SOL-2026-0001 again (a 500 for every resident of
+    that area all year). The code is refused, next to its field; the renamed area goes on."""
+    from juryfund.domain.actors import SYSTEM
+    from juryfund.domain.errors import DomainError
+    from juryfund.services import setup
+
+    first = intake.submit(area, application_input(), draft_key=None)
+    db.session.commit()
+    assert first.reference.startswith("SOL-")
+    setup.save_area(
+        area,
+        name=area.name,
+        slug=area.slug,
+        code="SLD",
+        city=area.city,
+        timezone=area.timezone,
+        languages=area.language_list,
+        actor=SYSTEM,
+    )
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        setup.save_area(
+            None,
+            name="Sonnenallee",
+            slug="sonnenallee",
+            code="SOL",
+            city="Berlin",
+            timezone="Europe/Berlin",
+            languages=["de"],
+            action_fields="Nachbarschaft",
+            actor=SYSTEM,
+        )
+    assert [(e.reason, e.field) for e in setup.all_refusals(refused.value)] == [
+        ("area.code_used", "code")
+    ]
+    db.session.rollback()
+    _number, reference = history.next_reference(area, first.year)
+    assert reference == f"SLD-{first.year}-0002"

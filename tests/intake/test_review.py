@@ -55,6 +55,19 @@ def test_inbox_filters_and_search(client, submitted, staff, query, found):
     assert (submitted.reference in response.get_data(as_text=True)) is found
 
 
+@pytest.mark.parametrize(
+    ("name", "typed"),
+    [("Özlem Şahin", "özlem"), ("Олена Коваль", "Олена"), ("Łukasz Nowak", "łukasz")],
+)
+def test_inbox_search_finds_names_in_every_alphabet(client, area, apply, staff, name, typed):
+    """Residents write their names in Turkish, Ukrainian, Polish (FACTS.md): a search as typed
+    finds them on SQLite too, whose own lower() folds A–Z only."""
+    assert apply(applicant_name=name).status_code == 302
+    application = only_application()
+    response = client.get(f"/staff/areas/{area.id}/applications", query_string={"q": typed})
+    assert application.reference in response.get_data(as_text=True)
+
+
 def test_inbox_pages(client, area, staff, make):
     from juryfund.services import history
 

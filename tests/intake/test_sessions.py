@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_date
@@ -333,6 +334,31 @@ def test_deadline_day_counts_in_the_area_s_time_zone(client, area, announced, se
     ).get_data(as_text=True)
     assert _field_error(html, "start_date") == ""
     assert 'name="confirmed_fund"' in html
+
+
+def test_past_the_last_deadline_an_early_start_is_refused_too(
+    client, area, announced, send, clock_at
+):
+    """One second after the last announced deadline (23:59:59 in Berlin, then midnight): an
+    action starting before the last session meets was refused on time, and still is."""
+    _first, last = announced
+    start = (last.meets_on - timedelta(days=5)).isoformat()
+    data = application_data(start_date=start, end_date=start)
+    last_second = datetime.combine(last.apply_by, time(23, 59, 59), tzinfo=ZoneInfo(area.timezone))
+    clock_at(last_second.astimezone(UTC))
+    html = send("/soldiner-kiez/apply", data, "check").get_data(as_text=True)
+    assert "Jurysitzung am" in _field_error(html, "start_date")
+    clock_at((last_second + timedelta(seconds=2)).astimezone(UTC))
+    html = send("/soldiner-kiez/apply", data, "check").get_data(as_text=True)
+    message = _field_error(html, "start_date")
+    assert f"nach der am {_medium(last.meets_on)}" in message, message
+    assert 'name="confirmed_fund"' not in html
+    # After the last session's day the action can start: it waits for a session to come.
+    later = (last.meets_on + timedelta(days=1)).isoformat()
+    html = send(
+        "/soldiner-kiez/apply", application_data(start_date=later, end_date=later), "check"
+    ).get_data(as_text=True)
+    assert _field_error(html, "start_date") == ""
 
 
 def test_editing_an_application_checks_the_start_against_the_session(

@@ -20,7 +20,7 @@ from juryfund.models import (
     ProjectStory,
     StoryPhoto,
 )
-from juryfund.services import privacy, stories
+from juryfund.services import intake, privacy, stories
 from tests.photos import phone_jpeg
 
 pytestmark = pytest.mark.security
@@ -123,7 +123,43 @@ def test_erasure_preview_keeps_data_until_a_day_in_the_area_s_time_zone(approved
     db.session.commit()
     years = approved.fund.retention_years
     preview = privacy.preview_erasure(approved)
-    assert preview.retained_until == date(2026, 12, 7) + timedelta(days=365 * years)
+    assert preview.retained_until == date(2026 + years, 12, 7)
+
+
+def test_retention_runs_whole_calendar_years_leap_days_included(approved):
+    """Settled on 15 June 2015: ten years end on 15 June 2025, not three leap days earlier
+    (365 days a year would erase on 12 June)."""
+    approved.state = "settled"
+    for event in approved.events:
+        event.at = datetime(2015, 6, 15, 10, 0, tzinfo=UTC)
+    db.session.commit()
+    assert approved.fund.retention_years == 10
+    assert privacy.due_for_anonymisation(datetime(2025, 6, 15, 9, 59, tzinfo=UTC)) == []
+    assert privacy.preview_erasure(approved).retained_until == date(2025, 6, 15)
+    assert privacy.due_for_anonymisation(datetime(2025, 6, 15, 10, 0, tzinfo=UTC)) == [approved]
+    # A period from 29 February ends on 1 March, never a day early.
+    assert privacy.kept_until(datetime(2016, 2, 29, tzinfo=UTC), 10) == datetime(
+        2026, 3, 1, tzinfo=UTC
+    )
+
+
+def test_an_application_returned_and_never_fixed_is_erased_after_the_period(app, area, fund, staff):
+    """Returned for changes, only the applicant can move it on; one who never comes back does
+    not keep their data for ever: the retention period runs from the last activity."""
+    from tests.browser.conftest import application_input
+
+    application = intake.submit(area, application_input(), draft_key=None)
+    db.session.flush()
+    intake.return_for_changes(application, note="Bitte Angebot beilegen.", actor=staff.actor)
+    db.session.commit()
+    for event in application.events:
+        event.at = datetime(2014, 3, 1, 10, 0, tzinfo=UTC)
+    db.session.commit()
+    assert privacy.due_for_anonymisation(datetime(2024, 2, 29, tzinfo=UTC)) == []
+    assert privacy.due_for_anonymisation(datetime(2026, 3, 1, tzinfo=UTC)) == [application]
+    privacy.anonymise(application, now=datetime(2026, 3, 1, tzinfo=UTC))
+    db.session.commit()
+    assert application.applicant_name != "Ayşe Yılmaz" and application.anonymised_at is not None
 
 
 def test_backup_of_sqlite_restores_with_same_data(runner, app, approved, tmp_path):
