@@ -100,6 +100,17 @@ def tick() -> None:
     )
 
 
+def _close_refusal(error: DomainError) -> str:
+    """Why a year was not closed, in words (English, like the commands' other output)."""
+    # The CLI may not import the web layer's translated messages (the layers contract).
+    words = {
+        "books.earlier_year_open": "close {earlier} first: a fund's years are closed in order.",
+        "books.year_not_over": "the year {year} is not over yet.",
+    }
+    text = words.get(error.reason)
+    return text.format(**error.params) if text else error.reason
+
+
 @juryfund_cli.command("close-year")
 @click.argument("year", type=int)
 @click.option("--fund", "fund_id", type=int, help="Only this fund (default: every fund).")
@@ -119,7 +130,9 @@ def close_year(year: int, fund_id: int | None) -> None:
             unspent = books.close_year(fund_year, actor=SYSTEM)
         except DomainError as error:
             db.session.rollback()
-            raise click.ClickException(f"{fund_year.fund.name} {year}: {error.reason}") from error
+            raise click.ClickException(
+                f"{fund_year.fund.name} {year}: {_close_refusal(error)}"
+            ) from error
         what = "carried into the next year" if fund_year.fund.carry_over else "lapsed"
         area = fund_year.fund.area.name
         click.echo(

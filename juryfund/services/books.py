@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import func, select
+
 from ..domain.actors import Actor
 from ..domain.budget import EntryKind, Target, close_entries
 from ..domain.errors import DomainError
@@ -11,7 +13,7 @@ from ..domain.money import check_bound
 from ..domain.states import State
 from ..extensions import db
 from ..infra import clock
-from ..models import Application, FundYear, LedgerEntry
+from ..models import Application, Fund, FundYear, LedgerEntry
 from ..models.base import utcnow
 from . import history, ledger, locks, payments
 
@@ -83,12 +85,18 @@ def close_year(fund_year: FundYear, *, actor: Actor, today: date | None = None) 
 
     Returns how much was unspent. After the close the year takes no bookings (a database
     trigger holds it too): what its projects' money does later is booked in the open year.
+    Years close in order: an earlier open year of the fund is closed first.
     """
     fund_year = ledger.lock_fund_year(fund_year.id)
     if fund_year.closed_at is not None:
         raise DomainError("books.year_closed_already")
     if fund_year.year >= (today or clock.area_today(fund_year.fund.area)).year:
         raise DomainError("books.year_not_over", year=fund_year.year)
+    earlier = earlier_open_year(fund_year)
+    if earlier is not None:
+        # The earlier year's close books its rest into the year after it (carry_in): once that
+        # year is closed the carry-in is refused, and the rest would stay stranded in the past.
+        raise DomainError("books.earlier_year_open", year=fund_year.year, earlier=earlier)
     unspent = ledger.balances_of(fund_year.id).available
     for step in close_entries(unspent, carry_over=fund_year.fund.carry_over):
         target = (
@@ -105,3 +113,36 @@ def close_year(fund_year: FundYear, *, actor: Actor, today: date | None = None) 
     fund_year.closed_at = utcnow()
     db.session.flush()
     return unspent
+
+
+def earlier_open_year(fund_year: FundYear) -> int | None:
+    """The earliest year of the same fund before this one that is still open, if any.
+
+    Only a committed close counts as closed, so a close of the earlier year still running
+    elsewhere makes this one refused, never let through before it.
+    """
+    return db.session.scalar(
+        select(FundYear.year)
+        .where(
+            FundYear.fund_id == fund_year.fund_id,
+            FundYear.year < fund_year.year,
+            FundYear.closed_at.is_(None),
+        )
+        .order_by(FundYear.year)
+        .limit(1)
+    )
+
+
+def areas_closed(year: int) -> set[int]:
+    """The areas whose every fund year of YEAR is closed (one query), for the city report:
+    such an area has nothing remaining in that year, only what lapsed or was carried."""
+    return set(
+        db.session.scalars(
+            select(Fund.area_id)
+            .join(FundYear, FundYear.fund_id == Fund.id)
+            .where(FundYear.year == year)
+            .group_by(Fund.area_id)
+            # COUNT(closed_at) counts the closed years only.
+            .having(func.count(FundYear.id) == func.count(FundYear.closed_at))
+        )
+    )

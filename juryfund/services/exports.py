@@ -18,10 +18,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
-from ..domain.budget import EntryKind
+from ..domain.budget import EntryKind, Origin
 from ..extensions import db
 from ..infra import clock
 from ..models import Application, Fund, FundYear, LedgerEntry, StaffUser
@@ -32,8 +32,17 @@ BATCH = 500
 
 Row = dict[str, Any]
 
-#: Kinds of bookings where money moves between the fund and an applicant (the payments list).
-CASH_KINDS = (EntryKind.PAYMENT.value, EntryKind.REFUND.value)
+#: Bookings where money moves between the fund and an applicant (the payments list): payouts,
+#: refunds, and refunds that came in after their commitment's year closed. Those are booked as a
+#: RETURN of origin "refund" in the open year (DESIGN.md §5), and are cash all the same: the
+#: list is what the QM team reconciles with the bank statement.
+CASH_ENTRIES = or_(
+    LedgerEntry.kind.in_((EntryKind.PAYMENT.value, EntryKind.REFUND.value)),
+    and_(
+        LedgerEntry.kind == EntryKind.RETURN.value,
+        LedgerEntry.origin == Origin.REFUND.value,
+    ),
+)
 
 
 def _recipient(kind: str, name: str, organisation: str) -> str:
@@ -49,7 +58,7 @@ def _day(moment: datetime, timezone: str) -> Any:
     return clock.local_day(moment, timezone)
 
 
-def _entries_select(fund_year: FundYear, kinds: tuple[str, ...] | None = None) -> Any:
+def _entries_select(fund_year: FundYear, only: ColumnElement[bool] | None = None) -> Any:
     """The bookings of a fund year with application and actor, oldest first, in one query."""
     actor = aliased(StaffUser)
     query = (
@@ -74,8 +83,8 @@ def _entries_select(fund_year: FundYear, kinds: tuple[str, ...] | None = None) -
         .where(LedgerEntry.fund_year_id == fund_year.id)
         .order_by(LedgerEntry.id)
     )
-    if kinds is not None:
-        query = query.where(LedgerEntry.kind.in_(kinds))
+    if only is not None:
+        query = query.where(only)
     return query.execution_options(yield_per=BATCH)
 
 
@@ -111,10 +120,11 @@ def iter_payments(fund_year: FundYear) -> Iterator[Row]:
     """The money paid to applicants and paid back by them in the fund year, oldest first.
 
     Keys as iter_bookings, plus paid_out_cents and paid_back_cents (one of them 0), so a
-    spreadsheet sums each column without reading the kind.
+    spreadsheet sums each column without reading the kind. Money paid back after its year
+    closed (a return from a refund) is listed as paid back in the year it came in.
     """
     timezone = fund_year.fund.area.timezone
-    for row in db.session.execute(_entries_select(fund_year, CASH_KINDS)):
+    for row in db.session.execute(_entries_select(fund_year, CASH_ENTRIES)):
         paid_out = row.kind == EntryKind.PAYMENT.value
         yield {
             "number": row.id,

@@ -70,8 +70,9 @@ BUDGETS = {
     "report": 10,
     "report.pdf": 10,
     # The city report: the areas, their funds with the balances (two), and participation of all
-    # the areas at once (three).
-    "city_report": 7,
+    # the areas at once (three); which areas closed the year (one: a closed year shows what
+    # lapsed, not what remains).
+    "city_report": 8,
     "api.areas": 3,
     "api.area": 3,
     "api.budget": 4,

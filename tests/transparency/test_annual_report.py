@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from juryfund.domain.actors import Actor
 from juryfund.extensions import db
-from juryfund.services import books, privacy, stories, transparency
+from juryfund.services import books, ledger, privacy, setup, stories, transparency
 from juryfund.services.privacy import Consent
 from juryfund.services.stories import NewPhoto
 from juryfund.web.transparency.cityreport import city_totals
@@ -299,9 +299,9 @@ def test_the_report_chart_reads_in_black_and_white(client, area, fund, decide):
     html = client.get(report_url(area), headers={"Accept-Language": "en"}).get_data(as_text=True)
     svg = re.search(r'<svg class="budget-chart".*?</svg>', html, re.S).group(0)
     patterns = re.findall(r'<pattern id="(report-chart-[a-z_]+)"', svg)
-    assert len(patterns) == 4
+    assert len(patterns) == 5  # one per series; "lapsed or carried over" shows once closed
     bars = re.findall(r'<rect class="bar"[^>]*fill="url\(#([a-z_-]+)\)"', svg)
-    assert sorted(bars) == sorted(patterns)  # every bar filled with its own pattern
+    assert len(set(bars)) == len(bars) == 4 and set(bars) <= set(patterns)  # each its own
     labels = re.findall(r'<text class="chart-label"[^>]*>([^<]+)</text>', svg)
     assert labels == ["Budget", "Approved", "Spent", "Remaining"]
     values = re.findall(r'<text class="chart-value"[^>]*>([^<]+)</text>', svg)
@@ -309,6 +309,116 @@ def test_the_report_chart_reads_in_black_and_white(client, area, fund, decide):
     desc = re.search(r"<desc[^>]*>(.*?)</desc>", svg, re.S).group(1)
     assert "Budget €10,000.00" in desc and "Remaining €9,400.00" in desc
     assert 'role="img"' in svg and "aria-describedby" in svg
+
+
+@pytest.fixture
+def closed_year(approved, area, fund, staff, clock_at):
+    """Last year's books closed on 10 January: "Pflanzaktion" approved with 400 € of the
+    10,000 €, so 9,600 € lapsed (the fund does not carry money over); this year opened with
+    10,000 €. Returns last year."""
+    year = transparency.current_year(area)
+    clock_at(datetime(year + 1, 1, 10, 12, tzinfo=UTC))
+    setup.open_fund_year(fund, year=year + 1, allocation_cents=1_000_000, actor=staff.actor)
+    db.session.commit()
+    fund.carry_over = False
+    last = ledger.year_of_fund(fund.id, year)
+    books.close_year(last, actor=staff.actor)
+    db.session.commit()
+    assert ledger.balances_of(last.id).lapsed == 960_000
+    return year
+
+
+def test_annual_report_of_a_closed_year_shows_what_lapsed_not_a_remaining_figure(
+    client, area, closed_year
+):
+    """DESIGN.md §5: a closed year never shows "available". The annual report of the closed
+    year, the document sent to the funder, shows the 9,600 € that lapsed, in its table and its
+    chart, and no "Remaining 0,00 €"."""
+    html = client.get(report_url(area, closed_year), headers={"Accept-Language": "en"})
+    assert html.status_code == 200
+    text = html.get_data(as_text=True)
+    table = re.search(r'<table class="numbers report-money">.*?</table>', text, re.S).group(0)
+    assert '<td data-series="lapsed_or_carried">€9,600.00</td>' in table  # row and total
+    assert "Lapsed or carried over" in table
+    assert 'data-series="available"' not in table and "Remaining" not in table
+    svg = re.search(r'<svg class="budget-chart".*?</svg>', text, re.S).group(0)
+    labels = re.findall(r'<text class="chart-label"[^>]*>([^<]+)</text>', svg)
+    assert labels == ["Budget", "Approved", "Spent", "Lapsed or carried over"]
+    assert "Remaining" not in svg and "€9,600.00" in svg
+    _reader, pdf_text = pdf_of(client, report_url(area, closed_year) + ".pdf", "en")
+    assert "€9,600.00" in pdf_text and "Remaining" not in pdf_text
+
+
+def test_annual_report_of_a_closed_year_in_arabic_keeps_its_layout(client, area, closed_year):
+    """The closed year's report in Arabic: right to left, the chart mirrored, the lapsed
+    money in the table with no "remaining" column."""
+    text = client.get(report_url(area, closed_year), headers={"Accept-Language": "ar"}).get_data(
+        as_text=True
+    )
+    assert '<html lang="ar" dir="rtl"' in text and 'direction="rtl"' in text
+    table = re.search(r'<table class="numbers report-money">.*?</table>', text, re.S).group(0)
+    assert 'data-series="lapsed_or_carried"' in table
+    assert 'data-series="available"' not in table
+
+
+def test_city_report_of_a_closed_year_shows_what_lapsed_not_a_remaining_figure(
+    client, area, closed_year
+):
+    """The city report of a year every area closed shows per area and in total what lapsed,
+    and has no "Remaining" column; its chart has no "Remaining" bar."""
+    text = client.get(f"/report/{closed_year}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    table = re.search(r'<table class="numbers city-table">.*?</table>', text, re.S).group(0)
+    row = re.search(r'<tr data-area="[^"]+">.*?</tr>', table, re.S).group(0)
+    assert "(closed)" in row
+    assert '<td data-series="lapsed_or_carried">€9,600.00</td>' in row
+    footer = re.search(r"<tfoot>.*?</tfoot>", table, re.S).group(0)
+    assert '<td data-series="lapsed_or_carried">€9,600.00</td>' in footer
+    assert 'data-series="available"' not in table and "Remaining" not in table
+    svg = re.search(r'<svg class="budget-chart".*?</svg>', text, re.S).group(0)
+    assert "Remaining" not in svg and "Lapsed or carried over" in svg
+
+
+def test_city_report_shows_remaining_money_of_an_area_whose_year_is_still_open(
+    client, area, closed_year, make
+):
+    """Another area keeps last year open (3,000 €, nothing spent): in the city report it still
+    shows what remains, with no lapsed money, while the closed area shows what lapsed and no
+    remaining money; the total row shows both."""
+    other = make.area(name="Brunnenviertel", slug="brunnenviertel", code="BRU")
+    make.fund(other, make.body(other), allocation_cents=300_000, year=closed_year)
+    db.session.commit()
+    text = client.get(f"/report/{closed_year}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    table = re.search(r'<table class="numbers city-table">.*?</table>', text, re.S).group(0)
+    still_open = re.search(r'<tr data-area="brunnenviertel">.*?</tr>', table, re.S).group(0)
+    closed = re.search(rf'<tr data-area="{area.slug}">.*?</tr>', table, re.S).group(0)
+    dash = '<span aria-hidden="true">–</span><span class="visually-hidden">not applicable</span>'
+    assert '<td data-series="available">€3,000.00</td>' in still_open
+    assert f'<td data-series="lapsed_or_carried">{dash}</td>' in still_open
+    assert f'<td data-series="available">{dash}</td>' in closed
+    assert '<td data-series="lapsed_or_carried">€9,600.00</td>' in closed
+    footer = re.search(r"<tfoot>.*?</tfoot>", table, re.S).group(0)
+    assert '<td data-series="available">€3,000.00</td>' in footer
+    assert '<td data-series="lapsed_or_carried">€9,600.00</td>' in footer
+
+
+def test_cancelled_projects_note_says_paid_money_is_owed_back(client, approved, area, staff):
+    """A project cancelled after a 150 € advance it never paid back: the annual report does
+    not claim its money went back to the fund; it says paid money is owed back."""
+    books.record_payment(
+        approved, amount_cents=15_000, payment_type="advance", note="", actor=staff.actor
+    )
+    books.cancel(approved, reason="Die Gruppe hat sich aufgelöst.", actor=staff.actor)
+    db.session.commit()
+    text = client.get(report_url(area), headers={"Accept-Language": "en"}).get_data(as_text=True)
+    cancelled = text[text.index("Cancelled projects") :]
+    cancelled = cancelled[: cancelled.index("</ul>")]
+    assert approved.reference in cancelled
+    assert "their money went back to the fund" not in cancelled
+    assert "owed back" in cancelled
 
 
 # --- sharing ---------------------------------------------------------------------------------

@@ -75,20 +75,40 @@ def budget_chart(budget: Budget, *, rtl: bool) -> Chart:
 
 #: The money of a year as the annual report and the city report show it: the balances'
 #: names in a funder's words ("available" is what remains; the patterns are the budget chart's).
+#: A closed year shows what lapsed or was carried over instead of what remains (display.shows).
 MONEY_SERIES = (
     ("allocated", _l("Budget")),
     ("committed", _l("Approved")),
     ("paid", _l("Spent")),
     ("available", _l("Remaining")),
+    ("lapsed_or_carried", _l("Lapsed or carried over")),
 )
 
 
-def money_chart(groups: list[tuple[str, Balances]], *, rtl: bool) -> Chart:
-    """A bar chart of budget, approved, spent and remaining money per group (a fund, an area)."""
+@dataclass(frozen=True)
+class MoneyLine:
+    """One group of a money chart or row of its table: a fund or an area, its year's balances
+    and whether that year is closed (then nothing "remains"; what lapsed or was carried shows)."""
+
+    heading: str
+    balances: Balances
+    closed: bool
+
+
+def money_chart(lines: list[MoneyLine], *, rtl: bool) -> Chart:
+    """A bar chart of budget, approved, spent and remaining (or, for a closed year, lapsed or
+    carried) money per group (a fund, an area); one bar per balance the line shows."""
     return grouped_chart(
         [
-            (heading, [(key, str(label), getattr(balances, key)) for key, label in MONEY_SERIES])
-            for heading, balances in groups
+            (
+                line.heading,
+                [
+                    (key, str(label), getattr(line.balances, key))
+                    for key, label in MONEY_SERIES
+                    if shows(line, key)
+                ],
+            )
+            for line in lines
         ],
         rtl=rtl,
     )

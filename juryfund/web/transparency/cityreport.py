@@ -10,13 +10,14 @@ from flask import abort, current_app, redirect, render_template, url_for
 
 from ...domain.budget import Balances
 from ...infra import clock
-from ...services import transparency
+from ...services import books, transparency
 from ...services.transparency import FIRST_YEAR, LAST_YEAR, AreaFigures, approval_bp
 from ..i18n import RTL_LANGUAGES, current_language
 from ..pagecache import public_page
 from ..pdf import pdf_response
 from .blueprint import bp
-from .charts import MONEY_SERIES, money_chart
+from .charts import MONEY_SERIES, MoneyLine, money_chart
+from .display import shows, shows_total
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,17 @@ def _context(year: int) -> dict[str, Any]:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         abort(404)
     figures = transparency.city_report(year)
+    closed = books.areas_closed(year)
+    # An area whose funds all closed the year has nothing remaining: it shows what lapsed or
+    # was carried over instead (DESIGN.md §5), as each area's annual report does.
+    lines = {f.area_id: MoneyLine(f.name, f.balances, f.area_id in closed) for f in figures}
     return {
         "year": year,
         "figures": figures,
+        "lines": lines,
         "totals": city_totals(figures),
         "money_series": MONEY_SERIES,
-        "chart": money_chart(
-            [(f.name, f.balances) for f in figures], rtl=current_language() in RTL_LANGUAGES
-        ),
+        "shows": shows,
+        "shows_total": shows_total,
+        "chart": money_chart(list(lines.values()), rtl=current_language() in RTL_LANGUAGES),
     }

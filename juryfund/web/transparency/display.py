@@ -38,6 +38,11 @@ def shows(line, key: str) -> bool:
     return True
 
 
+def shows_total(lines, key: str) -> bool:
+    """Whether a table's total row shows this balance: when any of its lines does."""
+    return any(shows(line, key) for line in lines)
+
+
 def day_of(area: Area) -> Callable[[datetime], date]:
     """A template helper: the calendar day of a UTC moment in the area's time zone."""
     zone = ZoneInfo(area.timezone)

@@ -28,8 +28,8 @@ from ..pagecache import public_page
 from ..pdf import pdf_response
 from . import admin, calendar, cityreport, exports, feeds, maps, widgets  # noqa: F401  (views register on bp)
 from .blueprint import bp
-from .charts import MONEY_SERIES, budget_chart, money_chart
-from .display import PROJECT_STATE_LABELS, SERIES, day_of, shows, who
+from .charts import MONEY_SERIES, MoneyLine, budget_chart, money_chart
+from .display import PROJECT_STATE_LABELS, SERIES, day_of, shows, shows_total, who
 from .params import decision_filters, int_arg, year_arg
 from .sharing import project_metadata
 
@@ -159,10 +159,13 @@ def _report_context(area: Area, year: int, *, pdf: bool) -> dict[str, Any]:
         "year": year,
         "report": found,
         "chart": money_chart(
-            [(line.fund_name, line.balances) for line in found.budget.lines],
+            [MoneyLine(line.fund_name, line.balances, line.closed) for line in found.budget.lines],
             rtl=current_language() in RTL_LANGUAGES,
         ),
         "money_series": MONEY_SERIES,
+        # A closed year shows what lapsed or was carried, never "remaining" (DESIGN.md §5).
+        "shows": shows,
+        "shows_total": shows_total,
         "body_kind_labels": BODY_KIND_LABELS,
         "who": who,
         "day_of": day_of(area),
