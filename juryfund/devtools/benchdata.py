@@ -811,7 +811,8 @@ class AreaBuilder:
 
     def close_years(self) -> None:
         """Close the past fund years, once their bookings are written."""
-        for fund_year, closed in self.closures.items():
+        # In the order they closed: a fund's years close in order (a database trigger holds it).
+        for fund_year, closed in sorted(self.closures.items(), key=lambda item: item[1]):
             db.session.execute(
                 update(FundYear).where(FundYear.id == fund_year).values(closed_at=closed)
             )

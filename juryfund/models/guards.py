@@ -1,5 +1,8 @@
 """Database triggers that keep the books and decisions append-only and closed years closed.
 
+A correction of a decision keeps the date of the decision it corrects; a fund's years close in
+order.
+
 Payment requests move only forward (requested -> approved -> paid, or refused), keep what was
 asked for, and lose their bank details only to erasure.
 
@@ -48,6 +51,79 @@ _PG_FUNCTIONS = [
     END $$
     """,
 ]
+
+
+#: A fund's years close in order (services.books.close_year): an earlier year's close carries its
+#: rest into the year after it, which must still be open to take it.
+_IN_ORDER_MESSAGE = "juryfund: a fund year closes only after the earlier years of its fund"
+_CLOSES_OUT_OF_ORDER_SQL = (
+    "OLD.closed_at IS NULL AND NEW.closed_at IS NOT NULL AND EXISTS (SELECT 1 FROM fund_year e "
+    "WHERE e.fund_id = NEW.fund_id AND e.year < NEW.year AND e.closed_at IS NULL)"
+)
+
+
+def _pg_closes_in_order() -> list[str]:
+    return [
+        f"""
+        CREATE OR REPLACE FUNCTION juryfund_closes_in_order() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            IF {_CLOSES_OUT_OF_ORDER_SQL} THEN
+                RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE =
+                    '{_IN_ORDER_MESSAGE}';
+            END IF;
+            RETURN NEW;
+        END $$
+        """,
+        "DROP TRIGGER IF EXISTS fund_year_closes_in_order ON fund_year",
+        "CREATE TRIGGER fund_year_closes_in_order BEFORE UPDATE ON fund_year "
+        "FOR EACH ROW EXECUTE FUNCTION juryfund_closes_in_order()",
+    ]
+
+
+def _sqlite_closes_in_order() -> list[str]:
+    return [
+        "CREATE TRIGGER IF NOT EXISTS fund_year_closes_in_order BEFORE UPDATE OF closed_at "
+        f"ON fund_year WHEN {_CLOSES_OUT_OF_ORDER_SQL} "
+        f"BEGIN SELECT RAISE(ABORT, '{_IN_ORDER_MESSAGE}'); END",
+    ]
+
+
+#: A correction keeps the date of the decision it corrects (services.decisions.correct_decision):
+#: the body decided then, so the decision stays in the year (and annual report) of that date.
+_CORRECTION_MESSAGE = "juryfund: a correction keeps the decided_at of the decision it corrects"
+_CORRECTION_MOVES_DATE_SQL = (
+    "NEW.supersedes_id IS NOT NULL AND NEW.decided_at IS DISTINCT FROM "
+    "(SELECT decided_at FROM decision WHERE id = NEW.supersedes_id)"
+)
+
+
+def _pg_correction_keeps_date() -> list[str]:
+    return [
+        f"""
+        CREATE OR REPLACE FUNCTION juryfund_correction_keeps_date() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            IF {_CORRECTION_MOVES_DATE_SQL} THEN
+                RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE =
+                    '{_CORRECTION_MESSAGE}';
+            END IF;
+            RETURN NEW;
+        END $$
+        """,
+        "DROP TRIGGER IF EXISTS decision_correction_keeps_date ON decision",
+        "CREATE TRIGGER decision_correction_keeps_date BEFORE INSERT ON decision "
+        "FOR EACH ROW EXECUTE FUNCTION juryfund_correction_keeps_date()",
+    ]
+
+
+def _sqlite_correction_keeps_date() -> list[str]:
+    # SQLite spells IS DISTINCT FROM as IS NOT.
+    condition = _CORRECTION_MOVES_DATE_SQL.replace("IS DISTINCT FROM", "IS NOT")
+    return [
+        "CREATE TRIGGER IF NOT EXISTS decision_correction_keeps_date BEFORE INSERT ON decision "
+        f"WHEN {condition} BEGIN SELECT RAISE(ABORT, '{_CORRECTION_MESSAGE}'); END",
+    ]
 
 
 #: What erasure writes into a request's account holder (services.privacy.ERASED).
@@ -142,7 +218,9 @@ def statements(dialect: str, table: str) -> list[str]:
                 "CREATE TRIGGER ledger_entry_open_year BEFORE INSERT ON ledger_entry "
                 "FOR EACH ROW EXECUTE FUNCTION juryfund_open_year_only()",
             ]
-        if table in ("decision", "conflict_ruling"):
+        if table == "decision":
+            return [*_PG_FUNCTIONS, *_pg_append_only(table), *_pg_correction_keeps_date()]
+        if table == "conflict_ruling":
             return [*_PG_FUNCTIONS, *_pg_append_only(table)]
         if table == "fund_year":
             return [
@@ -150,6 +228,7 @@ def statements(dialect: str, table: str) -> list[str]:
                 "DROP TRIGGER IF EXISTS fund_year_stays_closed ON fund_year",
                 "CREATE TRIGGER fund_year_stays_closed BEFORE UPDATE ON fund_year "
                 "FOR EACH ROW EXECUTE FUNCTION juryfund_stays_closed()",
+                *_pg_closes_in_order(),
             ]
         if table == "payment_request":
             return _pg_payment_request()
@@ -162,7 +241,9 @@ def statements(dialect: str, table: str) -> list[str]:
                 "BEGIN SELECT RAISE(ABORT, 'juryfund: the fund year is closed and takes no "
                 "bookings'); END",
             ]
-        if table in ("decision", "conflict_ruling"):
+        if table == "decision":
+            return [*_sqlite_append_only(table), *_sqlite_correction_keeps_date()]
+        if table == "conflict_ruling":
             return _sqlite_append_only(table)
         if table == "fund_year":
             return [
@@ -170,6 +251,7 @@ def statements(dialect: str, table: str) -> list[str]:
                 "ON fund_year WHEN OLD.closed_at IS NOT NULL AND (NEW.closed_at IS NULL "
                 "OR NEW.closed_at <> OLD.closed_at) "
                 "BEGIN SELECT RAISE(ABORT, 'juryfund: a closed fund year stays closed'); END",
+                *_sqlite_closes_in_order(),
             ]
         if table == "payment_request":
             return _sqlite_payment_request()

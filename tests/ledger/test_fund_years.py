@@ -7,6 +7,8 @@ carry over) or a return that lapses at once (funds that don't).
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 
 import pytest
@@ -18,7 +20,7 @@ from juryfund.domain.states import State
 from juryfund.extensions import db
 from juryfund.infra import clock
 from juryfund.models import Decision, FundYear, LedgerEntry, ProofOfUse
-from juryfund.services import books, decisions, ledger, proofs, setup
+from juryfund.services import books, decisions, exports, ledger, proofs, setup
 from juryfund.services.proofs import ReceiptLine
 
 pytestmark = pytest.mark.ledger
@@ -194,6 +196,54 @@ def test_refund_after_close_leaves_the_project_and_the_closed_year(approved, nex
     assert ledger.balances_of(following.id).paid == 0  # a refund never shows as negative pay
 
 
+@pytest.mark.parametrize("carry_over", [True, False])
+def test_payments_export_lists_money_paid_back_after_the_year_closed(
+    approved, next_january, staff, carry_over
+):
+    """The applicant got a 400 € advance in December and transfers 80 € back in January, after
+    the old year was closed. The new year's payments list, which the QM team reconciles with the
+    bank statement, shows the 80 € coming in (it is booked as a return, not a refund)."""
+    this, following = next_january
+    books.record_payment(
+        approved, amount_cents=40000, payment_type="advance", note="", actor=staff.actor
+    )
+    db.session.commit()
+    _close(this, staff, carry_over=carry_over)
+    books.record_refund(approved, amount_cents=8000, note="Rückzahlung", actor=staff.actor)
+    db.session.commit()
+    rows = list(exports.iter_payments(following))
+    assert [(r["reference"], r["paid_out_cents"], r["paid_back_cents"]) for r in rows] == [
+        (approved.reference, 0, 8000)
+    ]
+    # The closed year's list stays as it was: the advance, and nothing paid back.
+    assert [(r["paid_out_cents"], r["paid_back_cents"]) for r in exports.iter_payments(this)] == [
+        (40000, 0)
+    ]
+
+
+def test_payments_export_of_the_new_year_nets_to_the_cash_moved_in_it(
+    client, login, approved, next_january, staff
+):
+    """300 € paid out in January (the old year closed, so from the new year) and 100 € paid
+    back in January: the new year's payments download nets to 200 €, like the bank account."""
+    this, following = next_january
+    _close(this, staff, carry_over=True)
+    books.record_payment(
+        approved, amount_cents=30000, payment_type="advance", note="", actor=staff.actor
+    )
+    db.session.commit()
+    books.record_refund(approved, amount_cents=10000, note="zurück", actor=staff.actor)
+    db.session.commit()
+    login(staff)
+    body = client.get(f"/staff/fund-years/{following.id}/payments.csv").get_data()
+    heading, *rows = csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";")
+    records = [dict(zip(heading, row, strict=True)) for row in rows]
+    assert [(r["Ausgezahlt (EUR)"], r["Zurückgezahlt (EUR)"]) for r in records] == [
+        ("300,00", "0,00"),
+        ("0,00", "100,00"),
+    ]
+
+
 def test_payment_after_close_is_paid_from_the_open_year(approved, next_january, staff):
     this, following = next_january
     _close(this, staff, carry_over=False)
@@ -297,3 +347,93 @@ def test_public_budget_and_api_show_a_closed_year_without_available(
         960_000,
     )
     assert line["allocated_cents"] == 1_000_000
+
+
+def _three_years(fund, staff, clock_at) -> tuple[FundYear, FundYear, FundYear]:
+    """A carry-over fund with 10,000 € this year and 5,000 € in each of the next two, the clock
+    on 10 January of the third: the first two years are over and still open."""
+    fund.carry_over = True
+    first = _year(fund, clock.area_today(fund.area).year)
+    second = setup.open_fund_year(
+        fund, year=first.year + 1, allocation_cents=500_000, actor=staff.actor
+    )
+    db.session.commit()
+    clock_at(datetime(first.year + 2, 1, 10, 12, tzinfo=UTC))
+    third = setup.open_fund_year(
+        fund, year=first.year + 2, allocation_cents=500_000, actor=staff.actor
+    )
+    db.session.commit()
+    return first, second, third
+
+
+def test_a_fund_closes_its_years_in_order(fund, staff, clock_at):
+    """In January the QM team closes last year while the year before was kept open for a late
+    invoice. The close is refused and names the earlier year: closed first, the later year
+    would refuse the earlier year's carry-in and strand its rest in the past for ever. Closed
+    in order, each year carries its rest forward exactly once."""
+    first, second, third = _three_years(fund, staff, clock_at)
+    with pytest.raises(DomainError) as caught:
+        books.close_year(second, actor=staff.actor)
+    assert caught.value.reason == "books.earlier_year_open"
+    assert caught.value.params["earlier"] == first.year
+    db.session.rollback()
+    assert _year(fund, second.year).closed_at is None
+
+    books.close_year(first, actor=staff.actor)
+    db.session.commit()
+    books.close_year(second, actor=staff.actor)
+    db.session.commit()
+    # Nothing was spent: the open year holds its own 5,000 € plus the 10,000 € and 5,000 € the
+    # two closed years carried forward.
+    assert ledger.balances_of(third.id).available == 500_000 + 1_000_000 + 500_000
+
+
+def test_the_database_closes_a_fund_s_years_in_order(fund, staff, clock_at):
+    """A script or console that skips the service cannot close a year before an earlier one
+    either (a trigger, on SQLite and PostgreSQL); closing in order is let through."""
+    first, second, _third = _three_years(fund, staff, clock_at)
+    with pytest.raises(DatabaseError, match="closes only after"):
+        db.session.execute(
+            text("UPDATE fund_year SET closed_at = :at WHERE id = :fy"),
+            {"at": datetime.now(UTC), "fy": second.id},
+        )
+        db.session.flush()
+    db.session.rollback()
+    for year in (first, second):
+        db.session.execute(
+            text("UPDATE fund_year SET closed_at = :at WHERE id = :fy"),
+            {"at": datetime.now(UTC), "fy": year.id},
+        )
+    db.session.commit()
+
+
+def test_close_button_says_which_earlier_year_to_close_first(
+    client, login, post_form, fund, staff, clock_at
+):
+    """Pressing "close" on last year's ledger page while the year before is open shows why it
+    is refused, naming the year to close first, and leaves the year open."""
+    first, second, _third = _three_years(fund, staff, clock_at)
+    login(staff)
+    response = post_form(
+        f"/staff/fund-years/{second.id}/close",
+        {"close-confirm": "y"},
+        page=f"/staff/fund-years/{second.id}",
+    )
+    html = response.get_data(as_text=True)
+    summary = html[html.index('class="error-summary"') :]
+    summary = summary[: summary.index("</div>")]
+    assert str(first.year) in summary
+    db.session.expire_all()
+    assert _year(fund, second.year).closed_at is None
+
+
+def test_close_year_command_says_which_earlier_year_to_close_first(runner, fund, staff, clock_at):
+    """`flask juryfund close-year` for last year while the year before is open fails, says in
+    words which year to close first and closes nothing."""
+    first, second, _third = _three_years(fund, staff, clock_at)
+    result = runner.invoke(args=["juryfund", "close-year", str(second.year)])
+    assert result.exit_code != 0
+    assert f"close {first.year} first" in result.output
+    assert "books.earlier_year_open" not in result.output
+    db.session.expire_all()
+    assert _year(fund, second.year).closed_at is None
