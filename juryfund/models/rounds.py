@@ -359,7 +359,11 @@ class Decision(Model):
     yes: Mapped[int] = mapped_column(default=0)
     no: Mapped[int] = mapped_column(default=0)
     abstain: Mapped[int] = mapped_column(default=0)
+    #: When the body decided: its round's closing. A correction keeps the date of the decision
+    #: it corrects (a database trigger holds it), so the decision stays in its year.
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When this row was written: for a correction, the moment staff corrected the decision.
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id"), unique=True)
     correction_reason: Mapped[str] = mapped_column(Text, default="")
@@ -367,3 +371,9 @@ class Decision(Model):
     application: Mapped[Application] = relationship()
     agenda_item: Mapped[AgendaItem | None] = relationship()
     decided_by: Mapped[StaffUser | None] = relationship()
+
+    @property
+    def dated_at(self) -> datetime:
+        """When staff and the letter date this decision: a correction's own moment, else the
+        body's (the public pages show decided_at)."""
+        return self.recorded_at if self.supersedes_id is not None else self.decided_at

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -149,6 +149,30 @@ def fund_year_for(application: Application, *, today: date | None = None) -> Fun
     return fund_year_for_fund(application.fund, today=today)
 
 
+def fund_year_for_decision(application: Application, decided_at: datetime) -> FundYear:
+    """The fund year that pays for a decision the body took at ``decided_at``, locked.
+
+    It is the fund's year of the day the body decided, in the area's time zone: the year whose
+    money the ballot showed (rounds.available_money), even when staff confirm the amount only
+    in January. Only when that year is closed already (its figures are final, DESIGN.md §5) or
+    was never opened does today's open year pay. The public reports follow the books: an
+    approval counts in the year of its commitment (services.transparency), so a decision the
+    books hold in a later year is reported in that later year too.
+    """
+    fund = application.fund
+    year = clock.local_day(decided_at, fund.area.timezone).year
+    fund_year = db.session.scalar(
+        select(FundYear).where(FundYear.fund_id == fund.id, FundYear.year == year)
+    )
+    if fund_year is not None:
+        # Read closed_at under the year's lock: a close running at this moment finishes first,
+        # and the commitment then goes to the open year rather than being refused.
+        fund_year = ledger.lock_fund_year(fund_year.id)
+        if fund_year.closed_at is None:
+            return fund_year
+    return ledger.lock_fund_year(fund_year_for_fund(fund).id)
+
+
 def fund_year_for_fund(fund: Fund, *, today: date | None = None) -> FundYear:
     """A fund's open fund year of today in its area (DomainError when there is none)."""
     year = (today or clock.area_today(fund.area)).year
@@ -167,7 +191,10 @@ def confirm_approval(
 
     Less than requested (a partial approval) needs the body's reasons. The application is
     locked first and every check reads afresh under that lock, so two staff confirming at
-    once give one decision: the second waits and is then refused.
+    once give one decision: the second waits and is then refused. The commitment is booked in
+    the fund year of the day the body decided while that year is open, else in today's open
+    year (fund_year_for_decision); ledger.book checks that year's available money under its
+    lock.
     """
     application = _lock_pending(item, Outcome.APPROVED, "decision.not_pending")
     _check_amount(application, amount_cents)
@@ -177,7 +204,9 @@ def confirm_approval(
         requested_cents=application.requested_cents,
         approved_cents=amount_cents,
     )
-    fund_year = fund_year_for(application)
+    # A closed item's round has its closing moment: the decision's date (see _from_item).
+    assert item.round.closed_at is not None
+    fund_year = fund_year_for_decision(application, item.round.closed_at)
     decision = _from_item(
         item,
         outcome=Outcome.APPROVED.value,
@@ -217,6 +246,10 @@ def correct_decision(
     is closed, a lower amount returns money to today's open year (domain.budget) and a higher
     one is refused: a closed year takes no new commitment. The reasons of the decision stay
     unless new ones are given; below the amount asked there must be some.
+
+    The correction keeps the date of the decision it corrects: the body decided then, staff
+    only fix the amount or conditions, so the project stays in the year it was decided (its
+    own moment is ``recorded_at``, which the letter and the staff page show).
     """
     application = locks.lock(Application, decision.application_id)
     if (
@@ -248,6 +281,7 @@ def correct_decision(
         requested_cents=decision.requested_cents,
         conditions=conditions.strip(),
         reasons=reasons,
+        decided_at=decision.decided_at,
         decided_by_id=actor.staff_id,
         supersedes_id=decision.id,
         correction_reason=reason.strip(),
@@ -258,7 +292,7 @@ def correct_decision(
     _audit("decision.corrected", correction, application, actor)
     if difference > 0:
         ledger.book(
-            own_year or fund_year_for(application),
+            own_year or fund_year_for_decision(application, decision.decided_at),
             EntryKind.COMMITMENT,
             difference,
             application=application,

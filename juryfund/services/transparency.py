@@ -22,6 +22,7 @@ from sqlalchemy import (
     ColumnElement,
     Label,
     Row,
+    ScalarSelect,
     Select,
     and_,
     case,
@@ -34,13 +35,23 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import QueryableAttribute, aliased
 
-from ..domain.budget import Balances
+from ..domain.budget import Balances, EntryKind
 from ..domain.lifecycles import RoundState
 from ..domain.states import State
 from ..domain.voting import Outcome
 from ..extensions import db
 from ..infra import clock
-from ..models import AgendaItem, Application, Area, Body, Decision, Fund, FundYear, Round
+from ..models import (
+    AgendaItem,
+    Application,
+    Area,
+    Body,
+    Decision,
+    Fund,
+    FundYear,
+    LedgerEntry,
+    Round,
+)
 from . import ledger, stories
 from .stories import PublicStory
 
@@ -301,6 +312,43 @@ def _body_name() -> tuple[Label[str], Callable[[_AnySelect], _AnySelect]]:
     return column, join
 
 
+def _commitment_year() -> ScalarSelect[int | None]:
+    """SQL: the fund year holding the commitment of the decision's application (NULL if none).
+
+    Every commitment of an application is booked in one year (its first; a correction books
+    into the same), so the smallest is that year.
+    """
+    return (
+        select(func.min(FundYear.year))
+        .join(LedgerEntry, LedgerEntry.fund_year_id == FundYear.id)
+        .where(
+            LedgerEntry.application_id == Decision.application_id,
+            LedgerEntry.kind == EntryKind.COMMITMENT.value,
+        )
+        .scalar_subquery()
+    )
+
+
+def _decided_in_year(areas: list[Area], year: int) -> ColumnElement[bool]:
+    """SQL condition: the decision belongs to the year of the public reports.
+
+    An approval belongs to the fund year that holds its commitment, so the annual report, the
+    decisions pages and the open data name the year the books hold its money in: a correction
+    entered next year, or a December decision whose own year had been closed before staff
+    confirmed it (services.decisions.fund_year_for_decision), count where their money is. A
+    decision without a commitment (a rejection) belongs to the year of its decided_at, in its
+    area's time zone.
+    """
+    booked = _commitment_year()
+    return and_(
+        Application.area_id.in_([area.id for area in areas]),
+        or_(
+            booked == year,
+            and_(booked.is_(None), _in_year(areas, year, Application.area_id, Decision.decided_at)),
+        ),
+    )
+
+
 def _decision_filter(
     area: Area,
     *,
@@ -315,8 +363,7 @@ def _decision_filter(
         _in_force(),
     ]
     if year is not None:
-        start, end = year_bounds(year, area.timezone)
-        conditions += [Decision.decided_at >= start, Decision.decided_at < end]
+        conditions.append(_decided_in_year([area], year))
     if fund_id is not None:
         conditions.append(Application.fund_id == fund_id)
     return conditions
@@ -465,9 +512,19 @@ def iter_decisions(
 
 
 def decision_years(area: Area) -> list[int]:
-    """Years (in the area's time zone) with published decisions, plus this year; newest first."""
-    first, last = db.session.execute(
-        select(func.min(Decision.decided_at), func.max(Decision.decided_at))
+    """Years (in the area's time zone) with published decisions, plus this year; newest first.
+
+    A year counts from the decisions' dates and from the years their commitments are booked
+    in (where _decided_in_year lists an approval).
+    """
+    booked = _commitment_year()
+    first, last, first_booked, last_booked = db.session.execute(
+        select(
+            func.min(Decision.decided_at),
+            func.max(Decision.decided_at),
+            func.min(booked),
+            func.max(booked),
+        )
         .select_from(Decision)
         .join(Application, Application.id == Decision.application_id)
         .where(*_decision_filter(area, year=None, fund_id=None))
@@ -475,7 +532,9 @@ def decision_years(area: Area) -> list[int]:
     tz = ZoneInfo(area.timezone)
     years = {current_year(area)}
     if first is not None and last is not None:
-        years |= set(range(first.astimezone(tz).year, last.astimezone(tz).year + 1))
+        bounds = [first.astimezone(tz).year, last.astimezone(tz).year]
+        bounds += [year for year in (first_booked, last_booked) if year is not None]
+        years |= set(range(min(bounds), max(bounds) + 1))
     return sorted(years, reverse=True)
 
 
@@ -633,7 +692,8 @@ def participation(areas: list[Area], year: int) -> dict[int, Participation]:
     """Applications, decisions, sessions and languages of a year for each area (three queries).
 
     Each area's year runs in its own time zone. A decision counts when it is published and in
-    force (as on the decisions page), a session when its round closed in the year.
+    force, in the year the decisions page lists it (_decided_in_year), a session when its
+    round closed in the year.
     """
     received = _counts_by_area(
         areas,
@@ -648,7 +708,7 @@ def participation(areas: list[Area], year: int) -> dict[int, Participation]:
         .where(
             Decision.outcome.in_(PUBLISHED_OUTCOMES),
             _in_force(),
-            _in_year(areas, year, Application.area_id, Decision.decided_at),
+            _decided_in_year(areas, year),
         )
         .group_by(Application.area_id, Decision.outcome),
     )

@@ -286,3 +286,70 @@ def test_decision_reasons_migration_fills_old_decisions_and_keeps_them_append_on
         assert conn.execute(text("SELECT count(*) FROM decision")).scalar() == 3
     with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
         conn.execute(text("DELETE FROM decision WHERE id = 3"))
+
+
+#: A decision of 1 March 2026 corrected on 10 and 20 January 2027, as before corrections kept
+#: the date of the decision they correct (each took the moment staff entered it).
+_CORRECTED = [
+    "INSERT INTO decision (id, application_id, outcome, approved_cents, requested_cents,"
+    " conditions, reasons, eligible, participating, quorum_needed, yes, no, abstain, decided_at,"
+    " supersedes_id, correction_reason) VALUES"
+    " (1, 1, 'approved', 1000, 1000, '', '', 7, 5, 4, 4, 1, 0, '2026-03-01 18:00:00', NULL, ''),"
+    " (2, 1, 'approved', 900, 1000, '', 'Kürzung', 7, 5, 4, 4, 1, 0, '2027-01-10 09:00:00', 1,"
+    " 'Kürzung'),"
+    " (3, 1, 'approved', 800, 1000, '', 'Kürzung', 7, 5, 4, 4, 1, 0, '2027-01-20 09:00:00', 2,"
+    " 'Kürzung')",
+]
+
+
+def _decision_dates() -> list[tuple[str, ...]]:
+    with db.engine.begin() as conn:
+        rows = conn.execute(text("SELECT * FROM decision ORDER BY id")).mappings().all()
+    return [
+        tuple(str(row[name])[:16] for name in ("decided_at", "recorded_at") if name in row)
+        for row in rows
+    ]
+
+
+def test_corrections_keep_the_date_of_the_decision_they_correct_after_the_migration(
+    migration_app,
+):
+    """Corrections entered before the fix moved their decision into the year they were entered;
+    the migration gives them back the body's date (down a chain of corrections) and keeps the
+    moment each was entered as recorded_at. The downgrade restores the old dates."""
+    upgrade(revision="e5a6b7c8d9f0")
+    with db.engine.begin() as conn:
+        # The older revisions install today's decision guards, this revision's trigger among
+        # them; the old code wrote these rows without it.
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(text("DROP TRIGGER decision_correction_keeps_date ON decision"))
+        else:
+            conn.execute(text("DROP TRIGGER decision_correction_keeps_date"))
+        for statement in [*_ROWS, *_CORRECTED]:
+            conn.execute(text(statement))
+    upgrade(revision="f6a7b8c9d0e1")
+    assert _decision_dates() == [
+        ("2026-03-01 18:00", "2026-03-01 18:00"),
+        ("2026-03-01 18:00", "2027-01-10 09:00"),
+        ("2026-03-01 18:00", "2027-01-20 09:00"),
+    ]
+    with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
+        conn.execute(text("UPDATE decision SET decided_at = recorded_at WHERE id = 3"))
+    with pytest.raises(Exception, match="keeps the decided_at"), db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO decision (application_id, outcome, approved_cents, requested_cents,"
+                " conditions, reasons, eligible, participating, quorum_needed, yes, no, abstain,"
+                " decided_at, recorded_at, supersedes_id, correction_reason) VALUES (1,"
+                " 'approved', 700, 1000, '', 'Kürzung', 7, 5, 4, 4, 1, 0, '2027-02-01',"
+                " '2027-02-01', 3, 'Kürzung')"
+            )
+        )
+    downgrade(revision="e5a6b7c8d9f0")
+    assert _decision_dates() == [
+        ("2026-03-01 18:00",),
+        ("2027-01-10 09:00",),
+        ("2027-01-20 09:00",),
+    ]
+    with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM decision WHERE id = 3"))

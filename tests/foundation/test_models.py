@@ -185,6 +185,7 @@ def test_decision_correction_needs_reason(setup):
             approved_cents=100,
             requested_cents=100,
             supersedes_id=first.id,
+            decided_at=first.decided_at,  # refused for the missing reason alone
         )
     )
 

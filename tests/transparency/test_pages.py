@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from juryfund.extensions import db
-from juryfund.services import books, ledger, transparency
+from juryfund.services import books, ledger, setup, transparency
 
 from .conftest import Spec
 
@@ -53,8 +53,10 @@ def test_decisions_page_lists_title_who_body_outcome_amount(client, area, jury, 
     assert "2 decisions" in html
 
 
-def test_decisions_page_year_and_fund_filters(client, area, jury, make, decide):
+def test_decisions_page_year_and_fund_filters(client, area, fund, jury, make, decide, staff):
     other = make.fund(area, jury, cap_cents=5_000_000, allocation_cents=6_000_000)
+    # The fund had a 2025 budget: the 2025 decision is booked, and listed, in 2025.
+    setup.open_fund_year(fund, year=2025, allocation_cents=1_000_000, actor=staff.actor)
     (last_year,) = decide([Spec("Vorjahresfest")], at=datetime(2025, 6, 1, 12, tzinfo=UTC))
     (small,) = decide([Spec("Pflanzaktion")])
     (big,) = decide([Spec("Stadtteilzeitung", requested=800000)], in_fund=other)

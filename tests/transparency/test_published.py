@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from juryfund.extensions import db
-from juryfund.services import decisions, transparency
+from juryfund.services import decisions, setup, transparency
 from juryfund.services.transparency import published_applicant
 
 from .conftest import Spec
@@ -70,8 +70,10 @@ def test_newest_first(area, decide):
     assert refs == [new[0].reference, old[0].reference]
 
 
-def test_year_counts_in_the_area_time_zone(area, decide):
-    # 23:30 UTC on New Year's Eve is already 00:30 on 1 January in Berlin.
+def test_year_counts_in_the_area_time_zone(area, fund, decide, staff):
+    # 23:30 UTC on New Year's Eve is already 00:30 on 1 January in Berlin: the decision is
+    # booked in the fund's 2026 and listed there; the one an hour earlier in 2025.
+    setup.open_fund_year(fund, year=2025, allocation_cents=1_000_000, actor=staff.actor)
     (late,) = decide([Spec("Silvesteraktion")], at=datetime(2025, 12, 31, 23, 30, tzinfo=UTC))
     (early,) = decide([Spec("Winteraktion")], at=datetime(2025, 12, 31, 22, 30, tzinfo=UTC))
     assert [d.reference for d in transparency.all_decisions(area, year=2026)] == [late.reference]
