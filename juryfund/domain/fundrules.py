@@ -123,19 +123,61 @@ def check_own_share(
 
 
 def check_over_funding(
-    *, total_cents: int, requested_cents: int, cofunding_cents: int
+    *, total_cents: int, requested_cents: int, cofunding_cents: int, own_cents: int
 ) -> list[DomainError]:
-    """Requested plus other funding may not exceed the total costs (error on `cofunding`)."""
-    if requested_cents + cofunding_cents <= total_cents:
+    """The money that pays for the cost plan may not come to more than its total costs: the
+    amount requested, other funding and the applicant's own money together (no over-funding:
+    the fund never pays for costs that other money already covers). Volunteer hours are not
+    money and stay outside.
+
+    The error is on `requested`, the share asked of the fund: `at_most` is the most it can be;
+    when own money and other funding cover the costs on their own, nothing is left to ask for.
+    """
+    covered = cofunding_cents + own_cents
+    excess = requested_cents + covered - total_cents
+    if excess <= 0:
         return []
+    most = total_cents - covered
+    if most <= 0:
+        return [
+            DomainError(
+                "rules.costs_covered", field="requested", total=total_cents, covered=covered
+            )
+        ]
     return [
         DomainError(
             "rules.over_funding",
-            field="cofunding",
+            field="requested",
             total=total_cents,
-            excess=requested_cents + cofunding_cents - total_cents,
+            covered=covered,
+            excess=excess,
+            at_most=most,
         )
     ]
+
+
+def check_amount_limits(
+    *, requested_cents: int, cap_cents: int, minimum_cents: int
+) -> list[DomainError]:
+    """The amount requested against the fund's per-application cap and minimum as they stand
+    today, for an application sent under other ones (errors on `requested`). The decision is
+    held to today's cap, so a request above it cannot be approved in full."""
+    if requested_cents > cap_cents:
+        return [
+            DomainError(
+                "rules.above_cap_now", field="requested", requested=requested_cents, cap=cap_cents
+            )
+        ]
+    if requested_cents < minimum_cents:
+        return [
+            DomainError(
+                "rules.below_minimum_now",
+                field="requested",
+                requested=requested_cents,
+                minimum=minimum_cents,
+            )
+        ]
+    return []
 
 
 def check_period(*, start: date, end: date, period: Period) -> list[DomainError]:

@@ -167,10 +167,12 @@ def fund_rule_errors(
     )
     if "requested" not in taken:
         # Only once the request itself is fine: "more than the costs" says it better first.
+        # Own money pays for costs as other funding does (volunteer hours are not money).
         errors += fundrules.check_over_funding(
             total_cents=total,
             requested_cents=data.requested_cents,
             cofunding_cents=data.cofunding_cents,
+            own_cents=max(data.own_cents, 0),
         )
     if data.own_cents < 0:
         errors.append(DomainError("money.negative", field="own"))
@@ -189,8 +191,10 @@ def fund_rule_errors(
 
 def rule_flags(application: Application, *, booking_year: int) -> list[DomainError]:
     """The fund's rules that the stored application breaks, for staff to judge on the review
-    page: rules changed since it was sent, or money that would be booked in another year than
-    the action's (e.g. approved in December for an action in January)."""
+    page: rules changed since it was sent (its own rules, and until the body decides the cap
+    and minimum per application, which the decision is held to), or money that would be
+    booked in another year than the action's (e.g. approved in December for an action in
+    January)."""
     data = RuleInput(
         cost_lines=[
             CostLine(item.description, item.category, item.quantity, item.unit_cents)
@@ -204,6 +208,12 @@ def rule_flags(application: Application, *, booking_year: int) -> list[DomainErr
         end_date=application.end_date,
     )
     flags = fund_rule_errors(application.fund, data)
+    if application.state in WITHDRAWABLE:
+        flags += fundrules.check_amount_limits(
+            requested_cents=application.requested_cents,
+            cap_cents=application.fund.cap_cents,
+            minimum_cents=application.fund.minimum_cents,
+        )
     if booking_year != application.start_date.year:
         period = funding_period(application.fund, booking_year)
         if not (period.covers(application.start_date) and period.covers(application.end_date)):

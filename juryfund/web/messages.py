@@ -36,6 +36,10 @@ REASONS = {
     "area.slug_reserved": _l("This address is used by juryfund itself; please choose another."),
     "area.slug_taken": _l("Another area already uses this address."),
     "area.code_taken": _l("Another area already uses this code."),
+    "area.code_used": _l(
+        "Applications of another area carry this code in their references (from before that area"
+        " changed its code): please choose another."
+    ),
     "area.timezone_unknown": _l("Unknown time zone; use a name such as Europe/Berlin."),
     "area.german_required": _l("German must be offered: it is the legally binding version."),
     "widgets.origin_invalid": _l(
@@ -139,6 +143,11 @@ REASONS = {
     "application.before_session": _l(
         "An application sent now is decided at the jury session on %(meets_on)s (apply by "
         "%(apply_by)s). Your action can start on that day at the earliest."
+    ),
+    "application.after_last_session": _l(
+        "The deadlines of the announced jury sessions have passed: an application sent now is"
+        " decided at a later session, after the one on %(meets_on)s. Your action can start after"
+        " %(meets_on)s at the earliest."
     ),
     # jury sessions
     "session.in_past": _l("The session cannot be in the past."),
@@ -362,8 +371,21 @@ REASONS = {
         "(%(needed)s, in money or volunteer hours); yours comes to %(have)s."
     ),
     "rules.over_funding": _l(
-        "The amount requested and the other funding together are %(excess)s more than the "
-        "total costs (%(total)s)."
+        "Together with your own money and the other funding (%(covered)s), the amount "
+        "requested is %(excess)s more than the total costs (%(total)s). Please ask for at most "
+        "%(at_most)s."
+    ),
+    "rules.costs_covered": _l(
+        "Your own money and the other funding (%(covered)s) already cover the total costs "
+        "(%(total)s). The fund can only pay for costs that nothing else covers."
+    ),
+    "rules.above_cap_now": _l(
+        "The amount requested (%(requested)s) is above the fund's cap per application, which "
+        "is now %(cap)s: the body can approve at most %(cap)s."
+    ),
+    "rules.below_minimum_now": _l(
+        "The amount requested (%(requested)s) is below the fund's minimum per application, "
+        "which is now %(minimum)s."
     ),
     "rules.outside_period": _l(
         "The action must take place within the fund's funding period, %(period_start)s to %(period_end)s."
@@ -410,6 +432,8 @@ MONEY_PARAMS = frozenset(
         "needed",
         "have",
         "excess",
+        "covered",
+        "at_most",
         "fees",
         "rate",
     }

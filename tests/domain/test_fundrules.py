@@ -10,6 +10,7 @@ from juryfund.domain.fundrules import (
     FundRuleSet,
     Period,
     allowance_cents,
+    check_amount_limits,
     check_fees,
     check_over_funding,
     check_own_share,
@@ -78,20 +79,69 @@ def test_own_share_error_names_the_amounts():
 
 
 @pytest.mark.parametrize(
-    ("total", "requested", "cofunding", "expected"),
+    ("total", "requested", "cofunding", "own", "expected"),
     [
-        (100_000, 100_000, 0, []),
-        (100_000, 60_000, 40_000, []),
-        (100_000, 60_000, 40_001, [("rules.over_funding", "cofunding")]),
-        (100_000, 100_000, 1, [("rules.over_funding", "cofunding")]),
-        (0, 0, 0, []),
+        (100_000, 100_000, 0, 0, []),
+        (100_000, 60_000, 40_000, 0, []),
+        (100_000, 60_000, 40_001, 0, [("rules.over_funding", "requested")]),
+        (100_000, 100_000, 1, 0, [("rules.over_funding", "requested")]),
+        # Own money pays for costs as other funding does.
+        (100_000, 90_000, 0, 10_000, []),
+        (100_000, 50_000, 40_000, 10_000, []),
+        (100_000, 90_001, 0, 10_000, [("rules.over_funding", "requested")]),
+        (100_000, 100_000, 0, 1, [("rules.over_funding", "requested")]),
+        (100_000, 50_000, 40_000, 10_001, [("rules.over_funding", "requested")]),
+        # Own money and other funding cover the costs on their own: nothing left to ask for.
+        (100_000, 1, 0, 100_000, [("rules.costs_covered", "requested")]),
+        (100_000, 1, 60_000, 50_000, [("rules.costs_covered", "requested")]),
+        (0, 0, 0, 0, []),
     ],
 )
-def test_no_over_funding(total, requested, cofunding, expected):
+def test_no_over_funding(total, requested, cofunding, own, expected):
     errors = check_over_funding(
-        total_cents=total, requested_cents=requested, cofunding_cents=cofunding
+        total_cents=total, requested_cents=requested, cofunding_cents=cofunding, own_cents=own
     )
     assert reasons(errors) == expected
+
+
+def test_over_funding_error_names_the_most_that_can_be_asked_for():
+    # Aachen: 1,245 € of costs, 124.50 € own money (the 10 % share), 1,245 € requested.
+    (error,) = check_over_funding(
+        total_cents=124_500, requested_cents=124_500, cofunding_cents=0, own_cents=12_450
+    )
+    assert error.params == {
+        "total": 124_500,
+        "covered": 12_450,
+        "excess": 12_450,
+        "at_most": 112_050,
+    }
+
+
+@pytest.mark.parametrize(
+    ("requested", "cap", "minimum", "expected"),
+    [
+        (100_000, 150_000, 0, []),
+        (150_000, 150_000, 0, []),  # the cap itself is fine
+        (150_001, 150_000, 0, [("rules.above_cap_now", "requested")]),
+        (123_450, 100_000, 0, [("rules.above_cap_now", "requested")]),  # cap lowered
+        (500_000, 5_000_000, 500_000, []),  # the minimum itself is fine
+        (499_999, 5_000_000, 500_000, [("rules.below_minimum_now", "requested")]),
+    ],
+)
+def test_amount_against_todays_cap_and_minimum(requested, cap, minimum, expected):
+    errors = check_amount_limits(requested_cents=requested, cap_cents=cap, minimum_cents=minimum)
+    assert reasons(errors) == expected
+
+
+def test_amount_limit_errors_name_the_amounts():
+    (above,) = check_amount_limits(requested_cents=123_450, cap_cents=100_000, minimum_cents=0)
+    (below,) = check_amount_limits(
+        requested_cents=400_000, cap_cents=5_000_000, minimum_cents=600_000
+    )
+    assert (above.params, below.params) == (
+        {"requested": 123_450, "cap": 100_000},
+        {"requested": 400_000, "minimum": 600_000},
+    )
 
 
 CALENDAR_2027 = period_of(2027)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from juryfund.extensions import db
 from juryfund.infra import clock
 from juryfund.models import Application, Fund, FundYear
+from juryfund.services import intake
 
 from .conftest import application_data, only_application
 
@@ -59,19 +60,57 @@ def test_hours_count_nothing_without_an_hourly_rate(client, area, send):
     assert _field_error(html, "own")
 
 
-def test_over_funding_is_shown_next_to_other_funding(client, area, send):
-    # 1,234.50 € requested + 100 € other funding > 1,245 € of costs.
+def test_over_funding_is_shown_next_to_the_amount_requested_and_input_kept(client, area, send):
+    # 1,234.50 € requested + 100 € other funding > 1,245 € of costs: at most 1,145 € to ask for.
     html = send(URL, application_data(cofunding="100,00", cofunding_source="Stiftung")).get_data(
         as_text=True
     )
-    error = _field_error(html, "cofunding")
-    assert "89,50" in error and "1.245,00" in error
-    assert 'value="100,00"' in html
+    error = _field_error(html, "requested")
+    assert "89,50" in error and "1.245,00" in error and "1.145,00" in error
+    assert 'value="100,00"' in html and 'value="1.234,50"' in html
+    assert 'class="confirm-panel"' not in html
     assert _count() == 0
 
 
 def test_other_funding_up_to_the_costs_is_fine(client, area, apply):
     assert apply(cofunding="10,50", cofunding_source="Stiftung").status_code == 302
+
+
+def test_own_money_counted_as_own_share_cannot_also_be_requested_from_the_fund(client, area, send):
+    # Aachen-style fund: 10 % own share. Costs 1,245 €, own money 124.50 € (exactly the share),
+    # and the whole 1,245 € asked of the fund: 1,369.50 € of money for 1,245 € of costs.
+    fund = _rules(area, own_share_bp=1000, hour_rate_cents=0)
+    data = application_data(own="124,50", volunteer_hours="0", requested="1.245,00")
+    html = send(URL, data).get_data(as_text=True)
+    error = _field_error(html, "requested")
+    assert "124,50" in error and "1.245,00" in error and "1.120,50" in error
+    assert 'value="124,50"' in html and 'value="1.245,00"' in html
+    assert 'class="confirm-panel"' not in html
+    # Sent straight away with the fund "confirmed", the server refuses it all the same.
+    send(URL, {**data, "confirmed_fund": str(fund.id)}, "submit")
+    assert _count() == 0
+
+
+def test_own_money_and_request_together_up_to_the_costs_are_fine(client, area, apply):
+    _rules(area, own_share_bp=1000, hour_rate_cents=0)
+    assert apply(own="124,50", volunteer_hours="0", requested="1.120,50").status_code == 302
+    application = only_application()
+    assert (application.own_cents, application.requested_cents) == (12_450, 112_050)
+
+
+def test_own_money_and_other_funding_covering_the_costs_leave_nothing_to_request(
+    client, area, send
+):
+    data = application_data(own="245,00", cofunding="1.000,00", cofunding_source="Stiftung")
+    html = send(URL, data).get_data(as_text=True)
+    assert "1.245,00" in _field_error(html, "requested")
+    assert _count() == 0
+
+
+def test_volunteer_hours_are_not_money_and_never_over_fund(client, area, apply):
+    # 500 hours at 10 € are worth 5,000 €, but pay no costs: the whole 1,245 € may be asked for.
+    _rules(area, own_share_bp=1000, hour_rate_cents=1000)
+    assert apply(volunteer_hours="500", requested="1.245,00").status_code == 302
 
 
 def test_action_outside_the_funding_period_is_refused(client, area, send):
@@ -165,3 +204,43 @@ def test_review_page_without_rule_problems_shows_no_flags(client, area, apply, m
     assert (
         application.start_date.year != clock.area_today(area).year or 'id="rule-flags"' not in html
     )
+
+
+def test_review_page_flags_a_request_above_the_cap_lowered_since_sending(
+    client, area, apply, make, login
+):
+    # The decision is held to the cap of its day: staff must see before the body votes that
+    # the request is now above it.
+    apply()  # 1,234.50 € under the cap of 1,500 €
+    _rules(area, cap_cents=100_000)  # the district lowers the cap to 1,000 €
+    login(make.staff(areas=[area]))
+    application = only_application()
+    html = client.get(f"/staff/applications/{application.id}").get_data(as_text=True)
+    flags = re.search(r'id="rule-flags".*?</section>', html, re.S)
+    assert flags and "1.234,50" in flags.group(0) and "1.000,00" in flags.group(0)
+
+
+def test_review_page_flags_a_request_below_the_minimum_raised_since_sending(
+    client, area, apply, make, login
+):
+    apply()  # 1,234.50 €
+    _rules(area, minimum_cents=130_000)
+    login(make.staff(areas=[area]))
+    application = only_application()
+    html = client.get(f"/staff/applications/{application.id}").get_data(as_text=True)
+    flags = re.search(r'id="rule-flags".*?</section>', html, re.S)
+    assert flags and "1.234,50" in flags.group(0) and "1.300,00" in flags.group(0)
+
+
+def test_review_page_keeps_quiet_about_the_cap_once_nothing_is_left_to_decide(
+    client, area, apply, make, login
+):
+    apply()
+    application = only_application()
+    intake.withdraw(application)
+    db.session.commit()
+    _rules(area, cap_cents=100_000)
+    login(make.staff(areas=[area]))
+    html = client.get(f"/staff/applications/{application.id}").get_data(as_text=True)
+    flags = re.search(r'id="rule-flags".*?</section>', html, re.S)
+    assert not flags or "1.000,00" not in flags.group(0)
