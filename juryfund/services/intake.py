@@ -385,7 +385,8 @@ def update(
     """
     locks.lock(Application, application.id)
     db.session.expire(application, ["sent_version"])  # read after the lock, never before
-    if application.state not in APPLICANT_EDITABLE:
+    if application.state not in APPLICANT_EDITABLE or application.anonymised_at is not None:
+        # Erased (on request or at the end of the retention period): nothing comes back.
         raise DomainError("application.not_editable")
     before = versions.last_sent(application)
     application.fund_id = _refuse_if_invalid(
@@ -404,8 +405,8 @@ def update(
 
 
 def withdraw(application: Application, *, reason: str = "", actor: Actor = THE_APPLICANT) -> None:
-    """The applicant takes the application back (until it is decided)."""
-    if application.state not in WITHDRAWABLE:
+    """The applicant takes the application back (until it is decided; never once erased)."""
+    if application.state not in WITHDRAWABLE or application.anonymised_at is not None:
         raise DomainError("application.not_withdrawable")
     history.transition(application, State.WITHDRAWN, actor=actor, note=reason)
     db.session.flush()

@@ -36,12 +36,14 @@ from ..models import (
     LedgerEntry,
     LinkGrant,
     Mail,
+    Member,
     PaymentRequest,
+    PendingNotice,
     ProjectPin,
     ProofOfUse,
 )
 from ..models.base import utcnow
-from . import history, locks, setup, stories, versions
+from . import history, ledger, locks, setup, stories, versions
 
 #: What replaces a name or an address once the retention period is over.
 ERASED = "—"
@@ -84,8 +86,6 @@ PERSONAL_TEXTS = (
     "proof_report",
     "receipt_items",
 )
-#: The shortest name searched for in mail texts (shorter ones would match unrelated words).
-_MIN_SEARCHED_NAME = 4
 
 
 def export(application: Application, *, bank_details: bool = True) -> dict[str, Any]:
@@ -157,7 +157,7 @@ def export(application: Application, *, bank_details: bool = True) -> dict[str, 
             Decision,
             application.id,
             at="decided_at",
-            columns=("outcome", "approved_cents", "conditions", "correction_reason"),
+            columns=("outcome", "approved_cents", "conditions", "reasons", "correction_reason"),
         ),
         "bookings": _rows(
             LedgerEntry, application.id, at="at", columns=("kind", "amount_cents", "note")
@@ -370,16 +370,37 @@ class ErasurePreview:
 
 
 def _mails_about(application: Application) -> Select[Any] | None:
-    """The outbox's mails to the applicant or naming them (e.g. notifications to staff)."""
-    conditions = []
-    if application.email:
-        conditions.append(Mail.to_addr == application.email)
-        conditions.append(Mail.body_text.contains(application.email))
-    name = application.applicant_name.strip()
-    if len(name) >= _MIN_SEARCHED_NAME and name != ERASED:
-        conditions.append(Mail.body_text.contains(name))
-        conditions.append(Mail.subject.contains(name))
-    return select(Mail.id).where(or_(*conditions)) if conditions else None
+    """The outbox's mails about this application: the applicant's and the office's notices,
+    each naming its reference.
+
+    Never by the applicant's name or address alone: a member whose name begins like theirs
+    would lose their ballot links to the erasure (and have them handed to the applicant), and
+    the mails of the applicant's other applications, still running, would go too. A member's
+    mail is never one (an agenda's titles are theirs to read).
+    """
+    reference = application.reference
+    return select(Mail.id).where(
+        or_(
+            Mail.subject.contains(reference, autoescape=True),
+            Mail.body_text.contains(reference, autoescape=True),
+        ),
+        Mail.to_addr.not_in(select(Member.email)),
+    )
+
+
+def _money_owed(application: Application) -> bool:
+    """Whether money of the application is still to be settled: a payment request open, or a
+    cancelled project's paid money not refunded (the data are needed to claim it back)."""
+    if db.session.scalar(
+        select(PaymentRequest.id)
+        .where(
+            PaymentRequest.application_id == application.id,
+            PaymentRequest.state.in_(("requested", "approved")),
+        )
+        .limit(1)
+    ):
+        return True
+    return application.state == State.CANCELLED and ledger.account_of(application.id).paid > 0
 
 
 def _payment_requests(application: Application) -> list[PaymentRequest]:
@@ -409,7 +430,9 @@ def preview_erasure(application: Application) -> ErasurePreview:
     )
     years = application.fund.retention_years
     return ErasurePreview(
-        allowed=application.state in {s.value for s in FINAL} and application.anonymised_at is None,
+        allowed=application.state in {s.value for s in FINAL}
+        and application.anonymised_at is None
+        and not _money_owed(application),
         files=(
             db.session.scalar(
                 select(func.count()).where(Attachment.application_id == application.id)
@@ -461,6 +484,8 @@ def erase(
         raise DomainError("privacy.already_erased")
     if application.state not in {s.value for s in FINAL}:
         raise DomainError("privacy.not_final")
+    if _money_owed(application):
+        raise DomainError("privacy.money_owed")
     setup.refuse(errors)  # every missing field at once, each next to its own field
     chosen = tuple(sorted(set(texts)))
     removed = _erase_personal_data(application, texts=chosen, title=title.strip()[:200])
@@ -484,6 +509,13 @@ def _erase_personal_data(
     mail_ids: list[int] = list(db.session.scalars(mails)) if mails is not None else []
     if mail_ids:
         db.session.execute(delete(Mail).where(Mail.id.in_(mail_ids)))
+    # Staff's notices about it (waiting for their digest, or kept after it) carry its title,
+    # which erasure replaces because a title may name people.
+    db.session.execute(
+        delete(PendingNotice).where(
+            PendingNotice.params.contains(f'"{application.reference}"', autoescape=True)
+        )
+    )
     # The files are copies of mails already sent; removing them before the commit means a
     # failed commit leaves a mail row without its file, never a file the erasure missed.
     remove_mail_files(current_app, mail_ids)

@@ -96,6 +96,10 @@ REASONS = {
     "privacy.title_required": _l("Please give an anonymised title."),
     "privacy.unknown_text": _l("Choose texts from the list."),
     "privacy.already_erased": _l("The personal data of this application is already erased."),
+    "privacy.money_owed": _l(
+        "Money of this application is still to be settled (a payment request open, or paid money"
+        " of a cancelled project not yet refunded): its data are needed until then."
+    ),
     "privacy.not_final": _l(
         "Personal data can be erased once the application is finished; until then it is needed."
     ),

@@ -99,13 +99,15 @@ def as_grant_holder(application: Application, action: Callable[[], T]) -> Callab
 
 
 def hold_grant(application: Application) -> None:
-    """Lock the application and read the link's grant again: 403 when it was revoked since
-    the request came in (see `as_grant_holder`); the lock is held until the request ends."""
+    """Lock the application and read the link's grant again: 403 when it was revoked (or the
+    data erased) since the request came in (see `as_grant_holder`); the lock is held until the
+    request ends."""
     locks.lock(Application, application.id)
-    revoked = db.session.scalar(
+    grant = db.session.execute(
         select(LinkGrant.revoked_at).where(LinkGrant.id == g.status_grant_id)
-    )
-    if revoked is not None:
+    ).one_or_none()
+    # Gone: the application's data were erased meanwhile (erasure deletes its grants).
+    if grant is None or grant.revoked_at is not None:
         abort(403)
 
 
