@@ -361,6 +361,8 @@ class ErasurePreview:
     """What an erasure would remove and what it keeps, for staff to read before they confirm."""
 
     allowed: bool
+    #: Why a finished application may not be erased yet: money still to be settled.
+    money_owed: bool
     files: int
     mails: int
     receipts: int
@@ -429,10 +431,12 @@ def preview_erasure(application: Application) -> ErasurePreview:
         )
     )
     years = application.fund.retention_years
+    owed = _money_owed(application)
     return ErasurePreview(
         allowed=application.state in {s.value for s in FINAL}
         and application.anonymised_at is None
-        and not _money_owed(application),
+        and not owed,
+        money_owed=owed,
         files=(
             db.session.scalar(
                 select(func.count()).where(Attachment.application_id == application.id)

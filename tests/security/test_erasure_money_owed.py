@@ -24,6 +24,19 @@ def test_erasure_waits_while_a_cancelled_project_still_owes_its_advance(approved
     assert approved.state == "cancelled"
     assert ledger.account_of(approved.id).paid == 40000  # to be refunded, nothing back yet
 
-    assert privacy.preview_erasure(approved).allowed is False
+    preview = privacy.preview_erasure(approved)
+    assert (preview.allowed, preview.money_owed) == (False, True)
     with pytest.raises(DomainError):
         privacy.erase(approved, actor=staff.actor, reason="Brief", title="Pflanzaktion")
+
+
+def test_the_erasure_page_says_why_it_waits(client, approved, staff, login):
+    """Staff see the reason (money to settle), not "once the application is finished"."""
+    books.record_payment(
+        approved, amount_cents=40000, payment_type="advance", note="", actor=staff.actor
+    )
+    books.cancel(approved, reason="Fest abgesagt", actor=staff.actor)
+    db.session.commit()
+    login(staff)
+    page = client.get(f"/staff/applications/{approved.id}/erase", headers={"Accept-Language": "en"})
+    assert "still to be settled" in page.get_data(as_text=True)
