@@ -204,6 +204,24 @@ def seats_refusal(
     return None
 
 
+def vote_ended_at(
+    *,
+    mode: str,
+    deadline: datetime | None,
+    closed_at: datetime | None,
+    meeting_at: datetime | None,
+    began_at: datetime | None,
+) -> datetime | None:
+    """When a round's vote ends or ended: a written round's deadline (or its close before it),
+    a meeting's start (as recorded, else as invited). Who is on the body is judged then: staff
+    type in a meeting's votes days later, and a member who left since still voted in the room."""
+    if mode == "meeting":
+        return began_at or meeting_at
+    if deadline is None:
+        return None
+    return min(deadline, closed_at) if closed_at is not None else deadline
+
+
 def within_term(day: date, term_start: date, term_end: date | None) -> bool:
     """Whether a member's term covers the day (the last day of a term is still in it)."""
     return term_start <= day and (term_end is None or day <= term_end)

@@ -16,7 +16,7 @@ from ..domain.actors import Actor
 from ..domain.composition import Seat
 from ..domain.conflicts import excluded
 from ..domain.errors import DomainError
-from ..domain.lifecycles import RoundState, ballot_refusal, within_term
+from ..domain.lifecycles import RoundState, ballot_refusal, vote_ended_at, within_term
 from ..domain.voting import Choice
 from ..extensions import db
 from ..infra import audit, clock
@@ -89,7 +89,9 @@ def check_link(
     if _postgresql():
         query = query.with_for_update(read=True, of=[RoundMember, Member])
     grant = db.session.execute(query).one()
-    _refuse_changed_grant(grant, link_version=link_version, now=now or utcnow())
+    _refuse_changed_grant(
+        grant, link_version=link_version, as_of=membership_as_of(participant.round, now)
+    )
 
 
 #: The columns `_grant_now` reads, in order (`_refuse_changed_grant` takes them so).
@@ -117,13 +119,15 @@ def _grant_now(
     )
 
 
-def _refuse_changed_grant(grant: Sequence[Any], *, link_version: int | None, now: datetime) -> None:
-    """Refuse when the grant read now is revoked, its member removed or out of their term on
-    the area's day, or its link replaced."""
+def _refuse_changed_grant(
+    grant: Sequence[Any], *, link_version: int | None, as_of: datetime
+) -> None:
+    """Refuse when the grant read now is revoked, its link replaced, or its member was taken
+    off the body or out of their term (on the area's day) by `as_of` (membership_as_of)."""
     current_link, revoked_at, removed_at, term_start, term_end, timezone = grant
-    if revoked_at is not None or removed_at is not None:
+    if revoked_at is not None or (removed_at is not None and removed_at < as_of):
         raise DomainError("ballot.no_access")
-    if not within_term(clock.local_day(now, timezone), term_start, term_end):
+    if not within_term(clock.local_day(as_of, timezone), term_start, term_end):
         raise DomainError("ballot.term_over")
     if link_version is not None and current_link != link_version:
         raise DomainError("ballot.link_replaced")
@@ -172,20 +176,41 @@ def _postgresql() -> bool:
 ROUND_STATE_COLUMNS = ["state", "mode", "deadline"]
 
 
+def vote_ended_of(round_: Round) -> datetime | None:
+    """When the round's vote ends or ended (lifecycles.vote_ended_at)."""
+    return vote_ended_at(
+        mode=round_.mode,
+        deadline=round_.deadline,
+        closed_at=round_.closed_at,
+        meeting_at=round_.meeting_at,
+        began_at=round_.began_at,
+    )
+
+
+def membership_as_of(round_: Round, now: datetime | None = None) -> datetime:
+    """The moment whose membership counts for a change now: now, or a meeting's start once it
+    began (staff record its votes afterwards, as the members stood in the room)."""
+    now = now or utcnow()
+    ended = vote_ended_of(round_)
+    return min(now, ended) if ended is not None else now
+
+
 def refusal_now(participant: RoundMember, *, now: datetime | None = None) -> str | None:
     """Why the member may not change a vote or conflict in this round now (None: they may)."""
     round_ = participant.round
     now = now or utcnow()
     member = participant.member
+    as_of = membership_as_of(round_, now)
     refusal = ballot_refusal(
         state=round_.state,
         mode=round_.mode,
         deadline=round_.deadline,
         now=now,
-        revoked=participant.revoked_at is not None or member.removed_at is not None,
+        revoked=participant.revoked_at is not None
+        or (member.removed_at is not None and member.removed_at < as_of),
     )
     if refusal is None and not within_term(
-        clock.local_day(now, round_.body.area.timezone), member.term_start, member.term_end
+        clock.local_day(as_of, round_.body.area.timezone), member.term_start, member.term_end
     ):
         return "ballot.term_over"
     return refusal
@@ -261,7 +286,9 @@ def _confirm_vote_after_write(
     refusal = ballot_refusal(state=state, mode=mode, deadline=deadline, now=now, revoked=False)
     if refusal:
         raise DomainError(refusal)
-    _refuse_changed_grant(grant, link_version=link_version, now=now)
+    _refuse_changed_grant(
+        grant, link_version=link_version, as_of=membership_as_of(participant.round, now)
+    )
     if excluded(detected=bool(detected), declared=False, ruled=ruling):
         raise DomainError("ballot.excluded")
     if mode == "meeting" and not present:  # marked absent between the check and the lock

@@ -36,7 +36,6 @@ from ..models import (
     LedgerEntry,
     LinkGrant,
     Mail,
-    Member,
     PaymentRequest,
     PendingNotice,
     ProjectPin,
@@ -257,6 +256,8 @@ def anonymise(application: Application, *, now: datetime | None = None) -> None:
     locks.lock(Application, application.id)
     if application.anonymised_at is not None:
         return  # erased on request meanwhile
+    if now is not None and not _still_due(application, now):
+        return  # resubmitted (or changed) since the retention job read it: not due any more
     removed = _erase_personal_data(application, texts=(), title=None)
     if now is not None:
         application.anonymised_at = now
@@ -284,6 +285,21 @@ def kept_until(last: datetime, years: int) -> datetime:
         return last.replace(year=last.year + years)
     except ValueError:
         return last.replace(year=last.year + years, month=3, day=1)
+
+
+def _still_due(application: Application, now: datetime) -> bool:
+    """Read under the application's lock: still in a state kept only for the period, and its
+    last activity still older than the period."""
+    last = db.session.scalar(
+        select(func.max(ApplicationEvent.at)).where(
+            ApplicationEvent.application_id == application.id
+        )
+    )
+    return (
+        application.state in _RETAINED_THEN_ERASED
+        and last is not None
+        and kept_until(last, application.fund.retention_years) <= now
+    )
 
 
 def due_for_anonymisation(now: datetime) -> list[Application]:
@@ -377,8 +393,8 @@ def _mails_about(application: Application) -> Select[Any] | None:
 
     Never by the applicant's name or address alone: a member whose name begins like theirs
     would lose their ballot links to the erasure (and have them handed to the applicant), and
-    the mails of the applicant's other applications, still running, would go too. A member's
-    mail is never one (an agenda's titles are theirs to read).
+    the mails of the applicant's other applications, still running, would go too. A ballot
+    mail is never one (an agenda's titles are the members' to read).
     """
     reference = application.reference
     return select(Mail.id).where(
@@ -386,7 +402,8 @@ def _mails_about(application: Application) -> Select[Any] | None:
             Mail.subject.contains(reference, autoescape=True),
             Mail.body_text.contains(reference, autoescape=True),
         ),
-        Mail.to_addr.not_in(select(Member.email)),
+        # A member's ballot mails are theirs (an applicant may be a member of a body too).
+        ~Mail.purpose.startswith("ballot."),
     )
 
 

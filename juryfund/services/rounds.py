@@ -783,14 +783,11 @@ def _removed_members(round_: Round) -> set[int]:
 
 
 def _vote_ended_at(round_: Round) -> datetime:
-    """When the round's vote ends or ended: a written round's deadline (or when it was closed
-    before it), a meeting's start (as recorded, else as invited)."""
-    if round_.mode == "meeting":
-        start = round_.began_at or round_.meeting_at or round_.deadline
-        assert start is not None, f"meeting {round_.id} without a date"
-        return start
-    deadline = _deadline(round_)
-    return min(deadline, round_.closed_at) if round_.closed_at is not None else deadline
+    """When the round's vote ends or ended (lifecycles.vote_ended_at); every round has one (the
+    CHECKs circulation_deadline and meeting_date)."""
+    ended = ballots.vote_ended_of(round_)
+    assert ended is not None, f"round {round_.id} without a deadline or date"
+    return ended
 
 
 def _deadline(round_: Round) -> datetime:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from juryfund.domain.actors import Actor
 from juryfund.extensions import db
 from juryfund.models import Application
 from juryfund.services import intake, privacy
@@ -44,7 +45,8 @@ def test_edit_sent_while_the_tick_anonymises_does_not_bring_the_data_back(
         """What `flask juryfund tick` does for this application, in its own session."""
         with app.app_context():
             found = db.session.get(Application, application_id)
-            privacy.anonymise(found, now=datetime.now(UTC))
+            # The end of the retention period (anonymise reads it again under the lock).
+            privacy.anonymise(found, now=datetime(2100, 1, 1, tzinfo=UTC))
             db.session.commit()
             db.session.remove()
 
@@ -81,3 +83,28 @@ def test_edit_sent_while_the_tick_anonymises_does_not_bring_the_data_back(
         stored.email,
         stored.address,
     )
+
+
+def test_a_resubmitted_application_is_not_erased_by_a_stale_candidate_list(area, fund, staff):
+    """The retention job read a returned application as due; its applicant sent it again
+    before the job locked it: it is read again under the lock and left alone."""
+    application = intake.submit(area, application_input(), draft_key=None)
+    db.session.commit()
+    intake.return_for_changes(application, note="Bitte Angebot beilegen.", actor=staff.actor)
+    db.session.commit()
+    later = datetime(2100, 1, 1, tzinfo=UTC)
+    due = privacy.due_for_anonymisation(later)
+    assert [a.id for a in due] == [application.id]
+    # The applicant comes back and sends it again before the job's anonymise locks the row.
+    intake.update(
+        application,
+        application_input(),
+        draft_key=None,
+        actor=Actor.applicant(application.reference),
+    )
+    db.session.commit()
+    assert application.state == "submitted"
+    privacy.anonymise(due[0], now=later)
+    db.session.commit()
+    db.session.refresh(application)
+    assert application.anonymised_at is None, (application.state, application.applicant_name)

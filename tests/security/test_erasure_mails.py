@@ -50,3 +50,49 @@ def test_erasure_keeps_another_person_s_mails(rejected, staff):
     db.session.commit()
     after = db.session.scalars(select(Mail.id).where(Mail.to_addr == MEMBER_EMAIL)).all()
     assert after == before
+
+
+MEMBER_APPLICANT = "anna.member@example.org"
+
+
+@pytest.fixture
+def rejected_member_applicant(decide, jury):
+    """A jury member applies herself (the reason conflicts of interest exist)."""
+    member = db.session.scalars(
+        select(Member).where(Member.body_id == jury.id).order_by(Member.id.desc())
+    ).first()
+    member.email = MEMBER_APPLICANT
+    db.session.commit()
+    (application,) = decide(
+        [
+            Spec(
+                "Hoffest",
+                outcome="rejected",
+                kind="person",
+                name="Anna Beispiel",
+                email=MEMBER_APPLICANT,
+            )
+        ]
+    )
+    return application
+
+
+def test_export_holds_mails_of_an_applicant_who_is_a_member(rejected_member_applicant):
+    app = rejected_member_applicant
+    to_her = db.session.scalars(
+        select(Mail).where(Mail.to_addr == MEMBER_APPLICANT, Mail.subject.contains(app.reference))
+    ).all()
+    assert to_her, "she got her application's mails"
+    exported = privacy.export(app)
+    assert {m["subject"] for m in exported["mails"]} >= {m.subject for m in to_her}
+
+
+def test_erasure_removes_mails_of_an_applicant_who_is_a_member(rejected_member_applicant, staff):
+    app = rejected_member_applicant
+    ref = app.reference
+    privacy.erase(app, actor=staff.actor, reason="Brief", title="Hoffest")
+    db.session.commit()
+    left = db.session.scalars(
+        select(Mail.subject).where(Mail.to_addr == MEMBER_APPLICANT, Mail.subject.contains(ref))
+    ).all()
+    assert left == []

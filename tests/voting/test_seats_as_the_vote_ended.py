@@ -151,3 +151,43 @@ def test_a_term_ending_after_the_deadline_changes_nothing(open_round, jury, cloc
     clock_at(deadline + timedelta(days=5))  # the term is over now, but was not at the deadline
     counted = rounds.tallies(round_)[item.id]
     assert (counted.eligible, counted.participating, counted.yes) == (7, 4, 4)
+
+
+def test_staff_record_the_vote_of_a_member_whose_term_ended_after_the_meeting(
+    open_round, jury, staff, clock_at
+):
+    meeting_at = datetime.now(UTC) + timedelta(days=2)
+    leaving = full(jury)[0]
+    _term_ends_in(jury, leaving, days=3)  # serving on the meeting's day
+    round_ = open_round("meeting", deadline=meeting_at)
+    item = round_.agenda[0]
+    for member in full(jury)[:4]:
+        ballots.set_presence(p(round_, member), True, actor=staff.actor)
+    db.session.commit()
+    clock_at(meeting_at + timedelta(days=5))  # staff type in the minutes the week after
+    counted = rounds.tallies(round_)[item.id]
+    assert counted.eligible == 7  # the leaving member counts: she served at the meeting
+    # Her vote in the room is recorded as she stood then.
+    ballots.cast_vote(p(round_, leaving), item, "yes", actor=staff.actor)
+    db.session.commit()
+    assert rounds.tallies(round_)[item.id].yes == 1
+
+
+def test_staff_record_the_vote_of_a_member_removed_after_the_meeting(
+    open_round, jury, staff, clock_at
+):
+    meeting_at = datetime.now(UTC) + timedelta(days=2)
+    leaving = full(jury)[0]
+    round_ = open_round("meeting", deadline=meeting_at)
+    item = round_.agenda[0]
+    for member in full(jury)[:4]:
+        ballots.set_presence(p(round_, member), True, actor=staff.actor)
+    db.session.commit()
+    clock_at(meeting_at + timedelta(days=1))
+    setup.remove_member(leaving, actor=staff.actor)
+    db.session.commit()
+    counted = rounds.tallies(round_)[item.id]
+    assert (counted.eligible, counted.participating) == (7, 4)  # she counts (present: abstains)
+    ballots.cast_vote(p(round_, leaving), item, "yes", actor=staff.actor)
+    db.session.commit()
+    assert rounds.tallies(round_)[item.id].yes == 1
