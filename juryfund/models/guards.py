@@ -1,7 +1,7 @@
 """Database triggers that keep the books and decisions append-only and closed years closed.
 
 A correction of a decision keeps the date of the decision it corrects; a fund's years close in
-order.
+order; an application's own money and other funding leave room for what it asks of the fund.
 
 Payment requests move only forward (requested -> approved -> paid, or refused), keep what was
 asked for, and lose their bank details only to erasure.
@@ -86,6 +86,46 @@ def _sqlite_closes_in_order() -> list[str]:
         "CREATE TRIGGER IF NOT EXISTS fund_year_closes_in_order BEFORE UPDATE OF closed_at "
         f"ON fund_year WHEN {_CLOSES_OUT_OF_ORDER_SQL} "
         f"BEGIN SELECT RAISE(ABORT, '{_IN_ORDER_MESSAGE}'); END",
+    ]
+
+
+#: An application never asks the fund for money its own money and other funding already cover
+#: (services.intake, domain.fundrules.check_over_funding). Checked when an application is made
+#: and whenever its money changes: one accepted under the earlier rule stays as it was sent.
+_OVER_FUNDING_MESSAGE = (
+    "juryfund: the amount requested, own money and other funding together exceed the total costs"
+)
+_OVER_FUNDED_SQL = "NEW.requested_cents + NEW.cofunding_cents + NEW.own_cents > NEW.total_cents"
+_MONEY_COLUMNS = ("requested_cents", "cofunding_cents", "own_cents", "total_cents")
+
+
+def _pg_financing_within_total() -> list[str]:
+    changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in _MONEY_COLUMNS)
+    return [
+        f"""
+        CREATE OR REPLACE FUNCTION juryfund_financing_within_total() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            IF (TG_OP = 'INSERT' OR {changed}) AND {_OVER_FUNDED_SQL} THEN
+                RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE =
+                    '{_OVER_FUNDING_MESSAGE}';
+            END IF;
+            RETURN NEW;
+        END $$
+        """,
+        "DROP TRIGGER IF EXISTS application_financing_within_total ON application",
+        "CREATE TRIGGER application_financing_within_total BEFORE INSERT OR UPDATE ON application "
+        "FOR EACH ROW EXECUTE FUNCTION juryfund_financing_within_total()",
+    ]
+
+
+def _sqlite_financing_within_total() -> list[str]:
+    raise_it = f"BEGIN SELECT RAISE(ABORT, '{_OVER_FUNDING_MESSAGE}'); END"
+    return [
+        "CREATE TRIGGER IF NOT EXISTS application_financing_on_insert BEFORE INSERT ON application "
+        f"WHEN {_OVER_FUNDED_SQL} {raise_it}",
+        "CREATE TRIGGER IF NOT EXISTS application_financing_on_update BEFORE UPDATE OF "
+        f"{', '.join(_MONEY_COLUMNS)} ON application WHEN {_OVER_FUNDED_SQL} {raise_it}",
     ]
 
 
@@ -232,6 +272,8 @@ def statements(dialect: str, table: str) -> list[str]:
             ]
         if table == "payment_request":
             return _pg_payment_request()
+        if table == "application":
+            return _pg_financing_within_total()
     elif dialect == "sqlite":
         if table == "ledger_entry":
             return [
@@ -255,10 +297,19 @@ def statements(dialect: str, table: str) -> list[str]:
             ]
         if table == "payment_request":
             return _sqlite_payment_request()
+        if table == "application":
+            return _sqlite_financing_within_total()
     return []
 
 
-GUARDED = ("fund_year", "ledger_entry", "decision", "conflict_ruling", "payment_request")
+GUARDED = (
+    "fund_year",
+    "ledger_entry",
+    "decision",
+    "conflict_ruling",
+    "payment_request",
+    "application",
+)
 
 
 def install(connection, tables: tuple[str, ...] = GUARDED) -> None:

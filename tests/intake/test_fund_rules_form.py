@@ -107,6 +107,36 @@ def test_own_money_and_other_funding_covering_the_costs_leave_nothing_to_request
     assert _count() == 0
 
 
+def test_the_database_refuses_money_the_other_financing_already_covers(client, area, apply):
+    """A script or console that skips the form cannot ask the fund for covered costs either
+    (a trigger, on SQLite and PostgreSQL); changing money within the costs is let through."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    assert apply().status_code == 302
+    application = only_application()
+    total = application.total_cents
+    db.session.execute(
+        text("UPDATE application SET own_cents = 0, cofunding_cents = 0 WHERE id = :id"),
+        {"id": application.id},
+    )
+    db.session.commit()
+    with pytest.raises(DatabaseError, match="exceed the total costs"):
+        db.session.execute(
+            text(
+                "UPDATE application SET own_cents = :own, requested_cents = :asked WHERE id = :id"
+            ),
+            {"own": 100, "asked": total, "id": application.id},
+        )
+        db.session.flush()
+    db.session.rollback()
+    db.session.execute(
+        text("UPDATE application SET own_cents = :own, requested_cents = :asked WHERE id = :id"),
+        {"own": 100, "asked": total - 100, "id": application.id},
+    )
+    db.session.commit()
+
+
 def test_volunteer_hours_are_not_money_and_never_over_fund(client, area, apply):
     # 500 hours at 10 € are worth 5,000 €, but pay no costs: the whole 1,245 € may be asked for.
     _rules(area, own_share_bp=1000, hour_rate_cents=1000)
