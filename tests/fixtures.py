@@ -115,15 +115,18 @@ def staff(area):
 # --- decided applications ------------------------------------------------------------------------
 
 
-def approved_round(jury, staff, applications: list[Application], *, title: str = "Umlauf") -> Round:
-    """A circulation round over the applications where five members voted yes on everything,
-    closed: every item approved and waiting for staff to confirm its amount."""
+def approved_round(
+    jury, staff, applications: list[Application], *, title: str = "Umlauf", choice: str = "yes"
+) -> Round:
+    """A circulation round over the applications where five members voted yes (or `choice`) on
+    everything, closed early on the product's clock: every item approved (rejected) and
+    waiting for staff to confirm its amount (reasons)."""
     round_ = rounds.save_round(
         None,
         jury,
         mode="circulation",
         title=title,
-        when=datetime.now(UTC) + timedelta(days=7),
+        when=clock.now() + timedelta(days=7),
         place="",
         actor=staff.actor,
     )
@@ -131,7 +134,7 @@ def approved_round(jury, staff, applications: list[Application], *, title: str =
     rounds.open_round(round_, actor=staff.actor)
     for participant in round_.participants[:5]:
         for item in round_.agenda:
-            ballots.cast_vote(participant, item, "yes")
+            ballots.cast_vote(participant, item, choice)
     rounds.close_round(round_, actor=staff.actor, early_reason="Vor der Frist geschlossen.")
     db.session.commit()
     return round_

@@ -17,8 +17,9 @@ from sqlalchemy.exc import DatabaseError
 from juryfund.extensions import db
 from juryfund.infra import clock
 from juryfund.models import Decision, FundYear
-from juryfund.services import ballots, books, decisions, ledger, rounds, setup, transparency
+from juryfund.services import books, decisions, ledger, rounds, setup, transparency
 from tests.factories import ApplicationFactory
+from tests.fixtures import approved_round
 
 pytestmark = pytest.mark.ledger
 
@@ -40,27 +41,6 @@ def _reported_in(area, application, years) -> list[int]:
         if application.reference
         in [p.reference for p in transparency.annual_report(area, year).projects]
     ]
-
-
-def _approved_round(jury, staff, applications):
-    """tests.fixtures.approved_round on the product's clock: five yes votes, closed early."""
-    round_ = rounds.save_round(
-        None,
-        jury,
-        mode="circulation",
-        title="Umlauf",
-        when=clock.now() + timedelta(days=7),
-        place="",
-        actor=staff.actor,
-    )
-    rounds.set_agenda(round_, [a.id for a in applications])
-    rounds.open_round(round_, actor=staff.actor)
-    for participant in round_.participants[:5]:
-        for item in round_.agenda:
-            ballots.cast_vote(participant, item, "yes")
-    rounds.close_round(round_, actor=staff.actor, early_reason="Vor der Frist geschlossen.")
-    db.session.commit()
-    return round_
 
 
 @pytest.fixture
@@ -100,7 +80,7 @@ def december_round(area, fund, jury, staff, clock_at):
     application = ApplicationFactory(
         area=area, fund=fund, title="Winterfest", requested_cents=50000
     )
-    round_ = _approved_round(jury, staff, [application])
+    round_ = approved_round(jury, staff, [application])
     # The ballot showed the jury this year's money.
     assert dict(rounds.available_money(round_)) == {f"Aktionsfonds {this_year}": 1_000_000}
     return round_
@@ -260,21 +240,7 @@ def test_december_rejection_stays_in_the_year_the_body_decided(area, fund, jury,
     this_year = clock.area_today(area).year
     clock_at(datetime(this_year, 12, 20, 17, tzinfo=UTC))
     application = ApplicationFactory(area=area, fund=fund, title="Feuerwerk")
-    round_ = rounds.save_round(
-        None,
-        jury,
-        mode="circulation",
-        title="Umlauf",
-        when=clock.now() + timedelta(days=7),
-        place="",
-        actor=staff.actor,
-    )
-    rounds.set_agenda(round_, [application.id])
-    rounds.open_round(round_, actor=staff.actor)
-    for participant in round_.participants[:5]:
-        ballots.cast_vote(participant, round_.agenda[0], "no")
-    rounds.close_round(round_, actor=staff.actor, early_reason="Vor der Frist geschlossen.")
-    db.session.commit()
+    round_ = approved_round(jury, staff, [application], choice="no")
     clock_at(datetime(this_year + 1, 1, 5, 9, tzinfo=UTC))
     decisions.confirm_rejection(round_.agenda[0], reasons="Nicht förderfähig.", actor=staff.actor)
     db.session.commit()

@@ -247,21 +247,9 @@ def test_a_withdrawal_sent_with_a_link_revoked_meanwhile_is_answered_403(
     token = intake.new_status_token(application)
     db.session.commit()
     assert client.get(f"/status/link/{token}").status_code == 302
-    application_id, staff_id = application.id, staff.id
-    real_check = status_routes.granted_application
-
-    def revoked_after_the_check(reference: str):
-        checked = real_check(reference)
-        committed_meanwhile(
-            app,
-            lambda: intake.reissue_status_link(
-                db.session.get(Application, application_id), actor=Actor.staff(staff_id)
-            ),
-        )
-        return checked
-
+    application_id = application.id
     page = client.get(f"/status/{application.reference}").get_data(as_text=True)
-    monkeypatch.setattr(status_routes, "granted_application", revoked_after_the_check)
+    _revoked_after_the_check(app, monkeypatch, status_routes, application_id, staff.id)
     answer = client.post(
         f"/status/{application.reference}/withdraw",
         data={"csrf_token": csrf_from(page), "confirm": "y"},
