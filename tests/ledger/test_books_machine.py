@@ -258,9 +258,14 @@ class Books(RuleBasedStateMachine):
 
     @rule(pick=st.integers(0, 10))
     def close_a_year(self, pick):
-        past = [y for y in self._years() if y.closed_at is None and y.year < self.now.year]
+        past = sorted(
+            (y for y in self._years() if y.closed_at is None and y.year < self.now.year),
+            key=lambda y: y.year,
+        )
         if past:
-            year = past[pick % len(past)]
+            # Years close in order: half the picks take the earliest open year (which closes),
+            # the others any (a later one is refused while an earlier one is open).
+            year = past[0] if pick % 2 == 0 else past[pick % len(past)]
             self._do(lambda: books.close_year(year, actor=self.staff.actor))
             db.session.refresh(year)
             if year.closed_at is not None:
