@@ -1,4 +1,4 @@
-"""How long a vote holds the audit chain's lock (issue 18: the one point every write waits for).
+"""How long a vote holds its area's audit chain lock (issue 18: every write of the area waits).
 
     .venv/bin/python bench/audit_lock.py DATABASE_URL [--votes 400]
 
@@ -6,9 +6,10 @@ DATABASE_URL is a seeded benchmark database (a working copy: the votes stay in i
 who votes must not have voted yet, as bench/targets.find picks). Votes are sent in-process
 through Flask's test client, as a member's browser sends them; for each, the time from taking
 the chain's lock (juryfund.infra.audit._lock) to the end of the commit is measured, as well as
-the part from the lock to the end of chaining. Every audited write of the installation waits
-while one holds the lock, so its reciprocal caps the installation's audited writes per second,
-however many workers or servers there are.
+the part from the lock to the end of chaining. Every audited write of the vote's area waits
+while one holds the lock, so its reciprocal caps that area's audited writes per second, however
+many workers or servers there are (on PostgreSQL; other areas have chains and locks of their
+own, while SQLite lets one writer in at a time whatever the chain).
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def main() -> int:
     print(f"  lock taken to commit done:   {quote(holding)}")
     print(
         "  at most about "
-        f"{1 / statistics.median(holding[warm:]):,.0f} audited writes per second installation-wide"
+        f"{1 / statistics.median(holding[warm:]):,.0f} audited writes per second in one area"
     )
     return 0
 

@@ -15,8 +15,8 @@ from ..infra import audit, reconcile
     "--expect",
     "expect_head",
     metavar="HEAD",
-    help="A signed head printed by 'audit-head' (or a seal printed by an earlier run): fail if "
-    "that event is no longer in the chain or the head was not signed with the audit key "
+    help="A signed head printed by 'audit-head' (or a seal of an event): fail if an event it "
+    "names is no longer in its chain or the head was not signed with the audit key "
     "(catches removal of the newest events).",
 )
 @with_appcontext
@@ -29,15 +29,15 @@ def verify_audit_command(expect_head: str | None) -> None:
             click.echo(str(problem))
         click.echo(f"{len(problems)} problem(s) found in the audit trail.", err=True)
         raise click.exceptions.Exit(1)
-    count, head = audit.head()
+    count, _newest = audit.head()
     click.echo(
-        f"OK: {count} events, chain head {head}; books, decisions, votes, conflicts and states "
-        "agree with it"
+        f"OK: {count} events in {len(audit.heads())} chain(s); books, decisions, votes, "
+        "conflicts and states agree with them"
     )
 
 
 @click.command("audit-head")
 @with_appcontext
 def audit_head_command() -> None:
-    """Print the chain's head signed with the audit key; keep it outside the database."""
+    """Print every chain's newest event signed with the audit key; keep it outside the database."""
     click.echo(audit.signed_head())

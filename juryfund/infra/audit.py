@@ -4,25 +4,32 @@
 events are chained onto the newest stored event and inserted with the rest of the transaction,
 so an event exists exactly when the change it describes does.
 
-Each event is sealed with HMAC-SHA256 over a canonical JSON document of its contents and the
-previous event's seal (`event_hash`), keyed with the audit key (JURYFUND_AUDIT_KEY). The key is
-never stored in the database: someone with database access who changes an event and recomputes
-the chain cannot make the seals right without it. Each event names the key that sealed it
-(`key_id`, a fingerprint that reveals nothing of the key), so keys rotate: a new key seals new
-events, the old ones still verify as long as their key is listed. Changing a stored event
-breaks its own seal; removing one breaks the link of its successor and leaves a gap in the ids,
-which are dense (1, 2, 3, …: the chain assigns them itself). `verify()` walks the whole chain
-and reports each break.
+Each area's events form a chain of their own (`chain` is the area's id; events of no area, such
+as staff accounts, join the installation's chain, 0), so writes in different areas never queue
+behind one another. Each event is sealed with HMAC-SHA256 over a canonical JSON document of its
+contents and the previous event's seal in its chain (`event_hash`), keyed with the audit key
+(JURYFUND_AUDIT_KEY). The key is never stored in the database: someone with database access who
+changes an event and recomputes the chain cannot make the seals right without it. Each event
+names the key that sealed it (`key_id`, a fingerprint that reveals nothing of the key), so keys
+rotate: a new key seals new events, the old ones still verify as long as their key is listed.
+Changing a stored event breaks its own seal; removing one breaks the link of its successor and
+leaves a gap in its chain's numbers (`seq`: 1, 2, 3, … per chain, assigned by the chain itself,
+unique with the chain in the database). Moving an event to another chain or place leaves a gap
+where it was and a broken link where it lands. `verify()` walks every chain and reports each
+break.
 
-Chaining happens at commit, under a lock held until the transaction ends, so two transactions
-never chain onto the same event: on PostgreSQL a transaction-level advisory lock, on SQLite the
-database write lock (taken by a write before the newest hash is read, as `ledger.lock_fund_year`
-does). Taking the lock last, after every other lock of the transaction, means it can never be
-part of a deadlock, and it is held only for the few statements of the commit.
+Chaining happens at commit, under a lock per chain held until the transaction ends, so two
+transactions never chain onto the same event: on PostgreSQL a transaction-level advisory lock
+keyed by the chain, on SQLite the database write lock (taken by a write before the newest hash
+is read, as `ledger.lock_fund_year` does). Taking the locks last, after every other lock of the
+transaction, and several chains' in ascending order, means they can never be part of a
+deadlock, and they are held only for the few statements of the commit.
 
-What cannot be caught from inside the database: removing the newest events (nothing follows
-them). `flask juryfund audit-head` prints a signed head (event count and seal, signed with the
-audit key) to keep outside the database; `verify-audit --expect` checks it later.
+What cannot be caught from inside the database: removing the newest events of a chain (nothing
+follows them). `flask juryfund audit-head` prints a signed head (every chain's newest event and
+seal, signed with the audit key) to keep outside the database; `verify-audit --expect` checks it
+later. Events stored before chains were per area form the installation's chain, numbered as they
+were, so heads and seals noted then still verify.
 """
 
 from __future__ import annotations
@@ -57,8 +64,9 @@ from ..models.base import utcnow
 
 #: The "previous hash" of the first event.
 GENESIS = "0" * 64
-#: Key of the PostgreSQL advisory lock that serialises chaining ("juryaudi" in ASCII).
-LOCK_KEY = 0x6A75727961756469
+#: First key of the PostgreSQL advisory locks that serialise chaining, one per chain ("jury" in
+#: ASCII); the second key is the chain.
+LOCK_CLASS = 0x6A757279
 #: Where a session keeps the events it will chain at commit.
 _PENDING = "juryfund.audit.pending"
 
@@ -177,8 +185,9 @@ def record(
 ) -> AuditEvent:
     """Queue an event in the current transaction; it is chained and stored at commit.
 
-    The returned event gets its id, prev_hash and hash at commit; a rollback drops it with the
-    rest of the transaction (or of the savepoint it was recorded in).
+    The returned event gets its chain, seq, prev_hash and hash at commit (its id stays with the
+    database); a rollback drops it with the rest of the transaction (or of the savepoint it was
+    recorded in).
     """
     audit_event = AuditEvent(
         at=utcnow(),
@@ -226,57 +235,82 @@ def record_about(
     )
 
 
-#: Plain SQL for the statements under the chain's lock: the ORM's statement handling would
-#: cost more than the statements themselves, and every write of the installation waits.
+#: Plain SQL for the statements under a chain's lock: the ORM's statement handling would cost
+#: more than the statements themselves, and every write of the area waits.
 _LOCK_SQL = {
-    "postgresql": f"SELECT pg_advisory_xact_lock({LOCK_KEY})",
+    # A transaction-level advisory lock per chain: (LOCK_CLASS, chain) names it.
+    "postgresql": f"SELECT pg_advisory_xact_lock({LOCK_CLASS}, %s)",
     # A write, even of no row, takes SQLite's database write lock (waiting busy_timeout for it)
     # and, under pysqlite's deferred BEGIN, starts the transaction if nothing else did: the
-    # newest hash is then read inside the lock.
+    # newest event is then read inside the lock. SQLite has one writer at a time anyway, so one
+    # lock serves every chain.
     "sqlite": "UPDATE audit_event SET id = id WHERE 1 = 0",
 }
-_NEWEST_SQL = "SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1"
+_NEWEST_SQL = {
+    "postgresql": "SELECT seq, hash FROM audit_event WHERE chain = %s ORDER BY seq DESC LIMIT 1",
+    "sqlite": "SELECT seq, hash FROM audit_event WHERE chain = ? ORDER BY seq DESC LIMIT 1",
+}
 
 
-def _lock(session: Session) -> None:
-    """Make every other transaction that wants to chain wait until this one ends."""
-    sql = _LOCK_SQL.get(session.get_bind().dialect.name)
-    if sql is not None:
-        session.connection().exec_driver_sql(sql)
+def chain_of(area_id: int | None) -> int:
+    """The chain an event joins: its area's, or the installation's (0) when it has no area."""
+    return area_id or 0
+
+
+def _lock(session: Session, chains: list[int]) -> None:
+    """Make every other transaction that wants to chain onto these chains wait until this one
+    ends. Chains are locked in ascending order, so two transactions never wait for each other."""
+    dialect = session.get_bind().dialect.name
+    sql = _LOCK_SQL.get(dialect)
+    if sql is None:
+        return
+    connection = session.connection()
+    if dialect == "sqlite":
+        connection.exec_driver_sql(sql)
+        return
+    for chain in chains:
+        connection.exec_driver_sql(sql, (chain,))
 
 
 def chain_pending(session: Session) -> None:
-    """At commit: lock, read the newest event, chain the queued events onto it and add them.
+    """At commit: lock the chains of the queued events, read each chain's newest event, chain
+    the events onto it and add them.
 
-    Every installation-wide write waits for this lock, so it is held as briefly as possible:
+    Every write of an area waits for its chain's lock, so it is held as briefly as possible:
     the transaction's own rows are written before it is taken, and the sealed events go in
-    with one plain INSERT (no unit of work under the lock). Measured on PostgreSQL (a vote, from
-    taking the lock to the end of the commit, median of 350): 2.65 ms with the rows written and
-    the events added through the unit of work under the lock, 1.96 ms so. Three round trips
-    remain under it (lock, newest event, insert) besides the commit.
+    with one plain INSERT (no unit of work under the lock). Three round trips remain under it
+    for a transaction of one area (lock, newest event, insert) besides the commit. Writes of
+    different areas take different locks and do not wait for each other (on PostgreSQL; SQLite
+    has one writer at a time whatever the chains).
     """
     pending = session.info.get(_PENDING)
     if not pending:
         return
     session.flush()
-    _lock(session)
+    by_chain: dict[int, list[AuditEvent]] = {}
+    for audit_event, _transaction in pending:
+        by_chain.setdefault(chain_of(audit_event.area_id), []).append(audit_event)
+    chains = sorted(by_chain)
+    _lock(session, chains)
     connection = session.connection()
-    last = connection.exec_driver_sql(_NEWEST_SQL).first()
-    next_id, prev_hash = (last[0] + 1, last[1]) if last is not None else (1, GENESIS)
+    newest_sql = _NEWEST_SQL[connection.dialect.name]
     fingerprint, key = sealing_key()
     rows = []
-    for audit_event, _transaction in pending:
-        audit_event.id, audit_event.prev_hash = next_id, prev_hash
-        audit_event.key_id = fingerprint
-        audit_event.hash = _hash_of(audit_event, key)
-        rows.append({column: getattr(audit_event, column) for column in _EVENT_COLUMNS})
-        next_id, prev_hash = next_id + 1, audit_event.hash
+    for chain in chains:
+        last = connection.exec_driver_sql(newest_sql, (chain,)).first()
+        seq, prev_hash = (last[0] + 1, last[1]) if last is not None else (1, GENESIS)
+        for audit_event in by_chain[chain]:
+            audit_event.chain, audit_event.seq, audit_event.prev_hash = chain, seq, prev_hash
+            audit_event.key_id = fingerprint
+            audit_event.hash = _hash_of(audit_event, key)
+            rows.append({column: getattr(audit_event, column) for column in _EVENT_COLUMNS})
+            seq, prev_hash = seq + 1, audit_event.hash
     connection.execute(AuditEvent.__table__.insert(), rows)
     session.info[_PENDING] = []  # only now: a commit that failed before here keeps them queued
 
 
-#: Every column of an event: all are set by `record` and the chain, none left to defaults.
-_EVENT_COLUMNS = tuple(column.key for column in AuditEvent.__table__.columns)
+#: Every column of an event but its id (the database's): all are set by `record` and the chain.
+_EVENT_COLUMNS = tuple(column.key for column in AuditEvent.__table__.columns if column.key != "id")
 
 
 def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
@@ -413,73 +447,140 @@ class Problem:
 
 
 def head() -> tuple[int, str]:
-    """How many events there are and the newest one's hash (GENESIS when there are none)."""
+    """How many events there are and the seal of the newest one stored (GENESIS when none)."""
     count = db.session.scalar(select(func.count()).select_from(AuditEvent)) or 0
     newest = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     return count, newest or GENESIS
 
 
-#: Version tag of a signed head ("<tag>.<count>.<seal>.<key id>.<signature>").
-HEAD_TAG = "jfhead1"
+def heads() -> dict[int, tuple[int, str]]:
+    """Each chain's newest event, as {chain: (seq, seal)}."""
+    newest = (
+        select(AuditEvent.chain, func.max(AuditEvent.seq).label("seq"))
+        .group_by(AuditEvent.chain)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(AuditEvent.chain, AuditEvent.seq, AuditEvent.hash).join(
+            newest, and_(AuditEvent.chain == newest.c.chain, AuditEvent.seq == newest.c.seq)
+        )
+    )
+    return {chain: (seq, seal) for chain, seq, seal in rows}
 
 
-def _head_signature(key: str, count: int, seal: str) -> str:
-    return hmac.new(key.encode(), f"{HEAD_TAG}|{count}|{seal}".encode(), hashlib.sha256).hexdigest()
+#: Version tag of a signed head: "<tag>.<key id>.<signature>.<chain>-<seq>-<seal>,…".
+HEAD_TAG = "jfhead2"
+#: The tag of heads signed before chains were per area: "<tag>.<count>.<seal>.<key id>.<sig>".
+ONE_CHAIN_HEAD_TAG = "jfhead1"
+
+
+def _head_signature(key: str, tag: str, body: str) -> str:
+    return hmac.new(key.encode(), f"{tag}|{body}".encode(), hashlib.sha256).hexdigest()
 
 
 def signed_head() -> str:
-    """The chain's head (event count and newest seal) signed with the sealing key, to be kept
+    """Every chain's newest event (its place and seal) signed with the sealing key, to be kept
     outside the database and checked later with `verify(expect_head=...)`."""
-    count, seal = head()
+    body = ",".join(f"{chain}-{seq}-{seal}" for chain, (seq, seal) in sorted(heads().items()))
     fingerprint, key = sealing_key()
-    return f"{HEAD_TAG}.{count}.{seal}.{fingerprint}.{_head_signature(key, count, seal)}"
+    return f"{HEAD_TAG}.{fingerprint}.{_head_signature(key, HEAD_TAG, body)}.{body}"
 
 
 @dataclass(frozen=True)
 class ExpectedHead:
-    """A head noted earlier: the seal to find and, for a signed head, the event it belongs to."""
+    """An event noted earlier: its seal and, for a signed head, its place (chain and seq)."""
 
     seal: str
-    event_id: int | None = None
+    chain: int | None = None
+    seq: int | None = None
+
+    def found_in(self, row: Any) -> bool:
+        """True when `row` is this event (in its place, when the place is known)."""
+        return (
+            row.hash == self.seal
+            and self.chain in (None, row.chain)
+            and self.seq in (None, row.seq)
+        )
+
+    def describe(self) -> str:
+        """Where the event was, for a report."""
+        if self.chain is None:
+            return f"no event has the expected seal {self.seal}"
+        return f"event {self.seq} of {_chain_name(self.chain)} with the seal {self.seal} is gone"
 
 
-def parse_head(text_: str) -> tuple[ExpectedHead | None, Problem | None]:
-    """Read a bare seal or a signed head; a signed head whose signature is wrong is a problem."""
+def _chain_name(chain: int) -> str:
+    return "the installation's chain" if chain == 0 else f"the chain of area {chain}"
+
+
+_FORGED = Problem(
+    None,
+    "head",
+    "the signed head does not verify: it was changed, or signed with a key that is not configured",
+)
+
+
+def parse_head(text_: str) -> tuple[list[ExpectedHead], Problem | None]:
+    """Read a bare seal or a signed head (of either version) into the events it expects; a
+    signed head whose signature is wrong is a problem."""
     text_ = text_.strip().lower()
     parts = text_.split(".")
-    if len(parts) != 5 or parts[0] != HEAD_TAG:
-        return ExpectedHead(seal=text_), None
-    _tag, count_text, seal, fingerprint, signature = parts
+    if len(parts) == 4 and parts[0] == HEAD_TAG:
+        return _parse_chains_head(*parts[1:])
+    if len(parts) == 5 and parts[0] == ONE_CHAIN_HEAD_TAG:
+        return _parse_one_chain_head(*parts[1:])
+    return [ExpectedHead(seal=text_)], None
+
+
+def _parse_chains_head(
+    fingerprint: str, signature: str, body: str
+) -> tuple[list[ExpectedHead], Problem | None]:
     key = audit_keys().get(fingerprint)
-    valid = (
-        key is not None
-        and count_text.isdigit()
-        and hmac.compare_digest(signature, _head_signature(key, int(count_text), seal))
-    )
-    if not valid:
-        return None, Problem(
-            None,
-            "head",
-            "the signed head does not verify: it was changed, or signed with a key that is "
-            "not configured",
+    if key is None or not hmac.compare_digest(signature, _head_signature(key, HEAD_TAG, body)):
+        return [], _FORGED
+    expected = []
+    for place in filter(None, body.split(",")):
+        chain, seq, seal = place.split("-")
+        expected.append(ExpectedHead(seal=seal, chain=int(chain), seq=int(seq)))
+    return expected, None
+
+
+def _parse_one_chain_head(
+    count_text: str, seal: str, fingerprint: str, signature: str
+) -> tuple[list[ExpectedHead], Problem | None]:
+    """A head signed when the trail was one chain: that chain is the installation's now, its
+    events numbered as they were (migration c9d0e1f2a3b4)."""
+    key = audit_keys().get(fingerprint)
+    if (
+        key is None
+        or not count_text.isdigit()
+        or not hmac.compare_digest(
+            signature, _head_signature(key, ONE_CHAIN_HEAD_TAG, f"{count_text}|{seal}")
         )
-    return ExpectedHead(seal=seal, event_id=int(count_text) or None), None
+    ):
+        return [], _FORGED
+    count = int(count_text)
+    return ([ExpectedHead(seal=seal, chain=0, seq=count)] if count else []), None
 
 
 def verify(*, expect_head: str | None = None) -> list[Problem]:
-    """Walk the chain in id order and report every edited, rewritten, removed or forked event.
+    """Walk every chain in order and report every edited, rewritten, removed or forked event.
 
-    With `expect_head` (a seal or a signed head noted earlier), also report when that event is
-    no longer there, which is how removing the newest events shows.
+    With `expect_head` (a seal or a signed head noted earlier), also report each event it names
+    that is no longer there, which is how removing the newest events of a chain shows.
     """
-    expected, head_problem = parse_head(expect_head) if expect_head else (None, None)
+    expected, head_problem = parse_head(expect_head) if expect_head else ([], None)
     keys = audit_keys()
     table = AuditEvent.__table__
     problems: list[Problem] = [head_problem] if head_problem else []
+    unseen = list(expected)
     previous = None
-    found_head = expected is None or (expected.seal == GENESIS and expected.event_id is None)
-    rows = db.session.execute(select(table).order_by(table.c.id).execution_options(yield_per=500))
+    rows = db.session.execute(
+        select(table).order_by(table.c.chain, table.c.seq).execution_options(yield_per=500)
+    )
     for row in rows:
+        if previous is not None and previous.chain != row.chain:
+            previous = None  # a new chain starts
         key = keys.get(row.key_id)
         intact = key is not None and _hash_of(row, key) == row.hash
         if key is None:
@@ -495,45 +596,45 @@ def verify(*, expect_head: str | None = None) -> list[Problem]:
             problems.append(
                 Problem(row.id, "edited", "its contents do not match its seal: the row was changed")
             )
-        if (
-            expected is not None
-            and row.hash == expected.seal
-            and expected.event_id in (None, row.id)
-        ):
-            found_head = True
-        expected_id = previous.id + 1 if previous is not None else 1
+        unseen = [head_ for head_ in unseen if not head_.found_in(row)]
+        expected_seq = previous.seq + 1 if previous is not None else 1
         expected_prev = previous.hash if previous is not None else GENESIS
-        if row.id != expected_id:
+        if row.seq != expected_seq:
             missing = (
-                f"event {expected_id}"
-                if row.id == expected_id + 1
-                else f"events {expected_id} to {row.id - 1}"
+                f"event {expected_seq}"
+                if row.seq == expected_seq + 1
+                else f"events {expected_seq} to {row.seq - 1}"
             )
-            problems.append(Problem(row.id, "removed", f"{missing} before it are missing"))
+            problems.append(
+                Problem(
+                    row.id,
+                    "removed",
+                    f"{missing} of {_chain_name(row.chain)} before it are missing",
+                )
+            )
         elif row.prev_hash != expected_prev:
             problems.extend(_broken_link(row, previous, intact or key is None))
         previous = row
-    if expected is not None and not found_head:
-        problems.append(
-            Problem(
-                None,
-                "head",
-                f"no event has the expected seal {expected.seal}"
-                + (f" at event {expected.event_id}" if expected.event_id else "")
-                + ": newer events were removed or the chain was rewritten",
-            )
+    problems.extend(
+        Problem(
+            None,
+            "head",
+            head_.describe() + ": newer events were removed or the chain was rewritten",
         )
+        for head_ in unseen
+        if head_.seal != GENESIS
+    )
     return problems
 
 
 def _broken_link(row: Any, previous: Any, intact: bool) -> list[Problem]:
-    """Explain why an event does not follow its predecessor (ids are consecutive)."""
+    """Explain why an event does not follow its predecessor in its chain (seqs are consecutive)."""
     table = AuditEvent.__table__
     if previous is None:
-        return [Problem(row.id, "unlinked", "the first event does not start the chain")]
+        return [Problem(row.id, "unlinked", "the first event does not start its chain")]
     parent_id = db.session.scalar(select(table.c.id).where(table.c.hash == row.prev_hash))
     if parent_id is not None or row.prev_hash == GENESIS:
-        parent = f"event {parent_id}" if parent_id is not None else "the start of the chain"
+        parent = f"event {parent_id}" if parent_id is not None else "the start of a chain"
         return [
             Problem(
                 row.id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -50,13 +50,28 @@ class LinkGrant(Model):
 
 
 class AuditEvent(Model):
-    """An append-only, hash-chained record of something that happened."""
+    """An append-only, hash-chained record of something that happened.
+
+    Each area's events form a chain of their own (`chain` is the area's id, 0 for events of the
+    whole installation), numbered densely by `seq`: writes in different areas never wait for
+    each other's chain (juryfund.infra.audit).
+    """
 
     __tablename__ = "audit_event"
-    #: The staff pages list the trail of one application or one round.
-    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
+    __table_args__ = (
+        #: The staff pages list the trail of one application or one round.
+        Index("ix_audit_event_object", "object_type", "object_id"),
+        #: Two events can never take the same place in a chain, whatever the code does.
+        UniqueConstraint("chain", "seq"),
+        CheckConstraint("seq >= 1", name="seq_positive"),
+    )
 
+    #: Assigned by the database; orders events across chains, in the order they were stored.
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The chain the event belongs to: its area's id, or 0 for the installation's own events.
+    chain: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Place in the chain: 1, 2, 3, … with no gaps (the chain assigns it at commit).
+    seq: Mapped[int]
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: "staff:12", "member:5", "applicant:SOL-2026-0042" or "system".
     actor: Mapped[str] = mapped_column(String(80))

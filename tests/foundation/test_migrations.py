@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -220,6 +222,7 @@ def test_keying_the_trail_reseals_an_intact_chain(migration_app):
     upgrade(revision="a3b214f8a178")
     _insert_events(_plain_chain(_OLD_EVENTS))
     upgrade(revision="140efa52dd50")
+    upgrade()  # today's code reads today's columns; the keyed chain becomes the installation's
     assert audit.verify() == []
     key_ids = db.session.execute(text("SELECT DISTINCT key_id FROM audit_event")).scalars().all()
     assert key_ids == [audit.sealing_key()[0]]
@@ -353,3 +356,61 @@ def test_corrections_keep_the_date_of_the_decision_they_correct_after_the_migrat
     ]
     with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
         conn.execute(text("DELETE FROM decision WHERE id = 3"))
+
+
+def test_the_one_chain_becomes_the_installations_and_areas_chain_on(migration_app):
+    """Events stored while the trail was one chain keep their seals as the installation's chain
+    (numbered by their ids); new events of an area start the area's own chain, with ids the
+    database assigns after the old ones."""
+    from juryfund.domain.actors import SYSTEM
+    from juryfund.infra import audit
+
+    upgrade(revision="b8c9d0e1f2a3")
+    with db.engine.begin() as conn:
+        conn.execute(text(_ROWS[0]))  # area 1
+    fingerprint, key = audit.sealing_key()
+    prev_hash, old = audit.GENESIS, []
+    for number, event in enumerate(_OLD_EVENTS, start=1):
+        at = "2026-01-01 10:00:00.000000"
+        seal = audit.event_hash(
+            key=key,
+            key_id=fingerprint,
+            prev_hash=prev_hash,
+            at=datetime(2026, 1, 1, 10, tzinfo=UTC),
+            **event,
+        )
+        old.append({**event, "id": number, "prev_hash": prev_hash, "hash": seal, "at": at})
+        prev_hash = seal
+    with db.engine.begin() as conn:
+        for event in old:
+            conn.execute(
+                text(
+                    "INSERT INTO audit_event (id, at, actor, action, object_type, object_id,"
+                    " area_id, data, prev_hash, key_id, hash) VALUES (:id, :at, :actor, :action,"
+                    " :object_type, :object_id, :area_id, :data, :prev_hash, :key_id, :hash)"
+                ),
+                {**event, "key_id": fingerprint},
+            )
+    one_chain_head = f"jfhead1.2.{prev_hash}.{fingerprint}." + audit._head_signature(
+        key, "jfhead1", f"2|{prev_hash}"
+    )
+    upgrade()
+
+    audit.record("test.area", actor=SYSTEM, object_type="test", object_id=1, area_id=1)
+    audit.record("test.installation", actor=SYSTEM, object_type="test", object_id=2)
+    db.session.commit()
+    rows = db.session.execute(
+        text("SELECT id, chain, seq, action FROM audit_event ORDER BY chain, seq")
+    ).all()
+    assert [tuple(row) for row in rows] == [
+        (1, 0, 1, "area.created"),
+        (2, 0, 2, "round.opened"),
+        (3, 0, 3, "test.installation"),  # chains are sealed in ascending order
+        (4, 1, 1, "test.area"),
+    ]
+    assert audit.verify(expect_head=one_chain_head) == []
+    assert audit.verify(expect_head=audit.signed_head()) == []
+    db.session.rollback()
+    # Back to one chain is refused once an area has a chain of its own.
+    with pytest.raises(SystemExit):
+        downgrade(revision="b8c9d0e1f2a3")

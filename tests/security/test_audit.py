@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event as sql_event
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from juryfund.domain.actors import SYSTEM, Actor
 from juryfund.extensions import db
@@ -171,6 +172,16 @@ def flow(app, client, world, login):
     }
 
 
+def _chain(chain: int) -> list[AuditEvent]:
+    """The events of one chain (an area's id, 0 for the installation's), in their order."""
+    return [e for e in sorted(_events(), key=lambda e: e.seq) if e.chain == chain]
+
+
+def _next_in_chain(event: AuditEvent) -> AuditEvent:
+    """The event that follows `event` in its chain."""
+    return next(e for e in _chain(event.chain) if e.seq == event.seq + 1)
+
+
 def _events() -> list[AuditEvent]:
     """Every stored event, oldest first, as the database has them now."""
     db.session.rollback()
@@ -255,14 +266,20 @@ def test_a_realistic_run_is_recorded_and_verifies(flow, runner):
         ("payment", 20000),
     ]
 
-    # The chain: dense ids from 1, each event chained to the one before, each hash its own.
-    assert [e.id for e in events] == list(range(1, len(events) + 1))
-    assert events[0].prev_hash == audit.GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    # Two chains: the area's events and the installation's (logins); each numbered densely from
+    # 1, each event chained to the one before it in its chain, each hash its own.
+    area_id = flow["area"].id
+    assert {e.chain for e in events} == {0, area_id}
+    assert all(e.chain == (e.area_id or 0) for e in events)
+    for chain in (0, area_id):
+        links = _chain(chain)
+        assert [e.seq for e in links] == list(range(1, len(links) + 1))
+        assert links[0].prev_hash == audit.GENESIS
+        assert all(b.prev_hash == a.hash for a, b in zip(links, links[1:], strict=False))
     assert audit.verify() == []
     result = runner.invoke(args=["juryfund", "verify-audit"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"OK: {len(events)} events, chain head {events[-1].hash}")
+    assert result.output.startswith(f"OK: {len(events)} events in 2 chain(s)")
 
 
 def test_settings_changes_and_logout_are_recorded_with_the_staff_member(flow, client, post_form):
@@ -324,29 +341,41 @@ def test_any_edited_column_is_found(flow, column, value):
 
 def test_a_removed_row_is_found(flow, runner):
     events = _events()
-    victim = next(e.id for e in events if e.action == "vote.cast")
-    _tamper("DELETE FROM audit_event WHERE id = :id", id=victim)
+    victim = next(e for e in events if e.action == "vote.cast")
+    seq, chain, successor = victim.seq, victim.chain, _next_in_chain(victim).id
+    _tamper("DELETE FROM audit_event WHERE id = :id", id=victim.id)
 
     problems = audit.verify()
-    assert [(p.event_id, p.kind) for p in problems] == [(victim + 1, "removed")]
-    assert f"event {victim} before it" in problems[0].message
+    assert [(p.event_id, p.kind) for p in problems] == [(successor, "removed")]
+    assert f"event {seq} of the chain of area {chain} before it" in problems[0].message
     code, output = _verify_cli(runner)
-    assert code == 1 and f"event {victim + 1}: removed" in output
+    assert code == 1 and f"event {successor}: removed" in output
 
 
 def test_a_removed_row_with_renumbered_successors_is_found(flow):
-    """Closing the gap in the ids does not help: the link to the removed row is still broken."""
-    victim = _events()[10].id
-    _tamper("DELETE FROM audit_event WHERE id = :id", id=victim)
-    _tamper("UPDATE audit_event SET id = id - 1 WHERE id > :id", id=victim)
+    """Closing the gap in the chain's numbers does not help: the link to the removed row is
+    still broken."""
+    victim = _events()[10]
+    seq, chain = victim.seq, victim.chain
+    predecessor = next(e.id for e in _chain(chain) if e.seq == seq - 1)
+    _tamper("DELETE FROM audit_event WHERE id = :id", id=victim.id)
+    # In two steps: (chain, seq) is unique at every row.
+    for shift, after in ((1_000_000, seq), (-1_000_001, seq + 1_000_000)):
+        _tamper(
+            "UPDATE audit_event SET seq = seq + :shift WHERE chain = :chain AND seq > :after",
+            shift=shift,
+            chain=chain,
+            after=after,
+        )
     problems = audit.verify()
-    assert [(p.event_id, p.kind) for p in problems] == [(victim - 1, "rewritten")]
+    assert [(p.event_id, p.kind) for p in problems] == [(predecessor, "rewritten")]
 
 
 def test_a_row_rehashed_consistently_is_found_by_its_successor(flow, runner):
     events = _events()
-    victim = next(e for e in events if e.action == "booking" and '"kind":"payment"' in e.data)
-    victim = events[victim.id - 2]  # an event in the middle of the chain, before the payment
+    payment = next(e for e in events if e.action == "booking" and '"kind":"payment"' in e.data)
+    # an event in the middle of the area's chain, before the payment
+    victim = next(e for e in _chain(payment.chain) if e.seq == payment.seq - 1)
     data = (
         victim.data.replace("}", ',"forged":true}', 1) if victim.data != "{}" else '{"forged":true}'
     )
@@ -373,7 +402,9 @@ def test_a_row_rehashed_consistently_is_found_by_its_successor(flow, runner):
 
     problems = audit.verify()
     assert [(p.event_id, p.kind) for p in problems] == [(victim.id, "rewritten")]
-    assert f"event {victim.id + 1} was chained to a different hash" in problems[0].message
+    assert f"event {_next_in_chain(victim).id} was chained to a different hash" in (
+        problems[0].message
+    )
     code, output = _verify_cli(runner)
     assert code == 1 and f"event {victim.id}: rewritten" in output
 
@@ -391,7 +422,7 @@ def test_a_forked_chain_is_found(world):
     for n in range(3):
         audit.record("test.event", actor=SYSTEM, object_type="test", object_id=n)
     db.session.commit()
-    events = _events()
+    events = _chain(0)
     first = next(e for e in events if e.action == "test.event")
     last = events[-1]
     # Someone inserts an event chained to an old one, as a writer without the lock would.
@@ -411,7 +442,8 @@ def test_a_forked_chain_is_found(world):
     )
     db.session.add(
         AuditEvent(
-            id=last.id + 1,
+            chain=0,
+            seq=last.seq + 1,
             at=at,
             actor="system",
             action="test.event",
@@ -425,8 +457,9 @@ def test_a_forked_chain_is_found(world):
         )
     )
     db.session.commit()
+    forged_id = db.session.scalar(select(AuditEvent.id).where(AuditEvent.hash == forged))
     problems = audit.verify()
-    assert [(p.event_id, p.kind) for p in problems] == [(last.id + 1, "fork")]
+    assert [(p.event_id, p.kind) for p in problems] == [(forged_id, "fork")]
     assert f"chained to event {first.id}" in problems[0].message
 
 
@@ -549,7 +582,7 @@ def test_staff_of_another_area_get_403_and_visitors_the_login(flow, client, make
 # --- two writers at the same moment ------------------------------------------------------------
 
 
-def test_concurrent_writers_keep_one_unbroken_chain(app, world):
+def test_concurrent_writers_keep_one_unbroken_chain_per_area(app, world):
     """Two threads, each in its own app context and session, record and book at the same time.
 
     Each transaction records an event, then books (locking the fund year, which records another
@@ -604,9 +637,9 @@ def test_concurrent_writers_keep_one_unbroken_chain(app, world):
     assert not any(thread.is_alive() for thread in threads), "a writer hung"
     assert not errors, errors
 
-    events = _events()
-    assert len(events) - before == 2 * rounds_per_thread * 2
-    assert [e.id for e in events] == list(range(1, len(events) + 1))
+    events = _chain(area.id)
+    assert len(_events()) - before == 2 * rounds_per_thread * 2
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
     assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
     assert len({e.prev_hash for e in events}) == len(events)  # no two events follow the same one
     assert audit.verify() == []
@@ -618,6 +651,32 @@ def test_concurrent_writers_keep_one_unbroken_chain(app, world):
         )
         == 2 * rounds_per_thread + 1
     )
+
+
+def test_writes_of_two_areas_do_not_wait_for_each_others_chain(world, make):
+    """A commit still sealing one area's events (holding its chain's lock) keeps that area's
+    next commit waiting, and no other area's: on PostgreSQL each chain has its own lock."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time, whatever the chains")
+    area = world[0]
+    other = make.area(name="Brunnenviertel", slug="brunnenviertel", code="BRU")
+    db.session.commit()
+    area_id, other_id = area.id, other.id
+    with db.engine.connect() as holder:  # a commit of the area that has not ended yet
+        holder.exec_driver_sql(f"SELECT pg_advisory_xact_lock({audit.LOCK_CLASS}, {area_id})")
+
+        audit.record("test.other", actor=SYSTEM, object_type="test", object_id=1, area_id=other_id)
+        db.session.execute(text("SET LOCAL lock_timeout = '5s'"))
+        db.session.commit()  # the other area's chain is free: no wait
+
+        audit.record("test.same", actor=SYSTEM, object_type="test", object_id=2, area_id=area_id)
+        db.session.execute(text("SET LOCAL lock_timeout = '300ms'"))
+        with pytest.raises(OperationalError, match="lock timeout"):
+            db.session.commit()  # the area's own chain is held
+        db.session.rollback()
+    assert [e.action for e in _chain(other_id)][-1] == "test.other"
+    assert "test.same" not in {e.action for e in _events()}
+    assert audit.verify() == []
 
 
 # --- the books, decisions and votes agree with the trail (issue 11 item 5) ---------------------
@@ -688,8 +747,11 @@ def _reseal_from(first_id: int, *, key: str, key_id: str, change: str = "") -> N
     """Rewrite the chain from one event on, as someone with database access but without the
     audit key would: change the event's data and recompute every seal after it."""
     db.session.rollback()
+    first = db.session.get(AuditEvent, first_id)
     rows = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.id >= first_id).order_by(AuditEvent.id)
+        select(AuditEvent)
+        .where(AuditEvent.chain == first.chain, AuditEvent.seq >= first.seq)
+        .order_by(AuditEvent.seq)
     ).all()
     prev_hash = rows[0].prev_hash
     updates = []
@@ -736,7 +798,9 @@ def test_a_chain_recomputed_without_the_key_is_found(flow, runner):
     _reseal_from(victim.id, key="guessed key", key_id=real_key_id, change=forged_data)
     problems = audit.verify()
     assert {p.kind for p in problems} == {"edited"}
-    assert [p.event_id for p in problems] == [e.id for e in events if e.id >= victim.id]
+    assert [p.event_id for p in problems] == [
+        e.id for e in _chain(victim.chain) if e.seq >= victim.seq
+    ]
     code, output = _verify_cli(runner)
     assert code == 1 and f"event {victim.id}: edited" in output
 
@@ -773,20 +837,52 @@ def test_keys_rotate_old_events_verify_while_their_key_is_listed(flow, app, runn
 
 
 def test_a_signed_head_kept_outside_catches_removed_events_and_forgeries(flow, runner):
+    """The head names every chain's newest event: removing the newest events of any one chain
+    is caught, and a head changed by hand does not verify."""
     signed = runner.invoke(args=["juryfund", "audit-head"]).output.strip()
-    count, seal = audit.head()
-    assert signed.startswith(f"jfhead1.{count}.{seal}.")
+    area_id = flow["area"].id
+    newest = {chain: _chain(chain)[-1] for chain in (0, area_id)}
+    assert signed.startswith("jfhead2.")
+    for chain, event in newest.items():
+        assert f"{chain}-{event.seq}-{event.hash}" in signed
     assert runner.invoke(args=["juryfund", "verify-audit", "--expect", signed]).exit_code == 0
 
-    # A head with a changed count or seal does not verify: only the key could sign it.
-    forged = signed.replace(f".{count}.", f".{count - 3}.")
+    # A head with a changed place or seal does not verify: only the key could sign it.
+    area_newest = newest[area_id]
+    area_seq = area_newest.seq
+    forged = signed.replace(f"{area_id}-{area_newest.seq}-", f"{area_id}-{area_newest.seq - 3}-")
     result = runner.invoke(args=["juryfund", "verify-audit", "--expect", forged])
     assert result.exit_code == 1 and "the signed head does not verify" in result.output
 
-    _tamper("DELETE FROM audit_event WHERE id > :id", id=count - 2)
+    # The newest events of the area's chain go; the installation's chain is whole.
+    _tamper(
+        "DELETE FROM audit_event WHERE chain = :chain AND seq > :seq",
+        chain=area_id,
+        seq=area_seq - 2,
+    )
     assert audit.verify() == []  # nothing inside the database can tell ...
     result = runner.invoke(args=["juryfund", "verify-audit", "--expect", signed])
-    assert result.exit_code == 1 and f"at event {count}" in result.output  # ... the head can
+    assert result.exit_code == 1  # ... the head can, and names the chain
+    assert f"event {area_seq} of the chain of area {area_id}" in result.output
+    assert "the installation's chain" not in result.output
+
+
+def test_a_head_signed_when_the_trail_was_one_chain_still_verifies(flow, runner):
+    """Heads noted before chains were per area (jfhead1: the count and seal of the one chain)
+    name the installation's chain now, whose events kept their numbers."""
+    installation = _chain(0)
+    key_id, key = audit.sealing_key()
+    count, seal = len(installation), installation[-1].hash
+    old_head = f"jfhead1.{count}.{seal}.{key_id}." + audit._head_signature(
+        key, "jfhead1", f"{count}|{seal}"
+    )
+    assert audit.verify(expect_head=old_head) == []
+    forged = old_head.replace(f"jfhead1.{count}.", f"jfhead1.{count - 1}.")
+    assert [p.kind for p in audit.verify(expect_head=forged)] == ["head"]
+    _tamper("DELETE FROM audit_event WHERE id = :id", id=installation[-1].id)
+    result = runner.invoke(args=["juryfund", "verify-audit", "--expect", old_head])
+    assert result.exit_code == 1
+    assert f"event {count} of the installation's chain" in result.output
 
 
 def test_a_state_set_by_hand_is_found(flow, runner):
@@ -802,8 +898,8 @@ def test_a_state_set_by_hand_is_found(flow, runner):
 
 
 def test_the_chain_lock_is_taken_after_the_transactions_own_rows_are_written(world):
-    """Every audited write of the installation waits for the chain's lock: the transaction's
-    own rows go in before it is taken, and only the chain's three statements follow it."""
+    """Every audited write of an area waits for its chain's lock: the transaction's own rows go
+    in before it is taken, and only the chain's three statements follow it."""
     seen: list[str] = []
 
     def listener(conn, cursor, statement, *args):
@@ -818,7 +914,7 @@ def test_the_chain_lock_is_taken_after_the_transactions_own_rows_are_written(wor
         sql_event.remove(db.engine, "before_cursor_execute", listener)
     lock = next(n for n, sql in enumerate(seen) if sql in _LOCKS)
     assert any(sql.startswith("INSERT INTO AREA") for sql in seen[:lock])
-    assert seen[lock + 1].startswith("SELECT ID, HASH FROM AUDIT_EVENT")
+    assert seen[lock + 1].startswith("SELECT SEQ, HASH FROM AUDIT_EVENT")
     assert seen[lock + 2].startswith("INSERT INTO AUDIT_EVENT")
     # Nothing but the commit's own bookkeeping after the events.
     assert not any(sql.startswith("INSERT INTO AREA") for sql in seen[lock:])
