@@ -11,6 +11,7 @@ from ..domain import letters
 from ..domain.actors import Actor
 from ..domain.budget import EntryKind
 from ..domain.errors import DomainError
+from ..domain.lifecycles import PaymentRequestState
 from ..domain.states import State
 from ..domain.voting import Outcome
 from ..extensions import db
@@ -18,7 +19,7 @@ from ..infra import audit, clock
 from ..infra.reconcile import DECISION_FIELDS
 from ..models import AgendaItem, Application, Decision, Fund, FundYear
 from ..models.rounds import TALLY_COLUMNS
-from . import history, intake, ledger, locks, proofs
+from . import history, intake, ledger, locks, payments, proofs
 
 
 def current_decision(application: Application) -> Decision | None:
@@ -273,6 +274,8 @@ def correct_decision(
     difference = amount_cents - decision.approved_cents
     if difference > 0 and own_year is not None and own_year.closed_at is not None:
         raise DomainError("decision.year_closed", field="amount", year=own_year.year)
+    if difference < 0:
+        _check_approved_request_fits(application, amount_cents)
     correction = Decision(
         application_id=application.id,
         agenda_item_id=None,
@@ -312,6 +315,27 @@ def correct_decision(
     history.record(application, "note", actor=actor, note=reason)
     send_letter(application, correction)
     return correction
+
+
+def _check_approved_request_fits(application: Application, amount_cents: int) -> None:
+    """A lower amount still covers what is paid and an approved request on its way to the bank.
+
+    The approved request stands on the payment list the QM team hands to the bank: cutting the
+    amount below it would have the bank pay money the books then refuse. Staff settle the
+    request first (mark it paid, or refuse it); read under the application's lock, which every
+    request's step takes too.
+    """
+    waiting = payments.open_request(application)
+    if waiting is None or waiting.state != PaymentRequestState.APPROVED.value:
+        return
+    at_least = ledger.account_of(application.id).paid + waiting.amount_cents
+    if amount_cents < at_least:
+        raise DomainError(
+            "decision.below_approved_request",
+            field="amount",
+            requested=waiting.amount_cents,
+            at_least=at_least,
+        )
 
 
 def _check_amount(application: Application, amount_cents: int | None) -> None:

@@ -275,6 +275,10 @@ REASONS = {
         "Only the current decision of an approved application can be corrected."
     ),
     "decision.reason_required": _l("Please give the reason for the correction."),
+    "decision.below_approved_request": _l(
+        "A payment request of %(requested)s is approved and waiting for the bank: mark it paid "
+        "or refuse it first, or approve at least %(at_least)s."
+    ),
     "decision.reasons_rejected": _l("Please give the reasons for the rejection."),
     "decision.reasons_partial": _l(
         "Less than requested is approved: please give the reasons for the lower amount."
@@ -438,6 +442,7 @@ MONEY_PARAMS = frozenset(
         "excess",
         "covered",
         "at_most",
+        "at_least",
         "fees",
         "rate",
     }

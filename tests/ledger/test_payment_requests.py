@@ -400,6 +400,51 @@ def test_settling_with_the_proof_refuses_the_open_request(approved, staff, fund)
     assert payments.payment_list(approved.area_id, fund.years[0].id) == []
 
 
+def test_a_cut_below_an_approved_request_waits_until_staff_settle_the_request(
+    approved, staff, fund, client, login, post_form
+):
+    """400 € approved, a 350 € advance approved and on the bank's list: cutting the decision to
+    200 € would have the bank pay 150 € the books then refuse. The cut is refused, next to the
+    amount, naming the request, with what staff typed kept; once the request is refused, the
+    same cut goes through."""
+    from juryfund.services import decisions
+
+    request = _ask(approved, _colleague(approved), amount=35000)
+    payments.approve(request, actor=staff.actor)
+    db.session.commit()
+    decision = decisions.current_decision(approved)
+    login(staff)
+    url = f"/staff/decisions/{decision.id}/correct"
+    typed = {
+        "amount": "200,00",
+        "conditions": "",
+        "reason": "Kürzung durch die Jury",
+        "reasons": "Die Jury hat die Mittel gekürzt.",
+    }
+    response = post_form(url, typed, headers={"Accept-Language": "de"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="amount-error"' in html and "350,00" in html
+    assert "Kürzung durch die Jury" in html  # what staff typed stays
+    assert decisions.current_decision(approved).id == decision.id
+    assert payments.payment_list(approved.area_id, fund.years[0].id)[0].amount_cents == 35000
+
+    # Down to exactly what the request needs is fine; below it only after the request is gone.
+    with pytest.raises(DomainError) as refused:
+        decisions.correct_decision(
+            decision, amount_cents=34999, conditions="", reason="x", reasons="y", actor=staff.actor
+        )
+    assert refused.value.reason == "decision.below_approved_request"
+    db.session.rollback()
+    payments.refuse_request(
+        db.session.get(PaymentRequest, request.id), reason="Kürzung", actor=staff.actor
+    )
+    db.session.commit()
+    assert post_form(url, typed).status_code == 302
+    assert decisions.current_decision(approved).approved_cents == 20000
+    assert ledger.account_of(approved.id).open == 20000
+
+
 def test_payment_list_of_todays_year_has_requests_of_projects_from_a_closed_year(
     approved, staff, fund, clock_at
 ):
