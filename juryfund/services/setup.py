@@ -319,6 +319,15 @@ def save_fund(
     return fund
 
 
+def _latest_closed_year(fund_id: int) -> int | None:
+    """The latest closed year of a fund, if any."""
+    return db.session.scalar(
+        select(func.max(FundYear.year)).where(
+            FundYear.fund_id == fund_id, FundYear.closed_at.is_not(None)
+        )
+    )
+
+
 def open_fund_year(
     fund: Fund,
     *,
@@ -341,6 +350,10 @@ def open_fund_year(
     fund_year = ledger.lock_fund_year(ledger.year_of_fund(fund.id, year).id)
     if fund_year.closed_at is not None or ledger.has_allocation(fund_year.id):
         errors.append(DomainError("fund_year.exists", field="year"))
+    elif (closed_later := _latest_closed_year(fund.id)) is not None and closed_later > year:
+        # Its rest could never be carried or closed into the closed year after it, and the
+        # fund's later years could then never close (they close in order).
+        errors.append(DomainError("fund_year.before_closed", field="year", closed=closed_later))
     if allocation_cents is None or allocation_cents <= 0:
         errors.append(DomainError("fund_year.allocation_not_positive", field="allocation"))
     elif allocation_cents > MAX_CENTS - ledger.balances_of(fund_year.id).allocated:

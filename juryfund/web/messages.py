@@ -55,6 +55,9 @@ REASONS = {
     "fund.minimum_above_cap": _l("The minimum cannot be above the cap."),
     "fund.categories_required": _l("Tick at least one eligible cost category."),
     "fund_year.exists": _l("This fund already has a fund year for that year."),
+    "fund_year.before_closed": _l(
+        "The fund year %(closed)s is already closed: an earlier year cannot be opened any more."
+    ),
     "fund_year.allocation_not_positive": _l("The allocation must be more than zero."),
     "body.tie_breaker_not_member": _l("The tie breaker must be a member of this body."),
     "member.term_order": _l("The term cannot end before it starts."),

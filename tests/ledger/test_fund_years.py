@@ -437,3 +437,35 @@ def test_close_year_command_says_which_earlier_year_to_close_first(runner, fund,
     assert "books.earlier_year_open" not in result.output
     db.session.expire_all()
     assert _year(fund, second.year).closed_at is None
+
+
+def test_a_year_before_a_closed_year_cannot_be_opened(
+    next_january, fund, staff, client, login, post_form
+):
+    """Once a year is closed (its rest carried into the next), a year before it opened by a
+    slip in the year field would hold money that could never be carried or closed, and no later
+    year of the fund could close (years close in order). Refused next to the year, in the
+    service and on the staff form, with what was typed kept."""
+    this, _following = next_january
+    _close(this, staff, carry_over=True)
+    with pytest.raises(DomainError) as refused:
+        setup.open_fund_year(fund, year=this.year - 1, allocation_cents=500_000, actor=staff.actor)
+    assert (refused.value.reason, refused.value.params["closed"]) == (
+        "fund_year.before_closed",
+        this.year,
+    )
+    db.session.rollback()
+
+    login(staff)
+    response = post_form(
+        f"/staff/funds/{fund.id}/years/new",
+        {"year": str(this.year - 1), "allocation": "5000.00"},
+        headers={"Accept-Language": "en"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="year-error"' in html
+    assert f"The fund year {this.year} is already closed" in html
+    assert 'value="5000.00"' in html
+    assert _year(fund, this.year - 1) is None or not ledger.has_allocation(
+        _year(fund, this.year - 1).id
+    )
