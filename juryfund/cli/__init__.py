@@ -125,20 +125,28 @@ def close_year(year: int, fund_id: int | None) -> None:
     if fund_id is not None:
         query = query.where(FundYear.fund_id == fund_id)
     fund_years = db.session.scalars(query).all()
-    for fund_year in fund_years:
+    refused = []
+    # Each fund's close is committed on its own: a refusal of one fund (an earlier year still
+    # open) leaves the others closed, and nothing is reported closed that was not kept.
+    for fund_year_id in [fund_year.id for fund_year in fund_years]:
+        fund_year = db.session.get(FundYear, fund_year_id)
+        assert fund_year is not None
+        name, area, carries = (
+            fund_year.fund.name,
+            fund_year.fund.area.name,
+            fund_year.fund.carry_over,
+        )
         try:
             unspent = books.close_year(fund_year, actor=SYSTEM)
+            db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            raise click.ClickException(
-                f"{fund_year.fund.name} {year}: {_close_refusal(error)}"
-            ) from error
-        what = "carried into the next year" if fund_year.fund.carry_over else "lapsed"
-        area = fund_year.fund.area.name
-        click.echo(
-            f"{area} / {fund_year.fund.name} {year}: closed, {unspent / 100:.2f} EUR {what}."
-        )
-    db.session.commit()
+            refused.append(f"{area} / {name} {year}: {_close_refusal(error)}")
+            continue
+        what = "carried into the next year" if carries else "lapsed"
+        click.echo(f"{area} / {name} {year}: closed, {unspent / 100:.2f} EUR {what}.")
+    if refused:
+        raise click.ClickException("not closed:\n" + "\n".join(refused))
     if not fund_years:
         click.echo(f"No open fund year {year}.")
 

@@ -469,3 +469,43 @@ def test_a_year_before_a_closed_year_cannot_be_opened(
     assert _year(fund, this.year - 1) is None or not ledger.has_allocation(
         _year(fund, this.year - 1).id
     )
+
+
+def test_close_year_keeps_each_funds_close_and_reports_only_what_it_kept(
+    runner, area, fund, jury, staff, clock_at
+):
+    """`flask juryfund close-year` over two funds where one must close an earlier year first:
+    the other fund's close is kept (and reported), the refused one is named with its reason,
+    and the command fails. It used to report the first close and then roll it back."""
+    year = clock.area_today(area).year
+    other = setup.save_fund(
+        None,
+        area,
+        kind="neighbourhood_fund",
+        name="Quartiersfonds",
+        body=jury,
+        cap_cents=150_000,
+        minimum_cents=0,
+        lead_time_days=14,
+        eligible_categories=["material"],
+        carry_over=False,
+        proof_weeks=4,
+    )
+    setup.open_fund_year(other, year=year - 1, allocation_cents=500_000, actor=staff.actor)
+    setup.open_fund_year(other, year=year, allocation_cents=500_000, actor=staff.actor)
+    db.session.commit()
+    other_id = other.id
+    clock_at(datetime(year + 1, 1, 10, 12, tzinfo=UTC))
+
+    result = runner.invoke(args=["juryfund", "close-year", str(year)])
+    assert result.exit_code == 1
+    assert f"{fund.name} {year}: closed" in result.output
+    assert f"Quartiersfonds {year}:" in result.output and "not closed" in result.output
+    db.session.expire_all()
+    assert _year(fund, year).closed_at is not None  # kept, as reported
+    assert (
+        db.session.scalar(
+            select(FundYear.closed_at).where(FundYear.fund_id == other_id, FundYear.year == year)
+        )
+        is None
+    )
