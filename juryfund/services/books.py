@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 from ..domain.actors import Actor
 from ..domain.budget import EntryKind, Target, close_entries
 from ..domain.errors import DomainError
+from ..domain.lifecycles import PaymentRequestState
 from ..domain.money import check_bound
 from ..domain.states import State
 from ..extensions import db
 from ..infra import clock
-from ..models import Application, Fund, FundYear, LedgerEntry
+from ..models import Application, Fund, FundYear, LedgerEntry, PaymentRequest
 from ..models.base import utcnow
 from . import history, ledger, locks, payments
 
@@ -112,7 +113,30 @@ def close_year(fund_year: FundYear, *, actor: Actor, today: date | None = None) 
         ledger.book(target, step.kind, step.amount_cents, note=note, actor=actor)
     fund_year.closed_at = utcnow()
     db.session.flush()
+    this_year = (today or clock.area_today(fund_year.fund.area)).year
+    if _transfers_waiting(fund_year):
+        # Its projects are paid from today's year now (ledger.route_payment), and the bank list
+        # of today's year lists them: the year must exist before its budget is known, or an
+        # approved transfer would stand on no list.
+        ledger.year_of_fund(fund_year.fund_id, this_year)
     return unspent
+
+
+def _transfers_waiting(fund_year: FundYear) -> bool:
+    """Whether a project committed in this year has a payment request approved for the bank."""
+    return (
+        db.session.scalar(
+            select(PaymentRequest.id)
+            .join(LedgerEntry, LedgerEntry.application_id == PaymentRequest.application_id)
+            .where(
+                LedgerEntry.fund_year_id == fund_year.id,
+                LedgerEntry.kind == EntryKind.COMMITMENT.value,
+                PaymentRequest.state == PaymentRequestState.APPROVED.value,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def earlier_open_year(fund_year: FundYear) -> int | None:

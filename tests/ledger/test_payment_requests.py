@@ -3,6 +3,8 @@ paid through the books; bank details checked, shown to the area's staff only and
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +13,16 @@ from juryfund.domain.actors import Actor
 from juryfund.domain.errors import DomainError
 from juryfund.domain.states import State
 from juryfund.extensions import db
-from juryfund.models import ApplicationEvent, AuditEvent, LedgerEntry, Mail, PaymentRequest, guards
+from juryfund.infra import clock
+from juryfund.models import (
+    ApplicationEvent,
+    AuditEvent,
+    FundYear,
+    LedgerEntry,
+    Mail,
+    PaymentRequest,
+    guards,
+)
 from juryfund.models.base import utcnow
 from juryfund.services import books, intake, ledger, payments, privacy
 from tests.conftest import csrf_from, log_in
@@ -765,3 +776,39 @@ def test_payment_list_goes_to_the_areas_staff_only_and_each_download_is_recorded
     outsider = app.test_client()
     log_in(outsider, make.admin())
     assert outsider.get(url).status_code == 403
+
+
+def test_an_approved_request_stays_on_a_bank_list_after_its_year_closes(
+    approved, area, fund, staff, clock_at
+):
+    """A 400 € advance approved in December stands on the old year's bank list. The old year
+    closes on 5 January, before the new year's budget is known: a closed year's projects are
+    listed on today's year's list, so the close makes today's year (without money) and the
+    request stays on a list the QM team can download."""
+    colleague = StaffFactory(areas=[area]).actor
+    request = payments.request_payment(
+        approved,
+        kind="advance",
+        amount_cents=40000,
+        account_holder="Ayşe Yılmaz",
+        iban="DE89370400440532013000",
+        bic="",
+        actor=colleague,
+    )
+    payments.approve(request, actor=staff.actor)
+    db.session.commit()
+    year = clock.area_today(area).year
+    this = db.session.scalar(
+        select(FundYear).where(FundYear.fund_id == fund.id, FundYear.year == year)
+    )
+    assert [row.reference for row in payments.payment_list(area.id, this.id)] == [
+        approved.reference
+    ]
+
+    clock_at(datetime(year + 1, 1, 5, 12, tzinfo=UTC))
+    books.close_year(this, actor=staff.actor)
+    db.session.commit()
+    years = db.session.scalars(select(FundYear).where(FundYear.fund_id == fund.id)).all()
+    listed = [row.reference for fy in years for row in payments.payment_list(area.id, fy.id)]
+    assert listed == [approved.reference]
+    assert year + 1 in {fy.year for fy in years}
