@@ -3,6 +3,7 @@ and settlement, which pays what is still owed and releases what was not spent.""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -266,21 +267,44 @@ def request_changes(proof: ProofOfUse, *, note: str, actor: Actor) -> None:
     _mail(proof, purpose="proof.changes", template="proof_changes", note=note.strip())
 
 
+def fingerprint(proof: ProofOfUse) -> str:
+    """What staff decide a settlement on: the version sent, its receipts and staff's choices on
+    them. A page carries it, and a settlement from a page showing another version is refused."""
+    shown = [proof.submitted_at.isoformat() if proof.submitted_at else ""]
+    shown += [f"{r.id}:{r.amount_cents}:{r.choice or ''}" for r in sorted(proof.receipts, key=_id)]
+    return hashlib.sha256("|".join(shown).encode()).hexdigest()[:32]
+
+
+def _id(receipt: Receipt) -> int:
+    return receipt.id
+
+
+def _check_seen(proof: ProofOfUse, seen: str | None) -> None:
+    """Refuse a money step decided on a page that showed another version of the proof (read
+    under the lock: a resubmission or a colleague's choice on a receipt came in meanwhile)."""
+    if seen is None:
+        return
+    db.session.expire(proof, ["submitted_at", "receipts"])
+    if fingerprint(proof) != seen:
+        raise DomainError("proof.changed_meanwhile")
+
+
 def _locked(proof: ProofOfUse) -> ProofOfUse:
     """Lock the proof's application and read the proof afresh: reviews of one proof queue."""
     locks.lock(Application, proof.application_id)
     return locks.lock(ProofOfUse, proof.id)
 
 
-def accept(proof: ProofOfUse, *, actor: Actor) -> int:
+def accept(proof: ProofOfUse, *, actor: Actor, seen: str | None = None) -> int:
     """Settle: pay what is still owed up to the proven amount, release the rest; how much released.
 
     Accepting twice at once settles once: the second waits for the lock and finds the proof
     accepted. Money goes where domain.budget routes it (the open year once the project's year
-    closed).
+    closed). `seen`: the fingerprint of the version the page showed (None: not asked).
     """
     proof = _locked(proof)
     accepted = move_proof(proof.state, ProofState.ACCEPTED)
+    _check_seen(proof, seen)
     application = proof.application
     flags = receipt_flags(proof)
     if any(r.choice is None for r in proof.receipts if r.id in flags):
@@ -335,11 +359,12 @@ def allowance_note(allowance_bp: int, receipts_cents: int) -> str:
     return f"settlement: flat allowance {share} % of proven costs {euros}.{cents:02d} EUR"
 
 
-def claim_refund(proof: ProofOfUse, *, note: str, actor: Actor) -> int:
+def claim_refund(proof: ProofOfUse, *, note: str, actor: Actor, seen: str | None = None) -> int:
     """Ask the applicant to pay back what was paid but not proven (mailed); the amount."""
     proof = _locked(proof)
     if proof.state != ProofState.SUBMITTED:
         raise DomainError("proof.not_submitted")
+    _check_seen(proof, seen)
     account = ledger.account_of(proof.application_id)
     owed = account.paid - settlement(proof, account.committed).total_cents
     if owed <= 0:

@@ -207,6 +207,19 @@ REASONS = {
     "repeat.not_announced": _l(
         "The invitation must say that the repeat meeting is quorate regardless of attendance."
     ),
+    "repeat.waiver_meeting_only": _l(
+        "This repeat meeting is announced as quorate regardless of attendance (§ 90 (2) VwVfG),"
+        " which holds only for a meeting: it cannot become a written round. To decide in"
+        " writing, set up a new round."
+    ),
+    "round.other_body": _l(
+        "The application %(reference)s (%(title)s) is for a fund that another body decides:"
+        " this body cannot decide it. Please take it off the agenda."
+    ),
+    "round.objected_to_writing": _l(
+        "A member objected to deciding the application %(reference)s (%(title)s) in writing"
+        " (§ 90 (1) VwVfG): it can only be decided in a meeting."
+    ),
     "meeting.not_held": _l("Only a meeting that has been opened has a course to record."),
     "meeting.began_required": _l("Please enter when the meeting began."),
     "meeting.end_before_begin": _l("The end cannot be before the beginning."),
@@ -214,6 +227,10 @@ REASONS = {
     "meeting.one_chair": _l("Please choose one chair."),
     "meeting.chair_required": _l("Please choose who chaired the meeting."),
     "meeting.minute_taker_required": _l("Please enter who took the minutes."),
+    "meeting.record_changed": _l(
+        "Someone saved this meeting record meanwhile and changed entries you changed as well."
+        " Nothing was saved: please check the record as it is now and enter your changes again."
+    ),
     "presentation.not_a_meeting": _l(
         "Time slots for presentations can only be set for a meeting that has not ended."
     ),
@@ -243,6 +260,10 @@ REASONS = {
     ),
     "ballot.choice_required": _l("Please choose yes, no or abstain."),
     "ballot.meeting_mode": _l("In a meeting, the QM team records the votes."),
+    "ballot.meeting_conflict": _l(
+        "The QM team now records this meeting's votes and conflicts of interest: please tell"
+        " them about your conflict of interest."
+    ),
     "ballot.not_present": _l("Only members present at the meeting can vote."),
     "ballot.conflicted": _l(
         "You declared a conflict of interest on this application, so you do not vote on it."
@@ -278,6 +299,10 @@ REASONS = {
         "Only the current decision of an approved application can be corrected."
     ),
     "decision.reason_required": _l("Please give the reason for the correction."),
+    "proof.changed_meanwhile": _l(
+        "The proof of use changed while you were reading it (sent again, or a receipt decided by "
+        "a colleague). Please check it again as it is shown now."
+    ),
     "decision.below_approved_request": _l(
         "A payment request of %(requested)s is approved and waiting for the bank: mark it paid "
         "or refuse it first, or approve at least %(at_least)s."

@@ -13,6 +13,7 @@ from juryfund.infra import clock
 from juryfund.infra.mail import deliver_pending
 from juryfund.models import Attachment, Mail, ProofOfUse
 from juryfund.services import books, ledger, proofs
+from tests.ledger.proof_pages import seen_on
 from tests.smtp_server import links_in, messages_to, text_of
 
 from ..conftest import csrf_from
@@ -94,7 +95,9 @@ def test_resident_sends_proof_with_three_receipts_staff_settle_money_returns(
     assert "Blumenerde" in html and "332,00" in html
     available_before = ledger.balances_of(fund.years[0].id).available
     response = post_form(
-        f"/staff/applications/{approved.id}/proof/accept", {"review-note": ""}, page=money
+        f"/staff/applications/{approved.id}/proof/accept",
+        {"review-note": "", "review-seen": seen_on(client.get(money))},
+        page=money,
     )
     assert response.status_code == 302
     db.session.refresh(approved)

@@ -14,6 +14,7 @@ from juryfund.infra import clock
 from juryfund.models import LedgerEntry, Mail, ProofOfUse
 from juryfund.services import intake, ledger, proofs
 from juryfund.services.proofs import ReceiptLine
+from tests.ledger.proof_pages import seen_on
 
 pytestmark = [pytest.mark.ledger, pytest.mark.voting]
 
@@ -110,7 +111,9 @@ def test_retroactive_receipts_need_a_choice_and_refused_ones_do_not_count(
     assert proofs.proven_cents(proof) == 23_000
 
     response = post_form(
-        f"/staff/applications/{approved.id}/proof/accept", {"review-note": ""}, page=money
+        f"/staff/applications/{approved.id}/proof/accept",
+        {"review-note": "", "review-seen": seen_on(client.get(money))},
+        page=money,
     )
     assert response.status_code == 302
     account = ledger.account_of(approved.id)
@@ -152,3 +155,58 @@ def test_receipt_of_another_proof_is_not_found(approved, staff, client, login, p
         f"/staff/applications/{approved.id}/proof/receipts/{proof.receipts[0].id + 999}"
     )
     assert response.status_code in (400, 404)
+
+
+def test_a_settlement_from_a_page_showing_an_earlier_proof_is_refused(
+    client, approved, staff, login, post_form
+):
+    """Staff read a proof with 250 € of receipts; meanwhile a colleague sends it back and the
+    applicant sends it again with 400 €. Accepting from the page that showed 250 € would pay
+    400 € on receipts nobody checked: it is refused with nothing booked, and the page then
+    shows the new version, from which the settlement goes through."""
+    from juryfund.domain.actors import Actor
+    from juryfund.domain.states import State
+    from tests.factories import StaffFactory
+
+    today = clock.area_today(approved.area)
+    proof = proofs.proof_for(approved)
+    proofs.save(proof, report="Schön.", receipts=[ReceiptLine(today, "Baumarkt", "Erde", 25000)])
+    proofs.submit(proof)
+    colleague = StaffFactory(areas=[approved.area])
+    db.session.commit()
+    login(staff)
+    money = f"/staff/applications/{approved.id}/money"
+    shown = client.get(money)
+    seen_then = seen_on(shown)
+
+    proofs.request_changes(proof, note="Bitte Fotos ergänzen.", actor=colleague.actor)
+    proofs.save(
+        proof,
+        report="Schön. Fotos anbei.",
+        receipts=[
+            ReceiptLine(today, "Baumarkt", "Erde", 25000),
+            ReceiptLine(today, "Eventservice GmbH", "Bühne", 15000),
+        ],
+    )
+    proofs.submit(proof, actor=Actor.applicant(approved.reference))
+    db.session.commit()
+
+    accept = f"/staff/applications/{approved.id}/proof/accept"
+    for step in ("accept", "refund"):
+        response = post_form(
+            accept.replace("accept", step),
+            {"review-note": "", "review-seen": seen_then},
+            page=money,
+            headers={"Accept-Language": "en"},
+        )
+        assert response.status_code == 200
+        assert "changed while you were reading it" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (approved.state, ledger.account_of(approved.id).paid) == (State.APPROVED.value, 0)
+
+    response = post_form(
+        accept, {"review-note": "", "review-seen": seen_on(client.get(money))}, page=money
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (approved.state, ledger.account_of(approved.id).paid) == (State.SETTLED.value, 40000)

@@ -1,7 +1,7 @@
 """Forms for bookings, cancellation, year close and the review of a proof of use."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ...domain.banking import parse_bic, parse_iban
@@ -74,6 +74,8 @@ class ProofReviewForm(AppForm):
     """The QM team's note on a proof of use (what is missing, or about the refund)."""
 
     note = TextAreaField(_l("Note to the applicant"), validators=[Optional(), Length(max=3000)])
+    #: The fingerprint of the proof as the page showed it (services.proofs.fingerprint).
+    seen = HiddenField()
 
 
 class ReceiptChoiceForm(AppForm):

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import partial, wraps
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -15,9 +15,9 @@ from flask_wtf import FlaskForm
 from ...domain.banking import format_iban, mask_iban
 from ...extensions import db
 from ...models import Application, FundYear, PaymentRequest, Receipt
-from ...services import books, ledger, payments, proofs
+from ...services import books, decisions, ledger, payments, proofs
 from ..permissions import require_area, works_in
-from ..review.routes import staff_application as _application
+from ..review.routes import staff_application
 from ..unit_of_work import attempt
 from .forms import (
     PAYMENT_TYPE_LABELS,
@@ -37,10 +37,18 @@ bp = Blueprint("books", __name__, url_prefix="/staff")
 
 
 def _fund_year(fund_year_id: int) -> FundYear:
-    """A fund year of one of the staff member's areas."""
+    """A fund year of one of the staff member's areas; its bookings are dated in the area's
+    time zone (i18n.select_timezone), like the downloads of the same books."""
     fund_year = db.get_or_404(FundYear, fund_year_id)
-    require_area(fund_year.fund.area)
+    g.area = require_area(fund_year.fund.area)
     return fund_year
+
+
+def _application(application_id: int) -> Application:
+    """An application of one of the staff member's areas, its dates in the area's time zone."""
+    application = staff_application(application_id)
+    g.area = application.area
+    return application
 
 
 def _step(form: FlaskForm, action: Callable[[], object], done: str, back: str, again: Callable):
@@ -142,15 +150,30 @@ def _money_page(
     proof = proofs.find(application)
     context = {name: form(prefix=prefix) for name, (form, prefix) in MONEY_FORMS.items()}
     context.update(forms)
+    if proof is not None:
+        # Always the version shown now: after a refusal for a change meanwhile, the page shows
+        # the new version and a settlement from it goes through.
+        context["review"].seen.data = proofs.fingerprint(proof)
     flags = proofs.receipt_flags(proof) if proof else {}
     # One form per flagged receipt, each with its own prefix so that ids stay unique.
     choices = {receipt_id: _receipt_form(receipt_id) for receipt_id in flags}
     choices.update(receipt_forms or {})
     account = ledger.account_of(application.id)
+    decision = decisions.current_decision(application)
+    # "Approved" is the amount of the decision in force (a correction replaces it), not the
+    # sum of the commitments booked; what the books released beyond it (unspent or cancelled
+    # money) is the rest of the approved amount that is no longer committed.
+    approved = (
+        decision.approved_cents
+        if decision is not None and decision.approved_cents is not None
+        else account.commitment
+    )
     return render_template(
         "books/money.html",
         application=application,
         account=account,
+        approved=approved,
+        released=max(approved - account.committed, 0),
         proof=proof,
         proven=proofs.proven_cents(proof) if proof else 0,
         files=proofs.files_of(proof) if proof else [],
@@ -241,7 +264,7 @@ def review_proof(application_id: int, step: str):
     proof = proofs.proof_for(application)
     actions = {
         "accept": (
-            lambda form: proofs.accept(proof, actor=current_user.actor),
+            lambda form: proofs.accept(proof, actor=current_user.actor, seen=form.seen.data or ""),
             _("The proof is accepted and the project settled."),
         ),
         "changes": (
@@ -252,7 +275,10 @@ def review_proof(application_id: int, step: str):
         ),
         "refund": (
             lambda form: proofs.claim_refund(
-                proof, note=form.note.data or "", actor=current_user.actor
+                proof,
+                note=form.note.data or "",
+                actor=current_user.actor,
+                seen=form.seen.data or "",
             ),
             _("The refund is claimed from the applicant."),
         ),
