@@ -82,7 +82,7 @@ def _int_param(name: str, *, default: int | None, low: int, high: int) -> int | 
     if raw is None:
         return default
     text = raw.strip()
-    if not text or len(text) > 12 or not text.isascii() or not text.lstrip("-").isdigit():
+    if not text or len(text) > 12 or not text.isascii() or not text.removeprefix("-").isdigit():
         raise BadRequest(f"{name} must be a whole number")
     value = int(text)
     if not low <= value <= high:
@@ -207,6 +207,10 @@ def budget(slug: str):
                 }
                 for line in overview.lines
             ],
-            "totals": money(overview.totals),
+            # Totals of a year whose every fund line is closed are final too (null available).
+            "totals": money(
+                overview.totals,
+                bool(overview.lines) and all(line.closed for line in overview.lines),
+            ),
         }
     )

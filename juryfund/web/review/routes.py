@@ -119,16 +119,26 @@ def inbox(area_id: int):
     )
 
 
+def _chosen(field) -> bool:
+    """Whether a filter holds one of its own choices (a hand-made address may hold anything:
+    Optional() lets blanks through without the choice check)."""
+    return (
+        bool(field.data)
+        and not field.errors
+        and field.data in {str(value) for value, *_rest in field.iter_choices()}
+    )
+
+
 def _filtered(query, form: InboxFilterForm, today: date):
     """Apply the chosen filters that are valid (to-dos counted on the area's `today`), and the
     search words."""
-    if form.state.data and not form.state.errors:
+    if _chosen(form.state):
         query = query.where(Application.state == form.state.data)
-    if form.todo.data and not form.todo.errors:
+    if _chosen(form.todo):
         query = query.where(todos.condition(form.todo.data, today))
-    if form.fund.data and not form.fund.errors:
+    if _chosen(form.fund):
         query = query.where(Application.fund_id == int(form.fund.data))
-    if form.year.data and not form.year.errors:
+    if _chosen(form.year):
         query = query.where(Application.year == int(form.year.data))
     for word in (form.q.data or "").split()[:5]:
         pattern = f"%{word.lower().replace('%', '').replace('_', '')}%"

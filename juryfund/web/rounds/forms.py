@@ -9,10 +9,26 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..fields import REQUIRED, AppForm, MoneyField, options
 from ..labels import MODE_LABELS
+
+#: Meetings and deadlines lie within these years: a year-1 or year-9999 date typed by a slip
+#: would overflow the time arithmetic of links, calendars and time zones.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def plausible_moment(form, field) -> None:
+    """Refuse a date and time far outside any real meeting or deadline."""
+    if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise ValidationError(
+            _l(
+                "Please enter a date between the years %(first)s and %(last)s.",
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
+            )
+        )
 
 
 class RoundForm(AppForm):
@@ -27,7 +43,7 @@ class RoundForm(AppForm):
     when = DateTimeLocalField(
         _l("Date and time (meeting) or deadline (in writing)"),
         format="%Y-%m-%dT%H:%M",
-        validators=[InputRequired(_l("Please enter a date and time."))],
+        validators=[InputRequired(_l("Please enter a date and time.")), plausible_moment],
     )
     place = StringField(_l("Place (for a meeting)"), validators=[Optional(), Length(max=300)])
 
@@ -111,9 +127,13 @@ class MeetingForm(AppForm):
     """The course of a meeting for the minutes: begin, end, chair and minute-taker (§ 93)."""
 
     began_at = DateTimeLocalField(
-        _l("Began at"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(REQUIRED)]
+        _l("Began at"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(REQUIRED), plausible_moment],
     )
-    ended_at = DateTimeLocalField(_l("Ended at"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    ended_at = DateTimeLocalField(
+        _l("Ended at"), format="%Y-%m-%dT%H:%M", validators=[Optional(), plausible_moment]
+    )
     #: "m-<member id>" for a member of the body, "s-<staff id>" for the QM team.
     chair = SelectField(_l("Chair"), validators=[InputRequired(REQUIRED)], validate_choice=True)
     minute_taker = StringField(
@@ -127,7 +147,7 @@ class RepeatForm(AppForm):
     when = DateTimeLocalField(
         _l("Date and time of the repeat meeting"),
         format="%Y-%m-%dT%H:%M",
-        validators=[InputRequired(_l("Please enter a date and time."))],
+        validators=[InputRequired(_l("Please enter a date and time.")), plausible_moment],
         id="repeat-when",
     )
     place = StringField(_l("Place"), validators=[Optional(), Length(max=300)], id="repeat-place")
@@ -143,4 +163,6 @@ class RepeatForm(AppForm):
 class PresentationForm(AppForm):
     """An applicant's time slot to present the project in the meeting (empty: none)."""
 
-    at = DateTimeLocalField(_l("Time slot"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    at = DateTimeLocalField(
+        _l("Time slot"), format="%Y-%m-%dT%H:%M", validators=[Optional(), plausible_moment]
+    )
