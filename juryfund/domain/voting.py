@@ -137,8 +137,11 @@ def tally(
     """Count one item: quorum first, then the majority; raises ValueError on inconsistent input.
 
     ``waive_quorum`` is § 90 (2) VwVfG: a repeated meeting on the same agenda, announced as
-    such in the invitation, is quorate however many attend (quorum_needed is then 0). Whether
-    that is allowed is domain.meetings.check_repeat's question, not the count's.
+    such in the invitation, is quorate however many attend. It still needs someone to attend:
+    quorum_needed is then 1, so an empty room (or one where every member present is excluded
+    for a conflict) decides nothing, NO_QUORUM as for any empty meeting, instead of rejecting
+    0:0. Whether the waiver is allowed is domain.meetings.check_repeat's question, not the
+    count's.
     """
     member_set = _as_set(members, "members")
     conflicted_set = _as_set(conflicted, "conflicted")
@@ -175,8 +178,10 @@ def tally(
         participating = len(present_eligible)
         abstain += len(present_eligible - cast.keys())
 
+    # A waived quorum is waived down to one participant, never to none: § 90 (2) makes a body
+    # quorate whatever the number present, it does not let nobody decide.
     quorum_needed = (
-        0 if waive_quorum else max(rule.quorum_minimum, _smallest_quorum(rule, eligible))
+        1 if waive_quorum else max(rule.quorum_minimum, _smallest_quorum(rule, eligible))
     )
     quorate = participating >= quorum_needed
     if not quorate:

@@ -174,6 +174,13 @@ def save_round(
         round_ = locks.lock(Round, round_.id)
         if round_.state != RoundState.DRAFT:
             raise DomainError("round.not_draft")
+        if round_.quorum_waived and mode != "meeting":
+            # The waiver (§ 90 (2) VwVfG) is for the repeat *meeting* announced to the members;
+            # a written round decided under it would decide with one vote of seven. Refused
+            # rather than dropped unseen: staff who want it in writing set up a new round.
+            raise DomainError("repeat.waiver_meeting_only", field="mode")
+        if mode == "circulation" and round_.mode != "circulation":
+            _check_objections([item.application for item in round_.agenda], field="mode")
     if mode == "circulation" and when <= (now or utcnow()):
         raise DomainError("round.deadline_past", field="when")
     if round_ is None:
@@ -192,16 +199,79 @@ def set_agenda(round_: Round, application_ids: list[int]) -> None:
     round_ = locks.lock(Round, round_.id)
     if round_.state != RoundState.DRAFT:
         raise DomainError("round.not_draft")
+    chosen = list(dict.fromkeys(application_ids))
     ready = {application.id: application for application in ready_applications(round_.body)}
-    if any(application_id not in ready for application_id in application_ids):
-        raise DomainError("round.not_ready", field="applications")
+    for application_id in chosen:
+        if application_id not in ready:
+            _refuse_unready(round_, application_id)
+    _check_agenda(round_, [ready[application_id] for application_id in chosen])
     round_.agenda.clear()
     db.session.flush()
     round_.agenda.extend(
         AgendaItem(application_id=application_id, position=position)
-        for position, application_id in enumerate(dict.fromkeys(application_ids), start=1)
+        for position, application_id in enumerate(chosen, start=1)
     )
     db.session.flush()
+
+
+def _refuse_unready(round_: Round, application_id: int) -> None:
+    """Refuse an application that is not ready for the round's body, saying why where it helps:
+    one of the area's applications whose fund another body decides (it moved to another fund
+    while the page was open) is named; anything else is simply not ready."""
+    application = db.session.get(Application, application_id)
+    if application is not None and application.area_id == round_.body.area_id:
+        _check_body(round_, application)
+    raise DomainError("round.not_ready", field="applications")
+
+
+def _check_body(round_: Round, application: Application) -> None:
+    """Refuse an application whose fund another body decides: its decision would be void."""
+    fund = db.session.get(Fund, application.fund_id)
+    if fund is None or fund.body_id != round_.body_id:
+        raise DomainError("round.other_body", field="applications", **_named(application))
+
+
+def _check_agenda(round_: Round, applications: list[Application]) -> None:
+    """Refuse an agenda the round cannot decide: an application whose fund another body decides
+    (moved to another fund after it was put on the agenda), or, in a written round, one a
+    member objected to deciding in writing. Setting the agenda and opening both ask this."""
+    for application in applications:
+        _check_body(round_, application)
+    if round_.mode == "circulation":
+        _check_objections(applications, field="applications")
+
+
+def _check_objections(applications: list[Application], *, field: str) -> None:
+    """Refuse deciding in writing an application a member objected to deciding in writing
+    (§ 90 (1) VwVfG): it is decided in a meeting, as the members were told."""
+    objected = objected_to_writing([application.id for application in applications])
+    for application in applications:
+        if application.id in objected:
+            raise DomainError("round.objected_to_writing", field=field, **_named(application))
+
+
+def objected_to_writing(application_ids: list[int]) -> set[int]:
+    """Of these applications, those a member objected to deciding in writing (§ 90 (1)
+    VwVfG): on the agenda of a written round the objection deferred. They are decided in a
+    meeting from then on (DESIGN.md §4); one query, or none."""
+    if not application_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(AgendaItem.application_id)
+            .join(Round, AgendaItem.round_id == Round.id)
+            .where(
+                AgendaItem.application_id.in_(application_ids),
+                Round.objected_at.is_not(None),
+            )
+            .distinct()
+        )
+    )
+
+
+def _named(application: Application) -> dict[str, str]:
+    """The parameters that name an application in a refusal (reference and title)."""
+    return {"reference": application.reference, "title": application.title}
 
 
 def open_round(
@@ -228,9 +298,14 @@ def open_round(
     members = round_.body.voting_members(day)
     if not members:
         raise DomainError("round.no_members")
+    # Each application read afresh under its lock (in id order, as every opening takes them),
+    # so a move to another state or another fund committed meanwhile is seen here.
+    for application_id in sorted(item.application_id for item in round_.agenda):
+        locks.lock(Application, application_id)
     for item in round_.agenda:
         if item.application.state != State.READY:
             raise DomainError("round.not_ready", field="applications")
+    _check_agenda(round_, [item.application for item in round_.agenda])
     problems = deputies.problems_on(round_.body, day)
     if problems and not composition_reason.strip():
         raise DomainError("round.composition_reason", field="composition_reason")
@@ -283,8 +358,13 @@ def repeat_facts(earlier: Round, body_id: int, *, announced: bool) -> RepeatFact
 
 
 def _check_waiver_at_opening(round_: Round) -> None:
-    """Refuse opening a repeat meeting whose announced waiver the body no longer allows."""
-    if round_.quorum_waived and round_.repeats is not None:
+    """Refuse opening a repeat meeting whose announced waiver the body no longer allows, and
+    any waived round that is not a meeting (§ 90 (2) VwVfG covers a repeat meeting only)."""
+    if not round_.quorum_waived:
+        return
+    if round_.mode != "meeting":
+        raise DomainError("repeat.waiver_meeting_only", field="mode")
+    if round_.repeats is not None:
         check_repeat(repeat_facts(round_.repeats, round_.body_id, announced=True))
 
 
@@ -292,7 +372,9 @@ def waived_applications(round_: Round) -> frozenset[int]:
     """The applications this round decides without quorum (§ 90 (2)); one query, or none."""
     # Announced (quorum_waived is set only while drafting, before any invitation goes out)
     # and only for what the earlier meeting could not decide: not for items added later.
-    if not round_.quorum_waived or round_.repeats_round_id is None:
+    # Only ever in a meeting: a written round is never quorate by § 90 (2), whatever a row
+    # says (save_round and the opening refuse that already; the count does not rely on it).
+    if round_.mode != "meeting" or not round_.quorum_waived or round_.repeats_round_id is None:
         return frozenset()
     rows = db.session.execute(
         select(AgendaItem.application_id, AgendaItem.result).where(

@@ -114,6 +114,9 @@ REASONS = {
     "booking.application_required": _l("This booking needs an application."),
     "booking.application_not_allowed": _l("This booking cannot belong to an application."),
     "booking.exceeds_available": _l("Only %(available)s is still available in this fund year."),
+    "booking.already_sent": _l(
+        "This form was sent twice: it is booked once. Please check the bookings below."
+    ),
     "booking.paid_exceeds_committed": _l(
         "Only %(open)s of the commitment is still open for payment."
     ),

@@ -24,12 +24,14 @@ MEMBERS = [f"m{i}" for i in range(1, 8)]
 WAIVE_CASES = [
     # (present, votes, waive, expected outcome, expected quorum_needed)
     pytest.param(2, "yy", False, Outcome.NO_QUORUM, 4, id="two-of-seven-no-quorum"),
-    pytest.param(2, "yy", True, Outcome.APPROVED, 0, id="two-of-seven-waived-approves"),
-    pytest.param(2, "yn", True, Outcome.REJECTED, 0, id="waived-tie-rejects"),
-    pytest.param(1, "n", True, Outcome.REJECTED, 0, id="waived-one-no"),
-    pytest.param(0, "", True, Outcome.REJECTED, 0, id="waived-nobody-rejects"),
+    # A waived quorum still needs one participant: an empty room decides nothing.
+    pytest.param(2, "yy", True, Outcome.APPROVED, 1, id="two-of-seven-waived-approves"),
+    pytest.param(2, "yn", True, Outcome.REJECTED, 1, id="waived-tie-rejects"),
+    pytest.param(1, "n", True, Outcome.REJECTED, 1, id="waived-one-no"),
+    pytest.param(1, "", True, Outcome.REJECTED, 1, id="waived-one-present-silent-rejects"),
+    pytest.param(0, "", True, Outcome.NO_QUORUM, 1, id="waived-nobody-decides-nothing"),
     pytest.param(5, "yyynn", False, Outcome.APPROVED, 4, id="quorate-anyway"),
-    pytest.param(5, "yyynn", True, Outcome.APPROVED, 0, id="quorate-and-waived-same-result"),
+    pytest.param(5, "yyynn", True, Outcome.APPROVED, 1, id="quorate-and-waived-same-result"),
 ]
 
 

@@ -97,7 +97,8 @@ def test_agenda_only_takes_ready_applications_of_the_body(jury, ready_apps, staf
     )
     with pytest.raises(DomainError) as caught:
         rounds.set_agenda(round_, [ready_apps[0].id, foreign.id])
-    assert caught.value.reason == "round.not_ready"
+    # Another body's application is refused by name (its decision here would be void).
+    assert (caught.value.reason, caught.value.params["title"]) == ("round.other_body", "Anderes")
 
 
 def test_open_needs_an_agenda(jury, staff):
