@@ -277,7 +277,8 @@ class AreaBuilder:
         self.neighbourhood_fund = self._fund(
             "neighbourhood_fund", "Quartiersfonds", self.council, cap=5_000_000, minimum=500_000
         )
-        self.committed: dict[int, int] = {}  # fund year id -> committed cents, for the allocation
+        self.committed: dict[int, int] = {}  # fund year id -> committed cents (net of releases)
+        self.allocated: dict[int, int] = {}  # fund year id -> its money (allocation + raises)
         self.closures: dict[int, datetime] = {}  # fund year id -> when the past year was closed
         self.fund_years = {
             (fund, year): self._fund_year(fund, year)
@@ -290,7 +291,7 @@ class AreaBuilder:
         ):
             self._year(year, count)
         round_id = self._open_round(reserved) if reserved else None
-        self._allocations()
+        self._lapses()
         return round_id
 
     def _body(self, kind: str, name: str, size: int) -> tuple[int, list[int]]:
@@ -362,6 +363,12 @@ class AreaBuilder:
             created_at=datetime(year, 1, 2, tzinfo=UTC),
         )
         self.committed[fund_year_id] = 0
+        # The year's budget comes first, as in a real year (the books refuse a commitment the
+        # year has no money for, a database trigger too: rows go in in the order queued).
+        allocation = 1_000_000 if fund_id == self.action_fund else 5_000_000
+        self.allocated[fund_year_id] = allocation
+        allocated_at = datetime(year, 1, 10, 9, tzinfo=UTC)
+        self._booking(fund_year_id, "allocation", allocation, allocated_at, note="Zuweisung")
         return fund_year_id
 
     # --- a year of applications ------------------------------------------------------------------
@@ -696,6 +703,11 @@ class AreaBuilder:
                 fund_year, kind, cents, when, (app["id"], decision_id), payment_type=payment_type
             )
 
+        left = self.allocated[fund_year] - self.committed[fund_year]
+        if amount > left:  # a busy year: the city raises the budget, as cities do mid-year
+            raised = -(-(amount - left) * 115 // 100 // 100_000) * 100_000
+            self.allocated[fund_year] += raised
+            self._booking(fund_year, "adjustment", raised, at, note="Nachbewilligung")
         self.committed[fund_year] += amount
         entry("commitment", amount, at)
         if app["start_date"] < self.today:
@@ -770,18 +782,15 @@ class AreaBuilder:
             recorded_by_id=None,
         )
 
-    def _allocations(self) -> None:
-        """Each fund year's budget: a round figure above what it committed, as a city would plan."""
-        for (fund, year), fund_year in self.fund_years.items():
-            base = 1_000_000 if fund == self.action_fund else 5_000_000
-            needed = self.committed[fund_year] * 115 // 100
-            allocation = max(base, -(-needed // 100_000) * 100_000)
-            allocated_at = datetime(year, 1, 10, 9, tzinfo=UTC)
-            self._booking(fund_year, "allocation", allocation, allocated_at, note="Zuweisung")
+    def _lapses(self) -> None:
+        """The close of each past fund year: what it did not commit lapsed."""
+        for fund_year in self.fund_years.values():
             closed = self.closures.get(fund_year)
-            if closed is not None:  # the close: what the year did not commit lapsed
-                lapsed = allocation - self.committed[fund_year]
-                self._booking(fund_year, "lapse", lapsed, closed, note=str(year))
+            if closed is not None:
+                lapsed = self.allocated[fund_year] - self.committed[fund_year]
+                if lapsed > 0:
+                    year = next(y for (_f, y), fy in self.fund_years.items() if fy == fund_year)
+                    self._booking(fund_year, "lapse", lapsed, closed, note=str(year))
 
     def _booking(
         self,

@@ -6,6 +6,11 @@ order; an application's own money and other funding leave room for what it asks 
 Payment requests move only forward (requested -> approved -> paid, or refused), keep what was
 asked for, and lose their bank details only to erasure.
 
+The books keep their invariants (DESIGN.md §5): no booking leaves a fund year with less than
+nothing available, nor an application with more released than committed or more paid than it
+still has committed. services.ledger.book checks them under the fund year's lock; the trigger
+checks them again, under the same lock, for a booking that skipped the service.
+
 The services never edit a booking or a decision and never book into a closed fund year; these
 triggers make the same true for anything else with database access (a script, a console, a
 bug), on PostgreSQL and SQLite alike. They are created with the tables (``create_all``, used by
@@ -229,6 +234,96 @@ def _sqlite_payment_request() -> list[str]:
     ]
 
 
+#: The books of a fund year and of an application keep the invariants of DESIGN.md §5 that
+#: services.ledger.book checks in the domain (budget.check_booking); the trigger holds them for a
+#: booking that skips the service. It runs before the row is written, so the sums take in the
+#: entries already there and NEW beside them; ledger_entry is append-only, so only an insert can
+#: break them. Money is summed as domain.budget sums it (Balances.available, Account.from_totals).
+_AVAILABLE_MESSAGE = (
+    "juryfund: a booking never leaves the fund year with less than nothing available"
+)
+_ACCOUNT_MESSAGE = (
+    "juryfund: a booking never releases more than was committed to an application, "
+    "nor leaves more paid than is still committed, nor less than nothing paid"
+)
+#: Only an entry that takes money out of the year is checked against what is available: one that
+#: adds money (or moves cash, as payments and refunds do) never overdraws the year, and a year
+#: the books left short (before this rule) still takes the money that fills it.
+_LOWERS_AVAILABLE_SQL = (
+    "(NEW.kind IN ('commitment', 'lapse', 'carry_out') "
+    "OR (NEW.kind = 'adjustment' AND NEW.amount_cents < 0))"
+)
+#: Available after the booking: (allocation + adjustment + carry_in + return) - (commitment -
+#: release) - lapse - carry_out over the year's entries and NEW.
+_OVERDRAWN_SQL = (
+    "(SELECT SUM(CASE WHEN e.kind IN ('allocation', 'adjustment', 'carry_in', 'return', 'release') "
+    "THEN e.amount_cents WHEN e.kind IN ('commitment', 'lapse', 'carry_out') "
+    "THEN -e.amount_cents ELSE 0 END) "
+    "FROM (SELECT kind, amount_cents FROM ledger_entry WHERE fund_year_id = NEW.fund_year_id "
+    "UNION ALL SELECT NEW.kind, NEW.amount_cents) AS e) < 0"
+)
+#: The application's account over all fund years after the booking: commitment; released =
+#: release + return; paid = payment - refund - the returns of refunded money. It must keep
+#: released <= commitment and 0 <= paid <= commitment - released.
+_ACCOUNT_BROKEN_SQL = (
+    "EXISTS (SELECT 1 FROM (SELECT "
+    "SUM(CASE WHEN e.kind = 'commitment' THEN e.amount_cents ELSE 0 END) AS commitment, "
+    "SUM(CASE WHEN e.kind IN ('release', 'return') THEN e.amount_cents ELSE 0 END) AS released, "
+    "SUM(CASE WHEN e.kind = 'payment' THEN e.amount_cents "
+    "WHEN e.kind = 'refund' OR (e.kind = 'return' AND e.origin = 'refund') "
+    "THEN -e.amount_cents ELSE 0 END) AS paid "
+    "FROM (SELECT kind, amount_cents, origin FROM ledger_entry "
+    "WHERE application_id = NEW.application_id "
+    "UNION ALL SELECT NEW.kind, NEW.amount_cents, NEW.origin) AS e) AS account "
+    "WHERE account.released > account.commitment "
+    "OR account.paid > account.commitment - account.released OR account.paid < 0)"
+)
+
+
+def _pg_books_balance() -> list[str]:
+    # The fund year's row is locked FOR UPDATE before anything is summed, so two bookings of one
+    # year are checked one after the other, each seeing what the other committed (a statement of
+    # a volatile function takes a fresh snapshot). The services hold the row already
+    # (ledger.lock_fund_year): for them this is a re-lock. The application's row is not locked:
+    # the services lock it before the fund year, and a trigger taking it after could deadlock;
+    # bookings of one application go to one open year at a time, whose lock serialises them.
+    # The trigger's name sorts before ledger_entry_open_year, so it fires first (PostgreSQL
+    # fires a table's BEFORE triggers by name): taking FOR UPDATE after that trigger's FOR SHARE
+    # could let two direct inserts share the row and then deadlock, each upgrading its lock.
+    return [
+        f"""
+        CREATE OR REPLACE FUNCTION juryfund_books_balance() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM 1 FROM fund_year WHERE id = NEW.fund_year_id FOR UPDATE;
+            IF {_LOWERS_AVAILABLE_SQL} AND {_OVERDRAWN_SQL} THEN
+                RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE =
+                    '{_AVAILABLE_MESSAGE}';
+            END IF;
+            IF NEW.application_id IS NOT NULL AND {_ACCOUNT_BROKEN_SQL} THEN
+                RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE =
+                    '{_ACCOUNT_MESSAGE}';
+            END IF;
+            RETURN NEW;
+        END $$
+        """,
+        "DROP TRIGGER IF EXISTS ledger_entry_books_balance ON ledger_entry",
+        "CREATE TRIGGER ledger_entry_books_balance BEFORE INSERT ON ledger_entry "
+        "FOR EACH ROW EXECUTE FUNCTION juryfund_books_balance()",
+    ]
+
+
+def _sqlite_books_balance() -> list[str]:
+    # SQLite has one writer at a time: the sums cannot change between the check and the insert.
+    return [
+        "CREATE TRIGGER IF NOT EXISTS ledger_entry_books_balance BEFORE INSERT ON ledger_entry "
+        f"BEGIN SELECT RAISE(ABORT, '{_AVAILABLE_MESSAGE}') "
+        f"WHERE {_LOWERS_AVAILABLE_SQL} AND {_OVERDRAWN_SQL}; "
+        f"SELECT RAISE(ABORT, '{_ACCOUNT_MESSAGE}') "
+        f"WHERE NEW.application_id IS NOT NULL AND {_ACCOUNT_BROKEN_SQL}; END",
+    ]
+
+
 def _pg_append_only(table: str) -> list[str]:
     return [
         f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
@@ -257,6 +352,7 @@ def statements(dialect: str, table: str) -> list[str]:
                 "DROP TRIGGER IF EXISTS ledger_entry_open_year ON ledger_entry",
                 "CREATE TRIGGER ledger_entry_open_year BEFORE INSERT ON ledger_entry "
                 "FOR EACH ROW EXECUTE FUNCTION juryfund_open_year_only()",
+                *_pg_books_balance(),
             ]
         if table == "decision":
             return [*_PG_FUNCTIONS, *_pg_append_only(table), *_pg_correction_keeps_date()]
@@ -282,6 +378,7 @@ def statements(dialect: str, table: str) -> list[str]:
                 "WHEN (SELECT closed_at FROM fund_year WHERE id = NEW.fund_year_id) IS NOT NULL "
                 "BEGIN SELECT RAISE(ABORT, 'juryfund: the fund year is closed and takes no "
                 "bookings'); END",
+                *_sqlite_books_balance(),
             ]
         if table == "decision":
             return [*_sqlite_append_only(table), *_sqlite_correction_keeps_date()]
