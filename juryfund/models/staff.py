@@ -116,6 +116,8 @@ class PendingNotice(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
+    #: The area the notice is about: a staff member taken off the area since gets no word of it.
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"))
     #: JSON of what the digest line names (reference, title, round, link); never free text.
     params: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -76,7 +76,12 @@ def notify(kind: NoticeKind, area: Area, **params: Any) -> None:
             continue  # the office inbox is theirs: one mail is enough
         if user.notify_digest:
             db.session.add(
-                PendingNotice(staff_id=user.id, kind=kind.value, params=json.dumps(_plain(params)))
+                PendingNotice(
+                    staff_id=user.id,
+                    kind=kind.value,
+                    area_id=area.id,
+                    params=json.dumps(_plain(params)),
+                )
             )
         else:
             _mail(user.email, user.language, kind, params)
@@ -220,13 +225,17 @@ def send_digests(now: datetime) -> int:
         ).all()
         if not waiting:
             continue
-        if user.active:
+        # Only what the staff member may still see: an area taken off their account since the
+        # notice was queued is no business of theirs any more (DESIGN.md §2).
+        areas = {area.id for area in user.areas}
+        telling = [n for n in waiting if n.area_id is None or user.is_admin or n.area_id in areas]
+        if user.active and telling:
             queue_mail(
                 to=user.email,
                 language=user.language,
                 purpose="notice.digest",
                 template="staff_digest",
-                notices=[(n.kind, _revived(json.loads(n.params))) for n in waiting],
+                notices=[(n.kind, _revived(json.loads(n.params))) for n in telling],
             )
             sent += 1
         for notice in waiting:

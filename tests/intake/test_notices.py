@@ -191,3 +191,33 @@ def test_staff_choose_their_notices(client, area, staff, login):
     again = client.get("/staff/notices").get_data(as_text=True)
     checked = re.findall(r'<input checked[^>]*name="kinds"[^>]*value="(\w+)"', again)
     assert checked == ["application_new", "proof_submitted"]
+
+
+def test_the_digest_leaves_out_areas_taken_off_the_staff_member_since(make, area, fund):
+    """Jana takes a daily digest of new applications in two areas. An application comes in
+    here, then the admin takes this area off her account (she moved to another QM office):
+    her next digest must not name the unpublished application, while the other area's news
+    still reaches her."""
+    other = make.area(name="Wedding", slug="wedding", code="WED")
+    other_fund = make.fund(other, make.body(other, members=7), allocation_cents=1_000_000)
+    jana = make.staff(areas=[area, other], email="jana@qm.example")
+    accounts.set_notices(jana, {NoticeKind.APPLICATION_NEW}, digest=True, actor=jana.actor)
+    left = ApplicationFactory(area=area, fund=fund, title="Geheimes Hoffest", requested_cents=30000)
+    kept = ApplicationFactory(area=other, fund=other_fund, title="Lesecafé", requested_cents=20000)
+    notices.application_received(left)
+    notices.application_received(kept)
+    db.session.commit()
+    accounts.update_staff(jana, name=jana.name, role="staff", active=True, areas=[other])
+    db.session.commit()
+
+    assert notices.send_digests(datetime.now(UTC)) == 1
+    db.session.commit()
+    [digest] = db.session.scalars(select(Mail).where(Mail.to_addr == jana.email)).all()
+    assert left.reference not in digest.body_text and "Geheimes" not in digest.body_text
+    assert kept.reference in digest.body_text
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(PendingNotice).where(PendingNotice.sent_at.is_(None))
+        )
+        == 0
+    )  # nothing left to go out later either
