@@ -62,6 +62,9 @@ class LedgerEntry(Model):
             sqlite_where=text("kind = 'allocation'"),
             postgresql_where=text("kind = 'allocation'"),
         ),
+        # A staff form booking money is booked once, however often it is sent (a double click,
+        # a browser sending it again): its key goes with its first entry.
+        Index("uq_ledger_entry_form_key", "form_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,6 +79,8 @@ class LedgerEntry(Model):
     note: Mapped[str] = mapped_column(Text, default="")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The random key of the staff form that booked it (None for bookings of no form).
+    form_key: Mapped[str | None] = mapped_column(String(43))
 
     fund_year: Mapped[FundYear] = relationship()
     application: Mapped[Application | None] = relationship()

@@ -27,10 +27,18 @@ def _locked(application: Application) -> Application:
 
 
 def record_payment(
-    application: Application, *, amount_cents: int, payment_type: str, note: str, actor: Actor
+    application: Application,
+    *,
+    amount_cents: int,
+    payment_type: str,
+    note: str,
+    actor: Actor,
+    form_key: str | None = None,
 ) -> LedgerEntry:
-    """Book money paid to the applicant (advance, instalment or reimbursement)."""
+    """Book money paid to the applicant (advance, instalment or reimbursement); a form sent
+    twice (`form_key`) books once."""
     application = _locked(application)
+    ledger.check_form_unused(form_key)
     if application.state != State.APPROVED:
         raise DomainError("books.not_approved")
     if payments.open_request(application) is not None:
@@ -38,23 +46,47 @@ def record_payment(
         raise DomainError("books.payment_request_open")
     if payment_type not in PAYMENT_TYPES:
         raise DomainError("books.payment_type", field="payment_type")
-    return ledger.pay(application, amount_cents, payment_type=payment_type, note=note, actor=actor)
+    return ledger.pay(
+        application,
+        amount_cents,
+        payment_type=payment_type,
+        note=note,
+        actor=actor,
+        form_key=form_key,
+    )
 
 
 def record_refund(
-    application: Application, *, amount_cents: int, note: str, actor: Actor
+    application: Application,
+    *,
+    amount_cents: int,
+    note: str,
+    actor: Actor,
+    form_key: str | None = None,
 ) -> LedgerEntry:
-    """Book money the applicant paid back; for a settled or cancelled project it is released too."""
+    """Book money the applicant paid back; for a settled or cancelled project it is released too.
+    A form sent twice (`form_key`) books once."""
     application = _locked(application)
     finished = application.state in (State.SETTLED, State.CANCELLED)
     entries = ledger.money_back(
-        application, EntryKind.REFUND, amount_cents, note=note, actor=actor, release_refund=finished
+        application,
+        EntryKind.REFUND,
+        amount_cents,
+        note=note,
+        actor=actor,
+        release_refund=finished,
+        form_key=form_key,
     )
     return entries[0]
 
 
 def record_adjustment(
-    fund_year: FundYear, *, amount_cents: int, reason: str, actor: Actor
+    fund_year: FundYear,
+    *,
+    amount_cents: int,
+    reason: str,
+    actor: Actor,
+    form_key: str | None = None,
 ) -> LedgerEntry:
     """Raise or lower a fund year's money (e.g. a later grant or a cut), with its reason.
 
@@ -62,9 +94,12 @@ def record_adjustment(
     read under the year's lock, so two raises at once cannot both pass.
     """
     ledger.lock_fund_year(fund_year.id)
+    ledger.check_form_unused(form_key)
     allocated = ledger.balances_of(fund_year.id).allocated
     check_bound(allocated + amount_cents, field="amount", reason="money.allocated_too_large")
-    return ledger.book(fund_year, EntryKind.ADJUSTMENT, amount_cents, note=reason, actor=actor)
+    return ledger.book(
+        fund_year, EntryKind.ADJUSTMENT, amount_cents, note=reason, actor=actor, form_key=form_key
+    )
 
 
 def cancel(application: Application, *, reason: str, actor: Actor) -> None:

@@ -111,6 +111,15 @@ def lock_fund_year(fund_year_id: int) -> FundYear:
     ).one()
 
 
+def check_form_unused(form_key: str | None) -> None:
+    """Refuse a staff form that booked money already (sent twice: a double click, a browser
+    sending it again). Read under the lock the booking takes; a unique index holds it too."""
+    if form_key and db.session.scalar(
+        select(LedgerEntry.id).where(LedgerEntry.form_key == form_key).limit(1)
+    ):
+        raise BookingRefused("booking.already_sent")
+
+
 def has_allocation(fund_year_id: int) -> bool:
     """Whether the fund year's allocation is booked."""
     return (
@@ -137,10 +146,15 @@ def book(
     payment_type: str | None = None,
     decision_id: int | None = None,
     origin: Origin | None = None,
+    form_key: str | None = None,
 ) -> LedgerEntry:
-    """Write one ledger entry after checking every invariant against fresh, locked balances."""
+    """Write one ledger entry after checking every invariant against fresh, locked balances.
+
+    `form_key`: the key of the staff form that books it; a form already booked is refused.
+    """
     kind = EntryKind(kind)
     locked = lock_fund_year(fund_year.id)
+    check_form_unused(form_key)
     if locked.closed_at is not None:
         # A closed year's figures are final (DESIGN.md §5): what happens later to its projects'
         # money is booked in the fund's open year (route_payment, route_money_back). A database
@@ -170,6 +184,7 @@ def book(
         note=note.strip(),
         actor_id=actor.staff_id,
         decision_id=decision_id,
+        form_key=form_key,
     )
     db.session.add(entry)
     db.session.flush()
@@ -233,9 +248,10 @@ def _book_routed(
     actor: Actor,
     payment_type: str | None = None,
     decision_id: int | None = None,
+    form_key: str | None = None,
 ) -> list[LedgerEntry]:
-    """Write the entries the domain routed, each into its year."""
-    entries = []
+    """Write the entries the domain routed, each into its year (the form's key on the first)."""
+    entries: list[LedgerEntry] = []
     for step in routed:
         target = own if step.target is Target.OWN else current_fund_year(application.fund)
         names_application = step.kind in APPLICATION_KINDS
@@ -251,6 +267,7 @@ def _book_routed(
                 payment_type=payment_type if step.kind is EntryKind.PAYMENT else None,
                 decision_id=decision_id,
                 origin=step.origin,
+                form_key=None if entries else form_key,
             )
         )
     return entries
@@ -263,12 +280,19 @@ def pay(
     payment_type: str,
     note: str = "",
     actor: Actor,
+    form_key: str | None = None,
 ) -> LedgerEntry:
     """Book a payment to the applicant in the commitment's year, or today's once it closed."""
     own = _commitment_year(application)
     routed = route_payment(amount_cents, own_year_closed=own.closed_at is not None)
     [entry] = _book_routed(
-        application, routed, own, note=note, actor=actor, payment_type=payment_type
+        application,
+        routed,
+        own,
+        note=note,
+        actor=actor,
+        payment_type=payment_type,
+        form_key=form_key,
     )
     return entry
 
@@ -282,6 +306,7 @@ def money_back(
     actor: Actor,
     release_refund: bool = False,
     decision_id: int | None = None,
+    form_key: str | None = None,
 ) -> list[LedgerEntry]:
     """Book a release or a refund where it belongs: in the commitment's year while it is open,
     else as a return into today's open year (lapsing there unless the fund carries over)."""
@@ -293,4 +318,6 @@ def money_back(
         carry_over=application.fund.carry_over,
         release_refund=release_refund,
     )
-    return _book_routed(application, routed, own, note=note, actor=actor, decision_id=decision_id)
+    return _book_routed(
+        application, routed, own, note=note, actor=actor, decision_id=decision_id, form_key=form_key
+    )

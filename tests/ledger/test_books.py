@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -10,6 +12,7 @@ from juryfund.extensions import db
 from juryfund.infra import clock
 from juryfund.models import FundYear, LedgerEntry
 from juryfund.services import books, ledger
+from tests.conftest import csrf_from
 
 pytestmark = pytest.mark.ledger
 
@@ -187,3 +190,36 @@ def test_books_pages_closed_to_other_areas(client, approved, make, login, fund):
     login(make.staff(areas=[make.area(slug="elsewhere")]))
     assert client.get(f"/staff/fund-years/{fund.years[0].id}").status_code == 403
     assert client.get(f"/staff/applications/{approved.id}/money").status_code == 403
+
+
+def test_a_booking_form_sent_twice_books_once(client, approved, staff, login):
+    """The treasurer books "150,00 € advance" and the browser sends the form twice (a double
+    click, a resend after a slow answer): the form's key goes with the booking and the second
+    sending books nothing, saying so; a fresh form from the page books the next payment."""
+    login(staff)
+    money = f"/staff/applications/{approved.id}/money"
+
+    def sent_form(html: str) -> dict[str, str]:
+        key = re.search(r'name="pay-form_key" type="hidden" value="([^"]+)"', html)
+        assert key, "the payment form carries no key"
+        return {
+            "csrf_token": csrf_from(html),
+            "pay-form_key": key.group(1),
+            "pay-payment_type": "advance",
+            "pay-amount": "150.00",
+            "pay-note": "Überweisung 4711",
+        }
+
+    english = {"Accept-Language": "en"}
+    form = sent_form(client.get(money, headers=english).get_data(as_text=True))
+    url = f"/staff/applications/{approved.id}/payment"
+    assert client.post(url, data=form, headers=english).status_code == 302
+    again = client.post(url, data=form, headers=english)
+    assert again.status_code == 200
+    assert "This form was sent twice: it is booked once." in again.get_data(as_text=True)
+    assert ledger.account_of(approved.id).paid == 15000
+
+    fresh = sent_form(client.get(money, headers=english).get_data(as_text=True))
+    assert fresh["pay-form_key"] != form["pay-form_key"]
+    assert client.post(url, data=fresh, headers=english).status_code == 302
+    assert ledger.account_of(approved.id).paid == 30000

@@ -19,14 +19,19 @@ pytestmark = pytest.mark.ledger
 TRIES = 4
 
 
-def _pay(application_id, staff_id, amount):
+def _pay(application_id, staff_id, amount, form_key=None):
     def job(ready):
         application = db.session.get(Application, application_id)
         actor = Actor.staff(staff_id)
         application.fund.area  # noqa: B018
         ready()
         books.record_payment(
-            application, amount_cents=amount, payment_type="advance", note="", actor=actor
+            application,
+            amount_cents=amount,
+            payment_type="advance",
+            note="",
+            actor=actor,
+            form_key=form_key,
         )
 
     return job
@@ -90,8 +95,9 @@ def test_closing_a_year_while_a_booking_runs_keeps_the_books_whole(app, fund, st
 
     this_year, staff_id = clock.area_today(fund.area).year, staff.id
     for attempt in range(TRIES):
+        # Past years in order (a year before a closed one cannot be opened): each try closes one.
         last = setup.open_fund_year(
-            fund, year=this_year - 1 - attempt, allocation_cents=500_000, actor=staff.actor
+            fund, year=this_year - TRIES + attempt, allocation_cents=500_000, actor=staff.actor
         )
         application = make_ready(fund.area, fund, f"Altprojekt {attempt}", 20000)
         ledger.book(last, "commitment", 20000, application=application, actor=staff.actor)
@@ -173,3 +179,41 @@ def test_the_database_refuses_a_second_allocation_of_a_year(app, fund, staff):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def _adjust(fund_year_id, staff_id, form_key):
+    def job(ready):
+        fund_year = db.session.get(FundYear, fund_year_id)
+        ready()
+        books.record_adjustment(
+            fund_year,
+            amount_cents=-1000,
+            reason="Kürzung",
+            actor=Actor.staff(staff_id),
+            form_key=form_key,
+        )
+
+    return job
+
+
+def test_one_booking_form_sent_twice_at_once_books_once(app, approved, staff):
+    """A double click sends the same payment form (its key) twice at the same moment: one
+    payment is booked, the other sending is refused; a fresh form books again. The same for a
+    fund year's adjustment form."""
+    key = "k" * 32
+    outcomes = race(
+        app, _pay(approved.id, staff.id, 5000, key), _pay(approved.id, staff.id, 5000, key)
+    )
+    one_won(outcomes, "booking.already_sent")
+    assert ledger.account_of(approved.id).paid == 5000
+    assert race(app, _pay(approved.id, staff.id, 5000, "f" * 32)) == ["ok"]
+    assert ledger.account_of(approved.id).paid == 10000
+
+    year_id = ledger.fund_year_of(approved).id
+    available = ledger.balances_of(year_id).available
+    key = "a" * 32
+    one_won(
+        race(app, _adjust(year_id, staff.id, key), _adjust(year_id, staff.id, key)),
+        "booking.already_sent",
+    )
+    assert ledger.balances_of(year_id).available == available - 1000

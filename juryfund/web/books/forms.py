@@ -1,5 +1,8 @@
 """Forms for bookings, cancellation, year close and the review of a proof of use."""
 
+import re
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
@@ -22,7 +25,29 @@ REQUEST_KIND_LABELS = {
 }
 
 
-class PaymentForm(AppForm):
+#: What a booking form's key looks like (secrets.token_urlsafe(24)).
+FORM_KEY = re.compile(r"[A-Za-z0-9_-]{32}")
+
+
+class BookingForm(AppForm):
+    """A form that books money: it carries a random key of its own, so that sending it twice
+    (a double click, a browser sending it again) books once (services.ledger.check_form_unused).
+    """
+
+    form_key = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.form_key.data:  # a fresh form; a form sent back keeps its key
+            self.form_key.data = secrets.token_urlsafe(24)
+
+    def key(self) -> str | None:
+        """The key the form was sent with, if it is one of ours."""
+        sent = self.form_key.data or ""
+        return sent if FORM_KEY.fullmatch(sent) else None
+
+
+class PaymentForm(BookingForm):
     """Money paid out to the applicant."""
 
     payment_type = SelectField(_l("Kind of payment"), choices=options(PAYMENT_TYPE_LABELS.items()))
@@ -32,14 +57,14 @@ class PaymentForm(AppForm):
     )
 
 
-class RefundForm(AppForm):
+class RefundForm(BookingForm):
     """Money the applicant paid back."""
 
     amount = MoneyField(_l("Amount paid back (€)"), validators=[InputRequired(REQUIRED)])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
 
 
-class AdjustmentForm(AppForm):
+class AdjustmentForm(BookingForm):
     """A later raise or cut of the fund year's money, with its reason."""
 
     amount = MoneyField(

@@ -99,6 +99,7 @@ def adjust(fund_year_id: int):
             amount_cents=form.amount.data,
             reason=form.reason.data,
             actor=current_user.actor,
+            form_key=form.key(),
         ),
         _("The adjustment is booked."),
         url_for("books.fund_year", fund_year_id=fund_year.id),
@@ -236,6 +237,7 @@ def payment(application: Application, form: PaymentForm):
         payment_type=form.payment_type.data,
         note=form.note.data or "",
         actor=current_user.actor,
+        form_key=form.key(),
     )
 
 
@@ -247,6 +249,7 @@ def refund(application: Application, form: RefundForm):
         amount_cents=form.amount.data,
         note=form.note.data or "",
         actor=current_user.actor,
+        form_key=form.key(),
     )
 
 
