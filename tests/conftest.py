@@ -101,7 +101,7 @@ def _truncate(url: str) -> None:
 #: The trigger names the guards create on SQLite (kept between tests unless their table is emptied).
 _SQLITE_GUARD_TRIGGERS = {
     match.group(1)
-    for table in guards.GUARDED
+    for table in guards.ALL_GUARDS
     for statement in guards.statements("sqlite", table)
     if (match := re.match(r"CREATE TRIGGER IF NOT EXISTS (\w+)", statement))
 }

@@ -67,6 +67,48 @@ _CLOSES_OUT_OF_ORDER_SQL = (
 )
 
 
+#: A fund year's bookings get their fund and year from its row: moving the row would move every
+#: booking of it (a closed year's final figures included) into another year or fund. Its funding
+#: period is final once the year is closed.
+_PLACE_MESSAGE = "juryfund: a fund year keeps its fund and year, and a closed year its period"
+
+
+def _place_changes_sql(distinct: str) -> str:
+    """SQL: the update moves the year, or changes a closed year's period (`distinct` is the
+    dialect's null-safe inequality)."""
+    return (
+        f"NEW.year {distinct} OLD.year OR NEW.fund_id {distinct} OLD.fund_id "
+        f"OR (OLD.closed_at IS NOT NULL AND (NEW.period_start {distinct} OLD.period_start "
+        f"OR NEW.period_end {distinct} OLD.period_end))"
+    )
+
+
+def _pg_keeps_its_place() -> list[str]:
+    return [
+        f"""
+        CREATE OR REPLACE FUNCTION juryfund_keeps_its_place() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            IF {_place_changes_sql("IS DISTINCT FROM")} THEN
+                RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = '{_PLACE_MESSAGE}';
+            END IF;
+            RETURN NEW;
+        END $$
+        """,
+        "DROP TRIGGER IF EXISTS fund_year_keeps_its_place ON fund_year",
+        "CREATE TRIGGER fund_year_keeps_its_place BEFORE UPDATE ON fund_year "
+        "FOR EACH ROW EXECUTE FUNCTION juryfund_keeps_its_place()",
+    ]
+
+
+def _sqlite_keeps_its_place() -> list[str]:
+    return [
+        "CREATE TRIGGER IF NOT EXISTS fund_year_keeps_its_place BEFORE UPDATE ON fund_year "
+        f"WHEN {_place_changes_sql('IS NOT')} "
+        f"BEGIN SELECT RAISE(ABORT, '{_PLACE_MESSAGE}'); END",
+    ]
+
+
 def _pg_closes_in_order() -> list[str]:
     return [
         f"""
@@ -366,6 +408,8 @@ def statements(dialect: str, table: str) -> list[str]:
                 "FOR EACH ROW EXECUTE FUNCTION juryfund_stays_closed()",
                 *_pg_closes_in_order(),
             ]
+        if table == "fund_year_place":
+            return _pg_keeps_its_place()
         if table == "payment_request":
             return _pg_payment_request()
         if table == "application":
@@ -392,6 +436,8 @@ def statements(dialect: str, table: str) -> list[str]:
                 "BEGIN SELECT RAISE(ABORT, 'juryfund: a closed fund year stays closed'); END",
                 *_sqlite_closes_in_order(),
             ]
+        if table == "fund_year_place":
+            return _sqlite_keeps_its_place()
         if table == "payment_request":
             return _sqlite_payment_request()
         if table == "application":
@@ -409,7 +455,15 @@ GUARDED = (
 )
 
 
-def install(connection, tables: tuple[str, ...] = GUARDED) -> None:
+#: Guards installed with a table beyond its own name's: those that read columns added by a later
+#: migration than the one that first guarded the table (an earlier migration installing the
+#: table's guards of today must not meet a column it has not made yet).
+LATER_GUARDS = {"fund_year": ("fund_year_place",)}
+#: Every guard by the name `statements` knows it: the tables' and the later ones.
+ALL_GUARDS = GUARDED + tuple(name for later in LATER_GUARDS.values() for name in later)
+
+
+def install(connection, tables: tuple[str, ...] = ALL_GUARDS) -> None:
     """Create the guards of these tables on a connection's database (used by the migrations)."""
     for table in tables:
         for statement in statements(connection.dialect.name, table):
@@ -418,8 +472,9 @@ def install(connection, tables: tuple[str, ...] = GUARDED) -> None:
 
 def _after_create(table, connection, **_kw) -> None:
     """Guard a table right after create_all made it."""
-    for statement in statements(connection.dialect.name, table.name):
-        connection.execute(DDL(statement))
+    for name in (table.name, *LATER_GUARDS.get(table.name, ())):
+        for statement in statements(connection.dialect.name, name):
+            connection.execute(DDL(statement))
 
 
 def register() -> None:

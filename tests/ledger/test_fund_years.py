@@ -509,3 +509,42 @@ def test_close_year_keeps_each_funds_close_and_reports_only_what_it_kept(
         )
         is None
     )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE fund_year SET year = year + 10 WHERE id = :fy",
+        "UPDATE fund_year SET fund_id = :other WHERE id = :fy",
+        "UPDATE fund_year SET period_end = '2099-12-31' WHERE id = :fy",
+    ],
+    ids=["year", "fund", "period"],
+)
+def test_the_database_keeps_a_closed_year_where_it_is(next_january, area, jury, staff, statement):
+    """A closed year's bookings take their year and fund from its row: a script rewriting the
+    row would move the year's final figures into another year or fund, and its funding period
+    is final too. A trigger refuses it on both databases; an open year's period may be set."""
+    this, following = next_january
+    _close(this, staff, carry_over=False)
+    other = setup.save_fund(
+        None,
+        area,
+        kind="action_fund",
+        name="Zweiter Fonds",
+        body=jury,
+        cap_cents=150_000,
+        minimum_cents=0,
+        lead_time_days=14,
+        eligible_categories=["material"],
+        carry_over=False,
+        proof_weeks=4,
+    )
+    db.session.commit()
+    with pytest.raises(DatabaseError, match="keeps its fund and year"):
+        db.session.execute(text(statement), {"fy": this.id, "other": other.id})
+        db.session.flush()
+    db.session.rollback()
+    db.session.execute(
+        text("UPDATE fund_year SET period_end = '2099-12-31' WHERE id = :fy"), {"fy": following.id}
+    )
+    db.session.commit()
