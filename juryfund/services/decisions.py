@@ -17,9 +17,9 @@ from ..domain.voting import Outcome
 from ..extensions import db
 from ..infra import audit, clock
 from ..infra.reconcile import DECISION_FIELDS
-from ..models import AgendaItem, Application, Decision, Fund, FundYear
+from ..models import AgendaItem, Application, Body, Decision, Fund, FundYear, Round
 from ..models.rounds import TALLY_COLUMNS
-from . import history, intake, ledger, locks, payments, proofs
+from . import ballots, history, intake, ledger, locks, payments, proofs
 
 
 def current_decision(application: Application) -> Decision | None:
@@ -54,6 +54,35 @@ def decisions_for_items(items: list[AgendaItem]) -> dict[int, Decision | None]:
     return found
 
 
+def deciding_body(decision: Decision) -> Body | None:
+    """The body that decided: its round's; for a correction, the round's of the decision it
+    corrects (the application's newest decision of a round before it). The fund may be decided
+    by another body since. One query, however long a chain of corrections."""
+    return db.session.scalar(
+        select(Body)
+        .join(Round, Round.body_id == Body.id)
+        .join(AgendaItem, AgendaItem.round_id == Round.id)
+        .join(Decision, Decision.agenda_item_id == AgendaItem.id)
+        .where(Decision.application_id == decision.application_id, Decision.id <= decision.id)
+        .order_by(Decision.id.desc())
+        .limit(1)
+    )
+
+
+def decided_at(round_: Round) -> datetime:
+    """When the body decided a closed round's items: when its vote ended (a meeting's start,
+    a written round's deadline or its earlier close), never the later day staff closed it.
+
+    A December meeting typed in and closed in January is the body's December decision: its
+    letter, the public pages and the annual report say so, and its money is the year's the
+    members were shown.
+    """
+    closed = round_.closed_at
+    assert closed is not None, f"round {round_.id} is not closed"
+    ended = ballots.vote_ended_of(round_)
+    return min(ended, closed) if ended is not None else closed
+
+
 def _from_item(
     item: AgendaItem,
     *,
@@ -68,7 +97,7 @@ def _from_item(
         application_id=item.application_id,
         agenda_item_id=item.id,
         outcome=outcome,
-        decided_at=item.round.closed_at,
+        decided_at=decided_at(item.round),
         decided_by_id=actor.staff_id,
         approved_cents=approved_cents,
         requested_cents=item.application.requested_cents,
@@ -205,9 +234,7 @@ def confirm_approval(
         requested_cents=application.requested_cents,
         approved_cents=amount_cents,
     )
-    # A closed item's round has its closing moment: the decision's date (see _from_item).
-    assert item.round.closed_at is not None
-    fund_year = fund_year_for_decision(application, item.round.closed_at)
+    fund_year = fund_year_for_decision(application, decided_at(item.round))
     decision = _from_item(
         item,
         outcome=Outcome.APPROVED.value,
@@ -359,5 +386,6 @@ def send_letter(application: Application, decision: Decision) -> None:
         purpose=f"decision.{decision.outcome}",
         template="decision_letter",
         decision=decision,
+        body=deciding_body(decision) or application.fund.body,
         proof_due=proofs.due_date(application),
     )

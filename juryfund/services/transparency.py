@@ -297,9 +297,31 @@ def _published_columns() -> tuple[Label[str], Label[str]]:
 
 
 def _body_name() -> tuple[Label[str], Callable[[_AnySelect], _AnySelect]]:
-    """The name of the body that decided: the round's body, else (corrections) the fund's."""
+    """The name of the body that decided: the round's body; for a correction the body of the
+    decision it corrects (the application's newest decision of a round before it), which the
+    fund may have handed on to another body since; the fund's as the last resort."""
     round_body, fund_body = aliased(Body), aliased(Body)
-    column = func.coalesce(round_body.name, fund_body.name, literal("")).label("body_name")
+    earlier, earlier_item, earlier_round, earlier_body = (
+        aliased(Decision),
+        aliased(AgendaItem),
+        aliased(Round),
+        aliased(Body),
+    )
+    corrected_body = (
+        select(earlier_body.name)
+        .select_from(earlier)
+        .join(earlier_item, earlier_item.id == earlier.agenda_item_id)
+        .join(earlier_round, earlier_round.id == earlier_item.round_id)
+        .join(earlier_body, earlier_body.id == earlier_round.body_id)
+        .where(earlier.application_id == Decision.application_id, earlier.id < Decision.id)
+        .order_by(earlier.id.desc())
+        .limit(1)
+        .correlate(Decision)
+        .scalar_subquery()
+    )
+    column = func.coalesce(round_body.name, corrected_body, fund_body.name, literal("")).label(
+        "body_name"
+    )
 
     def join(query: _AnySelect) -> _AnySelect:
         return (

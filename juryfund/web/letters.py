@@ -32,6 +32,7 @@ def letter_html(application: Application) -> str:
             "letters/print.html",
             application=application,
             decision=decision,
+            body=decisions.deciding_body(decision) or application.fund.body,
             area=application.area,
             fund=application.fund,
             proof_due=proofs.due_date(application),

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DatabaseError
 from juryfund.extensions import db
 from juryfund.infra import clock
 from juryfund.models import Decision, FundYear
-from juryfund.services import books, decisions, ledger, rounds, setup, transparency
+from juryfund.services import ballots, books, decisions, ledger, rounds, setup, transparency
 from tests.factories import ApplicationFactory
 from tests.fixtures import approved_round
 
@@ -247,3 +247,50 @@ def test_december_rejection_stays_in_the_year_the_body_decided(area, fund, jury,
     old = transparency.participation([area], this_year)[area.id]
     new = transparency.participation([area], this_year + 1)[area.id]
     assert (old.rejected, new.rejected) == (1, 0)
+
+
+def test_a_december_meeting_closed_in_january_is_decided_and_booked_in_december(
+    area, fund, jury, staff, clock_at
+):
+    """The jury meets on 15 December and approves "Winterfest"; the QM team types in the
+    record and closes the round after the holidays, on 4 January. The decision is the jury's
+    of 15 December (letter, public pages, annual report) and its money is booked in December's
+    year, still open, whose money the jury was shown; it used to take the day of the close."""
+    this_year = clock.area_today(area).year
+    meeting_at = datetime(this_year, 12, 15, 17, tzinfo=UTC)
+    clock_at(datetime(this_year, 12, 1, 9, tzinfo=UTC))
+    application = ApplicationFactory(
+        area=area, fund=fund, title="Winterfest", requested_cents=50000
+    )
+    round_ = rounds.save_round(
+        None,
+        jury,
+        mode="meeting",
+        title="Jurysitzung Dezember",
+        when=meeting_at,
+        place="Nachbarschaftsetage",
+        actor=staff.actor,
+    )
+    rounds.set_agenda(round_, [application.id])
+    rounds.open_round(round_, actor=staff.actor)
+    db.session.commit()
+
+    # After the holidays staff type in the record of the 15 December meeting and close it.
+    clock_at(datetime(this_year + 1, 1, 4, 10, tzinfo=UTC))
+    setup.open_fund_year(fund, year=this_year + 1, allocation_cents=1_000_000, actor=staff.actor)
+    item = round_.agenda[0]
+    for i, participant in enumerate(round_.participants[:6]):
+        ballots.set_presence(participant, True, actor=staff.actor)
+        ballots.cast_vote(participant, item, "yes" if i < 5 else "no", actor=staff.actor)
+    rounds.close_round(round_, actor=staff.actor)
+    decision = decisions.confirm_approval(
+        item, amount_cents=50000, conditions="", reasons="", actor=staff.actor
+    )
+    db.session.commit()
+
+    decided_day = clock.local_day(decision.decided_at, area.timezone)
+    booked_in = ledger.fund_year_of(application).year
+    assert (decided_day.isoformat(), booked_in) == (
+        meeting_at.date().isoformat(),
+        this_year,
+    )

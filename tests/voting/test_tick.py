@@ -176,7 +176,8 @@ def test_tick_closes_a_round_past_its_deadline_with_results_and_decisions(
     assert set(recorded) == {no_quorum.id}
     assert recorded[no_quorum.id].outcome == "no_quorum"
     assert recorded[no_quorum.id].decided_by_id is None
-    assert recorded[no_quorum.id].decided_at == round_.closed_at
+    # The body decided when the vote ended (the deadline), not when the tick got round to it.
+    assert recorded[no_quorum.id].decided_at == round_.deadline < round_.closed_at
     assert approved.application.state == State.SCHEDULED
     assert rejected.application.state == State.SCHEDULED
     assert no_quorum.application.state == State.READY  # back to ready for a later round
