@@ -75,7 +75,10 @@ def tick() -> None:
         click.echo(f"Round {round_.id}: reminder sent to {count} members.")
     for round_ in to_close:
         try:
-            rounds.close_round(round_, actor=SYSTEM, now=now)
+            # In a savepoint: a close refused halfway (an application withdrawn meanwhile)
+            # leaves nothing of itself behind for the tick's commit.
+            with db.session.begin_nested():
+                rounds.close_round(round_, actor=SYSTEM, now=now)
         except DomainError:  # closed or deferred meanwhile (staff, or another tick)
             continue
         click.echo(f"Round {round_.id}: closed at its deadline.")

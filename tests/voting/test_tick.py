@@ -268,3 +268,25 @@ def test_meeting_ballot_link_ends_two_days_after_the_meeting(open_round):
         rounds.participant_for_token(
             token, now=round_.meeting_at + rounds.GRACE + timedelta(seconds=1)
         )
+
+
+def test_a_close_refused_halfway_leaves_nothing_of_itself(runner, open_round, monkeypatch):
+    """A close the rules refuse after it began writing (an application withdrawn in the very
+    moment) must leave the round as it was: the tick commits its other work, never half a
+    close."""
+    from juryfund.domain.errors import DomainError
+
+    round_ = open_round(deadline=datetime.now(UTC) + timedelta(hours=1))
+    set_due(round_, datetime.now(UTC) - timedelta(minutes=5))
+    round_id = round_.id
+
+    def close_halfway(round_, **_kwargs):
+        round_.state = "closed"  # the first write of a close ...
+        db.session.flush()
+        raise DomainError("round.not_open")  # ... and then the refusal
+
+    monkeypatch.setattr(rounds, "close_round", close_halfway)
+    output = tick(runner)
+    assert "closed at its deadline" not in output
+    db.session.expire_all()
+    assert db.session.get(Round, round_id).state == "open"
