@@ -16,7 +16,7 @@ import pytest
 
 from juryfund.extensions import db
 from juryfund.infra import clock
-from juryfund.models import Application, Round
+from juryfund.models import Application, Decision, Round
 from juryfund.services import ballots, decisions, rounds
 from tests.factories import (
     PASSWORD,
@@ -177,6 +177,20 @@ class Spec:
     email: str = "applicant@example.org"
     phone: str = ""
     address: str = "Soldiner Str. 1, 13359 Berlin"
+
+
+def cut(application: Application, amount_cents: int, staff) -> Decision:
+    """Staff correct an application's approved amount down to `amount_cents` (committed)."""
+    correction = decisions.correct_decision(
+        decisions.current_decision(application),
+        amount_cents=amount_cents,
+        conditions="",
+        reason="Kürzung",
+        reasons="Weniger Mittel als beantragt verfügbar.",
+        actor=staff.actor,
+    )
+    db.session.commit()
+    return correction
 
 
 def ready_application(area, fund, spec: Spec) -> Application:

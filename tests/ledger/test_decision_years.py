@@ -19,7 +19,7 @@ from juryfund.infra import clock
 from juryfund.models import Decision, FundYear
 from juryfund.services import ballots, books, decisions, ledger, rounds, setup, transparency
 from tests.factories import ApplicationFactory
-from tests.fixtures import approved_round
+from tests.fixtures import approved_round, cut
 
 pytestmark = pytest.mark.ledger
 
@@ -59,16 +59,7 @@ def next_january(approved, fund, staff, clock_at):
 @pytest.fixture
 def cut_next_january(approved, next_january, staff):
     """The approved 400 € of "Pflanzaktion" cut to 300 € by staff on 10 January next year."""
-    correction = decisions.correct_decision(
-        decisions.current_decision(approved),
-        amount_cents=30000,
-        conditions="",
-        reason="Kürzung",
-        reasons="Weniger Mittel als beantragt verfügbar.",
-        actor=staff.actor,
-    )
-    db.session.commit()
-    return correction
+    return cut(approved, 30000, staff)
 
 
 @pytest.fixture

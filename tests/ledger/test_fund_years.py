@@ -22,6 +22,7 @@ from juryfund.infra import clock
 from juryfund.models import Decision, FundYear, LedgerEntry, ProofOfUse
 from juryfund.services import books, decisions, exports, ledger, proofs, setup
 from juryfund.services.proofs import ReceiptLine
+from tests.fixtures import cut
 
 pytestmark = pytest.mark.ledger
 
@@ -271,15 +272,7 @@ def test_closed_year_shows_allocated_committed_paid_and_lapsed(
 def test_money_is_conserved_over_all_years(approved, next_january, staff):
     this, following = next_january
     _close(this, staff, carry_over=True)
-    decisions.correct_decision(
-        decisions.current_decision(approved),
-        amount_cents=35000,
-        conditions="",
-        reason="Kürzung",
-        reasons="Weniger Mittel als beantragt verfügbar.",
-        actor=staff.actor,
-    )
-    db.session.commit()
+    cut(approved, 35000, staff)
     years = db.session.scalars(select(FundYear).where(FundYear.fund_id == approved.fund_id)).all()
     totals = {fy.id: ledger.balances_of(fy.id) for fy in years}
     allocated = db.session.scalar(

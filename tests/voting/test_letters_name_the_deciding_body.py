@@ -6,6 +6,7 @@ from juryfund.extensions import db
 from juryfund.services import setup, transparency
 from tests.conftest import log_in
 from tests.factories import BodyFactory
+from tests.fixtures import cut
 
 
 def test_the_letter_names_the_body_that_decided_after_the_fund_moves_to_a_new_jury(
@@ -47,7 +48,6 @@ def test_a_corrected_decision_is_published_under_the_body_that_decided(
     """The same move, then staff correct the old jury's approval (400 € cut to 300 €): the
     correction has no round of its own and is published under the body of the decision it
     corrects, never the fund's new one."""
-    from juryfund.services import decisions
 
     decided_by = jury.name
     new_jury = BodyFactory(area=area, name="Aktionsfondsjury 2027", members=7)
@@ -64,15 +64,7 @@ def test_a_corrected_decision_is_published_under_the_body_that_decided(
         carry_over=fund.carry_over,
         proof_weeks=fund.proof_weeks,
     )
-    decisions.correct_decision(
-        decisions.current_decision(approved),
-        amount_cents=30000,
-        conditions="",
-        reason="Kürzung",
-        reasons="Weniger Mittel als beantragt verfügbar.",
-        actor=staff.actor,
-    )
-    db.session.commit()
+    cut(approved, 30000, staff)
     published = transparency.project(area, approved.reference)
     assert published is not None and published.body == decided_by, (
         f"the corrected decision is published as decided by {published.body!r}"
