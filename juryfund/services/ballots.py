@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -216,6 +217,38 @@ def refusal_now(participant: RoundMember, *, now: datetime | None = None) -> str
     return refusal
 
 
+def meeting_has_begun(
+    *, mode: str, meeting_at: datetime | None, began_at: datetime | None, now: datetime
+) -> bool:
+    """Whether a meeting round's meeting has begun (as recorded, else as invited): from then on
+    the QM team records its conflicts of interest with the meeting, not the member's ballot."""
+    if mode != "meeting":
+        return False
+    start = vote_ended_at(
+        mode=mode, deadline=None, closed_at=None, meeting_at=meeting_at, began_at=began_at
+    )
+    return start is not None and now >= start
+
+
+def declaration_refusal(participant: RoundMember, *, now: datetime | None = None) -> str | None:
+    """Why the member may not declare a conflict on their own ballot now (None: they may).
+
+    As refusal_now, and in a meeting round not once the meeting has begun: what the room
+    decided is recorded by staff (cast_vote, the meeting record), and a declaration sent from
+    home afterwards would take the place of the vote staff recorded.
+    """
+    now = now or utcnow()
+    refusal = refusal_now(participant, now=now)
+    if refusal is None and meeting_has_begun(
+        mode=participant.round.mode,
+        meeting_at=participant.round.meeting_at,
+        began_at=participant.round.began_at,
+        now=now,
+    ):
+        return "ballot.meeting_conflict"
+    return refusal
+
+
 def _position(participant: RoundMember, item: AgendaItem) -> tuple[str | None, str | None]:
     """The member's current position on the item: (kind, choice), (None, None) when none."""
     row = db.session.execute(
@@ -392,32 +425,61 @@ def declare_conflict(
     link_version: int | None = None,
 ) -> None:
     """Declare a conflict of interest on an item: it takes the place of the member's vote
-    (refused with a replaced ballot link, as a vote is)."""
+    (refused with a replaced ballot link, as a vote is).
+
+    In a meeting round the member declares on their ballot only before the meeting begins
+    (declaration_refusal); then staff record it with the meeting. A member's declaration never
+    takes the place of a position staff recorded in a meeting (ON CONFLICT … WHERE
+    recorded_by_id IS NULL), should staff have recorded one before the invited time.
+    """
     actor = _acting(participant, actor)
     now = utcnow()
     _check_open(participant, item, now)
+    by_member_in_meeting = actor.staff_id is None and participant.round.mode == "meeting"
+    if by_member_in_meeting and meeting_has_begun(
+        mode="meeting",
+        meeting_at=participant.round.meeting_at,
+        began_at=participant.round.began_at,
+        now=now,
+    ):
+        raise DomainError("ballot.meeting_conflict")
     if _postgresql():
         check_link(participant, link_version)
     if not reason.strip():
         raise DomainError("ballot.reason_required", field="reason")
-    if not is_conflicted(participant, item):  # the reason is not recorded: it may be personal
-        _audit("conflict.declared", participant, item, actor)
+    conflicted = is_conflicted(participant, item)
+    table = Position.__table__
     values = dict(
         kind="conflict", choice=None, reason=reason.strip(), at=now, recorded_by_id=actor.staff_id
     )
-    statement = _insert(Position.__table__).values(
+    statement = _insert(table).values(
         agenda_item_id=item.id, member_id=participant.member_id, **values
     )
-    db.session.execute(
-        statement.on_conflict_do_update(index_elements=["agenda_item_id", "member_id"], set_=values)
-    )
+    written = db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["agenda_item_id", "member_id"],
+            set_=values,
+            where=table.c.recorded_by_id.is_(None) if by_member_in_meeting else None,
+        ).returning(table.c.id)
+    ).first()
+    if written is None:  # staff recorded the member's position in the meeting
+        raise DomainError("ballot.meeting_conflict")
+    if not conflicted:  # the reason is not recorded: it may be personal
+        _audit("conflict.declared", participant, item, actor)
     _confirm_open(participant, now)
     if not _postgresql():
         check_link(participant, link_version)
 
 
 def clear_vote(participant: RoundMember, item: AgendaItem, *, actor: Actor) -> None:
-    """Remove a member's vote on an item (staff correcting the meeting record)."""
+    """Remove a member's vote on an item (staff correcting the meeting record).
+
+    Without a vote there is nothing to clear, and nothing is refused: a member who left the
+    body before the meeting, or whose access ended, has none, and the meeting record is saved
+    without them.
+    """
+    if _position(participant, item)[0] != "vote":
+        return
     now = utcnow()
     _check_open(participant, item, now)
     # A DELETE's result is a CursorResult (it has rowcount), but Session.execute is typed to
@@ -451,3 +513,42 @@ def set_presence(participant: RoundMember, present: bool, *, actor: Actor) -> No
             )
         )
     db.session.flush()
+
+
+@dataclass(frozen=True)
+class MeetingRecord:
+    """A meeting's record as it is now: presence by participant id, and the votes' choices and
+    the declared conflicts' reasons by (member id, item id)."""
+
+    present: dict[int, bool | None]
+    votes: dict[tuple[int, int], str]
+    reasons: dict[tuple[int, int], str]
+
+
+def meeting_record_now(round_: Round) -> MeetingRecord:
+    """Lock a meeting round for a save of its record and read the record as it is now.
+
+    Two saves of the record go one after the other (the round's row lock), and each compares
+    what its form showed with what this returns, read after the lock: what a colleague saved
+    meanwhile. The participants are read afresh too. Refused unless the round is an open
+    meeting (as set_presence).
+    """
+    locked = locks.lock(Round, round_.id)
+    if locked.mode != "meeting" or locked.state != RoundState.OPEN:
+        raise DomainError("ballot.round_closed")
+    participants = db.session.scalars(
+        select(RoundMember)
+        .where(RoundMember.round_id == locked.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    rows = db.session.execute(
+        select(Position.member_id, Position.agenda_item_id, Position.kind, Position.choice)
+        .add_columns(Position.reason)
+        .join(AgendaItem, AgendaItem.id == Position.agenda_item_id)
+        .where(AgendaItem.round_id == locked.id)
+    ).all()
+    return MeetingRecord(
+        present={participant.id: participant.present for participant in participants},
+        votes={(m, i): choice for m, i, kind, choice, _ in rows if kind == "vote" and choice},
+        reasons={(m, i): reason for m, i, kind, _, reason in rows if kind == "conflict"},
+    )

@@ -18,7 +18,7 @@ from ..domain.actors import SYSTEM, Actor
 from ..domain.conflicts import Ground, Party, RaisedBy, likely_conflict
 from ..domain.conflicts import excluded as is_excluded
 from ..domain.errors import DomainError
-from ..domain.lifecycles import RoundState
+from ..domain.lifecycles import seats_refusal
 from ..extensions import db
 from ..models import (
     AgendaItem,
@@ -32,6 +32,7 @@ from ..models import (
     RoundMember,
     Vote,
 )
+from ..models.base import utcnow
 from . import ballots, locks
 
 #: (member id, agenda item id)
@@ -250,8 +251,13 @@ def rule(
     if actor.staff_id is None:
         raise DomainError("conflict.staff_only")
     round_ = locks.lock(Round, participant.round_id)
-    if round_.state != RoundState.OPEN:
+    # As every other change of who votes: only while the round is open and, in writing, before
+    # its deadline (closing counts the round as it stood then, even before tick closes it).
+    refusal = seats_refusal(round_.state, round_.mode, round_.deadline, utcnow())
+    if refusal == "round.not_open":
         raise DomainError("conflict.round_not_open")
+    if refusal:
+        raise DomainError(refusal)
     if item.round_id != round_.id:
         raise DomainError("ballot.wrong_round")
     if not reason.strip():

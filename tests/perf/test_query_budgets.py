@@ -116,7 +116,9 @@ BUDGETS = {
     # it stands, its cost lines and its own files (+2).
     "review": 20,
     # Payment requests (issue 14 item 4): the application's requests (+1).
-    "money": 12,
+    # "Approved" is the amount of the decision in force, which a correction replaces, not the
+    # sum of the commitments booked (auditor B): the application's decisions (+1).
+    "money": 13,
     "application.audit": 11,
     "letter": 7,
     "fund_year": 7,

@@ -32,6 +32,7 @@ from ...domain.lifecycles import access_refusal, ballot_refusal
 from ...infra import clock
 from ...models import AgendaItem, Area, Body, ConflictDeclaration, Member, Position, Round
 from ...models import RoundMember as Participant
+from ...services import ballots
 from ..pagecache import (
     PageCache,
     cacheable,
@@ -60,6 +61,7 @@ _STATE = (
         Round.mode,
         Round.deadline,
         Round.meeting_at,
+        Round.began_at,
         Area.timezone,
         Position.agenda_item_id,
         Position.kind,
@@ -123,10 +125,10 @@ def page_key(round_id: int, participant_id: int | None, version: int) -> tuple |
     if not rows:
         return None
     (pid, granted_round, seat, link_version, revoked_at, removed_at) = rows[0][:6]
-    (round_state, mode, deadline, meeting_at, timezone) = rows[0][6:11]
+    (round_state, mode, deadline, meeting_at, began_at, timezone) = rows[0][6:12]
     if granted_round != round_id or link_version != version:
         return None
-    version_read_with(rows[0][15])
+    version_read_with(rows[0][16])
     now = clock.now()
     if access_refusal(
         revoked=revoked_at is not None,
@@ -145,7 +147,7 @@ def page_key(round_id: int, participant_id: int | None, version: int) -> tuple |
         # A vote's reason is not shown (and always empty): only a declaration's is.
         positions=tuple(
             (item_id, kind, choice, reason if kind == "conflict" else "")
-            for item_id, kind, choice, reason in (row[11:15] for row in rows)
+            for item_id, kind, choice, reason in (row[12:16] for row in rows)
             if item_id is not None
         ),
     )
@@ -159,10 +161,13 @@ def page_key(round_id: int, participant_id: int | None, version: int) -> tuple |
         )
         is None
     )
+    # A meeting's ballot offers a conflict declaration only until the meeting begins.
+    begun = ballots.meeting_has_begun(mode=mode, meeting_at=meeting_at, began_at=began_at, now=now)
     return (
         "ballot-page",
         state,
         may_act,
+        begun,
         clock.today_in(timezone).year,
         current_version(),
         # What the language is chosen from, not the chosen one: asked now, before the view has

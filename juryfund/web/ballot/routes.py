@@ -31,6 +31,7 @@ from ..downloads import load_with_data, send_attachment
 from ..guard import text_value
 from ..i18n import current_language, remember_language
 from ..pagecache import has_fragments, read_committed, version_column, version_read_with
+from ..rounds.money import money_left
 from ..security import limit
 from ..status.routes import remember_grant
 from ..unit_of_work import attempt, attempt_inline
@@ -189,7 +190,8 @@ def page(round_id: int):
         **state,
         # Read only when the fragment showing it is not cached (pagecache.fragment_cache); the
         # year is in its key, as the money left is that of the fund year an approval goes to.
-        available_money=lambda: rounds.available_money(round_),
+        # A year without a budget yet is left out, as before the year existed.
+        available_money=lambda: money_left(round_, budgeted_only=True),
         money_year=money_year,
     )
     if key is not None:
@@ -211,6 +213,7 @@ def member_key(
     seats: dict[int, str] | None,
     can_act: bool,
     mode: str,
+    can_declare: bool,
 ) -> tuple:
     """The fragment key of what an item shows of one member's position (_item.html).
 
@@ -233,6 +236,7 @@ def member_key(
         None if seats is None else seats.get(item.id, False),
         can_act,
         mode,
+        can_declare,
     )
 
 
@@ -255,7 +259,10 @@ def _ballot_state(
     # A deputy acts only on the items where staff named them for a member's seat.
     seats = deputies.seats_of(participant) if participant.seat == Seat.DEPUTY else None
     # The forms are offered exactly when the services would take what they send.
-    can_act = ballots.refusal_now(participant) is None
+    now = clock.now()
+    can_act = ballots.refusal_now(participant, now=now) is None
+    # In a meeting, a conflict only until the meeting begins; staff record it with the meeting.
+    can_declare = can_act and ballots.declaration_refusal(participant, now=now) is None
     member_keys = {
         item.id: member_key(
             item,
@@ -265,6 +272,7 @@ def _ballot_state(
             seats=seats,
             can_act=can_act,
             mode=round_.mode,
+            can_declare=can_declare,
         )
         for item in shown
     }
@@ -301,6 +309,7 @@ def _ballot_state(
         "file_args": {"round_id": round_.id},
         "vote_legend": vote_legend,
         "can_act": can_act,
+        "can_declare": can_declare,
     }
 
 

@@ -15,6 +15,7 @@ from ...models import Area, Fund, FundSession
 from ...services import areatexts, sessions, transparency
 from ..i18n import current_language
 from ..pagecache import public_page
+from ..transparency.display import has_budget
 from .routes import bp
 
 
@@ -23,7 +24,7 @@ class EasyFund:
     """One open fund as the easy page tells it: its rules, this year's money, its next session."""
 
     fund: Fund
-    #: This year's money; None while the fund has no budget for the year.
+    #: This year's money; None while the fund has no budget for the year (has_budget).
     balances: Balances | None
     #: The year is closed: its figures are final and nothing is "still free".
     closed: bool
@@ -43,7 +44,10 @@ def easy(slug: str):
     shown = [
         EasyFund(
             fund=fund,
-            balances=money[fund.id].balances if fund.id in money else None,
+            # A year the books made without a budget reads like no year (display.has_budget).
+            balances=money[fund.id].balances
+            if fund.id in money and has_budget(money[fund.id].balances)
+            else None,
             closed=fund.id in money and money[fund.id].closed,
             next_session=(coming.get(fund.id) or [None])[0],
         )

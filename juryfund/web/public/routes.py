@@ -13,6 +13,7 @@ from ...services import areatexts, ledger, sessions
 from ..i18n import LANGUAGE_COOKIE, current_language
 from ..pagecache import public_page
 from ..redirects import safe_next_path
+from ..transparency.display import has_budget
 
 bp = Blueprint("public", __name__)
 
@@ -79,8 +80,12 @@ def area(slug: str):
         .order_by(Round.meeting_at)
         .limit(5)
     ).all()
+    # A year the books made without a budget (to hold a closed year's payment) reads like no
+    # year yet: "no budget set for this year yet", not "0 € available" (display.has_budget).
     available = {
-        f.id: balances[year_of_fund[f.id].id].available for f in funds if f.id in year_of_fund
+        f.id: balances[year_of_fund[f.id].id].available
+        for f in funds
+        if f.id in year_of_fund and has_budget(balances[year_of_fund[f.id].id])
     }
     return render_template(
         "public/area.html",

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from ...domain.composition import Seat
+from ...domain.errors import DomainError
 from ...domain.lifecycles import RoundState
 from ...domain.voting import Outcome
 from ...extensions import db
@@ -47,6 +48,7 @@ from .forms import (
     RepeatForm,
     RoundForm,
 )
+from .money import booking_years, money_left
 
 bp = Blueprint("rounds", __name__, url_prefix="/staff")
 
@@ -162,7 +164,9 @@ def _detail_page(
     if round_.mode == "meeting" and round_.state in (RoundState.DRAFT, RoundState.OPEN):
         context["presenters"] = meetings.presenters(round_)
         context["presentation_form"] = PresentationForm(formdata=None)
-    context["available"] = rounds.available_money(round_)
+    # The money of the year the round's approvals are booked in: for a round closed in
+    # December and confirmed in January, December's year (money.booking_years).
+    context["available"] = money_left(round_)
     return render_template("rounds/detail.html", **context), status
 
 
@@ -530,26 +534,65 @@ def record(round_id: int):
 def _record(round_: Round) -> None:
     """Store the meeting record sent in the form: presence first, then conflicts and votes.
 
-    A conflict declared here stays until the body decides otherwise (the ruling form); a member
-    excluded from an item gets no vote on it.
+    Only what the form changed from what it showed is stored. Each entry comes with a hidden
+    `shown-…` twin holding what the page showed (none where it showed nothing): two staff
+    typing one meeting's record, or one person in two tabs, each store what they entered, and
+    a form loaded earlier neither clears nor overwrites what was recorded since. Where a
+    colleague changed the same entry meanwhile to something else, the whole save is refused
+    (meeting.record_changed): nothing either entered is lost unseen. Staff would rather have
+    their colleague's entries kept and their own stored than retype the grid after every
+    other save; they see the record as it is now after each.
+
+    An unticked box records absence only where no presence is recorded yet. A member with no
+    entry has nothing cleared, so a member who left the body before the meeting (whose vote
+    could not be recorded) is no obstacle. A conflict declared here stays until the body
+    decides otherwise (the ruling form); a member excluded from an item gets no vote on it.
     """
     staff = current_user.actor
+    form = request.form
+    current = ballots.meeting_record_now(round_)  # locked: saves go one after the other
+    agenda = round_.agenda
+    entries = []
     for participant in round_.participants:
-        ballots.set_presence(
-            participant, request.form.get(f"present-{participant.id}") == "y", actor=staff
-        )
+        for item in agenda:
+            key = (participant.member_id, item.id)
+            cell = f"{participant.id}-{item.id}"
+            reason = form.get(f"conflict-{cell}", "").strip()[:2000]
+            shown_reason = form.get(f"shown-conflict-{cell}", "").strip()[:2000]
+            choice = form.get(f"vote-{cell}", "")
+            shown_choice = form.get(f"shown-vote-{cell}", "")
+            # An emptied reason changes nothing: only the body lifts a declared conflict.
+            declare = bool(reason) and _changed(shown_reason, reason, current.reasons.get(key, ""))
+            vote = _changed(shown_choice, choice, current.votes.get(key, ""))
+            entries.append((participant, item, reason, declare, choice, vote))
+    for participant in round_.participants:
+        sent = form.get(f"present-{participant.id}") == "y"
+        shown = form.get(f"shown-present-{participant.id}") == "y"
+        # A box has two states: a colleague who changed it meanwhile changed it as this form
+        # does, or this form left it as shown (and it stays as the colleague saved it).
+        if sent != shown or current.present.get(participant.id) is None:
+            ballots.set_presence(participant, sent, actor=staff)
     excluded = conflicts.excluded_pairs(round_)
-    for participant in round_.participants:
-        for item in round_.agenda:
-            reason = request.form.get(f"conflict-{participant.id}-{item.id}", "").strip()[:2000]
-            choice = request.form.get(f"vote-{participant.id}-{item.id}", "")
-            if reason:
-                ballots.declare_conflict(participant, item, reason, actor=staff)
-            voting = not reason and (participant.member_id, item.id) not in excluded
-            if choice and voting and participant.present:
-                ballots.cast_vote(participant, item, choice, actor=staff)
-            elif not choice:
-                ballots.clear_vote(participant, item, actor=staff)
+    for participant, item, reason, declare, choice, vote in entries:
+        if declare:
+            ballots.declare_conflict(participant, item, reason, actor=staff)
+        if not vote:
+            continue
+        voting = not reason and (participant.member_id, item.id) not in excluded
+        if choice and voting and participant.present:
+            ballots.cast_vote(participant, item, choice, actor=staff)
+        elif not choice:
+            ballots.clear_vote(participant, item, actor=staff)
+
+
+def _changed(shown: str, sent: str, current: str) -> bool:
+    """Whether the form changed an entry of the meeting record from what it showed; refused
+    when a colleague's save changed it meanwhile to something else (see _record)."""
+    if sent == shown:
+        return False
+    if current not in (shown, sent):
+        raise DomainError("meeting.record_changed")
+    return True
 
 
 @bp.route("/rounds/<int:round_id>/items/<int:item_id>/confirm", methods=["GET", "POST"])
@@ -575,12 +618,17 @@ def confirm(round_id: int, item_id: int):
         done=_("The approval of “%(title)s” is recorded and booked.", title=item.application.title),
     ):
         return redirect(url_for("rounds.detail", round_id=round_.id))
+    # The money and the year the confirmation books into (decisions.fund_year_for_decision),
+    # not today's year: a December decision is confirmed in January against December's money.
+    years = booking_years(round_)
+    booked_in = years.get(item.application.fund_id)
     return render_template(
         "rounds/confirm.html",
         round=round_,
         item=item,
         form=form,
-        available=rounds.available_money(round_),
+        available=money_left(round_, years),
+        booking_year=booked_in.year if booked_in is not None else None,
     )
 
 

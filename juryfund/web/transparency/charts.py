@@ -51,6 +51,10 @@ BAR_STEP = 24
 HEADING_HEIGHT = 28
 GROUP_GAP = 14
 
+#: Shorter names of the series where a chart's label column is narrow (the table beside the
+#: chart and the budget page's terms give the whole name).
+CHART_LABELS = {"returned": _l("Returned")}
+
 
 def budget_chart(budget: Budget, *, rtl: bool) -> Chart:
     """Lay out a horizontal bar chart of the budget, mirrored for right-to-left pages.
@@ -62,7 +66,7 @@ def budget_chart(budget: Budget, *, rtl: bool) -> Chart:
             (
                 line.fund_name,
                 [
-                    (key, str(label), getattr(line.balances, key))
+                    (key, str(CHART_LABELS.get(key, label)), getattr(line.balances, key))
                     for key, label in SERIES
                     if shows(line, key)
                 ],
@@ -78,6 +82,7 @@ def budget_chart(budget: Budget, *, rtl: bool) -> Chart:
 #: A closed year shows what lapsed or was carried over instead of what remains (display.shows).
 MONEY_SERIES = (
     ("allocated", _l("Budget")),
+    ("returned", _l("Returned from closed years")),
     ("committed", _l("Approved")),
     ("paid", _l("Spent")),
     ("available", _l("Remaining")),
@@ -103,7 +108,7 @@ def money_chart(lines: list[MoneyLine], *, rtl: bool) -> Chart:
             (
                 line.heading,
                 [
-                    (key, str(label), getattr(line.balances, key))
+                    (key, str(CHART_LABELS.get(key, label)), getattr(line.balances, key))
                     for key, label in MONEY_SERIES
                     if shows(line, key)
                 ],

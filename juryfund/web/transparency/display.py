@@ -18,9 +18,12 @@ PROJECT_STATE_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 #: The balances, in the order of the chart and the tables. A closed year has nothing
-#: "available" (its table cell stays empty); what it gave up lapsed or was carried over.
+#: "available" (its table cell stays empty); what it gave up lapsed or was carried over. Money
+#: of a closed year's project that came back later is "returned" into the open year, so that
+#: allocated + returned - committed - lapsed or carried = available (DESIGN.md §5).
 SERIES = (
     ("allocated", _l("Allocated")),
+    ("returned", _l("Returned from closed years")),
     ("committed", _l("Committed")),
     ("paid", _l("Paid")),
     ("available", _l("Available")),
@@ -28,19 +31,46 @@ SERIES = (
 )
 
 
+#: Series a table leaves out altogether unless one of its lines shows them (table_series).
+RARE_SERIES = frozenset({"returned"})
+
+
 def shows(line, key: str) -> bool:
     """Whether a fund year's line shows this balance: a closed year never shows "available",
-    an open one shows "lapsed or carried over" only when something did."""
+    an open one shows "lapsed or carried over" only when something did, and any year shows
+    "returned from closed years" only when something came back."""
     if key == "available":
         return not getattr(line, "closed", False)
     if key == "lapsed_or_carried":
         return getattr(line, "closed", False) or line.balances.lapsed_or_carried != 0
+    if key == "returned":
+        return line.balances.returned != 0
     return True
 
 
 def shows_total(lines, key: str) -> bool:
     """Whether a table's total row shows this balance: when any of its lines does."""
     return any(shows(line, key) for line in lines)
+
+
+def table_series(series, lines) -> list[tuple[str, object]]:
+    """The columns of a table that gives every line all its series (a dash where a line does
+    not show one): each series, but a rare one only when a line shows it."""
+    return [
+        (key, label) for key, label in series if key not in RARE_SERIES or shows_total(lines, key)
+    ]
+
+
+def has_budget(balances) -> bool:
+    """Whether a fund year reads as having a budget on the public pages and the ballot: money
+    was given to it (its allocation, an adjustment, money carried in) or is available in it
+    (money of a closed year that came back and stays).
+
+    The books also make a year without any (ledger.current_fund_year) to hold a payment, a
+    return that lapses at once, of a closed year's project before the new year's budget is
+    set: such a year reads "no budget set for this year yet", like no year at all, not
+    "0 € available" as if its money were used up."""
+    return balances.allocated > 0 or balances.available > 0
 
 
 def day_of(area: Area) -> Callable[[datetime], date]:

@@ -29,7 +29,15 @@ from ..pdf import pdf_response
 from . import admin, calendar, cityreport, exports, feeds, maps, widgets  # noqa: F401  (views register on bp)
 from .blueprint import bp
 from .charts import MONEY_SERIES, MoneyLine, budget_chart, money_chart
-from .display import PROJECT_STATE_LABELS, SERIES, day_of, shows, shows_total, who
+from .display import (
+    PROJECT_STATE_LABELS,
+    SERIES,
+    day_of,
+    shows,
+    shows_total,
+    table_series,
+    who,
+)
 from .params import decision_filters, int_arg, year_arg
 from .sharing import project_metadata
 
@@ -107,8 +115,11 @@ def budget(slug: str):
         years=years if year in years else sorted({*years, year}, reverse=True),
         budget=overview,
         totals=overview.totals,
-        series=SERIES,
+        # Every line gets each series (a dash where it shows none), returned money only when
+        # some came back (display.table_series).
+        series=table_series(SERIES, overview.lines),
         shows=shows,
+        shows_total=shows_total,
         chart=budget_chart(overview, rtl=current_language() in RTL_LANGUAGES),
     )
 

@@ -26,7 +26,7 @@ from ..labels import OUTCOME_LABELS
 from ..pagecache import public_page
 from ..security import embeddable, embeddable_policy
 from .blueprint import bp
-from .display import day_of, who
+from .display import SERIES, day_of, has_budget, shows, who
 
 #: How many decisions the "latest decisions" widget shows.
 LATEST = 5
@@ -36,6 +36,10 @@ WIDGETS = (
     (_l("Latest decisions"), "transparency.widget_decisions", 460),
     (_l("Apply now"), "transparency.widget_apply", 300),
 )
+#: Beside "available of allocated", the money widget names these balances of a fund's year
+#: where they are not nothing (display.shows): money of a closed year that came back, and
+#: what of it lapsed.
+EXTRA_SERIES = ("returned", "lapsed_or_carried")
 #: A widget is narrow; on a phone the frame shrinks to the column (max-width).
 WIDTH = 360
 #: No script runs in the widget anyway; links may open a new tab that is not sandboxed.
@@ -84,11 +88,24 @@ def _area(slug: str):
 @embeddable
 @public_page
 def widget_money(slug: str):
-    """Widget: the money left this year per fund, exactly as the budget page counts it."""
+    """Widget: the money left this year per fund, exactly as the budget page counts it.
+
+    A year without a budget (display.has_budget) is left out like a year not made yet."""
     area = _area(slug)
     year = transparency.current_year(area)
-    lines = [line for line in transparency.budget(area, year).lines if not line.closed]
-    return _widget("money.html", area=area, year=year, lines=lines)
+    lines = [
+        line
+        for line in transparency.budget(area, year).lines
+        if not line.closed and has_budget(line.balances)
+    ]
+    return _widget(
+        "money.html",
+        area=area,
+        year=year,
+        lines=lines,
+        extra_series=[(k, label) for k, label in SERIES if k in EXTRA_SERIES],
+        shows=shows,
+    )
 
 
 @bp.get("/<slug>/widgets/decisions")
