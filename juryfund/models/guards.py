@@ -109,6 +109,49 @@ def _sqlite_keeps_its_place() -> list[str]:
     ]
 
 
+#: A year closes with nothing left available: services.books.close_year books the unspent rest
+#: as lapsed or carried first (domain.budget.close_entries). Closed by hand with money left, the
+#: rest would be neither lapsed nor carried and shown nowhere (a closed year shows no available).
+_CLOSING_MESSAGE = (
+    "juryfund: a fund year closes only once its rest is booked as lapsed or carried over"
+)
+_CLOSES_WITH_MONEY_LEFT_SQL = (
+    "OLD.closed_at IS NULL AND NEW.closed_at IS NOT NULL AND (SELECT COALESCE(SUM(CASE "
+    "WHEN e.kind IN ('allocation', 'adjustment', 'carry_in', 'return', 'release') "
+    "THEN e.amount_cents WHEN e.kind IN ('commitment', 'lapse', 'carry_out') "
+    "THEN -e.amount_cents ELSE 0 END), 0) FROM ledger_entry e "
+    "WHERE e.fund_year_id = NEW.id) <> 0"
+)
+
+
+def _pg_closes_with_nothing_left() -> list[str]:
+    # The name sorts after fund_year_closes_in_order: that refusal, the likelier, comes first.
+    return [
+        f"""
+        CREATE OR REPLACE FUNCTION juryfund_closes_with_nothing_left() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            IF {_CLOSES_WITH_MONEY_LEFT_SQL} THEN
+                RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE =
+                    '{_CLOSING_MESSAGE}';
+            END IF;
+            RETURN NEW;
+        END $$
+        """,
+        "DROP TRIGGER IF EXISTS fund_year_closes_with_nothing_left ON fund_year",
+        "CREATE TRIGGER fund_year_closes_with_nothing_left BEFORE UPDATE ON fund_year "
+        "FOR EACH ROW EXECUTE FUNCTION juryfund_closes_with_nothing_left()",
+    ]
+
+
+def _sqlite_closes_with_nothing_left() -> list[str]:
+    return [
+        "CREATE TRIGGER IF NOT EXISTS fund_year_closes_with_nothing_left BEFORE UPDATE OF "
+        f"closed_at ON fund_year WHEN {_CLOSES_WITH_MONEY_LEFT_SQL} "
+        f"BEGIN SELECT RAISE(ABORT, '{_CLOSING_MESSAGE}'); END",
+    ]
+
+
 def _pg_closes_in_order() -> list[str]:
     return [
         f"""
@@ -410,6 +453,8 @@ def statements(dialect: str, table: str) -> list[str]:
             ]
         if table == "fund_year_place":
             return _pg_keeps_its_place()
+        if table == "fund_year_closing":
+            return _pg_closes_with_nothing_left()
         if table == "payment_request":
             return _pg_payment_request()
         if table == "application":
@@ -438,6 +483,8 @@ def statements(dialect: str, table: str) -> list[str]:
             ]
         if table == "fund_year_place":
             return _sqlite_keeps_its_place()
+        if table == "fund_year_closing":
+            return _sqlite_closes_with_nothing_left()
         if table == "payment_request":
             return _sqlite_payment_request()
         if table == "application":
@@ -458,7 +505,7 @@ GUARDED = (
 #: Guards installed with a table beyond its own name's: those that read columns added by a later
 #: migration than the one that first guarded the table (an earlier migration installing the
 #: table's guards of today must not meet a column it has not made yet).
-LATER_GUARDS = {"fund_year": ("fund_year_place",)}
+LATER_GUARDS = {"fund_year": ("fund_year_place", "fund_year_closing")}
 #: Every guard by the name `statements` knows it: the tables' and the later ones.
 ALL_GUARDS = GUARDED + tuple(name for later in LATER_GUARDS.values() for name in later)
 

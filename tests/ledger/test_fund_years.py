@@ -385,6 +385,10 @@ def test_the_database_closes_a_fund_s_years_in_order(fund, staff, clock_at):
     """A script or console that skips the service cannot close a year before an earlier one
     either (a trigger, on SQLite and PostgreSQL); closing in order is let through."""
     first, second, _third = _three_years(fund, staff, clock_at)
+    for year in (first, second):  # their rests lapse, as the service books them first
+        rest = ledger.balances_of(year.id).available
+        ledger.book(year, "lapse", rest, note=str(year.year), actor=staff.actor)
+    db.session.commit()
     with pytest.raises(DatabaseError, match="closes only after"):
         db.session.execute(
             text("UPDATE fund_year SET closed_at = :at WHERE id = :fy"),
@@ -541,3 +545,21 @@ def test_the_database_keeps_a_closed_year_where_it_is(next_january, area, jury, 
         text("UPDATE fund_year SET period_end = '2099-12-31' WHERE id = :fy"), {"fy": following.id}
     )
     db.session.commit()
+
+
+def test_the_database_closes_a_year_only_with_its_rest_booked(next_january, staff):
+    """Closing a year by hand (a script, a console) with money still available would leave the
+    rest neither lapsed nor carried, and shown nowhere: a trigger refuses it on both databases;
+    with the rest booked as lapsed, the close goes through."""
+    this, _following = next_january
+    rest = ledger.balances_of(this.id).available
+    assert rest > 0
+    close = text("UPDATE fund_year SET closed_at = CURRENT_TIMESTAMP WHERE id = :fy")
+    with pytest.raises(DatabaseError, match="rest is booked as lapsed or carried over"):
+        db.session.execute(close, {"fy": this.id})
+        db.session.flush()
+    db.session.rollback()
+    ledger.book(this, "lapse", rest, note=str(this.year), actor=staff.actor)
+    db.session.execute(close, {"fy": this.id})
+    db.session.commit()
+    assert db.session.get(FundYear, this.id).closed_at is not None
