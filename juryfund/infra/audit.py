@@ -573,7 +573,11 @@ def verify(*, expect_head: str | None = None) -> list[Problem]:
     keys = audit_keys()
     table = AuditEvent.__table__
     problems: list[Problem] = [head_problem] if head_problem else []
-    unseen = list(expected)
+    # The expected events by seal: each row looks its own seal up (one dict lookup, however
+    # many chains a head names).
+    unseen: dict[str, list[ExpectedHead]] = {}
+    for head_ in expected:
+        unseen.setdefault(head_.seal, []).append(head_)
     previous = None
     rows = db.session.execute(
         select(table).order_by(table.c.chain, table.c.seq).execution_options(yield_per=500)
@@ -596,7 +600,8 @@ def verify(*, expect_head: str | None = None) -> list[Problem]:
             problems.append(
                 Problem(row.id, "edited", "its contents do not match its seal: the row was changed")
             )
-        unseen = [head_ for head_ in unseen if not head_.found_in(row)]
+        if row.hash in unseen:
+            unseen[row.hash] = [head_ for head_ in unseen[row.hash] if not head_.found_in(row)]
         expected_seq = previous.seq + 1 if previous is not None else 1
         expected_prev = previous.hash if previous is not None else GENESIS
         if row.seq != expected_seq:
@@ -621,7 +626,8 @@ def verify(*, expect_head: str | None = None) -> list[Problem]:
             "head",
             head_.describe() + ": newer events were removed or the chain was rewritten",
         )
-        for head_ in unseen
+        for heads_of_seal in unseen.values()
+        for head_ in heads_of_seal
         if head_.seal != GENESIS
     )
     return problems

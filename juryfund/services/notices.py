@@ -238,7 +238,7 @@ def send_digests(now: datetime) -> int:
                 notices=[(n.kind, _revived(json.loads(n.params))) for n in telling],
             )
             sent += 1
+            user.digest_sent_at = now  # a digest that told nothing does not hold the next back
         for notice in waiting:
             notice.sent_at = now
-        user.digest_sent_at = now
     return sent

@@ -710,12 +710,22 @@ def _counts_by_area(
     return counts
 
 
+def _vote_ended() -> ColumnElement[Any]:
+    """SQL: when a closed round's vote ended, the moment its decisions are dated
+    (decisions.decided_at): a meeting's start, a written round's deadline or earlier close."""
+    return case(
+        (Round.mode == "meeting", func.coalesce(Round.began_at, Round.meeting_at)),
+        (Round.deadline < Round.closed_at, Round.deadline),
+        else_=Round.closed_at,
+    )
+
+
 def participation(areas: list[Area], year: int) -> dict[int, Participation]:
     """Applications, decisions, sessions and languages of a year for each area (three queries).
 
     Each area's year runs in its own time zone. A decision counts when it is published and in
-    force, in the year the decisions page lists it (_decided_in_year), a session when its
-    round closed in the year.
+    force, in the year the decisions page lists it (_decided_in_year), a session in the year
+    its vote ended (the year of its decisions).
     """
     received = _counts_by_area(
         areas,
@@ -740,7 +750,7 @@ def participation(areas: list[Area], year: int) -> dict[int, Participation]:
         .join(Body, Body.id == Round.body_id)
         .where(
             Round.state == RoundState.CLOSED.value,
-            _in_year(areas, year, Body.area_id, Round.closed_at),
+            _in_year(areas, year, Body.area_id, _vote_ended()),
         )
         .group_by(Body.area_id, Body.kind),
     )

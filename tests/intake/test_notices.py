@@ -221,3 +221,22 @@ def test_the_digest_leaves_out_areas_taken_off_the_staff_member_since(make, area
         )
         == 0
     )  # nothing left to go out later either
+
+
+def test_a_digest_left_with_nothing_to_tell_does_not_hold_the_next_back(make, area, fund):
+    """Every waiting notice was of an area taken off the staff member since: no digest goes
+    out, and the next news of her own area reaches her at the next tick, not a day later."""
+    other = make.area(name="Wedding", slug="wedding", code="WED")
+    other_fund = make.fund(other, make.body(other, members=7), allocation_cents=1_000_000)
+    jana = make.staff(areas=[area, other], email="jana@qm.example")
+    accounts.set_notices(jana, {NoticeKind.APPLICATION_NEW}, digest=True, actor=jana.actor)
+    notices.application_received(ApplicationFactory(area=area, fund=fund, title="Hoffest"))
+    db.session.commit()
+    accounts.update_staff(jana, name=jana.name, role="staff", active=True, areas=[other])
+    db.session.commit()
+    now = datetime.now(UTC)
+    assert notices.send_digests(now) == 0
+    db.session.commit()
+    notices.application_received(ApplicationFactory(area=other, fund=other_fund, title="Lesecafé"))
+    db.session.commit()
+    assert notices.send_digests(now + timedelta(minutes=5)) == 1

@@ -241,7 +241,7 @@ def test_december_rejection_stays_in_the_year_the_body_decided(area, fund, jury,
 
 
 def test_a_december_meeting_closed_in_january_is_decided_and_booked_in_december(
-    area, fund, jury, staff, clock_at
+    area, fund, jury, staff, clock_at, client, login
 ):
     """The jury meets on 15 December and approves "Winterfest"; the QM team types in the
     record and closes the round after the holidays, on 4 January. The decision is the jury's
@@ -274,6 +274,14 @@ def test_a_december_meeting_closed_in_january_is_decided_and_booked_in_december(
         ballots.set_presence(participant, True, actor=staff.actor)
         ballots.cast_vote(participant, item, "yes" if i < 5 else "no", actor=staff.actor)
     rounds.close_round(round_, actor=staff.actor)
+    db.session.commit()
+    # The confirm page shows the money of the year the approval is booked in, and names it.
+    login(staff)
+    page = client.get(
+        f"/staff/rounds/{round_.id}/items/{item.id}/confirm", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    assert f"committed in the books of {this_year} at once" in page
+    assert f"{fund.name} {this_year}" in page and f"{fund.name} {this_year + 1}" not in page
     decision = decisions.confirm_approval(
         item, amount_cents=50000, conditions="", reasons="", actor=staff.actor
     )
@@ -285,3 +293,9 @@ def test_a_december_meeting_closed_in_january_is_decided_and_booked_in_december(
         meeting_at.date().isoformat(),
         this_year,
     )
+    # The annual report counts the session in the year of its decisions.
+    sessions = {
+        year: transparency.participation([area], year)[area.id].sessions
+        for year in (this_year, this_year + 1)
+    }
+    assert sessions == {this_year: {"jury": 1}, this_year + 1: {}}

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...infra import clock
 from ...models import FundYear, Round
-from ...services import ledger
+from ...services import ballots, decisions, ledger
 from ..transparency.display import has_budget
 
 
@@ -17,16 +17,20 @@ def booking_years(round_: Round) -> dict[int, FundYear]:
     body decides (a fund with none is left out: nothing could be booked).
 
     The rule of decisions.fund_year_for_decision, read in one query and without its lock (a
-    page only looks): a closed round's approvals go to the fund's year of the day the round
-    closed while that year is open (a December decision confirmed in January), else to
-    today's open year; a round not closed yet would be decided today.
+    page only looks): a round's approvals go to the fund's year of the day the body decided
+    (decisions.decided_at: when its vote ended) while that year is open (a December meeting
+    confirmed in January), else to today's open year. A round not closed yet decides when its
+    vote ends, or today if that is still to come.
     """
     area = round_.body.area
     funds = [fund for fund in area.funds if fund.body_id == round_.body_id]
     today = clock.area_today(area).year
-    decided = (
-        today if round_.closed_at is None else clock.local_day(round_.closed_at, area.timezone).year
-    )
+    if round_.closed_at is not None:
+        moment = decisions.decided_at(round_)
+    else:
+        ended, now = ballots.vote_ended_of(round_), clock.now()
+        moment = min(ended, now) if ended is not None else now
+    decided = clock.local_day(moment, area.timezone).year
     found: dict[int, FundYear] = {}
     for fund_year in db.session.scalars(
         select(FundYear).where(
