@@ -58,6 +58,35 @@ _PG_FUNCTIONS = [
 ]
 
 
+def _pg_refusal(trigger: str, table: str, event: str, condition: str, message: str) -> list[str]:
+    """A PostgreSQL trigger refusing a row of `table` when `condition` holds (`event`: e.g.
+    "BEFORE UPDATE"); its function is named after it: fund_year_x runs juryfund_x()."""
+    function = "juryfund_" + trigger.removeprefix(f"{table}_")
+    return [
+        f"""
+        CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF {condition} THEN
+                RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = '{message}';
+            END IF;
+            RETURN NEW;
+        END $$
+        """,
+        f"DROP TRIGGER IF EXISTS {trigger} ON {table}",
+        f"CREATE TRIGGER {trigger} {event} ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()",
+    ]
+
+
+def _sqlite_refusal(
+    trigger: str, table: str, event: str, condition: str, message: str
+) -> list[str]:
+    """The same on SQLite (`event` may name columns: "BEFORE UPDATE OF closed_at")."""
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {trigger} {event} ON {table} WHEN {condition} "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+    ]
+
+
 #: A fund's years close in order (services.books.close_year): an earlier year's close carries its
 #: rest into the year after it, which must still be open to take it.
 _IN_ORDER_MESSAGE = "juryfund: a fund year closes only after the earlier years of its fund"
@@ -84,29 +113,23 @@ def _place_changes_sql(distinct: str) -> str:
 
 
 def _pg_keeps_its_place() -> list[str]:
-    return [
-        f"""
-        CREATE OR REPLACE FUNCTION juryfund_keeps_its_place() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        BEGIN
-            IF {_place_changes_sql("IS DISTINCT FROM")} THEN
-                RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = '{_PLACE_MESSAGE}';
-            END IF;
-            RETURN NEW;
-        END $$
-        """,
-        "DROP TRIGGER IF EXISTS fund_year_keeps_its_place ON fund_year",
-        "CREATE TRIGGER fund_year_keeps_its_place BEFORE UPDATE ON fund_year "
-        "FOR EACH ROW EXECUTE FUNCTION juryfund_keeps_its_place()",
-    ]
+    return _pg_refusal(
+        "fund_year_keeps_its_place",
+        "fund_year",
+        "BEFORE UPDATE",
+        _place_changes_sql("IS DISTINCT FROM"),
+        _PLACE_MESSAGE,
+    )
 
 
 def _sqlite_keeps_its_place() -> list[str]:
-    return [
-        "CREATE TRIGGER IF NOT EXISTS fund_year_keeps_its_place BEFORE UPDATE ON fund_year "
-        f"WHEN {_place_changes_sql('IS NOT')} "
-        f"BEGIN SELECT RAISE(ABORT, '{_PLACE_MESSAGE}'); END",
-    ]
+    return _sqlite_refusal(
+        "fund_year_keeps_its_place",
+        "fund_year",
+        "BEFORE UPDATE",
+        _place_changes_sql("IS NOT"),
+        _PLACE_MESSAGE,
+    )
 
 
 #: A year closes with nothing left available: services.books.close_year books the unspent rest
@@ -126,57 +149,43 @@ _CLOSES_WITH_MONEY_LEFT_SQL = (
 
 def _pg_closes_with_nothing_left() -> list[str]:
     # The name sorts after fund_year_closes_in_order: that refusal, the likelier, comes first.
-    return [
-        f"""
-        CREATE OR REPLACE FUNCTION juryfund_closes_with_nothing_left() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        BEGIN
-            IF {_CLOSES_WITH_MONEY_LEFT_SQL} THEN
-                RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE =
-                    '{_CLOSING_MESSAGE}';
-            END IF;
-            RETURN NEW;
-        END $$
-        """,
-        "DROP TRIGGER IF EXISTS fund_year_closes_with_nothing_left ON fund_year",
-        "CREATE TRIGGER fund_year_closes_with_nothing_left BEFORE UPDATE ON fund_year "
-        "FOR EACH ROW EXECUTE FUNCTION juryfund_closes_with_nothing_left()",
-    ]
+    return _pg_refusal(
+        "fund_year_closes_with_nothing_left",
+        "fund_year",
+        "BEFORE UPDATE",
+        _CLOSES_WITH_MONEY_LEFT_SQL,
+        _CLOSING_MESSAGE,
+    )
 
 
 def _sqlite_closes_with_nothing_left() -> list[str]:
-    return [
-        "CREATE TRIGGER IF NOT EXISTS fund_year_closes_with_nothing_left BEFORE UPDATE OF "
-        f"closed_at ON fund_year WHEN {_CLOSES_WITH_MONEY_LEFT_SQL} "
-        f"BEGIN SELECT RAISE(ABORT, '{_CLOSING_MESSAGE}'); END",
-    ]
+    return _sqlite_refusal(
+        "fund_year_closes_with_nothing_left",
+        "fund_year",
+        "BEFORE UPDATE OF closed_at",
+        _CLOSES_WITH_MONEY_LEFT_SQL,
+        _CLOSING_MESSAGE,
+    )
 
 
 def _pg_closes_in_order() -> list[str]:
-    return [
-        f"""
-        CREATE OR REPLACE FUNCTION juryfund_closes_in_order() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        BEGIN
-            IF {_CLOSES_OUT_OF_ORDER_SQL} THEN
-                RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE =
-                    '{_IN_ORDER_MESSAGE}';
-            END IF;
-            RETURN NEW;
-        END $$
-        """,
-        "DROP TRIGGER IF EXISTS fund_year_closes_in_order ON fund_year",
-        "CREATE TRIGGER fund_year_closes_in_order BEFORE UPDATE ON fund_year "
-        "FOR EACH ROW EXECUTE FUNCTION juryfund_closes_in_order()",
-    ]
+    return _pg_refusal(
+        "fund_year_closes_in_order",
+        "fund_year",
+        "BEFORE UPDATE",
+        _CLOSES_OUT_OF_ORDER_SQL,
+        _IN_ORDER_MESSAGE,
+    )
 
 
 def _sqlite_closes_in_order() -> list[str]:
-    return [
-        "CREATE TRIGGER IF NOT EXISTS fund_year_closes_in_order BEFORE UPDATE OF closed_at "
-        f"ON fund_year WHEN {_CLOSES_OUT_OF_ORDER_SQL} "
-        f"BEGIN SELECT RAISE(ABORT, '{_IN_ORDER_MESSAGE}'); END",
-    ]
+    return _sqlite_refusal(
+        "fund_year_closes_in_order",
+        "fund_year",
+        "BEFORE UPDATE OF closed_at",
+        _CLOSES_OUT_OF_ORDER_SQL,
+        _IN_ORDER_MESSAGE,
+    )
 
 
 #: An application never asks the fund for money its own money and other funding already cover
@@ -191,22 +200,13 @@ _MONEY_COLUMNS = ("requested_cents", "cofunding_cents", "own_cents", "total_cent
 
 def _pg_financing_within_total() -> list[str]:
     changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in _MONEY_COLUMNS)
-    return [
-        f"""
-        CREATE OR REPLACE FUNCTION juryfund_financing_within_total() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        BEGIN
-            IF (TG_OP = 'INSERT' OR {changed}) AND {_OVER_FUNDED_SQL} THEN
-                RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE =
-                    '{_OVER_FUNDING_MESSAGE}';
-            END IF;
-            RETURN NEW;
-        END $$
-        """,
-        "DROP TRIGGER IF EXISTS application_financing_within_total ON application",
-        "CREATE TRIGGER application_financing_within_total BEFORE INSERT OR UPDATE ON application "
-        "FOR EACH ROW EXECUTE FUNCTION juryfund_financing_within_total()",
-    ]
+    return _pg_refusal(
+        "application_financing_within_total",
+        "application",
+        "BEFORE INSERT OR UPDATE",
+        f"(TG_OP = 'INSERT' OR {changed}) AND {_OVER_FUNDED_SQL}",
+        _OVER_FUNDING_MESSAGE,
+    )
 
 
 def _sqlite_financing_within_total() -> list[str]:
@@ -229,31 +229,25 @@ _CORRECTION_MOVES_DATE_SQL = (
 
 
 def _pg_correction_keeps_date() -> list[str]:
-    return [
-        f"""
-        CREATE OR REPLACE FUNCTION juryfund_correction_keeps_date() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        BEGIN
-            IF {_CORRECTION_MOVES_DATE_SQL} THEN
-                RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE =
-                    '{_CORRECTION_MESSAGE}';
-            END IF;
-            RETURN NEW;
-        END $$
-        """,
-        "DROP TRIGGER IF EXISTS decision_correction_keeps_date ON decision",
-        "CREATE TRIGGER decision_correction_keeps_date BEFORE INSERT ON decision "
-        "FOR EACH ROW EXECUTE FUNCTION juryfund_correction_keeps_date()",
-    ]
+    return _pg_refusal(
+        "decision_correction_keeps_date",
+        "decision",
+        "BEFORE INSERT",
+        _CORRECTION_MOVES_DATE_SQL,
+        _CORRECTION_MESSAGE,
+    )
 
 
 def _sqlite_correction_keeps_date() -> list[str]:
     # SQLite spells IS DISTINCT FROM as IS NOT.
     condition = _CORRECTION_MOVES_DATE_SQL.replace("IS DISTINCT FROM", "IS NOT")
-    return [
-        "CREATE TRIGGER IF NOT EXISTS decision_correction_keeps_date BEFORE INSERT ON decision "
-        f"WHEN {condition} BEGIN SELECT RAISE(ABORT, '{_CORRECTION_MESSAGE}'); END",
-    ]
+    return _sqlite_refusal(
+        "decision_correction_keeps_date",
+        "decision",
+        "BEFORE INSERT",
+        condition,
+        _CORRECTION_MESSAGE,
+    )
 
 
 #: What erasure writes into a request's account holder (services.privacy.ERASED).

@@ -66,16 +66,7 @@ def test_correction_in_january_is_booked_in_the_open_year_of_the_commitment(
     approved, next_january, staff
 ):
     this, following = next_january
-    decision = decisions.current_decision(approved)
-    decisions.correct_decision(
-        decision,
-        amount_cents=30000,
-        conditions="",
-        reason="Kürzung",
-        reasons="Weniger Mittel als beantragt verfügbar.",
-        actor=staff.actor,
-    )
-    db.session.commit()
+    cut(approved, 30000, staff)
     assert ledger.balances_of(this.id).committed == 30000  # was 40000
     assert ledger.balances_of(following.id).committed == 0  # never negative
     assert ledger.balances_of(following.id).available == 1_000_000
@@ -89,16 +80,7 @@ def test_correction_after_close_returns_money_to_the_open_year(
     this, following = next_january
     _close(this, staff, carry_over=carry_over)
     before = ledger.balances_of(this.id)
-    decision = decisions.current_decision(approved)
-    decisions.correct_decision(
-        decision,
-        amount_cents=30000,
-        conditions="",
-        reason="Kürzung",
-        reasons="Weniger Mittel als beantragt verfügbar.",
-        actor=staff.actor,
-    )
-    db.session.commit()
+    cut(approved, 30000, staff)
     assert ledger.balances_of(this.id) == before  # a closed year's figures are final
     after = ledger.balances_of(following.id)
     assert after.committed == 0

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from juryfund.extensions import db
 from juryfund.infra import clock
 from juryfund.models import FundYear
-from juryfund.services import books, decisions, ledger, setup
+from juryfund.services import books, ledger, setup
 from tests.factories import ApplicationFactory
-from tests.fixtures import approved_round
+from tests.fixtures import approved_round, cut
 
 pytestmark = pytest.mark.ledger
 
@@ -131,14 +131,7 @@ def test_money_page_shows_the_corrected_approved_amount(client, login, approved,
     "Approved €400.00" (the sum of the commitments) and hid the cut in "Released". It shows the
     amount in force, and released what of it is no longer held: approved − released − paid =
     still open."""
-    decisions.correct_decision(
-        decisions.current_decision(approved),
-        amount_cents=30000,
-        conditions="",
-        reason="Kürzung",
-        reasons="Weniger Mittel als beantragt verfügbar.",
-        actor=staff.actor,
-    )
+    cut(approved, 30000, staff)
     books.record_payment(
         approved, amount_cents=10000, payment_type="advance", note="", actor=staff.actor
     )
@@ -183,15 +176,7 @@ def test_area_page_of_staff_shows_money_returned_from_a_closed_year(
         fund, year=this.year + 1, allocation_cents=1_000_000, actor=staff.actor
     )
     books.close_year(this, actor=staff.actor)
-    decisions.correct_decision(
-        decisions.current_decision(approved),
-        amount_cents=30000,
-        conditions="",
-        reason="Kürzung",
-        reasons="Weniger Mittel als beantragt verfügbar.",
-        actor=staff.actor,
-    )
-    db.session.commit()
+    cut(approved, 30000, staff)
     login(staff)
     html = _en(client, f"/staff/areas/{area.id}")
     assert '<th scope="col">Returned from closed years</th>' in html

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from juryfund.extensions import db
 from juryfund.infra import clock
 from juryfund.models import FundYear
-from juryfund.services import books, decisions, ledger, rounds, setup
+from juryfund.services import books, ledger, rounds, setup
+from tests.fixtures import cut
 from tests.voting.conftest import ballot_links
 
 from .conftest import Spec, ready_application
@@ -57,15 +58,7 @@ def cut_in_january(approved, area, fund, staff, clock_at):
             fund, year=this.year + 1, allocation_cents=1_000_000, actor=staff.actor
         )
         books.close_year(this, actor=staff.actor)
-        decisions.correct_decision(
-            decisions.current_decision(approved),
-            amount_cents=30000,
-            conditions="",
-            reason="Kürzung",
-            reasons="Weniger Mittel als beantragt verfügbar.",
-            actor=staff.actor,
-        )
-        db.session.commit()
+        cut(approved, 30000, staff)
         return this, following
 
     return run
