@@ -56,6 +56,23 @@ def next_january(approved, fund, staff, clock_at):
     return this, following
 
 
+def _other_fund(area, jury, kind: str, name: str):
+    """A second fund of the area, decided by the same jury, with no year yet."""
+    return setup.save_fund(
+        None,
+        area,
+        kind=kind,
+        name=name,
+        body=jury,
+        cap_cents=150_000,
+        minimum_cents=0,
+        lead_time_days=14,
+        eligible_categories=["material"],
+        carry_over=False,
+        proof_weeks=4,
+    )
+
+
 def _close(fund_year, staff, *, carry_over: bool):
     fund_year.fund.carry_over = carry_over
     books.close_year(fund_year, actor=staff.actor)
@@ -457,19 +474,7 @@ def test_close_year_keeps_each_funds_close_and_reports_only_what_it_kept(
     the other fund's close is kept (and reported), the refused one is named with its reason,
     and the command fails. It used to report the first close and then roll it back."""
     year = clock.area_today(area).year
-    other = setup.save_fund(
-        None,
-        area,
-        kind="neighbourhood_fund",
-        name="Quartiersfonds",
-        body=jury,
-        cap_cents=150_000,
-        minimum_cents=0,
-        lead_time_days=14,
-        eligible_categories=["material"],
-        carry_over=False,
-        proof_weeks=4,
-    )
+    other = _other_fund(area, jury, "neighbourhood_fund", "Quartiersfonds")
     setup.open_fund_year(other, year=year - 1, allocation_cents=500_000, actor=staff.actor)
     setup.open_fund_year(other, year=year, allocation_cents=500_000, actor=staff.actor)
     db.session.commit()
@@ -505,19 +510,7 @@ def test_the_database_keeps_a_closed_year_where_it_is(next_january, area, jury, 
     is final too. A trigger refuses it on both databases; an open year's period may be set."""
     this, following = next_january
     _close(this, staff, carry_over=False)
-    other = setup.save_fund(
-        None,
-        area,
-        kind="action_fund",
-        name="Zweiter Fonds",
-        body=jury,
-        cap_cents=150_000,
-        minimum_cents=0,
-        lead_time_days=14,
-        eligible_categories=["material"],
-        carry_over=False,
-        proof_weeks=4,
-    )
+    other = _other_fund(area, jury, "action_fund", "Zweiter Fonds")
     db.session.commit()
     with pytest.raises(DatabaseError, match="keeps its fund and year"):
         db.session.execute(text(statement), {"fy": this.id, "other": other.id})
