@@ -223,16 +223,16 @@ def ready_application(area, fund, spec: Spec) -> Application:
 def decide(area, fund, jury, staff):
     """decide(specs, at=None, in_fund=None) -> applications: one jury meeting decides them all.
 
-    `at` is when the jury met, the moment of its decisions (default: three hours ago); staff
-    close the round two hours later. Approvals are confirmed with the spec's amount, rejections
+    `at` is when the jury met, the moment of its decisions (default: an hour ago); staff close
+    the round half an hour later. Approvals are confirmed with the spec's amount, rejections
     with the spec's reasons. Six of seven members attend: approve
     5:1, reject 1:5; a deferral has only two members present.
     """
 
     def run(specs: list[Spec], *, at: datetime | None = None, in_fund=None) -> list[Application]:
         target = in_fund or fund
-        met_at = at or datetime.now(UTC) - timedelta(hours=3)
-        closed_at = met_at + timedelta(hours=2)
+        met_at = at or datetime.now(UTC) - timedelta(hours=1)
+        closed_at = met_at + timedelta(minutes=30)
         applications = [ready_application(area, target, spec) for spec in specs]
         meeting = rounds.save_round(
             None,
