@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, StopValidation
+from wtforms.validators import InputRequired, NumberRange, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.errors import DomainError, MoneyError
@@ -95,10 +95,13 @@ class MoneyField(StringField):
                 raise ValueError(reason_text(error)) from error
 
     def pre_validate(self, form) -> None:
-        """A required amount typed as blanks only is missing (InputRequired lets "   " pass,
-        and no amount may reach a service as None)."""
-        if self.flags.required and self.data is None and not self.process_errors:
-            raise StopValidation(str(REQUIRED))
+        """A required amount typed as blanks only is missing, with the field's own message
+        (InputRequired lets "   " pass, and no amount may reach a service as None)."""
+        typed = self.raw_data[0] if self.raw_data else ""
+        if typed and not typed.strip():
+            for validator in self.validators:
+                if isinstance(validator, InputRequired):
+                    raise StopValidation(str(validator.message or REQUIRED))
 
     def _value(self) -> str:
         """Show exactly what was typed when the form comes back; else the stored amount."""

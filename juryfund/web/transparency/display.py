@@ -43,8 +43,8 @@ def shows(line, key: str) -> bool:
         return not getattr(line, "closed", False)
     if key == "lapsed_or_carried":
         return getattr(line, "closed", False) or line.balances.lapsed_or_carried != 0
-    if key == "returned":
-        return line.balances.returned != 0
+    if key in RARE_SERIES:  # shown only when something came back
+        return getattr(line.balances, key) != 0
     return True
 
 
