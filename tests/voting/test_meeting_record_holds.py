@@ -256,8 +256,9 @@ def test_a_stale_save_changing_the_same_entry_is_refused_whole(
     form_b.update(
         {f"present-{one.id}": "y", f"present-{two.id}": "y", f"vote-{one.id}-{item.id}": "no"}
     )
-    b.post(record, data=form_b)
-    page = b.get(f"/staff/rounds/{round_.id}", headers={"Accept-Language": "en"})
+    english = {"Accept-Language": "en"}  # the refusal is worded when it is flashed
+    b.post(record, data=form_b, headers=english)
+    page = b.get(f"/staff/rounds/{round_.id}", headers=english)
     assert "Someone saved this meeting record meanwhile" in page.get_data(as_text=True)
     db.session.expire_all()
     counted = rounds.tallies(round_)[item.id]
