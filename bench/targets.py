@@ -36,17 +36,13 @@ def find() -> dict:
     )
     year = transparency.current_year(area)
     decisions = transparency.count_decisions(area, year=year)
-    round_ = db.session.scalar(
-        select(Round).where(Round.state == "open").order_by(Round.id).limit(1)
-    )
-    items = [item.id for item in round_.agenda]
-    voted = select(Vote.member_id).where(Vote.agenda_item_id.in_(items))
-    participant = db.session.scalar(
-        select(RoundMember)
-        .where(RoundMember.round_id == round_.id, RoundMember.member_id.not_in(voted))
-        .order_by(RoundMember.id)
-        .limit(1)
-    )
+    open_rounds = db.session.scalars(
+        select(Round).where(Round.state == "open").order_by(Round.id)
+    ).all()
+    # The first open round is the 20-item ballot; the others sit in further areas, for the
+    # write scenarios spread over several areas (each area's audit chain and counters).
+    writes = [_write_target(round_) for round_ in open_rounds]
+    round_, ballot = open_rounds[0], writes[0]
     return {
         "area": area.slug,
         "fund_id": fund.id,
@@ -55,12 +51,37 @@ def find() -> dict:
         "deep_page": max((decisions + 19) // 20, 1),
         "decisions_this_year": decisions,
         "round_id": round_.id,
-        "items": items,
-        "ballot_token": rounds.ballot_token(participant),
+        "items": ballot["items"],
+        "ballot_token": ballot["token"],
+        "write_targets": writes,
         "applications": db.session.scalar(select(func.count(Application.id))),
         "agenda_items": db.session.scalar(
             select(func.count(AgendaItem.id)).where(AgendaItem.round_id == round_.id)
         ),
+    }
+
+
+def _write_target(round_: Round) -> dict:
+    """An open round's items, a ballot token of a member who has not voted, and its area's
+    action fund (where the spread application scenario applies)."""
+    items = [item.id for item in round_.agenda]
+    voted = select(Vote.member_id).where(Vote.agenda_item_id.in_(items))
+    participant = db.session.scalar(
+        select(RoundMember)
+        .where(RoundMember.round_id == round_.id, RoundMember.member_id.not_in(voted))
+        .order_by(RoundMember.id)
+        .limit(1)
+    )
+    area = round_.body.area
+    fund = db.session.scalar(
+        select(Fund).where(Fund.area_id == area.id, Fund.kind == "action_fund")
+    )
+    return {
+        "round_id": round_.id,
+        "items": items,
+        "token": rounds.ballot_token(participant),
+        "area": area.slug,
+        "fund_id": fund.id,
     }
 
 

@@ -57,6 +57,11 @@ JURY_SIZE = 7
 COUNCIL_SIZE = 15
 #: Items on the open round the ballot benchmark loads.
 BALLOT_ITEMS = 20
+#: Areas (by index) with an open round for the write benchmark spread over several areas, and
+#: its items in each of them but the first (whose round is the ballot's). The second area is
+#: left out: the read scenarios show its history.
+WRITE_AREAS = (0, 2, 3, 4)
+WRITE_ITEMS = 5
 ACTION_FIELDS = ("Nachbarschaft", "Kultur", "Bildung", "Umwelt", "Gesundheit", "Integration")
 LANGUAGES = ("de", "de", "de", "de", "tr", "ar", "en", "uk", "ru", "pl")
 TITLES = (
@@ -252,8 +257,8 @@ class AreaBuilder:
 
     # --- structure ----------------------------------------------------------------------------
 
-    def build(self, *, ballot_round: bool) -> int | None:
-        """Queue every row of the area; the id of its open ballot round, if asked for one."""
+    def build(self, *, ballot_items: int = 0) -> int | None:
+        """Queue every row of the area; the id of its open round of `ballot_items` items, if any."""
         out, n = self.out, self.index + 1
         out.add(
             Area,
@@ -285,7 +290,7 @@ class AreaBuilder:
             for fund in (self.action_fund, self.neighbourhood_fund)
             for year in self.years
         }
-        reserved = BALLOT_ITEMS if ballot_round else 0
+        reserved = ballot_items
         for year, count in zip(
             self.years, _spread(self.applications - reserved, len(self.years)), strict=True
         ):
@@ -849,7 +854,8 @@ def seed_bench(
     out = Writer(report)
     for index, share in enumerate(_spread(applications, areas)):
         builder = AreaBuilder(index, share, year_list, today, rng, ids, out)
-        round_id = builder.build(ballot_round=index == 0)
+        items = BALLOT_ITEMS if index == 0 else WRITE_ITEMS if index in WRITE_AREAS else 0
+        round_id = builder.build(ballot_items=items)
         report.ballot_round_id = report.ballot_round_id or round_id
         out.flush()
         builder.close_years()
