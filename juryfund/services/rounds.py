@@ -837,13 +837,18 @@ def due_rounds(now: datetime) -> tuple[list[Round], list[Round]]:
     rounds = db.session.scalars(
         select(Round).where(Round.state == RoundState.OPEN.value, Round.mode == "circulation")
     ).all()
-    to_remind = [
-        r
-        for r in rounds
-        if r.reminded_at is None and _deadline(r) - REMINDER_BEFORE <= now < _deadline(r)
-    ]
+    to_remind = [r for r in rounds if _reminder_due(r, now)]
     to_close = [r for r in rounds if _deadline(r) <= now]
     return to_remind, to_close
+
+
+def _reminder_due(round_: Round, now: datetime) -> bool:
+    """Whether the round is in its last REMINDER_BEFORE and nobody has reminded its members in
+    that window yet. A reminder staff sent earlier (or one sent before the deadline was moved
+    later) does not stand for the one before the deadline."""
+    window_opens = _deadline(round_) - REMINDER_BEFORE
+    reminded = round_.reminded_at
+    return window_opens <= now < _deadline(round_) and (reminded is None or reminded < window_opens)
 
 
 def _removed_members(round_: Round) -> set[int]:

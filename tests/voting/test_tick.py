@@ -290,3 +290,27 @@ def test_a_close_refused_halfway_leaves_nothing_of_itself(runner, open_round, mo
     assert "closed at its deadline" not in output
     db.session.expire_all()
     assert db.session.get(Round, round_id).state == "open"
+
+
+def test_a_reminder_staff_sent_early_does_not_cancel_the_one_before_the_deadline(
+    runner, open_round, clock_at
+):
+    """A three-week written round. After a few days staff press "remind" (nobody has voted
+    yet). Two weeks later, 47 hours before the deadline, still nobody has voted: the tick must
+    send the reminder 48 hours before the deadline, but the early manual reminder marked the
+    round as reminded and the tick sends nothing."""
+    opened_at = datetime.now(UTC)
+    round_ = open_round(deadline=opened_at + timedelta(days=21))
+    clock_at(opened_at + timedelta(days=3))
+    assert rounds.send_reminders(round_) == 7  # staff, on day 3
+    db.session.commit()
+    early = db.session.scalars(select(Mail).where(Mail.purpose == "ballot.reminder")).all()
+    assert len(early) == 7
+
+    clock_at(round_.deadline - timedelta(hours=47))
+    result = runner.invoke(args=["juryfund", "tick"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    db.session.expire_all()
+    assert f"Round {round_.id}: reminder sent to 7 members." in result.output
+    reminders = db.session.scalars(select(Mail).where(Mail.purpose == "ballot.reminder")).all()
+    assert len(reminders) == 14
