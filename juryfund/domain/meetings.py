@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from fractions import Fraction
 
 from .errors import DomainError
@@ -16,6 +16,7 @@ __all__ = [
     "check_meeting_record",
     "check_repeat",
     "needs_presentation",
+    "on_other_day",
     "share_in_words",
     "waived_items",
 ]
@@ -55,15 +56,20 @@ def check_meeting_record(
     chair_member: bool,
     chair_staff: bool,
     minute_taker: str,
+    zone: tzinfo = UTC,
 ) -> None:
-    """Refuse an impossible record of a meeting's course; every refusal at once (DomainError.more)."""
+    """Refuse an impossible record of a meeting's course; every refusal at once (DomainError.more).
+
+    `zone`: the area's time zone, whose calendar day the meeting is held on.
+    """
     errors: list[DomainError] = []
     if began_at is None:
         errors.append(DomainError("meeting.began_required", field="began_at"))
     if ended_at is not None and began_at is not None and ended_at < began_at:
         errors.append(DomainError("meeting.end_before_begin", field="ended_at"))
-    # A meeting is held on the day it was called for; a begin days away is a typing error.
-    if began_at is not None and meeting_at is not None and abs(began_at - meeting_at).days >= 1:
+    # A meeting is held on the day it was called for; a begin on another day is a typing error
+    # (and would date the meeting's decisions on that day).
+    if began_at is not None and meeting_at is not None and on_other_day(began_at, meeting_at, zone):
         errors.append(DomainError("meeting.other_day", field="began_at"))
     if chair_member and chair_staff:
         errors.append(DomainError("meeting.one_chair", field="chair"))
@@ -75,6 +81,12 @@ def check_meeting_record(
         first = errors[0]
         first.more = tuple(errors[1:])
         raise first
+
+
+def on_other_day(moment: datetime, meeting_at: datetime, zone: tzinfo) -> bool:
+    """Whether a moment falls on another calendar day than the meeting, in the area's zone
+    (22 hours later, or 2 hours later past midnight, is another day; 23:00 after 10:00 is not)."""
+    return moment.astimezone(zone).date() != meeting_at.astimezone(zone).date()
 
 
 def needs_presentation(requested_cents: int, threshold_cents: int | None) -> bool:

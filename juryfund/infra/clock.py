@@ -39,6 +39,11 @@ def area_today(area) -> date:
     return today_in(getattr(area, "timezone", None))
 
 
+def zone(timezone: str | None) -> ZoneInfo:
+    """The time zone of this name (the default zone when it is missing or unknown)."""
+    return _zone(timezone or DEFAULT_TIMEZONE)
+
+
 def local_day(moment: datetime, timezone: str | None) -> date:
     """The calendar day a moment falls on in a time zone."""
     return moment.astimezone(_zone(timezone or DEFAULT_TIMEZONE)).date()

@@ -10,10 +10,15 @@ from sqlalchemy import select
 from ..domain.actors import Actor
 from ..domain.errors import DomainError
 from ..domain.lifecycles import RoundState
-from ..domain.meetings import check_meeting_record, check_repeat, needs_presentation
+from ..domain.meetings import (
+    check_meeting_record,
+    check_repeat,
+    needs_presentation,
+    on_other_day,
+)
 from ..domain.voting import Outcome
 from ..extensions import db
-from ..infra import audit
+from ..infra import audit, clock
 from ..infra.mail import mail_to
 from ..models import AgendaItem, Fund, Round, StaffUser
 from . import locks, rounds
@@ -49,6 +54,7 @@ def record_course(
         chair_member=chair_member_id is not None,
         chair_staff=chair_staff_id is not None,
         minute_taker=minute_taker,
+        zone=clock.zone(round_.body.area.timezone),
     )
     round_.began_at, round_.ended_at = began_at, ended_at
     round_.chair_id, round_.chair_staff_id = chair_member_id, chair_staff_id
@@ -125,7 +131,12 @@ def set_presentation(item: AgendaItem, at: datetime | None, *, actor: Actor) -> 
         application.requested_cents, application.fund.presentation_threshold_cents
     ):
         raise DomainError("presentation.below_threshold", field="presentation_at")
-    if at is not None and round_.meeting_at is not None and abs(at - round_.meeting_at).days >= 1:
+    zone = clock.zone(round_.body.area.timezone)
+    if (
+        at is not None
+        and round_.meeting_at is not None
+        and on_other_day(at, round_.meeting_at, zone)
+    ):
         raise DomainError("meeting.other_day", field="presentation_at")
     item.presentation_at = at
     audit.record_about(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -158,3 +159,34 @@ def test_share_in_words(numerator, denominator, words):
 
 def test_waived_items_are_the_inquorate_ones():
     assert waived_items([(1, "no_quorum"), (2, "approved"), (3, None), (4, "no_quorum")]) == {1, 4}
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.mark.parametrize(
+    ("began_at", "other_day"),
+    [
+        # Called for 4 March, 18:00 in Berlin (17:00 UTC).
+        pytest.param(datetime(2030, 3, 4, 22, 30, tzinfo=UTC), False, id="23:30-same-day"),
+        pytest.param(datetime(2030, 3, 4, 23, 30, tzinfo=UTC), True, id="00:30-next-day"),
+        pytest.param(datetime(2030, 3, 5, 15, 0, tzinfo=UTC), True, id="22-hours-later"),
+        pytest.param(datetime(2030, 3, 4, 6, 0, tzinfo=UTC), False, id="morning-same-day"),
+    ],
+)
+def test_the_meeting_day_is_the_areas_calendar_day(began_at, other_day):
+    values = {
+        "began_at": began_at,
+        "ended_at": None,
+        "meeting_at": datetime(2030, 3, 4, 17, 0, tzinfo=UTC),
+        "chair_member": True,
+        "chair_staff": False,
+        "minute_taker": "Ayşe Yılmaz",
+        "zone": BERLIN,
+    }
+    if not other_day:
+        check_meeting_record(**values)
+        return
+    with pytest.raises(DomainError) as refused:
+        check_meeting_record(**values)
+    assert refused.value.reason == "meeting.other_day"
