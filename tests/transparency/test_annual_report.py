@@ -303,7 +303,7 @@ def test_the_report_chart_reads_in_black_and_white(client, area, fund, decide):
     bars = re.findall(r'<rect class="bar"[^>]*fill="url\(#([a-z_-]+)\)"', svg)
     assert len(set(bars)) == len(bars) == 4 and set(bars) <= set(patterns)  # each its own
     labels = re.findall(r'<text class="chart-label"[^>]*>([^<]+)</text>', svg)
-    assert labels == ["Budget", "Approved", "Spent", "Remaining"]
+    assert labels == ["Budget", "Committed", "Spent", "Remaining"]
     values = re.findall(r'<text class="chart-value"[^>]*>([^<]+)</text>', svg)
     assert values == ["€10,000.00", "€600.00", "€0.00", "€9,400.00"]
     desc = re.search(r"<desc[^>]*>(.*?)</desc>", svg, re.S).group(1)
@@ -343,7 +343,7 @@ def test_annual_report_of_a_closed_year_shows_what_lapsed_not_a_remaining_figure
     assert 'data-series="available"' not in table and "Remaining" not in table
     svg = re.search(r'<svg class="budget-chart".*?</svg>', text, re.S).group(0)
     labels = re.findall(r'<text class="chart-label"[^>]*>([^<]+)</text>', svg)
-    assert labels == ["Budget", "Approved", "Spent", "Lapsed or carried over"]
+    assert labels == ["Budget", "Committed", "Spent", "Lapsed or carried over"]
     assert "Remaining" not in svg and "€9,600.00" in svg
     _reader, pdf_text = pdf_of(client, report_url(area, closed_year) + ".pdf", "en")
     assert "€9,600.00" in pdf_text and "Remaining" not in pdf_text

@@ -83,7 +83,9 @@ def budget_chart(budget: Budget, *, rtl: bool) -> Chart:
 MONEY_SERIES = (
     ("allocated", _l("Budget")),
     ("returned", _l("Returned from closed years")),
-    ("committed", _l("Approved")),
+    # What stays committed after settlements released the unspent part: the budget page's
+    # "Committed". The report's "Approved" elsewhere is the sum of the approvals as decided.
+    ("committed", _l("Committed")),
     ("paid", _l("Spent")),
     ("available", _l("Remaining")),
     ("lapsed_or_carried", _l("Lapsed or carried over")),
