@@ -21,7 +21,7 @@ from ..domain.states import APPLICANT_EDITABLE, FINAL, WITHDRAWABLE, State
 from ..extensions import db
 from ..infra import audit, clock, tokens
 from ..infra.links import external_url
-from ..infra.mail import mail_to
+from ..infra.mail import mail_to, queue_mail
 from ..models import (
     Application,
     ApplicationEvent,
@@ -376,12 +376,15 @@ def update(
     *,
     draft_key: str | None,
     actor: Actor = THE_APPLICANT,
-) -> None:
+) -> int | None:
     """Change an application while it is submitted or returned; a returned one is resubmitted.
 
     The history line of the edit keeps what changed since the version sent before (fields, cost
     lines, files). The row lock makes two edits sent at once count one after the other, so the
     second one's changes are counted from the first one's version.
+
+    A new contact address ends every status link sent so far (see `_address_changed`); the
+    result is then the id of a fresh grant for the editing session to hold, else None.
     """
     locks.lock(Application, application.id)
     db.session.expire(application, ["sent_version"])  # read after the lock, never before
@@ -392,6 +395,7 @@ def update(
     application.fund_id = _refuse_if_invalid(
         application.area, data, sent_on=session_day(application)
     ).id
+    old_email = application.email
     _fill(application, data)
     if draft_key:
         claim_uploads(application, draft_key)
@@ -401,7 +405,40 @@ def update(
     else:
         event = history.record(application, "changed", actor=actor)
     versions.record_edit(application, event, before)
+    session_grant = None
+    if old_email.strip().lower() != application.email.strip().lower():
+        session_grant = _address_changed(application, old_email, actor=actor)
     db.session.flush()
+    return session_grant
+
+
+def _address_changed(application: Application, old_email: str, *, actor: Actor) -> int:
+    """End the status links mailed so far and send one to the new address; the old address is
+    told, without the new one or a link. The id of a new grant for the editing session.
+
+    The old mailbox may be a stranger's (a typo) or the initiative's former chair's: its links
+    would keep opening the application, its personal data and its payment requests for as long
+    as a status link lives. The session that made the change holds a grant no mail carries.
+    """
+    revoked = _revoke_status_links(application)
+    if application.email:
+        send_status_link(
+            application, purpose="application.address_changed", template="address_changed"
+        )
+    if old_email:
+        queue_mail(
+            to=old_email,
+            language=application.language,
+            purpose="application.address_left",
+            template="address_left",
+            application=application,
+            area=application.area,
+        )
+    history.record(application, "link", actor=actor, revoked=revoked)
+    grant = LinkGrant(purpose="status", application_id=application.id)
+    db.session.add(grant)
+    db.session.flush()
+    return grant.id
 
 
 def withdraw(application: Application, *, reason: str = "", actor: Actor = THE_APPLICANT) -> None:
@@ -517,15 +554,20 @@ def reissue_status_link(application: Application, *, actor: Actor) -> int:
     if not application.email:
         raise DomainError("application.no_email")
     locks.lock(Application, application.id)
+    count = _revoke_status_links(application)
+    send_status_link(application, purpose="application.link", template="status_link")
+    history.record(application, "link", actor=actor, revoked=count)
+    return count
+
+
+def _revoke_status_links(application: Application) -> int:
+    """Revoke every live status grant of the application (under its lock); how many."""
     revoked = db.session.execute(
         update_rows(LinkGrant)
         .where(LinkGrant.application_id == application.id, LinkGrant.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    send_status_link(application, purpose="application.link", template="status_link")
-    count = cast("CursorResult[Any]", revoked).rowcount
-    history.record(application, "link", actor=actor, revoked=count)
-    return count
+    return cast("CursorResult[Any]", revoked).rowcount
 
 
 def grant_for_token(token: str) -> LinkGrant:

@@ -10,13 +10,15 @@ same before and after.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from flask import current_app
+from markupsafe import escape
 from sqlalchemy import Select, delete, func, or_, select
 
 from ..domain.actors import SYSTEM, Actor
@@ -196,7 +198,7 @@ def export(application: Application, *, bank_details: bool = True) -> dict[str, 
             application.id,
             columns=("filename", "kind", "content_type", "size", "sha256"),
         ),
-        # Every mail to the applicant or naming them, with its text: what we wrote is their data.
+        # Every mail to the applicant about it, with its text: what we wrote is their data.
         "mails": [
             {
                 "at": m.created_at.isoformat(),
@@ -207,9 +209,7 @@ def export(application: Application, *, bank_details: bool = True) -> dict[str, 
                 "sent": m.sent_at is not None,
             }
             for m in db.session.scalars(select(Mail).where(Mail.id.in_(mails)).order_by(Mail.id))
-        ]
-        if mails is not None
-        else [],
+        ],
         # The project story and its photos' descriptions (the photos are with the QM team).
         "project_story": stories.export(application),
         "anonymised_at": application.anonymised_at.isoformat()
@@ -387,23 +387,57 @@ class ErasurePreview:
     retained_until: date | None
 
 
-def _mails_about(application: Application) -> Select[Any] | None:
-    """The outbox's mails about this application: the applicant's and the office's notices,
-    each naming its reference.
+#: The purposes of mails that are not the applicant's, though they may name the reference:
+#: ballots are the members' (their agenda titles are theirs to read), notices and digests the
+#: staff's (a digest lists other residents' applications). Every other mail naming the
+#: reference is the applicant's, whatever purpose later code gives it: mails to them and what
+#: they wrote to the office (accessibility feedback, with their name and address).
+NOT_THE_APPLICANTS = ("ballot.", "notice.")
+#: A staff member's daily digest: one line for each of several applications.
+DIGEST_PURPOSE = "notice.digest"
+
+
+def _naming(application: Application) -> Any:
+    """Mails whose subject or text names the application's reference."""
+    reference = application.reference
+    return or_(
+        Mail.subject.contains(reference, autoescape=True),
+        Mail.body_text.contains(reference, autoescape=True),
+    )
+
+
+def _mails_about(application: Application) -> Select[Any]:
+    """The outbox's mails of the applicant about this application, each naming its reference:
+    what the Art. 15 export hands out, and what the erasure deletes with the office's notices.
 
     Never by the applicant's name or address alone: a member whose name begins like theirs
     would lose their ballot links to the erasure (and have them handed to the applicant), and
-    the mails of the applicant's other applications, still running, would go too. A ballot
-    mail is never one (an agenda's titles are the members' to read).
+    the mails of the applicant's other applications, still running, would go too. Never the
+    staff's mails either, though they name the reference: a daily digest lists other residents'
+    applications (and a ballot mail is a member's, whose agenda titles are theirs to read).
     """
-    reference = application.reference
+    return select(Mail.id).where(
+        _naming(application),
+        *(~Mail.purpose.startswith(prefix) for prefix in NOT_THE_APPLICANTS),
+    )
+
+
+def _office_notices_about(application: Application) -> Select[Any]:
+    """The staff's notice mails of this application alone (a digest is about several)."""
+    return select(Mail.id).where(
+        _naming(application),
+        Mail.purpose.startswith("notice."),
+        Mail.purpose != DIGEST_PURPOSE,
+    )
+
+
+def _erased_mails(application: Application) -> Select[Any]:
+    """What the erasure deletes: the applicant's mails and the office's notices about it."""
     return select(Mail.id).where(
         or_(
-            Mail.subject.contains(reference, autoescape=True),
-            Mail.body_text.contains(reference, autoescape=True),
-        ),
-        # A member's ballot mails are theirs (an applicant may be a member of a body too).
-        ~Mail.purpose.startswith("ballot."),
+            Mail.id.in_(_mails_about(application)),
+            Mail.id.in_(_office_notices_about(application)),
+        )
     )
 
 
@@ -440,7 +474,7 @@ def _proof(application: Application) -> ProofOfUse | None:
 
 def preview_erasure(application: Application) -> ErasurePreview:
     """Count what would go and what stays; erasure waits until the application is final."""
-    mails = _mails_about(application)
+    mails = _erased_mails(application)
     proof = _proof(application)
     last = db.session.scalar(
         select(func.max(ApplicationEvent.at)).where(
@@ -461,7 +495,7 @@ def preview_erasure(application: Application) -> ErasurePreview:
             or 0
         )
         + stories.photo_count(application),
-        mails=len(db.session.scalars(mails).all()) if mails is not None else 0,
+        mails=len(db.session.scalars(mails).all()),
         receipts=len(proof.receipts) if proof else 0,
         decisions=db.session.scalar(
             select(func.count()).where(Decision.application_id == application.id)
@@ -526,20 +560,24 @@ def _erase_personal_data(
     application: Application, *, texts: tuple[str, ...], title: str | None
 ) -> dict[str, int]:
     """Remove names, contact, address, files, mails and the chosen texts; counts of what went."""
-    mails = _mails_about(application)
-    mail_ids: list[int] = list(db.session.scalars(mails)) if mails is not None else []
+    mail_ids: list[int] = list(db.session.scalars(_erased_mails(application)))
     if mail_ids:
         db.session.execute(delete(Mail).where(Mail.id.in_(mail_ids)))
     # Staff's notices about it (waiting for their digest, or kept after it) carry its title,
-    # which erasure replaces because a title may name people.
-    db.session.execute(
-        delete(PendingNotice).where(
-            PendingNotice.params.contains(f'"{application.reference}"', autoescape=True)
-        )
+    # which erasure replaces because a title may name people; the digests already sent keep
+    # their other applications' lines, with the new title in this one's.
+    notices = _pending_notices_about(application)
+    redacted = (
+        _retitle_digests(application, _titles(application, notices), title)
+        if title is not None
+        else []
     )
+    for notice in notices:
+        db.session.delete(notice)
     # The files are copies of mails already sent; removing them before the commit means a
-    # failed commit leaves a mail row without its file, never a file the erasure missed.
-    remove_mail_files(current_app, mail_ids)
+    # failed commit leaves a mail row without its file, never a file the erasure missed. A
+    # digest's file goes too: its outbox row is the copy that keeps the other lines.
+    remove_mail_files(current_app, mail_ids + redacted)
     application.applicant_name = ERASED
     application.email = application.phone = ""
     application.address = ERASED
@@ -594,3 +632,75 @@ def _erase_personal_data(
     application.anonymised_at = utcnow()
     db.session.flush()
     return {"mails": len(mail_ids), "files": len(file_ids) + photos}
+
+
+# --- digests -----------------------------------------------------------------------------------
+
+
+def _pending_notices_about(application: Application) -> list[PendingNotice]:
+    """The staff's notices of this application, waiting for a digest or kept after it."""
+    return list(
+        db.session.scalars(
+            select(PendingNotice).where(
+                PendingNotice.params.contains(f'"{application.reference}"', autoescape=True)
+            )
+        )
+    )
+
+
+def _titles(application: Application, notices: Iterable[PendingNotice]) -> set[str]:
+    """Every title a digest may show for the application: the one it has now and those its
+    notices were queued with (the applicant may have changed it since)."""
+    found = {application.title}
+    for notice in notices:
+        params = json.loads(notice.params)
+        if params.get("reference") == application.reference and params.get("title"):
+            found.add(str(params["title"]))
+    return {title for title in found if title.strip()}
+
+
+def _retitle_digests(application: Application, titles: set[str], new_title: str) -> list[int]:
+    """Put the new title in the lines of the staff's digests that name this application; the
+    ids of the digests changed.
+
+    Only in the lines naming its reference, so another application's line never changes, even
+    when its title holds the same words. The HTML part has each notice on a line of its own too
+    (templates/mail/staff_digest.html), with the title escaped as the template escaped it.
+    """
+    named = re.compile(rf"(?<![\w-]){re.escape(application.reference)}(?![\w-])")
+    text = _replacer(titles, new_title, render=str)
+    html = _replacer(titles, new_title, render=lambda value: str(escape(value)))
+    changed = []
+    digests = db.session.scalars(
+        select(Mail).where(_naming(application), Mail.purpose == DIGEST_PURPOSE)
+    )
+    for mail in digests:
+        before = (mail.subject, mail.body_text, mail.body_html)
+        mail.subject = _in_lines_naming(named, mail.subject, text)
+        mail.body_text = _in_lines_naming(named, mail.body_text, text)
+        mail.body_html = _in_lines_naming(named, mail.body_html, html)
+        # A digest found by a longer reference that begins like this one stays as it was.
+        if (mail.subject, mail.body_text, mail.body_html) != before:
+            changed.append(mail.id)
+    return changed
+
+
+def _replacer(
+    titles: set[str], new_title: str, *, render: Callable[[str], str]
+) -> Callable[[str], str]:
+    """A function that puts the new title in place of any of the old ones in a line, each as
+    `render` shows it (plain, or HTML-escaped)."""
+    if not titles:
+        return lambda line: line
+    # Longest first: a title that begins another one must not leave the other's rest behind.
+    old = sorted({render(title) for title in titles}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(title) for title in old))
+    replacement = render(new_title)
+    return lambda line: pattern.sub(lambda _match: replacement, line)
+
+
+def _in_lines_naming(named: re.Pattern[str], text: str, replace: Callable[[str], str]) -> str:
+    """The text with `replace` applied to each line that names the reference."""
+    return "".join(
+        replace(line) if named.search(line) else line for line in text.splitlines(keepends=True)
+    )

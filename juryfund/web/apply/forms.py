@@ -88,7 +88,12 @@ class ApplicationForm(AppForm):
     )
     email = EmailField(
         _l("Email"),
-        validators=[InputRequired(REQUIRED), Email(EMAIL_INVALID), Length(max=254)],
+        # Only what the outbox can send to: its SMTP needs an ASCII name before the "@".
+        validators=[
+            InputRequired(REQUIRED),
+            Email(EMAIL_INVALID, allow_smtputf8=False),
+            Length(max=254),
+        ],
         description=_l("We send the confirmation and your personal status link here."),
     )
     phone = TelField(_l("Phone (optional)"), validators=[Optional(), Length(max=50)])
@@ -225,6 +230,6 @@ class PaperApplicationForm(ApplicationForm):
     )
     email = EmailField(
         _l("Email"),
-        validators=[Optional(), Email(EMAIL_INVALID), Length(max=254)],
+        validators=[Optional(), Email(EMAIL_INVALID, allow_smtputf8=False), Length(max=254)],
         description=_l("Leave empty if the applicant has none; then no mail is sent."),
     )

@@ -289,7 +289,8 @@ class MemberForm(AppForm):
     email = EmailField(
         _l("Email"),
         filters=[strip],
-        validators=[FILLED, Email(EMAIL_INVALID), Length(max=254)],
+        # Only what the outbox can send ballot links to: an ASCII name before the "@".
+        validators=[FILLED, Email(EMAIL_INVALID, allow_smtputf8=False), Length(max=254)],
     )
     organisation = StringField(
         _l("Organisation or institution (optional)"),

@@ -189,6 +189,9 @@ def edit(reference: str):
     )
     if outcome.saved:
         flash(_("Your changes are saved."), "success")
+        if outcome.result is not None:  # a new address ended the links, this session's too
+            remember_grant(SESSION_KEY, application.id, outcome.result)
+            flash(_("We sent a new link to the new address."), "success")
         return redirect(url_for("status.page", reference=reference))
     return editing.form_page("status/edit.html", outcome, area, "edit", application=application)
 
