@@ -16,7 +16,7 @@ import pytest
 
 from juryfund.extensions import db
 from juryfund.infra import clock
-from juryfund.models import Application, Decision, Round
+from juryfund.models import Application, Attachment, Decision, Round
 from juryfund.services import ballots, decisions, rounds
 from tests.factories import (
     PASSWORD,
@@ -191,6 +191,39 @@ def cut(application: Application, amount_cents: int, staff) -> Decision:
     )
     db.session.commit()
     return correction
+
+
+def written_round(jury, staff, applications: list[Application], *, days: int = 7) -> Round:
+    """A written round (circulation) of the jury with these applications, open and committed,
+    its deadline `days` from now."""
+    round_ = rounds.save_round(
+        None,
+        jury,
+        mode="circulation",
+        title="Umlauf",
+        when=datetime.now(UTC) + timedelta(days=days),
+        place="",
+        actor=staff.actor,
+    )
+    rounds.set_agenda(round_, [application.id for application in applications])
+    rounds.open_round(round_, actor=staff.actor)
+    db.session.commit()
+    return round_
+
+
+def quote_of(application: Application, filename: str = "angebot.pdf") -> Attachment:
+    """A small PDF quote attached to the application (not yet committed)."""
+    quote = Attachment(
+        application_id=application.id,
+        kind="quote",
+        filename=filename,
+        content_type="application/pdf",
+        size=8,
+        sha256="0" * 64,
+        data=b"%PDF-1.4",
+    )
+    db.session.add(quote)
+    return quote
 
 
 def ready_application(area, fund, spec: Spec) -> Application:

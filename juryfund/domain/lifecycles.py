@@ -21,10 +21,12 @@ __all__ = [
     "STORY_TRANSITIONS",
     "RoundState",
     "StoryState",
+    "access_refusal",
     "ballot_refusal",
     "move_proof",
     "move_round",
     "move_story",
+    "term_over",
 ]
 
 
@@ -232,6 +234,11 @@ def within_term(day: date, term_start: date, term_end: date | None) -> bool:
 LINK_GRACE = timedelta(days=2)
 
 
+def term_over(day: date, term_end: date | None) -> bool:
+    """Whether a member's term ended before the day (its last day is still in it)."""
+    return term_end is not None and day > term_end
+
+
 def access_refusal(
     *,
     revoked: bool,
@@ -239,14 +246,21 @@ def access_refusal(
     state: RoundState | str,
     due: datetime | None,
     now: datetime,
+    member_day: date,
+    term_end: date | None,
 ) -> str | None:
     """Why a ballot link (or a session opened with one) does not open the ballot now, or None.
 
-    The one answer for every ballot request: a revoked grant, a member taken off the body, a
-    round not opened yet, or a link past the deadline (or meeting) plus LINK_GRACE.
+    The one answer for every ballot request: a revoked grant, a member taken off the body or
+    whose term ended by `member_day` (the area's day of the moment whose membership counts,
+    as for a vote: services.ballots.membership_as_of), a round not opened yet, or a link past
+    the deadline (or meeting) plus LINK_GRACE. A term not begun yet still opens the ballot:
+    a member invited to a meeting on their first day reads the dossiers before it.
     """
     if revoked or removed:
         return "revoked"
+    if term_over(member_day, term_end):
+        return "term over"
     if due is not None and now > due + LINK_GRACE:
         return "expired"
     if RoundState(state) is RoundState.DRAFT:

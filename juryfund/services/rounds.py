@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import Select, String, cast, func, inspect, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -142,6 +142,54 @@ def load_dossiers(items: list[AgendaItem]) -> None:
     }
     for item in items:
         set_committed_value(item, "application", found[item.application_id])
+
+
+def withdrawn_items(round_: Round) -> set[int]:
+    """The round's agenda items whose applications their applicants withdrew: read from the
+    loaded applications where the page loaded them all, else in one query."""
+    items = round_.agenda
+    if all("application" not in inspect(item).unloaded for item in items):
+        return {item.id for item in items if item.application.state == State.WITHDRAWN}
+    return withdrawn_item_ids(round_.id)
+
+
+def withdrawn_item_ids(round_id: int) -> set[int]:
+    """The round's agenda items whose applications their applicants withdrew; one query."""
+    return set(db.session.scalars(_withdrawn_items_of(AgendaItem.id, round_id)))
+
+
+def _withdrawn_items_of(column: Any, round_id: Any) -> Select[Any]:
+    """Select `column` of the round's agenda items whose applications were withdrawn."""
+    return (
+        select(column)
+        .join(Application, Application.id == AgendaItem.application_id)
+        .where(AgendaItem.round_id == round_id, Application.state == State.WITHDRAWN.value)
+    )
+
+
+def withdrawn_items_column() -> Any:
+    """A column for a ballot request's first read: the ids of the items of the participant's
+    round whose applications were withdrawn, joined by commas (NULL: none); read with the
+    grant, so that what the ballot offers costs no query of its own (parse_item_ids)."""
+    ids = func.aggregate_strings(cast(AgendaItem.id, String), ",")
+    return _withdrawn_items_of(ids, RoundMember.round_id).scalar_subquery()
+
+
+def parse_item_ids(joined: str | None) -> set[int]:
+    """The item ids of a withdrawn_items_column value."""
+    return {int(part) for part in joined.split(",")} if joined else set()
+
+
+def applications_before_body(round_id: int) -> set[int]:
+    """The applications on the round's agenda that are still before the body: all but those
+    their applicants withdrew (a member's ballot no longer hands out their files); one query."""
+    return set(
+        db.session.scalars(
+            select(AgendaItem.application_id)
+            .join(Application, Application.id == AgendaItem.application_id)
+            .where(AgendaItem.round_id == round_id, Application.state != State.WITHDRAWN.value)
+        )
+    )
 
 
 def ready_applications(body: Body) -> list[Application]:
@@ -435,17 +483,30 @@ def participant_for_token(token: str, *, now: datetime | None = None) -> RoundMe
 
 
 def check_access(participant: RoundMember, *, now: datetime | None = None) -> None:
-    """Refuse a revoked grant, a member taken off the body, a round not opened, or a link past
-    the deadline (or meeting) plus GRACE; checked on every request, not only at the link."""
-    refusal = access_refusal(
-        revoked=participant.revoked_at is not None,
-        removed=participant.member.removed_at is not None,
-        state=participant.round.state,
-        due=participant.round.due_at,
-        now=now or utcnow(),
-    )
+    """Refuse a revoked grant, a member taken off the body or out of their term, a round not
+    opened, or a link past the deadline (or meeting) plus GRACE; checked on every request,
+    not only at the link."""
+    refusal = access_refusal_now(participant, now=now)
     if refusal is not None:
         raise tokens.BadLink(refusal)
+
+
+def access_refusal_now(participant: RoundMember, *, now: datetime | None = None) -> str | None:
+    """Why the participant's ballot does not open now (lifecycles.access_refusal), or None."""
+    now = now or utcnow()
+    round_, member = participant.round, participant.member
+    # The term counts on the area's day of the moment a vote would count as of, so that the
+    # ballot stops opening exactly when ballots.refusal_now says "term over".
+    as_of = ballots.membership_as_of(round_, now)
+    return access_refusal(
+        revoked=participant.revoked_at is not None,
+        removed=member.removed_at is not None,
+        state=round_.state,
+        due=round_.due_at,
+        now=now,
+        member_day=clock.local_day(as_of, round_.body.area.timezone),
+        term_end=member.term_end,
+    )
 
 
 def add_participant(round_: Round, member: Member, *, actor: Actor) -> RoundMember:
@@ -503,6 +564,28 @@ def reissue_link(participant: RoundMember, *, actor: Actor) -> int:
         raise DomainError("round.not_open")
     if participant.revoked_at is not None or participant.member.removed_at is not None:
         raise DomainError("ballot.no_access")
+    _raise_link_version(participant)
+    ballots.audit_participant(
+        participant, "ballot.reissued", actor, version=participant.link_version
+    )
+    mail_ballot(participant, purpose="ballot.reissued", template="ballot_invitation", replaces=True)
+    return participant.link_version
+
+
+def end_links(participant: RoundMember, *, actor: Actor) -> None:
+    """End every ballot link (and session) of the member in a round that is no longer open,
+    sending none in its place: a closed round's ballot still opens for reading until its grace
+    ends, and after a corrected address it must not stay open to whoever got the mistyped mail.
+    """
+    locks.lock(Round, participant.round_id, shared=True)
+    _raise_link_version(participant)
+    ballots.audit_participant(
+        participant, "ballot.links_ended", actor, version=participant.link_version
+    )
+
+
+def _raise_link_version(participant: RoundMember) -> None:
+    """Count the member's link generation up by one UPDATE of their row (see reissue_link)."""
     db.session.execute(
         update(RoundMember)
         .where(RoundMember.id == participant.id)
@@ -510,11 +593,6 @@ def reissue_link(participant: RoundMember, *, actor: Actor) -> int:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(participant, ["link_version"])
-    ballots.audit_participant(
-        participant, "ballot.reissued", actor, version=participant.link_version
-    )
-    mail_ballot(participant, purpose="ballot.reissued", template="ballot_invitation", replaces=True)
-    return participant.link_version
 
 
 def mail_ballot(
@@ -545,7 +623,8 @@ def mail_ballot(
         member=member,
         round=round_,
         body=round_.body,
-        items=round_.agenda,
+        # A reminder or new link after a withdrawal lists only what is still to be decided.
+        items=[item for item in round_.agenda if item.application.state != State.WITHDRAWN],
         # The titles of items the product found a likely conflict on: told before anyone votes.
         conflicted=[item.application.title for item in round_.agenda if item.id in flagged],
         # A deputy is told whose seat they take on which item (empty for a full member).
@@ -680,8 +759,12 @@ def missing_votes(
     if excluded_pairs is None:
         excluded_pairs = conflicts.excluded_pairs(round_)
     removed = _removed_members(round_)
+    # An application withdrawn meanwhile asks nothing more of anyone (its ballot item shows
+    # no form, and it gets no decision).
+    withdrawn = withdrawn_items(round_)
     done: dict[int, set[int]] = {
-        p.member_id: set(item_ids) if p.member_id in removed else set() for p in round_.participants
+        p.member_id: set(item_ids) if p.member_id in removed else set(withdrawn)
+        for p in round_.participants
     }
     for member_id, item_id in excluded_pairs:
         done.setdefault(member_id, set()).add(item_id)
@@ -726,11 +809,9 @@ def send_reminders(round_: Round, *, now: datetime | None = None) -> int:
     missing = missing_votes(round_)
     count = 0
     for participant in round_.participants:
-        if (
-            missing[participant.id]
-            and participant.revoked_at is None
-            and participant.member.removed_at is None
-        ):
+        # Only to members whose link still opens the ballot (not revoked, not taken off the
+        # body, term not over): the mail would hand out a link that no longer works.
+        if missing[participant.id] and access_refusal_now(participant, now=now) is None:
             mail_ballot(participant, purpose="ballot.reminder", template="ballot_reminder")
             participant.reminded_at = now
             count += 1
@@ -788,6 +869,7 @@ def close_round(
     """
     round_ = locks.lock(Round, round_.id)
     closed = move_round(round_.state, RoundState.CLOSED)
+    _hold_members(round_)
     if (
         round_.mode == "circulation"
         and (now or utcnow()) < _deadline(round_)
@@ -840,6 +922,18 @@ def due_rounds(now: datetime) -> tuple[list[Round], list[Round]]:
     to_remind = [r for r in rounds if _reminder_due(r, now)]
     to_close = [r for r in rounds if _deadline(r) <= now]
     return to_remind, to_close
+
+
+def _hold_members(round_: Round) -> None:
+    """Read the round's members afresh and hold them so until the close commits: the tally
+    counts who was off the body when the vote ended, so taking a member off (or ending their
+    term) waits for the close, or the close waits for it and sees it (FOR SHARE on PostgreSQL,
+    after the round's lock; on SQLite the round's lock is the database's write lock)."""
+    ids = [participant.member_id for participant in round_.participants]
+    query = select(Member).where(Member.id.in_(ids)).execution_options(populate_existing=True)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    db.session.scalars(query).all()
 
 
 def _reminder_due(round_: Round, now: datetime) -> bool:

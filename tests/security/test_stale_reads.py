@@ -19,7 +19,7 @@ from juryfund.domain.states import State
 from juryfund.extensions import db
 from juryfund.models import Application, ApplicationEvent, Attachment, ProjectPin, Round
 from juryfund.services import intake, places, privacy, rounds
-from tests.fixtures import Spec, ready_application
+from tests.fixtures import Spec, ready_application, written_round
 from tests.races import TIMEOUT
 
 PNG = (
@@ -156,18 +156,7 @@ def test_an_objection_after_a_withdrawal_moves_the_others_to_a_meeting(
     stays, leaves = (
         ready_application(area, fund, Spec(title)) for title in ("Hoffest", "Lesecafé")
     )
-    round_ = rounds.save_round(
-        None,
-        jury,
-        mode="circulation",
-        title="Umlauf",
-        when=datetime.now(UTC) + timedelta(days=7),
-        place="",
-        actor=staff.actor,
-    )
-    rounds.set_agenda(round_, [stays.id, leaves.id])
-    rounds.open_round(round_, actor=staff.actor)
-    db.session.commit()
+    round_ = written_round(jury, staff, [stays, leaves], days=7)
     intake.withdraw(leaves)
     db.session.commit()
     rounds.object_to_writing(round_.participants[0])

@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "presence.set": _l("Presence recorded"),
     "ballot.revoked": _l("Ballot link revoked"),
     "ballot.reissued": _l("New ballot link sent"),
+    "ballot.links_ended": _l("Ballot links ended (address corrected)"),
     "round.opened": _l("Round opened"),
     "round.objected": _l("Objection to deciding in writing"),
     "round.closed": _l("Round closed"),

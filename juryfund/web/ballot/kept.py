@@ -28,7 +28,7 @@ from flask import Flask, current_app, request
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import and_, bindparam, select
 
-from ...domain.lifecycles import access_refusal, ballot_refusal
+from ...domain.lifecycles import access_refusal, ballot_refusal, vote_ended_at, within_term
 from ...infra import clock
 from ...models import AgendaItem, Area, Body, ConflictDeclaration, Member, Position, Round
 from ...models import RoundMember as Participant
@@ -57,11 +57,14 @@ _STATE = (
         Participant.link_version,
         Participant.revoked_at,
         Member.removed_at,
+        Member.term_start,
+        Member.term_end,
         Round.state,
         Round.mode,
         Round.deadline,
         Round.meeting_at,
         Round.began_at,
+        Round.closed_at,
         Area.timezone,
         Position.agenda_item_id,
         Position.kind,
@@ -125,17 +128,25 @@ def page_key(round_id: int, participant_id: int | None, version: int) -> tuple |
     if not rows:
         return None
     (pid, granted_round, seat, link_version, revoked_at, removed_at) = rows[0][:6]
-    (round_state, mode, deadline, meeting_at, began_at, timezone) = rows[0][6:12]
+    (term_start, term_end) = rows[0][6:8]
+    (round_state, mode, deadline, meeting_at, began_at, closed_at, timezone) = rows[0][8:15]
     if granted_round != round_id or link_version != version:
         return None
-    version_read_with(rows[0][16])
+    version_read_with(rows[0][19])
     now = clock.now()
+    # The area's day whose membership counts (as ballots.membership_as_of and refusal_now).
+    ended = vote_ended_at(
+        mode=mode, deadline=deadline, closed_at=closed_at, meeting_at=meeting_at, began_at=began_at
+    )
+    member_day = clock.local_day(min(now, ended) if ended is not None else now, timezone)
     if access_refusal(
         revoked=revoked_at is not None,
         removed=removed_at is not None,
         state=round_state,
         due=deadline if mode == "circulation" else meeting_at,
         now=now,
+        member_day=member_day,
+        term_end=term_end,
     ):
         return None
     state = MemberState(
@@ -147,20 +158,18 @@ def page_key(round_id: int, participant_id: int | None, version: int) -> tuple |
         # A vote's reason is not shown (and always empty): only a declaration's is.
         positions=tuple(
             (item_id, kind, choice, reason if kind == "conflict" else "")
-            for item_id, kind, choice, reason in (row[12:16] for row in rows)
+            for item_id, kind, choice, reason in (row[15:19] for row in rows)
             if item_id is not None
         ),
     )
-    may_act = (
-        ballot_refusal(
-            state=round_state,
-            mode=mode,
-            deadline=deadline,
-            now=now,
-            revoked=revoked_at is not None or removed_at is not None,
-        )
-        is None
-    )
+    # As ballots.refusal_now: the forms only within the member's term (its start included).
+    may_act = ballot_refusal(
+        state=round_state,
+        mode=mode,
+        deadline=deadline,
+        now=now,
+        revoked=revoked_at is not None or removed_at is not None,
+    ) is None and within_term(member_day, term_start, term_end)
     # A meeting's ballot offers a conflict declaration only until the meeting begins.
     begun = ballots.meeting_has_begun(mode=mode, meeting_at=meeting_at, began_at=began_at, now=now)
     return (

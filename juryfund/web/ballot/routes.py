@@ -22,6 +22,8 @@ from sqlalchemy.orm import joinedload
 
 from ...domain.actors import Actor
 from ...domain.composition import Seat
+from ...domain.errors import DomainError
+from ...domain.states import State
 from ...extensions import db
 from ...infra import clock, tokens
 from ...models import AgendaItem, Application, Body, Member, Round, RoundMember
@@ -143,7 +145,7 @@ def granted_participant(round_id: int) -> RoundMember:
         # as the request's first read, the data version its cached fragments go by (read
         # before the data they show, so none is kept under a version newer than its data).
         found = db.session.execute(
-            select(RoundMember, version_column())
+            select(RoundMember, version_column(), rounds.withdrawn_items_column())
             .where(RoundMember.id == participant_id)
             .options(
                 joinedload(RoundMember.member),
@@ -151,8 +153,10 @@ def granted_participant(round_id: int) -> RoundMember:
             )
         ).first()
         if found is not None:
-            participant, data_version = found
+            participant, data_version, withdrawn = found
             version_read_with(data_version)
+            # What the ballot offers leaves these out (_withdrawn).
+            g.ballot_withdrawn = rounds.parse_item_ids(withdrawn)
     if participant is None or participant.round_id != round_id:
         abort(403)
     try:
@@ -165,12 +169,25 @@ def granted_participant(round_id: int) -> RoundMember:
     return participant
 
 
+def _withdrawn() -> set[int]:
+    """The items of the granted round whose applications were withdrawn, as read with the
+    grant (granted_participant)."""
+    return g.ballot_withdrawn
+
+
 def _item(participant: RoundMember, item_id: int) -> AgendaItem:
     """An item of the participant's round (404 otherwise), with its application."""
     item = db.session.get(AgendaItem, item_id, options=[joinedload(AgendaItem.application)])
     if item is None or item.round_id != participant.round_id:
         abort(404)
     return item
+
+
+def _refuse_withdrawn(item: AgendaItem) -> None:
+    """Refuse a vote or conflict on an application its applicant withdrew: the ballot no longer
+    offers one (a page opened before the withdrawal may still send it)."""
+    if item.application.state == State.WITHDRAWN:
+        raise DomainError("ballot.withdrawn")
 
 
 @bp.get("/<int:round_id>")
@@ -183,7 +200,11 @@ def page(round_id: int):
     round_ = rounds.with_agenda(round_id, members=False, applications=False)
     money_year = clock.area_today(round_.body.area).year
     state = _ballot_state(
-        participant, round_, round_.agenda, shared=(("ballot-money", round_.id, money_year),)
+        participant,
+        round_,
+        round_.agenda,
+        withdrawn=_withdrawn(),
+        shared=(("ballot-money", round_.id, money_year),),
     )
     html = render_template(
         "ballot/page.html",
@@ -245,11 +266,13 @@ def _ballot_state(
     round_: Round,
     shown: list[AgendaItem],
     *,
+    withdrawn: set[int],
     shared: tuple[tuple, ...] = (),
     ballot: conflicts.MemberBallot | None = None,
 ) -> dict:
     """What the page and an item answer show of the member's ballot: positions and progress.
 
+    `withdrawn`: the round's items whose applications were withdrawn (nothing to do on them);
     `shared`: keys of the page's other cached fragments that read the agenda's applications;
     `ballot`: the member's rows when the caller has read them already.
     """
@@ -295,11 +318,14 @@ def _ballot_state(
         "member_keys": member_keys,
         "csrf_slot": CSRF_SLOT,
         "done": len(
-            (votes.keys() | excluded) & seats.keys()
-            if seats is not None
-            else votes.keys() | excluded
+            (
+                (votes.keys() | excluded) & seats.keys()
+                if seats is not None
+                else votes.keys() | excluded
+            )
+            - withdrawn
         ),
-        "total": len(seats) if seats is not None else len(ballot.item_ids),
+        "total": len((seats.keys() if seats is not None else set(ballot.item_ids)) - withdrawn),
         "seats": seats,
         "t": item_texts(),
         "open": can_act,
@@ -341,7 +367,13 @@ def _item_answer(participant: RoundMember, item_id: int, action, done: str):
     item = _item(participant, item_id)
     body = render_template(
         "ballot/item_answer.html",
-        **_ballot_state(participant, participant.round, [item], ballot=read[0]),
+        **_ballot_state(
+            participant,
+            participant.round,
+            [item],
+            withdrawn=_withdrawn(),
+            ballot=read[0],
+        ),
         item=item,
         item_errors=refusals,
         message=" ".join(refusals) if refusals else done,
@@ -351,7 +383,7 @@ def _item_answer(participant: RoundMember, item_id: int, action, done: str):
 
 #: The grant as it is now, read like the data version (pagecache.read_committed).
 _GRANT_NOW = (
-    select(RoundMember.revoked_at, RoundMember.link_version, Member.removed_at)
+    select(RoundMember.revoked_at, RoundMember.link_version, Member.removed_at, Member.term_end)
     .join(Member, Member.id == RoundMember.member_id)
     .where(RoundMember.id == bindparam("participant_id"))
 )
@@ -365,6 +397,7 @@ def _still_granted(participant: RoundMember) -> bool:
         participant.revoked_at,
         participant.link_version,
         participant.member.removed_at,
+        participant.member.term_end,
     )
 
 
@@ -387,6 +420,7 @@ def vote(round_id: int, item_id: int):
     choice = request.form.get("choice", "")
 
     def cast() -> None:
+        _refuse_withdrawn(item)
         ballots.cast_vote(
             participant,
             item,
@@ -407,15 +441,20 @@ def conflict(round_id: int, item_id: int):
     participant = granted_participant(round_id)
     item = _item(participant, item_id)
     reason = text_value(request.form.get("reason", ""))[:2000]
-    return _on_ballot(
-        participant,
-        lambda: ballots.declare_conflict(
+
+    def declare() -> None:
+        _refuse_withdrawn(item)
+        ballots.declare_conflict(
             participant,
             item,
             reason,
             actor=Actor.member(participant.member_id),
             link_version=link_version(round_id),
-        ),
+        )
+
+    return _on_ballot(
+        participant,
+        declare,
         _("Your conflict of interest is recorded. You do not vote on this item."),
         item,
     )
@@ -440,7 +479,8 @@ def download(round_id: int, attachment_id: int):
     """A file of an application on this round's agenda."""
     participant = granted_participant(round_id)
     attachment = load_with_data(attachment_id)
-    on_agenda = {item.application_id for item in participant.round.agenda}
+    # Not those of an application its applicant withdrew: it is no longer before the body.
+    on_agenda = rounds.applications_before_body(participant.round_id)
     # The application's own files only: the receipts and photos of a proof of use are for
     # staff, and a ballot link still opens two days after the vote.
     if (
