@@ -25,7 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     from .extensions import csrf, db, login_manager, migrate
     from .infra import audit, database, session_hooks
-    from .web import bidi, errors, i18n, pagecache, retry, security
+    from .web import bidi, errors, i18n, notes, pagecache, retry, security
     from .web.ballot import kept
 
     database.install_connect_hooks()
@@ -46,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
     bidi.init_app(app)
+    notes.init_app(app)
     security.init_app(app)
     pagecache.init_app(app)
     kept.init_app(app)

@@ -109,6 +109,7 @@ def _close_refusal(error: DomainError) -> str:
     words = {
         "books.earlier_year_open": "close {earlier} first: a fund's years are closed in order.",
         "books.year_not_over": "the year {year} is not over yet.",
+        "books.period_not_over": "its funding period runs until {period_end}.",
     }
     text = words.get(error.reason)
     return text.format(**error.params) if text else error.reason

@@ -11,6 +11,9 @@ nothing available, nor an application with more released than committed or more 
 still has committed. services.ledger.book checks them under the fund year's lock; the trigger
 checks them again, under the same lock, for a booking that skipped the service.
 
+A fund year never opens before a closed year of its fund, and a close and such an opening
+check each other's year under the fund's lock.
+
 The services never edit a booking or a decision and never book into a closed fund year; these
 triggers make the same true for anything else with database access (a script, a console, a
 bug), on PostgreSQL and SQLite alike. They are created with the tables (``create_all``, used by
@@ -168,11 +171,42 @@ def _sqlite_closes_with_nothing_left() -> list[str]:
     )
 
 
+#: Takes the fund's row before the check reads its years (as services.ledger.lock_fund does):
+#: a close and the opening of an earlier year of the same fund then run one after the other,
+#: each seeing what the other committed (each statement of the function reads afresh). FOR NO
+#: KEY UPDATE leaves the foreign-key checks of rows naming the fund free to go on.
+_LOCK_FUND_SQL = "PERFORM 1 FROM fund WHERE id = NEW.fund_id FOR NO KEY UPDATE;"
+
+
+def _pg_refusal_under_fund_lock(
+    trigger: str, event: str, when: str, condition: str, message: str
+) -> list[str]:
+    """A PostgreSQL trigger on fund_year refusing a row when `condition` holds, checked under
+    the fund's lock, which it takes only when `when` holds (not on every booking's lock)."""
+    function = "juryfund_" + trigger.removeprefix("fund_year_")
+    return [
+        f"""
+        CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF {when} THEN
+                {_LOCK_FUND_SQL}
+                IF {condition} THEN
+                    RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = '{message}';
+                END IF;
+            END IF;
+            RETURN NEW;
+        END $$
+        """,
+        f"DROP TRIGGER IF EXISTS {trigger} ON fund_year",
+        f"CREATE TRIGGER {trigger} {event} ON fund_year FOR EACH ROW EXECUTE FUNCTION {function}()",
+    ]
+
+
 def _pg_closes_in_order() -> list[str]:
-    return _pg_refusal(
+    return _pg_refusal_under_fund_lock(
         "fund_year_closes_in_order",
-        "fund_year",
         "BEFORE UPDATE",
+        "OLD.closed_at IS NULL AND NEW.closed_at IS NOT NULL",
         _CLOSES_OUT_OF_ORDER_SQL,
         _IN_ORDER_MESSAGE,
     )
@@ -185,6 +219,41 @@ def _sqlite_closes_in_order() -> list[str]:
         "BEFORE UPDATE OF closed_at",
         _CLOSES_OUT_OF_ORDER_SQL,
         _IN_ORDER_MESSAGE,
+    )
+
+
+#: No year opens before a closed year of its fund (services.setup.open_fund_year refuses it as
+#: fund_year.before_closed): its rest could never be carried or closed into the closed year
+#: after it, and the years after it could then never close (they close in order).
+_BEFORE_CLOSED_MESSAGE = "juryfund: a fund year never opens before a closed year of its fund"
+_LATER_YEAR_SQL = (
+    "EXISTS (SELECT 1 FROM fund_year c WHERE c.fund_id = NEW.fund_id AND c.year > NEW.year)"
+)
+_BEFORE_CLOSED_SQL = (
+    "EXISTS (SELECT 1 FROM fund_year c WHERE c.fund_id = NEW.fund_id AND c.year > NEW.year "
+    "AND c.closed_at IS NOT NULL)"
+)
+
+
+def _pg_opens_after_closed_years() -> list[str]:
+    # A year after every year of the fund (the usual new year) has no later year that could be
+    # closing: it takes no lock.
+    return _pg_refusal_under_fund_lock(
+        "fund_year_opens_after_closed_years",
+        "BEFORE INSERT",
+        _LATER_YEAR_SQL,
+        _BEFORE_CLOSED_SQL,
+        _BEFORE_CLOSED_MESSAGE,
+    )
+
+
+def _sqlite_opens_after_closed_years() -> list[str]:
+    return _sqlite_refusal(
+        "fund_year_opens_after_closed_years",
+        "fund_year",
+        "BEFORE INSERT",
+        _BEFORE_CLOSED_SQL,
+        _BEFORE_CLOSED_MESSAGE,
     )
 
 
@@ -449,6 +518,8 @@ def statements(dialect: str, table: str) -> list[str]:
             return _pg_keeps_its_place()
         if table == "fund_year_closing":
             return _pg_closes_with_nothing_left()
+        if table == "fund_year_opening":
+            return _pg_opens_after_closed_years()
         if table == "payment_request":
             return _pg_payment_request()
         if table == "application":
@@ -479,6 +550,8 @@ def statements(dialect: str, table: str) -> list[str]:
             return _sqlite_keeps_its_place()
         if table == "fund_year_closing":
             return _sqlite_closes_with_nothing_left()
+        if table == "fund_year_opening":
+            return _sqlite_opens_after_closed_years()
         if table == "payment_request":
             return _sqlite_payment_request()
         if table == "application":
@@ -499,7 +572,7 @@ GUARDED = (
 #: Guards installed with a table beyond its own name's: those that read columns added by a later
 #: migration than the one that first guarded the table (an earlier migration installing the
 #: table's guards of today must not meet a column it has not made yet).
-LATER_GUARDS = {"fund_year": ("fund_year_place", "fund_year_closing")}
+LATER_GUARDS = {"fund_year": ("fund_year_place", "fund_year_closing", "fund_year_opening")}
 #: Every guard by the name `statements` knows it: the tables' and the later ones.
 ALL_GUARDS = GUARDED + tuple(name for later in LATER_GUARDS.values() for name in later)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from ..domain.actors import Actor
 from ..domain.budget import EntryKind, Target, close_entries
@@ -103,12 +103,17 @@ def record_adjustment(
 
 
 def cancel(application: Application, *, reason: str, actor: Actor) -> None:
-    """Cancel an approved project: what is not paid out is released; paid money is to be refunded."""
+    """Cancel an approved project: what is not paid out is released; paid money is to be refunded.
+
+    Refused while an approved payment request waits for the bank (staff mark it paid or refuse
+    it first); a request not approved yet is refused with the project.
+    """
     if not reason.strip():
         raise DomainError("books.reason_required", field="reason")
     application = _locked(application)
     if application.state != State.APPROVED:
         raise DomainError("books.not_approved")
+    payments.check_no_transfer_waiting(application)
     account = ledger.account_of(application.id)
     history.transition(application, State.CANCELLED, actor=actor, note=reason)
     payments.close_open_request(application, reason=reason, actor=actor)
@@ -123,11 +128,13 @@ def close_year(fund_year: FundYear, *, actor: Actor, today: date | None = None) 
     trigger holds it too): what its projects' money does later is booked in the open year.
     Years close in order: an earlier open year of the fund is closed first.
     """
+    # The fund first (lock order: fund, then its years): opening a past year of the fund
+    # (setup.open_fund_year) takes it too, so neither checks the other's year half-way done.
+    ledger.lock_fund(fund_year.fund_id)
     fund_year = ledger.lock_fund_year(fund_year.id)
     if fund_year.closed_at is not None:
         raise DomainError("books.year_closed_already")
-    if fund_year.year >= (today or clock.area_today(fund_year.fund.area)).year:
-        raise DomainError("books.year_not_over", year=fund_year.year)
+    check_year_over(fund_year, today or clock.area_today(fund_year.fund.area))
     earlier = earlier_open_year(fund_year)
     if earlier is not None:
         # The earlier year's close books its rest into the year after it (carry_in): once that
@@ -148,23 +155,58 @@ def close_year(fund_year: FundYear, *, actor: Actor, today: date | None = None) 
         ledger.book(target, step.kind, step.amount_cents, note=note, actor=actor)
     fund_year.closed_at = utcnow()
     db.session.flush()
-    this_year = (today or clock.area_today(fund_year.fund.area)).year
-    if _transfers_waiting(fund_year):
-        # Its projects are paid from today's year now (ledger.route_payment), and the bank list
-        # of today's year lists them: the year must exist before its budget is known, or an
-        # approved transfer would stand on no list.
-        ledger.year_of_fund(fund_year.fund_id, this_year)
+    if _transfers_waiting(fund_year.fund_id):
+        # Projects of a closed year are paid from the running year (ledger.route_payment), and
+        # its bank list lists them: a running year must exist before the new budget is known,
+        # or an approved transfer would stand on no list.
+        ledger.current_fund_year(fund_year.fund)
     return unspent
 
 
-def _transfers_waiting(fund_year: FundYear) -> bool:
-    """Whether a project committed in this year has a payment request approved for the bank."""
+def closes_after(fund_year: FundYear) -> date:
+    """The year's last day before it may close: its funding period's end, never before 31 Dec."""
+    # Money of a closed year's projects is booked in the running calendar year
+    # (ledger.running_year): a year closed within its own calendar year leaves it none to go to.
+    return max(fund_year.period.end, date(fund_year.year, 12, 31))
+
+
+def may_close(fund_year: FundYear, today: date | None = None) -> bool:
+    """Whether the year is open and over (closes_after), today in the area's time zone."""
+    today = today or clock.area_today(fund_year.fund.area)
+    return fund_year.closed_at is None and today > closes_after(fund_year)
+
+
+def closable(today: date) -> ColumnElement[bool]:
+    """SQL: the fund year is open and over on `today` (the same rule as may_close)."""
+    return and_(
+        FundYear.closed_at.is_(None),
+        FundYear.year < today.year,
+        or_(FundYear.period_end.is_(None), FundYear.period_end < today),
+    )
+
+
+def check_year_over(fund_year: FundYear, today: date) -> None:
+    """Refuse closing a year before its last day (closes_after) is past."""
+    last = closes_after(fund_year)
+    if today > last:
+        return
+    if last == date(fund_year.year, 12, 31):
+        raise DomainError("books.year_not_over", year=fund_year.year)
+    # The funding period runs on into the next year: its actions are still applied for and paid.
+    raise DomainError("books.period_not_over", year=fund_year.year, period_end=last.isoformat())
+
+
+def _transfers_waiting(fund_id: int) -> bool:
+    """Whether a project committed in a closed year of the fund has a request approved for the
+    bank (one that waited through an earlier close too: its list moves on with the year)."""
     return (
         db.session.scalar(
             select(PaymentRequest.id)
             .join(LedgerEntry, LedgerEntry.application_id == PaymentRequest.application_id)
+            .join(FundYear, LedgerEntry.fund_year_id == FundYear.id)
             .where(
-                LedgerEntry.fund_year_id == fund_year.id,
+                FundYear.fund_id == fund_id,
+                FundYear.closed_at.is_not(None),
                 LedgerEntry.kind == EntryKind.COMMITMENT.value,
                 PaymentRequest.state == PaymentRequestState.APPROVED.value,
             )

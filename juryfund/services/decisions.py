@@ -12,6 +12,7 @@ from ..domain.actors import Actor
 from ..domain.budget import EntryKind
 from ..domain.errors import DomainError
 from ..domain.lifecycles import PaymentRequestState
+from ..domain.notes import NoteCode, code_note
 from ..domain.states import State
 from ..domain.voting import Outcome
 from ..extensions import db
@@ -138,7 +139,9 @@ def record_outcome(item: AgendaItem, *, actor: Actor) -> Decision | None:
         return None
     decision = _from_item(item, outcome=item.result, actor=actor)
     _audit("decision.recorded", decision, item.application, actor)
-    history.transition(item.application, State.READY, actor=actor, note="no quorum")
+    history.transition(
+        item.application, State.READY, actor=actor, note=code_note(NoteCode.NO_QUORUM)
+    )
     return decision
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -20,7 +20,7 @@ from ..domain.budget import (
     route_money_back,
     route_payment,
 )
-from ..domain.errors import BookingRefused
+from ..domain.errors import BookingRefused, DomainError
 from ..extensions import db
 from ..infra import audit, clock
 from ..infra.reconcile import BOOKING_FIELDS
@@ -111,6 +111,17 @@ def lock_fund_year(fund_year_id: int) -> FundYear:
     ).one()
 
 
+def lock_fund(fund_id: int) -> None:
+    """Serialise the opening and closing of a fund's years for the rest of the transaction.
+
+    Taken before any of the fund's year locks (services.locks: the fund comes before its
+    years). A write that changes nothing: on PostgreSQL it holds the row like FOR NO KEY UPDATE,
+    which leaves the foreign-key checks of new rows naming the fund (an application, a year
+    made for a booking) free to go on; on SQLite it takes the database write lock.
+    """
+    db.session.execute(text('UPDATE "fund" SET id = id WHERE id = :id'), {"id": fund_id})
+
+
 def check_form_unused(form_key: str | None) -> None:
     """Refuse a staff form that booked money already (sent twice: a double click, a browser
     sending it again). Read under the lock the booking takes; a unique index holds it too."""
@@ -197,13 +208,35 @@ def book(
 # --- the year a booking belongs to (DESIGN.md §5, domain.budget.route_*) -----------------------
 
 
+def running_year(fund: Fund) -> FundYear | None:
+    """The open year that takes a closed year's money now, if there is one (nothing is made).
+
+    Today's year; until it exists (New Year before the budget is opened), the fund's latest
+    open year before it, whose books still run. Payments of a closed year's projects are booked
+    there and its bank list shows them (services.payments.payment_list): the two agree.
+    """
+    today = clock.area_today(fund.area).year
+    return db.session.scalar(
+        select(FundYear)
+        .where(FundYear.fund_id == fund.id, FundYear.year <= today, FundYear.closed_at.is_(None))
+        .order_by(FundYear.year.desc())
+        .limit(1)
+    )
+
+
 def current_fund_year(fund: Fund) -> FundYear:
-    """The fund's year of today (in the area's time zone), made when it does not exist yet.
+    """The running year (see running_year) locked, or today's year made when there is none.
 
     Money of a closed year's projects that moves later needs a year to be booked in even
-    before the QM team has allocated the new year's budget. A closed current year cannot
-    happen (only past years close), but is refused all the same.
+    before the QM team has allocated the new year's budget. The year is locked before it is
+    returned: a close of it running at the same moment finishes first, and the next open year
+    is taken instead. A closed current year cannot happen (only past years close), but is
+    refused all the same.
     """
+    while (running := running_year(fund)) is not None:
+        locked = lock_fund_year(running.id)
+        if locked.closed_at is None:
+            return locked
     year = clock.area_today(fund.area).year
     fund_year = year_of_fund(fund.id, year)
     if fund_year.closed_at is not None:
@@ -211,11 +244,25 @@ def current_fund_year(fund: Fund) -> FundYear:
     return fund_year
 
 
+def keep_transfer_listed(application: Application) -> None:
+    """Make sure an approved transfer of this project stands on a bank list: once the
+    commitment's year is closed it is listed on the running year, made here when there is none.
+
+    The commitment's year is locked first (lock order: application, fund year): a close of it
+    at the same moment either finishes before and is seen here, or waits and then sees the
+    approved request (services.books.close_year makes the running year then).
+    """
+    own = _commitment_year(application)
+    if own.closed_at is not None:
+        current_fund_year(application.fund)
+
+
 def year_of_fund(fund_id: int, year: int) -> FundYear:
     """A fund's year, made (without money) when it does not exist yet."""
     query = select(FundYear).where(FundYear.fund_id == fund_id, FundYear.year == year)
     fund_year = db.session.scalar(query)
     if fund_year is None:
+        _check_after_closed_years(fund_id, year)
         try:
             with db.session.begin_nested():  # another request may be making it right now
                 fund_year = FundYear(fund_id=fund_id, year=year)
@@ -225,6 +272,19 @@ def year_of_fund(fund_id: int, year: int) -> FundYear:
             if fund_year is None:  # not made by another request after all: a real error
                 raise
     return fund_year
+
+
+def _check_after_closed_years(fund_id: int, year: int) -> None:
+    """Refuse making a year before a closed year of the fund, as setup.open_fund_year does (a
+    database trigger refuses the row too, models.guards): its rest could never be carried or
+    closed into the closed year after it."""
+    closed = db.session.scalar(
+        select(func.max(FundYear.year)).where(
+            FundYear.fund_id == fund_id, FundYear.closed_at.is_not(None)
+        )
+    )
+    if closed is not None and closed > year:
+        raise DomainError("fund_year.before_closed", field="year", closed=closed)
 
 
 def _commitment_year(application: Application) -> FundYear:
@@ -282,7 +342,8 @@ def pay(
     actor: Actor,
     form_key: str | None = None,
 ) -> LedgerEntry:
-    """Book a payment to the applicant in the commitment's year, or today's once it closed."""
+    """Book a payment to the applicant in the commitment's year, or once it closed in the running
+    year (running_year), whose bank list shows the transfer."""
     own = _commitment_year(application)
     routed = route_payment(amount_cents, own_year_closed=own.closed_at is not None)
     [entry] = _book_routed(
@@ -309,7 +370,7 @@ def money_back(
     form_key: str | None = None,
 ) -> list[LedgerEntry]:
     """Book a release or a refund where it belongs: in the commitment's year while it is open,
-    else as a return into today's open year (lapsing there unless the fund carries over)."""
+    else as a return into the running open year (lapsing there unless the fund carries over)."""
     own = _commitment_year(application)
     routed = route_money_back(
         kind,

@@ -8,7 +8,7 @@ PostgreSQL: ``SELECT … FOR UPDATE`` (or ``FOR SHARE`` where many may proceed t
 as votes in one round, while closing the round waits for all of them). SQLite: a write to the
 row takes the database write lock (the transaction begins at its first write, with BEGIN
 IMMEDIATE after the write gate, see infra.writegate); every later read in it is current.
-Lock order, to rule out deadlocks: round, application, fund year, then the audit chain.
+Lock order, to rule out deadlocks: round, application, fund, fund year, then the audit chain.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from ..domain.errors import DomainError
 from ..domain.lifecycles import PaymentRequestState, move_payment_request
 from ..domain.states import State
 from ..extensions import db
-from ..infra import audit, clock
+from ..infra import audit
 from ..models import Application, FundYear, LedgerEntry, PaymentRequest
 from ..models.base import utcnow
 from ..models.payments import REQUEST_KINDS
@@ -161,6 +161,12 @@ def _locked(request: PaymentRequest) -> tuple[Application, PaymentRequest]:
     return application, locks.lock(PaymentRequest, request.id)
 
 
+def may_approve(request: PaymentRequest, staff_id: int | None) -> bool:
+    """Whether this staff member may approve the request: not who entered it (four eyes)."""
+    entered_by = request.requested_by_staff_id
+    return entered_by is None or entered_by != staff_id
+
+
 def approve(request: PaymentRequest, *, actor: Actor) -> PaymentRequest:
     """Approve a request for payout; its amount must still be open on the application.
 
@@ -168,14 +174,12 @@ def approve(request: PaymentRequest, *, actor: Actor) -> PaymentRequest:
     """
     application, request = _locked(request)
     move_payment_request(request.state, PaymentRequestState.APPROVED)
-    if (
-        request.requested_by_staff_id is not None
-        and request.requested_by_staff_id == actor.staff_id
-    ):
+    if not may_approve(request, actor.staff_id):
         raise DomainError("payment.four_eyes")
     if application.state != State.APPROVED:
         raise DomainError("payment.not_approved")
     _check_open_money(application, request.amount_cents)
+    ledger.keep_transfer_listed(application)
     request.state = PaymentRequestState.APPROVED.value
     request.approved_at = utcnow()
     request.approved_by_id = actor.staff_id
@@ -219,9 +223,23 @@ def mark_paid(request: PaymentRequest, *, actor: Actor, note: str = "") -> Ledge
     return entry
 
 
+def check_no_transfer_waiting(application: Application) -> None:
+    """Refuse to end the project (settle or cancel) while an approved request waits for the bank.
+
+    An approved request stands on the payment list the QM team hands to the bank and may be
+    transferred already: refusing it on the way would take it off the books' list while the
+    money goes out, and the settlement would pay it once more. Staff mark it paid or refuse it
+    first. Read under the application's lock, which every request's step takes too.
+    """
+    waiting = open_request(application)
+    if waiting is not None and waiting.state == PaymentRequestState.APPROVED.value:
+        raise DomainError("books.approved_request_waiting", requested=waiting.amount_cents)
+
+
 def close_open_request(application: Application, *, reason: str, actor: Actor) -> None:
-    """Refuse the request still open when the project ends (cancelled or settled), so that it
-    leaves the bank's payment list: the money it asked for is released or paid by the settlement.
+    """Refuse the request still waiting for staff's approval when the project ends (cancelled
+    or settled): the money it asked for is released or paid by the settlement. An approved one
+    is refused before (check_no_transfer_waiting): it may be on its way to the bank.
 
     The caller holds the application's lock; the reason is stored like a reason staff write.
     """
@@ -296,14 +314,16 @@ def payment_list(area_id: int, fund_year_id: int) -> list[PaymentRow]:
 
     A request leaves the list when it is paid, refused, or its project is cancelled or settled,
     so a list downloaded again never offers a transfer twice. Projects of a closed year are paid
-    from today's open year of their fund (services.ledger.pay), so they are listed there.
+    from the running year of their fund (services.ledger.running_year: today's, or until it
+    exists the latest open year before it), so they are listed there, also across New Year.
     """
     fund_year = db.session.get(FundYear, fund_year_id)
     if fund_year is None:
         return []
     commitment_year = aliased(FundYear)
     booked_here = [and_(commitment_year.id == fund_year.id, commitment_year.closed_at.is_(None))]
-    if fund_year.closed_at is None and fund_year.year == clock.area_today(fund_year.fund.area).year:
+    running = ledger.running_year(fund_year.fund)
+    if running is not None and running.id == fund_year.id:
         booked_here.append(
             and_(
                 commitment_year.fund_id == fund_year.fund_id, commitment_year.closed_at.is_not(None)

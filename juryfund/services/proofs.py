@@ -16,6 +16,7 @@ from ..domain.errors import DomainError, MoneyError
 from ..domain.files import check_upload
 from ..domain.lifecycles import PROOF_EDITABLE, ProofState, move_proof
 from ..domain.money import MAX_CENTS, bounded_sum
+from ..domain.notes import NoteCode, code_note
 from ..domain.states import State
 from ..extensions import db
 from ..infra import audit, clock
@@ -26,6 +27,9 @@ from . import history, intake, ledger, locks, notices, payments
 #: Why a payment request still open at settlement is refused. Stored as staff's reasons are, in
 #: German, the office's binding language; the settlement itself paid what was still owed.
 SETTLED_REQUEST_REASON = "Mit dem Verwendungsnachweis abgerechnet: Der noch offene Betrag wurde mit der Abrechnung gezahlt."
+
+#: The note of the bookings that settle a proof of use (worded when shown, web.notes).
+SETTLEMENT_NOTE = code_note(NoteCode.SETTLEMENT)
 
 #: The reminder goes out this many days before the proof is due.
 REMIND_BEFORE = timedelta(days=7)
@@ -115,10 +119,15 @@ def choose_receipt(
         proof.application,
         "note",
         actor=actor,
-        note=f"receipt {receipt.position}: {choice}"
-        + (f" ({receipt.choice_reason})" if receipt.choice_reason else ""),
+        note=_receipt_note(receipt),
     )
     db.session.flush()
+
+
+def _receipt_note(receipt: Receipt) -> str:
+    """The history note of a choice on a flagged receipt, worded in the reader's language."""
+    code = NoteCode.RECEIPT_REFUSED if receipt.choice == "refused" else NoteCode.RECEIPT_ACCEPTED
+    return code_note(code, receipt.position, detail=receipt.choice_reason)
 
 
 def settlement(proof: ProofOfUse, committed_cents: int) -> fundrules.Settlement:
@@ -300,12 +309,14 @@ def accept(proof: ProofOfUse, *, actor: Actor, seen: str | None = None) -> int:
 
     Accepting twice at once settles once: the second waits for the lock and finds the proof
     accepted. Money goes where domain.budget routes it (the open year once the project's year
-    closed). `seen`: the fingerprint of the version the page showed (None: not asked).
+    closed). `seen`: the fingerprint of the version the page showed (None: not asked). Refused
+    while an approved payment request waits for the bank: it would be paid twice.
     """
     proof = _locked(proof)
     accepted = move_proof(proof.state, ProofState.ACCEPTED)
     _check_seen(proof, seen)
     application = proof.application
+    payments.check_no_transfer_waiting(application)
     flags = receipt_flags(proof)
     if any(r.choice is None for r in proof.receipts if r.id in flags):
         raise DomainError("proof.receipts_undecided", field="receipts")
@@ -323,7 +334,7 @@ def accept(proof: ProofOfUse, *, actor: Actor, seen: str | None = None) -> int:
             application,
             to_pay - allowance,
             payment_type="reimbursement",
-            note="settlement",
+            note=SETTLEMENT_NOTE,
             actor=actor,
         )
     if allowance > 0:
@@ -336,7 +347,9 @@ def accept(proof: ProofOfUse, *, actor: Actor, seen: str | None = None) -> int:
         )
     unspent = account.committed - proven
     if unspent > 0:
-        ledger.money_back(application, EntryKind.RELEASE, unspent, note="settlement", actor=actor)
+        ledger.money_back(
+            application, EntryKind.RELEASE, unspent, note=SETTLEMENT_NOTE, actor=actor
+        )
     proof.state, proof.reviewed_at = accepted, utcnow()
     history.transition(application, State.SETTLED, actor=actor)
     payments.close_open_request(application, reason=SETTLED_REQUEST_REASON, actor=actor)
@@ -353,10 +366,8 @@ def accept(proof: ProofOfUse, *, actor: Actor, seen: str | None = None) -> int:
 
 def allowance_note(allowance_bp: int, receipts_cents: int) -> str:
     """The booking note of the flat allowance: its share and the proven costs it is taken of
-    (notes are stored as written, like "settlement", and read by the QM team)."""
-    euros, cents = divmod(receipts_cents, 100)
-    share = fundrules.percent_text(allowance_bp)
-    return f"settlement: flat allowance {share} % of proven costs {euros}.{cents:02d} EUR"
+    (stored as a code: the page words it in the reader's language, web.notes)."""
+    return code_note(NoteCode.ALLOWANCE, allowance_bp, receipts_cents)
 
 
 def claim_refund(proof: ProofOfUse, *, note: str, actor: Actor, seen: str | None = None) -> int:

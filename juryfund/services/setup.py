@@ -17,14 +17,15 @@ from ..domain.actors import SYSTEM, Actor
 from ..domain.budget import EntryKind
 from ..domain.errors import DomainError, MoneyError
 from ..domain.fundrules import FundRuleSet, check_settings
+from ..domain.lifecycles import RoundState
 from ..domain.money import MAX_CENTS
 from ..domain.vocabulary import COST_CATEGORIES
 from ..domain.voting import Majority, VotingRule, validate_rule
 from ..extensions import db
 from ..infra import audit, clock
-from ..models import Application, Area, Body, Fund, FundYear, Member
+from ..models import Application, Area, Body, Fund, FundYear, Member, Round, RoundMember
 from ..models.base import utcnow
-from . import ledger
+from . import ledger, locks
 
 #: First path segments the app itself uses; an area slug may not take them.
 RESERVED_SLUGS = frozenset(
@@ -343,6 +344,9 @@ def open_fund_year(
     before, or by money of a closed year's project coming back) gets its allocation now.
     """
     errors: list[DomainError] = []
+    # The fund first (lock order: fund, then its years): a close of a later year of the fund
+    # (books.close_year) takes it too, so neither checks the other's year half-way done.
+    ledger.lock_fund(fund.id)
     # Made now if it does not exist (a request making it at the same moment is waited for),
     # then locked: two requests opening the year at once (a double click, two staff) go one
     # after the other, and the second finds the first one's allocation. Every check reads
@@ -374,7 +378,7 @@ def open_fund_year(
         columns=("fund_id", "year"),
         allocation_cents=allocation_cents,
     )
-    ledger.book(fund_year, EntryKind.ALLOCATION, allocation_cents, note="allocation", actor=actor)
+    ledger.book(fund_year, EntryKind.ALLOCATION, allocation_cents, note="@allocation", actor=actor)
     return fund_year
 
 
@@ -480,19 +484,77 @@ def save_member(
         errors.append(DomainError("member.email_taken", field="email"))
     refuse(errors)
     member, created = _row_or_new(member, lambda: Member(body_id=body.id))
+    moved = not created and (member.email or "").strip().lower() != email
+    # The rounds their link opens are locked before the member's row is written (lock order:
+    # round, then member, as a round's close holds its members): their links change below.
+    relinked = _participations_with_links(member) if moved else []
     member.name, member.email, member.language, member.role = name.strip(), email, language, role
     member.term_start, member.term_end = term_start, term_end
     member.organisation = (organisation or "").strip()
     member.seat = seat
     member.successor_rank = successor_rank if seat == "successor" else None
     member.birth_date, member.age_confirmed = birth_date, age_confirmed
+    if relinked:
+        _relink(relinked, actor)
     # No name or email: personal data stays out of the trail.
     _record_saved(member, created, body.area_id, actor, columns=MEMBER_RECORDED)
     return member
 
 
+def _participations_with_links(member: Member) -> list[RoundMember]:
+    """The member's places in rounds whose ballot their link still opens (open rounds, and
+    closed or deferred ones in their grace for reading), each round locked (shared) in id
+    order; none once the member is off the body (no link of theirs opens anything any more)."""
+    from . import rounds  # rounds imports payments, which imports this module
+
+    if member.removed_at is not None:
+        return []
+    participants = db.session.scalars(
+        select(RoundMember)
+        .join(Round, Round.id == RoundMember.round_id)
+        .where(
+            RoundMember.member_id == member.id,
+            RoundMember.revoked_at.is_(None),
+            Round.state != RoundState.DRAFT.value,
+        )
+        .order_by(RoundMember.round_id)
+    ).all()
+    now = utcnow()
+    opening = [p for p in participants if rounds.access_refusal_now(p, now=now) is None]
+    for participant in opening:
+        locks.lock(Round, participant.round_id, shared=True)
+    return opening
+
+
+def _relink(participants: list[RoundMember], actor: Actor) -> None:
+    """After a corrected address: a new ballot link at it for each open round of the member,
+    and the old links ended in closed rounds still readable; the links (and sessions) of the
+    old address stop working everywhere.
+
+    A link is bound to the person (DESIGN.md §2); one mailed to a mistyped address opens the
+    dossiers to a stranger until it is replaced. The rounds were locked before the member was
+    written (_participations_with_links); each change writes the audit chain, last in lock order.
+    """
+    from . import rounds  # rounds imports payments, which imports this module
+
+    for participant in participants:
+        db.session.refresh(participant, ["revoked_at"])  # read after the lock, never before
+        if participant.revoked_at is not None:
+            continue
+        if participant.round.state == RoundState.OPEN:
+            rounds.reissue_link(participant, actor=actor)
+        else:  # closed meanwhile (the lock waited for the closing) or before: reading only
+            rounds.end_links(participant, actor=actor)
+
+
 def remove_member(member: Member, *, actor: Actor = SYSTEM) -> None:
-    """Take a member off the body; their ballot access ends at once."""
+    """Take a member off the body; their ballot access ends at once.
+
+    The member's row is locked first, and the moment stamped after it: a round closing at the
+    same time holds its members (rounds.close_round), so the removal is dated after the close
+    it waited for, or the close counts it.
+    """
+    member = locks.lock(Member, member.id)
     if member.removed_at is None:
         area_id, body_id = member.body.area_id, member.body_id
         audit.record_about(member, "member.removed", actor=actor, area_id=area_id, body_id=body_id)

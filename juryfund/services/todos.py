@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, select
 
 from ..domain.budget import EntryKind
 from ..domain.composition import Seat
-from ..domain.lifecycles import ProofState, RoundState
+from ..domain.lifecycles import PaymentRequestState, ProofState, RoundState
 from ..domain.states import State
 from ..extensions import db
 from ..infra import clock
@@ -28,11 +28,13 @@ from ..models import (
     Fund,
     FundYear,
     LedgerEntry,
+    PaymentRequest,
     Position,
     ProofOfUse,
     Round,
     RoundMember,
 )
+from . import books
 
 
 def _waiting_for_confirmation() -> ColumnElement[bool]:
@@ -65,6 +67,17 @@ def _nothing_paid() -> ColumnElement[bool]:
     )
 
 
+def _payment_request_in(state: PaymentRequestState) -> ColumnElement[bool]:
+    """A payment request of the application waits in this state: for staff's approval
+    (requested), or approved and on the bank list until staff mark it paid."""
+    return exists(
+        select(PaymentRequest.id).where(
+            PaymentRequest.application_id == Application.id,
+            PaymentRequest.state == state.value,
+        )
+    )
+
+
 def _proof_submitted() -> ColumnElement[bool]:
     return exists(
         select(ProofOfUse.id).where(
@@ -94,6 +107,8 @@ APPLICATION_TODOS: dict[str, Callable[[date], ColumnElement[bool]]] = {
     "ready": lambda _today: Application.state == State.READY.value,
     "confirm": lambda _today: _waiting_for_confirmation(),
     "payout": lambda _today: _nothing_paid(),
+    "payment_request": lambda _today: _payment_request_in(PaymentRequestState.REQUESTED),
+    "bank_transfer": lambda _today: _payment_request_in(PaymentRequestState.APPROVED),
     "proof_check": lambda _today: _proof_submitted(),
     "proof_overdue": _proof_overdue,
 }
@@ -117,7 +132,7 @@ class OpenRound:
 
 @dataclass(frozen=True)
 class ClosableYear:
-    """A fund year whose calendar year is over and that is not closed yet."""
+    """A fund year that is over (its funding period too) and not closed yet."""
 
     id: int
     fund_name: str
@@ -211,15 +226,12 @@ def _open_rounds(area_ids: list[int]) -> list[tuple[int, OpenRound]]:
 
 
 def _closable_years(area_ids: list[int], today: date) -> list[tuple[int, ClosableYear]]:
-    """Fund years of past calendar years that are still open."""
+    """Open fund years that are over (books.closable: the funding period too), so the close
+    offered here is never refused for a year that still runs."""
     rows = db.session.execute(
         select(Fund.area_id, FundYear.id, Fund.name, FundYear.year)
         .join(Fund, FundYear.fund_id == Fund.id)
-        .where(
-            Fund.area_id.in_(area_ids),
-            FundYear.closed_at.is_(None),
-            FundYear.year < today.year,
-        )
+        .where(Fund.area_id.in_(area_ids), books.closable(today))
         .order_by(FundYear.year, Fund.name)
     )
     return [(area_id, ClosableYear(year_id, name, year)) for area_id, year_id, name, year in rows]

@@ -253,6 +253,7 @@ REASONS = {
     ),
     "round.not_a_member": _l("Only a member serving on the body today can be added."),
     "ballot.wrong_round": _l("This application is not on this round's agenda."),
+    "ballot.withdrawn": _l("The applicant withdrew this application: it is no longer decided."),
     "ballot.round_closed": _l("Voting in this round has ended."),
     "ballot.no_access": _l("Your access to this round has ended."),
     "ballot.term_over": _l(
@@ -325,9 +326,17 @@ REASONS = {
         "This project has an open payment request: pay it through the request, or refuse the"
         " request first."
     ),
+    "books.approved_request_waiting": _l(
+        "A payment request of %(requested)s is approved and may already be with the bank: mark"
+        " it paid or refuse it first."
+    ),
     "books.reason_required": _l("Please give the reason."),
     "books.year_closed_already": _l("This fund year is already closed."),
     "books.year_not_over": _l("The year %(year)s is not over yet."),
+    "books.period_not_over": _l(
+        "The funding period of %(year)s runs until %(period_end)s: the year can be closed after"
+        " that day."
+    ),
     "books.earlier_year_open": _l(
         "Please close %(earlier)s first: a fund's years are closed in order, and %(earlier)s is"
         " still open (its unspent money goes into the year after it)."

@@ -403,6 +403,19 @@ def test_the_database_closes_a_fund_s_years_in_order(fund, staff, clock_at):
     db.session.commit()
 
 
+def test_the_database_opens_no_year_before_a_closed_one(next_january, fund, staff):
+    """A script or console that skips the service cannot make a year before a closed year of
+    the fund either (a trigger, on SQLite and PostgreSQL); a year after it is let through."""
+    this, following = next_january
+    _close(this, staff, carry_over=True)
+    with pytest.raises(DatabaseError, match="never opens before a closed year"):
+        db.session.add(FundYear(fund_id=fund.id, year=this.year - 1))
+        db.session.flush()
+    db.session.rollback()
+    db.session.add(FundYear(fund_id=fund.id, year=following.year + 1))
+    db.session.commit()
+
+
 def test_close_button_says_which_earlier_year_to_close_first(
     client, login, post_form, fund, staff, clock_at
 ):

@@ -379,11 +379,12 @@ def test_direct_payment_is_refused_while_a_request_is_open(approved, staff):
     assert ledger.account_of(approved.id).paid == 20000
 
 
-def test_cancelling_the_project_refuses_its_open_request_and_empties_the_list(
+def test_cancelling_the_project_refuses_its_waiting_request_and_empties_the_list(
     approved, staff, fund
 ):
+    """A request not approved yet ends with the project; an approved one is refused or paid
+    first (tests/ledger/test_project_ends_after_its_approved_transfer.py)."""
     request = _ask(approved, _colleague(approved))
-    payments.approve(request, actor=staff.actor)
     books.cancel(approved, reason="Fest abgesagt", actor=staff.actor)
     db.session.commit()
     request = db.session.get(PaymentRequest, request.id)
@@ -392,12 +393,12 @@ def test_cancelling_the_project_refuses_its_open_request_and_empties_the_list(
     assert ledger.account_of(approved.id).paid == 0
 
 
-def test_settling_with_the_proof_refuses_the_open_request(approved, staff, fund):
+def test_settling_with_the_proof_refuses_the_waiting_request(approved, staff, fund):
+    """Not approved yet, so on no bank list: the settlement pays what is owed instead."""
     from juryfund.infra import clock
     from juryfund.services import proofs
 
     request = _ask(approved, _colleague(approved), amount=30000, kind="reimbursement")
-    payments.approve(request, actor=staff.actor)
     proof = proofs.proof_for(approved)
     proofs.save(
         proof,

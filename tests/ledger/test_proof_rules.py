@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from juryfund.domain.errors import DomainError
+from juryfund.domain.notes import CodeNote, NoteCode, read_note
 from juryfund.extensions import db
 from juryfund.infra import clock
 from juryfund.models import LedgerEntry, Mail, ProofOfUse
@@ -67,7 +68,8 @@ def test_allowance_is_booked_with_the_reimbursement(
     assert payments[0][:2] == (receipts, "reimbursement")
     if allowance:
         assert payments[1][:2] == (allowance, "reimbursement")
-        assert "flat allowance" in payments[1][2]
+        # Stored as a code and worded when shown (web.notes): share and the proven costs.
+        assert read_note(payments[1][2]) == CodeNote(NoteCode.ALLOWANCE, (allowance_bp, receipts))
     else:
         assert len(payments) == 1
     account = ledger.account_of(approved.id)
@@ -128,6 +130,13 @@ def test_retroactive_receipts_need_a_choice_and_refused_ones_do_not_count(
         f"/status/{approved.reference}/proof", headers={"Accept-Language": "de"}
     ).get_data(as_text=True)
     assert page.count("Nicht berücksichtigt") == 1 and "Vor dem Antrag gekauft." in page
+    # The history words the product's note on the choice in the reader's language.
+    history = resident.get(
+        f"/status/{approved.reference}", headers={"Accept-Language": "de"}
+    ).get_data(as_text=True)
+    assert "@receipt" not in history
+    refused = f'Beleg {flagged.position} nicht anerkannt: <bdi lang="de">Vor dem Antrag gekauft.'
+    assert refused in history
 
 
 def test_accepted_retroactive_receipt_counts(approved, staff):

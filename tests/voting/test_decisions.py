@@ -296,7 +296,11 @@ def test_meeting_round_staff_record_presence_conflicts_votes(
     data.update({f"vote-{x.id}-{item.id}": "yes" for x in p[:3]})
     data[f"vote-{p[3].id}-{item.id}"] = "no"
     data[f"conflict-{p[4].id}-{item.id}"] = "Ehepartner der Antragstellerin"
-    data[f"vote-{p[5].id}-{item.id}"] = "yes"  # absent: ignored
+    # A vote for a member not ticked present is refused whole (never dropped unseen) ...
+    absent_vote = {**data, f"vote-{p[5].id}-{item.id}": "yes"}
+    assert post_form(f"{page}/record", absent_vote, page=page).status_code == 422
+    assert rounds.tallies(round_)[item.id].participating == 0
+    # ... and saved once the absent member's vote is taken out.
     assert post_form(f"{page}/record", data, page=page).status_code == 302
     tally = rounds.tallies(round_)[item.id]
     # 5 present, 1 conflicted -> 4 eligible present; quorum of 6 eligible is 4 -> met

@@ -8,6 +8,9 @@ as the ledger page).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from typing import Any
+
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -22,6 +25,7 @@ from ..labels import (
     PAYMENT_REQUEST_KIND_LABELS,
     PAYMENT_REQUEST_STATE_LABELS,
 )
+from ..notes import note_text
 from ..permissions import works_in
 from ..spreadsheets import Column, spreadsheet_response
 from .forms import PAYMENT_TYPE_LABELS
@@ -89,6 +93,12 @@ def _filename(kind: str, fund_year: FundYear) -> str:
     return f"{kind}-{fund_year.fund.area.slug}-{fund_year.year}-fund{fund_year.fund_id}"
 
 
+def _worded(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The rows with each note the product wrote worded in the staff member's language."""
+    for row in rows:
+        yield {**row, "note": note_text(row.get("note"))}
+
+
 @bp.get(f"/fund-years/<int:fund_year_id>/bookings.{_FORMATS}")
 @login_required
 def bookings_export(fund_year_id: int, fmt: str):
@@ -98,7 +108,7 @@ def bookings_export(fund_year_id: int, fmt: str):
         fmt,
         _filename("bookings", fund_year),
         BOOKING_COLUMNS,
-        exports.iter_bookings(fund_year),
+        _worded(exports.iter_bookings(fund_year)),
         title=f"{fund_year.fund.name} {fund_year.year}",
     )
 
@@ -112,7 +122,7 @@ def payments_export(fund_year_id: int, fmt: str):
         fmt,
         _filename("payments", fund_year),
         PAYMENT_COLUMNS,
-        exports.iter_payments(fund_year),
+        _worded(exports.iter_payments(fund_year)),
         title=f"{fund_year.fund.name} {fund_year.year}",
     )
 

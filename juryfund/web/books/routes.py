@@ -82,6 +82,8 @@ def _fund_year_page(
         entries=ledger.entries_of(fund_year.id),
         adjustment=adjustment or AdjustmentForm(prefix="adjust"),
         close=close or CloseYearForm(prefix="close"),
+        may_close=books.may_close(fund_year),
+        closes_after=books.closes_after(fund_year),
         payment_types=PAYMENT_TYPE_LABELS,
     ), status
 
@@ -183,6 +185,7 @@ def _money_page(
         receipt_forms=choices,
         settlement=proofs.settlement(proof, account.committed) if proof else None,
         payreqs=payments.overview(application, account),
+        may_approve=partial(payments.may_approve, staff_id=current_user.actor.staff_id),
         show_iban=_iban_shown(application),
         **context,
     )

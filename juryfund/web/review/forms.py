@@ -98,6 +98,8 @@ TODO_LABELS = {
     "ready": _l("Ready for a round"),
     "confirm": _l("Decisions to confirm"),
     "payout": _l("Payouts to make"),
+    "payment_request": _l("Payment requests to approve"),
+    "bank_transfer": _l("Approved payment requests to transfer and mark paid"),
     "proof_check": _l("Proofs of use to check"),
     "proof_overdue": _l("Proofs of use overdue"),
 }

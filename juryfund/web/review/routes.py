@@ -45,6 +45,7 @@ from ..downloads import load_with_data, send_attachment
 from ..fields import options
 from ..labels import STATE_LABELS
 from ..messages import reason_text
+from ..notes import note_text
 from ..permissions import require_area, works_in
 from ..security import allow_map_tiles
 from ..unit_of_work import attempt
@@ -323,7 +324,11 @@ def personal_data(application_id: int):
     application = staff_application(application_id)
     # An administrator looking in from outside the area gets the bank details masked, as on
     # the money page (books.routes._iban_shown): they are for the area's own staff.
-    response = jsonify(privacy.export(application, bank_details=works_in(application.area_id)))
+    data = privacy.export(application, bank_details=works_in(application.area_id))
+    # Notes the product wrote are stored as codes ("@no_quorum"): worded for the person reading.
+    for event in data["history"]:
+        event["note"] = note_text(event["note"])
+    response = jsonify(data)
     response.headers.set(
         "Content-Disposition", "attachment", filename=f"{application.reference}-personal-data.json"
     )

@@ -8,8 +8,10 @@ from functools import wraps
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from babel.lists import format_list
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -34,6 +36,7 @@ from ...services import ballots, conflicts, decisions, deputies, meetings, round
 from ...services import minutes as minutes_
 from ..fields import options
 from ..guard import MAX_ID, text_value
+from ..i18n import current_language
 from ..pdf import pdf_response
 from ..permissions import require_area
 from ..unit_of_work import attempt
@@ -125,8 +128,10 @@ def _detail_page(
     deputy_form: DeputyForm | None = None,
     meeting_form: MeetingForm | None = None,
     repeat_form: RepeatForm | None = None,
+    grid: dict | None = None,
 ):
-    """Render the round page, with the conflict ruling and deputy forms fresh or with errors."""
+    """Render the round page, with the conflict ruling and deputy forms fresh or with errors,
+    and the meeting record as stored or (`grid`) as a refused save sent it."""
     context: dict[str, Any] = {"round": round_, "form": FlaskForm(), "confirm_forms": {}}
     if round_.state == RoundState.DRAFT:
         context["ready"] = rounds.ready_applications(round_.body)
@@ -150,7 +155,7 @@ def _detail_page(
             and sum(1 for count in missing.values() if count)
         )
         context["decisions"] = decisions.decisions_for_items(round_.agenda)
-        context["grid"] = _meeting_grid(round_) if round_.mode == "meeting" else {}
+        context["grid"] = grid or (_meeting_grid(round_) if round_.mode == "meeting" else {})
         context["ruling_form"] = ruling_form or _ruling_form(round_)
         context["deputies"] = [p for p in round_.participants if p.seat == Seat.DEPUTY]
         context["substitutions"] = deputies.substitutions(round_) if context["deputies"] else []
@@ -389,7 +394,36 @@ def _meeting_grid(round_: Round) -> dict:
             db.select(ConflictDeclaration).where(ConflictDeclaration.agenda_item_id.in_(item_ids))
         )
     }
-    return {"votes": votes, "conflicts": conflicts}
+    present = {participant.id: bool(participant.present) for participant in round_.participants}
+    # The form shows the record as stored, and its hidden `shown-…` twins say the same.
+    return {
+        "present": present,
+        "votes": votes,
+        "conflicts": conflicts,
+        "shown_present": present,
+        "shown_votes": votes,
+        "shown_conflicts": conflicts,
+    }
+
+
+def _sent_grid(round_: Round, form: Any) -> dict:
+    """The meeting record as a refused save sent it, to show again for correcting.
+
+    The hidden `shown-…` twins keep what the page first showed, not what is stored now: the
+    corrected save then stores only what staff changed, and still refuses what a colleague
+    changed meanwhile (see _record).
+    """
+    names = ("present", "votes", "conflicts")
+    grid: dict[str, dict] = {f"{shown}{name}": {} for shown in ("", "shown_") for name in names}
+    for participant in round_.participants:
+        for shown, field in (("", ""), ("shown_", "shown-")):
+            sent_present = form.get(f"{field}present-{participant.id}") == "y"
+            grid[f"{shown}present"][participant.id] = sent_present
+            for item in round_.agenda:
+                key, cell = (participant.member_id, item.id), f"{participant.id}-{item.id}"
+                grid[f"{shown}votes"][key] = form.get(f"{field}vote-{cell}", "")[:20]
+                grid[f"{shown}conflicts"][key] = form.get(f"{field}conflict-{cell}", "")[:2000]
+    return grid
 
 
 def _on_round(round_id: int, action: Callable[[], Any], done: str | Callable[[Any], str]):
@@ -528,7 +562,50 @@ def record(round_id: int):
     round_ = _round(round_id)
     for _name, value in request.form.items(multi=True):
         text_value(value)  # a NUL anywhere refuses the whole record (400) before anything changes
+    unmarked = _voting_but_not_present(round_, request.form)
+    if unmarked:
+        # A forgotten tick would drop these votes and change quorum and majority unseen:
+        # nothing is saved, and the page shows the form again as typed, to tick or to clear.
+        flash(_not_present_message(unmarked), "error")
+        return _detail_page(
+            _listed_round(round_id), grid=_sent_grid(round_, request.form), status=422
+        )
     return _on_round(round_id, lambda: _record(round_), _("The meeting record is saved."))
+
+
+def _voting_but_not_present(round_: Round, form: Any) -> list[str]:
+    """The names of members the record form gives a vote but does not tick as present."""
+    if round_.mode != "meeting" or round_.state != RoundState.OPEN:
+        return []  # the save is refused anyway (ballot.round_closed)
+    excluded = conflicts.excluded_pairs(round_)
+
+    def votes(participant: RoundMember, item: AgendaItem) -> bool:
+        """Whether the form sends a vote that would count (no conflict, not excluded)."""
+        cell = f"{participant.id}-{item.id}"
+        return (
+            bool(form.get(f"vote-{cell}", ""))
+            and not form.get(f"conflict-{cell}", "").strip()
+            and (participant.member_id, item.id) not in excluded
+        )
+
+    return [
+        participant.member.name
+        for participant in round_.participants
+        if form.get(f"present-{participant.id}") != "y"
+        and any(votes(participant, item) for item in round_.agenda)
+    ]
+
+
+def _not_present_message(names: list[str]) -> str:
+    """The refusal naming the members whose votes need the presence tick."""
+    return ngettext(
+        "%(names)s has a vote but is not marked present. Nothing was saved: please tick"
+        " “Present” or remove the vote.",
+        "%(names)s have votes but are not marked present. Nothing was saved: please tick"
+        " “Present” or remove the votes.",
+        len(names),
+        names=format_list(names, locale=current_language()),
+    )
 
 
 def _record(round_: Round) -> None:
@@ -546,7 +623,8 @@ def _record(round_: Round) -> None:
     An unticked box records absence only where no presence is recorded yet. A member with no
     entry has nothing cleared, so a member who left the body before the meeting (whose vote
     could not be recorded) is no obstacle. A conflict declared here stays until the body
-    decides otherwise (the ruling form); a member excluded from an item gets no vote on it.
+    decides otherwise (the ruling form); a member excluded from an item gets no vote on it. A
+    vote for a member the form does not tick present never gets here (record refuses it).
     """
     staff = current_user.actor
     form = request.form
@@ -579,10 +657,14 @@ def _record(round_: Round) -> None:
         if not vote:
             continue
         voting = not reason and (participant.member_id, item.id) not in excluded
-        if choice and voting and participant.present:
-            ballots.cast_vote(participant, item, choice, actor=staff)
-        elif not choice:
+        if not choice:
             ballots.clear_vote(participant, item, actor=staff)
+        elif voting and not participant.present:
+            # The form ticked the member (record() refuses a vote without the tick), so a
+            # colleague's save took the tick away meanwhile: refused whole, never dropped.
+            raise DomainError("meeting.record_changed")
+        elif voting:
+            ballots.cast_vote(participant, item, choice, actor=staff)
 
 
 def _changed(shown: str, sent: str, current: str) -> bool:
