@@ -616,6 +616,9 @@ def mail_ballot(
             )
         )
     )
+    # A reminder or new link after a withdrawal names only what is still to be decided (a
+    # withdrawn application's title may name people), in every list of the mail.
+    items = [item for item in round_.agenda if item.application.state != State.WITHDRAWN]
     mail_to(
         member,
         purpose=purpose,
@@ -623,15 +626,14 @@ def mail_ballot(
         member=member,
         round=round_,
         body=round_.body,
-        # A reminder or new link after a withdrawal lists only what is still to be decided.
-        items=[item for item in round_.agenda if item.application.state != State.WITHDRAWN],
+        items=items,
         # The titles of items the product found a likely conflict on: told before anyone votes.
-        conflicted=[item.application.title for item in round_.agenda if item.id in flagged],
+        conflicted=[item.application.title for item in items if item.id in flagged],
         # A deputy is told whose seat they take on which item (empty for a full member).
         deputy=participant.seat == Seat.DEPUTY,
         replacing=[
             (item.application.title, names.get(replacing[item.id], ""))
-            for item in round_.agenda
+            for item in items
             if item.id in replacing
         ],
         ballot_url=external_url("ballot.land", token=ballot_token(participant)),

@@ -15,7 +15,8 @@ from tests.browser.conftest import application_input
 pytestmark = pytest.mark.security
 
 
-def test_erasure_removes_the_applicant_s_feedback_mail_naming_the_application(area, fund, staff):
+def _with_feedback(area):
+    """Ayşe Kaya's application, and her feedback to the QM team naming it (not committed)."""
     application = intake.submit(
         area, application_input(email="kaya@example.org", title="Hoffest"), draft_key=None
     )
@@ -29,6 +30,11 @@ def test_erasure_removes_the_applicant_s_feedback_mail_naming_the_application(ar
         area_id=area.id,
         language="de",
     )
+    return application
+
+
+def test_erasure_removes_the_applicant_s_feedback_mail_naming_the_application(area, fund, staff):
+    application = _with_feedback(area)
     intake.withdraw(application)
     db.session.commit()
     assert db.session.scalars(select(Mail).where(Mail.purpose == "accessibility.feedback")).all(), (
@@ -47,19 +53,7 @@ def test_erasure_removes_the_applicant_s_feedback_mail_naming_the_application(ar
 
 
 def test_the_export_hands_out_the_applicant_s_feedback_mail(area, fund, staff):
-    application = intake.submit(
-        area, application_input(email="kaya@example.org", title="Hoffest"), draft_key=None
-    )
-    area.contact_email = "qm@example.org"
-    db.session.commit()
-    accessibility.send_feedback(
-        message=f"Das Formular zu {application.reference} liest mein Screenreader nicht vor.",
-        page="/status",
-        name="Ayşe Kaya",
-        email="kaya@example.org",
-        area_id=area.id,
-        language="de",
-    )
+    application = _with_feedback(area)
     db.session.commit()
     purposes = [mail["purpose"] for mail in privacy.export(application)["mails"]]
     assert "accessibility.feedback" in purposes, purposes

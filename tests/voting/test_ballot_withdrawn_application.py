@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from juryfund.domain.actors import Actor
 from juryfund.extensions import db
-from juryfund.models import Mail, Position
+from juryfund.models import ConflictFlag, Mail, Position
 from juryfund.services import ballots, intake, rounds
 from juryfund.web.ballot.routes import FRAGMENT_HEADER
 from tests.conftest import csrf_from
@@ -121,9 +121,19 @@ def test_a_new_link_after_the_withdrawal_lists_only_what_is_still_decided(
     app, open_round, jury, ready_apps, staff
 ):
     round_ = open_round()
+    participant = round_.participants[0]
+    # The product had found a likely conflict of this member on the withdrawn application: the
+    # mail's conflict line must not name it either.
+    withdrawn_item = next(i for i in round_.agenda if i.application_id == ready_apps[0].id)
+    db.session.add(
+        ConflictFlag(
+            agenda_item_id=withdrawn_item.id, member_id=participant.member_id, grounds="name"
+        )
+    )
+    db.session.commit()
     _withdraw(ready_apps[0])
 
-    rounds.reissue_link(round_.participants[0], actor=staff.actor)
+    rounds.reissue_link(participant, actor=staff.actor)
     db.session.commit()
 
     body = db.session.scalars(select(Mail.body_text).where(Mail.purpose == "ballot.reissued")).one()

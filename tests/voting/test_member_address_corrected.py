@@ -18,6 +18,22 @@ from .conftest import ballot_links
 pytestmark = pytest.mark.voting
 
 
+def _correct_address(member, jury, staff, email: str) -> None:
+    """Staff save the member with only the e-mail address changed."""
+    setup.save_member(
+        member,
+        jury,
+        name=member.name,
+        email=email,
+        language=member.language,
+        role=member.role,
+        term_start=member.term_start,
+        term_end=member.term_end,
+        actor=staff.actor,
+    )
+    db.session.commit()
+
+
 def test_correcting_a_member_s_address_ends_the_link_sent_to_the_old_one(
     app, open_round, jury, staff
 ):
@@ -29,18 +45,7 @@ def test_correcting_a_member_s_address_ends_the_link_sent_to_the_old_one(
     stranger.get(stranger_link)
     assert stranger.get(f"/ballot/{round_.id}").status_code == 200
 
-    setup.save_member(
-        member,
-        jury,
-        name=member.name,
-        email="right.address@example.org",
-        language=member.language,
-        role=member.role,
-        term_start=member.term_start,
-        term_end=member.term_end,
-        actor=staff.actor,
-    )
-    db.session.commit()
+    _correct_address(member, jury, staff, "right.address@example.org")
 
     # The stranger's session and link no longer open the ballot ...
     assert stranger.get(f"/ballot/{round_.id}").status_code in (403, 410)
@@ -114,18 +119,7 @@ def test_corrected_address_ends_the_old_link_of_a_closed_round_too(app, open_rou
     # The closed round's ballot still opens (results readable within the grace).
     assert stranger.get(f"/ballot/{round_.id}").status_code == 200
 
-    setup.save_member(
-        member,
-        jury,
-        name=member.name,
-        email="right.address@example.org",
-        language=member.language,
-        role=member.role,
-        term_start=member.term_start,
-        term_end=member.term_end,
-        actor=staff.actor,
-    )
-    db.session.commit()
+    _correct_address(member, jury, staff, "right.address@example.org")
 
     # The stranger (the mistyped mailbox) must no longer read the dossiers.
     assert stranger.get(f"/ballot/{round_.id}").status_code in (403, 410)
