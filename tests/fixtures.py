@@ -17,7 +17,7 @@ import pytest
 from juryfund.extensions import db
 from juryfund.infra import clock
 from juryfund.models import Application, Attachment, Decision, Round
-from juryfund.services import ballots, decisions, rounds
+from juryfund.services import ballots, decisions, payments, rounds
 from tests.factories import (
     PASSWORD,
     AdminFactory,
@@ -191,6 +191,29 @@ def cut(application: Application, amount_cents: int, staff) -> Decision:
     )
     db.session.commit()
     return correction
+
+
+#: A valid IBAN as an applicant types it (spaces, small letters).
+IBAN_TYPED = "de89 3704 0044 0532 0130 00"
+
+
+def ask_payment(application, actor, amount=10000, kind="advance", **overrides):
+    """A valid payment request of `amount` cents entered by `actor`, fields overridden."""
+    fields = {
+        "kind": kind,
+        "amount_cents": amount,
+        "account_holder": "Ayşe Yılmaz",
+        "iban": IBAN_TYPED,
+        "bic": "cobadeffxxx",
+    }
+    fields.update(overrides)
+    return payments.request_payment(application, actor=actor, **fields)
+
+
+def colleague_of(application):
+    """Another staff member of the area, who enters a request (the four-eyes rule then lets
+    the tests' `staff` approve it)."""
+    return StaffFactory(areas=[application.area]).actor
 
 
 def written_round(jury, staff, applications: list[Application], *, days: int = 7) -> Round:

@@ -16,17 +16,22 @@ def post(client, url: str, data: dict, page: str):
     return client.post(url, data={"csrf_token": token, **data}, headers=DE)
 
 
+def pay_advance(client, project, amount: str) -> None:
+    """Through the money page: an advance of `amount` (as typed, "300,00") transferred."""
+    paid = post(
+        client,
+        f"/staff/applications/{project.id}/payment",
+        {"pay-payment_type": "advance", "pay-amount": amount, "pay-note": "Überweisung 1"},
+        f"/staff/applications/{project.id}/money",
+    )
+    assert paid.status_code == 302
+
+
 def settle_partly_spent(client, project, area) -> None:
     """Through the money page: 300 € advance, the proof (entered for the applicant) shows
     250 € spent, 50 € come back, staff accept the proof (150 € released)."""
     money = f"/staff/applications/{project.id}/money"
-    paid = post(
-        client,
-        f"/staff/applications/{project.id}/payment",
-        {"pay-payment_type": "advance", "pay-amount": "300,00", "pay-note": "Überweisung 1"},
-        money,
-    )
-    assert paid.status_code == 302
+    pay_advance(client, project, "300,00")
     edit = f"/staff/applications/{project.id}/proof/edit"
     sent = post(
         client,

@@ -13,7 +13,7 @@ from juryfund.extensions import db
 from juryfund.infra import clock
 from juryfund.models import FundYear, LedgerEntry, PaymentRequest
 from juryfund.services import books, payments, setup
-from tests.factories import StaffFactory
+from tests.fixtures import ask_payment, colleague_of
 
 pytestmark = pytest.mark.ledger
 
@@ -35,15 +35,7 @@ def _lists(area, fund) -> dict[int, list[str]]:
 
 def _approve_advance(approved, area, staff) -> PaymentRequest:
     """The 400 € advance of "Pflanzaktion", entered by a colleague and approved by `staff`."""
-    request = payments.request_payment(
-        approved,
-        kind="advance",
-        amount_cents=40000,
-        account_holder="Ayşe Yılmaz",
-        iban="DE89370400440532013000",
-        bic="",
-        actor=StaffFactory(areas=[area]).actor,
-    )
+    request = ask_payment(approved, colleague_of(approved), 40000)
     payments.approve(request, actor=staff.actor)
     db.session.commit()
     return request

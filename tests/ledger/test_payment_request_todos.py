@@ -13,7 +13,7 @@ from juryfund.extensions import db
 from juryfund.models import PaymentRequest
 from tests.conftest import log_in
 from tests.intake.conftest import last_mail, status_link
-from tests.office_steps import DE, post
+from tests.office_steps import DE, pay_advance, post
 
 pytestmark = pytest.mark.ledger
 
@@ -54,14 +54,7 @@ def _request_reimbursement(app, project) -> None:
 
 def test_waiting_payment_request_is_on_the_todo_list(app, client, login, staff, area, approved):
     login(staff)
-    money = f"/staff/applications/{approved.id}/money"
-    paid = post(
-        client,
-        f"/staff/applications/{approved.id}/payment",
-        {"pay-payment_type": "advance", "pay-amount": "200,00", "pay-note": "Überweisung 1"},
-        money,
-    )
-    assert paid.status_code == 302
+    pay_advance(client, approved, "200,00")
     _request_reimbursement(app, approved)
     request = db.session.scalars(select(PaymentRequest)).one()
     assert request.state == "requested"

@@ -27,32 +27,12 @@ from juryfund.models.base import utcnow
 from juryfund.services import books, intake, ledger, payments, privacy
 from tests.conftest import csrf_from, log_in
 from tests.factories import StaffFactory
-from tests.fixtures import Spec
+from tests.fixtures import IBAN_TYPED, Spec, ask_payment, colleague_of
 from tests.races import one_won, race
 
 pytestmark = pytest.mark.ledger
 
 IBAN = "DE89370400440532013000"
-IBAN_TYPED = "de89 3704 0044 0532 0130 00"
-
-
-def _ask(application, actor, amount=10000, kind="advance", **overrides):
-    """A valid request of `amount` cents, with the fields overridden."""
-    fields = {
-        "kind": kind,
-        "amount_cents": amount,
-        "account_holder": "Ayşe Yılmaz",
-        "iban": IBAN_TYPED,
-        "bic": "cobadeffxxx",
-    }
-    fields.update(overrides)
-    return payments.request_payment(application, actor=actor, **fields)
-
-
-def _colleague(application) -> Actor:
-    """Another staff member of the area, who enters a request (the four-eyes rule then lets
-    the tests' `staff` approve it)."""
-    return StaffFactory(areas=[application.area]).actor
 
 
 def _events(application) -> list[str]:
@@ -69,7 +49,7 @@ def _events(application) -> list[str]:
 
 
 def test_request_approve_pay_books_one_payment_with_history_audit_and_mail(approved, staff):
-    request = _ask(approved, Actor.applicant(approved.reference))
+    request = ask_payment(approved, Actor.applicant(approved.reference))
     db.session.commit()
     assert (request.state, request.iban, request.bic) == ("requested", IBAN, "COBADEFFXXX")
     assert request.requested_by == "applicant" and request.requested_by_staff_id is None
@@ -116,7 +96,7 @@ def test_applicant_is_told_of_a_request_entered_for_them_with_the_account_masked
     """A request staff entered on paper's behalf reaches the applicant at once, naming the
     account masked: a request to a stranger's account cannot pass unnoticed, and no mail ever
     carries a whole IBAN."""
-    _ask(approved, _colleague(approved), account_holder="Mallory Muster")
+    ask_payment(approved, colleague_of(approved), account_holder="Mallory Muster")
     db.session.commit()
     [mail] = db.session.scalars(
         select(Mail).where(Mail.to_addr == approved.email, Mail.purpose == "payment.requested")
@@ -130,7 +110,7 @@ def test_applicant_is_told_of_a_request_entered_for_them_with_the_account_masked
 
 
 def test_request_refused_with_reason_and_a_new_one_may_follow(approved, staff):
-    request = _ask(approved, staff.actor)
+    request = ask_payment(approved, staff.actor)
     assert request.requested_by == "staff" and request.requested_by_staff_id == staff.id
     with pytest.raises(DomainError) as caught:
         payments.refuse_request(request, reason="  ", actor=staff.actor)
@@ -142,7 +122,7 @@ def test_request_refused_with_reason_and_a_new_one_may_follow(approved, staff):
         payments.approve(request, actor=staff.actor)
     assert caught.value.reason == "payment.already_refused"
     assert payments.may_request(approved)
-    second = _ask(approved, _colleague(approved), kind="reimbursement")
+    second = ask_payment(approved, colleague_of(approved), kind="reimbursement")
     db.session.commit()
     assert second.state == "requested"
     assert ledger.account_of(approved.id).paid == 0
@@ -150,20 +130,20 @@ def test_request_refused_with_reason_and_a_new_one_may_follow(approved, staff):
 
 def test_request_above_open_money_is_refused(approved, staff):
     with pytest.raises(DomainError) as caught:
-        _ask(approved, _colleague(approved), amount=40001)
+        ask_payment(approved, colleague_of(approved), amount=40001)
     assert (caught.value.reason, caught.value.field) == ("payment.exceeds_open", "amount")
     assert caught.value.params == {"open": 40000}
     books.record_payment(
         approved, amount_cents=35000, payment_type="advance", note="", actor=staff.actor
     )
     with pytest.raises(DomainError) as caught:
-        _ask(approved, _colleague(approved), amount=5001)
+        ask_payment(approved, colleague_of(approved), amount=5001)
     assert caught.value.params == {"open": 5000}
-    assert _ask(approved, _colleague(approved), amount=5000).amount_cents == 5000
+    assert ask_payment(approved, colleague_of(approved), amount=5000).amount_cents == 5000
 
 
 def test_approval_rechecks_open_money_paid_meanwhile(approved, staff):
-    request = _ask(approved, _colleague(approved), amount=30000)
+    request = ask_payment(approved, colleague_of(approved), amount=30000)
     # Paid meanwhile by another path of the books (staff's own form refuses while a request
     # is open: test_direct_payment_is_refused_while_a_request_is_open).
     ledger.pay(approved, 20000, payment_type="advance", actor=staff.actor)
@@ -175,31 +155,31 @@ def test_approval_rechecks_open_money_paid_meanwhile(approved, staff):
 
 def test_every_bad_field_is_refused_at_once(approved, staff):
     with pytest.raises(DomainError) as caught:
-        _ask(
+        ask_payment(
             approved, staff.actor, kind="bonus", amount=0, account_holder=" ", iban="DE00", bic="X"
         )
     fields = {caught.value.field, *(e.field for e in caught.value.more)}
     assert fields == {"kind", "amount", "account_holder", "iban", "bic"}
     with pytest.raises(DomainError) as caught:
-        _ask(approved, _colleague(approved), iban="DE89370400440532013001")
+        ask_payment(approved, colleague_of(approved), iban="DE89370400440532013001")
     assert (caught.value.reason, caught.value.field) == ("iban.checksum", "iban")
     assert db.session.scalar(select(func.count()).select_from(PaymentRequest)) == 0
 
 
 def test_only_one_open_request_and_only_for_approved_projects(approved, staff, decide):
-    _ask(approved, _colleague(approved))
+    ask_payment(approved, colleague_of(approved))
     with pytest.raises(DomainError) as caught:
-        _ask(approved, _colleague(approved))
+        ask_payment(approved, colleague_of(approved))
     assert caught.value.reason == "payment.open_exists"
     assert not payments.may_request(approved)
     [rejected] = decide([Spec("Abgelehnt", 20000, "rejected")])
     with pytest.raises(DomainError) as caught:
-        _ask(rejected, staff.actor)
+        ask_payment(rejected, staff.actor)
     assert caught.value.reason == "payment.not_approved"
 
 
 def test_pay_needs_approval_first_and_pays_once(approved, staff):
-    request = _ask(approved, _colleague(approved))
+    request = ask_payment(approved, colleague_of(approved))
     with pytest.raises(DomainError) as caught:
         payments.mark_paid(request, actor=staff.actor)
     assert caught.value.reason == "payment.already_requested"
@@ -214,7 +194,7 @@ def test_pay_needs_approval_first_and_pays_once(approved, staff):
 
 
 def test_database_holds_the_request_invariants(approved, staff):
-    request = _ask(approved, _colleague(approved))
+    request = ask_payment(approved, colleague_of(approved))
     db.session.commit()
     breaches = [
         {"amount_cents": 0},
@@ -245,7 +225,7 @@ def test_database_holds_the_request_invariants(approved, staff):
 def test_database_keeps_a_paid_request_as_it_was_paid(approved, staff):
     """Someone with database access cannot redirect, shrink, reopen or delete a request: a
     trigger lets it only move forward and lose its bank details to erasure."""
-    request = _ask(approved, Actor.applicant(approved.reference))
+    request = ask_payment(approved, Actor.applicant(approved.reference))
     db.session.commit()
     payments.approve(request, actor=staff.actor)
     db.session.commit()
@@ -285,7 +265,7 @@ def test_database_keeps_a_paid_request_as_it_was_paid(approved, staff):
 
 
 def test_database_lets_a_request_skip_no_step(approved, staff):
-    request = _ask(approved, Actor.applicant(approved.reference))
+    request = ask_payment(approved, Actor.applicant(approved.reference))
     db.session.commit()
     with pytest.raises(IntegrityError, match="only moves forward"), db.engine.begin() as conn:
         conn.execute(
@@ -310,7 +290,7 @@ def test_paying_after_the_year_closed_books_like_any_payment(approved, staff, fu
     from juryfund.services import setup
 
     this = fund.years[0]
-    request = _ask(approved, _colleague(approved))
+    request = ask_payment(approved, colleague_of(approved))
     payments.approve(request, actor=staff.actor)
     db.session.commit()
     clock_at(datetime(this.year + 1, 1, 10, 12, tzinfo=UTC))
@@ -326,7 +306,7 @@ def test_paying_after_the_year_closed_books_like_any_payment(approved, staff, fu
     assert ledger.balances_of(following.id).paid == 10000
     # The fund's current year closed as well (made to look so): the booking is refused and
     # the request waits, approved, with nothing booked.
-    second = _ask(approved, _colleague(approved), amount=5000)
+    second = ask_payment(approved, colleague_of(approved), amount=5000)
     payments.approve(second, actor=staff.actor)
     rest = ledger.balances_of(following.id).available  # its rest lapsed, as a close books it
     ledger.book(following, "lapse", rest, note=str(following.year), actor=staff.actor)
@@ -342,7 +322,7 @@ def test_paying_after_the_year_closed_books_like_any_payment(approved, staff, fu
 
 def test_payment_list_has_the_approved_requests_still_to_transfer(approved, staff, fund):
     """The bank's list: approved, not yet paid; a paid request is never offered again."""
-    first = _ask(approved, _colleague(approved), amount=15000)
+    first = ask_payment(approved, colleague_of(approved), amount=15000)
     db.session.commit()
     fund_year_id = fund.years[0].id
     assert payments.payment_list(approved.area_id, fund_year_id) == []  # not approved yet
@@ -353,7 +333,7 @@ def test_payment_list_has_the_approved_requests_still_to_transfer(approved, staf
         ("Ayşe Yılmaz", IBAN, "COBADEFFXXX", 15000, approved.reference, "approved")
     ]
     payments.mark_paid(first, actor=staff.actor)
-    second = _ask(approved, _colleague(approved), amount=5000, kind="reimbursement")
+    second = ask_payment(approved, colleague_of(approved), amount=5000, kind="reimbursement")
     payments.approve(second, actor=staff.actor)
     db.session.commit()
     rows = payments.payment_list(approved.area_id, fund_year_id)
@@ -365,7 +345,7 @@ def test_payment_list_has_the_approved_requests_still_to_transfer(approved, staf
 
 def test_direct_payment_is_refused_while_a_request_is_open(approved, staff):
     """Booking the money by hand beside an approved request would pay it twice."""
-    request = _ask(approved, _colleague(approved), amount=20000)
+    request = ask_payment(approved, colleague_of(approved), amount=20000)
     payments.approve(request, actor=staff.actor)
     with pytest.raises(DomainError) as caught:
         books.record_payment(
@@ -384,7 +364,7 @@ def test_cancelling_the_project_refuses_its_waiting_request_and_empties_the_list
 ):
     """A request not approved yet ends with the project; an approved one is refused or paid
     first (tests/ledger/test_project_ends_after_its_approved_transfer.py)."""
-    request = _ask(approved, _colleague(approved))
+    request = ask_payment(approved, colleague_of(approved))
     books.cancel(approved, reason="Fest abgesagt", actor=staff.actor)
     db.session.commit()
     request = db.session.get(PaymentRequest, request.id)
@@ -398,7 +378,7 @@ def test_settling_with_the_proof_refuses_the_waiting_request(approved, staff, fu
     from juryfund.infra import clock
     from juryfund.services import proofs
 
-    request = _ask(approved, _colleague(approved), amount=30000, kind="reimbursement")
+    request = ask_payment(approved, colleague_of(approved), amount=30000, kind="reimbursement")
     proof = proofs.proof_for(approved)
     proofs.save(
         proof,
@@ -423,7 +403,7 @@ def test_a_cut_below_an_approved_request_waits_until_staff_settle_the_request(
     same cut goes through."""
     from juryfund.services import decisions
 
-    request = _ask(approved, _colleague(approved), amount=35000)
+    request = ask_payment(approved, colleague_of(approved), amount=35000)
     payments.approve(request, actor=staff.actor)
     db.session.commit()
     decision = decisions.current_decision(approved)
@@ -468,7 +448,7 @@ def test_payment_list_of_todays_year_has_requests_of_projects_from_a_closed_year
     from juryfund.services import setup
 
     this = fund.years[0]
-    request = _ask(approved, _colleague(approved))
+    request = ask_payment(approved, colleague_of(approved))
     payments.approve(request, actor=staff.actor)
     db.session.commit()
     clock_at(datetime(this.year + 1, 1, 10, 12, tzinfo=UTC))
@@ -485,7 +465,7 @@ def test_payment_list_of_todays_year_has_requests_of_projects_from_a_closed_year
 def test_the_office_hears_of_an_applicants_request_without_the_bank_details(approved, staff, area):
     area.contact_email = "qm@soldiner.example"
     db.session.commit()
-    _ask(approved, Actor.applicant(approved.reference), amount=12345)
+    ask_payment(approved, Actor.applicant(approved.reference), amount=12345)
     db.session.commit()
     [notice] = db.session.scalars(select(Mail).where(Mail.to_addr == "qm@soldiner.example")).all()
     assert notice.purpose == "notice.payment_requested"
@@ -497,7 +477,7 @@ def test_the_office_hears_of_an_applicants_request_without_the_bank_details(appr
     payments.refuse_request(
         db.session.scalars(select(PaymentRequest)).one(), reason="doppelt", actor=staff.actor
     )
-    _ask(approved, _colleague(approved))
+    ask_payment(approved, colleague_of(approved))
     db.session.commit()
     assert (
         db.session.scalar(select(func.count()).where(Mail.purpose == "notice.payment_requested"))
@@ -509,7 +489,7 @@ def test_the_office_hears_of_an_applicants_request_without_the_bank_details(appr
 
 
 def test_bank_details_are_exported_and_erased_with_the_personal_data(approved, staff):
-    request = _ask(approved, _colleague(approved))
+    request = ask_payment(approved, colleague_of(approved))
     payments.approve(request, actor=staff.actor)
     payments.mark_paid(request, actor=staff.actor)
     db.session.commit()
@@ -639,7 +619,7 @@ def test_staff_enter_approve_and_pay_on_the_money_page(client, approved, staff, 
 
 
 def test_staff_refuse_needs_reason_next_to_the_field(client, approved, staff, login, post_form):
-    request = _ask(approved, _colleague(approved))
+    request = ask_payment(approved, colleague_of(approved))
     db.session.commit()
     login(staff)
     money = f"/staff/applications/{approved.id}/money"
@@ -654,7 +634,7 @@ def test_staff_refuse_needs_reason_next_to_the_field(client, approved, staff, lo
 def test_bank_details_masked_for_admin_outside_the_area_and_closed_to_other_areas(
     app, client, approved, staff, make, login, post_form
 ):
-    request = _ask(approved, _colleague(approved))
+    request = ask_payment(approved, colleague_of(approved))
     db.session.commit()
     other = make.staff(areas=[make.area(slug="elsewhere")])
     login(other)
@@ -685,7 +665,7 @@ def test_request_of_another_application_is_not_found(
     client, approved, staff, login, post_form, decide
 ):
     [other] = decide([Spec("Zweites Projekt", 20000, "approved")])
-    request = _ask(other, staff.actor)
+    request = ask_payment(other, staff.actor)
     db.session.commit()
     login(staff)
     money = f"/staff/applications/{approved.id}/money"
@@ -697,7 +677,7 @@ def test_request_of_another_application_is_not_found(
 
 
 def test_two_staff_marking_paid_at_once_book_one_payment(app, approved, staff, make, area):
-    request = _ask(approved, _colleague(approved), amount=30000)
+    request = ask_payment(approved, colleague_of(approved), amount=30000)
     payments.approve(request, actor=staff.actor)
     db.session.commit()
     request_id, ids = request.id, (staff.id, make.staff(areas=[area]).id)
@@ -729,7 +709,7 @@ def test_applicant_and_staff_requesting_at_once_leave_one_open_request(app, appr
 
         application = db.session.get(Application, application_id)
         ready()
-        _ask(application, actor)
+        ask_payment(application, actor)
 
     outcomes = race(
         app,
@@ -742,7 +722,7 @@ def test_applicant_and_staff_requesting_at_once_leave_one_open_request(app, appr
 
 
 def test_four_eyes_whoever_entered_a_request_does_not_approve_it(approved, staff):
-    request = _ask(approved, staff.actor)
+    request = ask_payment(approved, staff.actor)
     with pytest.raises(DomainError) as caught:
         payments.approve(request, actor=staff.actor)
     assert caught.value.reason == "payment.four_eyes"
@@ -761,7 +741,7 @@ def test_four_eyes_whoever_entered_a_request_does_not_approve_it(approved, staff
 def test_payment_list_goes_to_the_areas_staff_only_and_each_download_is_recorded(
     app, client, approved, staff, fund, make, login
 ):
-    request = _ask(approved, _colleague(approved))
+    request = ask_payment(approved, colleague_of(approved))
     payments.approve(request, actor=staff.actor)
     db.session.commit()
     url = f"/staff/fund-years/{fund.years[0].id}/payment-list.csv"

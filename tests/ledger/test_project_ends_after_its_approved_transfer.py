@@ -17,24 +17,15 @@ from juryfund.extensions import db
 from juryfund.infra import clock
 from juryfund.models import PaymentRequest
 from juryfund.services import books, ledger, payments, proofs
-from tests.factories import StaffFactory
+from tests.fixtures import ask_payment, colleague_of
 
 pytestmark = pytest.mark.ledger
-
-IBAN = "DE89370400440532013000"
 
 
 def _approved_request(application, staff, amount: int) -> PaymentRequest:
     """A reimbursement of `amount` cents entered by a colleague and approved by `staff`: it
     stands on the bank's payment list."""
-    request = payments.request_payment(
-        application,
-        kind="reimbursement",
-        amount_cents=amount,
-        account_holder="Ayşe Yılmaz",
-        iban=IBAN,
-        actor=StaffFactory(areas=[application.area]).actor,
-    )
+    request = ask_payment(application, colleague_of(application), amount, "reimbursement")
     payments.approve(request, actor=staff.actor)
     db.session.commit()
     return request
