@@ -17,15 +17,20 @@ from ..conftest import csrf_from
 
 pytestmark = pytest.mark.ledger
 
-#: Receipts dated on the day of the test: after the application, within its funding period.
-TODAY = clock.today_in(None).isoformat()
 
-NEXT_YEAR = clock.today_in(None).year + 1
-RECEIPT = {
-    "receipts-0-date": TODAY,
-    "receipts-0-supplier": "Baumarkt",
-    "receipts-0-item": "Erde",
-}
+def _next_year() -> int:
+    """The year after the one the test runs in."""
+    return clock.today_in(None).year + 1
+
+
+def _receipt() -> dict[str, str]:
+    """A receipt dated on the day the test runs: after the application, within its period."""
+    today = clock.today_in(None).isoformat()
+    return {
+        "receipts-0-date": today,
+        "receipts-0-supplier": "Baumarkt",
+        "receipts-0-item": "Erde",
+    }
 
 
 def _resident(app, application):
@@ -47,7 +52,7 @@ def _save_proof(browser, reference: str, data: dict):
 
 def test_receipt_of_zero_is_a_field_error_and_kept(app, approved):
     browser = _resident(app, approved)
-    response = _save_proof(browser, approved.reference, {**RECEIPT, "receipts-0-amount": "0,00"})
+    response = _save_proof(browser, approved.reference, {**_receipt(), "receipts-0-amount": "0,00"})
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert field_error(page, "receipts-0-amount") == "Fehler: Der Betrag muss größer als null sein."
@@ -60,7 +65,7 @@ def test_receipt_of_zero_is_a_field_error_and_kept(app, approved):
 def test_receipt_just_below_the_bound_is_stored(app, approved):
     browser = _resident(app, approved)
     response = _save_proof(
-        browser, approved.reference, {**RECEIPT, "receipts-0-amount": "99.999.999,99"}
+        browser, approved.reference, {**_receipt(), "receipts-0-amount": "99.999.999,99"}
     )
     assert response.status_code == 302
     proof = db.session.scalars(select(ProofOfUse)).one()
@@ -71,14 +76,14 @@ def test_receipt_just_below_the_bound_is_stored(app, approved):
 def test_receipt_list_above_the_bound_is_refused_at_the_receipt_that_passes_it(app, approved):
     browser = _resident(app, approved)
     data = {
-        **RECEIPT,
+        **_receipt(),
         "receipts-0-amount": "99.999.999,99",
         # receipts-1 is left blank: the error must still land on the line the resident typed.
         "receipts-1-date": "",
         "receipts-1-supplier": "",
         "receipts-1-item": "",
         "receipts-1-amount": "",
-        "receipts-2-date": TODAY,
+        "receipts-2-date": _receipt()["receipts-0-date"],
         "receipts-2-supplier": "Kiosk",
         "receipts-2-item": "Wasser",
         "receipts-2-amount": "2,00",
@@ -96,7 +101,7 @@ def test_receipt_list_above_the_bound_is_refused_at_the_receipt_that_passes_it(a
 def test_too_large_receipt_is_refused_by_the_parser(app, approved):
     browser = _resident(app, approved)
     response = _save_proof(
-        browser, approved.reference, {**RECEIPT, "receipts-0-amount": "100.000.000,01"}
+        browser, approved.reference, {**_receipt(), "receipts-0-amount": "100.000.000,01"}
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -107,10 +112,11 @@ def test_too_large_receipt_is_refused_by_the_parser(app, approved):
 def test_allocation_of_30_million_is_booked(client, fund, staff, login, post_form):
     login(staff)
     response = post_form(
-        f"/staff/funds/{fund.id}/years/new", {"year": str(NEXT_YEAR), "allocation": "30.000.000,00"}
+        f"/staff/funds/{fund.id}/years/new",
+        {"year": str(_next_year()), "allocation": "30.000.000,00"},
     )
     assert response.status_code == 302
-    fund_year = db.session.scalar(select(FundYear).where(FundYear.year == NEXT_YEAR))
+    fund_year = db.session.scalar(select(FundYear).where(FundYear.year == _next_year()))
     assert ledger.balances_of(fund_year.id).allocated == 30_000_000_00
     page = client.get(f"/staff/fund-years/{fund_year.id}").get_data(as_text=True)
     assert "30.000.000,00" in page
@@ -119,9 +125,10 @@ def test_allocation_of_30_million_is_booked(client, fund, staff, login, post_for
 def test_adjustment_may_reach_but_not_pass_the_bound(client, fund, staff, login, post_form):
     login(staff)
     post_form(
-        f"/staff/funds/{fund.id}/years/new", {"year": str(NEXT_YEAR), "allocation": "30.000.000,00"}
+        f"/staff/funds/{fund.id}/years/new",
+        {"year": str(_next_year()), "allocation": "30.000.000,00"},
     )
-    fund_year = db.session.scalar(select(FundYear).where(FundYear.year == NEXT_YEAR))
+    fund_year = db.session.scalar(select(FundYear).where(FundYear.year == _next_year()))
     page = f"/staff/fund-years/{fund_year.id}"
 
     response = post_form(

@@ -20,23 +20,24 @@ from ..conftest import csrf_from
 
 pytestmark = pytest.mark.ledger
 
-#: Receipts dated on the day of the test: after the application, within its funding period.
-TODAY = clock.today_in(None).isoformat()
 
-RECEIPTS = {
-    "receipts-0-date": TODAY,
-    "receipts-0-supplier": "Gartencenter Wedding",
-    "receipts-0-item": "Blumenerde",
-    "receipts-0-amount": "89,90",
-    "receipts-1-date": TODAY,
-    "receipts-1-supplier": "Staudengärtnerei",
-    "receipts-1-item": "Stauden",
-    "receipts-1-amount": "180,00",
-    "receipts-2-date": TODAY,
-    "receipts-2-supplier": "Baumarkt",
-    "receipts-2-item": "Gießkannen",
-    "receipts-2-amount": "62,10",
-}
+def receipts() -> dict[str, str]:
+    """Receipts dated on the day the test runs: after the application, within its period."""
+    today = clock.today_in(None).isoformat()
+    return {
+        "receipts-0-date": today,
+        "receipts-0-supplier": "Gartencenter Wedding",
+        "receipts-0-item": "Blumenerde",
+        "receipts-0-amount": "89,90",
+        "receipts-1-date": today,
+        "receipts-1-supplier": "Staudengärtnerei",
+        "receipts-1-item": "Stauden",
+        "receipts-1-amount": "180,00",
+        "receipts-2-date": today,
+        "receipts-2-supplier": "Baumarkt",
+        "receipts-2-item": "Gießkannen",
+        "receipts-2-amount": "62,10",
+    }
 
 
 def _resident(app, smtp_server, application):
@@ -72,7 +73,7 @@ def test_resident_sends_proof_with_three_receipts_staff_settle_money_returns(
 
     data = {
         "report": "Wir haben 12 Baumscheiben bepflanzt, 25 Nachbarn haben mitgemacht.",
-        **RECEIPTS,
+        **receipts(),
         "receipt_files": [
             (io.BytesIO(b"%PDF-1.4 receipt 1"), "beleg1.pdf"),
             (io.BytesIO(b"%PDF-1.4 receipt 2"), "beleg2.pdf"),
@@ -114,7 +115,7 @@ def test_incomplete_proof_is_kept_with_errors(smtp_app, smtp_server, approved):
     resident = _resident(smtp_app, smtp_server, approved)
     data = {
         "report": "",
-        **RECEIPTS,
+        **receipts(),
         "receipts-1-amount": "",
         "photos": [(io.BytesIO(b"GIF89a"), "bild.gif")],
     }
@@ -128,7 +129,7 @@ def test_incomplete_proof_is_kept_with_errors(smtp_app, smtp_server, approved):
 
 def test_submit_without_report_refused(smtp_app, smtp_server, approved):
     resident = _resident(smtp_app, smtp_server, approved)
-    response = _send(resident, approved.reference, {"report": "", **RECEIPTS}, "submit")
+    response = _send(resident, approved.reference, {"report": "", **receipts()}, "submit")
     assert 'id="report-error"' in response.get_data(as_text=True)
     proof = db.session.scalars(select(ProofOfUse)).one()
     assert (proof.state, len(proof.receipts)) == ("draft", 3)  # what was typed is saved
@@ -136,7 +137,7 @@ def test_submit_without_report_refused(smtp_app, smtp_server, approved):
 
 def test_staff_ask_for_changes_then_resident_resends(smtp_app, smtp_server, approved, staff):
     resident = _resident(smtp_app, smtp_server, approved)
-    _send(resident, approved.reference, {"report": "Bericht", **RECEIPTS}, "submit")
+    _send(resident, approved.reference, {"report": "Bericht", **receipts()}, "submit")
     proof = db.session.scalars(select(ProofOfUse)).one()
     proofs.request_changes(proof, note="Bitte Fotos ergänzen.", actor=staff.actor)
     db.session.commit()
@@ -147,7 +148,7 @@ def test_staff_ask_for_changes_then_resident_resends(smtp_app, smtp_server, appr
         approved.reference,
         {
             "report": "Bericht mit Fotos",
-            **RECEIPTS,
+            **receipts(),
             "photos": [(io.BytesIO(b"\x89PNG\r\n\x1a\n"), "f.png")],
         },
         "submit",
@@ -165,7 +166,7 @@ def test_paid_more_than_proven_needs_refund_before_settlement(
     )
     db.session.commit()
     resident = _resident(smtp_app, smtp_server, approved)
-    _send(resident, approved.reference, {"report": "Bericht", **RECEIPTS}, "submit")
+    _send(resident, approved.reference, {"report": "Bericht", **receipts()}, "submit")
     proof = db.session.scalars(select(ProofOfUse)).one()
     with pytest.raises(Exception) as caught:
         proofs.accept(proof, actor=staff.actor)

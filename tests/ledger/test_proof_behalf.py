@@ -19,18 +19,20 @@ from ..conftest import csrf_from
 
 pytestmark = pytest.mark.ledger
 
-TODAY = clock.today_in(None).isoformat()
 
-RECEIPTS = {
-    "receipts-0-date": TODAY,
-    "receipts-0-supplier": "Gartencenter Wedding",
-    "receipts-0-item": "Blumenerde",
-    "receipts-0-amount": "89,90",
-    "receipts-1-date": TODAY,
-    "receipts-1-supplier": "Baumarkt",
-    "receipts-1-item": "Gießkannen",
-    "receipts-1-amount": "62,10",
-}
+def _receipts() -> dict[str, str]:
+    """Two receipts dated on the day the test runs (a run may cross midnight)."""
+    today = clock.today_in(None).isoformat()
+    return {
+        "receipts-0-date": today,
+        "receipts-0-supplier": "Gartencenter Wedding",
+        "receipts-0-item": "Blumenerde",
+        "receipts-0-amount": "89,90",
+        "receipts-1-date": today,
+        "receipts-1-supplier": "Baumarkt",
+        "receipts-1-item": "Gießkannen",
+        "receipts-1-amount": "62,10",
+    }
 
 
 def _url(application) -> str:
@@ -56,7 +58,7 @@ def test_staff_enter_receipts_and_a_scan_and_send_on_the_applicants_behalf(
 
     data = {
         "report": "Zwölf Baumscheiben bepflanzt; Belege in der Sprechstunde abgegeben.",
-        **RECEIPTS,
+        **_receipts(),
         "receipt_files": [(io.BytesIO(b"%PDF-1.4 Kassenbon"), "kassenbon.pdf")],
     }
     assert _post(client, approved, data, "save").status_code == 302
@@ -110,13 +112,13 @@ def test_staff_enter_receipts_and_a_scan_and_send_on_the_applicants_behalf(
 
 def test_the_applicants_rules_apply_to_staff_too(client, login, approved, staff):
     login(staff)
-    missing = {**RECEIPTS, "receipts-0-date": ""}
+    missing = {**_receipts(), "receipts-0-date": ""}
     refused = _post(client, approved, {"report": "Bericht", **missing}, "save")
     assert refused.status_code == 200
     html = refused.get_data(as_text=True)
     assert 'id="receipts-0-date-error"' in html
     assert "Gartencenter Wedding" in html  # nothing typed is lost
-    zero = {**RECEIPTS, "receipts-1-amount": "0"}
+    zero = {**_receipts(), "receipts-1-amount": "0"}
     refused = _post(client, approved, {"report": "Bericht", **zero}, "save")
     assert refused.status_code == 200
     assert 'id="receipts-1-amount-error"' in refused.get_data(as_text=True)
@@ -126,7 +128,7 @@ def test_the_applicants_rules_apply_to_staff_too(client, login, approved, staff)
     too_big = b"%PDF-1.4 " + b"x" * MAX_FILE_BYTES
     files = {
         "report": "Bericht",
-        **RECEIPTS,
+        **_receipts(),
         "receipt_files": [
             (io.BytesIO(too_big), "riesig.pdf"),
             (io.BytesIO(b"MZ\x90\x00"), "virus.exe"),
@@ -146,7 +148,7 @@ def test_staff_of_another_area_cannot_enter_a_proof(client, login, approved, mak
     token = csrf_from(client.get("/staff/").get_data(as_text=True))
     response = client.post(
         _url(approved),
-        data={"csrf_token": token, "action": "save", "report": "x", **RECEIPTS},
+        data={"csrf_token": token, "action": "save", "report": "x", **_receipts()},
         content_type="multipart/form-data",
     )
     assert response.status_code == 403

@@ -19,16 +19,24 @@ from tests.races import TIMEOUT, race
 
 pytestmark = pytest.mark.ledger
 
-TODAY = clock.today_in(None)
-STAFF_LIST = [
-    ReceiptLine(TODAY, "Gartencenter", "Blumenerde", 8990),
-    ReceiptLine(TODAY, "Baumarkt", "Gießkannen", 6210),
-]
-APPLICANT_LIST = [
-    ReceiptLine(TODAY, "Bäckerei", "Kuchen", 2500),
-    ReceiptLine(TODAY, "Getränkemarkt", "Saft", 1800),
-    ReceiptLine(TODAY, "Copyshop", "Plakate", 1200),
-]
+
+def _staff_list() -> list[ReceiptLine]:
+    """The receipts staff enter, dated on the day the test runs (a run may cross midnight)."""
+    today = clock.today_in(None)
+    return [
+        ReceiptLine(today, "Gartencenter", "Blumenerde", 8990),
+        ReceiptLine(today, "Baumarkt", "Gießkannen", 6210),
+    ]
+
+
+def _applicant_list() -> list[ReceiptLine]:
+    """The receipts the applicant enters, dated on the day the test runs."""
+    today = clock.today_in(None)
+    return [
+        ReceiptLine(today, "Bäckerei", "Kuchen", 2500),
+        ReceiptLine(today, "Getränkemarkt", "Saft", 1800),
+        ReceiptLine(today, "Copyshop", "Plakate", 1200),
+    ]
 
 
 def _load(application_id: int) -> ProofOfUse:
@@ -56,19 +64,19 @@ def test_two_saves_at_once_leave_one_receipt_list(app, approved, staff):
     def staff_saves(ready):
         proof, actor = _load(application_id), Actor.staff(staff_id)
         ready()
-        proofs.save(proof, report="Vom Team eingetragen", receipts=STAFF_LIST, actor=actor)
+        proofs.save(proof, report="Vom Team eingetragen", receipts=_staff_list(), actor=actor)
 
     def applicant_saves(ready):
         proof = _load(application_id)
         ready()
-        proofs.save(proof, report="Mein Bericht", receipts=APPLICANT_LIST)
+        proofs.save(proof, report="Mein Bericht", receipts=_applicant_list())
 
     assert race(app, staff_saves, applicant_saves) == ["ok", "ok"]
     kept = _receipts(proof_id)
     # One list, the whole of one save (whichever came second), never both lists doubled.
     assert kept in (
-        [(i + 1, line.item) for i, line in enumerate(STAFF_LIST)],
-        [(i + 1, line.item) for i, line in enumerate(APPLICANT_LIST)],
+        [(i + 1, line.item) for i, line in enumerate(_staff_list())],
+        [(i + 1, line.item) for i, line in enumerate(_applicant_list())],
     ), kept
     # Staff saving for the applicant is in the trail; the applicant's own save is not.
     saved = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "proof.saved")).all()
@@ -80,7 +88,7 @@ def test_two_saves_at_once_leave_one_receipt_list(app, approved, staff):
 
 def test_a_save_racing_a_submission_leaves_the_sent_receipts_alone(app, approved, staff):
     proof = proofs.proof_for(approved)
-    proofs.save(proof, report="Vom Team eingetragen", receipts=STAFF_LIST)
+    proofs.save(proof, report="Vom Team eingetragen", receipts=_staff_list())
     db.session.commit()
     proof_id, application_id, staff_id = proof.id, approved.id, staff.id
     submitted = threading.Event()
@@ -95,7 +103,7 @@ def test_a_save_racing_a_submission_leaves_the_sent_receipts_alone(app, approved
         proof = _load(application_id)  # still a draft when read
         ready()
         assert submitted.wait(TIMEOUT)
-        proofs.save(proof, report="Mein Bericht", receipts=APPLICANT_LIST)
+        proofs.save(proof, report="Mein Bericht", receipts=_applicant_list())
 
     submit_outcome, save_outcome = race(app, staff_submits, applicant_saves)
     assert submit_outcome == "ok"
@@ -107,10 +115,17 @@ def test_a_save_racing_a_submission_leaves_the_sent_receipts_alone(app, approved
 
 def test_the_database_refuses_two_receipts_at_one_place(approved):
     proof = proofs.proof_for(approved)
-    proofs.save(proof, report="Bericht", receipts=STAFF_LIST[:1])
+    proofs.save(proof, report="Bericht", receipts=_staff_list()[:1])
     db.session.commit()
     db.session.add(
-        Receipt(proof_id=proof.id, position=1, date=TODAY, supplier="B", item="C", amount_cents=1)
+        Receipt(
+            proof_id=proof.id,
+            position=1,
+            date=clock.today_in(None),
+            supplier="B",
+            item="C",
+            amount_cents=1,
+        )
     )
     with pytest.raises(IntegrityError):
         db.session.flush()

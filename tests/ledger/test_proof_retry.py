@@ -17,7 +17,7 @@ from juryfund.models import Attachment, ProofOfUse
 from juryfund.services import proofs
 
 from ..lost_race import commits_seen, lose_after
-from .test_proof import RECEIPTS, _resident, _send
+from .test_proof import _resident, _send, receipts
 
 pytestmark = pytest.mark.ledger
 
@@ -54,7 +54,7 @@ def _send_with_files(smtp_app, smtp_server, approved):
     resident = _resident(smtp_app, smtp_server, approved)
     with commits_seen() as commits:
         response = _send(
-            resident, approved.reference, _with_files({"report": "Bericht", **RECEIPTS}), "submit"
+            resident, approved.reference, _with_files({"report": "Bericht", **receipts()}), "submit"
         )
     return response, len(commits)
 

@@ -19,8 +19,6 @@ from tests.ledger.proof_pages import seen_on
 
 pytestmark = [pytest.mark.ledger, pytest.mark.voting]
 
-TODAY = clock.today_in(None)
-
 
 def _proof(application, *lines: tuple[date, int]) -> ProofOfUse:
     proof = proofs.proof_for(application)
@@ -61,7 +59,7 @@ def test_allowance_is_booked_with_the_reimbursement(
     approved, staff, allowance_bp, proven, receipts, allowance, released
 ):
     approved.fund.allowance_bp = allowance_bp
-    proof = _proof(approved, (TODAY, proven))
+    proof = _proof(approved, (clock.today_in(None), proven))
     proofs.accept(proof, actor=staff.actor)
     db.session.commit()
     payments = _payments(approved)
@@ -83,8 +81,12 @@ def test_allowance_is_booked_with_the_reimbursement(
 def test_retroactive_receipts_need_a_choice_and_refused_ones_do_not_count(
     app, approved, staff, client, login, post_form
 ):
-    before = TODAY - timedelta(days=400)  # before the application and outside the period
-    proof = _proof(approved, (TODAY, 20_000), (before, 5_000), (TODAY, 3_000))
+    before = clock.today_in(None) - timedelta(
+        days=400
+    )  # before the application and outside the period
+    proof = _proof(
+        approved, (clock.today_in(None), 20_000), (before, 5_000), (clock.today_in(None), 3_000)
+    )
     flagged = proof.receipts[1]
     assert proofs.receipt_flags(proof) == {flagged.id: ("before_application", "outside_period")}
     with pytest.raises(DomainError) as caught:
@@ -140,7 +142,7 @@ def test_retroactive_receipts_need_a_choice_and_refused_ones_do_not_count(
 
 
 def test_accepted_retroactive_receipt_counts(approved, staff):
-    proof = _proof(approved, (TODAY - timedelta(days=400), 5_000))
+    proof = _proof(approved, (clock.today_in(None) - timedelta(days=400), 5_000))
     (receipt,) = proof.receipts
     proofs.choose_receipt(proof, receipt, choice="accepted", reason="", actor=staff.actor)
     proofs.accept(proof, actor=staff.actor)
@@ -149,7 +151,7 @@ def test_accepted_retroactive_receipt_counts(approved, staff):
 
 
 def test_a_receipt_without_flag_needs_no_choice(approved, staff):
-    proof = _proof(approved, (TODAY, 5_000))
+    proof = _proof(approved, (clock.today_in(None), 5_000))
     with pytest.raises(DomainError) as caught:
         proofs.choose_receipt(
             proof, proof.receipts[0], choice="refused", reason="x", actor=staff.actor
@@ -158,7 +160,7 @@ def test_a_receipt_without_flag_needs_no_choice(approved, staff):
 
 
 def test_receipt_of_another_proof_is_not_found(approved, staff, client, login, post_form):
-    proof = _proof(approved, (TODAY - timedelta(days=400), 5_000))
+    proof = _proof(approved, (clock.today_in(None) - timedelta(days=400), 5_000))
     login(staff)
     response = client.post(
         f"/staff/applications/{approved.id}/proof/receipts/{proof.receipts[0].id + 999}"
