@@ -18,11 +18,13 @@ from ..domain.composition import Seat
 from ..domain.conflicts import excluded
 from ..domain.errors import DomainError
 from ..domain.lifecycles import RoundState, ballot_refusal, vote_ended_at, within_term
+from ..domain.states import State
 from ..domain.voting import Choice
 from ..extensions import db
 from ..infra import audit, clock
 from ..models import (
     AgendaItem,
+    Application,
     Area,
     Body,
     ConflictFlag,
@@ -282,14 +284,42 @@ def _vote_standing(
     """The member's position on the item (kind, choice: None, None when none) and whether the
     product's finding or the body's ruling keeps them from it, in one read."""
     mine = (Position.agenda_item_id == item.id) & (Position.member_id == participant.member_id)
-    kind, choice, detected, ruling = db.session.execute(
+    kind, choice, detected, ruling, state = db.session.execute(
         select(
             select(Position.kind).where(mine).scalar_subquery(),
             select(Position.choice).where(mine).scalar_subquery(),
             *_finding_and_ruling(participant, item),
+            Application.state,
         )
+        .where(Application.id == item.application_id)
+        # The application row shared (PostgreSQL; SQLite ignores it): a withdrawal, which locks
+        # it, lands wholly before this vote (refused here) or after it.
+        .with_for_update(read=True, of=Application)
     ).one()
+    if state == State.WITHDRAWN.value:
+        raise DomainError("ballot.withdrawn")
     return kind, choice, excluded(detected=bool(detected), declared=False, ruled=ruling)
+
+
+def _withdrawn(item: AgendaItem) -> Exists:
+    """A column for a read: whether the applicant withdrew the item's application."""
+    return exists().where(
+        Application.id == item.application_id, Application.state == State.WITHDRAWN.value
+    )
+
+
+def _refuse_withdrawn(item: AgendaItem) -> None:
+    """Refuse a change of position on an application its applicant withdrew, read under the
+    application's shared lock on PostgreSQL (after the write's lock on SQLite)."""
+    query = select(_withdrawn(item))
+    if _postgresql():
+        query = (
+            select(Application.state == State.WITHDRAWN.value)
+            .where(Application.id == item.application_id)
+            .with_for_update(read=True)
+        )
+    if db.session.scalar(query):
+        raise DomainError("ballot.withdrawn")
 
 
 def _confirm_vote_after_write(
@@ -309,10 +339,11 @@ def _confirm_vote_after_write(
             Round.deadline,
             RoundMember.present,
             _seat_held(participant, item),
+            _withdrawn(item),
             *_finding_and_ruling(participant, item),
         )
     ).one()
-    grant, (state, mode, deadline, present, seat_held, detected, ruling) = (
+    grant, (state, mode, deadline, present, seat_held, withdrawn, detected, ruling) = (
         row[:GRANT_COLUMNS],
         row[GRANT_COLUMNS:],
     )
@@ -322,6 +353,8 @@ def _confirm_vote_after_write(
     _refuse_changed_grant(
         grant, link_version=link_version, as_of=membership_as_of(participant.round, now)
     )
+    if withdrawn:  # the applicant withdrew between the check and the lock
+        raise DomainError("ballot.withdrawn")
     if excluded(detected=bool(detected), declared=False, ruled=ruling):
         raise DomainError("ballot.excluded")
     if mode == "meeting" and not present:  # marked absent between the check and the lock
@@ -447,6 +480,8 @@ def declare_conflict(
         check_link(participant, link_version)
     if not reason.strip():
         raise DomainError("ballot.reason_required", field="reason")
+    if _postgresql():
+        _refuse_withdrawn(item)
     conflicted = is_conflicted(participant, item)
     table = Position.__table__
     values = dict(
@@ -469,6 +504,7 @@ def declare_conflict(
     _confirm_open(participant, now)
     if not _postgresql():
         check_link(participant, link_version)
+        _refuse_withdrawn(item)  # inside the write lock the declaration took
 
 
 def clear_vote(participant: RoundMember, item: AgendaItem, *, actor: Actor) -> None:
