@@ -343,6 +343,7 @@ def open_round(
     day = clock.local_day(round_.due_at or now, round_.body.area.timezone)
     if round_.mode == "circulation":
         day = min(day, clock.area_today(round_.body.area))
+    _hold_body_members(round_.body_id)
     members = round_.body.voting_members(day)
     if not members:
         raise DomainError("round.no_members")
@@ -933,6 +934,19 @@ def _hold_members(round_: Round) -> None:
     after the round's lock; on SQLite the round's lock is the database's write lock)."""
     ids = [participant.member_id for participant in round_.participants]
     query = select(Member).where(Member.id.in_(ids)).execution_options(populate_existing=True)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    db.session.scalars(query).all()
+
+
+def _hold_body_members(body_id: int) -> None:
+    """Read the body's members afresh and hold them until the opening commits, after the
+    round's lock: an address corrected at the same moment is written before the ballot links
+    are mailed (and mailed to the new address), or after, and then reissues the new round's
+    links itself (setup.save_member). FOR SHARE on PostgreSQL; SQLite has one writer."""
+    query = (
+        select(Member).where(Member.body_id == body_id).execution_options(populate_existing=True)
+    )
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(read=True)
     db.session.scalars(query).all()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from fractions import Fraction
 from functools import cache
@@ -494,6 +494,11 @@ def save_member(
     member.seat = seat
     member.successor_rank = successor_rank if seat == "successor" else None
     member.birth_date, member.age_confirmed = birth_date, age_confirmed
+    if moved:
+        db.session.flush()  # the member's row written (and locked) before the second look
+        # A round that opened after the first look (its opening held this row until it
+        # committed, see rounds._hold_body_members) mailed the old address: it is relinked too.
+        relinked = relinked + _participations_with_links(member, besides=relinked)
     if relinked:
         _relink(relinked, actor)
     # No name or email: personal data stays out of the trail.
@@ -501,10 +506,13 @@ def save_member(
     return member
 
 
-def _participations_with_links(member: Member) -> list[RoundMember]:
+def _participations_with_links(
+    member: Member, *, besides: Sequence[RoundMember] = ()
+) -> list[RoundMember]:
     """The member's places in rounds whose ballot their link still opens (open rounds, and
     closed or deferred ones in their grace for reading), each round locked (shared) in id
-    order; none once the member is off the body (no link of theirs opens anything any more)."""
+    order, leaving out those `besides`; none once the member is off the body (no link of
+    theirs opens anything any more)."""
     from . import rounds  # rounds imports payments, which imports this module
 
     if member.removed_at is not None:
@@ -520,7 +528,12 @@ def _participations_with_links(member: Member) -> list[RoundMember]:
         .order_by(RoundMember.round_id)
     ).all()
     now = utcnow()
-    opening = [p for p in participants if rounds.access_refusal_now(p, now=now) is None]
+    known = {p.id for p in besides}
+    opening = [
+        p
+        for p in participants
+        if p.id not in known and rounds.access_refusal_now(p, now=now) is None
+    ]
     for participant in opening:
         locks.lock(Round, participant.round_id, shared=True)
     return opening
