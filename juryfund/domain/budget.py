@@ -230,7 +230,8 @@ def check_booking(*, fund: Balances, account: Account | None, entry: Entry) -> N
 
     ``account`` is the application's account before the booking (None for a fund-level entry or
     an application with no entries yet). Invariants: available >= 0 after every booking; per
-    application paid <= committed and 0 <= released <= commitment.
+    application paid <= committed and 0 <= released <= commitment; and a cut never leaves the
+    year's allocated (allocation + adjustments + carry-in) below zero.
     """
     kind, amount = entry.kind, entry.amount_cents
 
@@ -255,8 +256,14 @@ def check_booking(*, fund: Balances, account: Account | None, entry: Entry) -> N
         case EntryKind.ALLOCATION | EntryKind.CARRY_IN:
             pass  # only adds money
         case EntryKind.ADJUSTMENT:
-            # Only a cut can overdraw the fund; it takes -amount from what is available.
-            _check_available(fund, -amount)
+            # Only a cut can overdraw the fund; it takes -amount from what is available, and
+            # never more than the year's own money (returned money counts as available, but a
+            # cut of it would show a negative allocation). The tighter bound is named first.
+            if amount < 0:
+                if fund.allocated < fund.available:
+                    _check_allocated(fund, -amount)
+                _check_available(fund, -amount)
+                _check_allocated(fund, -amount)
         case EntryKind.COMMITMENT | EntryKind.LAPSE | EntryKind.CARRY_OUT:
             _check_available(fund, amount)
         case EntryKind.RELEASE:
@@ -289,6 +296,12 @@ def _check_available(fund: Balances, requested: int) -> None:
     """Taking ``requested`` out of the fund year never leaves less than nothing available."""
     if requested > fund.available:
         _refuse("booking.exceeds_available", requested, available=fund.available)
+
+
+def _check_allocated(fund: Balances, cut: int) -> None:
+    """A cut never takes allocation + adjustments + carry-in below zero."""
+    if cut > fund.allocated:
+        _refuse("booking.allocated_below_zero", cut, at_most=max(fund.allocated, 0))
 
 
 def _check_release(current: Account, amount: int) -> None:
@@ -341,6 +354,7 @@ def route_money_back(
     own_year_closed: bool,
     carry_over: bool,
     release_refund: bool = False,
+    paid_from_current: int = 0,
 ) -> list[Routed]:
     """Where money that comes back (RELEASE of a commitment, REFUND of a payment) is booked.
 
@@ -348,17 +362,34 @@ def route_money_back(
     refund (the project is settled or cancelled, so the money is no longer committed to it).
     Once the year is closed, never in it: in today's open year as a RETURN, which the fund
     keeps when it carries money over and which otherwise lapses at once (back to the funder).
+
+    A refund of money paid out of today's open year (``paid_from_current``: the application's
+    payments less refunds booked there, route_payment) is cash of that year: it is booked there
+    as a REFUND, so the year's paid nets it as its payments list does, and the commitment it
+    leaves the closed year with comes back as a RETURN of origin release. Only money paid while
+    the closed year was open (or from another closed year) comes back as a RETURN of a refund.
     """
     kind = EntryKind(kind)
     if kind not in (EntryKind.RELEASE, EntryKind.REFUND):
         raise ValueError(f"{kind} is not money coming back")
+    _check_cents(paid_from_current, "paid_from_current")
     if not own_year_closed:
         routed = [Routed(kind, amount_cents, Target.OWN)]
         if kind is EntryKind.REFUND and release_refund:
             routed.append(Routed(EntryKind.RELEASE, amount_cents, Target.OWN))
         return routed
-    origin = Origin.RELEASE if kind is EntryKind.RELEASE else Origin.REFUND
-    routed = [Routed(EntryKind.RETURN, amount_cents, Target.CURRENT, origin)]
+    if kind is EntryKind.RELEASE:
+        routed = [Routed(EntryKind.RETURN, amount_cents, Target.CURRENT, Origin.RELEASE)]
+    else:
+        # The latest money out comes back first: what today's open year paid, then the rest.
+        netted = min(amount_cents, max(paid_from_current, 0))
+        rest = amount_cents - netted
+        routed = []
+        if netted:
+            routed.append(Routed(EntryKind.REFUND, netted, Target.CURRENT))
+            routed.append(Routed(EntryKind.RETURN, netted, Target.CURRENT, Origin.RELEASE))
+        if rest or not netted:
+            routed.append(Routed(EntryKind.RETURN, rest, Target.CURRENT, Origin.REFUND))
     if not carry_over:
         routed.append(Routed(EntryKind.LAPSE, amount_cents, Target.CURRENT))
     return routed

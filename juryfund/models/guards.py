@@ -472,6 +472,49 @@ def _sqlite_books_balance() -> list[str]:
     ]
 
 
+_ALLOCATED_MESSAGE = (
+    "juryfund: a cut never takes the own money of a fund year (allocation, adjustments and money "
+    "carried in) below zero"
+)
+#: A cut (a negative adjustment) that leaves the year's own money below zero: returned money is
+#: available to grants but is not the year's to cut (domain.budget checks the same).
+_ALLOCATED_BELOW_ZERO_SQL = (
+    "NEW.kind = 'adjustment' AND NEW.amount_cents < 0 AND "
+    "(SELECT SUM(e.amount_cents) FROM (SELECT amount_cents FROM ledger_entry "
+    "WHERE fund_year_id = NEW.fund_year_id AND kind IN ('allocation', 'adjustment', 'carry_in') "
+    "UNION ALL SELECT NEW.amount_cents) AS e) < 0"
+)
+
+
+def _pg_keeps_allocated() -> list[str]:
+    # Fires after ledger_entry_books_balance (triggers fire by name), which locked the fund
+    # year's row: two cuts of one year are checked one after the other.
+    return [
+        f"""
+        CREATE OR REPLACE FUNCTION juryfund_keeps_allocated() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            IF {_ALLOCATED_BELOW_ZERO_SQL} THEN
+                RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE =
+                    '{_ALLOCATED_MESSAGE}';
+            END IF;
+            RETURN NEW;
+        END $$
+        """,
+        "DROP TRIGGER IF EXISTS ledger_entry_keeps_allocated ON ledger_entry",
+        "CREATE TRIGGER ledger_entry_keeps_allocated BEFORE INSERT ON ledger_entry "
+        "FOR EACH ROW EXECUTE FUNCTION juryfund_keeps_allocated()",
+    ]
+
+
+def _sqlite_keeps_allocated() -> list[str]:
+    return [
+        "CREATE TRIGGER IF NOT EXISTS ledger_entry_keeps_allocated BEFORE INSERT ON ledger_entry "
+        f"WHEN {_ALLOCATED_BELOW_ZERO_SQL} "
+        f"BEGIN SELECT RAISE(ABORT, '{_ALLOCATED_MESSAGE}'); END",
+    ]
+
+
 def _pg_append_only(table: str) -> list[str]:
     return [
         f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
@@ -520,6 +563,8 @@ def statements(dialect: str, table: str) -> list[str]:
             return _pg_closes_with_nothing_left()
         if table == "fund_year_opening":
             return _pg_opens_after_closed_years()
+        if table == "ledger_entry_allocated":
+            return _pg_keeps_allocated()
         if table == "payment_request":
             return _pg_payment_request()
         if table == "application":
@@ -552,6 +597,8 @@ def statements(dialect: str, table: str) -> list[str]:
             return _sqlite_closes_with_nothing_left()
         if table == "fund_year_opening":
             return _sqlite_opens_after_closed_years()
+        if table == "ledger_entry_allocated":
+            return _sqlite_keeps_allocated()
         if table == "payment_request":
             return _sqlite_payment_request()
         if table == "application":
@@ -572,7 +619,10 @@ GUARDED = (
 #: Guards installed with a table beyond its own name's: those that read columns added by a later
 #: migration than the one that first guarded the table (an earlier migration installing the
 #: table's guards of today must not meet a column it has not made yet).
-LATER_GUARDS = {"fund_year": ("fund_year_place", "fund_year_closing", "fund_year_opening")}
+LATER_GUARDS = {
+    "fund_year": ("fund_year_place", "fund_year_closing", "fund_year_opening"),
+    "ledger_entry": ("ledger_entry_allocated",),
+}
 #: Every guard by the name `statements` knows it: the tables' and the later ones.
 ALL_GUARDS = GUARDED + tuple(name for later in LATER_GUARDS.values() for name in later)
 

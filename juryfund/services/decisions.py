@@ -291,7 +291,9 @@ def correct_decision(
         raise DomainError("decision.not_correctable")
     if not reason.strip():
         raise DomainError("decision.reason_required", field="reason")
-    _check_amount(application, amount_cents)
+    # An approved decision always has its amount (the CHECK approved_amount).
+    assert decision.approved_cents is not None
+    _check_amount(application, amount_cents, approved_cents=decision.approved_cents)
     reasons = letters.check_reasons(
         decision.reasons if reasons is None else reasons,
         outcome=Outcome.APPROVED,
@@ -299,8 +301,6 @@ def correct_decision(
         approved_cents=amount_cents,
     )
     own_year = ledger.fund_year_of(application)
-    # An approved decision always has its amount (the CHECK approved_amount); checked above.
-    assert decision.approved_cents is not None
     difference = amount_cents - decision.approved_cents
     if difference > 0 and own_year is not None and own_year.closed_at is not None:
         raise DomainError("decision.year_closed", field="amount", year=own_year.year)
@@ -368,15 +368,23 @@ def _check_approved_request_fits(application: Application, amount_cents: int) ->
         )
 
 
-def _check_amount(application: Application, amount_cents: int | None) -> None:
-    """An approved amount is positive, at most the request and at most the fund's cap."""
+def _check_amount(
+    application: Application, amount_cents: int | None, *, approved_cents: int | None = None
+) -> None:
+    """An approved amount is positive, at most the request and at most the fund's cap.
+
+    A correction of an approved amount (``approved_cents``) meets today's cap only when it
+    raises the amount: the cap may have been lowered since, and a cut or the same amount
+    commits nothing new.
+    """
     if amount_cents is None or amount_cents <= 0:
         raise DomainError("decision.amount_not_positive", field="amount")
     if amount_cents > application.requested_cents:
         raise DomainError(
             "decision.above_requested", field="amount", requested=application.requested_cents
         )
-    if amount_cents > application.fund.cap_cents:
+    raises = approved_cents is None or amount_cents > approved_cents
+    if raises and amount_cents > application.fund.cap_cents:
         raise DomainError("decision.above_cap", field="amount", cap=application.fund.cap_cents)
 
 

@@ -299,6 +299,21 @@ def _commitment_year(application: Application) -> FundYear:
     return lock_fund_year(fund_year.id)
 
 
+def _paid_in(fund_year: FundYear, application: Application) -> int:
+    """What the fund year paid the application: its payments there less its refunds there."""
+    rows = db.session.execute(
+        select(LedgerEntry.kind, func.sum(LedgerEntry.amount_cents))
+        .where(
+            LedgerEntry.fund_year_id == fund_year.id,
+            LedgerEntry.application_id == application.id,
+            LedgerEntry.kind.in_((EntryKind.PAYMENT.value, EntryKind.REFUND.value)),
+        )
+        .group_by(LedgerEntry.kind)
+    )
+    sums = {kind: int(total) for kind, total in rows}
+    return sums.get(EntryKind.PAYMENT.value, 0) - sums.get(EntryKind.REFUND.value, 0)
+
+
 def _book_routed(
     application: Application,
     routed: list[Routed],
@@ -370,14 +385,23 @@ def money_back(
     form_key: str | None = None,
 ) -> list[LedgerEntry]:
     """Book a release or a refund where it belongs: in the commitment's year while it is open,
-    else as a return into the running open year (lapsing there unless the fund carries over)."""
+    else as a return into the running open year (lapsing there unless the fund carries over).
+
+    A refund of money the running year paid out (once the commitment's year closed) is booked
+    there as a refund, beside the return of the commitment (domain.budget.route_money_back).
+    """
     own = _commitment_year(application)
+    own_year_closed = own.closed_at is not None
+    paid_from_current = 0
+    if own_year_closed and EntryKind(kind) is EntryKind.REFUND:
+        paid_from_current = _paid_in(current_fund_year(application.fund), application)
     routed = route_money_back(
         kind,
         amount_cents,
-        own_year_closed=own.closed_at is not None,
+        own_year_closed=own_year_closed,
         carry_over=application.fund.carry_over,
         release_refund=release_refund,
+        paid_from_current=paid_from_current,
     )
     return _book_routed(
         application, routed, own, note=note, actor=actor, decision_id=decision_id, form_key=form_key
