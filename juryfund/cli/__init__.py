@@ -71,7 +71,11 @@ def tick() -> None:
     now = utcnow()
     to_remind, to_close = rounds.due_rounds(now)
     for round_ in to_remind:
-        count = rounds.send_reminders(round_, now=now)
+        try:
+            with db.session.begin_nested():
+                count = rounds.send_reminders(round_, now=now)
+        except DomainError:  # closed or deferred meanwhile (staff): nothing to remind of
+            continue
         click.echo(f"Round {round_.id}: reminder sent to {count} members.")
     for round_ in to_close:
         try:

@@ -57,10 +57,18 @@ def check_meeting_record(
     chair_staff: bool,
     minute_taker: str,
     zone: tzinfo = UTC,
+    closed_at: datetime | None = None,
+    chair_present: bool = True,
+    chair_on_body: bool = True,
+    changes_who_counted: bool = False,
 ) -> None:
     """Refuse an impossible record of a meeting's course; every refusal at once (DomainError.more).
 
-    `zone`: the area's time zone, whose calendar day the meeting is held on.
+    `zone`: the area's time zone, whose calendar day the meeting is held on. `closed_at`: when
+    the round was closed (None while open). `chair_present` / `chair_on_body`: whether the
+    member named as chair is recorded present, and was on the body when the meeting began.
+    `changes_who_counted`: with this begin, other members would have been on the body when the
+    meeting began than the closed round counted.
     """
     errors: list[DomainError] = []
     if began_at is None:
@@ -71,10 +79,24 @@ def check_meeting_record(
     # (and would date the meeting's decisions on that day).
     if began_at is not None and meeting_at is not None and on_other_day(began_at, meeting_at, zone):
         errors.append(DomainError("meeting.other_day", field="began_at"))
+    # The votes were taken in the meeting and the round closed on them: a begin after the
+    # close would date the meeting after its own decisions. (An end after the close is
+    # possible: staff may close the vote while the meeting goes on with other business.)
+    if began_at is not None and closed_at is not None and began_at > closed_at:
+        errors.append(DomainError("meeting.began_after_close", field="began_at"))
+    # Who is on the body is judged at the begin; once the round is closed its counts are final,
+    # so a begin that would seat other members contradicts them.
+    if changes_who_counted:
+        errors.append(DomainError("meeting.began_changes_members", field="began_at"))
     if chair_member and chair_staff:
         errors.append(DomainError("meeting.one_chair", field="chair"))
     if not chair_member and not chair_staff:
         errors.append(DomainError("meeting.chair_required", field="chair"))
+    # A member chairs from the room, as a member of the body: the record must say so too.
+    if chair_member and not chair_staff and not chair_on_body:
+        errors.append(DomainError("meeting.chair_not_on_body", field="chair"))
+    elif chair_member and not chair_staff and not chair_present:
+        errors.append(DomainError("meeting.chair_absent", field="chair"))
     if not minute_taker.strip():
         errors.append(DomainError("meeting.minute_taker_required", field="minute_taker"))
     if errors:

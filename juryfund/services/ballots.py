@@ -7,11 +7,23 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Exists, Select, Table, delete, exists, select
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Exists,
+    Select,
+    Table,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 
 from ..domain.actors import Actor
 from ..domain.composition import Seat
@@ -361,6 +373,8 @@ def _confirm_vote_after_write(
         raise DomainError("ballot.not_present")
     if participant.seat == Seat.DEPUTY and not seat_held:  # the seat was withdrawn meanwhile
         raise DomainError("ballot.deputy_no_seat")
+    if mode == "meeting" and participant.seat == Seat.DEPUTY:  # the member marked present since
+        _refuse_seat_kept(participant, item)
 
 
 def holds_seat_on(participant: RoundMember, item: AgendaItem) -> bool:
@@ -373,6 +387,81 @@ def _seat_held(participant: RoundMember, item: AgendaItem) -> Exists:
     return exists().where(
         Substitution.agenda_item_id == item.id, Substitution.deputy_id == participant.member_id
     )
+
+
+def _kept_from(member_id: Any, item_id: Any) -> ColumnElement[bool]:
+    """An SQL condition: the member is kept from voting on the item (domain.conflicts.excluded:
+    a conflict they declared; else the body's ruling, else the product's finding)."""
+    declared = aliased(Position)  # its own alias: never correlated with a Position outside
+    flag = aliased(ConflictFlag)
+    ruling = aliased(ConflictRuling)
+    return or_(
+        exists().where(
+            declared.agenda_item_id == item_id,
+            declared.member_id == member_id,
+            declared.kind == "conflict",
+        ),
+        func.coalesce(
+            select(ruling.excluded)
+            .where(ruling.agenda_item_id == item_id, ruling.member_id == member_id)
+            .scalar_subquery(),
+            exists().where(flag.agenda_item_id == item_id, flag.member_id == member_id),
+        ),
+    )
+
+
+def _refuse_seat_kept(participant: RoundMember, item: AgendaItem) -> None:
+    """Refuse a deputy's vote in a meeting while the member whose seat staff named them for on
+    the item is marked present and not kept from the item: that member holds their own seat
+    (domain.composition.seat_votes), and a second vote for it would count for nothing."""
+    seat = aliased(RoundMember)
+    member = db.session.scalar(
+        select(Member.name)
+        .join(Substitution, Substitution.replaces_id == Member.id)
+        .join(
+            seat,
+            (seat.member_id == Substitution.replaces_id) & (seat.round_id == Substitution.round_id),
+        )
+        .where(
+            Substitution.agenda_item_id == item.id,
+            Substitution.deputy_id == participant.member_id,
+            seat.present.is_(True),
+            ~_kept_from(Substitution.replaces_id, item.id),
+        )
+    )
+    if member is not None:
+        raise DomainError(
+            "ballot.member_holds_seat",
+            deputy=participant.member.name,
+            member=member,
+            title=item.application.title,
+        )
+
+
+def _refuse_deputy_voted(participant: RoundMember) -> None:
+    """Refuse marking a full member present in a meeting while a deputy named for their seat
+    has a vote on an item the member is not kept from: the member would take the seat back
+    and the deputy's vote, recorded as cast, would silently stop counting."""
+    deputy = db.session.scalar(
+        select(Member.name)
+        .join(Substitution, Substitution.deputy_id == Member.id)
+        .join(
+            Position,
+            (Position.agenda_item_id == Substitution.agenda_item_id)
+            & (Position.member_id == Substitution.deputy_id),
+        )
+        .where(
+            Substitution.round_id == participant.round_id,
+            Substitution.replaces_id == participant.member_id,
+            Position.kind == "vote",
+            ~_kept_from(participant.member_id, Substitution.agenda_item_id),
+        )
+        .limit(1)
+    )
+    if deputy is not None:
+        raise DomainError(
+            "meeting.deputy_voted_in_seat", deputy=deputy, member=participant.member.name
+        )
 
 
 def is_conflicted(participant: RoundMember, item: AgendaItem) -> bool:
@@ -421,6 +510,10 @@ def cast_vote(
         raise DomainError("ballot.excluded")
     if participant.seat == Seat.DEPUTY and not holds_seat_on(participant, item):
         raise DomainError("ballot.deputy_no_seat")
+    if participant.round.mode == "meeting" and participant.seat == Seat.DEPUTY:
+        # Read after the round's lock (shared on PostgreSQL; marking presence takes it
+        # exclusively); on SQLite asked again inside the write lock.
+        _refuse_seat_kept(participant, item)
     table = Position.__table__
     recorded_by_id = actor.staff_id
     statement = _insert(table).values(
@@ -534,10 +627,16 @@ def clear_vote(participant: RoundMember, item: AgendaItem, *, actor: Actor) -> N
 
 
 def set_presence(participant: RoundMember, present: bool, *, actor: Actor) -> None:
-    """Record in a meeting whether a member is present; an absent member's votes are withdrawn."""
+    """Record in a meeting whether a member is present; an absent member's votes are withdrawn.
+
+    A full member is not marked present while a deputy's vote stands in their seat (see
+    _refuse_deputy_voted): staff remove the deputy's vote first.
+    """
     round_ = locks.lock(Round, participant.round_id)
     if round_.mode != "meeting" or round_.state != RoundState.OPEN:
         raise DomainError("ballot.round_closed")
+    if present and participant.seat == Seat.FULL:
+        _refuse_deputy_voted(participant)
     if participant.present != present:
         audit_participant(participant, "presence.set", actor, present=present)
     participant.present = present

@@ -36,26 +36,47 @@ def record_course(
 ) -> None:
     """Record when the meeting began and ended, who chaired it and who took the minutes.
 
-    Allowed after the round closed as well: the minutes are often written up afterwards, and
-    these columns change nothing that was counted or decided.
+    Allowed after the round closed as well: the minutes are often written up afterwards. The
+    record must then agree with what was counted and decided: the meeting began before the
+    round was closed, and its begin seats the members the closing counted. A member chair was
+    in the room and on the body.
     """
     round_ = locks.lock(Round, round_.id)
     if round_.mode != "meeting" or round_.state == RoundState.DRAFT:
         raise DomainError("meeting.not_held")
-    members = {p.member_id for p in round_.participants}
-    if chair_member_id is not None and chair_member_id not in members:
+    participants = {p.member_id: p for p in round_.participants}
+    chair = participants.get(chair_member_id) if chair_member_id is not None else None
+    if chair_member_id is not None and chair is None:
         raise DomainError("meeting.chair_required", field="chair")
     if chair_staff_id is not None and db.session.get(StaffUser, chair_staff_id) is None:
         raise DomainError("meeting.chair_required", field="chair")
-    check_meeting_record(
-        began_at=began_at,
-        ended_at=ended_at,
-        meeting_at=round_.meeting_at,
-        chair_member=chair_member_id is not None,
-        chair_staff=chair_staff_id is not None,
-        minute_taker=minute_taker,
-        zone=clock.zone(round_.body.area.timezone),
-    )
+    # Who is on the body is judged at the meeting's begin (lifecycles.vote_ended_at): read it
+    # with the begin as recorded so far and as typed now, by the rule the count uses.
+    counted = rounds._removed_members(round_)
+    recorded_begin = round_.began_at
+    round_.began_at = began_at
+    removed = rounds._removed_members(round_)
+    try:
+        if round_.state == RoundState.CLOSED and _changes_result(
+            round_, chair_member_id, chair_staff_id
+        ):
+            raise DomainError("meeting.chair_changes_result", field="chair")
+        check_meeting_record(
+            began_at=began_at,
+            ended_at=ended_at,
+            meeting_at=round_.meeting_at,
+            chair_member=chair_member_id is not None,
+            chair_staff=chair_staff_id is not None,
+            minute_taker=minute_taker,
+            zone=clock.zone(round_.body.area.timezone),
+            closed_at=round_.closed_at,
+            chair_present=chair is None or chair.present is True,
+            chair_on_body=chair is None or chair.member_id not in removed,
+            changes_who_counted=round_.state == RoundState.CLOSED and removed != counted,
+        )
+    except DomainError:
+        round_.began_at = recorded_begin  # nothing of a refused record stays on the round
+        raise
     round_.began_at, round_.ended_at = began_at, ended_at
     round_.chair_id, round_.chair_staff_id = chair_member_id, chair_staff_id
     round_.minute_taker = minute_taker.strip()[:200]
@@ -178,3 +199,17 @@ def presenters(round_: Round) -> list[AgendaItem]:
             item.application.requested_cents, thresholds.get(item.application.fund_id)
         )
     ]
+
+
+def _changes_result(round_: Round, chair_member_id: int | None, chair_staff_id: int | None) -> bool:
+    """Whether the closed round, counted again with this chair (and the begin as typed), comes
+    out otherwise than stored: the chair of the meeting holds the casting vote on a tie
+    (rounds.casting_vote_of), and a chair recorded after the close must not contradict it."""
+    kept = (round_.chair_id, round_.chair_staff_id)
+    round_.chair_id, round_.chair_staff_id = chair_member_id, chair_staff_id
+    try:
+        with db.session.no_autoflush:
+            results = rounds.tallies(round_)
+    finally:
+        round_.chair_id, round_.chair_staff_id = kept
+    return any(results[item.id].outcome.value != item.result for item in round_.agenda)

@@ -16,7 +16,7 @@ from ..domain.meetings import share_in_words
 from ..domain.voting import Tally
 from ..extensions import db
 from ..models import ConflictDeclaration, Decision, Member, Round, RoundMember, StaffUser, Vote
-from . import conflicts, decisions, deputies, rounds
+from . import conflicts, decisions, rounds
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,9 @@ class Minutes:
     """Everything the minutes of one round show."""
 
     round: Round
-    members: list[Attendance]
+    members: list[Attendance]  # the full members whose seats count (the body's seats)
     deputies: list[Attendance]
+    left: list[Attendance]  # members and deputies off the body when the vote ended: not counted
     items: list[ItemRecord]
     standings: dict[tuple[int, int], conflicts.Standing]
     quorum_share: str | None  # "half", "two_thirds", … (None: shown as a fraction)
@@ -73,9 +74,14 @@ def gather(round_id: int) -> Minutes | None:
     standings = conflicts.standings(round_)
     excluded = {pair for pair, standing in standings.items() if standing.excluded}
     open_ = round_.state == RoundState.OPEN
-    tallies = rounds.tallies(round_, excluded) if open_ else {}
+    # Who held each seat on each item, and the live count, as the tally decides them.
+    seated = rounds.seats(round_, excluded)
+    tallies = {item_id: counted for item_id, (_seats, counted) in seated.items()} if open_ else {}
     found = decisions.decisions_for_items(round_.agenda)
     waived = rounds.waived_applications(round_)
+    # Members taken off the body (or outside their term) before the vote ended count for
+    # nothing, as in the tally: the minutes list them apart, not among those taking part.
+    removed = rounds._removed_members(round_)
     if round_.mode == "meeting":
         taking_part = {p.member_id for p in round_.participants if p.present}
     else:
@@ -91,23 +97,29 @@ def gather(round_id: int) -> Minutes | None:
                 )
             )
         )
-    seats: dict[int, dict[str, list[int]]] = {}
+    sat_for: dict[int, dict[str, list[int]]] = {}
     names = {p.member_id: p.member.name for p in round_.participants}
     positions = {item.id: item.position for item in round_.agenda}
-    for item_id, replaced in deputies.substitutes_by_item(round_).items():
-        for replaced_id, deputy_id in replaced.items():
-            seats.setdefault(deputy_id, {}).setdefault(names.get(replaced_id, ""), []).append(
-                positions[item_id]
-            )
-    members, deputy_rows = [], []
+    for item_id, (held, _counted) in seated.items():
+        # A deputy sat for a member only where they held the seat, not wherever they were
+        # named: in writing the member's own vote takes the seat back.
+        for seat, holder in held.holders.items():
+            if holder != seat:
+                sat_for.setdefault(int(holder), {}).setdefault(names.get(int(seat), ""), []).append(
+                    positions[item_id]
+                )
+    members, deputy_rows, left = [], [], []
     for p in round_.participants:
-        if p.seat == Seat.DEPUTY:
+        if p.member_id in removed:
+            left.append(Attendance(p, p.member_id in taking_part))
+        elif p.seat == Seat.DEPUTY:
             deputy_rows.append(
                 Attendance(
                     p,
                     p.member_id in taking_part,
                     sorted(
-                        (name, sorted(items)) for name, items in seats.get(p.member_id, {}).items()
+                        (name, sorted(items))
+                        for name, items in sat_for.get(p.member_id, {}).items()
                     ),
                 )
             )
@@ -127,6 +139,7 @@ def gather(round_id: int) -> Minutes | None:
         round=round_,
         members=members,
         deputies=deputy_rows,
+        left=left,
         items=items,
         standings=standings,
         quorum_share=share_in_words(round_.quorum_numerator, round_.quorum_denominator),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, String, cast, func, inspect, select, update
@@ -517,13 +517,19 @@ def add_participant(round_: Round, member: Member, *, actor: Actor) -> RoundMemb
     conflicts of interest runs for them.
     """
     round_ = locks.lock(Round, round_.id)
-    refusal = seats_refusal(round_.state, round_.mode, round_.deadline, utcnow())
+    now = utcnow()
+    refusal = seats_refusal(round_.state, round_.mode, round_.deadline, now)
+    if refusal is None and meeting_begun(round_, now):
+        # Who sat on the body for the meeting is fixed once it began (read under the round's
+        # lock, which recording the begin takes too): a member added afterwards would change
+        # the quorum of what the room decided.
+        refusal = "round.meeting_begun"
     if refusal:
         raise DomainError(refusal)
     if (
         member.body_id != round_.body_id
         or member.seat == Seat.SUCCESSOR
-        or not member.serves_on(clock.area_today(round_.body.area))
+        or not member.serves_on(_seating_day(round_))
     ):
         raise DomainError("round.not_a_member", field="member")
     if any(p.member_id == member.id for p in round_.participants):
@@ -538,11 +544,32 @@ def add_participant(round_: Round, member: Member, *, actor: Actor) -> RoundMemb
 
 
 def members_not_taking_part(round_: Round) -> list[Member]:
-    """Members and deputies serving today who are not in this round (they joined later)."""
+    """Members and deputies serving on the round's day who are not in it (they joined later);
+    none once its meeting has begun (add_participant refuses them then)."""
+    if meeting_begun(round_, utcnow()):
+        return []
     taking_part = {p.member_id for p in round_.participants}
-    today = clock.area_today(round_.body.area)
-    serving = [*round_.body.voting_members(today), *round_.body.deputies(today)]
+    day = _seating_day(round_)
+    serving = [*round_.body.voting_members(day), *round_.body.deputies(day)]
     return [m for m in serving if m.id not in taking_part]
+
+
+def _seating_day(round_: Round) -> date:
+    """The area's day whose members a member added to the round must serve on: a meeting's
+    own day (as at opening), a written round's today."""
+    if round_.mode == "meeting" and round_.meeting_at is not None:
+        return clock.local_day(round_.meeting_at, round_.body.area.timezone)
+    return clock.area_today(round_.body.area)
+
+
+def meeting_begun(round_: Round, now: datetime | None = None) -> bool:
+    """Whether the round is a meeting that has begun (as recorded, else as invited)."""
+    return ballots.meeting_has_begun(
+        mode=round_.mode,
+        meeting_at=round_.meeting_at,
+        began_at=round_.began_at,
+        now=now or utcnow(),
+    )
 
 
 def revoke(participant: RoundMember, *, actor: Actor) -> None:
@@ -708,6 +735,8 @@ def seats(
             votes[position.agenda_item_id][member] = position.choice
     substitutes = deputies.substitutes_by_item(round_)
     applications = {item.id: item.application_id for item in round_.agenda}
+    chair = casting_vote_of(round_)
+    casting_vote = str(chair) if chair is not None else None
     result: dict[int, tuple[SeatVotes, Tally]] = {}
     for item_id in item_ids:
         seated = seat_votes(
@@ -728,24 +757,40 @@ def seats(
                 votes=seated.votes,
                 conflicted=seated.conflicted,
                 present=seated.present,
-                rule=_rule_for(round_.rule, seated),
+                rule=_rule_for(round_.rule, seated, casting_vote),
                 waive_quorum=applications[item_id] in waived,
             ),
         )
     return result
 
 
-def _rule_for(rule: VotingRule, seated: SeatVotes) -> VotingRule:
-    """The round's rule for one item: the chair's casting vote only while the chair holds
-    their own seat on it.
+def casting_vote_of(round_: Round) -> int | None:
+    """The member whose own vote decides a tie in this round (§ 91 VwVfG), or None.
+
+    Only where the body's rule gives its chair the casting vote (the frozen tie breaker, the
+    body's usual chair). In a meeting whose chair is recorded, the chair of that meeting
+    holds it: the member recorded, or nobody when the QM team chaired (the body's usual chair
+    then sat as an ordinary member). A written round has no chair of its own: the rule's.
+    """
+    if round_.tie_breaker_id is None:
+        return None
+    if round_.mode == "meeting" and (
+        round_.chair_id is not None or round_.chair_staff_id is not None
+    ):
+        return round_.chair_id
+    return round_.tie_breaker_id
+
+
+def _rule_for(rule: VotingRule, seated: SeatVotes, chair: str | None) -> VotingRule:
+    """The round's rule for one item: the casting vote of `chair` (casting_vote_of) only
+    while the chair holds their own seat on it.
 
     A tie is decided by the chair's own vote (§ 91 VwVfG); a deputy who votes in the chair's
     seat (the chair excluded for a conflict, absent, or not voting) casts an ordinary vote,
     and the tie then rejects.
     """
-    chair = rule.tie_breaker
-    if chair is None or seated.holders.get(chair) == chair:
-        return rule
+    if chair is not None and seated.holders.get(chair) == chair:
+        return replace(rule, tie_breaker=chair)
     return replace(rule, tie_breaker=None)
 
 
@@ -805,9 +850,18 @@ def missing_votes(
 
 
 def send_reminders(round_: Round, *, now: datetime | None = None) -> int:
-    """Mail a fresh link to every member who has not voted on everything yet; how many."""
+    """Mail a fresh link to every member who has not voted on everything yet; how many.
+
+    Under the round's lock, and only if nobody reminded the members since the caller read the
+    round: two ticks at once (cron overlapping, a timer on every app server), or staff's button
+    and the tick, send one reminder, not two (the second finds it sent and sends none).
+    """
+    seen = round_.reminded_at  # as the caller read it, before the lock reads it afresh
+    round_ = locks.lock(Round, round_.id)
     if round_.state != RoundState.OPEN:
         raise DomainError("round.not_open")
+    if round_.reminded_at != seen:
+        return 0
     now = now or utcnow()
     missing = missing_votes(round_)
     count = 0
@@ -872,6 +926,15 @@ def close_round(
     """
     round_ = locks.lock(Round, round_.id)
     closed = move_round(round_.state, RoundState.CLOSED)
+    # Each application read afresh under its lock, in id order as every opening takes them: an
+    # application withdrawn at this moment is withdrawn before the close (and gets no decision)
+    # or after it (and is decided), never found scheduled here and withdrawn when decided.
+    for application_id in sorted(item.application_id for item in round_.agenda):
+        locks.lock(Application, application_id)
+    if round_.mode == "meeting" and not meeting_begun(round_, now or utcnow()):
+        # A meeting's votes are taken in the room: closed before it, every item would get a
+        # "no quorum" decision dated before the body met.
+        raise DomainError("round.meeting_not_begun")
     _hold_members(round_)
     if (
         round_.mode == "circulation"
@@ -920,7 +983,9 @@ def close_round(
 def due_rounds(now: datetime) -> tuple[list[Round], list[Round]]:
     """Open circulation rounds that need a reminder, and those past their deadline."""
     rounds = db.session.scalars(
-        select(Round).where(Round.state == RoundState.OPEN.value, Round.mode == "circulation")
+        select(Round)
+        .where(Round.state == RoundState.OPEN.value, Round.mode == "circulation")
+        .order_by(Round.id)  # two ticks at once lock the rounds in one order
     ).all()
     to_remind = [r for r in rounds if _reminder_due(r, now)]
     to_close = [r for r in rounds if _deadline(r) <= now]

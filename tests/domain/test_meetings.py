@@ -112,6 +112,26 @@ RECORD_CASES = [
         ["meeting.chair_required", "meeting.minute_taker_required"],
         id="all-at-once",
     ),
+    pytest.param({"closed_at": T0 + timedelta(hours=1)}, [], id="closed-after-begin"),
+    pytest.param({"closed_at": T0}, [], id="closed-at-begin"),
+    pytest.param(
+        {"closed_at": T0 - timedelta(minutes=1)},
+        ["meeting.began_after_close"],
+        id="began-after-close",
+    ),
+    pytest.param(
+        {"closed_at": T0 + timedelta(minutes=30), "ended_at": T0 + timedelta(hours=2)},
+        [],
+        id="ended-after-close",
+    ),
+    pytest.param({"changes_who_counted": True}, ["meeting.began_changes_members"], id="reseats"),
+    pytest.param({"chair_present": False}, ["meeting.chair_absent"], id="chair-absent"),
+    pytest.param({"chair_on_body": False}, ["meeting.chair_not_on_body"], id="chair-left-body"),
+    pytest.param(
+        {"chair_member": False, "chair_staff": True, "chair_present": False},
+        [],
+        id="staff-chair",
+    ),
 ]
 
 

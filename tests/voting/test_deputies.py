@@ -287,6 +287,8 @@ def test_the_minutes_list_deputies_and_whom_they_replaced(
     round_ = open_round("meeting")
     d1 = _p(round_, with_deputies[0])
     deputies.assign(round_, d1, _p(round_, _full(jury)[0]), list(round_.agenda), actor=staff.actor)
+    # The deputy holds the seat in the room (Member 1 is not there); the minutes say so.
+    ballots.set_presence(d1, True, actor=staff.actor)
     db.session.commit()
     login(staff)
     minutes = client.get(f"/staff/rounds/{round_.id}/minutes", headers=EN).get_data(as_text=True)

@@ -73,7 +73,7 @@ def held_meeting(jury, staff, open_round):
     """A closed meeting: six of seven present, a deputy for the absent one, an exclusion
     (the member left the room), counts 5/1/0, 3/2/0 and 2/2/1, an approval with conditions,
     and the course recorded (begin, end, chair, minute-taker)."""
-    from datetime import date, timedelta
+    from datetime import UTC, date, datetime, timedelta
 
     from juryfund.services import conflicts, decisions, deputies, meetings, rounds
 
@@ -89,7 +89,8 @@ def held_meeting(jury, staff, open_round):
         seat="deputy",
     )
     db.session.commit()
-    round_ = open_round(mode="meeting")
+    # Held three hours ago and closed now: the course begins before the round was closed.
+    round_ = open_round(mode="meeting", deadline=datetime.now(UTC) - timedelta(hours=3))
     full = [p for p in round_.participants if p.seat == "full"]
     deputy_p = next(p for p in round_.participants if p.member_id == deputy.id)
     for p in full[:6] + [deputy_p]:
@@ -306,7 +307,7 @@ def test_minutes_of_a_repeat_meeting_say_the_quorum_was_waived(
 
     jury.repeat_quorate = True
     earlier = open_round(mode="meeting")
-    rounds.close_round(earlier, actor=staff.actor)  # nobody came
+    rounds.close_round(earlier, actor=staff.actor, now=earlier.meeting_at)  # nobody came
     db.session.commit()
     repeat = meetings.repeat_meeting(
         earlier,
@@ -318,7 +319,7 @@ def test_minutes_of_a_repeat_meeting_say_the_quorum_was_waived(
     rounds.open_round(repeat, actor=staff.actor)
     ballots.set_presence(repeat.participants[0], True, actor=staff.actor)
     ballots.cast_vote(repeat.participants[0], repeat.agenda[0], "yes", actor=staff.actor)
-    rounds.close_round(repeat, actor=staff.actor)
+    rounds.close_round(repeat, actor=staff.actor, now=repeat.meeting_at)
     db.session.commit()
     login(staff)
     text = _text(_minutes(client, repeat))

@@ -24,7 +24,7 @@ def _held_without_quorum(open_round, staff, present: int = 2) -> Round:
         ballots.set_presence(p, True, actor=staff.actor)
         for item in round_.agenda:
             ballots.cast_vote(p, item, "yes", actor=staff.actor)
-    rounds.close_round(round_, actor=staff.actor)
+    rounds.close_round(round_, actor=staff.actor, now=round_.meeting_at)
     db.session.commit()
     assert {item.result for item in round_.agenda} == {"no_quorum"}
     return round_
@@ -55,7 +55,7 @@ def test_announced_repeat_is_quorate_regardless_of_attendance(jury, staff, open_
         ballots.set_presence(p, True, actor=staff.actor)
         ballots.cast_vote(p, repeat.agenda[0], "yes", actor=staff.actor)
         ballots.cast_vote(p, repeat.agenda[1], "no", actor=staff.actor)
-    results = rounds.close_round(repeat, actor=staff.actor)
+    results = rounds.close_round(repeat, actor=staff.actor, now=repeat.meeting_at)
     first, second = (results[item.id] for item in repeat.agenda[:2])
     assert (first.outcome, first.quorate, first.quorum_needed) == ("approved", True, 1)
     assert second.outcome == "rejected"
@@ -83,7 +83,7 @@ def test_an_unannounced_repeat_needs_its_quorum(jury, staff, open_round):
     rounds.open_round(repeat, actor=staff.actor)
     for p in repeat.participants[:2]:
         ballots.set_presence(p, True, actor=staff.actor)
-    results = rounds.close_round(repeat, actor=staff.actor)
+    results = rounds.close_round(repeat, actor=staff.actor, now=repeat.meeting_at)
     assert {t.outcome for t in results.values()} == {"no_quorum"}
     mail = db.session.scalars(select(Mail).order_by(Mail.id.desc())).first()
     assert "regardless" not in mail.body_text
@@ -110,7 +110,7 @@ def test_refused_after_a_quorate_meeting(jury, staff, open_round):
     round_ = open_round(mode="meeting")
     for p in round_.participants[:5]:
         ballots.set_presence(p, True, actor=staff.actor)
-    rounds.close_round(round_, actor=staff.actor)
+    rounds.close_round(round_, actor=staff.actor, now=round_.meeting_at)
     db.session.commit()
     with pytest.raises(DomainError) as refused:
         _repeat(round_, staff, announce=True)

@@ -29,7 +29,7 @@ def _announced_repeat(jury, staff, open_round) -> Round:
     earlier = open_round(mode="meeting")
     for p in earlier.participants[:2]:
         ballots.set_presence(p, True, actor=staff.actor)
-    rounds.close_round(earlier, actor=staff.actor)
+    rounds.close_round(earlier, actor=staff.actor, now=earlier.meeting_at)
     db.session.commit()
     assert {item.result for item in earlier.agenda} == {"no_quorum"}
     repeat = meetings.repeat_meeting(
@@ -92,7 +92,7 @@ def test_a_repeat_meeting_without_the_waiver_may_become_a_written_round(jury, st
     """A repeat meeting not announced as quorate regardless of attendance is an ordinary round:
     staff may still decide its items in writing, with the usual quorum."""
     earlier = open_round(mode="meeting")
-    rounds.close_round(earlier, actor=staff.actor)
+    rounds.close_round(earlier, actor=staff.actor, now=earlier.meeting_at)
     db.session.commit()
     repeat = meetings.repeat_meeting(
         earlier, when=NEXT_WEEK, place="", announce=False, actor=staff.actor
@@ -114,7 +114,7 @@ def test_an_announced_repeat_meeting_nobody_attended_decides_nothing(jury, staff
     repeat = _announced_repeat(jury, staff, open_round)
     rounds.open_round(repeat, actor=staff.actor)
     db.session.commit()
-    results = rounds.close_round(repeat, actor=staff.actor)
+    results = rounds.close_round(repeat, actor=staff.actor, now=repeat.meeting_at)
     db.session.commit()
     assert {(r.participating, r.quorum_needed, r.outcome.value) for r in results.values()} == {
         (0, 1, "no_quorum")
@@ -129,7 +129,7 @@ def test_an_announced_repeat_meeting_one_member_attended_decides(jury, staff, op
     db.session.commit()
     ballots.set_presence(repeat.participants[0], True, actor=staff.actor)
     ballots.cast_vote(repeat.participants[0], repeat.agenda[0], "yes", actor=staff.actor)
-    results = rounds.close_round(repeat, actor=staff.actor)
+    results = rounds.close_round(repeat, actor=staff.actor, now=repeat.meeting_at)
     first = results[repeat.agenda[0].id]
     assert (first.participating, first.quorum_needed, first.outcome) == (1, 1, "approved")
 

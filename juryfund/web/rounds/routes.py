@@ -147,6 +147,10 @@ def _detail_page(
         context["tallies"] = rounds.tallies(round_, excluded) if open_ else {}
         missing = context["missing"] = rounds.missing_votes(round_, excluded)
         context["not_taking_part"] = rounds.members_not_taking_part(round_) if open_ else []
+        # A meeting round closes once its meeting has begun (rounds.close_round).
+        context["awaiting_meeting"] = (
+            open_ and round_.mode == "meeting" and not rounds.meeting_begun(round_)
+        )
         context["closing_early"] = (
             open_
             and round_.mode == "circulation"
@@ -570,7 +574,26 @@ def record(round_id: int):
         return _detail_page(
             _listed_round(round_id), grid=_sent_grid(round_, request.form), status=422
         )
-    return _on_round(round_id, lambda: _record(round_), _("The meeting record is saved."))
+    refused: list[DomainError] = []
+
+    def save() -> None:
+        """Store the record, keeping a refusal that comes back with the form as typed."""
+        try:
+            _record(round_)
+        except DomainError as error:
+            if error.reason in _TYPED_AGAIN:
+                refused.append(error)
+            raise
+
+    if attempt(save, done=_("The meeting record is saved.")) or not refused:
+        return redirect(url_for("rounds.detail", round_id=round_id))
+    # Nothing was saved (flashed why); the form comes back as typed, to correct the one entry.
+    return _detail_page(_listed_round(round_id), grid=_sent_grid(round_, request.form), status=422)
+
+
+#: Refusals of a meeting record's save shown with the form as typed: a mistake in what was
+#: typed, not a colleague's save meanwhile (meeting.record_changed shows the record as it is).
+_TYPED_AGAIN = frozenset({"ballot.member_holds_seat", "meeting.deputy_voted_in_seat"})
 
 
 def _voting_but_not_present(round_: Round, form: Any) -> list[str]:
@@ -609,7 +632,7 @@ def _not_present_message(names: list[str]) -> str:
 
 
 def _record(round_: Round) -> None:
-    """Store the meeting record sent in the form: presence first, then conflicts and votes.
+    """Store the meeting record sent in the form: presence, conflicts and votes.
 
     Only what the form changed from what it showed is stored. Each entry comes with a hidden
     `shown-…` twin holding what the page showed (none where it showed nothing): two staff
@@ -643,23 +666,35 @@ def _record(round_: Round) -> None:
             declare = bool(reason) and _changed(shown_reason, reason, current.reasons.get(key, ""))
             vote = _changed(shown_choice, choice, current.votes.get(key, ""))
             entries.append((participant, item, reason, declare, choice, vote))
+    presence = []
     for participant in round_.participants:
         sent = form.get(f"present-{participant.id}") == "y"
         shown = form.get(f"shown-present-{participant.id}") == "y"
         # A box has two states: a colleague who changed it meanwhile changed it as this form
         # does, or this form left it as shown (and it stays as the colleague saved it).
         if sent != shown or current.present.get(participant.id) is None:
-            ballots.set_presence(participant, sent, actor=staff)
-    excluded = conflicts.excluded_pairs(round_)
+            presence.append((participant, sent))
+    # Absences first (they withdraw the member's votes), then conflicts declared and votes
+    # cleared, then presences: a member ticked present in the same save that removes their
+    # deputy's vote takes their seat back (ballots.set_presence refuses it while the
+    # deputy's vote stands), and then the votes.
+    for participant, sent in presence:
+        if not sent:
+            ballots.set_presence(participant, False, actor=staff)
     for participant, item, reason, declare, choice, vote in entries:
         if declare:
             ballots.declare_conflict(participant, item, reason, actor=staff)
-        if not vote:
+        if vote and not choice:
+            ballots.clear_vote(participant, item, actor=staff)
+    for participant, sent in presence:
+        if sent:
+            ballots.set_presence(participant, True, actor=staff)
+    excluded = conflicts.excluded_pairs(round_)
+    for participant, item, reason, _declare, choice, vote in entries:
+        if not vote or not choice:
             continue
         voting = not reason and (participant.member_id, item.id) not in excluded
-        if not choice:
-            ballots.clear_vote(participant, item, actor=staff)
-        elif voting and not participant.present:
+        if voting and not participant.present:
             # The form ticked the member (record() refuses a vote without the tick), so a
             # colleague's save took the tick away meanwhile: refused whole, never dropped.
             raise DomainError("meeting.record_changed")
@@ -764,20 +799,25 @@ def _minutes_data(round_id: int) -> minutes_.Minutes:
     return data
 
 
+def _minutes_context(data: minutes_.Minutes) -> dict[str, Any]:
+    """What the minutes show besides their data: when generated, whose vote decides a tie."""
+    return {"generated": clock.now(), "casting_vote": rounds.casting_vote_of(data.round)}
+
+
 @bp.get("/rounds/<int:round_id>/minutes")
 @login_required
 def minutes(round_id: int):
     """The round's minutes (Protokoll, § 93 VwVfG), with links to the print view and the PDF."""
-    return render_template("rounds/minutes.html", m=_minutes_data(round_id), generated=clock.now())
+    data = _minutes_data(round_id)
+    return render_template("rounds/minutes.html", m=data, **_minutes_context(data))
 
 
 @bp.get("/rounds/<int:round_id>/minutes/print")
 @login_required
 def minutes_print(round_id: int):
     """The minutes as a page of their own for printing (also the PDF's source)."""
-    return render_template(
-        "rounds/minutes_print.html", m=_minutes_data(round_id), generated=clock.now()
-    )
+    data = _minutes_data(round_id)
+    return render_template("rounds/minutes_print.html", m=data, **_minutes_context(data))
 
 
 @bp.get("/rounds/<int:round_id>/minutes.pdf")
@@ -785,5 +825,5 @@ def minutes_print(round_id: int):
 def minutes_pdf(round_id: int):
     """The minutes as a PDF document, rendered from the print view."""
     data = _minutes_data(round_id)
-    html = render_template("rounds/minutes_print.html", m=data, generated=clock.now())
+    html = render_template("rounds/minutes_print.html", m=data, **_minutes_context(data))
     return pdf_response(html, f"minutes-{data.round.id}.pdf")
