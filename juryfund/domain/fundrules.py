@@ -267,6 +267,18 @@ def receipt_flags(*, day: date, applied_on: date, period: Period) -> tuple[str, 
     return tuple(flags)
 
 
+def future_receipt_errors(days: Sequence[date | None], *, today: date) -> list[DomainError]:
+    """A refusal next to each receipt dated after today: a receipt proves money already spent.
+
+    ``days`` are the receipt list's dates in order; fields are named by that place.
+    """
+    return [
+        DomainError("proof.receipt_in_future", field=f"receipts-{index}-date")
+        for index, day in enumerate(days)
+        if day is not None and day > today
+    ]
+
+
 def check_receipt_choice(*, choice: str, reason: str) -> list[DomainError]:
     """A staff choice on a flagged receipt: accepted, or refused with a reason."""
     if choice not in RECEIPT_CHOICES:

@@ -12,6 +12,10 @@ from .money import MAX_CENTS, bounded_sum
 
 #: Most lines a cost plan may have; more is a sign of a bot or a misunderstanding.
 MAX_COST_LINES = 30
+#: An action or project is planned at most this many years ahead (a Projektfonds project runs
+#: up to five years, FACTS.md): a later date is a slip, and date arithmetic on it (the proof's
+#: due date) would overflow.
+PLANNING_YEARS = 6
 #: Most pieces on one cost line (the form offers the same range).
 MAX_QUANTITY = 100_000
 
@@ -133,7 +137,21 @@ def check_draft(draft: Draft, rules: FundRules, *, today: date) -> list[DomainEr
         )
     if draft.end_date < draft.start_date:
         errors.append(DomainError("application.dates_order", field="end_date"))
+    horizon = _years_after(today, PLANNING_YEARS)
+    for name, day in (("start_date", draft.start_date), ("end_date", draft.end_date)):
+        if day > horizon:
+            errors.append(
+                DomainError("application.too_far_ahead", field=name, years=PLANNING_YEARS)
+            )
     return errors
+
+
+def _years_after(day: date, years: int) -> date:
+    """The same calendar day `years` later (28 February for a 29 February without one)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def _amount_errors(draft: Draft) -> list[DomainError]:

@@ -21,7 +21,7 @@ from ..domain.errors import DomainError
 from ..domain.lifecycles import PaymentRequestState, move_payment_request
 from ..domain.states import State
 from ..extensions import db
-from ..infra import audit
+from ..infra import audit, clock
 from ..models import Application, FundYear, LedgerEntry, PaymentRequest
 from ..models.base import utcnow
 from ..models.payments import REQUEST_KINDS
@@ -107,6 +107,10 @@ def request_payment(
     errors: list[DomainError] = []
     if kind not in REQUEST_KINDS:
         errors.append(DomainError("payment.kind", field="kind"))
+    elif kind == "advance" and clock.area_today(application.area) > application.end_date:
+        # An advance pays for an action still to come; once it has ended, money is paid back
+        # against its receipts (a reimbursement).
+        errors.append(DomainError("payment.advance_after_action", field="kind"))
     if amount_cents is None or amount_cents <= 0:
         errors.append(DomainError("payment.amount_not_positive", field="amount"))
     holder = " ".join(account_holder.split())

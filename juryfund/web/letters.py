@@ -26,6 +26,9 @@ def letter_html(application: Application) -> str:
     """The printable letter in the applicant's language with the German text (404 if none)."""
     decision = letter_decision(application) or abort(404)
     g.area = application.area  # dates in the area's time zone
+    # The date fixed when the proof was started is the one the status page shows; the fund's
+    # current weeks only apply to proofs not started yet.
+    proof = proofs.find(application)
     # The letter is the applicant's whatever language the page visitor reads in.
     with force_locale(application.language):
         return render_template(
@@ -35,7 +38,7 @@ def letter_html(application: Application) -> str:
             body=decisions.deciding_body(decision) or application.fund.body,
             area=application.area,
             fund=application.fund,
-            proof_due=proofs.due_date(application),
+            proof_due=proof.due_on if proof is not None else proofs.due_date(application),
             language=application.language,
         )
 

@@ -18,14 +18,16 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
+from ..domain import fundrules
 from ..domain.actors import Actor
 from ..domain.errors import DomainError
 from ..domain.files import MAX_FILE_BYTES
 from ..domain.lifecycles import ProofState
 from ..extensions import db
+from ..infra import clock
 from ..models import Application, ProofOfUse
 from ..services import proofs
-from ..services.setup import all_refusals
+from ..services.setup import all_refusals, refuse
 from .fields import AppForm, MoneyField, apply_domain_error, button_number, mark_missing
 from .unit_of_work import attempt_part, read_upload
 
@@ -110,6 +112,10 @@ def handle_post(
     ``send`` submits the proof; ``actor`` is staff saving and adding files for the applicant.
     """
     action = request.form.get("action", "save")
+    # Files are kept on every button, even when a line of the list is wrong, so nothing
+    # uploaded is lost (as the application form does).
+    refused = _attach_files(form, record, actor)
+    kept = sent = False
     if action == "add_line" and len(form.receipts.entries) < form.receipts.max_entries:
         form.receipts.append_entry()
     elif (index := button_number(action, "remove_line-")) is not None and len(
@@ -118,18 +124,17 @@ def handle_post(
         if index < len(form.receipts.entries):
             form.receipts.entries.pop(index)
     elif action in ("save", "submit"):
-        # Files are kept even when a line of the list is wrong, so nothing uploaded is lost.
-        refused = _attach_files(form, record, actor)
         kept = form.validate() and _save_text(form, record, actor) and not refused
         sent = kept and action == "submit" and attempt_part(send, form=form).ok
-        # The request's one commit: files and text, and the proof's sending when it went.
-        db.session.commit()
-        if kept and action == "save":
-            return "saved"
-        if sent:
-            return "sent"
-        for error in refused:  # validate() clears field errors; show the file refusals again
-            apply_domain_error(form, error)
+    # The request's one commit: the files (on every button), the text when it was kept, and
+    # the proof's sending when it went.
+    db.session.commit()
+    if kept and action == "save":
+        return "saved"
+    if sent:
+        return "sent"
+    for error in refused:  # after validate(), which clears field errors
+        apply_domain_error(form, error)
     return None
 
 
@@ -138,10 +143,14 @@ def _save_text(form: ProofForm, record: ProofOfUse, actor: Actor | None) -> bool
 
     def save() -> None:
         try:
+            # A receipt proves money already spent: none may be dated after the area's today.
+            lines = form.lines()
+            today = clock.area_today(record.application.area)
+            refuse(fundrules.future_receipt_errors([line.date for line in lines], today=today))
             proofs.save(
                 record,
                 report=form.report.data or "",
-                receipts=form.lines(),
+                receipts=lines,
                 actor=actor,
             )
         except DomainError as error:

@@ -8,7 +8,15 @@ import pytest
 
 from juryfund.domain.errors import DomainError
 from juryfund.domain.files import check_upload, safe_filename, sniff_type
-from juryfund.domain.intake import CostLine, Draft, FundOption, FundRules, check_draft, route
+from juryfund.domain.intake import (
+    PLANNING_YEARS,
+    CostLine,
+    Draft,
+    FundOption,
+    FundRules,
+    check_draft,
+    route,
+)
 
 pytestmark = pytest.mark.domain
 
@@ -188,3 +196,18 @@ def test_check_upload_accepts_pdf_under_limits():
 )
 def test_safe_filename(name, media_type, expected):
     assert safe_filename(name, media_type) == expected
+
+
+def test_an_action_planned_more_than_six_years_ahead_is_refused():
+    """Within the planning horizon a project may run years; beyond it the date is a slip."""
+    last = TODAY.replace(year=TODAY.year + PLANNING_YEARS)
+    assert check_draft(_draft(end_date=last), RULES, today=TODAY) == []
+    errors = check_draft(
+        _draft(start_date=last + timedelta(days=1), end_date=date(9999, 12, 31)),
+        RULES,
+        today=TODAY,
+    )
+    assert [(e.reason, e.field) for e in errors] == [
+        ("application.too_far_ahead", "start_date"),
+        ("application.too_far_ahead", "end_date"),
+    ]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from juryfund.extensions import db
 from juryfund.infra import clock
 from juryfund.models import Application, Mail
+from juryfund.services import intake
 from tests.factories import BodyFactory, FundFactory
 
 from ..conftest import csrf_from
@@ -117,6 +118,13 @@ def status_link(mail: Mail) -> str:
     match = re.search(r"https?://[^/\s]+(/status/link/[^\s\"<]+)", mail.body_text)
     assert match, mail.body_text
     return match.group(1)
+
+
+def open_status(client, application: Application) -> None:
+    """The resident opens a fresh status link (as mailed) in this browser."""
+    token = intake.new_status_token(application)
+    db.session.commit()
+    assert client.get(f"/status/link/{token}").status_code == 302
 
 
 def last_mail(to: str) -> Mail:

@@ -34,8 +34,9 @@ def _lists(area, fund) -> dict[int, list[str]]:
 
 
 def _approve_advance(approved, area, staff) -> PaymentRequest:
-    """The 400 € advance of "Pflanzaktion", entered by a colleague and approved by `staff`."""
-    request = ask_payment(approved, colleague_of(approved), 40000)
+    """400 € of "Pflanzaktion" entered by a colleague and approved by `staff`: a reimbursement,
+    as the action has ended by the new year (an advance is refused then)."""
+    request = ask_payment(approved, colleague_of(approved), 40000, kind="reimbursement")
     payments.approve(request, actor=staff.actor)
     db.session.commit()
     return request

@@ -81,7 +81,8 @@ BUDGETS = {
     # Issue 17: the project story for the status card, and the map pin for the place consent (+2).
     "status": 14,
     # The decision letter: the decisions in force, the application with area, fund and body.
-    "status.letter": 6,
+    # The proof's due date as stored (the date the status page shows), not recomputed (+1).
+    "status.letter": 7,
     # Issue 18: the member's conflict declarations come with the votes (one query less); the
     # money left and the dossiers are cached fragments (their queries only when not cached).
     # The member's state that keys the kept whole page (ballot/kept.py) is read first, with
@@ -120,7 +121,8 @@ BUDGETS = {
     # sum of the commitments booked (auditor B): the application's decisions (+1).
     "money": 13,
     "application.audit": 11,
-    "letter": 7,
+    # The proof's due date as stored, as on the status page (+1).
+    "letter": 8,
     "fund_year": 7,
     "body": 6,
     # Conflicts of interest: found (draft: the members and the cost lines they may be named

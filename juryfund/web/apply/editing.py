@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import render_template, request, session
+from flask import g, render_template, request, session
 from werkzeug.datastructures import FileStorage
 
 from ...domain.errors import DomainError
@@ -20,7 +20,30 @@ from ..fields import apply_domain_error, button_number, field_by_path, options
 from ..unit_of_work import attempt_part, read_upload
 from .forms import ApplicationForm
 
-DRAFT_KEY = "upload_key"
+#: The session's draft keys, one per form ([form, key] pairs, newest last): an upload waits
+#: under its own form's key, so it never shows in, or goes with, another form of the browser
+#: (a helper filling in forms for several residents).
+DRAFT_KEYS = "upload_keys"
+#: The forms a session keeps uploads for; the oldest is forgotten first (the cookie stays
+#: small, and the stale-draft purge deletes its files later).
+MAX_DRAFT_FORMS = 8
+#: The form of a request that names none: a new application's page that sent no submission key
+#: (an old cached page, a script) or staff's paper entry.
+NEW_FORM = "new"
+
+#: Reasons the fund's check gives from the cost plan's total or its lines taken together; while
+#: a cost line is unreadable that total leaves the line out, so these would blame the wrong field.
+TOTAL_REASONS = frozenset(
+    {
+        "application.no_cost_lines",
+        "application.requested_above_total",
+        "money.total_too_large",
+        "rules.costs_covered",
+        "rules.fee_over_cap",
+        "rules.over_funding",
+        "rules.own_share_short",
+    }
+)
 
 
 @dataclass
@@ -41,13 +64,17 @@ def complete(
     save: Callable[[], Any],
     *,
     application: Application | None = None,
+    form_key: str | None = None,
 ) -> Outcome:
     """Run one request of an application form and, once fund and body are confirmed, save it.
 
     The request commits once, at the end: the uploads, and the application when it is saved. A
     refused save (shown on the form) undoes only itself, so it never loses the uploads. The
-    outcome says whether it was saved and what `save` returned.
+    outcome says whether it was saved and what `save` returned. ``form_key`` names a new
+    application's form (its uploads wait under that form's own key); an edit is named by its
+    application.
     """
+    use_form(application, form_key)
     prepare(form, area)
     if not form.is_submitted():
         return Outcome(form, files=files(application))
@@ -88,22 +115,44 @@ def next_deadlines(funds: list[Fund], area: Area) -> list[tuple[Fund, FundSessio
     return [(fund, coming) for fund in funds for coming in upcoming[fund.id]]
 
 
+def use_form(application: Application | None, form_key: str | None = None) -> None:
+    """Name the form this request works on, whose uploads wait under a key of its own."""
+    if application is not None:
+        g.draft_form = f"application-{application.id}"
+    else:
+        g.draft_form = form_key or NEW_FORM
+
+
+def _draft_keys() -> list[list[str]]:
+    """The session's [form, key] pairs, oldest first (a list: the cookie keeps its order)."""
+    return [list(pair) for pair in session.get(DRAFT_KEYS, ())]
+
+
 def draft_key() -> str:
-    """The browser session's key for uploads of forms not yet sent."""
-    if DRAFT_KEY not in session:
-        session[DRAFT_KEY] = intake.new_draft_key()
-    return session[DRAFT_KEY]
+    """The key for uploads of this request's form until it is sent (made when first needed)."""
+    form = g.get("draft_form", NEW_FORM)
+    pairs = _draft_keys()
+    for name, key in pairs:
+        if name == form:
+            return key
+    key = intake.new_draft_key()
+    session[DRAFT_KEYS] = [*pairs, [form, key]][-MAX_DRAFT_FORMS:]
+    return key
 
 
 def held_draft_key() -> str | None:
-    """The session's draft key if it has one: a form saved without one has no uploads to
+    """This form's draft key if it has one: a form saved without one has no uploads to
     claim (asking for a key would make one, and then look for files under it)."""
-    return session.get(DRAFT_KEY)
+    form = g.get("draft_form", NEW_FORM)
+    return next((key for name, key in _draft_keys() if name == form), None)
 
 
 def rotate_draft_key() -> None:
-    """After saving, the next form starts without files."""
-    session.pop(DRAFT_KEY, None)
+    """After saving, the form's next use starts without files (other forms keep theirs)."""
+    form = g.get("draft_form", NEW_FORM)
+    pairs = _draft_keys()
+    if any(name == form for name, _key in pairs):
+        session[DRAFT_KEYS] = [pair for pair in pairs if pair[0] != form]
 
 
 def prepare(form: ApplicationForm, area: Area) -> None:
@@ -121,7 +170,7 @@ def _stage_uploads(form: ApplicationForm, application: Application | None) -> li
         return refused
     # The files the form holds already count towards the limit.
     existing = len(application.attachments) if application else 0
-    existing += len(intake.drafts(session.get(DRAFT_KEY)))
+    existing += len(intake.drafts(held_draft_key()))
     for upload in files:
         data = read_upload(upload, MAX_FILE_BYTES + 1)
         try:
@@ -137,7 +186,7 @@ def run(form: ApplicationForm, area: Area, *, application: Application | None = 
     """Handle one POST of the form: add/remove lines or files, or check and confirm.
 
     Nothing typed or uploaded is lost: every path re-renders the form with what was sent,
-    and uploads are stored with the session's draft key until the form is saved.
+    and uploads are stored under the form's draft key until the form is saved.
     """
     action = request.form.get("action", "check")
     refused = _stage_uploads(form, application)
@@ -156,7 +205,7 @@ def _act(
     """Carry out the button that was pressed."""
     if (number := button_number(action, "remove_file-")) is not None:
         try:
-            intake.discard_upload(number, draft_key=session.get(DRAFT_KEY), application=application)
+            intake.discard_upload(number, draft_key=held_draft_key(), application=application)
         except DomainError as error:  # reviewed by staff meanwhile: the file stays, and why
             error.field = error.field or form.attachments.name
             apply_domain_error(form, error)
@@ -173,9 +222,9 @@ def _act(
 
 
 def files(application: Application | None) -> list[Attachment]:
-    """The files shown with the form: the application's own and this session's drafts."""
+    """The files shown with the form: the application's own and this form's drafts."""
     own = list(application.attachments) if application else []
-    return own + intake.drafts(session.get(DRAFT_KEY))
+    return own + intake.drafts(held_draft_key())
 
 
 def _remove_line(form: ApplicationForm, index: int) -> None:
@@ -192,10 +241,15 @@ def _check(form: ApplicationForm, area: Area, application: Application | None) -
     if any(value is None for value in needed) or form.requested.errors:
         return None
     entries = form.filled_cost_entries()
+    # A line with a typo is left out of the total: the checks of that total wait until it is
+    # readable, and the typo is told only next to the line itself.
+    lines_unreadable = any(entry.form.errors for entry in form.cost_items)
     fund, errors = intake.check(
         area, form.to_input(i18n.current_language()), sent_on=intake.session_day(application)
     )
     for error in errors:
+        if lines_unreadable and error.reason in TOTAL_REASONS:
+            continue
         if error.field and error.field.startswith("cost_items-"):
             # The domain counts filled lines; the form may have blank ones in between.
             _prefix, index, *rest = error.field.split("-", 2)

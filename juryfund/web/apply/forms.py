@@ -10,7 +10,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -120,12 +119,13 @@ class ApplicationForm(AppForm):
     place = StringField(_l("Where?"), validators=[InputRequired(REQUIRED), Length(max=300)])
     start_date = DateField(_l("Starts on"), validators=[InputRequired(DATE_INVALID)])
     end_date = DateField(_l("Ends on"), validators=[InputRequired(DATE_INVALID)])
-    participants = IntegerField(
+    # WholeNumberField: "viele" gets one translated message, and Arabic-Indic digits are read.
+    participants = WholeNumberField(
         _l("Expected participants"), default=0, validators=[Optional(), number_range(0, 1_000_000)]
     )
     # cost plan and money
     cost_items = FieldList(FormField(CostLineForm), min_entries=3, max_entries=MAX_COST_LINES)
-    volunteer_hours = IntegerField(
+    volunteer_hours = WholeNumberField(
         _l("Volunteer hours (own contribution)"),
         default=0,
         validators=[Optional(), number_range(0, 100000)],
@@ -167,10 +167,12 @@ class ApplicationForm(AppForm):
 
     def filled_cost_entries(self) -> list:
         """The cost plan's entries that become domain lines, in order (the domain's indexes)."""
+        # A line with an error (a missing description) is told next to its field, not checked.
         return [
             entry
             for entry in self.cost_items
             if not entry.form.is_blank()
+            and not entry.form.errors
             and entry.form.unit_price.data is not None
             and entry.form.quantity.data
         ]
@@ -179,7 +181,7 @@ class ApplicationForm(AppForm):
         """The cost plan's non-blank lines as domain values."""
         return [
             CostLine(
-                line.description.data.strip(),
+                (line.description.data or "").strip(),
                 line.category.data,
                 line.quantity.data,
                 line.unit_price.data,

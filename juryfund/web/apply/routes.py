@@ -26,6 +26,9 @@ def form(slug: str):
     area = load_area(slug)
     form = ApplicationForm()
     submission = _submission_key()
+    # The uploads wait under this form's own key; a request that names no form (an old cached
+    # page, a script) shares the session's one key for new forms, as it always did.
+    form_key = f"new-{submission}" if request.form.get("submission") else None
     outcome = editing.complete(
         form,
         area,
@@ -40,6 +43,7 @@ def form(slug: str):
                 submission_key=submission,
             ).reference
         ),
+        form_key=form_key,
     )
     sending = request.form.get("action") == "submit"
     if not outcome.saved and sending and (first := intake.sent_with(submission)) is not None:

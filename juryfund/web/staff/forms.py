@@ -23,6 +23,7 @@ from wtforms.validators import (
 )
 
 from ...config import SUPPORTED_LOCALES
+from ...domain.money import _NORMALISE as DIGITS_AND_MARKS
 from ..admin.forms import EMAIL_INVALID, FILLED, strip
 from ..fields import REQUIRED, AppForm, CheckboxesField, MoneyField, number_range, options
 from ..i18n import LANGUAGE_NAMES
@@ -53,7 +54,8 @@ class WholeNumberField(IntegerField):
         """Read digits only (no "1_000" or other forms Python's int() would also take)."""
         if not valuelist:
             return
-        text = valuelist[0].strip()
+        # Arabic-Indic digits and invisible direction marks read as amounts read them.
+        text = valuelist[0].translate(DIGITS_AND_MARKS).strip()
         self.data = None
         if not text:
             return
