@@ -17,6 +17,7 @@ from ..extensions import db
 from ..infra import audit
 from ..models import Area, StaffUser
 from ..models.base import utcnow
+from . import uniques
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -49,14 +50,17 @@ def create_staff(
     actor: Actor = SYSTEM,
 ) -> StaffUser:
     """Create a staff or admin account; the email must be new."""
+    taken = DomainError("staff.email_taken", field="email")
     if find_staff_by_email(email) is not None:
-        raise DomainError("staff.email_taken", field="email")
+        raise taken
     check_password_strength(password)
     user = StaffUser(email=normalise_email(email), name=name.strip(), role=role)
     user.set_password(password)
-    user.areas = list(areas)
-    db.session.add(user)
-    db.session.flush()
+    # The look above cannot see an account another request is making at the same moment (two
+    # admins, a double click); the email's unique constraint can, and the loser is told it is taken.
+    with uniques.written_once({"uq_staff_user_email": taken}):
+        db.session.add(user)
+        user.areas = list(areas)
     _audit(user, "staff.created", actor)
     return user
 

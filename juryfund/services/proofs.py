@@ -400,11 +400,14 @@ def due_reminders(now: datetime) -> tuple[list[ProofOfUse], list[ProofOfUse]]:
     "Today" is each area's own day: just after midnight in Berlin the UTC date is still the day
     before, and a proof due that day would be called overdue a day late.
     """
+    # In application order: the sends below lock each proof's application (proofs._locked),
+    # and two ticks taking them in the same order wait for each other instead of deadlocking.
     rows = db.session.execute(
         select(ProofOfUse, Area.timezone)
         .join(Application, ProofOfUse.application_id == Application.id)
         .join(Area, Application.area_id == Area.id)
         .where(ProofOfUse.state.in_(EDITABLE), Application.state == State.APPROVED.value)
+        .order_by(ProofOfUse.application_id)
     ).all()
     remind, overdue = [], []
     for proof, timezone in rows:
@@ -416,13 +419,26 @@ def due_reminders(now: datetime) -> tuple[list[ProofOfUse], list[ProofOfUse]]:
     return remind, overdue
 
 
-def send_reminder(proof: ProofOfUse, *, now: datetime) -> None:
-    """Remind the applicant that the proof is due soon."""
+def send_reminder(proof: ProofOfUse, *, now: datetime) -> bool:
+    """Remind the applicant that the proof is due soon, once; False if it was done meanwhile."""
+    # due_reminders read "not reminded" without a lock: two ticks at once (cron overlapping,
+    # every app server's timer) both found it. Under the lock the second reads the first's
+    # stamp after its commit and sends nothing.
+    proof = _locked(proof)
+    if proof.reminded_at is not None or proof.state not in EDITABLE:
+        return False
     proof.reminded_at = now
     _mail(proof, purpose="proof.reminder", template="proof_reminder")
+    return True
 
 
-def notify_overdue(proof: ProofOfUse, *, now: datetime) -> None:
-    """Tell the QM team (the area's contact address and who chose it) that a proof is overdue."""
+def notify_overdue(proof: ProofOfUse, *, now: datetime) -> bool:
+    """Tell the QM team (the area's contact address and who chose it) that a proof is overdue,
+    once; False if it was done meanwhile or the proof was sent."""
+    # As send_reminder: the stamp is read again after the lock, so overlapping ticks tell once.
+    proof = _locked(proof)
+    if proof.overdue_notified_at is not None or proof.state not in EDITABLE:
+        return False
     proof.overdue_notified_at = now
     notices.proof_overdue(proof)
+    return True

@@ -25,7 +25,7 @@ from ..extensions import db
 from ..infra import audit, clock
 from ..models import Application, Area, Body, Fund, FundYear, Member, Round, RoundMember
 from ..models.base import utcnow
-from . import ledger, locks
+from . import ledger, locks, uniques
 
 #: First path segments the app itself uses; an area slug may not take them.
 RESERVED_SLUGS = frozenset(
@@ -215,15 +215,23 @@ def save_area(
         widget_origins=widget_origins,
     )
     timezone = canonical_timezone(timezone) or timezone
-    area, created = _row_or_new(area, Area)
-    area.name, area.slug, area.code, area.city = name.strip(), slug, code, city.strip()
-    area.timezone, area.languages = timezone, ",".join(languages)
-    area.description, area.contact_email = description.strip(), contact_email.strip().lower()
-    area.action_fields = "\n".join(
-        line.strip() for line in action_fields.splitlines() if line.strip()
-    )
-    if origins is not None:
-        area.widget_origins = "\n".join(origins)
+    # The checks above cannot see an area another request is saving at the same moment (two
+    # admins, a double click); the unique slug and code can, and the loser is told which.
+    with uniques.written_once(
+        {
+            "uq_area_slug": DomainError("area.slug_taken", field="slug"),
+            "uq_area_code": DomainError("area.code_taken", field="code"),
+        }
+    ):
+        area, created = _row_or_new(area, Area)
+        area.name, area.slug, area.code, area.city = name.strip(), slug, code, city.strip()
+        area.timezone, area.languages = timezone, ",".join(languages)
+        area.description, area.contact_email = description.strip(), contact_email.strip().lower()
+        area.action_fields = "\n".join(
+            line.strip() for line in action_fields.splitlines() if line.strip()
+        )
+        if origins is not None:
+            area.widget_origins = "\n".join(origins)
     _record_saved(
         area,
         created,
@@ -480,22 +488,28 @@ def save_member(
             Member.removed_at.is_(None),
         )
     )
+    email_taken = DomainError("member.email_taken", field="email")
     if taken:
-        errors.append(DomainError("member.email_taken", field="email"))
+        errors.append(email_taken)
     refuse(errors)
-    member, created = _row_or_new(member, lambda: Member(body_id=body.id))
-    moved = not created and (member.email or "").strip().lower() != email
+    moved = member is not None and (member.email or "").strip().lower() != email
     # The rounds their link opens are locked before the member's row is written (lock order:
     # round, then member, as a round's close holds its members): their links change below.
-    relinked = _participations_with_links(member) if moved else []
-    member.name, member.email, member.language, member.role = name.strip(), email, language, role
-    member.term_start, member.term_end = term_start, term_end
-    member.organisation = (organisation or "").strip()
-    member.seat = seat
-    member.successor_rank = successor_rank if seat == "successor" else None
-    member.birth_date, member.age_confirmed = birth_date, age_confirmed
+    relinked = _participations_with_links(member) if member is not None and moved else []
+    created = member is None
+    # The look above cannot see a member another request is adding at the same moment (two
+    # staff, a double click); the unique index of serving members can, and the loser is told.
+    with uniques.written_once({"uq_member_body_email_serving": email_taken}):
+        member = _row_or_new(member, lambda: Member(body_id=body.id))[0]
+        member.name, member.email = name.strip(), email
+        member.language, member.role = language, role
+        member.term_start, member.term_end = term_start, term_end
+        member.organisation = (organisation or "").strip()
+        member.seat = seat
+        member.successor_rank = successor_rank if seat == "successor" else None
+        member.birth_date, member.age_confirmed = birth_date, age_confirmed
+    # The member's row is now written (and locked) before the second look.
     if moved:
-        db.session.flush()  # the member's row written (and locked) before the second look
         # A round that opened after the first look (its opening held this row until it
         # committed, see rounds._hold_body_members) mailed the old address: it is relinked too.
         relinked = relinked + _participations_with_links(member, besides=relinked)

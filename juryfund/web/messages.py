@@ -114,6 +114,10 @@ REASONS = {
     "booking.application_required": _l("This booking needs an application."),
     "booking.application_not_allowed": _l("This booking cannot belong to an application."),
     "booking.exceeds_available": _l("Only %(available)s is still available in this fund year."),
+    "booking.allocated_below_zero": _l(
+        "A cut cannot take the year's own money (allocation, adjustments and money carried in) "
+        "below zero: at most %(at_most)s can be cut."
+    ),
     "booking.already_sent": _l(
         "This form was sent twice: it is booked once. Please check the bookings below."
     ),
@@ -150,6 +154,7 @@ REASONS = {
         "Applications must arrive at least %(days)s days before the action starts."
     ),
     "application.dates_order": _l("The end cannot be before the start."),
+    "application.too_far_ahead": _l("Please enter a date within the next %(years)s years."),
     "application.before_session": _l(
         "An application sent now is decided at the jury session on %(meets_on)s (apply by "
         "%(apply_by)s). Your action can start on that day at the earliest."
@@ -193,6 +198,14 @@ REASONS = {
         "Please give the reason for closing the round before its deadline."
     ),
     "round.already_member": _l("This member already takes part in the round."),
+    "round.meeting_begun": _l(
+        "The meeting has begun: who sits on the body for it is fixed, and no member can be"
+        " added to the round any more."
+    ),
+    "round.meeting_not_begun": _l(
+        "The meeting has not begun yet: its votes are taken at the meeting, so the round can"
+        " only be closed once the meeting has begun."
+    ),
     "round.composition_reason": _l(
         "The body does not meet its own composition rule. Please give the reason for opening "
         "the round anyway and confirm it."
@@ -230,6 +243,23 @@ REASONS = {
     "meeting.one_chair": _l("Please choose one chair."),
     "meeting.chair_required": _l("Please choose who chaired the meeting."),
     "meeting.minute_taker_required": _l("Please enter who took the minutes."),
+    "meeting.chair_changes_result": _l(
+        "With this chair, the closed round would count otherwise than it did: the chair's vote "
+        "decides a tie. Please check who chaired the meeting."
+    ),
+    "meeting.chair_absent": _l(
+        "This member is not recorded as present at the meeting, so cannot have chaired it."
+    ),
+    "meeting.chair_not_on_body": _l(
+        "This member was no longer on the body when the meeting began and cannot have chaired it."
+    ),
+    "meeting.began_after_close": _l(
+        "The meeting cannot have begun after its round was closed and its votes counted."
+    ),
+    "meeting.began_changes_members": _l(
+        "With this begin, other members would have been on the body than the closed round"
+        " counted. Please check the time."
+    ),
     "meeting.record_changed": _l(
         "Someone saved this meeting record meanwhile and changed entries you changed as well."
         " Nothing was saved: please check the record as it is now and enter your changes again."
@@ -279,6 +309,15 @@ REASONS = {
     "ballot.deputy_no_seat_to_object": _l(
         "As a deputy you may object only once the QM team has named you for a member's seat in"
         " this round."
+    ),
+    "ballot.member_holds_seat": _l(
+        "%(deputy)s cannot vote for %(member)s on “%(title)s”: %(member)s is present and"
+        " holds their own seat. Please remove the deputy's vote, or record %(member)s as absent"
+        " or as having a conflict of interest on it."
+    ),
+    "meeting.deputy_voted_in_seat": _l(
+        "%(member)s cannot be marked present while the vote of %(deputy)s stands in their seat:"
+        " present, %(member)s holds their own seat. Please remove the deputy's vote first."
     ),
     "ballot.excluded": _l(
         "You have a conflict of interest on this application, so you do not vote on it."
@@ -353,6 +392,9 @@ REASONS = {
         " principle)."
     ),
     "payment.kind": _l("Please choose advance or reimbursement."),
+    "payment.advance_after_action": _l(
+        "The action has ended: please ask for a reimbursement against your receipts."
+    ),
     "payment.amount_not_positive": _l("The amount must be more than zero."),
     "payment.holder_required": _l("Please enter the account holder."),
     "payment.holder_too_long": _l("The account holder's name is too long."),
@@ -373,6 +415,7 @@ REASONS = {
     ),
     "proof.receipts_required": _l("Please list at least one receipt."),
     "proof.amount_not_positive": _l("The amount must be more than zero."),
+    "proof.receipt_in_future": _l("A receipt cannot be dated after today."),
     "proof.not_submitted": _l("The proof of use has not been sent yet."),
     "proof.refund_first": _l(
         "More was paid out than proven: first claim and book the refund of %(open)s."
