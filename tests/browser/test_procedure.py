@@ -15,6 +15,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from juryfund.extensions import db
 from juryfund.infra.mail import deliver_pending
@@ -174,6 +175,15 @@ def test_a_jury_round_that_stands_up_to_a_complaint(
         t("de", "%(deputy)s for %(member)s", deputy=deputy.name, member=absent.name)
         in deputies_text
     )
+
+    # A week later the meeting is held (its round closes only once it has begun).
+    db.session.execute(
+        update(Round)
+        .where(Round.id == round_id)
+        .values(meeting_at=datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
+    )
+    db.session.commit()
+    page.reload()
 
     # The meeting: members 1-6 and deputy 1 present, member 7 and deputy 2 absent.
     record = page.locator("form.meeting-record")
