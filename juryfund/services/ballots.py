@@ -438,10 +438,17 @@ def _refuse_seat_kept(participant: RoundMember, item: AgendaItem) -> None:
         )
 
 
-def _refuse_deputy_voted(participant: RoundMember) -> None:
+def _refuse_deputy_voted(participant: RoundMember, item: AgendaItem | None = None) -> None:
     """Refuse marking a full member present in a meeting while a deputy named for their seat
     has a vote on an item the member is not kept from: the member would take the seat back
-    and the deputy's vote, recorded as cast, would silently stop counting."""
+    and the deputy's vote, recorded as cast, would silently stop counting. With `item`: the
+    same for that item alone, whatever keeps the member from it now (the body is about to
+    lift it, refuse_seat_taken_back)."""
+    on_items = (
+        Substitution.agenda_item_id == item.id
+        if item is not None
+        else ~_kept_from(participant.member_id, Substitution.agenda_item_id)
+    )
     deputy = db.session.scalar(
         select(Member.name)
         .join(Substitution, Substitution.deputy_id == Member.id)
@@ -454,7 +461,7 @@ def _refuse_deputy_voted(participant: RoundMember) -> None:
             Substitution.round_id == participant.round_id,
             Substitution.replaces_id == participant.member_id,
             Position.kind == "vote",
-            ~_kept_from(participant.member_id, Substitution.agenda_item_id),
+            on_items,
         )
         .limit(1)
     )
@@ -462,6 +469,14 @@ def _refuse_deputy_voted(participant: RoundMember) -> None:
         raise DomainError(
             "meeting.deputy_voted_in_seat", deputy=deputy, member=participant.member.name
         )
+
+
+def refuse_seat_taken_back(participant: RoundMember, item: AgendaItem) -> None:
+    """Refuse lifting a present full member's conflict on an item in a meeting while their
+    deputy's vote stands in the seat: the member would hold it again and the deputy's vote
+    would silently stop counting (as set_presence refuses)."""
+    if participant.round.mode == "meeting" and participant.present:
+        _refuse_deputy_voted(participant, item)
 
 
 def is_conflicted(participant: RoundMember, item: AgendaItem) -> bool:

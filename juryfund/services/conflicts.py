@@ -269,6 +269,9 @@ def rule(
         raise DomainError("conflict.already_ruled", field="member")
     if not excluded and standing.raised_by is RaisedBy.STAFF:
         raise DomainError("conflict.nothing_to_lift", field="excluded")
+    if not excluded:
+        db.session.refresh(participant, ["present"])  # read after the round's lock
+        ballots.refuse_seat_taken_back(participant, item)
     ruling = ConflictRuling(
         agenda_item_id=item.id,
         member_id=participant.member_id,

@@ -23,6 +23,7 @@ from ..infra import audit, clock
 from ..models import Application, Area, Attachment, ProofOfUse, Receipt
 from ..models.base import utcnow
 from . import history, intake, ledger, locks, notices, payments
+from .setup import refuse
 
 #: Why a payment request still open at settlement is refused. Stored as staff's reasons are, in
 #: German, the office's binding language; the settlement itself paid what was still owed.
@@ -150,6 +151,9 @@ def save(
     """Keep the report and the receipt list (while the proof is a draft or sent back);
     ``actor`` is staff saving for the applicant (recorded in the trail)."""
     check_receipts(receipts)
+    # A receipt proves money already spent: none is dated after the area's today.
+    today = clock.area_today(proof.application.area)
+    refuse(fundrules.future_receipt_errors([line.date for line in receipts], today=today))
     # Staff and the applicant saving at once, or a save racing a submission: one after the
     # other, and the state is read after the lock (a proof sent meanwhile is not rewritten).
     proof = _locked(proof)

@@ -18,16 +18,14 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from ..domain import fundrules
 from ..domain.actors import Actor
 from ..domain.errors import DomainError
 from ..domain.files import MAX_FILE_BYTES
 from ..domain.lifecycles import ProofState
 from ..extensions import db
-from ..infra import clock
 from ..models import Application, ProofOfUse
 from ..services import proofs
-from ..services.setup import all_refusals, refuse
+from ..services.setup import all_refusals
 from .fields import AppForm, MoneyField, apply_domain_error, button_number, mark_missing
 from .unit_of_work import attempt_part, read_upload
 
@@ -143,14 +141,10 @@ def _save_text(form: ProofForm, record: ProofOfUse, actor: Actor | None) -> bool
 
     def save() -> None:
         try:
-            # A receipt proves money already spent: none may be dated after the area's today.
-            lines = form.lines()
-            today = clock.area_today(record.application.area)
-            refuse(fundrules.future_receipt_errors([line.date for line in lines], today=today))
             proofs.save(
                 record,
                 report=form.report.data or "",
-                receipts=lines,
+                receipts=form.lines(),
                 actor=actor,
             )
         except DomainError as error:

@@ -8,9 +8,11 @@ from datetime import timedelta
 
 import pytest
 
+from juryfund.domain.errors import DomainError
 from juryfund.extensions import db
 from juryfund.infra import clock
 from juryfund.services import proofs
+from juryfund.services.proofs import ReceiptLine
 from tests.intake.conftest import open_status
 from tests.intake.field_errors import field_errors
 
@@ -69,3 +71,27 @@ def test_a_receipt_dated_after_the_day_the_proof_is_sent_is_refused_next_to_its_
     assert "receipts-0-date" in field_errors(response)
     db.session.expire_all()
     assert proofs.find(approved).state == "draft"
+
+
+def test_the_service_refuses_a_receipt_dated_after_today_for_every_caller(approved, staff):
+    """Not only the form: staff saving for the applicant, or any later caller of proofs.save,
+    gets the same refusal next to the receipt's date, and nothing is stored."""
+    proof = proofs.proof_for(approved)
+    db.session.commit()
+    tomorrow = clock.area_today(approved.area) + timedelta(days=1)
+    with pytest.raises(DomainError) as refused:
+        proofs.save(
+            proof,
+            report="Bericht",
+            receipts=[
+                ReceiptLine(clock.area_today(approved.area), "Baumarkt", "Erde", 1000),
+                ReceiptLine(tomorrow, "Kiosk", "Saft", 500),
+            ],
+            actor=staff.actor,
+        )
+    assert (refused.value.reason, refused.value.field) == (
+        "proof.receipt_in_future",
+        "receipts-1-date",
+    )
+    db.session.rollback()
+    assert proofs.proof_for(approved).receipts == []

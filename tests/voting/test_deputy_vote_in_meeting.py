@@ -13,7 +13,7 @@ import pytest
 
 from juryfund.domain.errors import DomainError
 from juryfund.extensions import db
-from juryfund.services import ballots, deputies, rounds
+from juryfund.services import ballots, conflicts, deputies, rounds
 from tests.factories import ApplicationFactory
 from tests.voting.meeting_steps import meeting, present_and_voting
 from tests.voting.seating import deputy, full, p
@@ -107,3 +107,26 @@ def test_the_record_page_refuses_the_deputys_vote_and_keeps_what_was_typed(
     assert again[f"present-{sixth.id}"] == "y"
     db.session.expire_all()
     assert rounds.tallies(round_)[item.id].yes == 3  # nothing saved: Member 6 not recorded
+
+
+def test_a_member_s_conflict_is_not_lifted_while_their_deputy_s_vote_stands(
+    area, fund, jury, staff
+):
+    """Member 1, present, declared a conflict; Deputy 1 voted in the seat. The body lifting
+    the conflict would give Member 1 the seat back and silently drop the deputy's vote: the
+    ruling is refused; excluding the member (the deputy's vote stands) goes through."""
+    round_, item, stand_in = _meeting_with_deputy(area, fund, jury, staff)
+    member = p(round_, full(jury)[0])
+    ballots.declare_conflict(member, item, "Mein Verein", actor=staff.actor)
+    ballots.cast_vote(p(round_, stand_in), item, "no", actor=staff.actor)
+    db.session.commit()
+
+    with pytest.raises(DomainError) as refused:
+        conflicts.rule(member, item, excluded=False, reason="Kein Vorteil", actor=staff.actor)
+    assert refused.value.reason == "meeting.deputy_voted_in_seat"
+    db.session.rollback()
+
+    conflicts.rule(member, item, excluded=True, reason="Vorstand des Vereins", actor=staff.actor)
+    db.session.commit()
+    counted = rounds.tallies(round_)[item.id]
+    assert (counted.yes, counted.no) == (3, 1)
