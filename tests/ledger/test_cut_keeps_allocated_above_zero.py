@@ -7,33 +7,16 @@ cut with ``booking.allocated_below_zero``. Found by the district's auditor.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from juryfund.domain.errors import DomainError
 from juryfund.extensions import db
-from juryfund.infra import clock
-from juryfund.models import FundYear
 from juryfund.services import books, ledger
+from tests.ledger.new_year import fund_year, january  # noqa: F401
 
 pytestmark = pytest.mark.ledger
-
-
-def _year(fund, year: int) -> FundYear | None:
-    return db.session.scalar(
-        select(FundYear).where(FundYear.fund_id == fund.id, FundYear.year == year)
-    )
-
-
-@pytest.fixture
-def january(approved, fund, staff, clock_at):
-    """This year's year (400 € committed to "Pflanzaktion"), the clock on 10 January next year."""
-    this = _year(fund, clock.area_today(fund.area).year)
-    clock_at(datetime(this.year + 1, 1, 10, 12, tzinfo=UTC))
-    return this
 
 
 def test_cutting_a_year_holding_returned_money_never_makes_its_allocation_negative(
@@ -50,7 +33,7 @@ def test_cutting_a_year_holding_returned_money_never_makes_its_allocation_negati
     db.session.commit()
     books.cancel(approved, reason="Aktion fällt aus", actor=staff.actor)
     db.session.commit()
-    following = _year(fund, this.year + 1)
+    following = fund_year(fund, this.year + 1)
     before = ledger.balances_of(following.id)
     assert (before.allocated, before.returned, before.available) == (960000, 40000, 1_000_000)
 
@@ -77,7 +60,7 @@ def test_the_database_refuses_a_cut_below_the_year_s_own_money(approved, january
     db.session.commit()
     books.cancel(approved, reason="Aktion fällt aus", actor=staff.actor)
     db.session.commit()
-    following = _year(fund, this.year + 1)
+    following = fund_year(fund, this.year + 1)
     own = ledger.balances_of(following.id).allocated
     insert = text(
         "INSERT INTO ledger_entry (fund_year_id, kind, amount_cents, note, at) "

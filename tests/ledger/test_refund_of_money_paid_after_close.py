@@ -12,28 +12,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
 
 from juryfund.extensions import db
 from juryfund.infra import clock
-from juryfund.models import FundYear
 from juryfund.services import books, exports, ledger, setup
+from tests.ledger.new_year import fund_year, january  # noqa: F401
 
 pytestmark = pytest.mark.ledger
-
-
-def _year(fund, year: int) -> FundYear | None:
-    return db.session.scalar(
-        select(FundYear).where(FundYear.fund_id == fund.id, FundYear.year == year)
-    )
-
-
-@pytest.fixture
-def january(approved, fund, staff, clock_at):
-    """This year's year (400 € committed to "Pflanzaktion"), the clock on 10 January next year."""
-    this = _year(fund, clock.area_today(fund.area).year)
-    clock_at(datetime(this.year + 1, 1, 10, 12, tzinfo=UTC))
-    return this
 
 
 def test_paid_of_the_new_year_nets_a_refund_of_money_paid_from_it(approved, january, fund, staff):
@@ -92,7 +77,7 @@ def test_a_refund_of_money_the_closed_year_paid_comes_back_as_a_return(
 ):
     """Money paid while its year was open and paid back after it closed is no cash of the new
     year's payments: it comes back as a return of a refund, and the new year's paid stays 0."""
-    this = _year(fund, clock.area_today(fund.area).year)
+    this = fund_year(fund, clock.area_today(fund.area).year)
     books.record_payment(
         approved, amount_cents=30000, payment_type="advance", note="", actor=staff.actor
     )

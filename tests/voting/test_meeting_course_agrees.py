@@ -15,31 +15,12 @@ from juryfund.extensions import db
 from juryfund.models import Round
 from juryfund.services import ballots, meetings, rounds, setup
 from tests.factories import ApplicationFactory
+from tests.voting.meeting_steps import meeting, present_and_voting
 from tests.voting.seating import full, p
 
 pytestmark = pytest.mark.voting
 
 EN = {"Accept-Language": "en"}
-
-
-def _meeting(jury, staff, applications, *, when: datetime) -> Round:
-    """An opened meeting round of the jury on these applications, held (or to be held) `when`."""
-    round_ = rounds.save_round(
-        None, jury, mode="meeting", title="Jurysitzung", when=when, place="Etage", actor=staff.actor
-    )
-    rounds.set_agenda(round_, [a.id for a in applications])
-    rounds.open_round(round_, actor=staff.actor)
-    db.session.commit()
-    return round_
-
-
-def _present_and_voting(round_: Round, staff, members, choices) -> None:
-    """Tick the members present and record their votes on the first item."""
-    item = round_.agenda[0]
-    for member, choice in zip(members, choices, strict=True):
-        ballots.set_presence(p(round_, member), True, actor=staff.actor)
-        ballots.cast_vote(p(round_, member), item, choice, actor=staff.actor)
-    db.session.commit()
 
 
 def _course(round_: Round, *, began_at: datetime, chair_member_id: int, staff) -> None:
@@ -59,8 +40,8 @@ def test_the_meeting_course_refuses_a_chair_recorded_absent(area, fund, jury, st
     """The chair of a meeting was in the room: a member the record marks absent is refused as
     chair, and one recorded present is accepted."""
     application = ApplicationFactory(area=area, fund=fund)
-    round_ = _meeting(jury, staff, [application], when=datetime.now(UTC) - timedelta(hours=2))
-    _present_and_voting(round_, staff, full(jury)[:4], ["yes"] * 4)
+    round_ = meeting(jury, staff, [application], when=datetime.now(UTC) - timedelta(hours=2))
+    present_and_voting(round_, staff, full(jury)[:4], ["yes"] * 4)
     absent = full(jury)[6]
     ballots.set_presence(p(round_, absent), False, actor=staff.actor)
     db.session.commit()
@@ -78,8 +59,8 @@ def test_the_meeting_form_shows_an_absent_chair_next_to_the_field(
     """On the round page, naming an absent chair shows why next to the field and keeps what
     was typed."""
     application = ApplicationFactory(area=area, fund=fund)
-    round_ = _meeting(jury, staff, [application], when=datetime.now(UTC) - timedelta(hours=2))
-    _present_and_voting(round_, staff, full(jury)[:4], ["yes"] * 4)
+    round_ = meeting(jury, staff, [application], when=datetime.now(UTC) - timedelta(hours=2))
+    present_and_voting(round_, staff, full(jury)[:4], ["yes"] * 4)
     began = round_.meeting_at.astimezone(ZoneInfo(area.timezone))
     login(staff)
     response = post_form(
@@ -106,8 +87,8 @@ def test_the_meeting_course_refuses_a_begin_after_the_round_was_closed(area, fun
     a begin later than the round's closing is refused, one before it accepted."""
     met = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0)
     application = ApplicationFactory(area=area, fund=fund)
-    round_ = _meeting(jury, staff, [application], when=met)
-    _present_and_voting(round_, staff, full(jury)[:4], ["yes"] * 4)
+    round_ = meeting(jury, staff, [application], when=met)
+    present_and_voting(round_, staff, full(jury)[:4], ["yes"] * 4)
     rounds.close_round(round_, actor=staff.actor, now=met + timedelta(hours=1))
     db.session.commit()
     with pytest.raises(DomainError) as refused:
@@ -132,8 +113,8 @@ def test_a_begin_recorded_after_the_close_keeps_the_members_the_close_counted(
     two hours after the invited time would leave them out, and contradict the counts."""
     met = (datetime.now(UTC) - timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
     application = ApplicationFactory(area=area, fund=fund)
-    round_ = _meeting(jury, staff, [application], when=met)
-    _present_and_voting(round_, staff, full(jury)[:4], ["yes"] * 4)
+    round_ = meeting(jury, staff, [application], when=met)
+    present_and_voting(round_, staff, full(jury)[:4], ["yes"] * 4)
     leaving = full(jury)[6]
     setup.remove_member(leaving, actor=staff.actor)
     leaving.removed_at = met + timedelta(hours=1)  # as the office recorded it that morning
